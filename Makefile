@@ -1,0 +1,70 @@
+# gltrain: `make test` and `make train` do all the set-up a fresh Debian or
+# Ubuntu machine needs (run them as root, or with password-less sudo).
+
+GO ?= go
+
+# System packages. To compile go-gl/gl and go-gl/glfw: the GL, EGL and X11
+# headers and link libraries. To run: Mesa's software driver (llvmpipe), which
+# gives an OpenGL 4.5 context headless through EGL, and Xvfb for the GLFW
+# (windowed) path.
+BUILD_PACKAGES := gcc libc6-dev libgl-dev libegl-dev libx11-dev libxrandr-dev \
+	libxinerama-dev libxcursor-dev libxi-dev libxxf86vm-dev
+RUN_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri libglx-mesa0 xvfb xauth
+PACKAGES := $(BUILD_PACKAGES) $(RUN_PACKAGES)
+
+# Tests run under Xvfb when no display is set, so the GLFW path runs too, and
+# with GL required: having installed Mesa, a missing context is a failure.
+XVFB := $(if $(DISPLAY),,xvfb-run -a -s "-screen 0 640x480x24 -nolisten tcp")
+TEST_ENV := GLTRAIN_REQUIRE_GL=1
+
+.PHONY: test lint vet bench train mnist deps help
+
+help:
+	@echo "make test    install what is missing, then go vet and go test (GL on Mesa when no GPU)"
+	@echo "make train   train the default network (spiral data, 2-layer ReLU MLP)"
+	@echo "make bench   quick benchmark report: every backend side by side"
+	@echo "make mnist   fill the MNIST cache from the Go module proxy (no internet needed)"
+	@echo "make lint    gofmt and go vet"
+
+test: deps
+	$(GO) vet ./...
+	$(TEST_ENV) $(XVFB) $(GO) test ./...
+
+lint:
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt -l lists:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+vet: lint
+
+bench: deps
+	$(XVFB) $(GO) run ./bench -suite=quick
+
+train: deps
+	$(GO) run ./cmd/train
+
+mnist:
+	$(GO) run ./cmd/train -fetch-mnist-from-module
+
+# deps installs the missing system packages with apt-get, as root or through
+# password-less sudo; otherwise it names them and the command to install them.
+deps:
+	@if ! command -v dpkg-query >/dev/null 2>&1; then \
+		echo "gltrain: not a Debian/Ubuntu system; make sure these (or their equivalents) are installed:"; \
+		echo "  $(PACKAGES)"; exit 0; \
+	fi; \
+	missing=""; \
+	for p in $(PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo"; \
+	else \
+		echo "gltrain: missing system packages:$$missing"; \
+		echo "install them with:"; \
+		echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends$$missing"; \
+		exit 1; \
+	fi; \
+	echo "gltrain: installing$$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$sudo apt-get update -q && $$sudo apt-get install -y -q --no-install-recommends $$missing

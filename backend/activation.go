@@ -1,0 +1,128 @@
+package backend
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ActivationKind names an activation function.
+type ActivationKind uint8
+
+// The activation functions, with σ(x) = 1/(1+exp(−x)) the logistic sigmoid
+// (note the plus sign: the course notes' "1−" is a slip) and Φ the standard
+// normal CDF:
+//
+//	Identity   f(x) = x
+//	ReLU       f(x) = max(0, x)
+//	LeakyReLU  f(x) = x if x > 0, else α·x            (α = slope, default 0.1)
+//	ELU        f(x) = x if x > 0, else α·(exp(x) − 1) (α default 1)
+//	GELU       f(x) = x·Φ(x) = x/2·(1 + erf(x/√2))     (exact, PyTorch's default)
+//	GELUTanh   f(x) = x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+//	Sigmoid    f(x) = σ(x)
+//	Tanh       f(x) = tanh(x)
+//	SiLU       f(x) = x·σ(x)                          (also called swish)
+const (
+	Identity ActivationKind = iota
+	ReLU
+	LeakyReLU
+	ELU
+	GELU
+	GELUTanh
+	Sigmoid
+	Tanh
+	SiLU
+	numActivations
+)
+
+var activationNames = [numActivations]string{
+	Identity: "identity", ReLU: "relu", LeakyReLU: "leakyrelu", ELU: "elu",
+	GELU: "gelu", GELUTanh: "gelu-tanh", Sigmoid: "sigmoid", Tanh: "tanh", SiLU: "silu",
+}
+
+// ActivationKinds lists every kind, in declaration order.
+func ActivationKinds() []ActivationKind {
+	ks := make([]ActivationKind, numActivations)
+	for i := range ks {
+		ks[i] = ActivationKind(i)
+	}
+	return ks
+}
+
+// String is the kind's lower-case name, as ParseActivation accepts it.
+func (k ActivationKind) String() string {
+	if k < numActivations {
+		return activationNames[k]
+	}
+	return "activation(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Valid reports whether k is one of the declared kinds.
+func (k ActivationKind) Valid() bool { return k < numActivations }
+
+// Activation is an activation function with its parameter: the negative
+// slope of LeakyReLU or the α of ELU. A zero Alpha means the default.
+type Activation struct {
+	Kind  ActivationKind
+	Alpha float32
+}
+
+// DefaultLeakySlope is LeakyReLU's negative slope when none is given: 0.1, as
+// in the course notes (PyTorch's default is 0.01).
+const DefaultLeakySlope = 0.1
+
+// DefaultELUAlpha is ELU's α when none is given.
+const DefaultELUAlpha = 1
+
+// Param returns the parameter the kernels use: Alpha, or the kind's default
+// when Alpha is zero (0 for kinds without a parameter).
+func (a Activation) Param() float32 {
+	switch {
+	case a.Alpha != 0:
+		return a.Alpha
+	case a.Kind == LeakyReLU:
+		return DefaultLeakySlope
+	case a.Kind == ELU:
+		return DefaultELUAlpha
+	}
+	return 0
+}
+
+// String formats the activation as ParseActivation reads it: "relu", or
+// "leakyrelu:0.2" when the parameter is not the default.
+func (a Activation) String() string {
+	if a.Alpha != 0 && (a.Kind == LeakyReLU || a.Kind == ELU) {
+		return a.Kind.String() + ":" + strconv.FormatFloat(float64(a.Alpha), 'g', -1, 32)
+	}
+	return a.Kind.String()
+}
+
+// ParseActivation reads an activation name, optionally followed by ":" and
+// the parameter of LeakyReLU or ELU ("leakyrelu:0.2"). Names are
+// case-insensitive; "leaky_relu", "swish" and "gelu_tanh" are accepted too.
+func ParseActivation(s string) (Activation, error) {
+	name, param, hasParam := strings.Cut(strings.ToLower(strings.TrimSpace(s)), ":")
+	name = strings.NewReplacer("_", "", "-", "").Replace(name)
+	aliases := map[string]ActivationKind{"linear": Identity, "none": Identity, "swish": SiLU, "geluexact": GELU}
+	kind, ok := aliases[name]
+	for k, n := range activationNames {
+		if strings.ReplaceAll(n, "-", "") == name {
+			kind, ok = ActivationKind(k), true
+		}
+	}
+	if !ok {
+		return Activation{}, fmt.Errorf("unknown activation %q (valid: %s)", s, strings.Join(activationNames[:], ", "))
+	}
+	a := Activation{Kind: kind}
+	if hasParam {
+		if kind != LeakyReLU && kind != ELU {
+			return Activation{}, fmt.Errorf("activation %q: only leakyrelu and elu take a parameter", s)
+		}
+		v, err := strconv.ParseFloat(param, 32)
+		if err != nil {
+			return Activation{}, fmt.Errorf("activation %q: parameter: %w", s, err)
+		}
+		a.Alpha = float32(v)
+	}
+	return a, nil
+}

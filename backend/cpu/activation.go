@@ -1,0 +1,170 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+
+	"gltrain/backend"
+)
+
+// Each activation has a forward function f(x) and a backward function giving
+// its local gradient f'(x), both in float64 with the kind's parameter alpha.
+// The kernels below apply them elementwise: dst = f(x), dx = dy·f'(x).
+type activationFuncs struct {
+	forward, backward func(x, alpha float64) float64
+}
+
+var activations = [...]activationFuncs{
+	backend.Identity:  {identityForward, identityBackward},
+	backend.ReLU:      {reluForward, reluBackward},
+	backend.LeakyReLU: {leakyReLUForward, leakyReLUBackward},
+	backend.ELU:       {eluForward, eluBackward},
+	backend.GELU:      {geluForward, geluBackward},
+	backend.GELUTanh:  {geluTanhForward, geluTanhBackward},
+	backend.Sigmoid:   {sigmoidForward, sigmoidBackward},
+	backend.Tanh:      {tanhForward, tanhBackward},
+	backend.SiLU:      {siluForward, siluBackward},
+}
+
+// ActivationForward sets dst = f(x).
+func (be *Backend) ActivationForward(f backend.Activation, dst, x backend.Tensor) error {
+	var t [2]*Tensor
+	if err := be.tensors("activation forward", t[:], dst, x); err != nil {
+		return err
+	}
+	if !f.Kind.Valid() {
+		return fmt.Errorf("activation forward: unknown kind %v: %w", f.Kind, backend.ErrInvalidArgument)
+	}
+	if err := backend.CheckSame(f.Kind.String()+" forward", t[0].shape, t[1].shape); err != nil {
+		return err
+	}
+	fn, alpha, d, s := activations[f.Kind].forward, float64(f.Param()), t[0].data, t[1].data
+	parallelFor(len(d), 8, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			d[i] = float32(fn(float64(s[i]), alpha))
+		}
+	})
+	return nil
+}
+
+// ActivationBackward sets dx = dy ⊙ f'(x). The CPU reference recomputes f'
+// from x in float64 and does not read y.
+func (be *Backend) ActivationBackward(f backend.Activation, dx, x, y, dy backend.Tensor) error {
+	var t [4]*Tensor
+	if err := be.tensors("activation backward", t[:], dx, x, y, dy); err != nil {
+		return err
+	}
+	if !f.Kind.Valid() {
+		return fmt.Errorf("activation backward: unknown kind %v: %w", f.Kind, backend.ErrInvalidArgument)
+	}
+	if err := backend.CheckSame(f.Kind.String()+" backward", t[0].shape, t[1].shape, t[2].shape, t[3].shape); err != nil {
+		return err
+	}
+	fn, alpha, d, xs, g := activations[f.Kind].backward, float64(f.Param()), t[0].data, t[1].data, t[3].data
+	parallelFor(len(d), 8, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			d[i] = float32(float64(g[i]) * fn(float64(xs[i]), alpha))
+		}
+	})
+	return nil
+}
+
+func identityForward(x, _ float64) float64 { return x }
+func identityBackward(_, _ float64) float64 { return 1 }
+
+// reluBackward takes relu'(0) = 0, as PyTorch does.
+func reluForward(x, _ float64) float64 { return math.Max(x, 0) }
+func reluBackward(x, _ float64) float64 {
+	if x > 0 {
+		return 1
+	}
+	return 0
+}
+
+func leakyReLUForward(x, slope float64) float64 {
+	if x > 0 {
+		return x
+	}
+	return slope * x
+}
+func leakyReLUBackward(x, slope float64) float64 {
+	if x > 0 {
+		return 1
+	}
+	return slope
+}
+
+// eluForward uses expm1 so that small negative x keep their digits.
+func eluForward(x, alpha float64) float64 {
+	if x > 0 {
+		return x
+	}
+	return alpha * math.Expm1(x)
+}
+func eluBackward(x, alpha float64) float64 {
+	if x > 0 {
+		return 1
+	}
+	return alpha * math.Exp(x)
+}
+
+// normalCDF is Φ(x) = erfc(−x/√2)/2, written with erfc so that the far left
+// tail keeps its relative precision.
+func normalCDF(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }
+
+// normalPDF is φ(x) = exp(−x²/2)/√(2π).
+func normalPDF(x float64) float64 { return math.Exp(-0.5*x*x) / math.Sqrt(2*math.Pi) }
+
+// geluForward is x·Φ(x); geluBackward is Φ(x) + x·φ(x).
+func geluForward(x, _ float64) float64  { return x * normalCDF(x) }
+func geluBackward(x, _ float64) float64 { return normalCDF(x) + x*normalPDF(x) }
+
+const geluTanhC = 0.044715
+
+// geluTanhForward is x/2·(1 + tanh(u)) with u = √(2/π)·(x + 0.044715·x³),
+// evaluated as x·σ(2u), the same value without the cancellation of 1 + tanh
+// for negative u.
+func geluTanhForward(x, _ float64) float64 {
+	u := math.Sqrt(2/math.Pi) * (x + geluTanhC*x*x*x)
+	return x * sigmoid(2*u)
+}
+
+// geluTanhBackward is σ(2u) + x·2σ(2u)(1−σ(2u))·u', u' = √(2/π)(1 + 3·0.044715·x²).
+func geluTanhBackward(x, _ float64) float64 {
+	u := math.Sqrt(2/math.Pi) * (x + geluTanhC*x*x*x)
+	du := math.Sqrt(2/math.Pi) * (1 + 3*geluTanhC*x*x)
+	s := sigmoid(2 * u)
+	if s == 0 || s == 1 {
+		return s // the second term is 0·finite, or ∞·0 when x³ overflows
+	}
+	return s + x*2*s*(1-s)*du
+}
+
+// sigmoid is 1/(1+exp(−x)), evaluated as exp(x)/(1+exp(x)) for negative x so
+// that neither side overflows.
+func sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+func sigmoidForward(x, _ float64) float64 { return sigmoid(x) }
+func sigmoidBackward(x, _ float64) float64 {
+	s := sigmoid(x)
+	return s * (1 - s)
+}
+
+func tanhForward(x, _ float64) float64 { return math.Tanh(x) }
+func tanhBackward(x, _ float64) float64 {
+	t := math.Tanh(x)
+	return 1 - t*t
+}
+
+// siluForward is x·σ(x); siluBackward is σ(x)·(1 + x·(1 − σ(x))).
+func siluForward(x, _ float64) float64 { return x * sigmoid(x) }
+func siluBackward(x, _ float64) float64 {
+	s := sigmoid(x)
+	return s * (1 + x*(1-s))
+}

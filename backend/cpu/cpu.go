@@ -1,0 +1,189 @@
+package cpu
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+
+	"gltrain/backend"
+)
+
+var _ backend.Backend = (*Backend)(nil)
+var _ backend.MemoryReporter = (*Backend)(nil)
+var _ backend.Describer = (*Backend)(nil)
+
+func init() {
+	backend.Register("cpu", func(options string) (backend.Backend, error) {
+		if options != "" {
+			return nil, fmt.Errorf("cpu backend takes no options, got %q", options)
+		}
+		return New(), nil
+	})
+}
+
+// Backend is the CPU reference backend. It is safe for concurrent use by
+// several goroutines, as long as no two of them write the same tensor.
+type Backend struct {
+	pool   *backend.Pool[[]float32]
+	mu     sync.Mutex
+	closed bool
+}
+
+// New returns a CPU backend.
+func New() *Backend {
+	alloc := func(n int) ([]float32, error) { return make([]float32, n), nil }
+	return &Backend{pool: backend.NewPool(alloc, func([]float32) {})}
+}
+
+// Tensor is a matrix in host memory, owned by one CPU backend.
+type Tensor struct {
+	shape    backend.Shape
+	data     []float32 // len shape.Len(); cap is the pool's size class
+	owner    *Backend
+	released bool
+}
+
+// Shape is the tensor's size.
+func (t *Tensor) Shape() backend.Shape { return t.shape }
+
+// Name returns "cpu".
+func (b *Backend) Name() string { return "cpu" }
+
+// Sync returns at once: CPU operations finish before they return.
+func (b *Backend) Sync() error { return b.checkOpen("sync") }
+
+// Close marks the backend closed and lets its memory go.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	b.pool.Trim()
+	return nil
+}
+
+// MemStats reports the pool's counters.
+func (b *Backend) MemStats() backend.MemStats { return b.pool.Stats() }
+
+// Device describes the host CPU.
+func (b *Backend) Device() backend.DeviceInfo {
+	vendor, model := cpuModel()
+	return backend.DeviceInfo{Vendor: vendor, Renderer: model, Version: runtime.Version(), Threads: runtime.GOMAXPROCS(0)}
+}
+
+// cpuModel reads the vendor and model name from /proc/cpuinfo where there is
+// one (Linux), else reports the architecture.
+func cpuModel() (vendor, model string) {
+	vendor, model = runtime.GOARCH, runtime.GOARCH
+	raw, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return vendor, model
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		key, val, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		switch strings.TrimSpace(key) {
+		case "vendor_id":
+			vendor = strings.TrimSpace(val)
+		case "model name":
+			return vendor, strings.TrimSpace(val)
+		}
+	}
+	return vendor, model
+}
+
+func (b *Backend) checkOpen(op string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return fmt.Errorf("cpu: %s: %w", op, backend.ErrClosed)
+	}
+	return nil
+}
+
+// New returns an uninitialised tensor of shape s.
+func (b *Backend) New(s backend.Shape) (backend.Tensor, error) {
+	if err := backend.CheckNew(s); err != nil {
+		return nil, err
+	}
+	if err := b.checkOpen("new"); err != nil {
+		return nil, err
+	}
+	buf, _, err := b.pool.Get(s.Len())
+	if err != nil {
+		return nil, err
+	}
+	return &Tensor{shape: s, data: buf[:s.Len()], owner: b}, nil
+}
+
+// Upload copies src into dst.
+func (b *Backend) Upload(dst backend.Tensor, src []float32) error {
+	d, err := b.tensor("upload", dst)
+	if err != nil {
+		return err
+	}
+	if err := backend.CheckData("upload", d.shape, len(src)); err != nil {
+		return err
+	}
+	copy(d.data, src)
+	return nil
+}
+
+// Download copies src into dst.
+func (b *Backend) Download(dst []float32, src backend.Tensor) error {
+	s, err := b.tensor("download", src)
+	if err != nil {
+		return err
+	}
+	if err := backend.CheckData("download", s.shape, len(dst)); err != nil {
+		return err
+	}
+	copy(dst, s.data)
+	return nil
+}
+
+// Release returns t's memory to the pool.
+func (b *Backend) Release(t backend.Tensor) error {
+	if t == nil {
+		return nil
+	}
+	ct, ok := t.(*Tensor)
+	if !ok || ct == nil || ct.owner != b {
+		return fmt.Errorf("cpu: release: %w", backend.ErrForeign)
+	}
+	if ct.released {
+		return nil
+	}
+	ct.released = true
+	b.pool.Put(ct.data[:cap(ct.data)], cap(ct.data))
+	ct.data = nil
+	return nil
+}
+
+// tensor resolves a handle passed to op into this backend's tensor.
+func (b *Backend) tensor(op string, t backend.Tensor) (*Tensor, error) {
+	ct, ok := t.(*Tensor)
+	switch {
+	case !ok || ct == nil || ct.owner != b:
+		return nil, fmt.Errorf("cpu: %s: %w", op, backend.ErrForeign)
+	case ct.released:
+		return nil, fmt.Errorf("cpu: %s: %w", op, backend.ErrReleased)
+	}
+	return ct, b.checkOpen(op)
+}
+
+// tensors resolves several handles at once; it writes into out so that the
+// common calls allocate nothing.
+func (b *Backend) tensors(op string, out []*Tensor, ts ...backend.Tensor) error {
+	for i, t := range ts {
+		ct, err := b.tensor(op, t)
+		if err != nil {
+			return err
+		}
+		out[i] = ct
+	}
+	return nil
+}

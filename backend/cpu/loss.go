@@ -1,0 +1,172 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+
+	"gltrain/backend"
+)
+
+// lossTensors resolves the tensors of a loss whose gradient output may be nil
+// and checks their shapes: loss is 1×1, grad (if any) matches pred, and target
+// is either labels (batch×1) or, when labels is false, pred's shape.
+func (be *Backend) lossTensors(op string, loss, grad, pred, target backend.Tensor, labels bool) (l, g, p, y *Tensor, err error) {
+	var t [3]*Tensor
+	if err := be.tensors(op, t[:], loss, pred, target); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	l, p, y = t[0], t[1], t[2]
+	var gs *backend.Shape
+	if grad != nil {
+		if g, err = be.tensor(op, grad); err != nil {
+			return nil, nil, nil, nil, err
+		}
+		if g == p || g == y || g == l {
+			return nil, nil, nil, nil, fmt.Errorf("%s: gradient output is also an input: %w", op, backend.ErrAlias)
+		}
+		gs = &g.shape
+	}
+	if err := backend.CheckLoss(op, l.shape, p.shape, gs); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if labels {
+		err = backend.CheckLabels(op, p.shape, y.shape)
+	} else {
+		err = backend.CheckSame(op, p.shape, y.shape)
+	}
+	return l, g, p, y, err
+}
+
+// classIndex returns label as an index into n classes, or false when it is
+// not a whole number in [0, n).
+func classIndex(label float32, n int) (int, bool) {
+	if !(label >= 0 && label < float32(n)) || label != float32(math.Floor(float64(label))) {
+		return 0, false
+	}
+	return int(label), true
+}
+
+// SoftmaxCrossEntropy computes the mean cross-entropy of softmax(logits)
+// against integer labels, and its gradient when dlogits is not nil.
+func (be *Backend) SoftmaxCrossEntropy(loss, dlogits, logits, labels backend.Tensor) error {
+	l, g, x, y, err := be.lossTensors("softmax cross-entropy", loss, dlogits, logits, labels, true)
+	if err != nil {
+		return err
+	}
+	m, n := x.shape.Rows, x.shape.Cols
+	var total float64
+	for i := 0; i < m; i++ {
+		var grow []float32
+		if g != nil {
+			grow = g.data[i*n : (i+1)*n]
+		}
+		total += softmaxCrossEntropyRow(grow, x.data[i*n:(i+1)*n], y.data[i], m)
+	}
+	l.data[0] = float32(total / float64(m))
+	return nil
+}
+
+// softmaxCrossEntropyRow returns one row's loss, log Σ_j exp(x_j) − x_label,
+// through a log-sum-exp shifted by the row's maximum, and writes the row's
+// gradient (softmax(x) − onehot(label)) / batch into grad when it is not nil.
+func softmaxCrossEntropyRow(grad, x []float32, label float32, batch int) float64 {
+	c, ok := classIndex(label, len(x))
+	if !ok {
+		for j := range grad {
+			grad[j] = float32(math.NaN())
+		}
+		return math.NaN()
+	}
+	maxX := math.Inf(-1)
+	for _, v := range x {
+		maxX = math.Max(maxX, float64(v))
+	}
+	var s float64
+	for _, v := range x {
+		s += math.Exp(float64(v) - maxX)
+	}
+	lse := maxX + math.Log(s)
+	for j := range grad {
+		p := math.Exp(float64(x[j]) - lse)
+		if j == c {
+			p--
+		}
+		grad[j] = float32(p / float64(batch))
+	}
+	return lse - float64(x[c])
+}
+
+// MeanSquaredError computes the mean of (pred − target)² over all elements,
+// and its gradient when dpred is not nil.
+func (be *Backend) MeanSquaredError(loss, dpred, pred, target backend.Tensor) error {
+	l, g, p, y, err := be.lossTensors("mean squared error", loss, dpred, pred, target, false)
+	if err != nil {
+		return err
+	}
+	count := float64(len(p.data))
+	var total float64
+	for i, v := range p.data {
+		d := float64(v) - float64(y.data[i])
+		total += d * d
+		if g != nil {
+			g.data[i] = float32(2 * d / count)
+		}
+	}
+	l.data[0] = float32(total / count)
+	return nil
+}
+
+// SVMHinge computes the mean multiclass hinge loss and its gradient when
+// dscores is not nil.
+func (be *Backend) SVMHinge(loss, dscores, scores, labels backend.Tensor, margin float32) error {
+	l, g, s, y, err := be.lossTensors("svm hinge", loss, dscores, scores, labels, true)
+	if err != nil {
+		return err
+	}
+	if !(margin >= 0) || math.IsInf(float64(margin), 0) {
+		return fmt.Errorf("svm hinge: margin %v: want a finite value ≥ 0: %w", margin, backend.ErrInvalidArgument)
+	}
+	m, n := s.shape.Rows, s.shape.Cols
+	var total float64
+	for i := 0; i < m; i++ {
+		var grow []float32
+		if g != nil {
+			grow = g.data[i*n : (i+1)*n]
+		}
+		total += svmHingeRow(grow, s.data[i*n:(i+1)*n], y.data[i], float64(margin), m)
+	}
+	l.data[0] = float32(total / float64(m))
+	return nil
+}
+
+// svmHingeRow returns one row's loss Σ_{j≠y} max(0, s_j − s_y + margin) and
+// writes its gradient into grad when it is not nil: +1/batch for each class
+// inside the margin, and minus their count over batch for the label.
+func svmHingeRow(grad, s []float32, label float32, margin float64, batch int) float64 {
+	c, ok := classIndex(label, len(s))
+	if !ok {
+		for j := range grad {
+			grad[j] = float32(math.NaN())
+		}
+		return math.NaN()
+	}
+	var loss float64
+	active := 0
+	for j, v := range s {
+		var gj float32
+		if j != c {
+			if d := float64(v) - float64(s[c]) + margin; d > 0 {
+				loss += d
+				active++
+				gj = float32(1 / float64(batch))
+			}
+		}
+		if grad != nil {
+			grad[j] = gj
+		}
+	}
+	if grad != nil {
+		grad[c] = float32(-float64(active) / float64(batch))
+	}
+	return loss
+}

@@ -1,0 +1,84 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+
+	"gltrain/backend"
+)
+
+// SGDStep applies one step of SGD with weight decay, momentum and Nesterov
+// momentum (see backend.SGD for the formulation).
+func (be *Backend) SGDStep(cfg backend.SGD, param, grad, velocity backend.Tensor) error {
+	if err := cfg.Check("sgd step"); err != nil {
+		return err
+	}
+	var t [2]*Tensor
+	if err := be.tensors("sgd step", t[:], param, grad); err != nil {
+		return err
+	}
+	p, g := t[0], t[1]
+	if err := backend.CheckSame("sgd step", p.shape, g.shape); err != nil {
+		return err
+	}
+	var v []float32
+	if cfg.Momentum != 0 {
+		vt, err := be.tensor("sgd step", velocity)
+		if err != nil {
+			return fmt.Errorf("%w (momentum needs a velocity tensor)", err)
+		}
+		if err := backend.CheckSame("sgd step", p.shape, vt.shape); err != nil {
+			return err
+		}
+		v = vt.data
+	}
+	sgdStep(p.data, g.data, v, cfg)
+	return nil
+}
+
+// sgdStep is the reference loop; p, g and v (nil without momentum) are (n).
+func sgdStep(p, g, v []float32, c backend.SGD) {
+	lr, mu, wd := float64(c.LR), float64(c.Momentum), float64(c.WeightDecay)
+	for i := range p {
+		d := float64(g[i]) + wd*float64(p[i])
+		if v != nil {
+			vi := mu*float64(v[i]) + d
+			v[i] = float32(vi)
+			if c.Nesterov {
+				d += mu * vi
+			} else {
+				d = vi
+			}
+		}
+		p[i] = float32(float64(p[i]) - lr*d)
+	}
+}
+
+// AdamStep applies step t of Adam or AdamW (see backend.Adam).
+func (be *Backend) AdamStep(cfg backend.Adam, step int, param, grad, m, v backend.Tensor) error {
+	if err := cfg.Check("adam step", step); err != nil {
+		return err
+	}
+	var t [4]*Tensor
+	if err := be.tensors("adam step", t[:], param, grad, m, v); err != nil {
+		return err
+	}
+	if err := backend.CheckSame("adam step", t[0].shape, t[1].shape, t[2].shape, t[3].shape); err != nil {
+		return err
+	}
+	adamStep(t[0].data, t[1].data, t[2].data, t[3].data, cfg, cfg.Scalars(step))
+	return nil
+}
+
+// adamStep is the reference loop; p, g, m and v are (n).
+func adamStep(p, g, m, v []float32, c backend.Adam, s backend.AdamScalars) {
+	b1, b2 := float64(c.Beta1), float64(c.Beta2)
+	for i := range p {
+		pi := float64(p[i]) * float64(s.Decay)
+		gi := float64(g[i]) + float64(s.L2)*pi
+		mi := b1*float64(m[i]) + (1-b1)*gi
+		vi := b2*float64(v[i]) + (1-b2)*gi*gi
+		m[i], v[i] = float32(mi), float32(vi)
+		p[i] = float32(pi - float64(s.StepSize)*mi/(math.Sqrt(vi)*float64(s.InvSqrtBC2)+float64(c.Eps)))
+	}
+}

@@ -1,0 +1,57 @@
+package backend
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Opener opens a backend. options is the text after the first ':' of the
+// name given to Open ("gl:egl-surfaceless" gives "egl-surfaceless"), empty
+// when there is none; each backend documents what it accepts.
+type Opener func(options string) (Backend, error)
+
+var registry struct {
+	sync.Mutex
+	openers map[string]Opener
+}
+
+// Register makes a backend available to Open under name. Backends register
+// themselves in an init function; registering a name twice panics.
+func Register(name string, open Opener) {
+	registry.Lock()
+	defer registry.Unlock()
+	if registry.openers == nil {
+		registry.openers = make(map[string]Opener)
+	}
+	if _, dup := registry.openers[name]; dup {
+		panic("backend: Register called twice for " + name)
+	}
+	registry.openers[name] = open
+}
+
+// Names lists the registered backends, sorted.
+func Names() []string {
+	registry.Lock()
+	defer registry.Unlock()
+	names := make([]string, 0, len(registry.openers))
+	for n := range registry.openers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Open opens the backend registered under the part of spec before any ':',
+// passing the rest to it as options: Open("cpu"), Open("gl:glfw").
+func Open(spec string) (Backend, error) {
+	name, options, _ := strings.Cut(spec, ":")
+	registry.Lock()
+	open, ok := registry.openers[name]
+	registry.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("backend %q is not registered (have %s)", name, strings.Join(Names(), ", "))
+	}
+	return open(options)
+}

@@ -1,0 +1,154 @@
+package backend
+
+import "fmt"
+
+// Shape is the size of a 2-D tensor: Rows (the batch) by Cols (the features).
+type Shape struct {
+	Rows, Cols int
+}
+
+// Len is the number of elements, Rows·Cols.
+func (s Shape) Len() int { return s.Rows * s.Cols }
+
+// String formats the shape as "rows×cols".
+func (s Shape) String() string { return fmt.Sprintf("%d×%d", s.Rows, s.Cols) }
+
+// T is the transposed shape.
+func (s Shape) T() Shape { return Shape{s.Cols, s.Rows} }
+
+// Transpose selects op(X) = X or op(X) = Xᵀ for an operand of MatMul.
+type Transpose bool
+
+const (
+	// NoTrans uses the operand as stored.
+	NoTrans Transpose = false
+	// Trans uses the transpose of the operand, without copying it.
+	Trans Transpose = true
+)
+
+// Apply returns the shape of op(X) for an X of shape s.
+func (t Transpose) Apply(s Shape) Shape {
+	if t {
+		return s.T()
+	}
+	return s
+}
+
+// maxElems bounds a tensor's element count so that byte sizes fit in an int32
+// offset on every device (2^31 bytes).
+const maxElems = 1<<29 - 1
+
+// CheckNew validates the shape of a tensor about to be created.
+func CheckNew(s Shape) error {
+	if s.Rows < 1 || s.Cols < 1 || s.Rows > maxElems || s.Cols > maxElems || s.Rows*s.Cols > maxElems {
+		return fmt.Errorf("new: shape %v: want 1 ≤ rows, cols and rows·cols ≤ %d: %w", s, maxElems, ErrShape)
+	}
+	return nil
+}
+
+// CheckData validates a host slice of n elements against a tensor of shape s
+// for Upload or Download.
+func CheckData(op string, s Shape, n int) error {
+	if n != s.Len() {
+		return fmt.Errorf("%s: tensor %v holds %d elements, host slice has %d: %w", op, s, s.Len(), n, ErrShape)
+	}
+	return nil
+}
+
+// MatMulShape returns the shape of op(A)·op(B), or an error naming both
+// operand shapes when the inner dimensions differ.
+func MatMulShape(tA, tB Transpose, a, b Shape) (Shape, error) {
+	oa, ob := tA.Apply(a), tB.Apply(b)
+	if oa.Cols != ob.Rows {
+		return Shape{}, fmt.Errorf("matmul: op(a) %v × op(b) %v: inner dimensions differ: %w", oa, ob, ErrShape)
+	}
+	return Shape{oa.Rows, ob.Cols}, nil
+}
+
+// CheckMatMul validates C = alpha·op(A)·op(B) + beta·C.
+func CheckMatMul(tA, tB Transpose, a, b, c Shape) error {
+	want, err := MatMulShape(tA, tB, a, b)
+	if err != nil {
+		return err
+	}
+	if c != want {
+		return fmt.Errorf("matmul: op(a) %v × op(b) %v is %v, c is %v: %w", tA.Apply(a), tB.Apply(b), want, c, ErrShape)
+	}
+	return nil
+}
+
+// CheckSame validates an elementwise operation: every shape equals dst.
+func CheckSame(op string, dst Shape, srcs ...Shape) error {
+	for _, s := range srcs {
+		if s != dst {
+			return fmt.Errorf("%s: output %v, input %v: %w", op, dst, s, ErrShape)
+		}
+	}
+	return nil
+}
+
+// CheckAddBias validates dst = x + bias with bias broadcast over the rows.
+func CheckAddBias(dst, x, bias Shape) error {
+	if err := CheckSame("add bias", dst, x); err != nil {
+		return err
+	}
+	if bias != (Shape{1, x.Cols}) {
+		return fmt.Errorf("add bias: x %v, bias %v: want bias 1×%d: %w", x, bias, x.Cols, ErrShape)
+	}
+	return nil
+}
+
+// CheckBroadcast validates a broadcast of x (1×1, 1×n or m×1) to dst (m×n).
+func CheckBroadcast(dst, x Shape) error {
+	ok := x == Shape{1, 1} || x == Shape{1, dst.Cols} || x == Shape{dst.Rows, 1}
+	if !ok {
+		return fmt.Errorf("broadcast: x %v to %v: want 1×1, 1×%d or %d×1: %w", x, dst, dst.Cols, dst.Rows, ErrShape)
+	}
+	return nil
+}
+
+// CheckReduce validates a reduction of x into dst of the wanted shape; op
+// names the reduction.
+func CheckReduce(op string, dst, x, want Shape) error {
+	if dst != want {
+		return fmt.Errorf("%s: x %v, dst %v: want dst %v: %w", op, x, dst, want, ErrShape)
+	}
+	return nil
+}
+
+// CheckLabels validates class labels (batch×1) against scores (batch×classes).
+func CheckLabels(op string, scores, labels Shape) error {
+	if labels != (Shape{scores.Rows, 1}) {
+		return fmt.Errorf("%s: scores %v, labels %v: want labels %d×1: %w", op, scores, labels, scores.Rows, ErrShape)
+	}
+	return nil
+}
+
+// CheckLoss validates a loss: loss is 1×1, and grad, when present, has the
+// shape of the predictions.
+func CheckLoss(op string, loss, pred Shape, grad *Shape) error {
+	if loss != (Shape{1, 1}) {
+		return fmt.Errorf("%s: loss %v: want 1×1: %w", op, loss, ErrShape)
+	}
+	if grad != nil && *grad != pred {
+		return fmt.Errorf("%s: predictions %v, gradient %v: %w", op, pred, *grad, ErrShape)
+	}
+	return nil
+}
+
+// CheckGatherRows validates dst[i,:] = src[index[i],:].
+func CheckGatherRows(dst, src, index Shape) error {
+	if index != (Shape{dst.Rows, 1}) || dst.Cols != src.Cols {
+		return fmt.Errorf("gather rows: src %v, index %v, dst %v: want index %d×1 and dst %d columns: %w",
+			src, index, dst, dst.Rows, src.Cols, ErrShape)
+	}
+	return nil
+}
+
+// CheckCopyRows validates dst[row+i,:] = src[i,:].
+func CheckCopyRows(dst Shape, row int, src Shape) error {
+	if src.Cols != dst.Cols || row < 0 || row+src.Rows > dst.Rows {
+		return fmt.Errorf("copy rows: src %v into dst %v at row %d: %w", src, dst, row, ErrShape)
+	}
+	return nil
+}

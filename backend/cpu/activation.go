@@ -69,7 +69,7 @@ func (be *Backend) ActivationBackward(f backend.Activation, dx, x, y, dy backend
 	return nil
 }
 
-func identityForward(x, _ float64) float64 { return x }
+func identityForward(x, _ float64) float64  { return x }
 func identityBackward(_, _ float64) float64 { return 1 }
 
 // reluBackward takes relu'(0) = 0, as PyTorch does.

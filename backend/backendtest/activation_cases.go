@@ -105,7 +105,7 @@ func activationOracle(f backend.Activation, x float64) float64 {
 // float64 oracle, taken on the side of x that the kernels' convention uses at
 // a kink (f'(0) is the left derivative: relu'(0) = 0). It checks the
 // kernels' derivative formulas without repeating them; its error, about
-// h²·|f”'|/3 + 1e-16·|f|/h, is below 1e-8 with h = 1e-4·max(1, |x|).
+// h²·|f⁽³⁾|/3 + 1e-16·|f|/h, is below 1e-8 with h = 1e-4·max(1, |x|).
 func activationDerivative(f backend.Activation, x float64) float64 {
 	h := 1e-4 * math.Max(1, math.Abs(x))
 	if x > 0 {

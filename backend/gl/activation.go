@@ -1,0 +1,78 @@
+package gl
+
+import (
+	"fmt"
+
+	"gltrain/backend"
+	"gltrain/backend/gl/internal/glrt"
+)
+
+// activationShaders names each kind's kernels, forward and backward; the
+// identity needs none (it is a copy, done with scale.comp).
+var activationShaders = [...][2]string{
+	backend.ReLU:      {"relu_forward.comp", "relu_backward.comp"},
+	backend.LeakyReLU: {"leaky_relu_forward.comp", "leaky_relu_backward.comp"},
+	backend.ELU:       {"elu_forward.comp", "elu_backward.comp"},
+	backend.GELU:      {"gelu_forward.comp", "gelu_backward.comp"},
+	backend.GELUTanh:  {"gelu_tanh_forward.comp", "gelu_tanh_backward.comp"},
+	backend.Sigmoid:   {"sigmoid_forward.comp", "sigmoid_backward.comp"},
+	backend.Tanh:      {"tanh_forward.comp", "tanh_backward.comp"},
+	backend.SiLU:      {"silu_forward.comp", "silu_backward.comp"},
+}
+
+// ActivationForward sets dst = f(x) (<kind>_forward.comp).
+func (be *Backend) ActivationForward(f backend.Activation, dst, x backend.Tensor) error {
+	return be.do("activation forward", func() error {
+		var t [2]*Tensor
+		if err := be.tensors("activation forward", t[:], dst, x); err != nil {
+			return err
+		}
+		if !f.Kind.Valid() {
+			return fmt.Errorf("activation forward: unknown kind %v: %w", f.Kind, backend.ErrInvalidArgument)
+		}
+		if err := backend.CheckSame(f.Kind.String()+" forward", t[0].shape, t[1].shape); err != nil {
+			return err
+		}
+		n := t[0].shape.Len()
+		if f.Kind == backend.Identity {
+			return be.scale(t[0].buf, 1, t[1].buf, n)
+		}
+		p, err := be.program(activationShaders[f.Kind][0])
+		if err != nil {
+			return err
+		}
+		p.SetInt("n", n)
+		p.SetFloat("alpha", f.Param())
+		be.dev.Dispatch(p, groups(n), 1, 1, glrt.In(t[1].buf), glrt.Out(t[0].buf))
+		return nil
+	})
+}
+
+// ActivationBackward sets dx = dy ⊙ f'(x) (<kind>_backward.comp). The kernels
+// compute f' from x, which keeps its digits where f saturates; y is not read.
+func (be *Backend) ActivationBackward(f backend.Activation, dx, x, y, dy backend.Tensor) error {
+	return be.do("activation backward", func() error {
+		var t [4]*Tensor
+		if err := be.tensors("activation backward", t[:], dx, x, y, dy); err != nil {
+			return err
+		}
+		if !f.Kind.Valid() {
+			return fmt.Errorf("activation backward: unknown kind %v: %w", f.Kind, backend.ErrInvalidArgument)
+		}
+		if err := backend.CheckSame(f.Kind.String()+" backward", t[0].shape, t[1].shape, t[2].shape, t[3].shape); err != nil {
+			return err
+		}
+		n := t[0].shape.Len()
+		if f.Kind == backend.Identity {
+			return be.scale(t[0].buf, 1, t[3].buf, n)
+		}
+		p, err := be.program(activationShaders[f.Kind][1])
+		if err != nil {
+			return err
+		}
+		p.SetInt("n", n)
+		p.SetFloat("alpha", f.Param())
+		be.dev.Dispatch(p, groups(n), 1, 1, glrt.In(t[1].buf), glrt.In(t[3].buf), glrt.Out(t[0].buf))
+		return nil
+	})
+}

@@ -1,0 +1,225 @@
+package gl
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"gltrain/backend"
+	"gltrain/backend/gl/internal/glctx"
+	"gltrain/backend/gl/internal/glrt"
+	"gltrain/backend/gl/internal/glthread"
+	"gltrain/shaders"
+)
+
+var _ backend.Backend = (*Backend)(nil)
+var _ backend.MemoryReporter = (*Backend)(nil)
+var _ backend.Describer = (*Backend)(nil)
+
+func init() {
+	backend.Register("gl", func(options string) (backend.Backend, error) {
+		o, err := ParseOptions(options)
+		if err != nil {
+			return nil, err
+		}
+		return New(o)
+	})
+}
+
+// Options configure a GL backend.
+type Options struct {
+	// Context chooses how to make the context: "auto" (or ""), "egl",
+	// "egl-device", "egl-surfaceless", "egl-default" or "glfw". Empty
+	// takes $GLTRAIN_GL_CONTEXT, then auto.
+	Context string
+	// Device picks an EGL device by index for egl-device; -1 (the
+	// default from ParseOptions) takes the first that works.
+	Device int
+	// Warmup compiles every kernel before New returns.
+	Warmup bool
+	// Major and Minor are the least OpenGL version accepted; 0 means 4.3.
+	Major, Minor int
+	// Shaders replaces the embedded shader sources (tests of compile
+	// errors use it); nil means shaders.FS.
+	Shaders fs.FS
+}
+
+// ParseOptions reads the registry options: comma-separated words, each a
+// context path (see Options.Context), "warmup", or "device=N".
+func ParseOptions(s string) (Options, error) {
+	o := Options{Device: -1}
+	for _, w := range strings.Split(s, ",") {
+		w = strings.TrimSpace(w)
+		switch {
+		case w == "":
+		case w == "warmup":
+			o.Warmup = true
+		case strings.HasPrefix(w, "device="):
+			n, err := strconv.Atoi(strings.TrimPrefix(w, "device="))
+			if err != nil || n < 0 {
+				return o, fmt.Errorf("gl options: %q: want device=N with N ≥ 0", w)
+			}
+			o.Device = n
+		default:
+			if _, err := glctx.ParsePaths(w); err != nil {
+				return o, fmt.Errorf("gl options: %w", err)
+			}
+			o.Context = w
+		}
+	}
+	return o, nil
+}
+
+// ContextError is the error of New when no path gave a context: it lists
+// each path tried and why it failed.
+type ContextError = glctx.Error
+
+// Backend is the OpenGL compute-shader backend.
+type Backend struct {
+	thread *glthread.Thread
+	ctx    *glctx.Context
+	dev    *glrt.Device
+	pool   *backend.Pool[*glrt.Buffer]
+	info   backend.DeviceInfo
+	closed atomic.Bool
+}
+
+// New makes a GL context as o says and returns a backend on it.
+func New(o Options) (*Backend, error) {
+	choice := o.Context
+	if choice == "" {
+		choice = os.Getenv("GLTRAIN_GL_CONTEXT")
+	}
+	paths, err := glctx.ParsePaths(choice)
+	if err != nil {
+		return nil, fmt.Errorf("gl: %w", err)
+	}
+	src := o.Shaders
+	if src == nil {
+		src = shaders.FS
+	}
+	b := &Backend{}
+	b.thread, err = glthread.Start(func() error {
+		ctx, err := glctx.Make(glctx.Options{Paths: paths, Device: o.Device, Major: o.Major, Minor: o.Minor})
+		if err != nil {
+			return err
+		}
+		b.ctx = ctx
+		b.dev = glrt.NewDevice(src)
+		b.pool = backend.NewPool(b.dev.NewBuffer, b.dev.DeleteBuffer)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("gl: %w", err)
+	}
+	b.info = backend.DeviceInfo{
+		Vendor: b.ctx.Vendor, Renderer: b.ctx.Renderer, Version: b.ctx.Version,
+		Context: string(b.ctx.Path) + ": " + b.ctx.Detail,
+	}
+	if o.Warmup {
+		if _, err := b.Warmup(); err != nil {
+			b.Close()
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// Name returns "gl".
+func (b *Backend) Name() string { return "gl" }
+
+// Device reports the GL vendor, renderer and version and how the context
+// was made.
+func (b *Backend) Device() backend.DeviceInfo { return b.info }
+
+// MemStats reports the buffer pool's counters.
+func (b *Backend) MemStats() backend.MemStats { return b.pool.Stats() }
+
+// do runs f on the GL thread unless the backend is closed.
+func (b *Backend) do(op string, f func() error) error {
+	if b.closed.Load() {
+		return fmt.Errorf("gl: %s: %w", op, backend.ErrClosed)
+	}
+	err := b.thread.Call(f)
+	if errors.Is(err, glthread.ErrStopped) {
+		return fmt.Errorf("gl: %s: %w", op, backend.ErrClosed)
+	}
+	return err
+}
+
+// deviceError wraps a GL error as the contract's ErrDeviceLost when the
+// context is gone.
+func deviceError(err error) error {
+	var e *glrt.ErrGL
+	if errors.As(err, &e) && e.ContextLost() {
+		return fmt.Errorf("gl: %w: %w", backend.ErrDeviceLost, err)
+	}
+	if err != nil {
+		return fmt.Errorf("gl: %w", err)
+	}
+	return nil
+}
+
+// Sync waits for every queued kernel and reports GL errors.
+func (b *Backend) Sync() error {
+	return b.do("sync", func() error { return deviceError(b.dev.Finish()) })
+}
+
+// Warmup compiles every kernel now, so that no compile lands inside a timed
+// region, and returns the time compiling took.
+func (b *Backend) Warmup() (time.Duration, error) {
+	var took time.Duration
+	err := b.do("warmup", func() error {
+		names, err := fs.Glob(shaders.FS, "*.comp")
+		if err != nil {
+			return err
+		}
+		before := b.dev.CompileTime
+		for _, n := range names {
+			if _, err := b.dev.Program(n); err != nil {
+				return err
+			}
+		}
+		took = b.dev.CompileTime - before
+		return nil
+	})
+	return took, err
+}
+
+// Counters are the GL backend's activity counters.
+type Counters struct {
+	Dispatches  uint64        // kernels dispatched
+	Barriers    uint64        // shader-storage barriers issued
+	Programs    int           // programs compiled
+	CompileTime time.Duration // time spent compiling them
+}
+
+// Counters returns the activity counters.
+func (b *Backend) Counters() Counters {
+	var c Counters
+	b.do("counters", func() error {
+		c = Counters{Dispatches: b.dev.Dispatches(), Barriers: b.dev.Barriers, Programs: len(b.dev.Programs()), CompileTime: b.dev.CompileTime}
+		return nil
+	})
+	return c
+}
+
+// Close frees every buffer and program and destroys the context. Tensors of
+// the backend must not be used afterwards.
+func (b *Backend) Close() error {
+	if b.closed.Swap(true) {
+		return nil
+	}
+	return b.thread.Stop(func() error {
+		b.pool.Trim()
+		b.dev.Release()
+		err := glrt.Check("close")
+		b.ctx.Release()
+		return err
+	})
+}

@@ -1,0 +1,10 @@
+//go:build !gltraindebug
+
+package glrt
+
+// Debug reports whether this build checks GL errors after every call.
+const Debug = false
+
+// after is called after every GL call with the call's name; in normal builds
+// it does nothing and compiles away.
+func after(string) {}

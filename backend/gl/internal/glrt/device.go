@@ -1,0 +1,105 @@
+package glrt
+
+import (
+	"io/fs"
+	"time"
+
+	"github.com/go-gl/gl/v4.3-core/gl"
+)
+
+// maxBindings is the number of SSBO binding points a kernel may use; GL 4.3
+// guarantees 8 to compute shaders.
+const maxBindings = 8
+
+// Device issues GL work on the current context.
+type Device struct {
+	src      fs.FS
+	programs map[string]*Program
+	// Defines are prepended to every shader as #define lines (tile sizes,
+	// say), before the first compile.
+	Defines map[string]string
+	// CompileTime is the time spent compiling and linking so far.
+	CompileTime time.Duration
+
+	current uint32              // program in use
+	bound   [maxBindings]uint32 // buffers on the SSBO binding points
+
+	dispatches    uint64 // dispatches issued; each is numbered by this count
+	ssboBarrierAt uint64 // dispatches ≤ this are ordered before later ones
+	hostBarrierAt uint64 // … and before later host transfers
+	// Barriers counts the shader-storage barriers issued.
+	Barriers uint64
+}
+
+// NewDevice returns a device compiling shaders from src (which must hold
+// CommonFile). The context must be current.
+func NewDevice(src fs.FS) *Device {
+	return &Device{src: src, programs: map[string]*Program{}, Defines: map[string]string{}}
+}
+
+// Dispatches is the number of dispatches issued so far.
+func (d *Device) Dispatches() uint64 { return d.dispatches }
+
+// Arg is a buffer bound to a kernel: binding point i is the i-th Arg.
+type Arg struct {
+	B           *Buffer
+	Read, Write bool
+}
+
+// In is a buffer the kernel reads.
+func In(b *Buffer) Arg { return Arg{B: b, Read: true} }
+
+// Out is a buffer the kernel writes.
+func Out(b *Buffer) Arg { return Arg{B: b, Write: true} }
+
+// InOut is a buffer the kernel reads and writes.
+func InOut(b *Buffer) Arg { return Arg{B: b, Read: true, Write: true} }
+
+// Dispatch runs p over gx×gy×gz work groups with args on binding points 0,
+// 1, …, preceded by a shader-storage barrier when an argument depends on an
+// earlier dispatch (see the package doc).
+func (d *Device) Dispatch(p *Program, gx, gy, gz int, args ...Arg) {
+	barrier := false
+	for _, a := range args {
+		b := a.B
+		if (a.Read && b.written > d.ssboBarrierAt) || (a.Write && (b.written > d.ssboBarrierAt || b.read > d.ssboBarrierAt)) {
+			barrier = true
+		}
+	}
+	if barrier {
+		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+		after("glMemoryBarrier")
+		d.ssboBarrierAt = d.dispatches
+		d.Barriers++
+	}
+	if d.current != p.id {
+		gl.UseProgram(p.id)
+		after("glUseProgram")
+		d.current = p.id
+	}
+	for i, a := range args {
+		if d.bound[i] != a.B.id {
+			gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(i), a.B.id)
+			after("glBindBufferBase")
+			d.bound[i] = a.B.id
+		}
+	}
+	gl.DispatchCompute(uint32(gx), uint32(gy), uint32(gz))
+	after("glDispatchCompute")
+	d.dispatches++
+	for _, a := range args {
+		if a.Write {
+			a.B.written = d.dispatches
+		}
+		if a.Read {
+			a.B.read = d.dispatches
+		}
+	}
+}
+
+// Release deletes every program; buffers are the caller's to delete.
+func (d *Device) Release() {
+	d.deletePrograms()
+	gl.UseProgram(0)
+	d.current = 0
+}

@@ -1,0 +1,54 @@
+package gl
+
+import (
+	"fmt"
+
+	"gltrain/backend"
+	"gltrain/backend/gl/internal/glrt"
+)
+
+// Tile sizes of matmul_forward.comp (its TILE_M and TILE_N defaults): one
+// work group computes a tileM×tileN block of C.
+const tileM, tileN = 64, 64
+
+// MatMul computes C = alpha·op(A)·op(B) + beta·C (matmul_forward.comp).
+func (be *Backend) MatMul(tA, tB backend.Transpose, alpha float32, a, b backend.Tensor, beta float32, c backend.Tensor) error {
+	return be.do("matmul", func() error {
+		var t [3]*Tensor
+		if err := be.tensors("matmul", t[:], a, b, c); err != nil {
+			return err
+		}
+		ta, tb, tc := t[0], t[1], t[2]
+		if err := backend.CheckMatMul(tA, tB, ta.shape, tb.shape, tc.shape); err != nil {
+			return err
+		}
+		if tc == ta || tc == tb {
+			return fmt.Errorf("matmul: c is also an operand: %w", backend.ErrAlias)
+		}
+		p, err := be.program("matmul_forward.comp")
+		if err != nil {
+			return err
+		}
+		m, n, k := tc.shape.Rows, tc.shape.Cols, tA.Apply(ta.shape).Cols
+		p.SetInt("m", m)
+		p.SetInt("n", n)
+		p.SetInt("k", k)
+		p.SetInt("trans_a", boolInt(bool(tA)))
+		p.SetInt("trans_b", boolInt(bool(tB)))
+		p.SetFloat("alpha", alpha)
+		p.SetFloat("beta", beta)
+		cArg := glrt.Out(tc.buf)
+		if beta != 0 {
+			cArg = glrt.InOut(tc.buf)
+		}
+		be.dev.Dispatch(p, (n+tileN-1)/tileN, (m+tileM-1)/tileM, 1, glrt.In(ta.buf), glrt.In(tb.buf), cArg)
+		return nil
+	})
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,21 @@
+// Package shaders holds gltrain's GLSL compute shaders, embedded into the
+// binary. common.glsl is prepended to every kernel by the GL runtime
+// (backend/gl/internal/glrt), after "#version 430 core" and any #define
+// overrides; each .comp file is one kernel, named after the CPU reference
+// function it mirrors (matmul_forward.comp ↔ cpu Backend.MatMul,
+// relu_backward.comp ↔ cpu reluBackward), and its header comment names that
+// function and the buffer bindings.
+//
+// Conventions: shapes and scalars are uniforms, never #defines, so that no
+// program is compiled per shape; 1-D kernels use work groups of WG (256)
+// invocations in a grid-stride loop (FOR_EACH), so any size runs within the
+// 65535-group dispatch limit; buffers are std430 float arrays bound in the
+// order the header lists.
+package shaders
+
+import "embed"
+
+// FS holds the shader sources: common.glsl and the *.comp kernels.
+//
+//go:embed common.glsl *.comp
+var FS embed.FS

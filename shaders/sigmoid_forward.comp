@@ -1,0 +1,14 @@
+// sigmoid_forward.comp: dst = f(x) elementwise, f(x) = σ(x) = 1/(1 + exp(−x)).
+// CPU reference: backend/cpu/activation.go sigmoidForward.
+// Bindings: 0 x, 1 dst. Uniforms: n (elements), alpha (the activation's parameter).
+layout(local_size_x = WG) in;
+layout(std430, binding = 0) readonly buffer X { float x[]; };
+layout(std430, binding = 1) writeonly buffer Dst { float dst[]; };
+uniform int n;
+uniform float alpha;
+
+void main() {
+	FOR_EACH(i, n) {
+		dst[i] = sigmoid_f(x[i]);
+	}
+}

@@ -1,0 +1,14 @@
+// tanh_forward.comp: dst = f(x) elementwise, f(x) = tanh(x).
+// CPU reference: backend/cpu/activation.go tanhForward.
+// Bindings: 0 x, 1 dst. Uniforms: n (elements), alpha (the activation's parameter).
+layout(local_size_x = WG) in;
+layout(std430, binding = 0) readonly buffer X { float x[]; };
+layout(std430, binding = 1) writeonly buffer Dst { float dst[]; };
+uniform int n;
+uniform float alpha;
+
+void main() {
+	FOR_EACH(i, n) {
+		dst[i] = tanh_f(x[i]);
+	}
+}

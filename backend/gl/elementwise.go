@@ -27,13 +27,19 @@ func (be *Backend) binary(op, shader string, dst, a, b backend.Tensor) error {
 }
 
 // Add sets dst = a + b (add.comp).
-func (be *Backend) Add(dst, a, b backend.Tensor) error { return be.binary("add", "add.comp", dst, a, b) }
+func (be *Backend) Add(dst, a, b backend.Tensor) error {
+	return be.binary("add", "add.comp", dst, a, b)
+}
 
 // Sub sets dst = a − b (sub.comp).
-func (be *Backend) Sub(dst, a, b backend.Tensor) error { return be.binary("sub", "sub.comp", dst, a, b) }
+func (be *Backend) Sub(dst, a, b backend.Tensor) error {
+	return be.binary("sub", "sub.comp", dst, a, b)
+}
 
 // Mul sets dst = a ⊙ b (mul.comp).
-func (be *Backend) Mul(dst, a, b backend.Tensor) error { return be.binary("mul", "mul.comp", dst, a, b) }
+func (be *Backend) Mul(dst, a, b backend.Tensor) error {
+	return be.binary("mul", "mul.comp", dst, a, b)
+}
 
 // Scale sets dst = alpha·x (scale.comp).
 func (be *Backend) Scale(dst backend.Tensor, alpha float32, x backend.Tensor) error {

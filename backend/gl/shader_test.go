@@ -1,0 +1,82 @@
+package gl_test
+
+import (
+	"errors"
+	"io/fs"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"gltrain/backend"
+	"gltrain/backend/backendtest"
+	"gltrain/backend/gl"
+	"gltrain/backend/gl/internal/glrt"
+	"gltrain/shaders"
+)
+
+// TestBrokenShader replaces add.comp with a kernel that does not compile:
+// the error names the file and carries the driver's log and the numbered
+// source, and the backend keeps working for the other kernels.
+func TestBrokenShader(t *testing.T) {
+	common, err := fs.ReadFile(shaders.FS, "common.glsl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill, _ := fs.ReadFile(shaders.FS, "fill.comp")
+	src := fstest.MapFS{
+		"common.glsl": {Data: common},
+		"fill.comp":   {Data: fill},
+		"add.comp":    {Data: []byte("layout(local_size_x = WG) in;\nvoid main() {\n\tfloat x = undefined_name;\n}\n")},
+	}
+	b, err := gl.New(gl.Options{Shaders: src, Device: -1})
+	if err != nil {
+		if backendtest.RequireGL() {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	defer b.Close()
+	x, _ := b.New(backend.Shape{Rows: 2, Cols: 2})
+	defer b.Release(x)
+	err = b.Add(x, x, x)
+	var ce *glrt.CompileError
+	if !errors.As(err, &ce) {
+		t.Fatalf("Add with a broken shader: %v (%T), want a *glrt.CompileError", err, err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"add.comp", "compile failed", "undefined_name", "2:   3  \tfloat x = undefined_name;"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("compile error does not contain %q:\n%s", want, msg)
+		}
+	}
+	if err := b.Fill(x, 1); err != nil {
+		t.Errorf("fill after a broken shader: %v", err)
+	}
+}
+
+// TestWarmup compiles every kernel and reports how long that took, apart
+// from any steady-state figure.
+func TestWarmup(t *testing.T) {
+	b, err := gl.New(gl.Options{Device: -1})
+	if err != nil {
+		if backendtest.RequireGL() {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	defer b.Close()
+	start := time.Now()
+	took, err := b.Warmup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, _ := fs.Glob(shaders.FS, "*.comp")
+	if c := b.Counters(); c.Programs != len(names) {
+		t.Errorf("%d programs compiled, want %d", c.Programs, len(names))
+	}
+	t.Logf("warm-up: %d kernels compiled and linked in %v (%v wall)", len(names), took.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+	if again, _ := b.Warmup(); again != 0 {
+		t.Errorf("second warm-up took %v: programs should be cached", again)
+	}
+}

@@ -1,0 +1,166 @@
+package autograd_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"gltrain/autograd"
+	"gltrain/backend"
+	"gltrain/backend/backendtest"
+)
+
+// gradCase is a gradient check: f of the inputs, reduced to 1×1.
+type gradCase struct {
+	name string
+	in   []autograd.GradInput
+	f    func(g *autograd.Graph, v []*autograd.Value) *autograd.Value
+}
+
+// gradTol bounds CheckGradients' relative error (with its default step,
+// h = 1e-2, and floor, 1e-2 of the largest gradient element): the usual
+// float32 bar. f is evaluated in float32, so the numerical gradient carries
+// the rounding of f, about ε·|f|/h ≈ 6e-8·3/1e-2 ≈ 2e-5 in absolute terms
+// here, and a truncation error h²·f‴/6 ≈ 2e-5 for O(1) third derivatives
+// (see CheckGradients). On the CPU backend the cases measure:
+//
+//	below 1e-4: identity, ReLU, LeakyReLU, ELU, sigmoid, add, sub, mul, scale,
+//	            add bias, z⊙z, a·aᵀ, matmul NT, SVM hinge (linear or nearly,
+//	            so that only rounding remains)
+//	1e-4–1e-3:  tanh, SiLU, the other matmuls, sum, mean, softmax
+//	            cross-entropy, mean squared error, the reused-value, squared-loss
+//	            and MLP cases
+//	1e-3–2e-3:  GELU and GELUTanh (an element near GELU's minimum, where the
+//	            gradient is small and the rounding of f is all there is),
+//	            the regularised cross-entropy
+//
+// A gradient overwritten where it should have been summed, or sent to the
+// wrong input, errs by O(1).
+const gradTol = 1e-2
+
+// variable and constant describe an input of a gradient check.
+func variable(r, c int, data []float32) autograd.GradInput {
+	return autograd.GradInput{Shape: shp(r, c), Data: data}
+}
+
+func constant(r, c int, data []float32) autograd.GradInput {
+	return autograd.GradInput{Shape: shp(r, c), Data: data, Const: true}
+}
+
+// project returns Σ y ⊙ w, a 1×1 function of y whose gradient is w: random
+// weights make every element of y matter differently, where a plain sum
+// would hide a permuted or transposed gradient.
+func project(g *autograd.Graph, y, w *autograd.Value) *autograd.Value {
+	return g.Sum(g.Mul(y, w))
+}
+
+// weights is a constant input of shape r×c to project onto.
+func weights(r, c int, seed uint64) autograd.GradInput {
+	return constant(r, c, uniform(r*c, seed, -1, 1))
+}
+
+func gradCases() []gradCase {
+	var cases []gradCase
+	for _, act := range activationCases() {
+		cases = append(cases, gradCase{
+			name: "activation/" + act.String(),
+			in:   []autograd.GradInput{variable(3, 4, awayFromZero(12, 1)), weights(3, 4, 2)},
+			f: func(g *autograd.Graph, v []*autograd.Value) *autograd.Value {
+				return project(g, g.Activation(act, v[0]), v[1])
+			},
+		})
+	}
+	cases = append(cases, matMulCases()...)
+	cases = append(cases, elementwiseCases()...)
+	cases = append(cases, lossCases()...)
+	return cases
+}
+
+// activationCases are every activation kind with its default parameter, and
+// LeakyReLU and ELU with another.
+func activationCases() []backend.Activation {
+	var acts []backend.Activation
+	for _, k := range backend.ActivationKinds() {
+		acts = append(acts, backend.Activation{Kind: k})
+	}
+	return append(acts, backend.Activation{Kind: backend.LeakyReLU, Alpha: 0.3}, backend.Activation{Kind: backend.ELU, Alpha: 0.5})
+}
+
+// matMulCases cover every transpose flag: op(a) is 3×4 and op(b) 4×5, stored
+// transposed where the flag says so.
+func matMulCases() []gradCase {
+	var cases []gradCase
+	for _, tA := range []backend.Transpose{backend.NoTrans, backend.Trans} {
+		for _, tB := range []backend.Transpose{backend.NoTrans, backend.Trans} {
+			a, b := tA.Apply(shp(3, 4)), tB.Apply(shp(4, 5))
+			cases = append(cases, gradCase{
+				name: fmt.Sprintf("matmul/%s%s", flag(tA), flag(tB)),
+				in: []autograd.GradInput{
+					variable(a.Rows, a.Cols, uniform(12, 3, -1, 1)),
+					variable(b.Rows, b.Cols, uniform(20, 4, -1, 1)),
+					weights(3, 5, 5),
+				},
+				f: func(g *autograd.Graph, v []*autograd.Value) *autograd.Value {
+					return project(g, g.MatMulT(tA, tB, v[0], v[1]), v[2])
+				},
+			})
+		}
+	}
+	// a·aᵀ: the same value as both operands, so its gradient sums two shares.
+	return append(cases, gradCase{
+		name: "matmul/a·aᵀ",
+		in:   []autograd.GradInput{variable(3, 4, uniform(12, 6, -1, 1)), weights(3, 3, 7)},
+		f: func(g *autograd.Graph, v []*autograd.Value) *autograd.Value {
+			return project(g, g.MatMulT(backend.NoTrans, backend.Trans, v[0], v[0]), v[1])
+		},
+	})
+}
+
+func flag(t backend.Transpose) string {
+	if t {
+		return "T"
+	}
+	return "N"
+}
+
+// TestGradients checks every operation's backward step against centred
+// finite differences, on every backend.
+func TestGradients(t *testing.T) {
+	backendtest.ForEach(t, func(t *testing.T, b backend.Backend) {
+		for i, tc := range gradCases() {
+			t.Run(tc.name, func(t *testing.T) {
+				res, err := autograd.CheckGradients(b, tc.f, tc.in, nil)
+				if err != nil {
+					t.Fatalf("%d %s: %v", i, tc.name, err)
+				}
+				t.Logf("%s: %v", tc.name, res)
+				if !(res.MaxRelErr <= gradTol) {
+					t.Errorf("%d %s: %v > %g", i, tc.name, res, gradTol)
+				}
+			})
+		}
+	})
+}
+
+// TestCheckGradientsErrors checks that CheckGradients reports bad inputs and
+// failing functions as errors.
+func TestCheckGradientsErrors(t *testing.T) {
+	b := backendtest.Open(t, "cpu")
+	sum := func(g *autograd.Graph, v []*autograd.Value) *autograd.Value { return g.Sum(v[0]) }
+	for i, tc := range []struct {
+		name string
+		f    func(g *autograd.Graph, v []*autograd.Value) *autograd.Value
+		in   []autograd.GradInput
+		want error
+	}{
+		{"data length", sum, []autograd.GradInput{variable(2, 2, make([]float32, 3))}, backend.ErrShape},
+		{"output not 1×1", func(g *autograd.Graph, v []*autograd.Value) *autograd.Value { return v[0] },
+			[]autograd.GradInput{variable(2, 2, make([]float32, 4))}, backend.ErrShape},
+		{"failing graph", func(g *autograd.Graph, v []*autograd.Value) *autograd.Value { return g.Sum(g.MatMul(v[0], v[0])) },
+			[]autograd.GradInput{variable(2, 3, make([]float32, 6))}, backend.ErrShape},
+	} {
+		if _, err := autograd.CheckGradients(b, tc.f, tc.in, nil); !errors.Is(err, tc.want) {
+			t.Errorf("%d %s: error %v, want %v", i, tc.name, err, tc.want)
+		}
+	}
+}

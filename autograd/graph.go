@@ -1,0 +1,192 @@
+package autograd
+
+import (
+	"errors"
+	"fmt"
+
+	"gltrain/backend"
+)
+
+// Graph records the nodes of one forward pass on one backend, in the order
+// they were computed (a topological order), and runs the backward pass over
+// them. Call Reset after each step to release its tensors and reuse it.
+type Graph struct {
+	b      backend.Backend
+	nodes  []*Value // every value the graph made since Reset, in order
+	free   []*Value // Values recycled by Reset for later nodes
+	bad    *Value   // the placeholder returned once an error is recorded
+	err    error    // the first error, sticky until Reset
+	noGrad bool
+}
+
+// NewGraph returns an empty graph on b, with gradients enabled. A nil b gives a
+// graph whose every operation fails with an error.
+func NewGraph(b backend.Backend) *Graph {
+	g := &Graph{b: b}
+	g.bad = &Value{graph: g, op: opInvalid}
+	if b == nil {
+		g.err = fmt.Errorf("autograd: new graph: nil backend: %w", backend.ErrInvalidArgument)
+	}
+	return g
+}
+
+// Backend is the backend the graph's operations run on.
+func (g *Graph) Backend() backend.Backend { return g.b }
+
+// Err returns the first error recorded since the graph was made or Reset, or
+// nil.
+func (g *Graph) Err() error { return g.err }
+
+// SetGrad enables or disables gradients for the operations that follow, until
+// it is called again (Reset keeps the setting). With gradients disabled, for
+// evaluation, nodes record no inputs for the backward pass and require no
+// gradient, and the losses compute no gradient.
+func (g *Graph) SetGrad(enabled bool) { g.noGrad = !enabled }
+
+// GradEnabled reports whether operations record what Backward needs.
+func (g *Graph) GradEnabled() bool { return !g.noGrad }
+
+// Input returns a constant leaf holding t (data, labels): no gradient flows
+// into it, and the graph does not own t, so Reset leaves it alone.
+func (g *Graph) Input(t backend.Tensor) *Value { return g.Leaf(t, false) }
+
+// Leaf returns a leaf holding t, owned by the caller, that requires a gradient
+// when requiresGrad is set (and gradients are enabled): the gradient of an
+// input, say. Unlike a parameter's, a leaf's gradient belongs to the graph
+// and is released by Reset.
+func (g *Graph) Leaf(t backend.Tensor, requiresGrad bool) *Value {
+	if g.err != nil {
+		return g.bad
+	}
+	if t == nil {
+		return g.fail(fmt.Errorf("input: nil tensor: %w", backend.ErrInvalidArgument))
+	}
+	op := opInput
+	if requiresGrad {
+		op = opLeaf
+	}
+	v := g.newValue(op)
+	v.t, v.shape, v.requiresGrad = t, t.Shape(), requiresGrad && !g.noGrad
+	return v
+}
+
+// Reset releases every tensor the graph allocated (node values, the
+// gradients of intermediate nodes and leaves, the losses' cached gradients)
+// back to the backend's pool, clears the recorded error and readies the
+// graph for the next step. Parameters and their gradients, and the tensors
+// of inputs and leaves, are untouched. Values made by the graph must not be
+// used afterwards. It returns the backend's release errors, if any.
+func (g *Graph) Reset() error {
+	var errs []error
+	release := func(t backend.Tensor) {
+		if t != nil {
+			if err := g.b.Release(t); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	for i, v := range g.nodes {
+		if v.op.isOp() {
+			release(v.t)
+		}
+		release(v.grad)
+		release(v.cache)
+		*v = Value{op: opFree}
+		g.free = append(g.free, v)
+		g.nodes[i] = nil
+	}
+	g.nodes = g.nodes[:0]
+	if g.b != nil {
+		g.err = nil
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("autograd: reset: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// newValue returns a Value of kind op recorded as the graph's next node,
+// recycled from the free list when one is there.
+func (g *Graph) newValue(op opKind) *Value {
+	var v *Value
+	if n := len(g.free); n > 0 {
+		v, g.free = g.free[n-1], g.free[:n-1]
+	} else {
+		v = new(Value)
+	}
+	*v = Value{graph: g, op: op, idx: len(g.nodes)}
+	g.nodes = append(g.nodes, v)
+	return v
+}
+
+// node allocates the output tensor of an operation of shape s and records the
+// node. With grad set (some input requires a gradient) and gradients enabled,
+// the node requires a gradient and remembers its inputs a and b (b may be
+// nil). It returns g.bad after recording the error when allocation fails.
+func (g *Graph) node(op opKind, s backend.Shape, a, b *Value, grad bool) *Value {
+	t, err := g.b.New(s)
+	if err != nil {
+		return g.fail(fmt.Errorf("%s: %w", op, err))
+	}
+	v := g.newValue(op)
+	v.t, v.shape = t, s
+	if grad && !g.noGrad {
+		v.requiresGrad, v.in = true, [2]*Value{a, b}
+	}
+	return v
+}
+
+// needGrad reports whether a node computed from a and b (b may be nil)
+// requires a gradient.
+func needGrad(a, b *Value) bool { return a.requiresGrad || b != nil && b.requiresGrad }
+
+// use validates the inputs of an operation before anything is dispatched:
+// none is nil, a placeholder or released, each belongs to this graph or is a
+// parameter of its backend. It returns false, with the error recorded, when
+// one does not, and when an error was already recorded.
+func (g *Graph) use(op string, vs ...*Value) bool {
+	if g.err != nil {
+		return false
+	}
+	for i, v := range vs {
+		var err error
+		switch {
+		case v == nil:
+			err = fmt.Errorf("%s: input %d is nil: %w", op, i, backend.ErrInvalidArgument)
+		case v.op == opFree:
+			err = fmt.Errorf("%s: input %d was released by Reset: %w", op, i, backend.ErrInvalidArgument)
+		case v.op == opInvalid:
+			err = fmt.Errorf("%s: input %d is the placeholder of a failed operation: %w", op, i, backend.ErrInvalidArgument)
+		case v.t == nil:
+			err = fmt.Errorf("%s: input %d (%s) has no tensor: %w", op, i, v.Name(), backend.ErrInvalidArgument)
+		case v.op == opParam && v.b != g.b:
+			err = fmt.Errorf("%s: parameter %q belongs to another backend: %w", op, v.name, backend.ErrForeign)
+		case v.op != opParam && v.graph != g:
+			err = fmt.Errorf("%s: input %d belongs to another graph: %w", op, i, backend.ErrForeign)
+		default:
+			continue
+		}
+		g.fail(err)
+		return false
+	}
+	return true
+}
+
+// fail records err, prefixed with "autograd: ", unless an error is already
+// recorded, and returns the placeholder value.
+func (g *Graph) fail(err error) *Value {
+	if g.err == nil {
+		g.err = fmt.Errorf("autograd: %w", err)
+	}
+	return g.bad
+}
+
+// done finishes an operation whose kernel returned err: out, or the
+// placeholder with the error recorded. out is recorded either way, so Reset
+// releases its tensor.
+func (g *Graph) done(out *Value, err error) *Value {
+	if err != nil {
+		return g.fail(err)
+	}
+	return out
+}

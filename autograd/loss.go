@@ -1,0 +1,88 @@
+package autograd
+
+import "gltrain/backend"
+
+// SoftmaxCrossEntropy returns the mean cross-entropy of softmax(logits)
+// (batch×classes) against integer class labels (batch×1), a 1×1 value:
+//
+//	loss = 1/batch · Σ_i [log Σ_j exp(logits_ij) − logits_i,label_i]
+//
+// No gradient flows into labels.
+func (g *Graph) SoftmaxCrossEntropy(logits, labels *Value) *Value {
+	return g.loss(opSoftmaxCrossEntropy, logits, labels, 0)
+}
+
+// MeanSquaredError returns the mean of (pred − target)² over every element, a
+// 1×1 value; pred and target have one shape. Both may require gradients.
+func (g *Graph) MeanSquaredError(pred, target *Value) *Value {
+	return g.loss(opMeanSquaredError, pred, target, 0)
+}
+
+// SVMHinge returns the mean multiclass hinge loss of scores (batch×classes)
+// against integer class labels (batch×1), a 1×1 value:
+//
+//	loss = 1/batch · Σ_i Σ_{j≠label_i} max(0, s_ij − s_i,label_i + margin)
+//
+// No gradient flows into labels. A negative margin is an error.
+func (g *Graph) SVMHinge(scores, labels *Value, margin float32) *Value {
+	return g.loss(opSVMHinge, scores, labels, margin)
+}
+
+// loss computes one of the losses. When the predictions need a gradient, the
+// backend kernel writes ∂loss/∂pred into the node's cache in the same pass,
+// for the backward step; otherwise it is given no gradient tensor.
+func (g *Graph) loss(op opKind, pred, target *Value, margin float32) *Value {
+	if !g.use(op.String(), pred, target) {
+		return g.bad
+	}
+	var err error
+	if op == opMeanSquaredError {
+		err = backend.CheckSame(op.String(), pred.shape, target.shape)
+	} else {
+		err = backend.CheckLabels(op.String(), pred.shape, target.shape)
+	}
+	if err != nil {
+		return g.fail(err)
+	}
+	grad := pred.requiresGrad || op == opMeanSquaredError && target.requiresGrad
+	out := g.node(op, backend.Shape{Rows: 1, Cols: 1}, pred, target, grad)
+	if out == g.bad {
+		return out
+	}
+	out.alpha = margin
+	if out.requiresGrad {
+		if out.cache, err = g.b.New(pred.shape); err != nil {
+			return g.fail(err)
+		}
+	}
+	switch op {
+	case opSoftmaxCrossEntropy:
+		err = g.b.SoftmaxCrossEntropy(out.t, out.cache, pred.t, target.t)
+	case opMeanSquaredError:
+		err = g.b.MeanSquaredError(out.t, out.cache, pred.t, target.t)
+	default:
+		err = g.b.SVMHinge(out.t, out.cache, pred.t, target.t, margin)
+	}
+	return g.done(out, err)
+}
+
+// lossBackward is the backward step of a loss: the cached gradient c =
+// ∂loss/∂pred times the upstream gradient dℓ (1×1). When the loss is the
+// root, dℓ is the seed 1 and c passes as it is; otherwise (the loss inside a
+// bigger expression) dℓ is broadcast and multiplied in. For the mean squared
+// error, the target's local gradient is the negative of the prediction's.
+func lossBackward(g *Graph, n *Value) {
+	pred, target := n.in[0], n.in[1]
+	d, owned := n.cache, false
+	if n.state != gradOne {
+		d, owned = g.alloc(pred.shape), true
+		if g.err == nil {
+			g.kernel(n, g.b.Broadcast(d, n.grad))
+			g.kernel(n, g.b.Mul(d, d, n.cache))
+		}
+	}
+	if n.op == opMeanSquaredError {
+		g.contribute(target, -1, d, false)
+	}
+	g.contribute(pred, 1, d, owned)
+}

@@ -1,0 +1,114 @@
+package data
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"gltrain/backend"
+)
+
+// Set is a labelled data set: Len() rows of Features float32 features each,
+// stored row-major in X, and one class label per row in Labels.
+//
+//	X[i*Features+j] is feature j of sample i, Labels[i] ∈ [0, Classes)
+//
+// ClassNames, when not nil, names each class id (CSV files with string
+// labels fill it). A Set is a plain value: its methods never modify it, and
+// the ones returning a Set return fresh slices.
+type Set struct {
+	Name       string    // what the data is, for messages ("spiral", "mnist-train", "iris.csv")
+	X          []float32 // Len()×Features, row-major
+	Labels     []int     // class of each row
+	Features   int       // columns of X
+	Classes    int       // labels lie in [0, Classes)
+	ClassNames []string  // optional: ClassNames[c] names class c
+}
+
+// Len returns the number of samples, len(s.Labels).
+func (s Set) Len() int { return len(s.Labels) }
+
+// Row returns the features of sample i, a slice of s.X (not a copy).
+// It panics if i is out of range.
+func (s Set) Row(i int) []float32 {
+	return s.X[i*s.Features : (i+1)*s.Features : (i+1)*s.Features]
+}
+
+// Validate reports the first inconsistency in s: Features or Classes below 1,
+// len(X) ≠ Len()×Features, a label outside [0, Classes), a feature that is NaN
+// or infinite, or ClassNames of the wrong length.
+func (s Set) Validate() error {
+	if err := s.checkShape(); err != nil {
+		return fmt.Errorf("data: %w", err)
+	}
+	if s.Classes < 1 {
+		return fmt.Errorf("data: set %q: %d classes, want at least 1", s.Name, s.Classes)
+	}
+	if s.ClassNames != nil && len(s.ClassNames) != s.Classes {
+		return fmt.Errorf("data: set %q: %d class names for %d classes", s.Name, len(s.ClassNames), s.Classes)
+	}
+	for i, l := range s.Labels {
+		if l < 0 || l >= s.Classes {
+			return fmt.Errorf("data: set %q: sample %d: label %d outside [0,%d)", s.Name, i, l, s.Classes)
+		}
+	}
+	for k, v := range s.X {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("data: set %q: sample %d: feature %d is %v", s.Name, k/s.Features, k%s.Features, v)
+		}
+	}
+	return nil
+}
+
+// checkShape reports whether X and Labels agree with Features, in an error
+// without the package prefix.
+func (s Set) checkShape() error {
+	if s.Features < 1 {
+		return fmt.Errorf("set %q: %d features, want at least 1", s.Name, s.Features)
+	}
+	if len(s.X) != len(s.Labels)*s.Features {
+		return fmt.Errorf("set %q: %d feature values for %d samples of %d features, want %d",
+			s.Name, len(s.X), len(s.Labels), s.Features, len(s.Labels)*s.Features)
+	}
+	return nil
+}
+
+// Subset returns a new set holding the samples idx, in that order (indices may
+// repeat). It copies the rows; Name, Features, Classes and ClassNames are kept.
+// It panics if an index is out of range.
+func (s Set) Subset(idx []int) Set {
+	out := s
+	out.X = make([]float32, 0, len(idx)*s.Features)
+	out.Labels = make([]int, len(idx))
+	for k, i := range idx {
+		out.X = append(out.X, s.Row(i)...)
+		out.Labels[k] = s.Labels[i]
+	}
+	out.ClassNames = slices.Clone(s.ClassNames)
+	return out
+}
+
+// Split divides s at random into a training and a validation set: the
+// validation set gets round(valFraction·Len()) samples, the training set the
+// rest, each kept in the original order. The permutation comes from
+// backend.NewRand(seed). valFraction 0 gives an empty validation set (and a
+// training set equal to s). It returns an error if valFraction is outside
+// [0, 1), if it would leave the training set empty, or if s is inconsistent.
+func (s Set) Split(valFraction float64, seed uint64) (train, val Set, err error) {
+	if err := s.checkShape(); err != nil {
+		return Set{}, Set{}, fmt.Errorf("data: split: %w", err)
+	}
+	if !(valFraction >= 0 && valFraction < 1) {
+		return Set{}, Set{}, fmt.Errorf("data: split %q: validation fraction %v outside [0,1)", s.Name, valFraction)
+	}
+	n := s.Len()
+	nVal := int(math.Round(valFraction * float64(n)))
+	if n > 0 && nVal >= n {
+		return Set{}, Set{}, fmt.Errorf("data: split %q: validation fraction %v of %d samples leaves none to train on", s.Name, valFraction, n)
+	}
+	perm := backend.NewRand(seed).Perm(n)
+	valIdx, trainIdx := perm[:nVal], perm[nVal:]
+	slices.Sort(valIdx)
+	slices.Sort(trainIdx)
+	return s.Subset(trainIdx), s.Subset(valIdx), nil
+}

@@ -1,0 +1,114 @@
+package nn
+
+import (
+	"errors"
+	"fmt"
+
+	"gltrain/autograd"
+	"gltrain/backend"
+)
+
+// Evaluate returns the mean loss and the accuracy of the model on set, in
+// batches of batchSize rows (1024 when 0), without gradients. The sums
+// accumulate on the device; the host reads them once.
+func Evaluate(m *Model, loss Loss, set *DeviceSet, batchSize int) (meanLoss, accuracy float64, err error) {
+	if err := fits(m.Arch, set.Name, set.Features, set.Classes); err != nil {
+		return 0, 0, err
+	}
+	if batchSize < 1 {
+		batchSize = 1024
+	}
+	b := m.Backend()
+	g := autograd.NewGraph(b)
+	g.SetGrad(false)
+	bs := newBatches(b, set.Features, m.Arch.Outputs)
+	defer bs.release()
+	acc := make([]backend.Tensor, 3) // loss sum, hit sum, this batch's hits
+	defer func() {
+		for _, t := range acc {
+			b.Release(t)
+		}
+	}()
+	for i := range acc {
+		if acc[i], err = zeros(b, backend.Shape{Rows: 1, Cols: 1}); err != nil {
+			return 0, 0, fmt.Errorf("nn: evaluate: %w", err)
+		}
+	}
+	rows := make([]int, 0, batchSize)
+	for start := 0; start < set.N; start += batchSize {
+		rows = rows[:0]
+		for i := start; i < min(start+batchSize, set.N); i++ {
+			rows = append(rows, i)
+		}
+		bt, err := bs.gather(set, rows)
+		if err != nil {
+			return 0, 0, fmt.Errorf("nn: evaluate: %w", err)
+		}
+		scores := m.Forward(g, g.Input(bt.x))
+		l, err := loss.Apply(g, scores, g.Input(bt.y), bt.onehot)
+		if err == nil {
+			err = g.Err()
+		}
+		if err == nil {
+			err = errors.Join(
+				b.Axpy(float32(len(rows)), l.Tensor(), acc[0]),
+				b.CountCorrect(acc[2], scores.Tensor(), bt.y),
+				b.Add(acc[1], acc[1], acc[2]),
+			)
+		}
+		if err = errors.Join(err, g.Reset()); err != nil {
+			return 0, 0, fmt.Errorf("nn: evaluate: %w", err)
+		}
+	}
+	sums := make([]float32, 2)
+	for i := range sums {
+		v, err := backend.ToHost(b, acc[i])
+		if err != nil {
+			return 0, 0, fmt.Errorf("nn: evaluate: %w", err)
+		}
+		sums[i] = v[0]
+	}
+	return float64(sums[0]) / float64(set.N), float64(sums[1]) / float64(set.N), nil
+}
+
+// Predict returns the class (the index of the largest score) of each of the
+// n rows of x (row-major, n×Inputs), computed in batches of up to 4096 rows
+// without gradients.
+func Predict(m *Model, x []float32) ([]int, error) {
+	in := m.Arch.Inputs
+	if len(x)%in != 0 {
+		return nil, fmt.Errorf("nn: predict: %d values are not rows of %d inputs", len(x), in)
+	}
+	n := len(x) / in
+	b := m.Backend()
+	g := autograd.NewGraph(b)
+	g.SetGrad(false)
+	out := make([]int, 0, n)
+	host := make([]float32, 0, 4096)
+	for start := 0; start < n; start += 4096 {
+		rows := min(4096, n-start)
+		xt, err := backend.FromData(b, backend.Shape{Rows: rows, Cols: in}, x[start*in:(start+rows)*in])
+		if err != nil {
+			return nil, fmt.Errorf("nn: predict: %w", err)
+		}
+		cls, err := b.New(backend.Shape{Rows: rows, Cols: 1})
+		if err == nil {
+			scores := m.Forward(g, g.Input(xt))
+			if err = g.Err(); err == nil {
+				err = b.Argmax(cls, scores.Tensor())
+			}
+			if err == nil {
+				host = host[:rows]
+				err = b.Download(host, cls)
+			}
+		}
+		err = errors.Join(err, g.Reset(), b.Release(xt), b.Release(cls))
+		if err != nil {
+			return nil, fmt.Errorf("nn: predict: %w", err)
+		}
+		for _, c := range host {
+			out = append(out, int(c))
+		}
+	}
+	return out, nil
+}

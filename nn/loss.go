@@ -1,0 +1,70 @@
+package nn
+
+import (
+	"fmt"
+	"strings"
+
+	"gltrain/autograd"
+	"gltrain/backend"
+)
+
+// Loss is the training objective comparing a network's scores with class
+// labels.
+type Loss int
+
+const (
+	// SoftmaxCrossEntropy is −log softmax(scores)[label], averaged over the
+	// batch.
+	SoftmaxCrossEntropy Loss = iota
+	// SVMHinge is the multiclass hinge loss of a linear classifier with
+	// margin 1, Σ_{j≠y} max(0, s_j − s_y + 1), averaged over the batch.
+	SVMHinge
+	// MeanSquaredError compares the scores with one-hot targets, averaged
+	// over every score.
+	MeanSquaredError
+)
+
+var lossNames = []string{SoftmaxCrossEntropy: "softmax", SVMHinge: "svm", MeanSquaredError: "mse"}
+
+// String is the loss's short name, as ParseLoss reads it.
+func (l Loss) String() string {
+	if int(l) < len(lossNames) {
+		return lossNames[l]
+	}
+	return fmt.Sprintf("loss(%d)", int(l))
+}
+
+// ParseLoss reads "softmax" (also "crossentropy", "ce"), "svm" (also
+// "hinge") or "mse".
+func ParseLoss(s string) (Loss, error) {
+	switch strings.ToLower(s) {
+	case "softmax", "crossentropy", "cross-entropy", "ce":
+		return SoftmaxCrossEntropy, nil
+	case "svm", "hinge":
+		return SVMHinge, nil
+	case "mse":
+		return MeanSquaredError, nil
+	}
+	return 0, fmt.Errorf("unknown loss %q (valid: %s)", s, strings.Join(lossNames, ", "))
+}
+
+// NeedsOneHot reports whether the loss compares scores with one-hot targets.
+func (l Loss) NeedsOneHot() bool { return l == MeanSquaredError }
+
+// Apply records the loss of scores (batch×classes) against labels
+// (batch×1) on g. For MeanSquaredError, onehot is a batch×classes tensor the
+// caller owns, into which the one-hot targets are written on the device;
+// the other losses ignore it. Errors of the graph's operations are the
+// graph's (g.Err); the error returned is that of writing the targets.
+func (l Loss) Apply(g *autograd.Graph, scores, labels *autograd.Value, onehot backend.Tensor) (*autograd.Value, error) {
+	switch l {
+	case SVMHinge:
+		return g.SVMHinge(scores, labels, 1), nil
+	case MeanSquaredError:
+		if err := g.Backend().OneHot(onehot, labels.Tensor()); err != nil {
+			return nil, fmt.Errorf("nn: mse targets: %w", err)
+		}
+		return g.MeanSquaredError(scores, g.Input(onehot)), nil
+	}
+	return g.SoftmaxCrossEntropy(scores, labels), nil
+}

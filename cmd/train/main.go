@@ -1,0 +1,37 @@
+// Command train trains a neural network with gltrain, on the GPU through
+// OpenGL 4.3 compute shaders or on the CPU.
+//
+// With no flags it trains a 2-layer ReLU net on the spiral data set of the
+// course notes, on the GL backend when an OpenGL 4.3 context can be made
+// (else the CPU, saying why), and writes a decision-boundary picture and a
+// loss curve:
+//
+//	go run ./cmd/train
+//
+// MNIST, with a checkpoint:
+//
+//	go run ./cmd/train -data=mnist -hidden=256 -opt=adam -lr=1e-3 -epochs=5 -batch=128 -save=mnist.safetensors
+//	go run ./cmd/train -data=mnist -load=mnist.safetensors -eval
+//
+// Your own data, a CSV file of numeric features and a label column:
+//
+//	go run ./cmd/train -data=iris.csv -label-col=5 -hidden=16
+//
+// Exit status: 0 on success, 1 when training or loading fails (no GL
+// context with -backend=gl, unreadable data, a loss that diverges), 2 for a
+// bad flag value, 130 when interrupted (after saving, with -save).
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,266 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"time"
+
+	"gltrain/nn"
+	"gltrain/nn/data"
+)
+
+// run is the command: it returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c, err := parseFlags(args, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "train: %v\n(train -h lists every flag with its default)\n", err)
+		return 2
+	}
+	if err := train(ctx, c, newUI(c, stdout, stderr), stderr); err != nil {
+		var code exitCode
+		if errors.As(err, &code) {
+			fmt.Fprintf(stderr, "train: %v\n", code.err)
+			return code.code
+		}
+		fmt.Fprintf(stderr, "train: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// exitCode is an error with an exit status other than 1.
+type exitCode struct {
+	code int
+	err  error
+}
+
+func (e exitCode) Error() string { return e.err.Error() }
+
+// train runs the command after its flags are parsed.
+func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
+	var ck *checkpoint
+	var state []nn.NamedTensor
+	if c.load != "" {
+		loaded, st, err := loadCheckpoint(c.load)
+		if err != nil {
+			return err
+		}
+		ck, state = &loaded, st
+		if !c.given["loss"] {
+			c.loss = ck.Loss
+		}
+	}
+	b, notice, err := openBackend(c.backend)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if notice != "" {
+		fmt.Fprintf(stderr, "notice: %s\n", notice)
+	}
+	u.backend = b.Name()
+	u.printf("backend  %s", describe(b))
+
+	var dataLog io.Writer
+	if !c.quiet {
+		dataLog = u.out
+	}
+	d, err := loadData(ctx, c, ck.standardizer(), dataLog)
+	if err != nil {
+		return err
+	}
+	u.heldName = d.heldName
+	u.printf("data     %s: %d training and %d %s samples, %d features, %d classes",
+		c.data, d.train.Len(), d.held.Len(), d.heldName, d.train.Features, d.train.Classes)
+
+	arch := nn.MLP(d.train.Features, c.hidden, d.train.Classes, c.act)
+	if ck != nil {
+		arch = ck.Arch
+	}
+	if err := nn.CheckFits(arch, d.train); err != nil {
+		if ck != nil {
+			return fmt.Errorf("%s (trained on %s) does not fit %s: %w", c.load, ck.Data, c.data, err)
+		}
+		return err
+	}
+	m, err := arch.Build(b, c.seed)
+	if err != nil {
+		return err
+	}
+	defer m.Release()
+	if ck != nil {
+		if err := m.LoadState(state); err != nil {
+			return fmt.Errorf("%s: %w", c.load, err)
+		}
+	}
+	u.printf("model    %v, %d parameters, %v loss%s", arch, countParams(m), c.loss, loadedFrom(c.load, ck))
+
+	if c.eval {
+		return evaluate(m, c, d, u)
+	}
+
+	opt, err := nn.NewOptimizer(c.opt, b, m.Parameters(), float32(c.lr), float32(c.wd))
+	if err != nil {
+		return err
+	}
+	defer opt.Release()
+	schedule, err := nn.ParseSchedule(c.schedule, float32(c.lr), c.epochs)
+	if err != nil {
+		return err
+	}
+	u.printf("training %s, lr %g (%s), batch %d, %d epochs", c.opt, c.lr, c.schedule, c.batch, c.epochs)
+
+	meta := checkpoint{Arch: arch, Loss: c.loss, Data: c.data, Features: d.train.Features, Classes: d.train.Classes,
+		ClassNames: d.train.ClassNames, Std: d.std}
+	if ck != nil {
+		meta.Epochs = ck.Epochs
+	}
+	saved := 0 // the last epoch written to -save
+	steps := (d.train.Len() + c.batch - 1) / c.batch
+	tr := nn.Trainer{
+		Model: m, Loss: c.loss, Optimizer: opt, Schedule: schedule,
+		Epochs: c.epochs, BatchSize: c.batch, Seed: c.seed, Train: d.train, Val: d.held,
+		LogEvery: max(1, min(50, steps/10)), OnProgress: u.progress,
+		OnEpoch: func(s nn.EpochStats) error {
+			u.epoch(s, c.epochs)
+			if c.save == "" {
+				return nil
+			}
+			meta.Epochs++
+			if err := saveCheckpoint(c.save, m, meta); err != nil {
+				return err
+			}
+			saved = s.Epoch
+			return nil
+		},
+	}
+	start := time.Now()
+	hist, err := tr.Fit(ctx)
+	elapsed := time.Since(start)
+	var nonFinite *nn.NonFiniteLossError
+	switch {
+	case errors.Is(err, context.Canceled):
+		msg := "interrupted"
+		if c.save != "" {
+			if serr := saveCheckpoint(c.save, m, meta); serr != nil {
+				return exitCode{130, fmt.Errorf("interrupted; saving %s failed: %w", c.save, serr)}
+			}
+			msg += fmt.Sprintf("; saved the model as it was to %s", c.save)
+		}
+		return exitCode{130, errors.New(msg)}
+	case errors.As(err, &nonFinite):
+		msg := strings.Replace(err.Error(), "lower the learning rate (it was", "lower the learning rate (-lr; it was", 1)
+		if saved > 0 {
+			msg += fmt.Sprintf("; %s keeps the last good model (epoch %d)", c.save, saved)
+		}
+		return errors.New(msg)
+	case err != nil:
+		return err
+	}
+	if err := summarise(m, c, d, hist, elapsed, u); err != nil {
+		return err
+	}
+	if c.save != "" {
+		u.printf("saved    %s", c.save)
+	}
+	if c.plot != "" {
+		if err := os.MkdirAll(c.plot, 0o755); err != nil {
+			return fmt.Errorf("plot folder: %w", err)
+		}
+		files, err := plotAll(c.plot, m, d, hist, fmt.Sprintf("%v on %s (%s)", arch, c.data, b.Name()))
+		if err != nil {
+			return err
+		}
+		if len(files) > 0 {
+			u.printf("wrote    %s", strings.Join(files, "\n         "))
+		}
+	}
+	return nil
+}
+
+func (c *checkpoint) standardizer() *data.Standardizer {
+	if c == nil {
+		return nil
+	}
+	return c.Std
+}
+
+func loadedFrom(path string, ck *checkpoint) string {
+	if ck == nil {
+		return ""
+	}
+	return fmt.Sprintf(", loaded from %s (%d epochs on %s)", path, ck.Epochs, ck.Data)
+}
+
+func countParams(m *nn.Model) int {
+	n := 0
+	for _, p := range m.Parameters() {
+		n += p.Shape().Len()
+	}
+	return n
+}
+
+// accuracyOn evaluates the model on a host data set.
+func accuracyOn(m *nn.Model, loss nn.Loss, s data.Set) (float64, float64, error) {
+	ds, err := nn.Upload(m.Backend(), s)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer ds.Release()
+	return nn.Evaluate(m, loss, ds, 0)
+}
+
+// summarise prints the final line: time, throughput and the accuracies,
+// evaluated on the whole training and held-out sets. It prints even with
+// -quiet.
+func summarise(m *nn.Model, c config, d dataset, h *nn.History, elapsed time.Duration, u *ui) error {
+	trainLoss, trainAcc, err := accuracyOn(m, c.loss, d.train)
+	if err != nil {
+		return err
+	}
+	samples := 0
+	for _, e := range h.Epochs {
+		samples += e.Samples
+	}
+	line := fmt.Sprintf("done     %d epochs in %s (%s samples/s): train accuracy %.1f%% (loss %.4f)",
+		len(h.Epochs), elapsed.Round(time.Millisecond), human(float64(samples)/elapsed.Seconds()), 100*trainAcc, trainLoss)
+	if d.held.Len() > 0 {
+		heldLoss, heldAcc, err := accuracyOn(m, c.loss, d.held)
+		if err != nil {
+			return err
+		}
+		line += fmt.Sprintf(", %s accuracy %.1f%% (loss %.4f)", d.heldName, 100*heldAcc, heldLoss)
+	}
+	fmt.Fprintln(u.out, line)
+	return nil
+}
+
+// evaluate is -eval: the loaded model's loss and accuracy, no training.
+func evaluate(m *nn.Model, c config, d dataset, u *ui) error {
+	for _, s := range []struct {
+		name string
+		set  data.Set
+	}{{"train", d.train}, {d.heldName, d.held}} {
+		if s.set.Len() == 0 {
+			continue
+		}
+		loss, acc, err := accuracyOn(m, c.loss, s.set)
+		if err != nil {
+			return err
+		}
+		if math.IsNaN(loss) {
+			return fmt.Errorf("the %s loss is NaN", s.name)
+		}
+		fmt.Fprintf(u.out, "eval     %s: accuracy %.2f%% (%d samples), loss %.4f\n", s.name, 100*acc, s.set.Len(), loss)
+	}
+	return nil
+}

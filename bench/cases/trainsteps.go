@@ -1,0 +1,90 @@
+package cases
+
+import (
+	"errors"
+	"fmt"
+
+	"gltrain/autograd"
+	"gltrain/backend"
+	"gltrain/nn"
+)
+
+// trainStep is one training step of an MLP: forward, softmax cross-entropy,
+// backward and an Adam update (lr 1e-3, PyTorch's defaults otherwise), on a
+// batch resident on the device (N(0,1) features, labels cycling through the
+// classes), as bench/pytorch/bench.py runs it.
+func trainStep(name string, sizes []int, batch int, quick bool) Case {
+	var flops float64
+	for i := 0; i+1 < len(sizes); i++ {
+		// Forward x·W (2·b·in·out), backward dW and dx (2·b·in·out each).
+		flops += 6 * float64(batch) * float64(sizes[i]) * float64(sizes[i+1])
+	}
+	in, out := sizes[0], sizes[len(sizes)-1]
+	return Case{
+		Op: "TrainStep", Shape: fmt.Sprintf("%s/b%d", name, batch), Quick: quick,
+		Work: Work{FLOPs: flops, Samples: float64(batch)},
+		Setup: func(b backend.Backend) (func() error, func(), error) {
+			model, err := nn.MLP(in, sizes[1:len(sizes)-1], out, nn.ReLU).Build(b, 1)
+			if err != nil {
+				return nil, nil, err
+			}
+			opt, err := nn.NewOptimizer("adam", b, model.Parameters(), 1e-3, 0)
+			if err != nil {
+				model.Release()
+				return nil, nil, err
+			}
+			labels := make([]float32, batch)
+			for i := range labels {
+				labels[i] = float32(i % out)
+			}
+			x, err := backend.FromData(b, shape(batch, in), backend.NormalData(batch*in, 3, 0, 1))
+			var y backend.Tensor
+			if err == nil {
+				y, err = backend.FromData(b, shape(batch, 1), labels)
+			}
+			cleanup := func() { opt.Release(); model.Release(); b.Release(x); b.Release(y) }
+			if err != nil {
+				cleanup()
+				return nil, nil, err
+			}
+			g := autograd.NewGraph(b)
+			run := func() error {
+				loss := g.SoftmaxCrossEntropy(model.Forward(g, g.Input(x)), g.Input(y))
+				err := g.Backward(loss)
+				if err == nil {
+					err = opt.Step()
+				}
+				opt.ZeroGrad()
+				return errors.Join(err, g.Reset())
+			}
+			return run, cleanup, nil
+		},
+	}
+}
+
+// TrainSteps are whole training steps: the spiral net of the course notes
+// (2-100-3, full batch of 300), an MNIST MLP (784-256-10, batch 128) and a
+// wide one (784-1024-1024-10, batch 1024); and one 1×1 addition through the
+// autograd graph, whose time beyond SmallOp's is the graph's own cost.
+func TrainSteps() []Case {
+	return []Case{
+		trainStep("spiral-2-100-3", []int{2, 100, 3}, 300, true),
+		trainStep("mnist-784-256-10", []int{784, 256, 10}, 128, true),
+		trainStep("mlp-784-1024-1024-10", []int{784, 1024, 1024, 10}, 1024, false),
+		{
+			Op: "SmallOp", Shape: "graph-add-1x1", Quick: true,
+			Setup: func(b backend.Backend) (func() error, func(), error) {
+				ts, release, err := tensors(b, shape(1, 1), shape(1, 1))
+				if err != nil {
+					return nil, nil, err
+				}
+				g := autograd.NewGraph(b)
+				run := func() error {
+					g.Add(g.Input(ts[0]), g.Input(ts[1]))
+					return errors.Join(g.Err(), g.Reset())
+				}
+				return run, release, nil
+			},
+		},
+	}
+}

@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""PyTorch side of gltrain's benchmark report (go run ./bench).
+
+Times the same matrix products and the same MLP training steps as
+bench/cases, with the same method: one untimed warm-up run, a batch size
+calibrated so a batch lasts at least --min-sample, then --samples timed
+batches, each ending with a device sync (torch.cuda.synchronize() on CUDA),
+and reports each sample's mean time per run in nanoseconds.
+
+    python3 bench/pytorch/bench.py --suite quick --threads 2 --json -
+    python3 bench/pytorch/bench.py --list      # the cases, without torch
+
+Output (--json): {"meta": {...}, "results": [{"op", "shape", "backend",
+"work", "samples_ns", "runs_per_sample", "warmup_ns", "error"?}, ...]},
+the shape of the Go report's -json. Backends are "pytorch-cpu" and, when
+torch.cuda.is_available(), "pytorch-cuda". Shapes and names must match
+bench/cases (kernels.go, trainsteps.go); bench/pytorch_test.go checks them.
+"""
+
+import argparse
+import ctypes
+import gc
+import json
+import os
+import platform
+import re
+import sys
+import time
+
+# Adam as the Go training-step cases use it: PyTorch's defaults, lr 1e-3.
+ADAM = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
+
+
+def matmul_case(label, ta, tb, m, n, k, quick):
+    """C (m×n) = op(A)·op(B) with inner dimension k, as kernels.go's matMulCase."""
+    shape = "%dx%dx%d" % (m, n, k)
+    op = "MatMul"
+    if ta or tb:
+        op += ("T" if ta else "N") + ("T" if tb else "N")
+    if label:
+        shape = label + "/" + shape
+    work = {"flops": 2.0 * m * n * k, "bytes": 4.0 * (m * k + k * n + m * n), "samples": 0.0}
+    return dict(op=op, shape=shape, quick=quick, work=work, kind="matmul", args=(ta, tb, m, n, k))
+
+
+def train_case(name, sizes, batch, quick):
+    """One Adam training step of a ReLU MLP with softmax cross-entropy."""
+    macs = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    work = {"flops": 6.0 * batch * macs, "bytes": 0.0, "samples": float(batch)}
+    shape = "%s-%s/b%d" % (name, "-".join(str(s) for s in sizes), batch)
+    return dict(op="TrainStep", shape=shape, quick=quick, work=work, kind="train", args=(sizes, batch))
+
+
+def all_cases():
+    """The cases, in bench/cases order (MatMul, then TrainSteps)."""
+    cs = []
+    for s in (64, 128, 256, 512, 1024, 2048):
+        cs.append(matmul_case("", False, False, s, s, s, s in (256, 512)))
+    for ta, tb in ((False, True), (True, False), (True, True)):
+        cs.append(matmul_case("", ta, tb, 512, 512, 512, False))
+    for batch in (64, 128, 1024):
+        q, lbl = batch == 128, "mlp-b%d" % batch
+        cs += [
+            matmul_case(lbl + "-fwd1", False, False, batch, 256, 784, q),  # x·W1
+            matmul_case(lbl + "-fwd2", False, False, batch, 10, 256, q),  # a·W2
+            matmul_case(lbl + "-dW2", True, False, 256, 10, batch, q),  # aᵀ·dlogits
+            matmul_case(lbl + "-da", False, True, batch, 256, 10, q),  # dlogits·W2ᵀ
+            matmul_case(lbl + "-dW1", True, False, 784, 256, batch, q),  # xᵀ·dh
+        ]
+    cs += [
+        train_case("spiral", (2, 100, 3), 300, True),
+        train_case("mnist", (784, 256, 10), 128, True),
+        train_case("mlp", (784, 1024, 1024, 10), 1024, False),
+    ]
+    return cs
+
+
+def select(suite, flt):
+    return [c for c in all_cases() if (suite == "full" or c["quick"]) and flt in c["op"] + "/" + c["shape"]]
+
+
+def setup_matmul(torch, device, ta, tb, m, n, k):
+    """Returns a run function computing C = op(A)·op(B) into a preallocated C."""
+    g = torch.Generator(device="cpu").manual_seed(1)
+    a = torch.randn((k, m) if ta else (m, k), generator=g).to(device)
+    b = torch.randn((n, k) if tb else (k, n), generator=g).to(device)
+    c = torch.empty((m, n), device=device)
+    opa, opb = (a.t() if ta else a), (b.t() if tb else b)  # views: BLAS gets the transpose flag
+    return lambda: torch.mm(opa, opb, out=c)
+
+
+def setup_train(torch, device, sizes, batch):
+    """Returns a run function doing one training step on a resident batch:
+    Linear+ReLU layers (none after the last), softmax cross-entropy, Adam."""
+    nn, F = torch.nn, torch.nn.functional
+    torch.manual_seed(1)
+    layers = []
+    for i, (fi, fo) in enumerate(zip(sizes, sizes[1:])):
+        layers.append(nn.Linear(fi, fo))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    model = nn.Sequential(*layers).to(device)
+    opt = torch.optim.Adam(model.parameters(), **ADAM)
+    x = torch.randn(batch, sizes[0]).to(device)
+    y = (torch.arange(batch) % sizes[-1]).to(device)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def measure(run, sync, samples, min_sample_ns):
+    """bench/cases.Measure's method: warm-up, calibration, timed batches."""
+
+    def batch(n):
+        t0 = time.perf_counter_ns()
+        for _ in range(n):
+            run()
+        sync()
+        return time.perf_counter_ns() - t0
+
+    warm = batch(1)
+    n = 1
+    while True:
+        d = batch(n)
+        if d >= min_sample_ns / 2 or n >= 1 << 24:
+            n = max(1, int(n * min_sample_ns / max(d, 1000)))
+            break
+        n *= 2
+    gc.collect()
+    return warm, n, [batch(n) / n for _ in range(samples)]
+
+
+def blas_info(torch):
+    """Which BLAS torch uses: the libraries mapped into this process (after a
+    product has run), their real paths, and OpenBLAS's own report."""
+    libs = []
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.split()[-1] if len(line.split()) >= 6 else ""
+                base = os.path.basename(path)
+                if re.search(r"blas|mkl|blis|atlas|accelerate", base, re.I) and path not in libs:
+                    libs.append(path)
+    except OSError:
+        pass
+    info = {"blas_libs": [p if os.path.realpath(p) == p else "%s -> %s" % (p, os.path.realpath(p)) for p in libs]}
+    cfg = torch.__config__.show()
+    m = re.search(r"BLAS_INFO=(\w+)", cfg)
+    build = m.group(1) if m else "unknown"
+    real = " ".join(os.path.realpath(p) for p in libs)
+    if "openblas" in real:
+        variant = re.search(r"(openblas[-\w]*)/", real)
+        name = "OpenBLAS" + (" (%s)" % variant.group(1) if variant else "")
+        for p in libs:
+            try:
+                lib = ctypes.CDLL(p)
+                lib.openblas_get_config.restype = ctypes.c_char_p
+                info["blas_config"] = lib.openblas_get_config().decode()
+                info["blas_threads"] = lib.openblas_get_num_threads()
+                break
+            except (OSError, AttributeError):
+                continue
+    elif "mkl" in real:
+        name = "MKL"
+    elif re.search(r"/blas/libblas", real):
+        name = "reference BLAS (netlib, unoptimised)"
+    elif libs:
+        name = os.path.basename(os.path.realpath(libs[0]))
+    else:
+        name = "linked into libtorch"
+    info["blas"] = "%s; torch built with BLAS_INFO=%s" % (name, build)
+    return info
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--suite", choices=("quick", "full"), default="quick")
+    ap.add_argument("--filter", default="", help="only cases whose Op/Shape contains this")
+    ap.add_argument("--samples", type=int, default=0, help="0: 6 for quick, 10 for full")
+    ap.add_argument("--min-sample", type=float, default=0, help="seconds; 0: 0.1 for quick, 0.3 for full")
+    ap.add_argument("--threads", type=int, default=os.cpu_count(), help="torch.set_num_threads")
+    ap.add_argument("--json", default="", help="write JSON here ('-' for stdout)")
+    ap.add_argument("--list", action="store_true", help="print the cases as JSON and exit (no torch needed)")
+    ap.add_argument("--no-cuda", action="store_true", help="skip CUDA even when available")
+    a = ap.parse_args()
+    if a.list:
+        json.dump([{k: c[k] for k in ("op", "shape", "quick", "work")} for c in all_cases()], sys.stdout, indent=1)
+        print()
+        return 0
+    samples = a.samples or (6 if a.suite == "quick" else 10)
+    min_ns = int((a.min_sample or (0.1 if a.suite == "quick" else 0.3)) * 1e9)
+
+    # The BLAS reads its thread count when torch loads it; set_num_threads
+    # then sets torch's own (OpenMP) pools, which OpenMP OpenBLAS follows.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(a.threads)
+    import torch
+
+    torch.set_num_threads(a.threads)
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    devices = ["cpu"]
+    if torch.cuda.is_available() and not a.no_cuda:
+        devices.append("cuda")
+    meta = {
+        "python": sys.executable or "python3",
+        "python_version": platform.python_version(),
+        "torch_version": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "tf32": False,
+        "optimizer": "Adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8), zero_grad(set_to_none=True)",
+    }
+    if "cuda" in devices:
+        meta["cuda_device"] = torch.cuda.get_device_name(0)
+        meta["cuda_version"] = torch.version.cuda
+    results = []
+    cs = select(a.suite, a.filter)
+    for i, c in enumerate(cs):
+        for dev in devices:
+            r = {"op": c["op"], "shape": c["shape"], "backend": "pytorch-" + dev, "work": c["work"]}
+            sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
+            try:
+                setup = setup_matmul if c["kind"] == "matmul" else setup_train
+                warm, n, s = measure(setup(torch, dev, *c["args"]), sync, samples, min_ns)
+                r.update(samples_ns=s, runs_per_sample=n, warmup_ns=warm)
+                s = sorted(s)
+                print("[%d/%d] %s/%s on %s: %.4g ms" % (i + 1, len(cs), c["op"], c["shape"], r["backend"],
+                                                      s[len(s) // 2] / 1e6), file=sys.stderr)
+            except Exception as e:  # a failed case is a row, not the end of the run
+                r.update(samples_ns=[], runs_per_sample=0, error="%s: %s" % (type(e).__name__, e))
+                print("[%d/%d] %s/%s on %s: %s" % (i + 1, len(cs), c["op"], c["shape"], r["backend"], r["error"]),
+                      file=sys.stderr)
+            results.append(r)
+    meta.update(blas_info(torch))  # after the products ran, so the BLAS is mapped
+    out = {"meta": meta, "results": results}
+    if a.json == "-":
+        json.dump(out, sys.stdout)
+        print()
+    elif a.json:
+        with open(a.json, "w") as f:
+            json.dump(out, f, indent=1)
+    else:
+        print(json.dumps(meta, indent=1))
+        for r in results:
+            med = sorted(r["samples_ns"])[len(r["samples_ns"]) // 2] if r["samples_ns"] else float("nan")
+            print("%-12s %-32s %-13s %12.4g ms" % (r["op"], r["shape"], r["backend"], med / 1e6))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -7,7 +7,7 @@ GO ?= go
 # headers and link libraries. To run: Mesa's software driver (llvmpipe), which
 # gives an OpenGL 4.5 context headless through EGL, and Xvfb for the GLFW
 # (windowed) path.
-BUILD_PACKAGES := gcc libc6-dev pkg-config libgl-dev libegl-dev libx11-dev libxrandr-dev \
+BUILD_PACKAGES := ca-certificates gcc libc6-dev pkg-config libgl-dev libegl-dev libx11-dev libxrandr-dev \
 	libxinerama-dev libxcursor-dev libxi-dev libxxf86vm-dev
 RUN_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri libglx-mesa0 xvfb xauth
 PACKAGES := $(BUILD_PACKAGES) $(RUN_PACKAGES)

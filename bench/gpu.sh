@@ -9,8 +9,16 @@
 #	mkdir -p out
 #	go test -c -o out/gl.test ./backend/gl
 #	go test -c -o out/autograd.test ./autograd
+#	go test -c -o out/nn.test ./nn
 #	go build -o out/bench ./bench
 #	go build -o out/train ./cmd/train
+#
+# Optional, beside them: out/mnist/ (the four MNIST files, e.g. copied from
+# the cache that `make mnist` fills) to train MNIST on the GPU, and out/lib/
+# (libEGL.so.1, libGL.so.1, libGLdispatch.so.0, the X11 libraries: whatever
+# `ldd out/train` lists) for a machine whose system lacks them: it is put on
+# LD_LIBRARY_PATH only when ldd finds a library missing, so the driver's own
+# libraries win otherwise.
 #
 # Then on the GPU machine, from the repository root (bench embeds
 # bench/pytorch/bench.py; PyTorch rows, CUDA included, appear when a python3
@@ -26,9 +34,11 @@
 #	2. gl.test: TestContextReport (prints vendor, renderer, version and the
 #	   context path), TestConformance, TestMatchesCPU      -> gl-test.log
 #	3. autograd.test, when built (graph on every backend)   -> autograd-test.log
-#	4. bench -backends=cpu,gl $BENCH_FLAGS (the full suite) -> bench.md (table),
+#	4. nn.test, when built (networks learn on every backend) -> nn-test.log
+#	5. bench -backends=cpu,gl $BENCH_FLAGS (the full suite) -> bench.md (table),
 #	   bench.json (every sample), bench.txt (benchstat), bench.log (progress)
-#	5. train, when built, on the GL backend                 -> train.log
+#	6. train, when built, on the GL backend: the default run -> train.log,
+#	   and MNIST when BIN_DIR/mnist exists                   -> train-mnist.log
 #
 # GL is required (GLTRAIN_REQUIRE_GL=1): not getting a context fails the
 # steps instead of skipping to the CPU. The context comes from an EGL device
@@ -55,6 +65,13 @@ mkdir -p "$dir"
 GLTRAIN_GL_CONTEXT=egl-device
 GLTRAIN_REQUIRE_GL=1
 export GLTRAIN_GL_CONTEXT GLTRAIN_REQUIRE_GL
+
+# The carried libraries, only where the system's are missing.
+if [ -d "$bin/lib" ] && [ -x "$bin/gl.test" ] && ldd "$bin/gl.test" 2>/dev/null | grep -q 'not found'; then
+	LD_LIBRARY_PATH="$(cd "$bin/lib" && pwd)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+	export LD_LIBRARY_PATH
+	echo "== using the carried libraries in $bin/lib" >&2
+fi
 
 timeout_cmd=""
 if command -v timeout >/dev/null 2>&1; then
@@ -110,6 +127,13 @@ else
 	skip autograd-test "$bin/autograd.test not built"
 fi
 
+if [ -x "$bin/nn.test" ]; then
+	# From nn/, where its recorded PyTorch run (testdata/golden.json) is.
+	step nn-test "$dir/nn-test.log" sh -c 'cd nn && exec "$1" -test.count=1' nn-test "$(cd "$bin" && pwd)/nn.test"
+else
+	skip nn-test "$bin/nn.test not built"
+fi
+
 if [ -x "$bin/bench" ]; then
 	# shellcheck disable=SC2086 # BENCH_FLAGS is a list of flags
 	step bench "$dir/bench.log" sh -c '"$1" -backends=cpu,gl '"${BENCH_FLAGS:--suite=full -samples=6 -min-sample=100ms}"' \
@@ -120,7 +144,11 @@ else
 fi
 
 if [ -x "$bin/train" ]; then
-	step train "$dir/train.log" "$bin/train" -backend=gl
+	step train "$dir/train.log" "$bin/train" -backend=gl -plot="$dir"
+	if [ -d "$bin/mnist" ]; then
+		step train-mnist "$dir/train-mnist.log" "$bin/train" -backend=gl -data=mnist -data-dir="$bin/mnist" \
+			-hidden=256 -opt=adam -lr=1e-3 -epochs=5 -batch=128 -plot= -save="$dir/mnist.safetensors"
+	fi
 else
 	skip train "$bin/train not built"
 fi

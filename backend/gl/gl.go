@@ -111,6 +111,13 @@ func New(o Options) (*Backend, error) {
 		}
 		b.ctx = ctx
 		b.dev = glrt.NewDevice(src)
+		// Diagnostics (see glrt.Device): GLTRAIN_GL_DIAG=barriers or finish.
+		switch os.Getenv("GLTRAIN_GL_DIAG") {
+		case "barriers":
+			b.dev.AllBarriers = true
+		case "finish":
+			b.dev.FinishEach = true
+		}
 		b.pool = backend.NewPool(b.dev.NewBuffer, b.dev.DeleteBuffer)
 		return nil
 	})
@@ -195,6 +202,7 @@ func (b *Backend) Warmup() (time.Duration, error) {
 type Counters struct {
 	Dispatches  uint64        // kernels dispatched
 	Barriers    uint64        // shader-storage barriers issued
+	Staging     uint64        // staging buffers allocated for uploads into busy tensors
 	Programs    int           // programs compiled
 	CompileTime time.Duration // time spent compiling them
 }
@@ -203,7 +211,7 @@ type Counters struct {
 func (b *Backend) Counters() Counters {
 	var c Counters
 	b.do("counters", func() error {
-		c = Counters{Dispatches: b.dev.Dispatches(), Barriers: b.dev.Barriers, Programs: len(b.dev.Programs()), CompileTime: b.dev.CompileTime}
+		c = Counters{Dispatches: b.dev.Dispatches(), Barriers: b.dev.Barriers, Staging: b.dev.StagingBuffers, Programs: len(b.dev.Programs()), CompileTime: b.dev.CompileTime}
 		return nil
 	})
 	return c

@@ -57,7 +57,7 @@ func TestGuardBands(t *testing.T) {
 			for i := range guard {
 				guard[i] = sentinel
 			}
-			if err := b.do("guard", func() error { b.dev.Upload(gt.buf, 0, guard); return nil }); err != nil {
+			if err := b.do("guard", func() error { return b.dev.Upload(gt.buf, 0, guard) }); err != nil {
 				t.Fatal(err)
 			}
 			if o.From >= 0 {

@@ -50,8 +50,7 @@ func (b *Backend) Upload(dst backend.Tensor, src []float32) error {
 		if err := backend.CheckData("upload", d.shape, len(src)); err != nil {
 			return err
 		}
-		b.dev.Upload(d.buf, 0, src)
-		return nil
+		return deviceError(b.dev.Upload(d.buf, 0, src))
 	})
 }
 

@@ -39,44 +39,127 @@ func (d *Device) NewBuffer(elems int) (*Buffer, error) {
 
 // DeleteBuffer frees b.
 func (d *Device) DeleteBuffer(b *Buffer) {
-	for i, bound := range d.bound {
-		if bound == b.id {
-			d.bound[i] = 0
-		}
-	}
+	d.unbind(b)
 	gl.DeleteBuffers(1, &b.id)
 	after("glDeleteBuffers")
 	b.id = 0
 }
 
-// hostBarrier orders a host transfer of b after the shader accesses to it.
-func (d *Device) hostBarrier(b *Buffer) {
-	if b.written > d.hostBarrierAt || b.read > d.hostBarrierAt {
-		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
-		after("glMemoryBarrier")
-		d.hostBarrierAt = d.dispatches
-	}
-}
+// busy reports whether a dispatch queued since the device was last known
+// idle reads or writes b.
+func (d *Device) busy(b *Buffer) bool { return b.written > d.syncedAt || b.read > d.syncedAt }
 
 // Upload writes src into b from element offset on.
-func (d *Device) Upload(b *Buffer, offset int, src []float32) {
+//
+// Host writes never touch a buffer that queued kernels may still read or
+// write. On NVIDIA's driver (an H100, driver 580) neither ordering held: a
+// glBufferSubData into such a buffer landed at once, ahead of the kernels
+// queued before it, whatever glMemoryBarrier said, and orphaning the buffer
+// with glBufferData let kernels queued before it read the new storage. So a
+// busy buffer is written by a kernel: src goes into an idle staging buffer,
+// and copy_rows.comp, a dispatch like any other, copies it over, ordered by
+// the barrier tracking. An idle buffer is written in place.
+func (d *Device) Upload(b *Buffer, offset int, src []float32) error {
 	if len(src) == 0 {
-		return
+		return nil
 	}
-	d.hostBarrier(b)
+	if !d.busy(b) {
+		d.write(b, offset, src)
+		return nil
+	}
+	p, err := d.Program("copy_rows.comp")
+	if err != nil {
+		return err
+	}
+	st, err := d.staging(len(src))
+	if err != nil {
+		return err
+	}
+	d.write(st, 0, src)
+	p.SetInt("n", len(src))
+	p.SetInt("offset", offset)
+	d.Dispatch(p, min((len(src)+255)/256, 65535), 1, 1, In(st), InOut(b))
+	d.inflight = append(d.inflight, st)
+	return nil
+}
+
+// write copies src into b in place with glBufferSubData.
+func (d *Device) write(b *Buffer, offset int, src []float32) {
 	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b.id)
 	after("glBindBuffer")
 	gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, offset*4, len(src)*4, unsafe.Pointer(&src[0]))
 	after("glBufferSubData")
 }
 
-// Download reads b from element offset into dst, waiting for the dispatches
-// that write it: the host's only synchronisation point besides Finish.
+// maxInflightStaging bounds the staging buffers waiting for their copies;
+// beyond it Upload waits for the device. A training loop reads its loss
+// (and so waits) far more often.
+const maxInflightStaging = 64
+
+// staging returns an idle staging buffer of at least n elements: one whose
+// copy has completed, else a new one (the size classes of the pool).
+func (d *Device) staging(n int) (*Buffer, error) {
+	if len(d.inflight) >= maxInflightStaging {
+		d.finish()
+	}
+	kept := d.inflight[:0]
+	for _, st := range d.inflight {
+		if d.busy(st) {
+			kept = append(kept, st)
+		} else {
+			d.idleStaging = append(d.idleStaging, st)
+		}
+	}
+	d.inflight = kept
+	best := -1
+	for i, st := range d.idleStaging {
+		if st.elems >= n && (best < 0 || st.elems < d.idleStaging[best].elems) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		st := d.idleStaging[best]
+		d.idleStaging = append(d.idleStaging[:best], d.idleStaging[best+1:]...)
+		return st, nil
+	}
+	d.StagingBuffers++
+	return d.NewBuffer(sizeClass(n))
+}
+
+// sizeClass rounds n up to a power of two of at least 64 elements, so that
+// staging buffers are few and reusable.
+func sizeClass(n int) int {
+	c := 64
+	for c < n {
+		c *= 2
+	}
+	return c
+}
+
+// unbind forgets b on the binding points, so the next dispatch binds it
+// again (and so its new storage).
+func (d *Device) unbind(b *Buffer) {
+	for i, bound := range d.bound {
+		if bound == b.id {
+			d.bound[i] = 0
+		}
+	}
+}
+
+// Download reads b from element offset into dst: the host's only
+// synchronisation point besides Finish. When kernels queued since the last
+// wait write b, it waits for the device first (glFinish after a
+// buffer-update barrier), rather than trust the driver to order the read
+// after them.
 func (d *Device) Download(dst []float32, b *Buffer, offset int) error {
 	if len(dst) == 0 {
 		return nil
 	}
-	d.hostBarrier(b)
+	if b.written > d.syncedAt {
+		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
+		after("glMemoryBarrier")
+		d.finish()
+	}
 	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b.id)
 	after("glBindBuffer")
 	gl.GetBufferSubData(gl.SHADER_STORAGE_BUFFER, offset*4, len(dst)*4, unsafe.Pointer(&dst[0]))
@@ -84,9 +167,15 @@ func (d *Device) Download(dst []float32, b *Buffer, offset int) error {
 	return Check("download")
 }
 
-// Finish waits for every queued command and reports pending GL errors.
-func (d *Device) Finish() error {
+// finish waits for every queued command; afterwards no buffer is busy.
+func (d *Device) finish() {
 	gl.Finish()
 	after("glFinish")
+	d.syncedAt = d.dispatches
+}
+
+// Finish waits for every queued command and reports pending GL errors.
+func (d *Device) Finish() error {
+	d.finish()
 	return Check("sync")
 }

@@ -26,9 +26,18 @@ type Device struct {
 
 	dispatches    uint64 // dispatches issued; each is numbered by this count
 	ssboBarrierAt uint64 // dispatches ≤ this are ordered before later ones
-	hostBarrierAt uint64 // … and before later host transfers
-	// Barriers counts the shader-storage barriers issued.
-	Barriers uint64
+	syncedAt      uint64 // dispatches ≤ this have completed (glFinish)
+	// Barriers counts the shader-storage barriers issued; StagingBuffers
+	// the staging buffers allocated for uploads into busy buffers.
+	Barriers, StagingBuffers uint64
+
+	inflight    []*Buffer // staging buffers whose copies may be queued
+	idleStaging []*Buffer // staging buffers free for the next upload
+
+	// Diagnostics, for telling a synchronisation bug from a kernel bug:
+	// AllBarriers issues glMemoryBarrier(GL_ALL_BARRIER_BITS) before every
+	// dispatch and host transfer; FinishEach waits for each dispatch.
+	AllBarriers, FinishEach bool
 }
 
 // NewDevice returns a device compiling shaders from src (which must hold
@@ -66,7 +75,10 @@ func (d *Device) Dispatch(p *Program, gx, gy, gz int, args ...Arg) {
 			barrier = true
 		}
 	}
-	if barrier {
+	if d.AllBarriers {
+		gl.MemoryBarrier(gl.ALL_BARRIER_BITS)
+		after("glMemoryBarrier")
+	} else if barrier {
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 		after("glMemoryBarrier")
 		d.ssboBarrierAt = d.dispatches
@@ -86,6 +98,9 @@ func (d *Device) Dispatch(p *Program, gx, gy, gz int, args ...Arg) {
 	}
 	gl.DispatchCompute(uint32(gx), uint32(gy), uint32(gz))
 	after("glDispatchCompute")
+	if d.FinishEach {
+		d.finish()
+	}
 	d.dispatches++
 	for _, a := range args {
 		if a.Write {
@@ -97,8 +112,13 @@ func (d *Device) Dispatch(p *Program, gx, gy, gz int, args ...Arg) {
 	}
 }
 
-// Release deletes every program; buffers are the caller's to delete.
+// Release deletes every program and staging buffer; other buffers are the
+// caller's to delete.
 func (d *Device) Release() {
+	for _, st := range append(d.inflight, d.idleStaging...) {
+		d.DeleteBuffer(st)
+	}
+	d.inflight, d.idleStaging = nil, nil
 	d.deletePrograms()
 	gl.UseProgram(0)
 	d.current = 0

@@ -10,7 +10,15 @@
 // since the last shader-storage barrier, or writes one read or written since
 // then, is preceded by glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
 // independent dispatches (optimiser steps over different parameters) run
-// without one. Host transfers of a buffer that shaders touched since the
-// last buffer-update barrier are preceded by
-// glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT). No other bits are used.
+// without one.
+//
+// Host transfers do not trust barriers. On NVIDIA's driver (an H100) a
+// glBufferSubData into a buffer that queued kernels still used landed at
+// once, ahead of them, even after glMemoryBarrier(GL_ALL_BARRIER_BITS), and
+// orphaning the buffer let earlier kernels read the new storage: a model's
+// zero-filled biases overwrote the checkpoint uploaded after them, and
+// evaluation read the next batch's indices. So an upload into a busy buffer
+// goes through an idle staging buffer and a copy kernel, ordered like every
+// other kernel, and a download of a buffer that queued kernels write waits
+// for the device (glFinish). Idle buffers are written and read in place.
 package glrt

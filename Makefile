@@ -14,7 +14,7 @@ PACKAGES := $(BUILD_PACKAGES) $(RUN_PACKAGES)
 
 # Tests run under Xvfb when no display is set, so the GLFW path runs too, and
 # with GL required: having installed Mesa, a missing context is a failure.
-XVFB := $(if $(DISPLAY),,xvfb-run -a -s "-screen 0 640x480x24 -nolisten tcp")
+XVFB := $(if $(DISPLAY),,xvfb-run -a -s "-screen 0 640x480x24 -nolisten tcp -noreset")
 TEST_ENV := GLTRAIN_REQUIRE_GL=1
 
 .PHONY: test lint vet bench train mnist deps help

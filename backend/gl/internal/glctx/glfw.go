@@ -17,10 +17,23 @@ var glfwUsers struct {
 	n int
 }
 
-func makeGLFW(o Options) (*Context, error) {
-	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+func makeGLFW(o Options) (c *Context, err error) {
+	if os.Getenv("DISPLAY") == "" {
 		return nil, errors.New("no display: DISPLAY is not set (start Xvfb, or use an EGL path)")
 	}
+	closeDisplay, err := holdDisplay()
+	if err != nil {
+		return nil, err
+	}
+	// go-gl/glfw panics on errors it does not expect; report them instead.
+	defer func() {
+		if r := recover(); r != nil {
+			c, err = nil, fmt.Errorf("GLFW failed: %v", r)
+		}
+		if err != nil {
+			closeDisplay()
+		}
+	}()
 	glfwUsers.Lock()
 	defer glfwUsers.Unlock()
 	if glfwUsers.n > 0 {
@@ -44,11 +57,12 @@ func makeGLFW(o Options) (*Context, error) {
 		glfw.DetachCurrentContext()
 		w.Destroy()
 		glfw.Terminate()
+		closeDisplay()
 		glfwUsers.Lock()
 		glfwUsers.n--
 		glfwUsers.Unlock()
 	}
-	c := &Context{Path: GLFW, Detail: "GLFW " + glfw.GetVersionString() + ", DISPLAY=" + os.Getenv("DISPLAY")}
+	c = &Context{Path: GLFW, Detail: "GLFW " + glfw.GetVersionString() + ", DISPLAY=" + os.Getenv("DISPLAY")}
 	if err := gl.InitWithProcAddrFunc(glfw.GetProcAddress); err != nil {
 		w.Destroy()
 		glfw.Terminate()

@@ -77,6 +77,18 @@ func CheckMatMul(tA, tB Transpose, a, b, c Shape) error {
 	return nil
 }
 
+// CheckMatMulArgs validates C = alpha·op(A)·op(B) + beta·C on tensors of
+// one backend: the shapes (CheckMatMul) and that C is neither operand.
+func CheckMatMulArgs(tA, tB Transpose, a, b, c Tensor) error {
+	if err := CheckMatMul(tA, tB, a.Shape(), b.Shape(), c.Shape()); err != nil {
+		return err
+	}
+	if c == a || c == b {
+		return fmt.Errorf("matmul: c is also an operand: %w", ErrAlias)
+	}
+	return nil
+}
+
 // CheckSame validates an elementwise operation: every shape equals dst.
 func CheckSame(op string, dst Shape, srcs ...Shape) error {
 	for _, s := range srcs {
@@ -124,16 +136,26 @@ func CheckLabels(op string, scores, labels Shape) error {
 	return nil
 }
 
-// CheckLoss validates a loss: loss is 1×1, and grad, when present, has the
-// shape of the predictions.
-func CheckLoss(op string, loss, pred Shape, grad *Shape) error {
-	if loss != (Shape{1, 1}) {
-		return fmt.Errorf("%s: loss %v: want 1×1: %w", op, loss, ErrShape)
+// CheckLoss validates the tensors of a loss (Losser), all of one backend
+// and resolved by it: loss is 1×1; grad, which may be nil, has the shape of
+// pred and is none of the inputs; target is class labels (batch×1) when
+// labels is set, else shaped like pred.
+func CheckLoss(op string, loss, grad, pred, target Tensor, labels bool) error {
+	if s := loss.Shape(); s != (Shape{1, 1}) {
+		return fmt.Errorf("%s: loss %v: want 1×1: %w", op, s, ErrShape)
 	}
-	if grad != nil && *grad != pred {
-		return fmt.Errorf("%s: predictions %v, gradient %v: %w", op, pred, *grad, ErrShape)
+	if grad != nil {
+		if grad == pred || grad == target || grad == loss {
+			return fmt.Errorf("%s: gradient output is also an input: %w", op, ErrAlias)
+		}
+		if grad.Shape() != pred.Shape() {
+			return fmt.Errorf("%s: predictions %v, gradient %v: %w", op, pred.Shape(), grad.Shape(), ErrShape)
+		}
 	}
-	return nil
+	if labels {
+		return CheckLabels(op, pred.Shape(), target.Shape())
+	}
+	return CheckSame(op, pred.Shape(), target.Shape())
 }
 
 // CheckGatherRows validates dst[i,:] = src[index[i],:].

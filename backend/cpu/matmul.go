@@ -1,8 +1,6 @@
 package cpu
 
 import (
-	"fmt"
-
 	"gltrain/backend"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -17,11 +15,8 @@ func (be *Backend) MatMul(tA, tB backend.Transpose, alpha float32, a, b backend.
 		return err
 	}
 	ta, tb, tc := t[0], t[1], t[2]
-	if err := backend.CheckMatMul(tA, tB, ta.shape, tb.shape, tc.shape); err != nil {
+	if err := backend.CheckMatMulArgs(tA, tB, a, b, c); err != nil {
 		return err
-	}
-	if tc == ta || tc == tb {
-		return fmt.Errorf("matmul: c is also an operand: %w", backend.ErrAlias)
 	}
 	blas32.Gemm(blasTranspose(tA), blasTranspose(tB), alpha, general(ta), general(tb), beta, general(tc))
 	return nil

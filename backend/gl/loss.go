@@ -8,33 +8,19 @@ import (
 	"gltrain/backend/gl/internal/glrt"
 )
 
-// lossTensors resolves and checks a loss's tensors, as the CPU backend's:
-// loss 1×1, grad (optional) shaped like pred, target labels or pred-shaped.
+// lossTensors resolves the tensors of a loss (grad may be nil) and checks
+// them with backend.CheckLoss.
 func (be *Backend) lossTensors(op string, loss, grad, pred, target backend.Tensor, labels bool) (l, g, p, y *Tensor, err error) {
 	var t [3]*Tensor
 	if err := be.tensors(op, t[:], loss, pred, target); err != nil {
 		return nil, nil, nil, nil, err
 	}
-	l, p, y = t[0], t[1], t[2]
-	var gs *backend.Shape
 	if grad != nil {
 		if g, err = be.tensor(op, grad); err != nil {
 			return nil, nil, nil, nil, err
 		}
-		if g == p || g == y || g == l {
-			return nil, nil, nil, nil, fmt.Errorf("%s: gradient output is also an input: %w", op, backend.ErrAlias)
-		}
-		gs = &g.shape
 	}
-	if err := backend.CheckLoss(op, l.shape, p.shape, gs); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	if labels {
-		err = backend.CheckLabels(op, p.shape, y.shape)
-	} else {
-		err = backend.CheckSame(op, p.shape, y.shape)
-	}
-	return l, g, p, y, err
+	return t[0], g, t[1], t[2], backend.CheckLoss(op, loss, grad, pred, target, labels)
 }
 
 // rowLoss runs a per-row loss kernel writing row losses into a scratch

@@ -1,8 +1,6 @@
 package gl
 
 import (
-	"fmt"
-
 	"gltrain/backend"
 	"gltrain/backend/gl/internal/glrt"
 )
@@ -19,11 +17,8 @@ func (be *Backend) MatMul(tA, tB backend.Transpose, alpha float32, a, b backend.
 			return err
 		}
 		ta, tb, tc := t[0], t[1], t[2]
-		if err := backend.CheckMatMul(tA, tB, ta.shape, tb.shape, tc.shape); err != nil {
+		if err := backend.CheckMatMulArgs(tA, tB, a, b, c); err != nil {
 			return err
-		}
-		if tc == ta || tc == tb {
-			return fmt.Errorf("matmul: c is also an operand: %w", backend.ErrAlias)
 		}
 		p, err := be.program("matmul_forward.comp")
 		if err != nil {

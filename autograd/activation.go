@@ -1,8 +1,6 @@
 package autograd
 
 import (
-	"fmt"
-
 	"gltrain/backend"
 )
 
@@ -13,8 +11,8 @@ func (g *Graph) Activation(f backend.Activation, x *Value) *Value {
 	if !g.use(f.Kind.String(), x) {
 		return g.bad
 	}
-	if !f.Kind.Valid() {
-		return g.fail(fmt.Errorf("activation: unknown kind %v: %w", f.Kind, backend.ErrInvalidArgument))
+	if err := backend.CheckActivation("activation", f); err != nil {
+		return g.fail(err)
 	}
 	out := g.node(opActivation, x.shape, x, nil, x.requiresGrad)
 	if out == g.bad {

@@ -2,6 +2,7 @@ package backend
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -119,8 +120,15 @@ func ParseActivation(s string) (Activation, error) {
 			return Activation{}, fmt.Errorf("activation %q: only leakyrelu and elu take a parameter", s)
 		}
 		v, err := strconv.ParseFloat(param, 32)
-		if err != nil {
+		switch {
+		case err != nil:
 			return Activation{}, fmt.Errorf("activation %q: parameter: %w", s, err)
+		case math.IsNaN(v) || math.IsInf(v, 0):
+			return Activation{}, fmt.Errorf("activation %q: the parameter must be a finite number", s)
+		case v == 0 && kind == LeakyReLU:
+			return Activation{}, fmt.Errorf("activation %q: a slope of 0 is relu", s)
+		case v == 0:
+			return Activation{}, fmt.Errorf("activation %q: α must not be 0", s)
 		}
 		a.Alpha = float32(v)
 	}

@@ -1,6 +1,9 @@
 package backend
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Shape is the size of a 2-D tensor: Rows (the batch) by Cols (the features).
 type Shape struct {
@@ -89,6 +92,25 @@ func CheckMatMulArgs(tA, tB Transpose, a, b, c Tensor) error {
 	return nil
 }
 
+// CheckActivation validates an activation's kind and parameter for op.
+func CheckActivation(op string, f Activation) error {
+	if !f.Kind.Valid() {
+		return fmt.Errorf("%s: unknown activation kind %v: %w", op, f.Kind, ErrInvalidArgument)
+	}
+	if p := float64(f.Alpha); math.IsNaN(p) || math.IsInf(p, 0) {
+		return fmt.Errorf("%s: %v parameter %v: want a finite number: %w", op, f.Kind, f.Alpha, ErrInvalidArgument)
+	}
+	return nil
+}
+
+// CheckMargin validates the margin of the hinge loss.
+func CheckMargin(op string, margin float32) error {
+	if !(margin >= 0) || math.IsInf(float64(margin), 0) {
+		return fmt.Errorf("%s: margin %v: want a finite value ≥ 0: %w", op, margin, ErrInvalidArgument)
+	}
+	return nil
+}
+
 // CheckSame validates an elementwise operation: every shape equals dst.
 func CheckSame(op string, dst Shape, srcs ...Shape) error {
 	for _, s := range srcs {
@@ -169,7 +191,7 @@ func CheckGatherRows(dst, src, index Shape) error {
 
 // CheckCopyRows validates dst[row+i,:] = src[i,:].
 func CheckCopyRows(dst Shape, row int, src Shape) error {
-	if src.Cols != dst.Cols || row < 0 || row+src.Rows > dst.Rows {
+	if src.Cols != dst.Cols || row < 0 || src.Rows > dst.Rows || row > dst.Rows-src.Rows {
 		return fmt.Errorf("copy rows: src %v into dst %v at row %d: %w", src, dst, row, ErrShape)
 	}
 	return nil

@@ -71,7 +71,7 @@ func BenchmarkWarmup(b *testing.B) {
 	var total time.Duration
 	for range b.N {
 		b.StopTimer()
-		g, err := gl.New(gl.Options{Device: -1})
+		g, err := gl.New(gl.Options{})
 		if err != nil {
 			skipOrFail(b, "gl", err)
 		}

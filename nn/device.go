@@ -18,6 +18,10 @@ type DeviceSet struct {
 	b                    backend.Backend
 }
 
+// maxRows is the most rows a DeviceSet holds: row indices and labels travel
+// as float32, whose whole numbers are exact up to 2^24.
+const maxRows = 1 << 24
+
 // Upload validates s and copies it to b.
 func Upload(b backend.Backend, s data.Set) (*DeviceSet, error) {
 	if err := s.Validate(); err != nil {
@@ -26,6 +30,9 @@ func Upload(b backend.Backend, s data.Set) (*DeviceSet, error) {
 	n := s.Len()
 	if n == 0 {
 		return nil, fmt.Errorf("nn: upload %s: the data set is empty", s.Name)
+	}
+	if n > maxRows {
+		return nil, fmt.Errorf("nn: upload %s: %d rows; batches index rows on the device as float32, exact up to %d rows", s.Name, n, maxRows)
 	}
 	x, err := backend.FromData(b, backend.Shape{Rows: n, Cols: s.Features}, s.X)
 	if err != nil {

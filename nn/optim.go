@@ -98,13 +98,16 @@ func (o *Adam) Step() error {
 			continue
 		}
 		if o.m[i] == nil {
-			var err error
-			if o.m[i], err = zeros(o.b, p.Shape()); err == nil {
-				o.v[i], err = zeros(o.b, p.Shape())
-			}
+			m, err := zeros(o.b, p.Shape())
 			if err != nil {
 				return fmt.Errorf("nn: adam moments of %s: %w", p.Name(), err)
 			}
+			v, err := zeros(o.b, p.Shape())
+			if err != nil {
+				o.b.Release(m)
+				return fmt.Errorf("nn: adam moments of %s: %w", p.Name(), err)
+			}
+			o.m[i], o.v[i] = m, v
 		}
 		o.steps[i]++
 		if err := o.b.AdamStep(o.cfg, o.steps[i], p.Tensor(), p.Grad(), o.m[i], o.v[i]); err != nil {

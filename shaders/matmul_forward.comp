@@ -8,9 +8,12 @@
 // 16-strided grid (so neighbours store neighbouring columns), stepping
 // through k by TILE_K. Tiles are loaded along whichever index is contiguous
 // in memory for the operand's transpose, so both layouts read coalesced; out
-// of range elements load as 0, so any m, n, k work. Each element of C sums
-// its k products in order: the result is deterministic. The tile sizes are
-// #defines so that they can be tuned (glrt Device.Defines).
+// of range elements load as 0, so any m, n, k work; a work group steps on
+// by the dispatch's size over the blocks beyond GL's 65535 groups per
+// dimension. Each element of C sums its k products in order: the result is
+// deterministic. TILE_M and TILE_N are #defines, set by the launcher
+// (backend/gl/matmul.go owns them, since its grid depends on them);
+// TILE_K can be tuned on its own.
 #ifndef TILE_M
 #define TILE_M 64
 #endif
@@ -49,10 +52,8 @@ float load_b(int l, int j) {
 	return trans_b != 0 ? b[j * k + l] : b[l * n + j];
 }
 
-void main() {
-	int tx = int(gl_LocalInvocationID.x), ty = int(gl_LocalInvocationID.y);
-	int tid = ty * THREADS + tx;
-	int row0 = int(gl_WorkGroupID.y) * TILE_M, col0 = int(gl_WorkGroupID.x) * TILE_N;
+// block computes the TILE_M×TILE_N block of C whose top-left is (row0, col0).
+void block(int row0, int col0, int tx, int ty, int tid) {
 	float acc[WORK_M][WORK_N];
 	for (int r = 0; r < WORK_M; r++) {
 		for (int s = 0; s < WORK_N; s++) {
@@ -99,6 +100,18 @@ void main() {
 				}
 				c[i * n + j] = v;
 			}
+		}
+	}
+}
+
+void main() {
+	int tx = int(gl_LocalInvocationID.x), ty = int(gl_LocalInvocationID.y);
+	int tid = ty * THREADS + tx;
+	// The loops are uniform across the work group (they depend only on its
+	// ID), so block's barriers are reached by every invocation.
+	for (int row0 = int(gl_WorkGroupID.y) * TILE_M; row0 < m; row0 += int(gl_NumWorkGroups.y) * TILE_M) {
+		for (int col0 = int(gl_WorkGroupID.x) * TILE_N; col0 < n; col0 += int(gl_NumWorkGroups.x) * TILE_N) {
+			block(row0, col0, tx, ty, tid);
 		}
 	}
 }

@@ -55,6 +55,7 @@ func runErrors(t *testing.T, b backend.Backend) {
 		{"download length", func() error { return b.Download(make([]float32, 5), d22) }, backend.ErrShape, []string{"download"}},
 		{"new empty", func() error { _, err := b.New(shp(0, 3)); return err }, backend.ErrShape, []string{"0×3"}},
 		{"copy rows past the end", func() error { return b.CopyRows(d22, 1, d22) }, backend.ErrShape, []string{"copy rows"}},
+		{"copy rows at a huge row", func() error { return b.CopyRows(d22, math.MaxInt, newT(1, 2)) }, backend.ErrShape, []string{"copy rows"}},
 		{"foreign tensor", func() error { return b.Fill(foreignTensor{}, 1) }, backend.ErrForeign, nil},
 		{"nil tensor", func() error { return b.Add(d22, nil, d22) }, backend.ErrForeign, nil},
 		{"released tensor", func() error { return b.Fill(released, 1) }, backend.ErrReleased, nil},

@@ -1,7 +1,6 @@
 package cpu
 
 import (
-	"fmt"
 	"math"
 
 	"gltrain/backend"
@@ -32,8 +31,8 @@ func (be *Backend) ActivationForward(f backend.Activation, dst, x backend.Tensor
 	if err := be.tensors("activation forward", t[:], dst, x); err != nil {
 		return err
 	}
-	if !f.Kind.Valid() {
-		return fmt.Errorf("activation forward: unknown kind %v: %w", f.Kind, backend.ErrInvalidArgument)
+	if err := backend.CheckActivation("activation forward", f); err != nil {
+		return err
 	}
 	if err := backend.CheckSame(f.Kind.String()+" forward", t[0].shape, t[1].shape); err != nil {
 		return err
@@ -54,8 +53,8 @@ func (be *Backend) ActivationBackward(f backend.Activation, dx, x, y, dy backend
 	if err := be.tensors("activation backward", t[:], dx, x, y, dy); err != nil {
 		return err
 	}
-	if !f.Kind.Valid() {
-		return fmt.Errorf("activation backward: unknown kind %v: %w", f.Kind, backend.ErrInvalidArgument)
+	if err := backend.CheckActivation("activation backward", f); err != nil {
+		return err
 	}
 	if err := backend.CheckSame(f.Kind.String()+" backward", t[0].shape, t[1].shape, t[2].shape, t[3].shape); err != nil {
 		return err

@@ -1,7 +1,6 @@
 package cpu
 
 import (
-	"fmt"
 	"math"
 
 	"gltrain/backend"
@@ -108,8 +107,8 @@ func (be *Backend) SVMHinge(loss, dscores, scores, labels backend.Tensor, margin
 	if err != nil {
 		return err
 	}
-	if !(margin >= 0) || math.IsInf(float64(margin), 0) {
-		return fmt.Errorf("svm hinge: margin %v: want a finite value ≥ 0: %w", margin, backend.ErrInvalidArgument)
+	if err := backend.CheckMargin("svm hinge", margin); err != nil {
+		return err
 	}
 	m, n := s.shape.Rows, s.shape.Cols
 	var total float64

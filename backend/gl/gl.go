@@ -37,8 +37,9 @@ type Options struct {
 	// "egl-device", "egl-surfaceless", "egl-default" or "glfw". Empty
 	// takes $GLTRAIN_GL_CONTEXT, then auto.
 	Context string
-	// Device picks an EGL device by index for egl-device; -1 (the
-	// default from ParseOptions) takes the first that works.
+	// Device picks the EGL device for egl-device, counting from 1 (so the
+	// zero value, 0, takes the first device that gives a context); the
+	// registry option device=N counts from 0, as EGL lists them.
 	Device int
 	// Warmup compiles every kernel before New returns.
 	Warmup bool
@@ -52,7 +53,7 @@ type Options struct {
 // ParseOptions reads the registry options: comma-separated words, each a
 // context path (see Options.Context), "warmup", or "device=N".
 func ParseOptions(s string) (Options, error) {
-	o := Options{Device: -1}
+	var o Options
 	for _, w := range strings.Split(s, ",") {
 		w = strings.TrimSpace(w)
 		switch {
@@ -64,7 +65,7 @@ func ParseOptions(s string) (Options, error) {
 			if err != nil || n < 0 {
 				return o, fmt.Errorf("gl options: %q: want device=N with N ≥ 0", w)
 			}
-			o.Device = n
+			o.Device = n + 1
 		default:
 			if _, err := glctx.ParsePaths(w); err != nil {
 				return o, fmt.Errorf("gl options: %w", err)
@@ -81,6 +82,7 @@ type ContextError = glctx.Error
 
 // Backend is the OpenGL compute-shader backend.
 type Backend struct {
+	src    fs.FS // the shader sources
 	thread *glthread.Thread
 	ctx    *glctx.Context
 	dev    *glrt.Device
@@ -103,14 +105,16 @@ func New(o Options) (*Backend, error) {
 	if src == nil {
 		src = shaders.FS
 	}
-	b := &Backend{}
+	b := &Backend{src: src}
 	b.thread, err = glthread.Start(func() error {
-		ctx, err := glctx.Make(glctx.Options{Paths: paths, Device: o.Device, Major: o.Major, Minor: o.Minor})
+		ctx, err := glctx.Make(glctx.Options{Paths: paths, Device: o.Device - 1, Major: o.Major, Minor: o.Minor})
 		if err != nil {
 			return err
 		}
 		b.ctx = ctx
 		b.dev = glrt.NewDevice(src)
+		// matmul_forward.comp's tiles, which the launcher's grid assumes.
+		b.dev.Defines["TILE_M"], b.dev.Defines["TILE_N"] = strconv.Itoa(tileM), strconv.Itoa(tileN)
 		// Diagnostics (see glrt.Device): GLTRAIN_GL_DIAG=barriers or finish.
 		switch os.Getenv("GLTRAIN_GL_DIAG") {
 		case "barriers":
@@ -182,7 +186,7 @@ func (b *Backend) Sync() error {
 func (b *Backend) Warmup() (time.Duration, error) {
 	var took time.Duration
 	err := b.do("warmup", func() error {
-		names, err := fs.Glob(shaders.FS, "*.comp")
+		names, err := fs.Glob(b.src, "*.comp")
 		if err != nil {
 			return err
 		}

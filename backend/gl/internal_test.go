@@ -9,7 +9,7 @@ import (
 
 func openForTest(t *testing.T) *Backend {
 	t.Helper()
-	b, err := New(Options{Device: -1})
+	b, err := New(Options{})
 	if err != nil {
 		if backendtest.RequireGL() {
 			t.Fatal(err)

@@ -1,9 +1,6 @@
 package gl
 
 import (
-	"fmt"
-	"math"
-
 	"gltrain/backend"
 	"gltrain/backend/gl/internal/glrt"
 )
@@ -69,8 +66,8 @@ func (be *Backend) SVMHinge(loss, dscores, scores, labels backend.Tensor, margin
 		if err != nil {
 			return err
 		}
-		if !(margin >= 0) || math.IsInf(float64(margin), 0) {
-			return fmt.Errorf("%s: margin %v: want a finite value ≥ 0: %w", op, margin, backend.ErrInvalidArgument)
+		if err := backend.CheckMargin(op, margin); err != nil {
+			return err
 		}
 		return be.rowLoss("svm_hinge.comp", l, g, s, y, func(p *glrt.Program) { p.SetFloat("margin", margin) })
 	})

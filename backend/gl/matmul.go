@@ -36,7 +36,7 @@ func (be *Backend) MatMul(tA, tB backend.Transpose, alpha float32, a, b backend.
 		if beta != 0 {
 			cArg = glrt.InOut(tc.buf)
 		}
-		be.dev.Dispatch(p, (n+tileN-1)/tileN, (m+tileM-1)/tileM, 1, glrt.In(ta.buf), glrt.In(tb.buf), cArg)
+		be.dev.Dispatch(p, glrt.Cap((n+tileN-1)/tileN), glrt.Cap((m+tileM-1)/tileM), 1, glrt.In(ta.buf), glrt.In(tb.buf), cArg)
 		return nil
 	})
 }

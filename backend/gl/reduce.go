@@ -21,7 +21,7 @@ func (be *Backend) sumInto(dst, x *glrt.Buffer, n int, scale float32) error {
 	if err != nil {
 		return err
 	}
-	g := min((n+wg*sumPerThread-1)/(wg*sumPerThread), maxSumGroups)
+	g := min((n+glrt.WorkGroup*sumPerThread-1)/(glrt.WorkGroup*sumPerThread), maxSumGroups)
 	if g <= 1 {
 		p.SetInt("n", n)
 		p.SetFloat("scale", scale)
@@ -70,7 +70,8 @@ func (be *Backend) ColSum(dst, x backend.Tensor) error {
 		}
 		p.SetInt("m", xs.Rows)
 		p.SetInt("n", xs.Cols)
-		be.dev.Dispatch(p, (xs.Cols+15)/16, 1, 1, glrt.In(t[1].buf), glrt.Out(t[0].buf))
+		// col_sum.comp's work groups cover 16 columns each.
+		be.dev.Dispatch(p, glrt.Cap((xs.Cols+15)/16), 1, 1, glrt.In(t[1].buf), glrt.Out(t[0].buf))
 		return nil
 	})
 }

@@ -29,7 +29,7 @@ func TestBrokenShader(t *testing.T) {
 		"fill.comp":   {Data: fill},
 		"add.comp":    {Data: []byte("layout(local_size_x = WG) in;\nvoid main() {\n\tfloat x = undefined_name;\n}\n")},
 	}
-	b, err := gl.New(gl.Options{Shaders: src, Device: -1})
+	b, err := gl.New(gl.Options{Shaders: src})
 	if err != nil {
 		if backendtest.RequireGL() {
 			t.Fatal(err)
@@ -58,7 +58,7 @@ func TestBrokenShader(t *testing.T) {
 // TestWarmup compiles every kernel and reports how long that took, apart
 // from any steady-state figure.
 func TestWarmup(t *testing.T) {
-	b, err := gl.New(gl.Options{Device: -1})
+	b, err := gl.New(gl.Options{})
 	if err != nil {
 		if backendtest.RequireGL() {
 			t.Fatal(err)

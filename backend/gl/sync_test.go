@@ -211,9 +211,9 @@ func abs(v float64) float64 {
 
 // TestRecycledScalarAccumulation accumulates, as evaluation does, scalars
 // written by one kernel into recycled 1×1 buffers and read by the next, and
-// counts with an in-place add (dst = dst + x): on an H100 such reads saw
-// values from the buffers' previous lives until the kernels stopped
-// declaring their inputs readonly.
+// counts with an in-place add (dst = dst + x): it guards the barriers
+// between kernels on recycled buffers, whose read and write history the
+// pool keeps.
 func TestRecycledScalarAccumulation(t *testing.T) {
 	b := backendtest.Open(t, "gl")
 	one := backend.Shape{Rows: 1, Cols: 1}

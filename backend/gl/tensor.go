@@ -131,12 +131,5 @@ func (b *Backend) program(name string) (*glrt.Program, error) {
 	return p, nil
 }
 
-// wg is the 1-D work-group size of the kernels (WG in common.glsl).
-const wg = 256
-
-// maxGroups is the dispatch size GL guarantees in each dimension.
-const maxGroups = 65535
-
-// groups returns the 1-D dispatch for n elements; kernels loop over any
-// elements beyond maxGroups·wg.
-func groups(n int) int { return max(1, min((n+wg-1)/wg, maxGroups)) }
+// groups is the 1-D dispatch for n elements (glrt.Groups).
+func groups(n int) int { return glrt.Groups(n) }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 
 	"gltrain/backend"
@@ -52,12 +53,31 @@ func (c checkpoint) metadata() (map[string]string, error) {
 	return md, nil
 }
 
+// nonFiniteWeightsError is a model not saved because a weight is NaN or
+// infinite: the last update diverged after the loss was last measured.
+type nonFiniteWeightsError struct {
+	param string
+	epoch int // set by the caller that knows it
+}
+
+func (e *nonFiniteWeightsError) Error() string {
+	return fmt.Sprintf("%s holds NaN or infinite values", e.param)
+}
+
 // saveCheckpoint downloads the model's weights and writes them with the
 // metadata, atomically: an interrupted save leaves the previous file whole.
+// Weights that are NaN or infinite are not saved over it.
 func saveCheckpoint(path string, m *nn.Model, c checkpoint) error {
 	state, err := m.State()
 	if err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
+	}
+	for _, s := range state {
+		for _, v := range s.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return &nonFiniteWeightsError{param: s.Name}
+			}
+		}
 	}
 	tensors := make([]safetensors.Tensor, len(state))
 	for i, s := range state {

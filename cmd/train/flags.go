@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"gltrain/backend"
+	"gltrain/backend/gl"
 	"gltrain/nn"
 	"gltrain/nn/data"
 )
@@ -141,9 +142,14 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 
 // validate checks every value, naming the bad one and the valid ones.
 func (c *config) validate(hidden, act, loss string) error {
-	name, _, _ := strings.Cut(c.backend, ":")
-	if !contains(backendNames, name) || (strings.Contains(c.backend, ":") && name != "gl") {
+	name, options, hasOptions := strings.Cut(c.backend, ":")
+	if !contains(backendNames, name) || (hasOptions && name != "gl") {
 		return badValue("backend", c.backend, backendNames, " (or gl:PATH)")
+	}
+	if hasOptions {
+		if _, err := gl.ParseOptions(options); err != nil {
+			return usageError{fmt.Errorf("invalid value %q for -backend: %v", c.backend, err)}
+		}
 	}
 	if !contains(dataNames, c.data) && !isCSV(c.data) {
 		return badValue("data", c.data, dataNames, ", or a path to a .csv file")

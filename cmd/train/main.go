@@ -19,7 +19,8 @@
 //
 // Exit status: 0 on success, 1 when training or loading fails (no GL
 // context with -backend=gl, unreadable data, a loss that diverges), 2 for a
-// bad flag value, 130 when interrupted (after saving, with -save).
+// bad flag value, 130 when interrupted by SIGINT or SIGTERM (after saving,
+// with -save).
 package main
 
 import (

@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,6 +78,8 @@ func TestBadFlagValues(t *testing.T) {
 		{[]string{"-load=x.safetensors", "-hidden=5"}, "-hidden conflicts with -load"},
 		{[]string{"-nosuchflag"}, "flag provided but not defined: -nosuchflag"},
 		{[]string{"spiral"}, `unexpected argument "spiral"`},
+		{[]string{"-backend=gl:bogus"}, `invalid value "gl:bogus" for -backend: gl options: unknown GL context path "bogus"`},
+		{[]string{"-act=leakyrelu:nan"}, `invalid value "leakyrelu:nan" for -act`},
 	} {
 		code, stdout, stderr := runTrain(t, tc.args...)
 		if code != 2 || !strings.Contains(stderr, tc.want) || stdout != "" {
@@ -393,4 +397,57 @@ func tail(s string) string {
 		return s[len(s)-400:]
 	}
 	return s
+}
+
+// TestCheckpointKeepsClassNumbers: a CSV file labels classes by sorting its
+// own names, so a checkpoint evaluated on a file that lacks one of its
+// classes must map the names to its own numbers, and refuse names it does
+// not know.
+func TestCheckpointKeepsClassNumbers(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, classes []string) string {
+		var b strings.Builder
+		for i := 0; i < 120; i++ {
+			c := classes[i%len(classes)]
+			x := map[string]float64{"ant": -2, "bee": 0, "cat": 2, "dog": 4}[c]
+			b.WriteString(fmt.Sprintf("%g,%g,%s\n", x+0.01*float64(i%7), float64(i%5), c))
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	all, noAnt, dog := write("all.csv", []string{"ant", "bee", "cat"}), write("noant.csv", []string{"bee", "cat"}), write("dog.csv", []string{"bee", "dog"})
+	ck := filepath.Join(dir, "m.safetensors")
+	if code, _, stderr := runTrain(t, "-backend=cpu", "-data="+all, "-epochs=60", "-plot=", "-save="+ck); code != 0 {
+		t.Fatal(stderr)
+	}
+	code, stdout, stderr := runTrain(t, "-backend=cpu", "-data="+noAnt, "-load="+ck, "-eval", "-val=0")
+	if code != 0 || !strings.Contains(stdout, "eval     train: accuracy 100.00%") {
+		t.Errorf("eval on a file without one class: exit %d, %s%s; want 100%% (the classes keep their numbers)", code, stdout, stderr)
+	}
+	code, _, stderr = runTrain(t, "-backend=cpu", "-data="+dog, "-load="+ck, "-eval")
+	if code != 1 || !strings.Contains(stderr, `the label "dog", which is not a class of the checkpoint (ant, bee, cat)`) {
+		t.Errorf("eval with an unknown class: exit %d, %q", code, stderr)
+	}
+}
+
+// TestNonFiniteWeightsAreNotSaved: a model whose weights diverged is not
+// written over the last good checkpoint.
+func TestNonFiniteWeightsAreNotSaved(t *testing.T) {
+	b := backendtest.Open(t, "cpu")
+	m, _ := nn.MLP(2, nil, 2, nn.Identity).Build(b, 1)
+	defer m.Release()
+	w := m.Parameters()[0]
+	b.Upload(w.Tensor(), []float32{1, float32(math.NaN()), 0, 0})
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	err := saveCheckpoint(path, m, checkpoint{Arch: m.Arch})
+	var bad *nonFiniteWeightsError
+	if !errors.As(err, &bad) || bad.param != "layers.0.weight" {
+		t.Errorf("save of NaN weights: %v", err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("a file was written: %v", err)
+	}
 }

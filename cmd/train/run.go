@@ -31,6 +31,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "train: %v\n", code.err)
 			return code.code
 		}
+		if errors.Is(err, context.Canceled) { // interrupted before training began
+			fmt.Fprintf(stderr, "train: interrupted (%v)\n", err)
+			return 130
+		}
 		fmt.Fprintf(stderr, "train: %v\n", err)
 		return 1
 	}
@@ -74,7 +78,7 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 	if !c.quiet {
 		dataLog = u.out
 	}
-	d, err := loadData(ctx, c, ck.standardizer(), dataLog)
+	d, err := loadData(ctx, c, ck, dataLog)
 	if err != nil {
 		return err
 	}
@@ -137,6 +141,10 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 			}
 			meta.Epochs++
 			if err := saveCheckpoint(c.save, m, meta); err != nil {
+				var bad *nonFiniteWeightsError
+				if errors.As(err, &bad) {
+					bad.epoch = s.Epoch
+				}
 				return err
 			}
 			saved = s.Epoch
@@ -147,22 +155,31 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 	hist, err := tr.Fit(ctx)
 	elapsed := time.Since(start)
 	var nonFinite *nn.NonFiniteLossError
+	var badWeights *nonFiniteWeightsError
 	switch {
-	case errors.Is(err, context.Canceled):
-		msg := "interrupted"
-		if c.save != "" {
-			if serr := saveCheckpoint(c.save, m, meta); serr != nil {
-				return exitCode{130, fmt.Errorf("interrupted; saving %s failed: %w", c.save, serr)}
-			}
-			msg += fmt.Sprintf("; saved the model as it was to %s", c.save)
-		}
-		return exitCode{130, errors.New(msg)}
+	// Divergence first: an interrupt can arrive with it, and must not then
+	// save the diverged model over the last good one.
 	case errors.As(err, &nonFinite):
 		msg := strings.Replace(err.Error(), "lower the learning rate (it was", "lower the learning rate (-lr; it was", 1)
 		if saved > 0 {
 			msg += fmt.Sprintf("; %s keeps the last good model (epoch %d)", c.save, saved)
 		}
 		return errors.New(msg)
+	case errors.As(err, &badWeights):
+		msg := fmt.Sprintf("%v after epoch %d: training diverged; lower the learning rate (-lr; it was %g)", err, badWeights.epoch, c.lr)
+		if saved > 0 {
+			msg += fmt.Sprintf("; %s keeps the last good model (epoch %d)", c.save, saved)
+		}
+		return errors.New(msg)
+	case errors.Is(err, context.Canceled):
+		msg := "interrupted"
+		if c.save != "" {
+			if serr := saveCheckpoint(c.save, m, meta); serr != nil {
+				return exitCode{130, fmt.Errorf("interrupted; %s not saved: %w", c.save, serr)}
+			}
+			msg += fmt.Sprintf("; saved the model as it was to %s", c.save)
+		}
+		return exitCode{130, errors.New(msg)}
 	case err != nil:
 		return err
 	}
@@ -185,13 +202,6 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 		}
 	}
 	return nil
-}
-
-func (c *checkpoint) standardizer() *data.Standardizer {
-	if c == nil {
-		return nil
-	}
-	return c.Std
 }
 
 func loadedFrom(path string, ck *checkpoint) string {

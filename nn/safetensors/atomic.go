@@ -11,9 +11,12 @@ import (
 
 // WriteFile writes tensors and metadata to path in the safetensors format (see
 // Write), atomically: it writes a temporary file in path's directory, syncs
-// and closes it, renames it over path and syncs the directory. On any error
-// the temporary file is removed and a file already at path is left as it was.
-// The new file keeps the permissions of the one it replaces, or gets 0644.
+// and closes it, renames it over path and syncs the directory. On an error
+// before the rename the temporary file is removed and a file already at path
+// is left as it was; if only the final sync of the directory fails, the new
+// file is in place (and whole) but the rename may not survive a crash, and
+// the error says so. The new file keeps the permissions of the one it
+// replaces, or gets 0644.
 func WriteFile(path string, tensors []Tensor, metadata map[string]string) error {
 	l, err := plan(tensors, metadata)
 	if err != nil {
@@ -61,7 +64,10 @@ func writeAtomic(path string, fill func(io.Writer) error) (err error) {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	return syncDir(dir)
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("written, but the rename may not survive a crash: %w", err)
+	}
+	return nil
 }
 
 // syncDir flushes dir's entries to disk, so that the rename survives a crash.

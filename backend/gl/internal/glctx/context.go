@@ -18,6 +18,8 @@ import (
 	"strings"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"gltrain/backend/gl/internal/glrt"
 )
 
 // Path is one way of making a context.
@@ -153,6 +155,9 @@ func checkVersion(c *Context, o Options) error {
 	c.Vendor = gl.GoStr(gl.GetString(gl.VENDOR))
 	c.Renderer = gl.GoStr(gl.GetString(gl.RENDERER))
 	c.Version = gl.GoStr(gl.GetString(gl.VERSION))
+	if err := glrt.Check("query the context's version"); err != nil {
+		return err
+	}
 	if int(major) < o.Major || (int(major) == o.Major && int(minor) < o.Minor) {
 		return fmt.Errorf("the context is OpenGL %d.%d (%s), older than %d.%d", major, minor, c.Renderer, o.Major, o.Minor)
 	}

@@ -69,6 +69,7 @@ import "C"
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -145,6 +146,9 @@ func makeCurrent(dpy C.EGLDisplay, major, minor int) (*eglDisplay, error) {
 	if C.eglInitialize(dpy, &maj, &mnr) == C.EGL_FALSE {
 		return nil, fmt.Errorf("eglInitialize: %s", eglError())
 	}
+	displays.Lock()
+	displays.users[dpy]++
+	displays.Unlock()
 	e := &eglDisplay{dpy: dpy, ctx: C.no_context(), surface: C.no_surface()}
 	fail := func(format string, args ...any) (*eglDisplay, error) {
 		e.release()
@@ -176,8 +180,17 @@ func makeCurrent(dpy C.EGLDisplay, major, minor int) (*eglDisplay, error) {
 	return e, nil
 }
 
-// release unbinds and destroys the context and surface and terminates the
-// display.
+// displays counts the contexts on each EGL display. Every backend on a
+// device gets the same EGLDisplay, and eglTerminate is not reference
+// counted: terminating it while another backend's context lives on it would
+// pull that context's resources away.
+var displays = struct {
+	sync.Mutex
+	users map[C.EGLDisplay]int
+}{users: map[C.EGLDisplay]int{}}
+
+// release unbinds and destroys the context and surface, and terminates the
+// display when no other context uses it.
 func (e *eglDisplay) release() {
 	C.eglMakeCurrent(e.dpy, C.no_surface(), C.no_surface(), C.no_context())
 	if e.surface != C.no_surface() {
@@ -186,7 +199,12 @@ func (e *eglDisplay) release() {
 	if e.ctx != C.no_context() {
 		C.eglDestroyContext(e.dpy, e.ctx)
 	}
-	C.eglTerminate(e.dpy)
+	displays.Lock()
+	defer displays.Unlock()
+	if displays.users[e.dpy]--; displays.users[e.dpy] <= 0 {
+		delete(displays.users, e.dpy)
+		C.eglTerminate(e.dpy)
+	}
 }
 
 // eglProcAddress resolves a GL entry point for go-gl.

@@ -78,7 +78,7 @@ func (d *Device) Upload(b *Buffer, offset int, src []float32) error {
 	d.write(st, 0, src)
 	p.SetInt("n", len(src))
 	p.SetInt("offset", offset)
-	d.Dispatch(p, min((len(src)+255)/256, 65535), 1, 1, In(st), InOut(b))
+	d.Dispatch(p, Groups(len(src)), 1, 1, In(st), InOut(b))
 	d.inflight = append(d.inflight, st)
 	return nil
 }
@@ -156,8 +156,6 @@ func (d *Device) Download(dst []float32, b *Buffer, offset int) error {
 		return nil
 	}
 	if b.written > d.syncedAt {
-		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
-		after("glMemoryBarrier")
 		d.finish()
 	}
 	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b.id)
@@ -167,8 +165,12 @@ func (d *Device) Download(dst []float32, b *Buffer, offset int) error {
 	return Check("download")
 }
 
-// finish waits for every queued command; afterwards no buffer is busy.
+// finish waits for every queued command, behind a buffer-update barrier so
+// that host reads after it see the shaders' writes; afterwards no buffer is
+// busy.
 func (d *Device) finish() {
+	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
+	after("glMemoryBarrier")
 	gl.Finish()
 	after("glFinish")
 	d.syncedAt = d.dispatches

@@ -55,7 +55,8 @@ func (e *ErrGL) has(code uint32) bool {
 // Check is the one place GL errors are read: it drains glGetError and
 // returns the pending errors as an *ErrGL naming op, or nil. It runs after
 // creation, compilation, allocation, transfers and Sync — and, in builds
-// tagged gltraindebug, after every GL call (see debug.go).
+// tagged gltraindebug, after every GL call this package makes (see
+// debug_on.go).
 func Check(op string) error {
 	var codes []uint32
 	for i := 0; i < 16; i++ { // a lost context may report errors forever

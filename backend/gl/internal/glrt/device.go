@@ -7,6 +7,21 @@ import (
 	"github.com/go-gl/gl/v4.3-core/gl"
 )
 
+// The 1-D work-group size of the kernels (WG in common.glsl) and the
+// dispatch size GL guarantees in each dimension.
+const (
+	WorkGroup = 256
+	MaxGroups = 65535
+)
+
+// Groups is the 1-D dispatch for n elements: kernels loop over any
+// elements beyond MaxGroups·WorkGroup.
+func Groups(n int) int { return max(1, min((n+WorkGroup-1)/WorkGroup, MaxGroups)) }
+
+// Cap limits a dispatch dimension to MaxGroups; kernels dispatched with a
+// capped size loop over the rest.
+func Cap(groups int) int { return max(1, min(groups, MaxGroups)) }
+
 // maxBindings is the number of SSBO binding points a kernel may use; GL 4.3
 // guarantees 8 to compute shaders.
 const maxBindings = 8
@@ -121,5 +136,6 @@ func (d *Device) Release() {
 	d.inflight, d.idleStaging = nil, nil
 	d.deletePrograms()
 	gl.UseProgram(0)
+	after("glUseProgram")
 	d.current = 0
 }

@@ -27,6 +27,7 @@ func (p *Program) loc(name string) int32 {
 		return l
 	}
 	l := gl.GetUniformLocation(p.id, gl.Str(name+"\x00"))
+	after("glGetUniformLocation")
 	p.locs[name] = l
 	return l
 }
@@ -113,22 +114,28 @@ func build(name, src string) (*Program, error) {
 	csrc, free := gl.Strs(src + "\x00")
 	length := int32(len(src))
 	gl.ShaderSource(sh, 1, csrc, &length)
+	after("glShaderSource")
 	free()
 	gl.CompileShader(sh)
 	after("glCompileShader")
 	var ok int32
 	gl.GetShaderiv(sh, gl.COMPILE_STATUS, &ok)
+	after("glGetShaderiv")
 	if ok == gl.FALSE {
 		log := infoLog(sh, gl.GetShaderiv, gl.GetShaderInfoLog)
 		gl.DeleteShader(sh)
 		return nil, &CompileError{Name: name, Stage: "compile", Log: log, Source: numbered(src)}
 	}
 	prog := gl.CreateProgram()
+	after("glCreateProgram")
 	gl.AttachShader(prog, sh)
+	after("glAttachShader")
 	gl.LinkProgram(prog)
 	after("glLinkProgram")
 	gl.DeleteShader(sh) // flagged; freed with the program
+	after("glDeleteShader")
 	gl.GetProgramiv(prog, gl.LINK_STATUS, &ok)
+	after("glGetProgramiv")
 	if ok == gl.FALSE {
 		log := infoLog(prog, gl.GetProgramiv, gl.GetProgramInfoLog)
 		gl.DeleteProgram(prog)
@@ -183,6 +190,7 @@ func (d *Device) Programs() []string {
 func (d *Device) deletePrograms() {
 	for _, p := range d.programs {
 		gl.DeleteProgram(p.id)
+		after("glDeleteProgram")
 	}
 	d.programs = map[string]*Program{}
 }

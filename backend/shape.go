@@ -111,6 +111,34 @@ func CheckMargin(op string, margin float32) error {
 	return nil
 }
 
+// CheckCountCorrect validates a correct-count: dst is 1×1 and labels fit
+// the scores.
+func CheckCountCorrect(dst, scores, labels Shape) error {
+	if err := CheckReduce("count correct", dst, scores, Shape{1, 1}); err != nil {
+		return err
+	}
+	return CheckLabels("count correct", scores, labels)
+}
+
+// CheckSGDArgs validates an SGD step on resolved tensors: the configuration,
+// grad shaped like param, and a velocity shaped like param when the
+// momentum is not 0 (it may be nil otherwise).
+func CheckSGDArgs(cfg SGD, param, grad, velocity Tensor) error {
+	if err := cfg.Check("sgd step"); err != nil {
+		return err
+	}
+	if err := CheckSame("sgd step", param.Shape(), grad.Shape()); err != nil {
+		return err
+	}
+	if cfg.Momentum == 0 {
+		return nil
+	}
+	if velocity == nil {
+		return fmt.Errorf("sgd step: momentum needs a velocity tensor: %w", ErrForeign)
+	}
+	return CheckSame("sgd step", param.Shape(), velocity.Shape())
+}
+
 // CheckSame validates an elementwise operation: every shape equals dst.
 func CheckSame(op string, dst Shape, srcs ...Shape) error {
 	for _, s := range srcs {

@@ -10,15 +10,8 @@ import (
 // SGDStep applies one step of SGD with weight decay, momentum and Nesterov
 // momentum (see backend.SGD for the formulation).
 func (be *Backend) SGDStep(cfg backend.SGD, param, grad, velocity backend.Tensor) error {
-	if err := cfg.Check("sgd step"); err != nil {
-		return err
-	}
 	var t [2]*Tensor
 	if err := be.tensors("sgd step", t[:], param, grad); err != nil {
-		return err
-	}
-	p, g := t[0], t[1]
-	if err := backend.CheckSame("sgd step", p.shape, g.shape); err != nil {
 		return err
 	}
 	var v []float32
@@ -27,12 +20,12 @@ func (be *Backend) SGDStep(cfg backend.SGD, param, grad, velocity backend.Tensor
 		if err != nil {
 			return fmt.Errorf("%w (momentum needs a velocity tensor)", err)
 		}
-		if err := backend.CheckSame("sgd step", p.shape, vt.shape); err != nil {
-			return err
-		}
 		v = vt.data
 	}
-	sgdStep(p.data, g.data, v, cfg)
+	if err := backend.CheckSGDArgs(cfg, param, grad, velocity); err != nil {
+		return err
+	}
+	sgdStep(t[0].data, t[1].data, v, cfg)
 	return nil
 }
 

@@ -9,28 +9,22 @@ import (
 
 // SGDStep applies one step of SGD in place (sgd_step.comp).
 func (be *Backend) SGDStep(cfg backend.SGD, param, grad, velocity backend.Tensor) error {
-	if err := cfg.Check("sgd step"); err != nil {
-		return err
-	}
 	return be.do("sgd step", func() error {
 		var t [2]*Tensor
 		if err := be.tensors("sgd step", t[:], param, grad); err != nil {
 			return err
 		}
 		p, g := t[0], t[1]
-		if err := backend.CheckSame("sgd step", p.shape, g.shape); err != nil {
-			return err
-		}
 		vArg := glrt.In(g.buf) // bound but not read when momentum is 0
 		if cfg.Momentum != 0 {
 			v, err := be.tensor("sgd step", velocity)
 			if err != nil {
 				return fmt.Errorf("%w (momentum needs a velocity tensor)", err)
 			}
-			if err := backend.CheckSame("sgd step", p.shape, v.shape); err != nil {
-				return err
-			}
 			vArg = glrt.InOut(v.buf)
+		}
+		if err := backend.CheckSGDArgs(cfg, param, grad, velocity); err != nil {
+			return err
 		}
 		prog, err := be.program("sgd_step.comp")
 		if err != nil {

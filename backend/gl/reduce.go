@@ -107,10 +107,7 @@ func (be *Backend) CountCorrect(dst, scores, labels backend.Tensor) error {
 			return err
 		}
 		ss := t[1].shape
-		if err := backend.CheckReduce("count correct", t[0].shape, ss, backend.Shape{Rows: 1, Cols: 1}); err != nil {
-			return err
-		}
-		if err := backend.CheckLabels("count correct", ss, t[2].shape); err != nil {
+		if err := backend.CheckCountCorrect(t[0].shape, ss, t[2].shape); err != nil {
 			return err
 		}
 		p, err := be.program("count_correct.comp")

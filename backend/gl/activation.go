@@ -2,7 +2,6 @@ package gl
 
 import (
 	"gltrain/backend"
-	"gltrain/backend/gl/internal/glrt"
 )
 
 // activationShaders names each kind's kernels, forward and backward; the
@@ -20,20 +19,24 @@ var activationShaders = [...][2]string{
 
 // ActivationForward sets dst = f(x) (<kind>_forward.comp).
 func (be *Backend) ActivationForward(f backend.Activation, dst, x backend.Tensor) error {
-	return be.do("activation forward", func() error {
-		var t [2]*Tensor
-		if err := be.tensors("activation forward", t[:], dst, x); err != nil {
-			return err
-		}
-		if err := backend.CheckActivation("activation forward", f); err != nil {
-			return err
-		}
-		if err := backend.CheckSame(f.Kind.String()+" forward", t[0].shape, t[1].shape); err != nil {
-			return err
-		}
-		n := t[0].shape.Len()
+	var t [2]*Tensor
+	if err := be.tensors("activation forward", t[:], dst, x); err != nil {
+		return err
+	}
+	if err := backend.CheckActivation("activation forward", f); err != nil {
+		return err
+	}
+	if err := backend.CheckSame(f.Kind.String()+" forward", t[0].shape, t[1].shape); err != nil {
+		return err
+	}
+	if err := be.ready("activation forward", activationShader(f.Kind, 0)); err != nil {
+		return err
+	}
+	d, xt := t[0], t[1]
+	return be.enqueue(f.Kind.String()+" forward", func() error {
+		n := d.shape.Len()
 		if f.Kind == backend.Identity {
-			return be.scale(t[0].buf, 1, t[1].buf, n)
+			return be.scale(d.out(), 1, xt.in(), n)
 		}
 		p, err := be.program(activationShaders[f.Kind][0])
 		if err != nil {
@@ -41,28 +44,31 @@ func (be *Backend) ActivationForward(f backend.Activation, dst, x backend.Tensor
 		}
 		p.SetInt("n", n)
 		p.SetFloat("alpha", f.Param())
-		be.dev.Dispatch(p, groups(n), 1, 1, glrt.In(t[1].buf), glrt.Out(t[0].buf))
-		return nil
+		return be.dev.Dispatch(p, groups(n), 1, 1, xt.in(), d.out())
 	})
 }
 
 // ActivationBackward sets dx = dy ⊙ f'(x) (<kind>_backward.comp). The kernels
 // compute f' from x, which keeps its digits where f saturates; y is not read.
 func (be *Backend) ActivationBackward(f backend.Activation, dx, x, y, dy backend.Tensor) error {
-	return be.do("activation backward", func() error {
-		var t [4]*Tensor
-		if err := be.tensors("activation backward", t[:], dx, x, y, dy); err != nil {
-			return err
-		}
-		if err := backend.CheckActivation("activation backward", f); err != nil {
-			return err
-		}
-		if err := backend.CheckSame(f.Kind.String()+" backward", t[0].shape, t[1].shape, t[2].shape, t[3].shape); err != nil {
-			return err
-		}
-		n := t[0].shape.Len()
+	var t [4]*Tensor
+	if err := be.tensors("activation backward", t[:], dx, x, y, dy); err != nil {
+		return err
+	}
+	if err := backend.CheckActivation("activation backward", f); err != nil {
+		return err
+	}
+	if err := backend.CheckSame(f.Kind.String()+" backward", t[0].shape, t[1].shape, t[2].shape, t[3].shape); err != nil {
+		return err
+	}
+	if err := be.ready("activation backward", activationShader(f.Kind, 1)); err != nil {
+		return err
+	}
+	d, xt, dyt := t[0], t[1], t[3]
+	return be.enqueue(f.Kind.String()+" backward", func() error {
+		n := d.shape.Len()
 		if f.Kind == backend.Identity {
-			return be.scale(t[0].buf, 1, t[3].buf, n)
+			return be.scale(d.out(), 1, dyt.in(), n)
 		}
 		p, err := be.program(activationShaders[f.Kind][1])
 		if err != nil {
@@ -70,7 +76,15 @@ func (be *Backend) ActivationBackward(f backend.Activation, dx, x, y, dy backend
 		}
 		p.SetInt("n", n)
 		p.SetFloat("alpha", f.Param())
-		be.dev.Dispatch(p, groups(n), 1, 1, glrt.In(t[1].buf), glrt.In(t[3].buf), glrt.Out(t[0].buf))
-		return nil
+		return be.dev.Dispatch(p, groups(n), 1, 1, xt.in(), dyt.in(), d.out())
 	})
+}
+
+// activationShader is kind's forward (pass 0) or backward (1) kernel;
+// the identity's is scale.comp.
+func activationShader(k backend.ActivationKind, pass int) string {
+	if k == backend.Identity {
+		return "scale.comp"
+	}
+	return activationShaders[k][pass]
 }

@@ -1,12 +1,12 @@
 package gl
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -89,6 +89,11 @@ type Backend struct {
 	pool   *backend.Pool[*glrt.Buffer]
 	info   backend.DeviceInfo
 	closed atomic.Bool
+	s      stream
+	// batches counts the batches run; touched only on the GL thread.
+	batches uint64
+	// compiled holds the names of the kernels compiled so far (ready).
+	compiled sync.Map
 }
 
 // New makes a GL context as o says and returns a backend on it.
@@ -106,6 +111,11 @@ func New(o Options) (*Backend, error) {
 		src = shaders.FS
 	}
 	b := &Backend{src: src}
+	b.s.init()
+	// Pool buffers are made on the device by their first command (see
+	// stream.go), so New never waits for the GL thread.
+	b.pool = backend.NewPool(func(n int) (*glrt.Buffer, error) { return glrt.LazyBuffer(n), nil },
+		func(buf *glrt.Buffer) { b.dev.DeleteBuffer(buf) })
 	b.thread, err = glthread.Start(func() error {
 		ctx, err := glctx.Make(glctx.Options{Paths: paths, Device: o.Device - 1, Major: o.Major, Minor: o.Minor})
 		if err != nil {
@@ -122,7 +132,6 @@ func New(o Options) (*Backend, error) {
 		case "finish":
 			b.dev.FinishEach = true
 		}
-		b.pool = backend.NewPool(b.dev.NewBuffer, b.dev.DeleteBuffer)
 		return nil
 	})
 	if err != nil {
@@ -151,41 +160,17 @@ func (b *Backend) Device() backend.DeviceInfo { return b.info }
 // MemStats reports the buffer pool's counters.
 func (b *Backend) MemStats() backend.MemStats { return b.pool.Stats() }
 
-// do runs f on the GL thread unless the backend is closed.
-func (b *Backend) do(op string, f func() error) error {
-	if b.closed.Load() {
-		return fmt.Errorf("gl: %s: %w", op, backend.ErrClosed)
-	}
-	err := b.thread.Call(f)
-	if errors.Is(err, glthread.ErrStopped) {
-		return fmt.Errorf("gl: %s: %w", op, backend.ErrClosed)
-	}
-	return err
-}
-
-// deviceError wraps a GL error as the contract's ErrDeviceLost when the
-// context is gone.
-func deviceError(err error) error {
-	var e *glrt.ErrGL
-	if errors.As(err, &e) && e.ContextLost() {
-		return fmt.Errorf("gl: %w: %w", backend.ErrDeviceLost, err)
-	}
-	if err != nil {
-		return fmt.Errorf("gl: %w", err)
-	}
-	return nil
-}
-
-// Sync waits for every queued kernel and reports GL errors.
+// Sync waits for every queued command and returns the first error of any
+// of them (sticky: every later call returns it too), naming its op.
 func (b *Backend) Sync() error {
-	return b.do("sync", func() error { return deviceError(b.dev.Finish()) })
+	return b.call("sync", b.dev.Finish)
 }
 
 // Warmup compiles every kernel now, so that no compile lands inside a timed
 // region, and returns the time compiling took.
 func (b *Backend) Warmup() (time.Duration, error) {
 	var took time.Duration
-	err := b.do("warmup", func() error {
+	err := b.call("warmup", func() error {
 		names, err := fs.Glob(b.src, "*.comp")
 		if err != nil {
 			return err
@@ -204,6 +189,8 @@ func (b *Backend) Warmup() (time.Duration, error) {
 
 // Counters are the GL backend's activity counters.
 type Counters struct {
+	Ops         uint64        // commands queued by backend calls
+	Batches     uint64        // batches the GL thread has run
 	Dispatches  uint64        // kernels dispatched
 	Barriers    uint64        // shader-storage barriers issued
 	Staging     uint64        // staging buffers allocated for uploads into busy tensors
@@ -211,27 +198,39 @@ type Counters struct {
 	CompileTime time.Duration // time spent compiling them
 }
 
-// Counters returns the activity counters.
+// Counters returns the activity counters, once the commands queued so far
+// have been issued.
 func (b *Backend) Counters() Counters {
 	var c Counters
-	b.do("counters", func() error {
-		c = Counters{Dispatches: b.dev.Dispatches(), Barriers: b.dev.Barriers, Staging: b.dev.StagingBuffers, Programs: len(b.dev.Programs()), CompileTime: b.dev.CompileTime}
+	if b.flush("counters") != nil {
+		return c
+	}
+	b.thread.Call(func() error {
+		c = Counters{Ops: b.s.ops.Load(), Batches: b.batches, Dispatches: b.dev.Dispatches(), Barriers: b.dev.Barriers, Staging: b.dev.StagingBuffers, Programs: len(b.dev.Programs()), CompileTime: b.dev.CompileTime}
 		return nil
 	})
 	return c
 }
 
-// Close frees every buffer and program and destroys the context. Tensors of
-// the backend must not be used afterwards.
+// Close runs the queued commands, frees every buffer and program and
+// destroys the context; it returns a queued command's error if one failed.
+// Tensors of the backend must not be used afterwards.
 func (b *Backend) Close() error {
 	if b.closed.Swap(true) {
 		return nil
 	}
+	b.s.mu.Lock()
+	b.sendLocked("close")
+	b.s.closed = true
+	b.s.mu.Unlock()
 	return b.thread.Stop(func() error {
 		b.pool.Trim()
 		b.dev.Release()
 		err := glrt.Check("close")
 		b.ctx.Release()
+		if queued := b.s.sticky(); queued != nil {
+			return queued
+		}
 		return err
 	})
 }

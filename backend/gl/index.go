@@ -2,20 +2,22 @@ package gl
 
 import (
 	"gltrain/backend"
-	"gltrain/backend/gl/internal/glrt"
 )
 
 // GatherRows sets dst[i,:] = src[index[i],:] (gather_rows.comp).
 func (be *Backend) GatherRows(dst, src, index backend.Tensor) error {
-	return be.do("gather rows", func() error {
-		var t [3]*Tensor
-		if err := be.tensors("gather rows", t[:], dst, src, index); err != nil {
-			return err
-		}
-		d, s, idx := t[0], t[1], t[2]
-		if err := backend.CheckGatherRows(d.shape, s.shape, idx.shape); err != nil {
-			return err
-		}
+	var t [3]*Tensor
+	if err := be.tensors("gather rows", t[:], dst, src, index); err != nil {
+		return err
+	}
+	d, s, idx := t[0], t[1], t[2]
+	if err := backend.CheckGatherRows(d.shape, s.shape, idx.shape); err != nil {
+		return err
+	}
+	if err := be.ready("gather rows", "gather_rows.comp"); err != nil {
+		return err
+	}
+	return be.enqueue("gather rows", func() error {
 		p, err := be.program("gather_rows.comp")
 		if err != nil {
 			return err
@@ -24,53 +26,58 @@ func (be *Backend) GatherRows(dst, src, index backend.Tensor) error {
 		p.SetInt("n", n)
 		p.SetInt("cols", d.shape.Cols)
 		p.SetInt("src_rows", s.shape.Rows)
-		be.dev.Dispatch(p, groups(n), 1, 1, glrt.In(s.buf), glrt.In(idx.buf), glrt.Out(d.buf))
-		return nil
+		return be.dev.Dispatch(p, groups(n), 1, 1, s.in(), idx.in(), d.out())
 	})
 }
 
 // CopyRows sets dst[row+i,:] = src[i,:] (copy_rows.comp).
 func (be *Backend) CopyRows(dst backend.Tensor, row int, src backend.Tensor) error {
-	return be.do("copy rows", func() error {
-		var t [2]*Tensor
-		if err := be.tensors("copy rows", t[:], dst, src); err != nil {
-			return err
-		}
-		if err := backend.CheckCopyRows(t[0].shape, row, t[1].shape); err != nil {
-			return err
-		}
+	var t [2]*Tensor
+	if err := be.tensors("copy rows", t[:], dst, src); err != nil {
+		return err
+	}
+	if err := backend.CheckCopyRows(t[0].shape, row, t[1].shape); err != nil {
+		return err
+	}
+	if err := be.ready("copy rows", "copy_rows.comp"); err != nil {
+		return err
+	}
+	d, s := t[0], t[1]
+	return be.enqueue("copy rows", func() error {
 		p, err := be.program("copy_rows.comp")
 		if err != nil {
 			return err
 		}
-		n := t[1].shape.Len()
+		n := s.shape.Len()
 		p.SetInt("n", n)
-		p.SetInt("offset", row*t[0].shape.Cols)
+		p.SetInt("offset", row*d.shape.Cols)
 		// dst is read-modify-written only in part: mark it InOut so that
 		// earlier writes to its other rows stay ordered before later reads.
-		be.dev.Dispatch(p, groups(n), 1, 1, glrt.In(t[1].buf), glrt.InOut(t[0].buf))
-		return nil
+		return be.dev.Dispatch(p, groups(n), 1, 1, s.in(), d.inOut())
 	})
 }
 
 // OneHot sets dst[i,j] = 1 where j = labels[i], else 0 (one_hot.comp).
 func (be *Backend) OneHot(dst, labels backend.Tensor) error {
-	return be.do("one hot", func() error {
-		var t [2]*Tensor
-		if err := be.tensors("one hot", t[:], dst, labels); err != nil {
-			return err
-		}
-		if err := backend.CheckLabels("one hot", t[0].shape, t[1].shape); err != nil {
-			return err
-		}
+	var t [2]*Tensor
+	if err := be.tensors("one hot", t[:], dst, labels); err != nil {
+		return err
+	}
+	if err := backend.CheckLabels("one hot", t[0].shape, t[1].shape); err != nil {
+		return err
+	}
+	if err := be.ready("one hot", "one_hot.comp"); err != nil {
+		return err
+	}
+	d, l := t[0], t[1]
+	return be.enqueue("one hot", func() error {
 		p, err := be.program("one_hot.comp")
 		if err != nil {
 			return err
 		}
-		n := t[0].shape.Len()
+		n := d.shape.Len()
 		p.SetInt("n", n)
-		p.SetInt("cols", t[0].shape.Cols)
-		be.dev.Dispatch(p, groups(n), 1, 1, glrt.In(t[1].buf), glrt.Out(t[0].buf))
-		return nil
+		p.SetInt("cols", d.shape.Cols)
+		return be.dev.Dispatch(p, groups(n), 1, 1, l.in(), d.out())
 	})
 }

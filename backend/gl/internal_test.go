@@ -57,7 +57,7 @@ func TestGuardBands(t *testing.T) {
 			for i := range guard {
 				guard[i] = sentinel
 			}
-			if err := b.do("guard", func() error { return b.dev.Upload(gt.buf, 0, guard) }); err != nil {
+			if err := b.call("guard", func() error { return b.dev.Upload(gt.buf, 0, guard) }); err != nil {
 				t.Fatal(err)
 			}
 			if o.From >= 0 {
@@ -70,7 +70,7 @@ func TestGuardBands(t *testing.T) {
 		for j, z := range outT {
 			gt := z.(*Tensor)
 			full := make([]float32, gt.capacity)
-			if err := b.do("read", func() error { return b.dev.Download(full, gt.buf, 0) }); err != nil {
+			if err := b.call("read", func() error { return b.dev.Download(full, gt.buf, 0) }); err != nil {
 				t.Fatal(err)
 			}
 			for i := gt.shape.Len(); i < gt.capacity; i++ {

@@ -1,6 +1,8 @@
 package gl
 
 import (
+	"fmt"
+
 	"gltrain/backend"
 	"gltrain/backend/gl/internal/glrt"
 )
@@ -20,26 +22,45 @@ func (be *Backend) lossTensors(op string, loss, grad, pred, target backend.Tenso
 	return t[0], g, t[1], t[2], backend.CheckLoss(op, loss, grad, pred, target, labels)
 }
 
-// rowLoss runs a per-row loss kernel writing row losses into a scratch
-// buffer and the gradient (when g is not nil), then averages the rows into l.
-func (be *Backend) rowLoss(shader string, l, g, x, y *Tensor, set func(p *glrt.Program)) error {
-	prog, err := be.program(shader)
-	if err != nil {
+// rowLoss queues a per-row loss kernel writing row losses into a scratch
+// buffer and the gradient (when g is not nil), then the average of the rows
+// into l. set sets the kernel's own uniforms.
+func (be *Backend) rowLoss(op, shader string, l, g, x, y *Tensor, set func(p *glrt.Program)) error {
+	if err := be.ready(op, shader, "sum.comp"); err != nil {
 		return err
 	}
 	m, n := x.shape.Rows, x.shape.Cols
-	return be.scratch(m, func(rows *glrt.Buffer) error {
-		gradArg := glrt.Out(rows) // unused when with_grad is 0
+	rows, err := be.getScratch(m)
+	if err != nil {
+		return fmt.Errorf("gl: %s: %w", op, err)
+	}
+	defer be.putScratch(rows)
+	inv := float32(1 / float64(m))
+	plan, err := be.planSum(m, inv)
+	if err != nil {
+		return err
+	}
+	defer be.putScratch(plan.partial)
+	return be.enqueue(op, func() error {
+		prog, err := be.program(shader)
+		if err != nil {
+			return err
+		}
+		gradArg := glrt.Out(rows.buf) // unused when with_grad is 0
 		if g != nil {
-			gradArg = glrt.Out(g.buf)
+			gradArg = g.out()
 		}
 		prog.SetInt("m", m)
 		prog.SetInt("n", n)
-		prog.SetFloat("inv_batch", float32(1/float64(m)))
+		prog.SetFloat("inv_batch", inv)
 		prog.SetInt("with_grad", boolInt(g != nil))
-		set(prog)
-		be.dev.Dispatch(prog, groups(m), 1, 1, glrt.In(x.buf), glrt.In(y.buf), glrt.Out(rows), gradArg)
-		return be.sumInto(l.buf, rows, m, float32(1/float64(m)))
+		if set != nil {
+			set(prog)
+		}
+		if err := be.dev.Dispatch(prog, groups(m), 1, 1, x.in(), y.in(), glrt.Out(rows.buf), gradArg); err != nil {
+			return err
+		}
+		return be.runSum(plan, l.out(), glrt.In(rows.buf))
 	})
 }
 
@@ -48,56 +69,65 @@ func (be *Backend) rowLoss(shader string, l, g, x, y *Tensor, set func(p *glrt.P
 // (softmax_cross_entropy.comp, then sum.comp).
 func (be *Backend) SoftmaxCrossEntropy(loss, dlogits, logits, labels backend.Tensor) error {
 	const op = "softmax cross-entropy"
-	return be.do(op, func() error {
-		l, g, x, y, err := be.lossTensors(op, loss, dlogits, logits, labels, true)
-		if err != nil {
-			return err
-		}
-		return be.rowLoss("softmax_cross_entropy.comp", l, g, x, y, func(*glrt.Program) {})
-	})
+	l, g, x, y, err := be.lossTensors(op, loss, dlogits, logits, labels, true)
+	if err != nil {
+		return err
+	}
+	return be.rowLoss(op, "softmax_cross_entropy.comp", l, g, x, y, nil)
 }
 
 // SVMHinge computes the mean multiclass hinge loss and its gradient when
 // dscores is not nil (svm_hinge.comp, then sum.comp).
 func (be *Backend) SVMHinge(loss, dscores, scores, labels backend.Tensor, margin float32) error {
 	const op = "svm hinge"
-	return be.do(op, func() error {
-		l, g, s, y, err := be.lossTensors(op, loss, dscores, scores, labels, true)
-		if err != nil {
-			return err
-		}
-		if err := backend.CheckMargin(op, margin); err != nil {
-			return err
-		}
-		return be.rowLoss("svm_hinge.comp", l, g, s, y, func(p *glrt.Program) { p.SetFloat("margin", margin) })
-	})
+	l, g, s, y, err := be.lossTensors(op, loss, dscores, scores, labels, true)
+	if err != nil {
+		return err
+	}
+	if err := backend.CheckMargin(op, margin); err != nil {
+		return err
+	}
+	return be.rowLoss(op, "svm_hinge.comp", l, g, s, y, func(p *glrt.Program) { p.SetFloat("margin", margin) })
 }
 
 // MeanSquaredError computes the mean of (pred − target)² and its gradient
 // when dpred is not nil (mean_squared_error.comp, then sum.comp).
 func (be *Backend) MeanSquaredError(loss, dpred, pred, target backend.Tensor) error {
 	const op = "mean squared error"
-	return be.do(op, func() error {
-		l, g, p, y, err := be.lossTensors(op, loss, dpred, pred, target, false)
-		if err != nil {
-			return err
-		}
+	l, g, p, y, err := be.lossTensors(op, loss, dpred, pred, target, false)
+	if err != nil {
+		return err
+	}
+	if err := be.ready(op, "mean_squared_error.comp", "sum.comp"); err != nil {
+		return err
+	}
+	n := p.shape.Len()
+	inv := float32(1 / float64(n))
+	sq, err := be.getScratch(n)
+	if err != nil {
+		return fmt.Errorf("gl: %s: %w", op, err)
+	}
+	defer be.putScratch(sq)
+	plan, err := be.planSum(n, inv)
+	if err != nil {
+		return err
+	}
+	defer be.putScratch(plan.partial)
+	return be.enqueue(op, func() error {
 		prog, err := be.program("mean_squared_error.comp")
 		if err != nil {
 			return err
 		}
-		n := p.shape.Len()
-		inv := float32(1 / float64(n))
-		return be.scratch(n, func(sq *glrt.Buffer) error {
-			gradArg := glrt.Out(sq)
-			if g != nil {
-				gradArg = glrt.Out(g.buf)
-			}
-			prog.SetInt("n", n)
-			prog.SetFloat("inv_count", inv)
-			prog.SetInt("with_grad", boolInt(g != nil))
-			be.dev.Dispatch(prog, groups(n), 1, 1, glrt.In(p.buf), glrt.In(y.buf), glrt.Out(sq), gradArg)
-			return be.sumInto(l.buf, sq, n, inv)
-		})
+		gradArg := glrt.Out(sq.buf)
+		if g != nil {
+			gradArg = g.out()
+		}
+		prog.SetInt("n", n)
+		prog.SetFloat("inv_count", inv)
+		prog.SetInt("with_grad", boolInt(g != nil))
+		if err := be.dev.Dispatch(prog, groups(n), 1, 1, p.in(), y.in(), glrt.Out(sq.buf), gradArg); err != nil {
+			return err
+		}
+		return be.runSum(plan, l.out(), glrt.In(sq.buf))
 	})
 }

@@ -11,15 +11,18 @@ const tileM, tileN = 64, 64
 
 // MatMul computes C = alpha·op(A)·op(B) + beta·C (matmul_forward.comp).
 func (be *Backend) MatMul(tA, tB backend.Transpose, alpha float32, a, b backend.Tensor, beta float32, c backend.Tensor) error {
-	return be.do("matmul", func() error {
-		var t [3]*Tensor
-		if err := be.tensors("matmul", t[:], a, b, c); err != nil {
-			return err
-		}
-		ta, tb, tc := t[0], t[1], t[2]
-		if err := backend.CheckMatMulArgs(tA, tB, a, b, c); err != nil {
-			return err
-		}
+	var t [3]*Tensor
+	if err := be.tensors("matmul", t[:], a, b, c); err != nil {
+		return err
+	}
+	if err := backend.CheckMatMulArgs(tA, tB, a, b, c); err != nil {
+		return err
+	}
+	if err := be.ready("matmul", "matmul_forward.comp"); err != nil {
+		return err
+	}
+	ta, tb, tc := t[0], t[1], t[2]
+	return be.enqueue("matmul", func() error {
 		p, err := be.program("matmul_forward.comp")
 		if err != nil {
 			return err
@@ -32,12 +35,11 @@ func (be *Backend) MatMul(tA, tB backend.Transpose, alpha float32, a, b backend.
 		p.SetInt("trans_b", boolInt(bool(tB)))
 		p.SetFloat("alpha", alpha)
 		p.SetFloat("beta", beta)
-		cArg := glrt.Out(tc.buf)
+		cArg := tc.out()
 		if beta != 0 {
-			cArg = glrt.InOut(tc.buf)
+			cArg = tc.inOut()
 		}
-		be.dev.Dispatch(p, glrt.Cap((n+tileN-1)/tileN), glrt.Cap((m+tileM-1)/tileM), 1, glrt.In(ta.buf), glrt.In(tb.buf), cArg)
-		return nil
+		return be.dev.Dispatch(p, glrt.Cap((n+tileN-1)/tileN), glrt.Cap((m+tileM-1)/tileM), 1, ta.in(), tb.in(), cArg)
 	})
 }
 

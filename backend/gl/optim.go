@@ -4,28 +4,30 @@ import (
 	"fmt"
 
 	"gltrain/backend"
-	"gltrain/backend/gl/internal/glrt"
 )
 
 // SGDStep applies one step of SGD in place (sgd_step.comp).
 func (be *Backend) SGDStep(cfg backend.SGD, param, grad, velocity backend.Tensor) error {
-	return be.do("sgd step", func() error {
-		var t [2]*Tensor
-		if err := be.tensors("sgd step", t[:], param, grad); err != nil {
-			return err
+	var t [2]*Tensor
+	if err := be.tensors("sgd step", t[:], param, grad); err != nil {
+		return err
+	}
+	p, g := t[0], t[1]
+	vArg := g.in() // bound but not read when momentum is 0
+	if cfg.Momentum != 0 {
+		v, err := be.tensor("sgd step", velocity)
+		if err != nil {
+			return fmt.Errorf("%w (momentum needs a velocity tensor)", err)
 		}
-		p, g := t[0], t[1]
-		vArg := glrt.In(g.buf) // bound but not read when momentum is 0
-		if cfg.Momentum != 0 {
-			v, err := be.tensor("sgd step", velocity)
-			if err != nil {
-				return fmt.Errorf("%w (momentum needs a velocity tensor)", err)
-			}
-			vArg = glrt.InOut(v.buf)
-		}
-		if err := backend.CheckSGDArgs(cfg, param, grad, velocity); err != nil {
-			return err
-		}
+		vArg = v.inOut()
+	}
+	if err := backend.CheckSGDArgs(cfg, param, grad, velocity); err != nil {
+		return err
+	}
+	if err := be.ready("sgd step", "sgd_step.comp"); err != nil {
+		return err
+	}
+	return be.enqueue("sgd step", func() error {
 		prog, err := be.program("sgd_step.comp")
 		if err != nil {
 			return err
@@ -36,8 +38,7 @@ func (be *Backend) SGDStep(cfg backend.SGD, param, grad, velocity backend.Tensor
 		prog.SetFloat("momentum", cfg.Momentum)
 		prog.SetFloat("weight_decay", cfg.WeightDecay)
 		prog.SetInt("nesterov", boolInt(cfg.Nesterov))
-		be.dev.Dispatch(prog, groups(n), 1, 1, glrt.InOut(p.buf), glrt.In(g.buf), vArg)
-		return nil
+		return be.dev.Dispatch(prog, groups(n), 1, 1, p.inOut(), g.in(), vArg)
 	})
 }
 
@@ -48,14 +49,17 @@ func (be *Backend) AdamStep(cfg backend.Adam, step int, param, grad, m, v backen
 		return err
 	}
 	s := cfg.Scalars(step)
-	return be.do("adam step", func() error {
-		var t [4]*Tensor
-		if err := be.tensors("adam step", t[:], param, grad, m, v); err != nil {
-			return err
-		}
-		if err := backend.CheckSame("adam step", t[0].shape, t[1].shape, t[2].shape, t[3].shape); err != nil {
-			return err
-		}
+	var t [4]*Tensor
+	if err := be.tensors("adam step", t[:], param, grad, m, v); err != nil {
+		return err
+	}
+	if err := backend.CheckSame("adam step", t[0].shape, t[1].shape, t[2].shape, t[3].shape); err != nil {
+		return err
+	}
+	if err := be.ready("adam step", "adam_step.comp"); err != nil {
+		return err
+	}
+	return be.enqueue("adam step", func() error {
 		prog, err := be.program("adam_step.comp")
 		if err != nil {
 			return err
@@ -69,7 +73,6 @@ func (be *Backend) AdamStep(cfg backend.Adam, step int, param, grad, m, v backen
 		prog.SetFloat("inv_sqrt_bc2", s.InvSqrtBC2)
 		prog.SetFloat("decay", s.Decay)
 		prog.SetFloat("l2", s.L2)
-		be.dev.Dispatch(prog, groups(n), 1, 1, glrt.InOut(t[0].buf), glrt.In(t[1].buf), glrt.InOut(t[2].buf), glrt.InOut(t[3].buf))
-		return nil
+		return be.dev.Dispatch(prog, groups(n), 1, 1, t[0].inOut(), t[1].in(), t[2].inOut(), t[3].inOut())
 	})
 }

@@ -1,6 +1,8 @@
 package gl
 
 import (
+	"fmt"
+
 	"gltrain/backend"
 	"gltrain/backend/gl/internal/glrt"
 )
@@ -13,57 +15,86 @@ const (
 	maxSumGroups = 1024
 )
 
-// sumInto sets dst[0] = scale·Σ x[0:n] with sum.comp: one pass when one
-// group suffices, else partial sums into a scratch buffer, then one group.
+// sumPlan is a sum of n elements with sum.comp: one pass when one group
+// suffices, else groups partial sums into a scratch buffer, then one group.
 // For a given n the grouping, and so the order of additions, is fixed.
-func (be *Backend) sumInto(dst, x *glrt.Buffer, n int, scale float32) error {
+type sumPlan struct {
+	n, groups int
+	scale     float32
+	partial   scratch // when groups > 1
+}
+
+// planSum prepares a sum on the caller's side, lending it a scratch buffer
+// when it needs two passes; the caller puts that back after queuing.
+func (be *Backend) planSum(n int, scale float32) (sumPlan, error) {
+	g := min((n+glrt.WorkGroup*sumPerThread-1)/(glrt.WorkGroup*sumPerThread), maxSumGroups)
+	p := sumPlan{n: n, groups: g, scale: scale}
+	if g > 1 {
+		var err error
+		if p.partial, err = be.getScratch(g); err != nil {
+			return p, fmt.Errorf("gl: sum: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// runSum sets dst[0] = scale·Σ x[0:n] as planned; it runs on the GL thread.
+func (be *Backend) runSum(s sumPlan, dst, x glrt.Arg) error {
 	p, err := be.program("sum.comp")
 	if err != nil {
 		return err
 	}
-	g := min((n+glrt.WorkGroup*sumPerThread-1)/(glrt.WorkGroup*sumPerThread), maxSumGroups)
-	if g <= 1 {
-		p.SetInt("n", n)
-		p.SetFloat("scale", scale)
-		be.dev.Dispatch(p, 1, 1, 1, glrt.In(x), glrt.Out(dst))
-		return nil
+	if s.groups <= 1 {
+		p.SetInt("n", s.n)
+		p.SetFloat("scale", s.scale)
+		return be.dev.Dispatch(p, 1, 1, 1, x, dst)
 	}
-	return be.scratch(g, func(partial *glrt.Buffer) error {
-		p.SetInt("n", n)
-		p.SetFloat("scale", 1)
-		be.dev.Dispatch(p, g, 1, 1, glrt.In(x), glrt.Out(partial))
-		p.SetInt("n", g)
-		p.SetFloat("scale", scale)
-		be.dev.Dispatch(p, 1, 1, 1, glrt.In(partial), glrt.Out(dst))
-		return nil
-	})
+	p.SetInt("n", s.n)
+	p.SetFloat("scale", 1)
+	if err := be.dev.Dispatch(p, s.groups, 1, 1, x, glrt.Out(s.partial.buf)); err != nil {
+		return err
+	}
+	p.SetInt("n", s.groups)
+	p.SetFloat("scale", s.scale)
+	return be.dev.Dispatch(p, 1, 1, 1, glrt.In(s.partial.buf), dst)
 }
 
 // Sum sets dst (1×1) to the sum of x (sum.comp).
 func (be *Backend) Sum(dst, x backend.Tensor) error {
-	return be.do("sum", func() error {
-		var t [2]*Tensor
-		if err := be.tensors("sum", t[:], dst, x); err != nil {
-			return err
-		}
-		if err := backend.CheckReduce("sum", t[0].shape, t[1].shape, backend.Shape{Rows: 1, Cols: 1}); err != nil {
-			return err
-		}
-		return be.sumInto(t[0].buf, t[1].buf, t[1].shape.Len(), 1)
-	})
+	var t [2]*Tensor
+	if err := be.tensors("sum", t[:], dst, x); err != nil {
+		return err
+	}
+	if err := backend.CheckReduce("sum", t[0].shape, t[1].shape, backend.Shape{Rows: 1, Cols: 1}); err != nil {
+		return err
+	}
+	if err := be.ready("sum", "sum.comp"); err != nil {
+		return err
+	}
+	d, xt := t[0], t[1]
+	plan, err := be.planSum(xt.shape.Len(), 1)
+	if err != nil {
+		return err
+	}
+	defer be.putScratch(plan.partial)
+	return be.enqueue("sum", func() error { return be.runSum(plan, d.out(), xt.in()) })
 }
 
 // ColSum sets dst (1×n) to the column sums of x (col_sum.comp).
 func (be *Backend) ColSum(dst, x backend.Tensor) error {
-	return be.do("column sum", func() error {
-		var t [2]*Tensor
-		if err := be.tensors("column sum", t[:], dst, x); err != nil {
-			return err
-		}
-		xs := t[1].shape
-		if err := backend.CheckReduce("column sum", t[0].shape, xs, backend.Shape{Rows: 1, Cols: xs.Cols}); err != nil {
-			return err
-		}
+	var t [2]*Tensor
+	if err := be.tensors("column sum", t[:], dst, x); err != nil {
+		return err
+	}
+	xs := t[1].shape
+	if err := backend.CheckReduce("column sum", t[0].shape, xs, backend.Shape{Rows: 1, Cols: xs.Cols}); err != nil {
+		return err
+	}
+	if err := be.ready("column sum", "col_sum.comp"); err != nil {
+		return err
+	}
+	d, xt := t[0], t[1]
+	return be.enqueue("column sum", func() error {
 		p, err := be.program("col_sum.comp")
 		if err != nil {
 			return err
@@ -71,54 +102,70 @@ func (be *Backend) ColSum(dst, x backend.Tensor) error {
 		p.SetInt("m", xs.Rows)
 		p.SetInt("n", xs.Cols)
 		// col_sum.comp's work groups cover 16 columns each.
-		be.dev.Dispatch(p, glrt.Cap((xs.Cols+15)/16), 1, 1, glrt.In(t[1].buf), glrt.Out(t[0].buf))
-		return nil
+		return be.dev.Dispatch(p, glrt.Cap((xs.Cols+15)/16), 1, 1, xt.in(), d.out())
 	})
 }
 
 // Argmax sets dst (m×1) to each row's index of its largest element (argmax.comp).
 func (be *Backend) Argmax(dst, x backend.Tensor) error {
-	return be.do("argmax", func() error {
-		var t [2]*Tensor
-		if err := be.tensors("argmax", t[:], dst, x); err != nil {
-			return err
-		}
-		xs := t[1].shape
-		if err := backend.CheckReduce("argmax", t[0].shape, xs, backend.Shape{Rows: xs.Rows, Cols: 1}); err != nil {
-			return err
-		}
+	var t [2]*Tensor
+	if err := be.tensors("argmax", t[:], dst, x); err != nil {
+		return err
+	}
+	xs := t[1].shape
+	if err := backend.CheckReduce("argmax", t[0].shape, xs, backend.Shape{Rows: xs.Rows, Cols: 1}); err != nil {
+		return err
+	}
+	if err := be.ready("argmax", "argmax.comp"); err != nil {
+		return err
+	}
+	d, xt := t[0], t[1]
+	return be.enqueue("argmax", func() error {
 		p, err := be.program("argmax.comp")
 		if err != nil {
 			return err
 		}
 		p.SetInt("m", xs.Rows)
 		p.SetInt("n", xs.Cols)
-		be.dev.Dispatch(p, groups(xs.Rows), 1, 1, glrt.In(t[1].buf), glrt.Out(t[0].buf))
-		return nil
+		return be.dev.Dispatch(p, groups(xs.Rows), 1, 1, xt.in(), d.out())
 	})
 }
 
 // CountCorrect sets dst (1×1) to the number of rows whose argmax equals the
 // label (count_correct.comp, then sum.comp).
 func (be *Backend) CountCorrect(dst, scores, labels backend.Tensor) error {
-	return be.do("count correct", func() error {
-		var t [3]*Tensor
-		if err := be.tensors("count correct", t[:], dst, scores, labels); err != nil {
-			return err
-		}
-		ss := t[1].shape
-		if err := backend.CheckCountCorrect(t[0].shape, ss, t[2].shape); err != nil {
-			return err
-		}
+	var t [3]*Tensor
+	if err := be.tensors("count correct", t[:], dst, scores, labels); err != nil {
+		return err
+	}
+	ss := t[1].shape
+	if err := backend.CheckCountCorrect(t[0].shape, ss, t[2].shape); err != nil {
+		return err
+	}
+	if err := be.ready("count correct", "count_correct.comp", "sum.comp"); err != nil {
+		return err
+	}
+	d, st, lt := t[0], t[1], t[2]
+	hit, err := be.getScratch(ss.Rows)
+	if err != nil {
+		return fmt.Errorf("gl: count correct: %w", err)
+	}
+	defer be.putScratch(hit)
+	plan, err := be.planSum(ss.Rows, 1)
+	if err != nil {
+		return err
+	}
+	defer be.putScratch(plan.partial)
+	return be.enqueue("count correct", func() error {
 		p, err := be.program("count_correct.comp")
 		if err != nil {
 			return err
 		}
-		return be.scratch(ss.Rows, func(hit *glrt.Buffer) error {
-			p.SetInt("m", ss.Rows)
-			p.SetInt("n", ss.Cols)
-			be.dev.Dispatch(p, groups(ss.Rows), 1, 1, glrt.In(t[1].buf), glrt.In(t[2].buf), glrt.Out(hit))
-			return be.sumInto(t[0].buf, hit, ss.Rows, 1)
-		})
+		p.SetInt("m", ss.Rows)
+		p.SetInt("n", ss.Cols)
+		if err := be.dev.Dispatch(p, groups(ss.Rows), 1, 1, st.in(), lt.in(), glrt.Out(hit.buf)); err != nil {
+			return err
+		}
+		return be.runSum(plan, d.out(), glrt.In(hit.buf))
 	})
 }

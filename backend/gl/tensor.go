@@ -2,73 +2,93 @@ package gl
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"gltrain/backend"
 	"gltrain/backend/gl/internal/glrt"
 )
 
-// Tensor is a matrix in a GPU shader storage buffer, owned by one backend.
+// Tensor is a matrix in a GPU shader storage buffer, owned by one backend:
+// the whole of a pooled buffer, or a view of a packed one (Pack).
 type Tensor struct {
 	shape    backend.Shape
 	buf      *glrt.Buffer
-	capacity int // the buffer's size class, in elements
+	capacity int // the buffer's size class, in elements; 0 for a view
+	off      int // a view's first element in buf
+	view     bool
 	owner    *Backend
-	released bool // touched only on the GL thread
+	released atomic.Bool
 }
 
 // Shape is the tensor's size.
 func (t *Tensor) Shape() backend.Shape { return t.shape }
 
+// arg binds t for a kernel with the access of mode (glrt.In, Out, InOut);
+// a view is bound as its range of the buffer.
+func (t *Tensor) arg(mode func(*glrt.Buffer) glrt.Arg) glrt.Arg {
+	a := mode(t.buf)
+	if t.view {
+		a = a.Range(t.off, t.shape.Len())
+	}
+	return a
+}
+
+func (t *Tensor) in() glrt.Arg    { return t.arg(glrt.In) }
+func (t *Tensor) out() glrt.Arg   { return t.arg(glrt.Out) }
+func (t *Tensor) inOut() glrt.Arg { return t.arg(glrt.InOut) }
+
 // New returns an uninitialised tensor of shape s, reusing a pooled buffer
-// when one of its size class is free.
+// when one of its size class is free. It does not wait for the GL thread: a
+// new buffer is made on the device by the first command that uses it.
 func (b *Backend) New(s backend.Shape) (backend.Tensor, error) {
 	if err := backend.CheckNew(s); err != nil {
 		return nil, err
 	}
-	var t *Tensor
-	err := b.do("new", func() error {
-		buf, capacity, err := b.pool.Get(s.Len())
-		if err != nil {
-			return deviceError(err)
-		}
-		t = &Tensor{shape: s, buf: buf, capacity: capacity, owner: b}
-		return nil
-	})
-	if err != nil {
+	if err := b.usable("new"); err != nil {
 		return nil, err
 	}
-	return t, nil
+	buf, capacity, err := b.pool.Get(s.Len())
+	if err != nil {
+		return nil, fmt.Errorf("gl: new: %w", err)
+	}
+	return &Tensor{shape: s, buf: buf, capacity: capacity, owner: b}, nil
 }
 
-// Upload copies src into dst.
+// Upload copies src into dst. A small src is copied into the queue and the
+// call returns at once; a large one is written by the GL thread before
+// Upload returns, so src is the caller's again either way.
 func (b *Backend) Upload(dst backend.Tensor, src []float32) error {
-	return b.do("upload", func() error {
-		d, err := b.tensor("upload", dst)
-		if err != nil {
-			return err
-		}
-		if err := backend.CheckData("upload", d.shape, len(src)); err != nil {
-			return err
-		}
-		return deviceError(b.dev.Upload(d.buf, 0, src))
-	})
+	d, err := b.tensor("upload", dst)
+	if err != nil {
+		return err
+	}
+	if err := backend.CheckData("upload", d.shape, len(src)); err != nil {
+		return err
+	}
+	if len(src) > inlineUpload {
+		return b.call("upload", func() error { return b.dev.Upload(d.buf, d.off, src) })
+	}
+	return b.enqueueData("upload", src, func(data []float32) error { return b.dev.Upload(d.buf, d.off, data) })
 }
 
-// Download copies src into dst, waiting for the kernels that write it.
+// Download copies src into dst once the commands queued before it have run:
+// it waits for the GL thread and the device, and returns the first error of
+// any queued command.
 func (b *Backend) Download(dst []float32, src backend.Tensor) error {
-	return b.do("download", func() error {
-		s, err := b.tensor("download", src)
-		if err != nil {
-			return err
-		}
-		if err := backend.CheckData("download", s.shape, len(dst)); err != nil {
-			return err
-		}
-		return deviceError(b.dev.Download(dst, s.buf, 0))
-	})
+	s, err := b.tensor("download", src)
+	if err != nil {
+		return err
+	}
+	if err := backend.CheckData("download", s.shape, len(dst)); err != nil {
+		return err
+	}
+	return b.call("download", func() error { return b.dev.Download(dst, s.buf, s.off) })
 }
 
-// Release returns t's buffer to the pool.
+// Release returns t's buffer to the pool at once, even while queued
+// commands still use it: only commands queued later can get it again (see
+// stream.go). Releasing a view does nothing; its packed tensor owns the
+// buffer.
 func (b *Backend) Release(t backend.Tensor) error {
 	if t == nil {
 		return nil
@@ -77,22 +97,20 @@ func (b *Backend) Release(t backend.Tensor) error {
 	if !ok || gt == nil || gt.owner != b {
 		return fmt.Errorf("gl: release: %w", backend.ErrForeign)
 	}
-	return b.do("release", func() error {
-		if !gt.released {
-			gt.released = true
-			b.pool.Put(gt.buf, gt.capacity)
-		}
+	if gt.view || gt.released.Swap(true) {
 		return nil
-	})
+	}
+	b.pool.Put(gt.buf, gt.capacity)
+	return nil
 }
 
-// tensor resolves a handle passed to op; it runs on the GL thread.
+// tensor resolves a handle passed to op, on the caller's goroutine.
 func (b *Backend) tensor(op string, t backend.Tensor) (*Tensor, error) {
 	gt, ok := t.(*Tensor)
 	switch {
 	case !ok || gt == nil || gt.owner != b:
 		return nil, fmt.Errorf("gl: %s: %w", op, backend.ErrForeign)
-	case gt.released:
+	case gt.released.Load():
 		return nil, fmt.Errorf("gl: %s: %w", op, backend.ErrReleased)
 	}
 	return gt, nil
@@ -110,25 +128,29 @@ func (b *Backend) tensors(op string, out []*Tensor, ts ...backend.Tensor) error 
 	return nil
 }
 
-// scratch lends a pooled buffer of n elements to f (row losses, partial
-// sums) and returns it to the pool afterwards; barrier tracking orders its
-// reuse by later kernels.
-func (b *Backend) scratch(n int, f func(buf *glrt.Buffer) error) error {
+// scratch is a pooled buffer lent to the commands of one call (row losses,
+// partial sums). Get it before queuing them and put it back right after, on
+// the caller's side like every pool use: later commands that get it run
+// after those (stream.go).
+type scratch struct {
+	buf      *glrt.Buffer
+	capacity int
+}
+
+func (b *Backend) getScratch(n int) (scratch, error) {
 	buf, capacity, err := b.pool.Get(n)
-	if err != nil {
-		return deviceError(err)
+	return scratch{buf, capacity}, err
+}
+
+func (b *Backend) putScratch(s scratch) {
+	if s.buf != nil {
+		b.pool.Put(s.buf, s.capacity)
 	}
-	defer b.pool.Put(buf, capacity)
-	return f(buf)
 }
 
 // program returns the compiled kernel name.
 func (b *Backend) program(name string) (*glrt.Program, error) {
-	p, err := b.dev.Program(name)
-	if err != nil {
-		return nil, fmt.Errorf("gl: %w", err)
-	}
-	return p, nil
+	return b.dev.Program(name)
 }
 
 // groups is the 1-D dispatch for n elements (glrt.Groups).

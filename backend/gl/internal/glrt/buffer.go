@@ -1,6 +1,7 @@
 package glrt
 
 import (
+	"fmt"
 	"unsafe"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
@@ -21,24 +22,53 @@ func (b *Buffer) Valid() bool { return b != nil && b.id != 0 }
 // Elems is the buffer's capacity in float32 elements.
 func (b *Buffer) Elems() int { return b.elems }
 
-// NewBuffer allocates a buffer of elems float32 elements.
+// LazyBuffer returns a buffer of elems float32 elements that exists only on
+// the host until its first use on the GL thread makes it on the device
+// (ensure). It needs no GL call, so any goroutine may make one: the command
+// stream hands out tensors without waiting for the GL thread, and an
+// allocation failure surfaces as the error of the first command using it.
+func LazyBuffer(elems int) *Buffer { return &Buffer{elems: elems} }
+
+// ensure makes b on the device if it is not there yet.
+func (d *Device) ensure(b *Buffer) error {
+	if b.id != 0 {
+		return nil
+	}
+	return d.create(b)
+}
+
+// NewBuffer allocates a buffer of elems float32 elements now.
 func (d *Device) NewBuffer(elems int) (*Buffer, error) {
 	b := &Buffer{elems: elems}
+	if err := d.create(b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// create makes b's storage on the device; on failure b stays unmade.
+func (d *Device) create(b *Buffer) error {
+	elems := b.elems
 	gl.GenBuffers(1, &b.id)
 	after("glGenBuffers")
 	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b.id)
 	after("glBindBuffer")
 	gl.BufferData(gl.SHADER_STORAGE_BUFFER, elems*4, nil, gl.DYNAMIC_DRAW)
 	after("glBufferData")
-	if err := Check("allocate buffer"); err != nil {
+	if err := Check(fmt.Sprintf("allocate buffer of %d bytes", elems*4)); err != nil {
 		gl.DeleteBuffers(1, &b.id)
-		return nil, err
+		b.id = 0
+		return err
 	}
-	return b, nil
+	d.Allocated++
+	return nil
 }
 
 // DeleteBuffer frees b.
 func (d *Device) DeleteBuffer(b *Buffer) {
+	if b.id == 0 {
+		return
+	}
 	d.unbind(b)
 	gl.DeleteBuffers(1, &b.id)
 	after("glDeleteBuffers")
@@ -63,6 +93,9 @@ func (d *Device) Upload(b *Buffer, offset int, src []float32) error {
 	if len(src) == 0 {
 		return nil
 	}
+	if err := d.ensure(b); err != nil {
+		return err
+	}
 	if !d.busy(b) {
 		d.write(b, offset, src)
 		return nil
@@ -78,9 +111,8 @@ func (d *Device) Upload(b *Buffer, offset int, src []float32) error {
 	d.write(st, 0, src)
 	p.SetInt("n", len(src))
 	p.SetInt("offset", offset)
-	d.Dispatch(p, Groups(len(src)), 1, 1, In(st), InOut(b))
 	d.inflight = append(d.inflight, st)
-	return nil
+	return d.Dispatch(p, Groups(len(src)), 1, 1, In(st), InOut(b))
 }
 
 // write copies src into b in place with glBufferSubData.
@@ -140,8 +172,8 @@ func sizeClass(n int) int {
 // again (and so its new storage).
 func (d *Device) unbind(b *Buffer) {
 	for i, bound := range d.bound {
-		if bound == b.id {
-			d.bound[i] = 0
+		if bound.id == b.id {
+			d.bound[i] = binding{}
 		}
 	}
 }
@@ -154,6 +186,9 @@ func (d *Device) unbind(b *Buffer) {
 func (d *Device) Download(dst []float32, b *Buffer, offset int) error {
 	if len(dst) == 0 {
 		return nil
+	}
+	if err := d.ensure(b); err != nil {
+		return err
 	}
 	if b.written > d.syncedAt {
 		d.finish()

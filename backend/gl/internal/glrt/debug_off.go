@@ -8,3 +8,7 @@ const Debug = false
 // after is called after every GL call with the call's name; in normal builds
 // it does nothing and compiles away.
 func after(string) {}
+
+// TakePending returns the error debug builds record after each call; in
+// normal builds there is none.
+func TakePending() error { return nil }

@@ -36,8 +36,8 @@ type Device struct {
 	// CompileTime is the time spent compiling and linking so far.
 	CompileTime time.Duration
 
-	current uint32              // program in use
-	bound   [maxBindings]uint32 // buffers on the SSBO binding points
+	current uint32               // program in use
+	bound   [maxBindings]binding // buffers on the SSBO binding points
 
 	dispatches    uint64 // dispatches issued; each is numbered by this count
 	ssboBarrierAt uint64 // dispatches ≤ this are ordered before later ones
@@ -45,6 +45,8 @@ type Device struct {
 	// Barriers counts the shader-storage barriers issued; StagingBuffers
 	// the staging buffers allocated for uploads into busy buffers.
 	Barriers, StagingBuffers uint64
+	// Allocated counts the buffers made on the device.
+	Allocated uint64
 
 	inflight    []*Buffer // staging buffers whose copies may be queued
 	idleStaging []*Buffer // staging buffers free for the next upload
@@ -64,9 +66,13 @@ func NewDevice(src fs.FS) *Device {
 // Dispatches is the number of dispatches issued so far.
 func (d *Device) Dispatches() uint64 { return d.dispatches }
 
-// Arg is a buffer bound to a kernel: binding point i is the i-th Arg.
+// Arg is a buffer bound to a kernel: binding point i is the i-th Arg. With
+// Len > 0 only the range of Len elements from element Off is bound
+// (glBindBufferRange), so the kernel sees it as its whole array; Off must
+// be a multiple of the offset alignment (see RangeAlign).
 type Arg struct {
 	B           *Buffer
+	Off, Len    int
 	Read, Write bool
 }
 
@@ -79,13 +85,30 @@ func Out(b *Buffer) Arg { return Arg{B: b, Write: true} }
 // InOut is a buffer the kernel reads and writes.
 func InOut(b *Buffer) Arg { return Arg{B: b, Read: true, Write: true} }
 
+// Range restricts a to n elements from element off.
+func (a Arg) Range(off, n int) Arg {
+	a.Off, a.Len = off, n
+	return a
+}
+
+// binding is what a binding point holds, so that rebinding the same range
+// is skipped.
+type binding struct {
+	id       uint32
+	off, len int
+}
+
 // Dispatch runs p over gx×gy×gz work groups with args on binding points 0,
 // 1, …, preceded by a shader-storage barrier when an argument depends on an
-// earlier dispatch (see the package doc).
-func (d *Device) Dispatch(p *Program, gx, gy, gz int, args ...Arg) {
+// earlier dispatch (see the package doc). Buffers not yet made on the device
+// are made first; the error is that allocation's.
+func (d *Device) Dispatch(p *Program, gx, gy, gz int, args ...Arg) error {
 	barrier := false
 	for _, a := range args {
 		b := a.B
+		if err := d.ensure(b); err != nil {
+			return err
+		}
 		if (a.Read && b.written > d.ssboBarrierAt) || (a.Write && (b.written > d.ssboBarrierAt || b.read > d.ssboBarrierAt)) {
 			barrier = true
 		}
@@ -105,11 +128,18 @@ func (d *Device) Dispatch(p *Program, gx, gy, gz int, args ...Arg) {
 		d.current = p.id
 	}
 	for i, a := range args {
-		if d.bound[i] != a.B.id {
+		want := binding{a.B.id, a.Off, a.Len}
+		if d.bound[i] == want {
+			continue
+		}
+		if a.Len > 0 {
+			gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, uint32(i), a.B.id, a.Off*4, a.Len*4)
+			after("glBindBufferRange")
+		} else {
 			gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(i), a.B.id)
 			after("glBindBufferBase")
-			d.bound[i] = a.B.id
 		}
+		d.bound[i] = want
 	}
 	gl.DispatchCompute(uint32(gx), uint32(gy), uint32(gz))
 	after("glDispatchCompute")
@@ -125,6 +155,7 @@ func (d *Device) Dispatch(p *Program, gx, gy, gz int, args ...Arg) {
 			a.B.read = d.dispatches
 		}
 	}
+	return nil
 }
 
 // Release deletes every program and staging buffer; other buffers are the

@@ -3,6 +3,7 @@ package glrt
 import (
 	"fmt"
 	"io/fs"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -10,38 +11,76 @@ import (
 	"github.com/go-gl/gl/v4.3-core/gl"
 )
 
-// Program is a linked compute program with its uniform locations.
+// Program is a linked compute program with its uniforms.
 type Program struct {
-	id   uint32
-	name string
-	locs map[string]int32
+	id       uint32
+	name     string
+	uniforms map[string]*uniform
+}
+
+// uniform is a uniform's location and the bits last set, so that setting
+// the value it already holds makes no GL call.
+type uniform struct {
+	loc  int32
+	bits uint32
+	set  bool
 }
 
 // Name is the shader file the program was built from.
 func (p *Program) Name() string { return p.name }
 
-// loc returns the location of uniform name (−1 when the driver optimised it
-// away; setting −1 is a no-op in GL).
-func (p *Program) loc(name string) int32 {
-	if l, ok := p.locs[name]; ok {
-		return l
+// lookup returns the uniform called name. The locations of every active
+// uniform are read once, when the program is linked; a name the driver
+// optimised away gets location −1, and setting −1 is a no-op in GL.
+func (p *Program) lookup(name string) *uniform {
+	if u, ok := p.uniforms[name]; ok {
+		return u
 	}
-	l := gl.GetUniformLocation(p.id, gl.Str(name+"\x00"))
-	after("glGetUniformLocation")
-	p.locs[name] = l
-	return l
+	u := &uniform{loc: -1}
+	p.uniforms[name] = u
+	return u
 }
 
 // SetInt sets an int uniform.
 func (p *Program) SetInt(name string, v int) {
-	gl.ProgramUniform1i(p.id, p.loc(name), int32(v))
+	u := p.lookup(name)
+	if u.set && u.bits == uint32(int32(v)) {
+		return
+	}
+	u.bits, u.set = uint32(int32(v)), true
+	gl.ProgramUniform1i(p.id, u.loc, int32(v))
 	after("glProgramUniform1i")
 }
 
 // SetFloat sets a float uniform.
 func (p *Program) SetFloat(name string, v float32) {
-	gl.ProgramUniform1f(p.id, p.loc(name), v)
+	u := p.lookup(name)
+	if u.set && u.bits == math.Float32bits(v) {
+		return
+	}
+	u.bits, u.set = math.Float32bits(v), true
+	gl.ProgramUniform1f(p.id, u.loc, v)
 	after("glProgramUniform1f")
+}
+
+// readUniforms records the location of every active uniform of p.
+func (p *Program) readUniforms() {
+	var count, maxLen int32
+	gl.GetProgramiv(p.id, gl.ACTIVE_UNIFORMS, &count)
+	after("glGetProgramiv")
+	gl.GetProgramiv(p.id, gl.ACTIVE_UNIFORM_MAX_LENGTH, &maxLen)
+	after("glGetProgramiv")
+	buf := make([]uint8, max(maxLen, 1))
+	for i := range uint32(count) {
+		var n, size int32
+		var typ uint32
+		gl.GetActiveUniform(p.id, i, int32(len(buf)), &n, &size, &typ, &buf[0])
+		after("glGetActiveUniform")
+		name := string(buf[:n])
+		loc := gl.GetUniformLocation(p.id, gl.Str(name+"\x00"))
+		after("glGetUniformLocation")
+		p.uniforms[name] = &uniform{loc: loc}
+	}
 }
 
 // CompileError is a shader that failed to compile or link: the file, the
@@ -145,7 +184,9 @@ func build(name, src string) (*Program, error) {
 		gl.DeleteProgram(prog)
 		return nil, err
 	}
-	return &Program{id: prog, name: name, locs: make(map[string]int32)}, nil
+	p := &Program{id: prog, name: name, uniforms: make(map[string]*uniform)}
+	p.readUniforms()
+	return p, nil
 }
 
 func infoLog(obj uint32, getiv func(uint32, uint32, *int32), getLog func(uint32, int32, *int32, *uint8)) string {

@@ -16,7 +16,8 @@ import (
 var ErrStopped = errors.New("gl thread stopped")
 
 // Thread is a goroutine locked to its OS thread, serving calls in order.
-// Call is safe for concurrent use: concurrent calls run one at a time.
+// Call and Post are safe for concurrent use: calls run one at a time, in the
+// order they were sent.
 type Thread struct {
 	calls chan call
 	done  chan struct{}
@@ -24,15 +25,20 @@ type Thread struct {
 
 type call struct {
 	f     func() error
-	reply chan error
-	last  bool // end the thread after f
+	reply chan error // nil for Post
+	last  bool       // end the thread after f
 }
+
+// backlog is how many posted calls may wait for the thread before Post
+// blocks: enough to keep the thread busy while the caller prepares the next
+// one, few enough to bound the memory that queued work holds.
+const backlog = 2
 
 // Start locks a new goroutine to its OS thread, runs init there and, when init
 // succeeds, serves calls until Stop. It returns init's error, after which the
 // thread has ended.
 func Start(init func() error) (*Thread, error) {
-	t := &Thread{calls: make(chan call), done: make(chan struct{})}
+	t := &Thread{calls: make(chan call, backlog), done: make(chan struct{})}
 	started := make(chan error)
 	go t.loop(init, started)
 	if err := <-started; err != nil {
@@ -52,7 +58,10 @@ func (t *Thread) loop(init func() error, started chan<- error) {
 	}
 	started <- nil
 	for c := range t.calls {
-		c.reply <- c.f()
+		err := c.f()
+		if c.reply != nil {
+			c.reply <- err
+		}
 		if c.last {
 			return
 		}
@@ -82,7 +91,32 @@ func putReply(r chan error) {
 // a function already running on the thread.
 func (t *Thread) Call(f func() error) error { return t.send(call{f: f}) }
 
+// Post queues f to run on the thread and returns without waiting for it: it
+// blocks only while the thread already has a backlog of posted calls. f's
+// error is dropped, so f must keep what it needs to report. Calls run in the
+// order they were sent, so a Call after a Post runs after the posted f. It
+// returns ErrStopped when the thread has ended; a Post racing with Stop may
+// be dropped silently, so callers stop posting before they Stop.
+func (t *Thread) Post(f func() error) error {
+	select {
+	case <-t.done:
+		return ErrStopped
+	default:
+	}
+	select {
+	case t.calls <- call{f: f}:
+		return nil
+	case <-t.done:
+		return ErrStopped
+	}
+}
+
 func (t *Thread) send(c call) error {
+	select {
+	case <-t.done:
+		return ErrStopped
+	default:
+	}
 	r := getReply()
 	c.reply = r
 	select {
@@ -90,9 +124,20 @@ func (t *Thread) send(c call) error {
 	case <-t.done:
 		return ErrStopped
 	}
-	err := <-r
-	putReply(r)
-	return err
+	select {
+	case err := <-r:
+		putReply(r)
+		return err
+	case <-t.done:
+		// The thread ended: either after running c (its reply is ready)
+		// or before reaching it (c sits in the backlog and never runs).
+		select {
+		case err := <-r:
+			return err
+		default:
+			return ErrStopped
+		}
+	}
 }
 
 // Stop runs cleanup on the thread, then ends it; later calls return

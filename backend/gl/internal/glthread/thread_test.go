@@ -57,3 +57,38 @@ func TestCallReturnsError(t *testing.T) {
 		t.Errorf("Call: %v, want %v", err, want)
 	}
 }
+
+// TestPostRunsInOrderBeforeLaterCalls posts many functions without waiting,
+// then makes one Call: every posted function has run, in order, by the time
+// the Call returns.
+func TestPostRunsInOrderBeforeLaterCalls(t *testing.T) {
+	th, err := Start(func() error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int // touched only on the thread
+	for i := range 1000 {
+		if err := th.Post(func() error { got = append(got, i); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	th.Call(func() error { n = len(got); return nil })
+	if n != 1000 {
+		t.Fatalf("%d of 1000 posted functions had run before the next Call", n)
+	}
+	for i, v := range got {
+		if v != i {
+			t.Fatalf("posted function %d ran in position %d", v, i)
+		}
+	}
+	if err := th.Stop(func() error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := th.Post(func() error { return nil }); !errors.Is(err, ErrStopped) {
+		t.Fatalf("Post after Stop: %v, want ErrStopped", err)
+	}
+	if err := th.Call(func() error { return nil }); !errors.Is(err, ErrStopped) {
+		t.Fatalf("Call after Stop: %v, want ErrStopped", err)
+	}
+}

@@ -166,13 +166,13 @@ func isPyTorch(r Result) bool { return strings.HasPrefix(r.Backend, "pytorch") }
 func (rep *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	rep.writeHeader(&b)
-	b.WriteString("\n| operation | shape | backend | median | spread (min–max) | rate | vs cpu | Go allocs/run | buffer allocs/run |\n")
-	b.WriteString("|---|---|---|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("\n| operation | shape | backend | median | spread (min–max) | rate | vs cpu | Go allocs/run | buffer allocs/run | ops/run | dispatches/run |\n")
+	b.WriteString("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	base := baselines(rep.Results)
 	for _, r := range rep.Results {
 		cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 		if r.Error != "" {
-			fmt.Fprintf(&b, "| %s | %s | %s | error: %s | | | | | |\n", r.Op, r.Shape, r.Backend, cell(r.Error))
+			fmt.Fprintf(&b, "| %s | %s | %s | error: %s | | | | | | | |\n", r.Op, r.Shape, r.Backend, cell(r.Error))
 			continue
 		}
 		lo, hi := r.Spread()
@@ -186,9 +186,13 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 		if isPyTorch(r) {
 			goAllocs, bufAllocs = "—", "—"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+		ops, disp := "—", "—"
+		if r.DispatchesPerRun > 0 {
+			ops, disp = formatCount(r.OpsPerRun), formatCount(r.DispatchesPerRun)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			r.Op, r.Shape, r.Backend, formatTime(r.Median()), formatSpread(lo, hi, r.Median()),
-			formatRate(r.Rate()), vs, goAllocs, bufAllocs)
+			formatRate(r.Rate()), vs, goAllocs, bufAllocs, ops, disp)
 	}
 	b.WriteString(legend)
 	_, err := io.WriteString(w, b.String())
@@ -205,7 +209,10 @@ for training steps). vs cpu: the cpu backend's median ÷ this median, from
 this same run; "3.2× faster" means 3.2 times the cpu backend's speed, "0.40×
 (2.5× slower)" means 2.5 times slower. Go allocs/run: Go heap allocations
 per run; buffer allocs/run: new device buffers per run after warm-up (0 when
-the pool serves them all); neither is measured for PyTorch.
+the pool serves them all); neither is measured for PyTorch. ops/run: backend
+calls per run; dispatches/run: GL kernels dispatched per run (gl only: a
+fused kernel is one call and one dispatch). For a 1×1 op the median is the
+host's cost of one call, since the device's work is negligible.
 `
 
 func (rep *Report) writeHeader(b *strings.Builder) {

@@ -33,7 +33,7 @@ func (be *Backend) ActivationForward(f backend.Activation, dst, x backend.Tensor
 		return err
 	}
 	d, xt := t[0], t[1]
-	return be.enqueue(f.Kind.String()+" forward", func() error {
+	return be.enqueue(activationOp(f.Kind, 0), func() error {
 		n := d.shape.Len()
 		if f.Kind == backend.Identity {
 			return be.scale(d.out(), 1, xt.in(), n)
@@ -65,7 +65,7 @@ func (be *Backend) ActivationBackward(f backend.Activation, dx, x, y, dy backend
 		return err
 	}
 	d, xt, dyt := t[0], t[1], t[3]
-	return be.enqueue(f.Kind.String()+" backward", func() error {
+	return be.enqueue(activationOp(f.Kind, 1), func() error {
 		n := d.shape.Len()
 		if f.Kind == backend.Identity {
 			return be.scale(d.out(), 1, dyt.in(), n)
@@ -87,4 +87,21 @@ func activationShader(k backend.ActivationKind, pass int) string {
 		return "scale.comp"
 	}
 	return activationShaders[k][pass]
+}
+
+// activationOps are the ops' names in errors, made once, so that queuing an
+// activation builds no string.
+var activationOps = func() map[backend.ActivationKind][2]string {
+	m := map[backend.ActivationKind][2]string{}
+	for _, k := range backend.ActivationKinds() {
+		m[k] = [2]string{k.String() + " forward", k.String() + " backward"}
+	}
+	return m
+}()
+
+func activationOp(k backend.ActivationKind, pass int) string {
+	if names, ok := activationOps[k]; ok {
+		return names[pass]
+	}
+	return "activation"
 }

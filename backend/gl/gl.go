@@ -234,3 +234,11 @@ func (b *Backend) Close() error {
 		return err
 	})
 }
+
+// Activity returns how many calls have been queued and how many kernels
+// dispatched since the backend opened, once the queued calls have run (the
+// bench reports both per run).
+func (b *Backend) Activity() (ops, dispatches uint64) {
+	c := b.Counters()
+	return c.Ops, c.Dispatches
+}

@@ -217,13 +217,13 @@ func (be *Backend) run(b *batch) {
 				failed = true
 			}
 		}
-		*c = command{}
 	}
 	if !failed {
-		if err := glrt.Check("a batch"); err != nil {
+		if err := glrt.Check("after the batch"); err != nil {
 			be.s.fail(asyncError(batchOps(b.cmds), err))
 		}
 	}
+	clear(b.cmds) // drop the closures and the tensors they hold
 	b.cmds, b.arena = b.cmds[:0], b.arena[:0]
 	select {
 	case be.s.spare <- b:
@@ -241,6 +241,9 @@ func batchOps(cmds []command) string {
 			seen[c.op] = true
 			names = append(names, c.op)
 		}
+	}
+	if len(cmds) == 1 {
+		return cmds[0].op
 	}
 	return fmt.Sprintf("one of %d queued ops (%s; build with -tags gltraindebug to name the call)", len(cmds), strings.Join(names, ", "))
 }

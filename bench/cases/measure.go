@@ -29,6 +29,10 @@ type Result struct {
 	// BufferAllocsPerRun is device buffer allocations per run after the
 	// warm-up run (backend.MemStats); 0 when buffers are pooled.
 	BufferAllocsPerRun float64 `json:"buffer_allocs_per_run"`
+	// OpsPerRun and DispatchesPerRun are backend calls queued and kernels
+	// dispatched per run, for backends that count them (gl; 0 otherwise).
+	OpsPerRun        float64 `json:"ops_per_run,omitempty"`
+	DispatchesPerRun float64 `json:"dispatches_per_run,omitempty"`
 	// WarmupNs is the first run's time, shader compilation included.
 	WarmupNs float64 `json:"warmup_ns"`
 }
@@ -116,6 +120,7 @@ func Measure(b backend.Backend, c Case, samples int, minSample time.Duration) (R
 	// go test does before each benchmark, so that no sample pays for it.
 	runtime.GC()
 	bufBefore := bufferAllocs(b)
+	ops0, disp0 := activity(b)
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	for range samples {
@@ -129,7 +134,22 @@ func Measure(b backend.Backend, c Case, samples int, minSample time.Duration) (R
 	total := float64(samples * n)
 	r.GoAllocsPerRun = float64(ms1.Mallocs-ms0.Mallocs) / total
 	r.BufferAllocsPerRun = float64(bufferAllocs(b)-bufBefore) / total
+	ops1, disp1 := activity(b)
+	r.OpsPerRun, r.DispatchesPerRun = float64(ops1-ops0)/total, float64(disp1-disp0)/total
 	return r, nil
+}
+
+// ActivityCounter is implemented by backends that count the calls queued
+// and the kernels dispatched so far (the gl backend).
+type ActivityCounter interface {
+	Activity() (ops, dispatches uint64)
+}
+
+func activity(b backend.Backend) (ops, dispatches uint64) {
+	if ac, ok := b.(ActivityCounter); ok {
+		return ac.Activity()
+	}
+	return 0, 0
 }
 
 func bufferAllocs(b backend.Backend) int64 {

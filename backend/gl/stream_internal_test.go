@@ -1,0 +1,101 @@
+package gl
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"gltrain/backend"
+	"gltrain/backend/gl/internal/glrt"
+)
+
+// TestAsyncErrorIsStickyAndNamesItsOp queues a command whose GL call really
+// fails — a dispatch of more work groups than GL allows, GL_INVALID_VALUE —
+// between good ones. The call that queued it returns nil (nothing waits for
+// the GL thread); the next Sync and Download return the error, naming the
+// op, and so does every call after them, New and Release of a new tensor
+// included; the commands queued behind it are skipped.
+func TestAsyncErrorIsStickyAndNamesItsOp(t *testing.T) {
+	b := openForTest(t)
+	s := backend.Shape{Rows: 2, Cols: 3}
+	x, err := b.New(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Fill(x, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Sync(); err != nil { // so the bad op is alone in its batch
+		t.Fatal(err)
+	}
+	xt := x.(*Tensor)
+	if err := b.ready("test", "fill.comp"); err != nil {
+		t.Fatal(err)
+	}
+	err = b.enqueue("oversized dispatch", func() error {
+		p, err := b.program("fill.comp")
+		if err != nil {
+			return err
+		}
+		p.SetInt("n", 1)
+		p.SetFloat("value", 2)
+		return b.dev.Dispatch(p, 1<<20, 1, 1, xt.out()) // GL_MAX_COMPUTE_WORK_GROUP_COUNT is ≥ 65535, far below
+	})
+	if err != nil {
+		t.Fatalf("queuing returned %v: it should not wait for the GL thread", err)
+	}
+	if err := b.Fill(x, 3); err != nil {
+		t.Fatalf("a call queued before the failure ran returned %v", err)
+	}
+	check := func(what string, err error) {
+		t.Helper()
+		var ge *glrt.ErrGL
+		if !errors.As(err, &ge) || !strings.Contains(err.Error(), "oversized dispatch") || !strings.Contains(err.Error(), "GL_INVALID_VALUE") {
+			t.Errorf("%s: %v, want the GL_INVALID_VALUE of the oversized dispatch, naming it", what, err)
+		}
+	}
+	check("Sync", b.Sync())
+	host := make([]float32, s.Len())
+	check("Download", b.Download(host, x))
+	check("Add after the failure", b.Add(x, x, x))
+	_, err = b.New(s)
+	check("New after the failure", err)
+	check("Sync again", b.Sync())
+	t.Logf("the error: %v", b.Sync())
+}
+
+// TestReleaseWhileQueued releases tensors whose kernels are still queued and
+// at once reuses their buffers for new tensors written with other values:
+// every result must be that of its own inputs.
+func TestReleaseWhileQueued(t *testing.T) {
+	b := openForTest(t)
+	s := backend.Shape{Rows: 3, Cols: 70}
+	outs := make([]backend.Tensor, 40)
+	for i := range outs {
+		x, _ := b.New(s)
+		y, _ := b.New(s)
+		outs[i], _ = b.New(s)
+		if err := errors.Join(b.Fill(x, float32(i)), b.Fill(y, 1), b.Add(outs[i], x, y)); err != nil {
+			t.Fatal(err)
+		}
+		// x and y are still to be read by the queued add: releasing them
+		// now hands their buffers to the next round's tensors.
+		b.Release(x)
+		b.Release(y)
+	}
+	for i, o := range outs {
+		got, err := backend.ToHost(b, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, v := range got {
+			if v != float32(i)+1 {
+				t.Fatalf("result %d element %d = %v, want %v", i, j, v, float32(i)+1)
+			}
+		}
+		b.Release(o)
+	}
+	if c := b.Counters(); c.Batches == 0 || c.Ops < 120 {
+		t.Errorf("counters %+v: want the 120 calls queued and run in batches", c)
+	}
+}

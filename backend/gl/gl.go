@@ -242,3 +242,24 @@ func (b *Backend) Activity() (ops, dispatches uint64) {
 	c := b.Counters()
 	return c.Ops, c.Dispatches
 }
+
+// softwareRenderers are the GL_RENDERER names of renderers that run on the
+// CPU: Mesa's llvmpipe, softpipe and swrast, and Google's SwiftShader.
+var softwareRenderers = []string{"llvmpipe", "softpipe", "swrast", "swiftshader"}
+
+// Software reports whether the context renders on the CPU: its EGL device
+// has EGL_MESA_device_software, or its GL_RENDERER names a software
+// renderer. Training there is slower than the cpu backend, so
+// -backend=auto passes it over.
+func (b *Backend) Software() bool {
+	if strings.Contains(b.info.Context, "EGL_MESA_device_software") {
+		return true
+	}
+	r := strings.ToLower(b.info.Renderer)
+	for _, s := range softwareRenderers {
+		if strings.Contains(r, s) {
+			return true
+		}
+	}
+	return false
+}

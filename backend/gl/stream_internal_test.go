@@ -99,3 +99,24 @@ func TestReleaseWhileQueued(t *testing.T) {
 		t.Errorf("counters %+v: want the 120 calls queued and run in batches", c)
 	}
 }
+
+// TestSoftware checks which contexts count as software renderers, which
+// -backend=auto passes over.
+func TestSoftware(t *testing.T) {
+	for i, tc := range []struct {
+		renderer, context string
+		want              bool
+	}{
+		{"llvmpipe (LLVM 15.0.6, 256 bits)", "egl-surfaceless: Mesa", true},
+		{"softpipe", "egl-default", true},
+		{"Google SwiftShader", "glfw: GLFW 3.3", true},
+		{"Mesa Intel(R) Graphics", "egl-device: device 1 of 2 (EGL_MESA_device_software)", true},
+		{"NVIDIA H100 80GB HBM3/PCIe/SSE2", "egl-device: device 0 of 1 (EGL_NV_device_cuda)", false},
+		{"AMD Radeon RX 7900 XTX (radeonsi, navi31, LLVM 15.0.6)", "egl-device", false},
+	} {
+		b := &Backend{info: backend.DeviceInfo{Renderer: tc.renderer, Context: tc.context}}
+		if got := b.Software(); got != tc.want {
+			t.Errorf("%d: renderer %q, context %q: Software() = %v, want %v", i, tc.renderer, tc.context, got, tc.want)
+		}
+	}
+}

@@ -10,8 +10,10 @@ import (
 	"gltrain/backend/gl"
 )
 
-// openBackend opens the -backend choice. For auto it tries GL and falls back
-// to the CPU with a one-line notice saying why.
+// openBackend opens the -backend choice. For auto it uses GL on a hardware
+// renderer and otherwise the CPU, with a one-line notice saying why: no
+// context, or a software renderer (llvmpipe and its kind are many times
+// slower than the cpu backend; -backend=gl still uses them).
 func openBackend(spec string) (b backend.Backend, notice string, err error) {
 	if spec != "auto" {
 		b, err := backend.Open(spec)
@@ -22,13 +24,31 @@ func openBackend(spec string) (b backend.Backend, notice string, err error) {
 	}
 	b, err = backend.Open("gl")
 	if err == nil {
-		return b, "", nil
+		sw, ok := b.(interface{ Software() bool })
+		if !ok || !sw.Software() {
+			return b, "", nil
+		}
+		renderer := b.(backend.Describer).Device().Renderer
+		b.Close()
+		notice = "gl: " + shortRenderer(renderer) + " is a software renderer; training on the CPU, which is faster here (-backend=gl uses it anyway)"
 	}
 	cpu, cerr := backend.Open("cpu")
 	if cerr != nil {
 		return nil, "", errors.Join(err, cerr)
 	}
-	return cpu, "no OpenGL 4.3 context (" + oneLine(err) + "): training on the CPU", nil
+	if notice == "" {
+		notice = "no OpenGL 4.3 context (" + oneLine(err) + "): training on the CPU"
+	}
+	return cpu, notice, nil
+}
+
+// shortRenderer is a renderer's name without its details in parentheses:
+// "llvmpipe (LLVM 15.0.6, 256 bits)" is "llvmpipe".
+func shortRenderer(r string) string {
+	if i := strings.Index(r, " ("); i > 0 {
+		return r[:i]
+	}
+	return r
 }
 
 // oneLine flattens a multi-line error (the GL context error lists a path

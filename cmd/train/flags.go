@@ -86,7 +86,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	c := config{given: map[string]bool{}}
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported by run, in one line
-	fs.StringVar(&c.backend, "backend", "auto", "where to train: auto (GL when an OpenGL 4.3 context can be made, else CPU), gl, or cpu;\n"+
+	fs.StringVar(&c.backend, "backend", "auto", "where to train: auto (GL on a GPU, else the CPU; a software renderer such as llvmpipe is passed over), gl, or cpu;\n"+
 		"gl:PATH forces a context path (egl-device, egl-surfaceless, egl-default, glfw)")
 	fs.StringVar(&c.data, "data", "spiral", "data set: spiral, circles, xor, moons (2-D, generated), mnist, or PATH.csv")
 	fs.StringVar(&c.dataDir, "data-dir", "", "where the MNIST files are, or are downloaded to (default: the user cache dir, gltrain/mnist)")

@@ -451,3 +451,30 @@ func TestNonFiniteWeightsAreNotSaved(t *testing.T) {
 		t.Errorf("a file was written: %v", err)
 	}
 }
+
+// TestAutoPassesOverSoftwareRenderer: with only a software renderer
+// (llvmpipe, as in CI), the default backend is the CPU, with a one-line
+// notice naming the renderer; -backend=gl still uses it. On a machine with
+// a GPU the default is GL.
+func TestAutoPassesOverSoftwareRenderer(t *testing.T) {
+	b := backendtest.Open(t, "gl")
+	software := b.(interface{ Software() bool }).Software()
+	code, stdout, stderr := runTrain(t, "-epochs=1", "-plot=")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	out := stdout + stderr
+	if !software {
+		if !strings.Contains(out, "backend  gl:") || strings.Contains(out, "notice:") {
+			t.Errorf("a hardware renderer: auto should train on it without a notice:\n%s", out)
+		}
+		return
+	}
+	want := "is a software renderer; training on the CPU, which is faster here (-backend=gl uses it anyway)"
+	if !strings.Contains(out, want) || !strings.Contains(out, "backend  cpu:") {
+		t.Errorf("auto on %s: output lacks the notice %q and the cpu backend line:\n%s", b.(backend.Describer).Device().Renderer, want, out)
+	}
+	if code, stdout, stderr := runTrain(t, "-backend=gl", "-epochs=1", "-plot="); code != 0 || !strings.Contains(stdout+stderr, "backend  gl:") {
+		t.Errorf("-backend=gl on a software renderer: exit %d:\n%s%s", code, stdout, stderr)
+	}
+}

@@ -23,4 +23,11 @@
 // loss and accuracy back only every LogEvery steps (and at the end of each
 // epoch), from a log the kernels write on the device, so the host does not
 // wait for the device at every step.
+//
+// On a backend that can pack tensors (backend.Packer), SGD and Adam move the
+// parameters, their gradients and the optimiser's state into flat tensors at
+// construction, each parameter holding a view, so that a step is one
+// optimiser kernel for the whole model rather than one per parameter; the
+// results are the same bits. Releasing the optimiser gives the parameters
+// tensors of their own again.
 package nn

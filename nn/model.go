@@ -198,11 +198,15 @@ func (m *Model) LoadState(state []NamedTensor) error {
 	return nil
 }
 
-// Release frees the parameters and their gradients on the backend.
+// Release frees the parameters and their gradients on the backend and
+// detaches them from the model's parameters, so that releasing twice, or
+// releasing afterwards an optimiser that packed them (see Adam), frees nothing
+// twice and allocates nothing. Packed parameters are views, whose Release
+// does nothing: their memory is the optimiser's.
 func (m *Model) Release() error {
 	var errs []error
 	for _, p := range m.Parameters() {
-		errs = append(errs, autograd.ReleaseGrad(p), m.b.Release(p.Tensor()))
+		errs = append(errs, autograd.ReleaseGrad(p), m.b.Release(p.Tensor()), p.SetTensors(nil, nil))
 	}
 	return errors.Join(errs...)
 }

@@ -25,23 +25,53 @@ type Optimizer interface {
 
 // SGD is stochastic gradient descent with optional momentum, Nesterov
 // momentum and L2 weight decay (backend.SGD).
+//
+// On a backend that implements backend.Packer, NewSGD packs the parameters,
+// their gradients and the velocities into flat tensors, as Adam describes, and
+// Step is then one SGDStep for all parameters whenever each has a gradient.
 type SGD struct {
 	cfg      backend.SGD
 	params   []*autograd.Value
-	velocity []backend.Tensor // lazily allocated, zero-filled; nil without momentum
+	velocity []backend.Tensor // zero-filled, lazily unless packed; nil without momentum
+	pk       *packing         // nil when not packed
 	b        backend.Backend
 }
 
-// NewSGD returns an SGD optimiser over params on b.
+// NewSGD returns an SGD optimiser over params on b, packing them when b
+// implements backend.Packer.
 func NewSGD(b backend.Backend, params []*autograd.Value, cfg backend.SGD) (*SGD, error) {
 	if err := cfg.Check("sgd"); err != nil {
 		return nil, fmt.Errorf("nn: %w", err)
 	}
-	return &SGD{cfg: cfg, params: params, velocity: make([]backend.Tensor, len(params)), b: b}, nil
+	o := &SGD{cfg: cfg, params: params, velocity: make([]backend.Tensor, len(params)), b: b}
+	state := 0
+	if cfg.Momentum != 0 {
+		state = 1
+	}
+	var err error
+	if o.pk, err = pack(b, params, state); err != nil {
+		return nil, err
+	}
+	if o.pk != nil && state == 1 {
+		copy(o.velocity, o.pk.state(0))
+	}
+	return o, nil
 }
 
-// Step applies one SGD step to each parameter with a gradient.
+// Step applies one SGD step to each parameter with a gradient: one kernel
+// over the flat tensors when packed and every parameter has a gradient, else
+// one per parameter.
 func (o *SGD) Step() error {
+	if o.pk.ready(o.params) {
+		var v backend.Tensor
+		if o.cfg.Momentum != 0 {
+			v = o.pk.flat[packState]
+		}
+		if err := o.b.SGDStep(o.cfg, o.pk.flat[packParams], o.pk.flat[packGrads], v); err != nil {
+			return fmt.Errorf("nn: sgd step of %d packed parameters: %w", len(o.params), err)
+		}
+		return nil
+	}
 	for i, p := range o.params {
 		if p.Grad() == nil {
 			continue
@@ -69,30 +99,75 @@ func (o *SGD) LR() float32 { return o.cfg.LR }
 // SetLR sets the learning rate.
 func (o *SGD) SetLR(lr float32) { o.cfg.LR = lr }
 
-// Release frees the velocities.
-func (o *SGD) Release() error { return releaseAll(o.b, o.velocity) }
+// Release frees the velocities and, when packed, the flat tensors, giving
+// each parameter still in its view a tensor of its own again (unpack).
+func (o *SGD) Release() error {
+	if o.pk == nil {
+		return releaseAll(o.b, o.velocity)
+	}
+	clear(o.velocity) // views: the flat tensors own the memory
+	err := o.pk.release(o.params)
+	o.pk = nil
+	return err
+}
 
 // Adam is Adam, or AdamW when its configuration is Decoupled (backend.Adam),
 // with a step count per parameter for the bias correction, as PyTorch keeps.
+//
+// On a backend that implements backend.Packer, NewAdam packs the parameters,
+// their gradients and the two moments into flat tensors, one of each, with
+// a view per parameter: the parameters hold their views from then on (their
+// old tensors are released), Backward writes the gradients into the flat
+// gradient tensor, and Step is one AdamStep over the flat tensors whenever
+// every parameter has a gradient and all step counts agree. Otherwise (a
+// parameter the loss did not reach, say) Step falls back to one AdamStep per
+// parameter with a gradient, on the views, leaving the others and their
+// moments untouched, as PyTorch does; the results are the same bits either
+// way. Release unpacks: the parameters still in their views get tensors of
+// their own, so release the optimiser before the parameters' tensors, or
+// detach them first (Model.Release does), lest those copies leak.
 type Adam struct {
 	cfg    backend.Adam
 	params []*autograd.Value
 	m, v   []backend.Tensor
 	steps  []int
+	pk     *packing // nil when not packed
 	b      backend.Backend
 }
 
-// NewAdam returns an Adam (or AdamW) optimiser over params on b.
+// NewAdam returns an Adam (or AdamW) optimiser over params on b, packing
+// them when b implements backend.Packer.
 func NewAdam(b backend.Backend, params []*autograd.Value, cfg backend.Adam) (*Adam, error) {
 	if err := cfg.Check("adam", 1); err != nil {
 		return nil, fmt.Errorf("nn: %w", err)
 	}
 	n := len(params)
-	return &Adam{cfg: cfg, params: params, m: make([]backend.Tensor, n), v: make([]backend.Tensor, n), steps: make([]int, n), b: b}, nil
+	o := &Adam{cfg: cfg, params: params, m: make([]backend.Tensor, n), v: make([]backend.Tensor, n), steps: make([]int, n), b: b}
+	var err error
+	if o.pk, err = pack(b, params, 2); err != nil {
+		return nil, err
+	}
+	if o.pk != nil {
+		copy(o.m, o.pk.state(0))
+		copy(o.v, o.pk.state(1))
+	}
+	return o, nil
 }
 
-// Step applies one Adam step to each parameter with a gradient.
+// Step applies one Adam step to each parameter with a gradient: one kernel
+// over the flat tensors when packed, every parameter has a gradient and all
+// have taken as many steps, else one per parameter.
 func (o *Adam) Step() error {
+	if o.pk.ready(o.params) && allEqual(o.steps) {
+		for i := range o.steps {
+			o.steps[i]++
+		}
+		f := o.pk.flat
+		if err := o.b.AdamStep(o.cfg, o.steps[0], f[packParams], f[packGrads], f[packState], f[packState+1]); err != nil {
+			return fmt.Errorf("nn: adam step of %d packed parameters: %w", len(o.params), err)
+		}
+		return nil
+	}
 	for i, p := range o.params {
 		if p.Grad() == nil {
 			continue
@@ -126,8 +201,18 @@ func (o *Adam) LR() float32 { return o.cfg.LR }
 // SetLR sets the learning rate.
 func (o *Adam) SetLR(lr float32) { o.cfg.LR = lr }
 
-// Release frees the moment estimates.
-func (o *Adam) Release() error { return errors.Join(releaseAll(o.b, o.m), releaseAll(o.b, o.v)) }
+// Release frees the moment estimates and, when packed, the flat tensors,
+// giving each parameter still in its view a tensor of its own again.
+func (o *Adam) Release() error {
+	if o.pk == nil {
+		return errors.Join(releaseAll(o.b, o.m), releaseAll(o.b, o.v))
+	}
+	clear(o.m) // views: the flat tensors own the memory
+	clear(o.v)
+	err := o.pk.release(o.params)
+	o.pk = nil
+	return err
+}
 
 // OptimizerNames lists the names NewOptimizer accepts.
 var OptimizerNames = []string{"sgd", "momentum", "nesterov", "adam", "adamw"}
@@ -162,6 +247,16 @@ func zeros(b backend.Backend, s backend.Shape) (backend.Tensor, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// allEqual reports whether every element of xs is the same.
+func allEqual(xs []int) bool {
+	for _, x := range xs {
+		if x != xs[0] {
+			return false
+		}
+	}
+	return true
 }
 
 func releaseAll(b backend.Backend, ts []backend.Tensor) error {

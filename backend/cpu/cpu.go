@@ -13,6 +13,7 @@ import (
 var _ backend.Backend = (*Backend)(nil)
 var _ backend.MemoryReporter = (*Backend)(nil)
 var _ backend.Describer = (*Backend)(nil)
+var _ backend.Packer = (*Backend)(nil)
 
 func init() {
 	backend.Register("cpu", func(options string) (backend.Backend, error) {
@@ -37,12 +38,16 @@ func New() *Backend {
 	return &Backend{pool: backend.NewPool(alloc, func([]float32) {})}
 }
 
-// Tensor is a matrix in host memory, owned by one CPU backend.
+// Tensor is a matrix in host memory, owned by one CPU backend. A view (see
+// Pack) shares its flat tensor's memory: its data is a sub-slice of the
+// flat tensor's, and its Release does nothing.
 type Tensor struct {
 	shape    backend.Shape
-	data     []float32 // len shape.Len(); cap is the pool's size class
+	data     []float32 // len shape.Len(); cap is the pool's size class, or len for a view
 	owner    *Backend
 	released bool
+	view     bool      // data belongs to a flat tensor of Pack
+	views    []*Tensor // a flat tensor's views, released with it
 }
 
 // Shape is the tensor's size.
@@ -145,7 +150,8 @@ func (b *Backend) Download(dst []float32, src backend.Tensor) error {
 	return nil
 }
 
-// Release returns t's memory to the pool.
+// Release returns t's memory to the pool. Releasing a view does nothing;
+// releasing a flat tensor of Pack releases its views too.
 func (b *Backend) Release(t backend.Tensor) error {
 	if t == nil {
 		return nil
@@ -154,10 +160,14 @@ func (b *Backend) Release(t backend.Tensor) error {
 	if !ok || ct == nil || ct.owner != b {
 		return fmt.Errorf("cpu: release: %w", backend.ErrForeign)
 	}
-	if ct.released {
+	if ct.released || ct.view {
 		return nil
 	}
 	ct.released = true
+	for _, v := range ct.views {
+		v.released, v.data = true, nil
+	}
+	ct.views = nil
 	b.pool.Put(ct.data[:cap(ct.data)], cap(ct.data))
 	ct.data = nil
 	return nil

@@ -16,6 +16,7 @@ type Tensor struct {
 	capacity int // the buffer's size class, in elements; 0 for a view
 	off      int // a view's first element in buf
 	view     bool
+	views    []*Tensor // a packed tensor's views
 	owner    *Backend
 	released atomic.Bool
 }
@@ -99,6 +100,9 @@ func (b *Backend) Release(t backend.Tensor) error {
 	}
 	if gt.view || gt.released.Swap(true) {
 		return nil
+	}
+	for _, v := range gt.views {
+		v.released.Store(true)
 	}
 	b.pool.Put(gt.buf, gt.capacity)
 	return nil

@@ -1,6 +1,10 @@
 package autograd
 
-import "gltrain/backend"
+import (
+	"fmt"
+
+	"gltrain/backend"
+)
 
 // SoftmaxCrossEntropy returns the mean cross-entropy of softmax(logits)
 // (batch×classes) against integer class labels (batch×1), a 1×1 value:
@@ -32,6 +36,26 @@ func (g *Graph) SVMHinge(scores, labels *Value, margin float32) *Value {
 // backend kernel writes ∂loss/∂pred into the node's cache in the same pass,
 // for the backward step; otherwise it is given no gradient tensor.
 func (g *Graph) loss(op opKind, pred, target *Value, margin float32) *Value {
+	out := g.lossNode(op, pred, target, margin)
+	if out == g.bad {
+		return out
+	}
+	var err error
+	switch op {
+	case opSoftmaxCrossEntropy:
+		err = g.b.SoftmaxCrossEntropy(out.t, out.cache, pred.t, target.t)
+	case opMeanSquaredError:
+		err = g.b.MeanSquaredError(out.t, out.cache, pred.t, target.t)
+	default:
+		err = g.b.SVMHinge(out.t, out.cache, pred.t, target.t, margin)
+	}
+	return g.done(out, err)
+}
+
+// lossNode validates a loss's inputs and records its node, with the cache
+// for ∂loss/∂pred when the node requires a gradient; the caller runs the
+// kernel. It returns g.bad, with the error recorded, on failure.
+func (g *Graph) lossNode(op opKind, pred, target *Value, margin float32) *Value {
 	if !g.use(op.String(), pred, target) {
 		return g.bad
 	}
@@ -55,13 +79,36 @@ func (g *Graph) loss(op opKind, pred, target *Value, margin float32) *Value {
 			return g.fail(err)
 		}
 	}
-	switch op {
-	case opSoftmaxCrossEntropy:
-		err = g.b.SoftmaxCrossEntropy(out.t, out.cache, pred.t, target.t)
-	case opMeanSquaredError:
-		err = g.b.MeanSquaredError(out.t, out.cache, pred.t, target.t)
-	default:
-		err = g.b.SVMHinge(out.t, out.cache, pred.t, target.t, margin)
+	return out
+}
+
+// SoftmaxCrossEntropyCount is SoftmaxCrossEntropy that also sets correct, a
+// 1×1 tensor of the graph's backend that the caller owns, to the number of
+// rows whose largest logit (the first, on ties) is at the label's index, as
+// the backend's CountCorrect counts them: the numerator of the batch's
+// accuracy, read from the logits while the loss reads them. When the backend
+// implements backend.SoftmaxCrossEntropyCounter, one call computes loss,
+// gradient and count; otherwise SoftmaxCrossEntropy and CountCorrect run in
+// turn. The results are the same bits either way. A nil or wrongly shaped
+// correct is an error, recorded like the operations'.
+func (g *Graph) SoftmaxCrossEntropyCount(logits, labels *Value, correct backend.Tensor) *Value {
+	const op = opSoftmaxCrossEntropy
+	out := g.lossNode(op, logits, labels, 0)
+	if out == g.bad {
+		return out
+	}
+	if correct == nil {
+		return g.fail(fmt.Errorf("%s: nil correct-count tensor: %w", op, backend.ErrInvalidArgument))
+	}
+	if err := backend.CheckCountCorrect(correct.Shape(), logits.shape, labels.shape); err != nil {
+		return g.fail(err)
+	}
+	if f, ok := g.b.(backend.SoftmaxCrossEntropyCounter); ok {
+		return g.done(out, f.SoftmaxCrossEntropyCount(out.t, out.cache, correct, logits.t, labels.t))
+	}
+	err := g.b.SoftmaxCrossEntropy(out.t, out.cache, logits.t, labels.t)
+	if err == nil {
+		err = g.b.CountCorrect(correct, logits.t, labels.t)
 	}
 	return g.done(out, err)
 }

@@ -45,14 +45,13 @@ func Evaluate(m *Model, loss Loss, set *DeviceSet, batchSize int) (meanLoss, acc
 			return 0, 0, fmt.Errorf("nn: evaluate: %w", err)
 		}
 		scores := m.Forward(g, g.Input(bt.x))
-		l, err := loss.Apply(g, scores, g.Input(bt.y), bt.onehot)
+		l, err := loss.applyCounting(g, scores, g.Input(bt.y), bt.onehot, acc[2])
 		if err == nil {
 			err = g.Err()
 		}
 		if err == nil {
 			err = errors.Join(
 				b.Axpy(float32(len(rows)), l.Tensor(), acc[0]),
-				b.CountCorrect(acc[2], scores.Tensor(), bt.y),
 				b.Add(acc[1], acc[1], acc[2]),
 			)
 		}

@@ -68,3 +68,21 @@ func (l Loss) Apply(g *autograd.Graph, scores, labels *autograd.Value, onehot ba
 	}
 	return g.SoftmaxCrossEntropy(scores, labels), nil
 }
+
+// applyCounting records the loss like Apply and sets correct (1×1) to the
+// number of rows whose largest score is at the label, as CountCorrect
+// counts them. Cross-entropy counts while it reads the scores
+// (autograd's SoftmaxCrossEntropyCount: one fused kernel on backends that
+// have it, else the two calls); the other losses call CountCorrect after
+// recording. When the graph holds an error, nothing is counted: the error is
+// the graph's.
+func (l Loss) applyCounting(g *autograd.Graph, scores, labels *autograd.Value, onehot, correct backend.Tensor) (*autograd.Value, error) {
+	if l == SoftmaxCrossEntropy {
+		return g.SoftmaxCrossEntropyCount(scores, labels, correct), nil
+	}
+	loss, err := l.Apply(g, scores, labels, onehot)
+	if err != nil || g.Err() != nil {
+		return loss, err
+	}
+	return loss, g.Backend().CountCorrect(correct, scores.Tensor(), labels.Tensor())
+}

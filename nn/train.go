@@ -226,7 +226,7 @@ func (r *run) trainStep(rows []int) error {
 	}
 	g := r.g
 	scores := r.t.Model.Forward(g, g.Input(bt.x))
-	loss, err := r.t.Loss.Apply(g, scores, g.Input(bt.y), bt.onehot)
+	loss, err := r.t.Loss.applyCounting(g, scores, g.Input(bt.y), bt.onehot, r.hit)
 	if err == nil {
 		err = g.Backward(loss)
 	}
@@ -238,7 +238,6 @@ func (r *run) trainStep(rows []int) error {
 	if err == nil {
 		err = errors.Join(
 			r.b.CopyRows(r.lossLog, k, loss.Tensor()),
-			r.b.CountCorrect(r.hit, scores.Tensor(), bt.y),
 			r.b.CopyRows(r.hitLog, k, r.hit),
 		)
 	}

@@ -4,7 +4,10 @@
 // computed around the row's first maximum x_a: with u = Σ_{j≠a} exp(x_j − x_a),
 // the loss is (x_a − x_c) + log1p(u), softmax_j = exp(x_j − x_a)/(1 + u), and
 // softmax_a − 1 = −u/(1 + u), so no step cancels. sum.comp then averages the
-// row losses. A label that is not a class index gives NaN loss and gradient.
+// row losses. A label that is not a class index, or a NaN logit, gives NaN
+// loss and gradient, as in the CPU reference. The NaN test is explicit:
+// compilers may assume no NaN in comparisons and in exp_f, and then softmax
+// the rest of the row (llvmpipe did).
 // CPU reference: backend/cpu/loss.go softmaxCrossEntropyRow.
 // Bindings: 0 logits, 1 labels, 2 row_loss, 3 grad (any buffer when with_grad is 0).
 // Uniforms: m, n (logits is m×n), inv_batch, with_grad.
@@ -22,7 +25,18 @@ void main() {
 	FOR_EACH(i, m) {
 		uint base = i * uint(n);
 		int c = class_index(labels[i], n);
-		if (c < 0) {
+		bool has_nan = false;
+		int a = 0;
+		float mx = x[base];
+		for (int j = 0; j < n; j++) {
+			float v = x[base + uint(j)];
+			has_nan = has_nan || isnan(v);
+			if (v > mx) {
+				mx = v;
+				a = j;
+			}
+		}
+		if (c < 0 || has_nan) {
 			row_loss[i] = NAN;
 			if (with_grad != 0) {
 				for (int j = 0; j < n; j++) {
@@ -30,14 +44,6 @@ void main() {
 				}
 			}
 			continue;
-		}
-		int a = 0;
-		float mx = x[base];
-		for (int j = 1; j < n; j++) {
-			if (x[base + uint(j)] > mx) {
-				mx = x[base + uint(j)];
-				a = j;
-			}
 		}
 		float u = 0.0;
 		for (int j = 0; j < n; j++) {

@@ -63,6 +63,8 @@ func (g *Graph) backwardOf(n *Value) {
 		addBiasBackward(g, n)
 	case opActivation:
 		activationBackward(g, n)
+	case opLinear:
+		linearBackward(g, n)
 	case opAdd, opSub:
 		addBackward(g, n)
 	case opMul:

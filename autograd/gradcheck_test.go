@@ -33,6 +33,10 @@ type gradCase struct {
 //	1e-3–2e-3:  GELU and GELUTanh (an element near GELU's minimum, where the
 //	            gradient is small and the rounding of f is all there is),
 //	            the regularised cross-entropy
+//	linear:     1e-4–2.5e-3, the fused layer's cases measuring as the ops
+//	            they fuse do, the largest the GELU layers, x as both x and
+//	            W, and the two-layer MLP (an element of 2e-4, judged against
+//	            the floor, 1e-2 of the gradient's largest element, 0.46)
 //
 // A gradient overwritten where it should have been summed, or sent to the
 // wrong input, errs by O(1).
@@ -73,6 +77,7 @@ func gradCases() []gradCase {
 	cases = append(cases, matMulCases()...)
 	cases = append(cases, elementwiseCases()...)
 	cases = append(cases, lossCases()...)
+	cases = append(cases, linearCases()...)
 	return cases
 }
 

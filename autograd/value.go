@@ -19,6 +19,7 @@ const (
 	opMatMul
 	opAddBias
 	opActivation
+	opLinear
 	opAdd
 	opSub
 	opMul
@@ -35,7 +36,7 @@ const (
 // them in errors.
 var opNames = [numOps]string{
 	opFree: "released value", opInvalid: "invalid", opParam: "parameter", opInput: "input", opLeaf: "leaf",
-	opMatMul: "matmul", opAddBias: "add bias", opActivation: "activation",
+	opMatMul: "matmul", opAddBias: "add bias", opActivation: "activation", opLinear: "linear",
 	opAdd: "add", opSub: "sub", opMul: "mul", opScale: "scale", opSum: "sum", opMean: "mean",
 	opSoftmaxCrossEntropy: "softmax cross-entropy", opMeanSquaredError: "mean squared error", opSVMHinge: "svm hinge",
 }
@@ -67,18 +68,22 @@ const (
 // step allocates no Values.
 type Value struct {
 	t, grad backend.Tensor
-	cache   backend.Tensor  // a loss's ∂loss/∂predictions, from the forward kernel
+	cache   backend.Tensor  // a loss's ∂loss/∂predictions, from the forward kernel; opLinear's z
 	graph   *Graph          // the graph that made the value; nil for a parameter
 	b       backend.Backend // a parameter's backend
 	in      [2]*Value       // the inputs, when the node needs a gradient
 	name    string
 	shape   backend.Shape
 	idx     int                // position in graph.nodes
-	act     backend.Activation // opActivation
+	act     backend.Activation // opActivation, opLinear
+	bias    *Value             // opLinear's third input, its bias (nil without one)
 	alpha   float32            // opScale's factor, opSum's or opMean's 1/n, opSVMHinge's margin
 	tA, tB  backend.Transpose  // opMatMul
 	op      opKind
 	state   gradState
+	// lentGrad: grad was given by SetTensors and belongs to the caller, so
+	// ReleaseGrad drops it rather than releasing it.
+	lentGrad bool
 	// requiresGrad: the value is a parameter or a leaf that asked for a
 	// gradient, or depends on one and was computed with gradients enabled.
 	requiresGrad bool
@@ -149,13 +154,18 @@ func ZeroGrad(params ...*Value) {
 
 // ReleaseGrad returns the gradient tensors of parameters to their backend's
 // pool, when a model is done with them; a later Backward allocates them
-// anew. Values that are not parameters, and nil entries, are skipped: a
-// graph's tensors are released by its Reset. It returns the backends'
-// release errors, joined.
+// anew. A gradient tensor given by SetTensors is its owner's: it is
+// dropped, not released. Values that are not parameters, and nil entries,
+// are skipped: a graph's tensors are released by its Reset. It returns the
+// backends' release errors, joined.
 func ReleaseGrad(params ...*Value) error {
 	var errs []error
 	for _, p := range params {
 		if p == nil || p.op != opParam || p.grad == nil || p.b == nil {
+			continue
+		}
+		if p.lentGrad {
+			p.grad, p.state, p.lentGrad = nil, gradNone, false
 			continue
 		}
 		if err := p.b.Release(p.grad); err != nil {

@@ -48,6 +48,7 @@
 // Backend is composed of small interfaces, in the manner of
 // gonum's blas.Float32: Allocator, MatMuler, Elementwise, Broadcaster,
 // Reducer, Activator, Losser, Optimizer and Indexer. Optional capabilities
-// (MemoryReporter, Describer) are separate interfaces found by type
+// (MemoryReporter, Describer, Packer) and fused fast paths
+// (SoftmaxCrossEntropyCounter) are separate interfaces found by type
 // assertion.
 package backend

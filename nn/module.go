@@ -66,9 +66,10 @@ func NewLinear(b backend.Backend, in, out int, init Init, seed uint64, prefix st
 	}, nil
 }
 
-// Forward computes x·W + b.
+// Forward computes x·W + b, with Graph.Linear: one fused kernel on a backend
+// that fuses the layer.
 func (l *Linear) Forward(g *autograd.Graph, x *autograd.Value) *autograd.Value {
-	return g.AddBias(g.MatMul(x, l.Weight), l.Bias)
+	return g.Linear(x, l.Weight, l.Bias, Identity)
 }
 
 // Parameters returns W and b.
@@ -88,12 +89,35 @@ func (a Activation) Parameters() []*autograd.Value { return nil }
 // Sequential applies its layers in order.
 type Sequential struct{ Layers []Module }
 
-// Forward feeds x through every layer.
+// Forward feeds x through every layer. A Linear layer followed directly by
+// an Activation is computed as one layer, f(x·W + b) with Graph.Linear:
+// one kernel forward and two backward on a backend that fuses them, giving
+// the values of the two layers apart (the same bits on the CPU backend, to
+// float32 rounding on a device that sums in another order).
 func (s *Sequential) Forward(g *autograd.Graph, x *autograd.Value) *autograd.Value {
-	for _, l := range s.Layers {
-		x = l.Forward(g, x)
+	for i := 0; i < len(s.Layers); i++ {
+		if l, ok := s.Layers[i].(*Linear); ok && i+1 < len(s.Layers) {
+			if f, ok := activationOf(s.Layers[i+1]); ok {
+				x = g.Linear(x, l.Weight, l.Bias, f)
+				i++
+				continue
+			}
+		}
+		x = s.Layers[i].Forward(g, x)
 	}
 	return x
+}
+
+// activationOf returns the function of an Activation layer (a value or a
+// pointer).
+func activationOf(m Module) (backend.Activation, bool) {
+	switch a := m.(type) {
+	case Activation:
+		return a.F, true
+	case *Activation:
+		return a.F, a != nil
+	}
+	return backend.Activation{}, false
 }
 
 // Parameters lists the parameters of every layer, in order.

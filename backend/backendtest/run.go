@@ -11,32 +11,41 @@ import (
 
 // Run is the conformance suite: it checks every case of Cases on b against
 // the float64 oracles, on normal and on extreme inputs, then the
-// hand-computed cases, the error paths, determinism and buffer reuse.
+// hand-computed cases, the error paths, determinism, buffer reuse, the
+// optional fused operations against the calls they fuse and, when b
+// implements backend.Packer, every case on packed views (RunPack).
 func Run(t *testing.T, b backend.Backend) {
 	t.Run("cases", func(t *testing.T) {
 		for _, c := range Cases() {
-			t.Run(c.Name, func(t *testing.T) { runCase(t, c, b, nil) })
+			t.Run(c.Name, func(t *testing.T) { runCase(t, c, b, nil, Execute) })
 		}
 	})
 	t.Run("exact", func(t *testing.T) { runExact(t, b) })
 	t.Run("errors", func(t *testing.T) { runErrors(t, b) })
 	t.Run("determinism", func(t *testing.T) { runDeterminism(t, b) })
 	t.Run("memory", func(t *testing.T) { runMemory(t, b) })
+	t.Run("fused loss", func(t *testing.T) { runFusedLoss(t, b) })
+	t.Run("linear", func(t *testing.T) { runLinear(t, b) })
+	t.Run("pack", func(t *testing.T) { RunPack(t, b) })
 }
+
+// executor runs a case on a backend and returns its outputs: Execute, or
+// ExecutePacked on views.
+type executor func(b backend.Backend, c Case, host [][]float32, ins []In, outs []Out) ([][]float32, error)
 
 // Compare runs every case of Cases on ref and on got with the same inputs and
 // checks got against ref's outputs, under each case's tolerance (its error
 // scale still comes from the oracle).
 func Compare(t *testing.T, ref, got backend.Backend) {
 	for _, c := range Cases() {
-		t.Run(c.Name, func(t *testing.T) { runCase(t, c, got, ref) })
+		t.Run(c.Name, func(t *testing.T) { runCase(t, c, got, ref, Execute) })
 	}
 }
 
-// runCase runs c at each of its sizes, on normal then extreme inputs, on b,
-// and checks the outputs against the oracle or, when ref is not nil, against
-// ref's outputs.
-func runCase(t *testing.T, c Case, b, ref backend.Backend) {
+// runCase runs c with exec at each of its sizes, on normal then extreme
+// inputs, on b, and checks the outputs against the oracle or, when ref is not
+// nil, against ref's outputs (run with Execute).
+func runCase(t *testing.T, c Case, b, ref backend.Backend, exec executor) {
 	t.Helper()
 	for _, extreme := range []bool{false, true} {
 		if extreme && c.NoExtreme {
@@ -50,7 +59,7 @@ func runCase(t *testing.T, c Case, b, ref backend.Backend) {
 			for i, in := range ins {
 				host[i] = draw(in, seed+uint64(i), extreme)
 			}
-			got, err := Execute(b, c, host, ins, outs)
+			got, err := exec(b, c, host, ins, outs)
 			if err != nil {
 				t.Fatalf("%s: %v", where, err)
 			}

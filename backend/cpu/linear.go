@@ -1,0 +1,153 @@
+package cpu
+
+import (
+	"gltrain/backend"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+)
+
+var _ backend.LinearFuser = (*Backend)(nil)
+
+// The fused linear layer on the CPU is the unfused path's own arithmetic in
+// fewer calls: the products are Backend.MatMul's Sgemm with the same
+// arguments, and the elementwise steps are the loops of AddBias, ColSum and
+// the activation kernels, so LinearForward and LinearBackward give the same
+// bits as MatMul, AddBias, ActivationForward, ActivationBackward and ColSum.
+// A model trains to the same numbers whichever path autograd takes.
+
+// LinearForward sets z = x·W + b and y = f(z) (see backend.LinearFuser).
+func (be *Backend) LinearForward(f backend.Activation, y, z, x, w, bias backend.Tensor) error {
+	const op = "linear forward"
+	var t [5]*Tensor
+	if err := be.tensors(op, t[:3], y, x, w); err != nil {
+		return err
+	}
+	if err := be.optional(op, t[3:], z, bias); err != nil {
+		return err
+	}
+	if err := backend.CheckLinearForward(f, y, z, x, w, bias); err != nil {
+		return err
+	}
+	ty, tx, tw, tz, tb := t[0], t[1], t[2], t[3], t[4]
+	pre := ty // the product lands in z when it is kept, else in y
+	if tz != nil {
+		pre = tz
+	}
+	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, general(tx), general(tw), 0, general(pre))
+	var b []float32
+	if tb != nil {
+		b = tb.data
+	}
+	linearForward(f, ty.data, pre.data, b, ty.shape.Cols)
+	return nil
+}
+
+// linearForward is the epilogue of the forward pass, on z = x·W already
+// computed; z, y are (batch, out), bias is (out) or nil, and y may be z:
+//
+//	z[i,j] += bias[j]
+//	y[i,j] = f(z[i,j])
+func linearForward(f backend.Activation, y, z, bias []float32, out int) {
+	fn, alpha := activations[f.Kind].forward, float64(f.Param())
+	parallelFor(len(z)/out, out*8, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			for j := 0; j < out; j++ {
+				v := z[i*out+j]
+				if bias != nil {
+					v += bias[j]
+					z[i*out+j] = v
+				}
+				y[i*out+j] = float32(fn(float64(v), alpha))
+			}
+		}
+	})
+}
+
+// LinearBackward sets dW = xᵀ·dz + betaW·dW, db = colsum(dz) + betaB·db and
+// dx = dz·Wᵀ + betaX·dx with dz = dy ⊙ f'(z) (see backend.LinearFuser). The
+// GPU never stores dz; here it goes through a scratch buffer from the pool,
+// and the identity uses dy itself.
+func (be *Backend) LinearBackward(f backend.Activation, dx, dw, db, x, w, z, dy backend.Tensor, betaX, betaW, betaB float32) error {
+	const op = "linear backward"
+	var t [7]*Tensor
+	if err := be.tensors(op, t[:3], x, w, dy); err != nil {
+		return err
+	}
+	if err := be.optional(op, t[3:], z, dx, dw, db); err != nil {
+		return err
+	}
+	if err := backend.CheckLinearBackward(f, dx, dw, db, x, w, z, dy); err != nil {
+		return err
+	}
+	tx, tw, tdy, tz, tdx, tdw, tdb := t[0], t[1], t[2], t[3], t[4], t[5], t[6]
+	if tdx == nil && tdw == nil && tdb == nil {
+		return nil
+	}
+	dz := tdy
+	if f.Kind != backend.Identity {
+		buf, class, err := be.pool.Get(tdy.shape.Len())
+		if err != nil {
+			return err
+		}
+		defer be.pool.Put(buf, class)
+		dz = &Tensor{shape: tdy.shape, data: buf[:tdy.shape.Len()]}
+		linearDz(f, dz.data, tdy.data, tz.data)
+	}
+	if tdw != nil {
+		blas32.Gemm(blas.Trans, blas.NoTrans, 1, general(tx), general(dz), betaW, general(tdw))
+	}
+	if tdb != nil {
+		linearDb(tdb.data, dz.data, dz.shape.Rows, dz.shape.Cols, betaB)
+	}
+	if tdx != nil {
+		blas32.Gemm(blas.NoTrans, blas.Trans, 1, general(dz), general(tw), betaX, general(tdx))
+	}
+	return nil
+}
+
+// linearDz is the backward pass's prologue, ActivationBackward's loop; dz,
+// dy, z are (batch·out):
+//
+//	dz[i] = dy[i]·f'(z[i])
+func linearDz(f backend.Activation, dz, dy, z []float32) {
+	fn, alpha := activations[f.Kind].backward, float64(f.Param())
+	parallelFor(len(dz), 8, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			dz[i] = float32(float64(dy[i]) * fn(float64(z[i]), alpha))
+		}
+	})
+}
+
+// linearDb is the bias gradient, ColSum's loop (in float64, rounded once)
+// then Axpy's addition; dz is (batch, out), db is (out):
+//
+//	db[j] = Σ_i dz[i,j] + beta·db[j]
+func linearDb(db, dz []float32, batch, out int, beta float32) {
+	for j := 0; j < out; j++ {
+		var s float64
+		for i := 0; i < batch; i++ {
+			s += float64(dz[i*out+j])
+		}
+		v := float32(s)
+		if beta != 0 {
+			v += beta * db[j]
+		}
+		db[j] = v
+	}
+}
+
+// optional resolves handles that may be nil: out[i] is nil for a nil ts[i].
+func (be *Backend) optional(op string, out []*Tensor, ts ...backend.Tensor) error {
+	for i, t := range ts {
+		out[i] = nil
+		if t == nil {
+			continue
+		}
+		ct, err := be.tensor(op, t)
+		if err != nil {
+			return err
+		}
+		out[i] = ct
+	}
+	return nil
+}

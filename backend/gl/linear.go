@@ -1,0 +1,173 @@
+package gl
+
+import (
+	"gltrain/backend"
+	"gltrain/backend/gl/internal/glrt"
+)
+
+var _ backend.LinearFuser = (*Backend)(nil)
+
+// LinearForward sets z = x·W + b and y = f(z) in one dispatch
+// (linear_forward.comp, tiled as MatMul is). bias and z may be nil.
+func (be *Backend) LinearForward(f backend.Activation, y, z, x, w, bias backend.Tensor) error {
+	const op = "linear forward"
+	var t [5]*Tensor
+	if err := be.tensors(op, t[:3], y, x, w); err != nil {
+		return err
+	}
+	if err := be.optional(op, t[3:], z, bias); err != nil {
+		return err
+	}
+	if err := backend.CheckLinearForward(f, y, z, x, w, bias); err != nil {
+		return err
+	}
+	if err := be.ready(op, "linear_forward.comp"); err != nil {
+		return err
+	}
+	ty, tx, tw, tz, tb := t[0], t[1], t[2], t[3], t[4]
+	return be.enqueue(op, func() error {
+		p, err := be.program("linear_forward.comp")
+		if err != nil {
+			return err
+		}
+		m, n, k := ty.shape.Rows, ty.shape.Cols, tx.shape.Cols
+		p.SetInt("m", m)
+		p.SetInt("n", n)
+		p.SetInt("k", k)
+		p.SetInt("has_bias", boolInt(tb != nil))
+		p.SetInt("store_z", boolInt(tz != nil))
+		p.SetInt("act", int(f.Kind))
+		p.SetFloat("alpha", f.Param())
+		// Unused bindings hold a tensor of the call, which the kernel
+		// does not touch.
+		biasArg, zArg := tx.in(), ty.out()
+		if tb != nil {
+			biasArg = tb.in()
+		}
+		if tz != nil {
+			zArg = tz.out()
+		}
+		return be.dev.Dispatch(p, glrt.Cap((n+tileN-1)/tileN), glrt.Cap((m+tileM-1)/tileM), 1,
+			tx.in(), tw.in(), biasArg, ty.out(), zArg)
+	})
+}
+
+// LinearBackward sets dW = xᵀ·dz + betaW·dW and db = colsum(dz) + betaB·db
+// in one dispatch, and dx = dz·Wᵀ + betaX·dx in another, with dz = dy ⊙
+// f'(z) formed as dy is loaded (linear_backward.comp). dx, dw, db, and z
+// for the identity, may be nil.
+func (be *Backend) LinearBackward(f backend.Activation, dx, dw, db, x, w, z, dy backend.Tensor, betaX, betaW, betaB float32) error {
+	const op = "linear backward"
+	var t [7]*Tensor
+	if err := be.tensors(op, t[:3], x, w, dy); err != nil {
+		return err
+	}
+	if err := be.optional(op, t[3:], z, dx, dw, db); err != nil {
+		return err
+	}
+	if err := backend.CheckLinearBackward(f, dx, dw, db, x, w, z, dy); err != nil {
+		return err
+	}
+	tx, tw, tdy, tz, tdx, tdw, tdb := t[0], t[1], t[2], t[3], t[4], t[5], t[6]
+	if tdx == nil && tdw == nil && tdb == nil {
+		return nil
+	}
+	if err := be.ready(op, "linear_backward.comp"); err != nil {
+		return err
+	}
+	if tz == nil {
+		tz = tdy // the identity reads no z
+	}
+	if tdw != nil || tdb != nil {
+		if err := be.enqueue(op, func() error { return be.linearWeights(f, tdw, tdb, tx, tz, tdy, betaW, betaB) }); err != nil {
+			return err
+		}
+	}
+	if tdx == nil {
+		return nil
+	}
+	return be.enqueue(op, func() error { return be.linearInput(f, tdx, tw, tz, tdy, betaX) })
+}
+
+// linearWeights dispatches linear_backward.comp's pass 0 over the rows of
+// xᵀ and its row of ones that are wanted: dW's (0 … in−1), db's (in), or
+// both. It runs on the GL thread.
+func (be *Backend) linearWeights(f backend.Activation, dw, db, x, z, dy *Tensor, betaW, betaB float32) error {
+	p, err := be.program("linear_backward.comp")
+	if err != nil {
+		return err
+	}
+	in, out, batch := x.shape.Cols, dy.shape.Cols, x.shape.Rows
+	first, rows := 0, in+1
+	switch {
+	case dw == nil:
+		first, rows = in, 1
+	case db == nil:
+		rows = in
+	}
+	dwArg, dbArg := z.in(), z.in() // unused bindings: a tensor the pass does not write
+	if dw != nil {
+		dwArg = outArg(dw, betaW)
+	}
+	if db != nil {
+		dbArg = outArg(db, betaB)
+	}
+	be.setLinear(p, f, 0, rows, out, batch)
+	p.SetInt("rows", in)
+	p.SetInt("first_row", first)
+	p.SetFloat("beta", betaW)
+	p.SetFloat("beta_b", betaB)
+	return be.dev.Dispatch(p, glrt.Cap((out+tileN-1)/tileN), glrt.Cap((rows+tileM-1)/tileM), 1,
+		x.in(), dy.in(), z.in(), dwArg, dbArg)
+}
+
+// linearInput dispatches linear_backward.comp's pass 1, dx = dz·Wᵀ + beta·dx.
+// It runs on the GL thread.
+func (be *Backend) linearInput(f backend.Activation, dx, w, z, dy *Tensor, beta float32) error {
+	p, err := be.program("linear_backward.comp")
+	if err != nil {
+		return err
+	}
+	batch, in, out := dx.shape.Rows, dx.shape.Cols, dy.shape.Cols
+	be.setLinear(p, f, 1, batch, in, out)
+	p.SetInt("rows", in)
+	p.SetInt("first_row", 0)
+	p.SetFloat("beta", beta)
+	p.SetFloat("beta_b", 0)
+	return be.dev.Dispatch(p, glrt.Cap((in+tileN-1)/tileN), glrt.Cap((batch+tileM-1)/tileM), 1,
+		w.in(), dy.in(), z.in(), outArg(dx, beta), w.in())
+}
+
+// setLinear sets linear_backward.comp's pass, product size and activation.
+func (be *Backend) setLinear(p *glrt.Program, f backend.Activation, pass, m, n, k int) {
+	p.SetInt("input_pass", pass)
+	p.SetInt("m", m)
+	p.SetInt("n", n)
+	p.SetInt("k", k)
+	p.SetInt("act", int(f.Kind))
+	p.SetFloat("alpha", f.Param())
+}
+
+// outArg binds an output that the kernel also reads when beta ≠ 0.
+func outArg(t *Tensor, beta float32) glrt.Arg {
+	if beta != 0 {
+		return t.inOut()
+	}
+	return t.out()
+}
+
+// optional resolves handles that may be nil: out[i] is nil for a nil ts[i].
+func (be *Backend) optional(op string, out []*Tensor, ts ...backend.Tensor) error {
+	for i, t := range ts {
+		out[i] = nil
+		if t == nil {
+			continue
+		}
+		gt, err := be.tensor(op, t)
+		if err != nil {
+			return err
+		}
+		out[i] = gt
+	}
+	return nil
+}

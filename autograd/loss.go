@@ -40,16 +40,20 @@ func (g *Graph) loss(op opKind, pred, target *Value, margin float32) *Value {
 	if out == g.bad {
 		return out
 	}
-	var err error
+	return g.done(out, g.lossKernel(op, out.t, out.cache, pred, target, margin))
+}
+
+// lossKernel runs the backend kernel of loss op: the loss into l and, when
+// grad is not nil, ∂loss/∂pred into grad.
+func (g *Graph) lossKernel(op opKind, l, grad backend.Tensor, pred, target *Value, margin float32) error {
 	switch op {
 	case opSoftmaxCrossEntropy:
-		err = g.b.SoftmaxCrossEntropy(out.t, out.cache, pred.t, target.t)
+		return g.b.SoftmaxCrossEntropy(l, grad, pred.t, target.t)
 	case opMeanSquaredError:
-		err = g.b.MeanSquaredError(out.t, out.cache, pred.t, target.t)
+		return g.b.MeanSquaredError(l, grad, pred.t, target.t)
 	default:
-		err = g.b.SVMHinge(out.t, out.cache, pred.t, target.t, margin)
+		return g.b.SVMHinge(l, grad, pred.t, target.t, margin)
 	}
-	return g.done(out, err)
 }
 
 // lossNode validates a loss's inputs and records its node, with the cache
@@ -120,16 +124,35 @@ func (g *Graph) SoftmaxCrossEntropyCount(logits, labels *Value, correct backend.
 // error, the target's local gradient is the negative of the prediction's.
 func lossBackward(g *Graph, n *Value) {
 	pred, target := n.in[0], n.in[1]
-	d, owned := n.cache, false
+	grad, gradOwned := n.cache, false
+	if grad == nil {
+		// An earlier Backward of this graph gave the cache to pred: run
+		// the kernel again for ∂loss/∂pred.
+		grad, gradOwned = g.alloc(pred.shape), true
+		if g.err == nil {
+			l := g.alloc(n.shape)
+			g.kernel(n, g.lossKernel(n.op, l, grad, pred, target, n.alpha))
+			g.release(l)
+		}
+	}
+	d, owned := grad, gradOwned
 	if n.state != gradOne {
 		d, owned = g.alloc(pred.shape), true
 		if g.err == nil {
 			g.kernel(n, g.b.Broadcast(d, n.grad))
-			g.kernel(n, g.b.Mul(d, d, n.cache))
+			g.kernel(n, g.b.Mul(d, d, grad))
+		}
+		if gradOwned {
+			g.release(grad)
 		}
 	}
 	if n.op == opMeanSquaredError {
 		g.contribute(target, -1, d, false)
+	}
+	if !owned && pred.requiresGrad && pred.state != gradLive && pred.grad == nil {
+		// pred's first contribution is the cache itself: give it away
+		// rather than copy it (one kernel less per training step).
+		owned, n.cache = true, nil
 	}
 	g.contribute(pred, 1, d, owned)
 }

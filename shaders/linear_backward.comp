@@ -13,11 +13,11 @@
 // the identity), 3 dW (pass 0) or dx (pass 1), 4 db (pass 0). An unused
 // binding holds any buffer; it is not touched. Each output is read when its
 // beta ≠ 0.
-// Uniforms: input_pass (the pass, 0 or 1); m, n, k (the product's size:
-// pass 0 rows of xᵀ, out, batch; pass 1 batch, in, out); rows (in, the
-// rows of xᵀ) and first_row (pass 0); act (the activation, numbered as
-// backend.ActivationKind: the ACT_ defines below), alpha (its parameter);
-// beta (dW's or dx's), beta_b (db's).
+// Uniforms: m, n, k (the product's size: pass 0 rows of xᵀ, out, batch;
+// pass 1 batch, in, out); rows (in, the rows of xᵀ) and first_row (pass 0);
+// alpha (the activation's parameter); beta (dW's or dx's), beta_b (db's).
+// Defines: PASS (0 or 1); ACT, the activation, numbered as
+// backend.ActivationKind (the ACT_ defines below).
 //
 // The tiling is matmul_forward.comp's: a 16×16 work group computes a
 // TILE_M×TILE_N block, each invocation a WORK_M×WORK_N sub-block on a
@@ -53,19 +53,29 @@
 #define ACT_TANH 7
 #define ACT_SILU 8
 
+// The activation and (linear_backward.comp) the pass are compiled in: the
+// launcher asks for the variant "…?ACT=k,PASS=p" (glrt.Variant), so no
+// invocation branches on them.
+#ifndef ACT
+#define ACT ACT_IDENTITY
+#endif
+const int act = ACT;
+#ifndef PASS
+#define PASS 0
+#endif
+const int input_pass = PASS;
+
 layout(local_size_x = THREADS, local_size_y = THREADS) in;
 layout(std430, binding = 0) readonly buffer XW { float xw[]; };
 layout(std430, binding = 1) readonly buffer Dy { float dy[]; };
 layout(std430, binding = 2) readonly buffer Z { float z[]; };
 layout(std430, binding = 3) buffer C { float c[]; };
 layout(std430, binding = 4) buffer Db { float db[]; };
-uniform int input_pass;
 uniform int m;
 uniform int n;
 uniform int k;
 uniform int rows;
 uniform int first_row;
-uniform int act;
 uniform float alpha;
 uniform float beta;
 uniform float beta_b;

@@ -6,9 +6,9 @@
 // CPU reference: backend/cpu/linear.go Backend.LinearForward (linearForward).
 // Bindings: 0 x, 1 W, 2 bias (read when has_bias ≠ 0), 3 y, 4 z (written
 // when store_z ≠ 0). An unused binding holds any buffer; it is not touched.
-// Uniforms: m, n, k (batch, out, in), has_bias, store_z, act (the
-// activation, numbered as backend.ActivationKind: the ACT_ defines below),
-// alpha (its parameter, Activation.Param()).
+// Uniforms: m, n, k (batch, out, in), has_bias, store_z, alpha (the
+// activation's parameter, Activation.Param()). Defines: ACT, the
+// activation, numbered as backend.ActivationKind (the ACT_ defines below).
 //
 // The product is matmul_forward.comp's for NoTrans·NoTrans, tile for tile:
 // a 16×16 work group computes a TILE_M×TILE_N block, each invocation a
@@ -45,6 +45,14 @@
 #define ACT_TANH 7
 #define ACT_SILU 8
 
+// The activation and (linear_backward.comp) the pass are compiled in: the
+// launcher asks for the variant "…?ACT=k,PASS=p" (glrt.Variant), so no
+// invocation branches on them.
+#ifndef ACT
+#define ACT ACT_IDENTITY
+#endif
+const int act = ACT;
+
 layout(local_size_x = THREADS, local_size_y = THREADS) in;
 layout(std430, binding = 0) readonly buffer X { float x[]; };
 layout(std430, binding = 1) readonly buffer W { float w[]; };
@@ -56,7 +64,6 @@ uniform int n;
 uniform int k;
 uniform int has_bias;
 uniform int store_z;
-uniform int act;
 uniform float alpha;
 
 shared float a_tile[TILE_K][TILE_M];

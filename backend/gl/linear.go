@@ -1,6 +1,8 @@
 package gl
 
 import (
+	"strconv"
+
 	"gltrain/backend"
 	"gltrain/backend/gl/internal/glrt"
 )
@@ -21,12 +23,13 @@ func (be *Backend) LinearForward(f backend.Activation, y, z, x, w, bias backend.
 	if err := backend.CheckLinearForward(f, y, z, x, w, bias); err != nil {
 		return err
 	}
-	if err := be.ready(op, "linear_forward.comp"); err != nil {
+	shader := linearShader(0, f.Kind)
+	if err := be.ready(op, shader); err != nil {
 		return err
 	}
 	ty, tx, tw, tz, tb := t[0], t[1], t[2], t[3], t[4]
 	return be.enqueue(op, func() error {
-		p, err := be.program("linear_forward.comp")
+		p, err := be.program(shader)
 		if err != nil {
 			return err
 		}
@@ -36,7 +39,6 @@ func (be *Backend) LinearForward(f backend.Activation, y, z, x, w, bias backend.
 		p.SetInt("k", k)
 		p.SetInt("has_bias", boolInt(tb != nil))
 		p.SetInt("store_z", boolInt(tz != nil))
-		p.SetInt("act", int(f.Kind))
 		p.SetFloat("alpha", f.Param())
 		// Unused bindings hold a tensor of the call, which the kernel
 		// does not touch.
@@ -72,7 +74,7 @@ func (be *Backend) LinearBackward(f backend.Activation, dx, dw, db, x, w, z, dy 
 	if tdx == nil && tdw == nil && tdb == nil {
 		return nil
 	}
-	if err := be.ready(op, "linear_backward.comp"); err != nil {
+	if err := be.ready(op, linearShader(1, f.Kind), linearShader(2, f.Kind)); err != nil {
 		return err
 	}
 	if tz == nil {
@@ -93,7 +95,7 @@ func (be *Backend) LinearBackward(f backend.Activation, dx, dw, db, x, w, z, dy 
 // xᵀ and its row of ones that are wanted: dW's (0 … in−1), db's (in), or
 // both. It runs on the GL thread.
 func (be *Backend) linearWeights(f backend.Activation, dw, db, x, z, dy *Tensor, betaW, betaB float32) error {
-	p, err := be.program("linear_backward.comp")
+	p, err := be.program(linearShader(1, f.Kind))
 	if err != nil {
 		return err
 	}
@@ -112,7 +114,7 @@ func (be *Backend) linearWeights(f backend.Activation, dw, db, x, z, dy *Tensor,
 	if db != nil {
 		dbArg = outArg(db, betaB)
 	}
-	be.setLinear(p, f, 0, rows, out, batch)
+	be.setLinear(p, f, rows, out, batch)
 	p.SetInt("rows", in)
 	p.SetInt("first_row", first)
 	p.SetFloat("beta", betaW)
@@ -124,12 +126,12 @@ func (be *Backend) linearWeights(f backend.Activation, dw, db, x, z, dy *Tensor,
 // linearInput dispatches linear_backward.comp's pass 1, dx = dz·Wᵀ + beta·dx.
 // It runs on the GL thread.
 func (be *Backend) linearInput(f backend.Activation, dx, w, z, dy *Tensor, beta float32) error {
-	p, err := be.program("linear_backward.comp")
+	p, err := be.program(linearShader(2, f.Kind))
 	if err != nil {
 		return err
 	}
 	batch, in, out := dx.shape.Rows, dx.shape.Cols, dy.shape.Cols
-	be.setLinear(p, f, 1, batch, in, out)
+	be.setLinear(p, f, batch, in, out)
 	p.SetInt("rows", in)
 	p.SetInt("first_row", 0)
 	p.SetFloat("beta", beta)
@@ -138,15 +140,35 @@ func (be *Backend) linearInput(f backend.Activation, dx, w, z, dy *Tensor, beta 
 		w.in(), dy.in(), z.in(), outArg(dx, beta), w.in())
 }
 
-// setLinear sets linear_backward.comp's pass, product size and activation.
-func (be *Backend) setLinear(p *glrt.Program, f backend.Activation, pass, m, n, k int) {
-	p.SetInt("input_pass", pass)
+// setLinear sets linear_backward.comp's product size and activation
+// parameter.
+func (be *Backend) setLinear(p *glrt.Program, f backend.Activation, m, n, k int) {
 	p.SetInt("m", m)
 	p.SetInt("n", n)
 	p.SetInt("k", k)
-	p.SetInt("act", int(f.Kind))
 	p.SetFloat("alpha", f.Param())
 }
+
+// linearShaders are the program variants of the fused linear kernels, per
+// activation kind: linear_forward.comp, then linear_backward.comp's passes
+// 0 and 1, each compiled for its activation (glrt.Variant), named once so
+// that queuing a call builds no string.
+var linearShaders = func() map[backend.ActivationKind][3]string {
+	m := map[backend.ActivationKind][3]string{}
+	for _, k := range backend.ActivationKinds() {
+		act := strconv.Itoa(int(k))
+		m[k] = [3]string{
+			glrt.Variant("linear_forward.comp", "ACT", act),
+			glrt.Variant("linear_backward.comp", "ACT", act, "PASS", "0"),
+			glrt.Variant("linear_backward.comp", "ACT", act, "PASS", "1"),
+		}
+	}
+	return m
+}()
+
+// linearShader is kernel i (0 forward, 1 and 2 the backward passes) of
+// activation k.
+func linearShader(i int, k backend.ActivationKind) string { return linearShaders[k][i] }
 
 // outArg binds an output that the kernel also reads when beta ≠ 0.
 func outArg(t *Tensor, beta float32) glrt.Arg {

@@ -101,7 +101,11 @@ func (e *CompileError) Error() string {
 const CommonFile = "common.glsl"
 
 // Program returns the compiled program of the shader file name, compiling
-// and linking it on first use: the one place shaders are compiled.
+// and linking it on first use: the one place shaders are compiled. A name
+// may name a variant, "file.comp?KEY=VALUE,KEY=VALUE": the file compiled
+// with those #defines too, so that a choice a kernel makes per call (an
+// activation, a pass) is made by the compiler, not by a branch in every
+// invocation (Variant builds such names).
 func (d *Device) Program(name string) (*Program, error) {
 	if p, ok := d.programs[name]; ok {
 		return p, nil
@@ -111,11 +115,19 @@ func (d *Device) Program(name string) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("shader %s: %w", name, err)
 	}
-	body, err := fs.ReadFile(d.src, name)
+	file, defines, _ := strings.Cut(name, "?")
+	body, err := fs.ReadFile(d.src, file)
 	if err != nil {
 		return nil, fmt.Errorf("shader %s: %w", name, err)
 	}
-	src := d.assemble(string(common), string(body))
+	var extra strings.Builder
+	if defines != "" {
+		for _, kv := range strings.Split(defines, ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			fmt.Fprintf(&extra, "#define %s %s\n", k, v)
+		}
+	}
+	src := d.assemble(string(common), string(body), extra.String())
 	p, err := build(name, src)
 	if err != nil {
 		return nil, err
@@ -125,10 +137,27 @@ func (d *Device) Program(name string) (*Program, error) {
 	return p, nil
 }
 
+// Variant is the program name of file compiled with the given #defines,
+// given as alternating names and values: Variant("k.comp", "ACT", "1") is
+// "k.comp?ACT=1".
+func Variant(file string, defines ...string) string {
+	var b strings.Builder
+	b.WriteString(file)
+	for i := 0; i+1 < len(defines); i += 2 {
+		if i == 0 {
+			b.WriteByte('?')
+		} else {
+			b.WriteByte(',')
+		}
+		b.WriteString(defines[i] + "=" + defines[i+1])
+	}
+	return b.String()
+}
+
 // assemble puts the version, the defines, the common file and the kernel
 // together, with #line directives so that the driver's line numbers are
 // those of each file (source string 1: common, 2: the kernel).
-func (d *Device) assemble(common, body string) string {
+func (d *Device) assemble(common, body, variant string) string {
 	var b strings.Builder
 	b.WriteString("#version 430 core\n")
 	keys := make([]string, 0, len(d.Defines))
@@ -139,6 +168,7 @@ func (d *Device) assemble(common, body string) string {
 	for _, k := range keys {
 		fmt.Fprintf(&b, "#define %s %s\n", k, d.Defines[k])
 	}
+	b.WriteString(variant)
 	b.WriteString("#line 1 1\n")
 	b.WriteString(common)
 	b.WriteString("\n#line 1 2\n")

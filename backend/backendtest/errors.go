@@ -35,12 +35,7 @@ func runErrors(t *testing.T, b backend.Backend) {
 	if err := b.Release(released); err != nil {
 		t.Errorf("second release: %v, want nil", err)
 	}
-	for i, tc := range []struct {
-		name    string
-		call    func() error
-		want    error
-		mention []string
-	}{
+	checkErrors(t, []errorCase{
 		{"matmul inner dims", func() error { return b.MatMul(false, false, 1, a34, b52, 0, c32) }, backend.ErrShape, []string{"matmul", "3×4", "5×2"}},
 		{"matmul output", func() error { return b.MatMul(false, true, 1, a34, a34, 0, c32) }, backend.ErrShape, []string{"matmul", "3×3", "3×2"}},
 		{"matmul alias", func() error { return b.MatMul(false, false, 1, d22, d22, 0, d22) }, backend.ErrAlias, []string{"matmul"}},
@@ -62,25 +57,7 @@ func runErrors(t *testing.T, b backend.Backend) {
 		{"negative learning rate", func() error { return b.SGDStep(backend.SGD{LR: -1}, d22, d22, nil) }, backend.ErrInvalidArgument, nil},
 		{"momentum without velocity", func() error { return b.SGDStep(backend.SGD{LR: 1, Momentum: 0.9}, d22, d22, nil) }, backend.ErrForeign, nil},
 		{"adam step zero", func() error { return b.AdamStep(backend.DefaultAdam(1e-3), 0, d22, d22, d22, d22) }, backend.ErrInvalidArgument, nil},
-	} {
-		err := func() (err error) {
-			defer func() {
-				if r := recover(); r != nil {
-					t.Errorf("%d %s: panicked: %v", i, tc.name, r)
-				}
-			}()
-			return tc.call()
-		}()
-		if !errors.Is(err, tc.want) {
-			t.Errorf("%d %s: error %v, want %v", i, tc.name, err, tc.want)
-			continue
-		}
-		for _, m := range tc.mention {
-			if !strings.Contains(err.Error(), m) {
-				t.Errorf("%d %s: error %q does not mention %q", i, tc.name, err, m)
-			}
-		}
-	}
+	})
 	t.Run("bad labels give NaN, not a fault", func(t *testing.T) { runBadLabels(t, b) })
 }
 
@@ -126,6 +103,40 @@ func runBadLabels(t *testing.T, b backend.Backend) {
 	for i, v := range g {
 		if row := i / 3; (row < 3) != math.IsNaN(float64(v)) {
 			t.Errorf("gather rows: [%d,%d] = %v: rows 0-2 (bad indices) should be NaN, row 3 a copy", row, i%3, v)
+		}
+	}
+}
+
+// errorCase is a call that must fail with want, its message naming each of
+// mention.
+type errorCase struct {
+	name    string
+	call    func() error
+	want    error
+	mention []string
+}
+
+// checkErrors runs each case's call, which must return an error matching
+// its want (errors.Is) and mentioning each of its words, and never panic.
+func checkErrors(t *testing.T, cases []errorCase) {
+	t.Helper()
+	for i, tc := range cases {
+		err := func() (err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%d %s: panicked: %v", i, tc.name, r)
+				}
+			}()
+			return tc.call()
+		}()
+		if !errors.Is(err, tc.want) {
+			t.Errorf("%d %s: error %v, want %v", i, tc.name, err, tc.want)
+			continue
+		}
+		for _, m := range tc.mention {
+			if !strings.Contains(err.Error(), m) {
+				t.Errorf("%d %s: error %q does not mention %q", i, tc.name, err, m)
+			}
 		}
 	}
 }

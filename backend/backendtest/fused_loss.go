@@ -1,7 +1,6 @@
 package backendtest
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -284,12 +283,7 @@ func runFusedErrors(t *testing.T, b backend.Backend, f backend.SoftmaxCrossEntro
 		return x
 	}
 	logits, labels, loss, correct := newT(3, 4), newT(3, 1), newT(1, 1), newT(1, 1)
-	for i, tc := range []struct {
-		name    string
-		call    func() error
-		want    error
-		mention []string
-	}{
+	checkErrors(t, []errorCase{
 		{"labels shape", func() error { return f.SoftmaxCrossEntropyCount(loss, nil, correct, logits, newT(2, 1)) }, backend.ErrShape, []string{"softmax cross-entropy count", "3×4", "2×1"}},
 		{"gradient shape", func() error { return f.SoftmaxCrossEntropyCount(loss, newT(3, 3), correct, logits, labels) }, backend.ErrShape, []string{"3×3"}},
 		{"correct shape", func() error { return f.SoftmaxCrossEntropyCount(loss, nil, newT(2, 1), logits, labels) }, backend.ErrShape, []string{"count correct", "2×1"}},
@@ -297,23 +291,5 @@ func runFusedErrors(t *testing.T, b backend.Backend, f backend.SoftmaxCrossEntro
 		{"gradient is logits", func() error { return f.SoftmaxCrossEntropyCount(loss, logits, correct, logits, labels) }, backend.ErrAlias, nil},
 		{"nil correct", func() error { return f.SoftmaxCrossEntropyCount(loss, nil, nil, logits, labels) }, backend.ErrForeign, nil},
 		{"foreign logits", func() error { return f.SoftmaxCrossEntropyCount(loss, nil, correct, foreignTensor{}, labels) }, backend.ErrForeign, nil},
-	} {
-		err := func() (err error) {
-			defer func() {
-				if r := recover(); r != nil {
-					t.Errorf("%d %s: panicked: %v", i, tc.name, r)
-				}
-			}()
-			return tc.call()
-		}()
-		if !errors.Is(err, tc.want) {
-			t.Errorf("%d %s: error %v, want %v", i, tc.name, err, tc.want)
-			continue
-		}
-		for _, m := range tc.mention {
-			if !strings.Contains(err.Error(), m) {
-				t.Errorf("%d %s: error %q does not mention %q", i, tc.name, err, m)
-			}
-		}
-	}
+	})
 }

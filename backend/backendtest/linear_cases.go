@@ -320,12 +320,7 @@ func runLinearErrors(t *testing.T, b backend.Backend, lf backend.LinearFuser) {
 	}
 	relu, id := backend.Activation{Kind: backend.ReLU}, backend.Activation{}
 	x, w, bias, y, z, dx, dw, db := newT(3, 4), newT(4, 2), newT(1, 2), newT(3, 2), newT(3, 2), newT(3, 4), newT(4, 2), newT(1, 2)
-	for i, tc := range []struct {
-		name    string
-		call    func() error
-		want    error
-		mention []string
-	}{
+	checkErrors(t, []errorCase{
 		{"forward inner dims", func() error { return lf.LinearForward(relu, y, z, x, newT(5, 2), bias) }, backend.ErrShape, []string{"linear forward", "3×4", "5×2"}},
 		{"forward y shape", func() error { return lf.LinearForward(relu, newT(2, 3), z, x, w, bias) }, backend.ErrShape, []string{"linear forward", "3×2", "2×3"}},
 		{"forward z shape", func() error { return lf.LinearForward(relu, y, newT(3, 3), x, w, bias) }, backend.ErrShape, []string{"z", "3×3"}},
@@ -341,25 +336,7 @@ func runLinearErrors(t *testing.T, b backend.Backend, lf backend.LinearFuser) {
 		{"backward nil z", func() error { return lf.LinearBackward(relu, dx, dw, db, x, w, nil, y, 0, 0, 0) }, backend.ErrForeign, []string{"relu"}},
 		{"backward dw is db", func() error { v := newT(1, 2); return lf.LinearBackward(id, nil, v, v, newT(3, 1), v, nil, y, 0, 0, 0) }, backend.ErrAlias, nil},
 		{"backward dx is dy", func() error { return lf.LinearBackward(id, y, nil, nil, newT(3, 2), newT(2, 2), nil, y, 0, 0, 0) }, backend.ErrAlias, []string{"dx"}},
-	} {
-		err := func() (err error) {
-			defer func() {
-				if r := recover(); r != nil {
-					t.Errorf("%d %s: panicked: %v", i, tc.name, r)
-				}
-			}()
-			return tc.call()
-		}()
-		if !errors.Is(err, tc.want) {
-			t.Errorf("%d %s: error %v, want %v", i, tc.name, err, tc.want)
-			continue
-		}
-		for _, m := range tc.mention {
-			if !strings.Contains(err.Error(), m) {
-				t.Errorf("%d %s: error %q does not mention %q", i, tc.name, err, m)
-			}
-		}
-	}
+	})
 }
 
 // session holds the tensors of one check, with the first error.

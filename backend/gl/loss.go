@@ -29,7 +29,7 @@ func (be *Backend) rowLoss(op, shader string, l, g, x, y *Tensor, set func(p *gl
 	if err := be.ready(op, shader, "sum.comp"); err != nil {
 		return err
 	}
-	m, n := x.shape.Rows, x.shape.Cols
+	m := x.shape.Rows
 	rows, err := be.getScratch(m)
 	if err != nil {
 		return fmt.Errorf("gl: %s: %w", op, err)
@@ -42,26 +42,35 @@ func (be *Backend) rowLoss(op, shader string, l, g, x, y *Tensor, set func(p *gl
 	}
 	defer be.putScratch(plan.partial)
 	return be.enqueue(op, func() error {
-		prog, err := be.program(shader)
-		if err != nil {
-			return err
-		}
-		gradArg := glrt.Out(rows.buf) // unused when with_grad is 0
-		if g != nil {
-			gradArg = g.out()
-		}
-		prog.SetInt("m", m)
-		prog.SetInt("n", n)
-		prog.SetFloat("inv_batch", inv)
-		prog.SetInt("with_grad", boolInt(g != nil))
-		if set != nil {
-			set(prog)
-		}
-		if err := be.dev.Dispatch(prog, groups(m), 1, 1, x.in(), y.in(), glrt.Out(rows.buf), gradArg); err != nil {
+		if err := be.rowPass(shader, x, y, g, rows, inv, set); err != nil {
 			return err
 		}
 		return be.runSum(plan, l.out(), glrt.In(rows.buf))
 	})
+}
+
+// rowPass dispatches a per-row loss kernel over the rows of x (labels or
+// targets y), writing its per-row values into rows and, when g is not nil,
+// the gradient scaled by inv; set sets the kernel's own uniforms. It runs
+// on the GL thread.
+func (be *Backend) rowPass(shader string, x, y, g *Tensor, rows scratch, inv float32, set func(p *glrt.Program)) error {
+	prog, err := be.program(shader)
+	if err != nil {
+		return err
+	}
+	gradArg := glrt.Out(rows.buf) // unused when with_grad is 0
+	if g != nil {
+		gradArg = g.out()
+	}
+	m := x.shape.Rows
+	prog.SetInt("m", m)
+	prog.SetInt("n", x.shape.Cols)
+	prog.SetFloat("inv_batch", inv)
+	prog.SetInt("with_grad", boolInt(g != nil))
+	if set != nil {
+		set(prog)
+	}
+	return be.dev.Dispatch(prog, groups(m), 1, 1, x.in(), y.in(), glrt.Out(rows.buf), gradArg)
 }
 
 // SoftmaxCrossEntropy computes the mean cross-entropy of softmax(logits)

@@ -36,7 +36,7 @@ func (be *Backend) SoftmaxCrossEntropyCount(loss, dlogits, correct, logits, labe
 		return err
 	}
 	l, c, x, y := t[0], t[1], t[2], t[3]
-	m, n := x.shape.Rows, x.shape.Cols
+	m := x.shape.Rows
 	rows, err := be.getScratch(2 * m) // row losses, then row hits
 	if err != nil {
 		return fmt.Errorf("gl: %s: %w", op, err)
@@ -49,19 +49,7 @@ func (be *Backend) SoftmaxCrossEntropyCount(loss, dlogits, correct, logits, labe
 	}
 	defer be.putScratch(plan.partial)
 	return be.enqueue(op, func() error {
-		prog, err := be.program("softmax_cross_entropy_count.comp")
-		if err != nil {
-			return err
-		}
-		gradArg := glrt.Out(rows.buf) // unused when with_grad is 0
-		if g != nil {
-			gradArg = g.out()
-		}
-		prog.SetInt("m", m)
-		prog.SetInt("n", n)
-		prog.SetFloat("inv_batch", inv)
-		prog.SetInt("with_grad", boolInt(g != nil))
-		if err := be.dev.Dispatch(prog, groups(m), 1, 1, x.in(), y.in(), glrt.Out(rows.buf), gradArg); err != nil {
+		if err := be.rowPass("softmax_cross_entropy_count.comp", x, y, g, rows, inv, nil); err != nil {
 			return err
 		}
 		return be.runSumPair(plan, l.out(), c.out(), glrt.In(rows.buf))

@@ -175,6 +175,7 @@ type DeviceInfo struct {
 	Version  string // GL_VERSION, or the Go version for cpu
 	Context  string // how the context was made (egl-device, glfw, …); "" for cpu
 	Threads  int    // worker threads (cpu); 0 when not applicable
+	Products string // what computes matrix products (cpu: "OpenBLAS 0.3.21 (openmp)", "gonum blas32"); "" for gl
 }
 
 // Describer is implemented by backends that can say what they run on.

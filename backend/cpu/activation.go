@@ -37,13 +37,54 @@ func (be *Backend) ActivationForward(f backend.Activation, dst, x backend.Tensor
 	if err := backend.CheckSame(f.Kind.String()+" forward", t[0].shape, t[1].shape); err != nil {
 		return err
 	}
-	fn, alpha, d, s := activations[f.Kind].forward, float64(f.Param()), t[0].data, t[1].data
-	parallelFor(len(d), 8, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			d[i] = float32(fn(float64(s[i]), alpha))
-		}
-	})
+	d, s := t[0].data, t[1].data
+	parallelFor(len(d), 8, func(lo, hi int) { activationForward(f, d[lo:hi], s[lo:hi]) })
 	return nil
+}
+
+// activationForward sets d = f(s); d and s are (n). ReLU and the identity,
+// exact in float32, run as float32 loops; the others through the float64
+// reference functions.
+func activationForward(f backend.Activation, d, s []float32) {
+	switch f.Kind {
+	case backend.Identity:
+		copy(d, s)
+	case backend.ReLU:
+		for i, x := range s[:len(d)] {
+			if !(x > 0) && x == x { // math.Max(x, 0): NaN stays NaN, −0 becomes 0
+				x = 0
+			}
+			d[i] = x
+		}
+	default:
+		fn, alpha := activations[f.Kind].forward, float64(f.Param())
+		for i, x := range s[:len(d)] {
+			d[i] = float32(fn(float64(x), alpha))
+		}
+	}
+}
+
+// activationBackward sets d = g ⊙ f'(x); d, g and x are (n). ReLU and the
+// identity run as float32 loops, which give the float64 reference's bits
+// (a product by 1 or 0 is exact).
+func activationBackward(f backend.Activation, d, g, x []float32) {
+	switch f.Kind {
+	case backend.Identity:
+		copy(d, g)
+	case backend.ReLU:
+		for i, xi := range x[:len(d)] {
+			if xi > 0 {
+				d[i] = g[i]
+			} else {
+				d[i] = g[i] * 0
+			}
+		}
+	default:
+		fn, alpha := activations[f.Kind].backward, float64(f.Param())
+		for i, xi := range x[:len(d)] {
+			d[i] = float32(float64(g[i]) * fn(float64(xi), alpha))
+		}
+	}
 }
 
 // ActivationBackward sets dx = dy ⊙ f'(x). The CPU reference recomputes f'
@@ -59,12 +100,8 @@ func (be *Backend) ActivationBackward(f backend.Activation, dx, x, y, dy backend
 	if err := backend.CheckSame(f.Kind.String()+" backward", t[0].shape, t[1].shape, t[2].shape, t[3].shape); err != nil {
 		return err
 	}
-	fn, alpha, d, xs, g := activations[f.Kind].backward, float64(f.Param()), t[0].data, t[1].data, t[3].data
-	parallelFor(len(d), 8, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			d[i] = float32(float64(g[i]) * fn(float64(xs[i]), alpha))
-		}
-	})
+	d, xs, g := t[0].data, t[1].data, t[3].data
+	parallelFor(len(d), 8, func(lo, hi int) { activationBackward(f, d[lo:hi], g[lo:hi], xs[lo:hi]) })
 	return nil
 }
 

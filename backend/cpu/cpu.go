@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
 	"gltrain/backend"
+	"gltrain/backend/cpu/internal/blas"
 )
 
 var _ backend.Backend = (*Backend)(nil)
@@ -17,11 +19,48 @@ var _ backend.Packer = (*Backend)(nil)
 
 func init() {
 	backend.Register("cpu", func(options string) (backend.Backend, error) {
-		if options != "" {
-			return nil, fmt.Errorf("cpu backend takes no options, got %q", options)
+		o, err := ParseOptions(options)
+		if err != nil {
+			return nil, err
 		}
-		return New(), nil
+		return NewWithOptions(o), nil
 	})
+}
+
+// Options configure a CPU backend.
+type Options struct {
+	// BLAS chooses what computes matrix products: "auto" (or "") loads
+	// OpenBLAS, or another libblas.so.3 with cblas_sgemm, at run time when
+	// the machine has one and otherwise uses gonum's pure-Go Sgemm;
+	// "gonum" always uses gonum's. $GLTRAIN_BLAS=gonum hides the library
+	// from auto too.
+	BLAS string
+	// Threads is the BLAS library's thread count; 0 means GOMAXPROCS.
+	Threads int
+}
+
+// ParseOptions reads the registry options: comma-separated words, each
+// blas=auto, blas=gonum or threads=N.
+func ParseOptions(s string) (Options, error) {
+	var o Options
+	for _, w := range strings.Split(s, ",") {
+		w = strings.TrimSpace(w)
+		k, v, _ := strings.Cut(w, "=")
+		switch {
+		case w == "":
+		case k == "blas" && (v == "auto" || v == "gonum"):
+			o.BLAS = v
+		case k == "threads":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return o, fmt.Errorf("cpu options: %q: want threads=N with N ≥ 1", w)
+			}
+			o.Threads = n
+		default:
+			return o, fmt.Errorf("cpu options: %q: want blas=auto, blas=gonum or threads=N", w)
+		}
+	}
+	return o, nil
 }
 
 // Backend is the CPU reference backend. It is safe for concurrent use by
@@ -30,12 +69,35 @@ type Backend struct {
 	pool   *backend.Pool[[]float32]
 	mu     sync.Mutex
 	closed bool
+	blas   *blas.Lib // nil: gonum's Sgemm
+	// gemmMin is the product size (m·n·k) from which blas computes it.
+	gemmMin int
+	// products says what computes matrix products, for Device.
+	products string
 }
 
-// New returns a CPU backend.
-func New() *Backend {
+// New returns a CPU backend with the default options: OpenBLAS when the
+// machine has it, with GOMAXPROCS threads.
+func New() *Backend { return NewWithOptions(Options{}) }
+
+// NewWithOptions returns a CPU backend configured by o.
+func NewWithOptions(o Options) *Backend {
 	alloc := func(n int) ([]float32, error) { return make([]float32, n), nil }
-	return &Backend{pool: backend.NewPool(alloc, func([]float32) {})}
+	b := &Backend{pool: backend.NewPool(alloc, func([]float32) {}), gemmMin: smallGemm}
+	b.products = "gonum blas32 (install libopenblas0 for faster products)"
+	if o.BLAS != "gonum" {
+		if lib, err := blas.Load(); err == nil {
+			threads := o.Threads
+			if threads == 0 {
+				threads = runtime.GOMAXPROCS(0)
+			}
+			lib.SetThreads(threads)
+			b.blas, b.products = lib, lib.Name
+		}
+	} else {
+		b.products = "gonum blas32"
+	}
+	return b
 }
 
 // Tensor is a matrix in host memory, owned by one CPU backend. A view (see
@@ -68,13 +130,21 @@ func (b *Backend) Close() error {
 	return nil
 }
 
+// UsesBLAS reports whether a BLAS library (OpenBLAS) computes the large
+// products, rather than gonum's Sgemm.
+func (b *Backend) UsesBLAS() bool { return b.blas != nil }
+
 // MemStats reports the pool's counters.
 func (b *Backend) MemStats() backend.MemStats { return b.pool.Stats() }
 
 // Device describes the host CPU.
 func (b *Backend) Device() backend.DeviceInfo {
 	vendor, model := cpuModel()
-	return backend.DeviceInfo{Vendor: vendor, Renderer: model, Version: runtime.Version(), Threads: runtime.GOMAXPROCS(0)}
+	threads := runtime.GOMAXPROCS(0)
+	if b.blas != nil && b.blas.Threads() > 0 {
+		threads = b.blas.Threads()
+	}
+	return backend.DeviceInfo{Vendor: vendor, Renderer: model, Version: runtime.Version(), Threads: threads, Products: b.products}
 }
 
 // cpuModel reads the vendor and model name from /proc/cpuinfo where there is

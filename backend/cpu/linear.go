@@ -2,8 +2,6 @@ package cpu
 
 import (
 	"gltrain/backend"
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
 )
 
 var _ backend.LinearFuser = (*Backend)(nil)
@@ -33,7 +31,7 @@ func (be *Backend) LinearForward(f backend.Activation, y, z, x, w, bias backend.
 	if tz != nil {
 		pre = tz
 	}
-	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, general(tx), general(tw), 0, general(pre))
+	be.gemm(backend.NoTrans, backend.NoTrans, 1, tx, tw, 0, pre)
 	var b []float32
 	if tb != nil {
 		b = tb.data
@@ -48,17 +46,15 @@ func (be *Backend) LinearForward(f backend.Activation, y, z, x, w, bias backend.
 //	z[i,j] += bias[j]
 //	y[i,j] = f(z[i,j])
 func linearForward(f backend.Activation, y, z, bias []float32, out int) {
-	fn, alpha := activations[f.Kind].forward, float64(f.Param())
 	parallelFor(len(z)/out, out*8, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			for j := 0; j < out; j++ {
-				v := z[i*out+j]
-				if bias != nil {
-					v += bias[j]
-					z[i*out+j] = v
+			zr, yr := z[i*out:(i+1)*out], y[i*out:(i+1)*out]
+			if bias != nil {
+				for j, b := range bias[:out] {
+					zr[j] += b
 				}
-				y[i*out+j] = float32(fn(float64(v), alpha))
 			}
+			activationForward(f, yr, zr)
 		}
 	})
 }
@@ -94,13 +90,13 @@ func (be *Backend) LinearBackward(f backend.Activation, dx, dw, db, x, w, z, dy 
 		linearDz(f, dz.data, tdy.data, tz.data)
 	}
 	if tdw != nil {
-		blas32.Gemm(blas.Trans, blas.NoTrans, 1, general(tx), general(dz), betaW, general(tdw))
+		be.gemm(backend.Trans, backend.NoTrans, 1, tx, dz, betaW, tdw)
 	}
 	if tdb != nil {
 		linearDb(tdb.data, dz.data, dz.shape.Rows, dz.shape.Cols, betaB)
 	}
 	if tdx != nil {
-		blas32.Gemm(blas.NoTrans, blas.Trans, 1, general(dz), general(tw), betaX, general(tdx))
+		be.gemm(backend.NoTrans, backend.Trans, 1, dz, tw, betaX, tdx)
 	}
 	return nil
 }
@@ -110,12 +106,7 @@ func (be *Backend) LinearBackward(f backend.Activation, dx, dw, db, x, w, z, dy 
 //
 //	dz[i] = dy[i]·f'(z[i])
 func linearDz(f backend.Activation, dz, dy, z []float32) {
-	fn, alpha := activations[f.Kind].backward, float64(f.Param())
-	parallelFor(len(dz), 8, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			dz[i] = float32(float64(dy[i]) * fn(float64(z[i]), alpha))
-		}
-	})
+	parallelFor(len(dz), 8, func(lo, hi int) { activationBackward(f, dz[lo:hi], dy[lo:hi], z[lo:hi]) })
 }
 
 // linearDb is the bias gradient, ColSum's loop (in float64, rounded once)

@@ -6,9 +6,10 @@ import (
 	"gonum.org/v1/gonum/blas/blas32"
 )
 
-// MatMul computes C = alpha·op(A)·op(B) + beta·C with gonum's Sgemm, which
-// accumulates in float32 and splits large products across cores. When beta
-// is 0, C's prior contents are ignored, NaN included.
+// MatMul computes C = alpha·op(A)·op(B) + beta·C with the backend's Sgemm
+// (gemm): OpenBLAS when the machine has it, else gonum's, both accumulating
+// in float32 and splitting large products across cores. When beta is 0,
+// C's prior contents are ignored, NaN included.
 func (be *Backend) MatMul(tA, tB backend.Transpose, alpha float32, a, b backend.Tensor, beta float32, c backend.Tensor) error {
 	var t [3]*Tensor
 	if err := be.tensors("matmul", t[:], a, b, c); err != nil {
@@ -18,8 +19,24 @@ func (be *Backend) MatMul(tA, tB backend.Transpose, alpha float32, a, b backend.
 	if err := backend.CheckMatMulArgs(tA, tB, a, b, c); err != nil {
 		return err
 	}
-	blas32.Gemm(blasTranspose(tA), blasTranspose(tB), alpha, general(ta), general(tb), beta, general(tc))
+	be.gemm(tA, tB, alpha, ta, tb, beta, tc)
 	return nil
+}
+
+// smallGemm is the product size (m·n·k) below which gonum's Sgemm runs even
+// when a BLAS is loaded: a call through dlopen costs about a microsecond,
+// more than a small product takes in Go.
+const smallGemm = 1 << 14
+
+// gemm computes c = alpha·op(a)·op(b) + beta·c on the backend's BLAS: the
+// one place the CPU backend multiplies matrices.
+func (be *Backend) gemm(tA, tB backend.Transpose, alpha float32, a, b *Tensor, beta float32, c *Tensor) {
+	m, n, k := c.shape.Rows, c.shape.Cols, tA.Apply(a.shape).Cols
+	if be.blas != nil && m*n*k >= be.gemmMin {
+		be.blas.Sgemm(bool(tA), bool(tB), m, n, k, alpha, a.data, a.shape.Cols, b.data, b.shape.Cols, beta, c.data, c.shape.Cols)
+		return
+	}
+	blas32.Gemm(blasTranspose(tA), blasTranspose(tB), alpha, general(a), general(b), beta, general(c))
 }
 
 func general(t *Tensor) blas32.General {

@@ -63,15 +63,25 @@ func (be *Backend) AdamStep(cfg backend.Adam, step int, param, grad, m, v backen
 	return nil
 }
 
-// adamStep is the reference loop; p, g, m and v are (n).
+// adamStep is the reference loop; p, g, m and v are (n). It computes in
+// float32, in the order of adam_step.comp, across cores for large tensors
+// (the packed parameters of a whole model):
+//
+//	p ← p·decay,  g ← g + l2·p
+//	m ← β1·m + (1−β1)·g,  v ← β2·v + (1−β2)·g²
+//	p ← p − stepSize·m / (√v·invSqrtBC2 + ε)
 func adamStep(p, g, m, v []float32, c backend.Adam, s backend.AdamScalars) {
-	b1, b2 := float64(c.Beta1), float64(c.Beta2)
-	for i := range p {
-		pi := float64(p[i]) * float64(s.Decay)
-		gi := float64(g[i]) + float64(s.L2)*pi
-		mi := b1*float64(m[i]) + (1-b1)*gi
-		vi := b2*float64(v[i]) + (1-b2)*gi*gi
-		m[i], v[i] = float32(mi), float32(vi)
-		p[i] = float32(pi - float64(s.StepSize)*mi/(math.Sqrt(vi)*float64(s.InvSqrtBC2)+float64(c.Eps)))
-	}
+	b1, b2, eps := c.Beta1, c.Beta2, c.Eps
+	step, inv, decay, l2 := s.StepSize, s.InvSqrtBC2, s.Decay, s.L2
+	parallelFor(len(p), 16, func(lo, hi int) {
+		p, g, m, v := p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi]
+		for i := range p {
+			pi := p[i] * decay
+			gi := g[i] + l2*pi
+			mi := b1*m[i] + (1-b1)*gi
+			vi := b2*v[i] + (1-b2)*gi*gi
+			m[i], v[i] = mi, vi
+			p[i] = pi - step*mi/(float32(math.Sqrt(float64(vi)))*inv+eps)
+		}
+	})
 }

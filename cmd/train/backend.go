@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"strconv"
 	"strings"
 
 	"gltrain/backend"
@@ -14,7 +16,13 @@ import (
 // renderer and otherwise the CPU, with a one-line notice saying why: no
 // context, or a software renderer (llvmpipe and its kind are many times
 // slower than the cpu backend; -backend=gl still uses them).
-func openBackend(spec string) (b backend.Backend, notice string, err error) {
+func openBackend(spec string, threads int) (b backend.Backend, notice string, err error) {
+	if threads > 0 {
+		runtime.GOMAXPROCS(threads)
+	}
+	if spec == "cpu" || strings.HasPrefix(spec, "cpu:") {
+		spec = cpuSpec(spec, threads)
+	}
 	if spec != "auto" {
 		b, err := backend.Open(spec)
 		if err != nil {
@@ -32,7 +40,7 @@ func openBackend(spec string) (b backend.Backend, notice string, err error) {
 		b.Close()
 		notice = "gl: " + shortRenderer(renderer) + " is a software renderer; training on the CPU, which is faster here (-backend=gl uses it anyway)"
 	}
-	cpu, cerr := backend.Open("cpu")
+	cpu, cerr := backend.Open(cpuSpec("cpu", threads))
 	if cerr != nil {
 		return nil, "", errors.Join(err, cerr)
 	}
@@ -40,6 +48,18 @@ func openBackend(spec string) (b backend.Backend, notice string, err error) {
 		notice = "no OpenGL 4.3 context (" + oneLine(err) + "): training on the CPU"
 	}
 	return cpu, notice, nil
+}
+
+// cpuSpec adds the thread count to a cpu backend spec.
+func cpuSpec(spec string, threads int) string {
+	if threads <= 0 {
+		return spec
+	}
+	sep := ","
+	if spec == "cpu" {
+		sep = ":"
+	}
+	return spec + sep + "threads=" + strconv.Itoa(threads)
 }
 
 // shortRenderer is a renderer's name without its details in parentheses:
@@ -76,5 +96,12 @@ func describe(b backend.Backend) string {
 	if b.Name() == "gl" {
 		return fmt.Sprintf("gl: %s, OpenGL %s, via %s", info.Renderer, info.Version, info.Context)
 	}
-	return fmt.Sprintf("%s: %s, %d threads", b.Name(), info.Renderer, info.Threads)
+	threads := fmt.Sprintf("%d threads", info.Threads)
+	if info.Threads == 1 {
+		threads = "1 thread"
+	}
+	if info.Products != "" {
+		return fmt.Sprintf("%s: %s, %s, on %s", b.Name(), info.Products, threads, info.Renderer)
+	}
+	return fmt.Sprintf("%s: %s, %s", b.Name(), info.Renderer, threads)
 }

@@ -12,6 +12,7 @@ import (
 	"gltrain/backend"
 	"gltrain/backend/gl"
 	"gltrain/nn"
+	"gltrain/backend/cpu"
 	"gltrain/nn/data"
 )
 
@@ -36,6 +37,7 @@ type config struct {
 	plot       string
 	json       bool
 	quiet      bool
+	threads    int
 	// given holds the flags set on the command line, so that a data set's
 	// own defaults (preset) fill only the others.
 	given map[string]bool
@@ -87,7 +89,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported by run, in one line
 	fs.StringVar(&c.backend, "backend", "auto", "where to train: auto (GL on a GPU, else the CPU; a software renderer such as llvmpipe is passed over), gl, or cpu;\n"+
-		"gl:PATH forces a context path (egl-device, egl-surfaceless, egl-default, glfw)")
+		"gl:PATH forces a context path (egl-device, egl-surfaceless, egl-default, glfw); cpu:blas=gonum skips OpenBLAS")
+	fs.IntVar(&c.threads, "threads", 0, "CPU threads (Go's GOMAXPROCS and the BLAS library's); 0: every core")
 	fs.StringVar(&c.data, "data", "spiral", "data set: spiral, circles, xor, moons (2-D, generated), mnist, or PATH.csv")
 	fs.StringVar(&c.dataDir, "data-dir", "", "where the MNIST files are, or are downloaded to (default: the user cache dir, gltrain/mnist)")
 	fs.IntVar(&c.labelCol, "label-col", 0, "CSV: the label's column, counting from 1 (0: the last column)")
@@ -143,13 +146,22 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 // validate checks every value, naming the bad one and the valid ones.
 func (c *config) validate(hidden, act, loss string) error {
 	name, options, hasOptions := strings.Cut(c.backend, ":")
-	if !contains(backendNames, name) || (hasOptions && name != "gl") {
-		return badValue("backend", c.backend, backendNames, " (or gl:PATH)")
+	if !contains(backendNames, name) || (hasOptions && name == "auto") {
+		return badValue("backend", c.backend, backendNames, " (or gl:PATH, cpu:blas=gonum)")
 	}
 	if hasOptions {
-		if _, err := gl.ParseOptions(options); err != nil {
+		var err error
+		if name == "gl" {
+			_, err = gl.ParseOptions(options)
+		} else {
+			_, err = cpu.ParseOptions(options)
+		}
+		if err != nil {
 			return usageError{fmt.Errorf("invalid value %q for -backend: %v", c.backend, err)}
 		}
+	}
+	if c.threads < 0 {
+		return usageError{fmt.Errorf("invalid value %d for -threads: want 0 (every core) or more", c.threads)}
 	}
 	if !contains(dataNames, c.data) && !isCSV(c.data) {
 		return badValue("data", c.data, dataNames, ", or a path to a .csv file")

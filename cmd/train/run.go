@@ -63,7 +63,7 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 			c.loss = ck.Loss
 		}
 	}
-	b, notice, err := openBackend(c.backend)
+	b, notice, err := openBackend(c.backend, c.threads)
 	if err != nil {
 		return err
 	}

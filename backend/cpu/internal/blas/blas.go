@@ -1,0 +1,161 @@
+// Package blas finds an optimised BLAS at run time, for the CPU backend's
+// matrix products: OpenBLAS (libopenblas.so.0), else any libblas.so.3 that
+// exports cblas_sgemm, loaded with dlopen through purego, so that gltrain
+// needs no BLAS to build and no cgo to load one. Without one, the caller
+// falls back to gonum's pure-Go Sgemm.
+package blas
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/ebitengine/purego"
+)
+
+// Env names the environment variable that hides every library (set it to
+// "gonum"): the fallback path, for tests and comparisons.
+const Env = "GLTRAIN_BLAS"
+
+// candidates are the libraries tried, in order: OpenBLAS by its own soname
+// first (its threads can be set and its build read), then the generic
+// BLAS that Debian's alternatives system points at some implementation.
+var candidates = []string{"libopenblas.so.0", "libopenblas.so", "libblas.so.3"}
+
+// CBLAS constants (cblas.h).
+const (
+	rowMajor = 101
+	noTrans  = 111
+	trans    = 112
+)
+
+// Lib is a loaded BLAS.
+type Lib struct {
+	// Name says what was loaded: "OpenBLAS 0.3.21 (openmp)", say, or
+	// the library's file name when it does not describe itself.
+	Name  string
+	Path  string
+	sgemm func(order, transA, transB, m, n, k int32, alpha float32, a unsafe.Pointer, lda int32,
+		b unsafe.Pointer, ldb int32, beta float32, c unsafe.Pointer, ldc int32)
+	setThreads func(n int32)
+	getThreads func() int32
+}
+
+var (
+	once   sync.Once
+	loaded *Lib
+	errLib error
+)
+
+// Load returns the process's BLAS, loading it on first use; the error says
+// why there is none (every library tried, or the environment switch).
+func Load() (*Lib, error) {
+	once.Do(func() { loaded, errLib = load() })
+	return loaded, errLib
+}
+
+func load() (*Lib, error) {
+	if v := os.Getenv(Env); v == "gonum" {
+		return nil, fmt.Errorf("%s=gonum", Env)
+	} else if v != "" && v != "auto" {
+		return nil, fmt.Errorf("%s=%q: want gonum or auto", Env, v)
+	}
+	if runtime.GOOS != "linux" && runtime.GOOS != "freebsd" {
+		return nil, fmt.Errorf("no BLAS loading on %s", runtime.GOOS)
+	}
+	var errs []error
+	for _, path := range candidates {
+		lib, err := open(path)
+		if err == nil {
+			return lib, nil
+		}
+		errs = append(errs, err)
+	}
+	return nil, errors.Join(errs...)
+}
+
+func open(path string) (*Lib, error) {
+	h, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_LOCAL)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if _, err := purego.Dlsym(h, "cblas_sgemm"); err != nil {
+		purego.Dlclose(h)
+		return nil, fmt.Errorf("%s: no cblas_sgemm", path)
+	}
+	l := &Lib{Name: path, Path: path}
+	purego.RegisterLibFunc(&l.sgemm, h, "cblas_sgemm")
+	if _, err := purego.Dlsym(h, "openblas_set_num_threads"); err == nil {
+		purego.RegisterLibFunc(&l.setThreads, h, "openblas_set_num_threads")
+		purego.RegisterLibFunc(&l.getThreads, h, "openblas_get_num_threads")
+		var config func() string
+		if _, err := purego.Dlsym(h, "openblas_get_config"); err == nil {
+			purego.RegisterLibFunc(&config, h, "openblas_get_config")
+			l.Name = describe(config())
+		} else {
+			l.Name = "OpenBLAS"
+		}
+	}
+	return l, nil
+}
+
+// describe turns OpenBLAS's configuration string ("OpenBLAS 0.3.21
+// DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64", with USE_OPENMP in an
+// OpenMP build) into "OpenBLAS 0.3.21 (openmp, Zen)".
+func describe(config string) string {
+	f := strings.Fields(config)
+	if len(f) < 2 || f[0] != "OpenBLAS" {
+		return "OpenBLAS"
+	}
+	threading := "pthreads"
+	if strings.Contains(config, "USE_OPENMP") {
+		threading = "openmp"
+	}
+	core := ""
+	for _, w := range f[2:] {
+		if !strings.Contains(w, "=") && !strings.HasPrefix(w, "DYNAMIC") && !strings.HasPrefix(w, "NO_") && !strings.HasPrefix(w, "USE_") && !strings.HasPrefix(w, "SMP") {
+			core = ", " + w
+		}
+	}
+	return fmt.Sprintf("%s %s (%s%s)", f[0], f[1], threading, core)
+}
+
+// SetThreads sets the library's thread count, when it has a setting.
+func (l *Lib) SetThreads(n int) {
+	if l.setThreads != nil && n > 0 {
+		l.setThreads(int32(n))
+	}
+}
+
+// Threads is the library's thread count, or 0 when it does not say.
+func (l *Lib) Threads() int {
+	if l.getThreads == nil {
+		return 0
+	}
+	return int(l.getThreads())
+}
+
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices,
+// op(A) m×k and op(B) k×n, with leading dimensions lda, ldb, ldc; the
+// slices must hold the matrices (the caller checks shapes).
+func (l *Lib) Sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	ta, tb := int32(noTrans), int32(noTrans)
+	if tA {
+		ta = trans
+	}
+	if tB {
+		tb = trans
+	}
+	l.sgemm(rowMajor, ta, tb, int32(m), int32(n), int32(k), alpha, unsafe.Pointer(&a[0]), int32(lda),
+		unsafe.Pointer(&b[0]), int32(ldb), beta, unsafe.Pointer(&c[0]), int32(ldc))
+	runtime.KeepAlive(a)
+	runtime.KeepAlive(b)
+	runtime.KeepAlive(c)
+}

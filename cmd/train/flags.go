@@ -10,9 +10,9 @@ import (
 	"strings"
 
 	"gltrain/backend"
+	"gltrain/backend/cpu"
 	"gltrain/backend/gl"
 	"gltrain/nn"
-	"gltrain/backend/cpu"
 	"gltrain/nn/data"
 )
 

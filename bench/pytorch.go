@@ -70,7 +70,26 @@ func (m PyTorchMeta) describe() string {
 	} else {
 		s += "; no CUDA device"
 	}
-	return s + "; TF32 off"
+	s += "; TF32 off"
+	if w := m.pthreadWarning(); w != "" {
+		s += ". WARNING: " + w
+	}
+	return s
+}
+
+// pthreadWarning is set when torch loaded OpenBLAS's pthread build with more
+// than one thread: its threads and torch's OpenMP ones then oversubscribe
+// the cores, and torch runs 2–4× slower than it can.
+func (m PyTorchMeta) pthreadWarning() string {
+	pthread := strings.Contains(m.BLAS, "openblas-pthread") ||
+		(strings.Contains(m.BLASConfig, "OpenBLAS") && !strings.Contains(m.BLASConfig, "USE_OPENMP"))
+	if !pthread || max(m.Threads, m.BLASThreads) <= 1 {
+		return ""
+	}
+	return "torch loaded OpenBLAS's pthread build with more than one thread, which oversubscribes the cores " +
+		"(torch's figures are 2–4× slower than they can be); select the OpenMP build " +
+		"(update-alternatives --set for libblas.so.3, liblapack.so.3 and libopenblas.so.0, " +
+		"or LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp for one run)"
 }
 
 // findPython returns the first interpreter that imports torch: python3 on

@@ -65,3 +65,22 @@ func TestPyTorchCasesMatch(t *testing.T) {
 		}
 	}
 }
+
+// TestPthreadWarning: the header warns when torch loaded OpenBLAS's pthread
+// build with more than one thread, and only then.
+func TestPthreadWarning(t *testing.T) {
+	for i, tc := range []struct {
+		m    PyTorchMeta
+		want bool
+	}{
+		{PyTorchMeta{Status: "ok", BLAS: "OpenBLAS (openblas-pthread); torch built with BLAS_INFO=generic", Threads: 2}, true},
+		{PyTorchMeta{Status: "ok", BLAS: "OpenBLAS (openblas-pthread)", Threads: 1, BLASThreads: 1}, false},
+		{PyTorchMeta{Status: "ok", BLAS: "OpenBLAS (openblas-openmp)", BLASConfig: "OpenBLAS 0.3.21 USE_OPENMP Zen", Threads: 2}, false},
+		{PyTorchMeta{Status: "ok", BLAS: "OpenBLAS", BLASConfig: "OpenBLAS 0.3.21 DYNAMIC_ARCH Zen", Threads: 2}, true},
+	} {
+		got := strings.Contains(tc.m.describe(), "WARNING: torch loaded OpenBLAS's pthread build")
+		if got != tc.want {
+			t.Errorf("%d: %+v: warning %v, want %v:\n%s", i, tc.m, got, tc.want, tc.m.describe())
+		}
+	}
+}

@@ -5,17 +5,20 @@ GO ?= go
 
 # System packages. To compile go-gl/gl and go-gl/glfw: the GL, EGL and X11
 # headers and link libraries. To run: Mesa's software driver (llvmpipe), which
-# gives an OpenGL 4.5 context headless through EGL, and Xvfb for the GLFW
-# (windowed) path.
+# gives an OpenGL 4.5 context headless through EGL, Xvfb for the GLFW
+# (windowed) path, and OpenBLAS, which the cpu backend loads at run time for
+# its products (the OpenMP build: it is also the one PyTorch runs fastest on,
+# for the bench's comparisons; without OpenBLAS gltrain uses gonum's Sgemm).
 BUILD_PACKAGES := ca-certificates gcc libc6-dev pkg-config libgl-dev libegl-dev libx11-dev libxrandr-dev \
 	libxinerama-dev libxcursor-dev libxi-dev libxxf86vm-dev
-RUN_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri libglx-mesa0 xvfb xauth
+RUN_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri libglx-mesa0 xvfb xauth libopenblas0-openmp
 PACKAGES := $(BUILD_PACKAGES) $(RUN_PACKAGES)
 
 # Tests run under Xvfb when no display is set, so the GLFW path runs too, and
-# with GL required: having installed Mesa, a missing context is a failure.
+# with GL and OpenBLAS required: having installed them, a missing context or
+# library is a failure.
 XVFB := $(if $(DISPLAY),,xvfb-run -a -s "-screen 0 640x480x24 -nolisten tcp -noreset")
-TEST_ENV := GLTRAIN_REQUIRE_GL=1
+TEST_ENV := GLTRAIN_REQUIRE_GL=1 GLTRAIN_REQUIRE_BLAS=1
 
 .PHONY: test lint vet bench train mnist deps help
 

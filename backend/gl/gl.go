@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -167,13 +168,22 @@ func (b *Backend) Sync() error {
 }
 
 // Warmup compiles every kernel now, so that no compile lands inside a timed
-// region, and returns the time compiling took.
+// region, and returns the time compiling took: every shader file, and the
+// program variants the fused linear kernels use, one per activation.
 func (b *Backend) Warmup() (time.Duration, error) {
 	var took time.Duration
+	var names []string
 	err := b.call("warmup", func() error {
-		names, err := fs.Glob(b.src, "*.comp")
-		if err != nil {
+		var err error
+		if names, err = fs.Glob(b.src, "*.comp"); err != nil {
 			return err
+		}
+		for _, k := range backend.ActivationKinds() {
+			for _, v := range linearShaders[k] {
+				if file, _, _ := strings.Cut(v, "?"); slices.Contains(names, file) {
+					names = append(names, v)
+				}
+			}
 		}
 		before := b.dev.CompileTime
 		for _, n := range names {
@@ -184,6 +194,11 @@ func (b *Backend) Warmup() (time.Duration, error) {
 		took = b.dev.CompileTime - before
 		return nil
 	})
+	if err == nil {
+		for _, n := range names {
+			b.compiled.Store(n, true) // ready need not ask the GL thread
+		}
+	}
 	return took, err
 }
 
@@ -226,7 +241,7 @@ func (b *Backend) Close() error {
 	return b.thread.Stop(func() error {
 		b.pool.Trim()
 		b.dev.Release()
-		err := glrt.Check("close")
+		err := b.dev.Check("close")
 		b.ctx.Release()
 		if queued := b.s.sticky(); queued != nil {
 			return queued

@@ -72,11 +72,59 @@ func TestWarmup(t *testing.T) {
 		t.Fatal(err)
 	}
 	names, _ := fs.Glob(shaders.FS, "*.comp")
-	if c := b.Counters(); c.Programs != len(names) {
-		t.Errorf("%d programs compiled, want %d", c.Programs, len(names))
+	// Every file, and the fused linear kernels' three per activation.
+	if c, want := b.Counters(), len(names)+3*len(backend.ActivationKinds()); c.Programs != want {
+		t.Errorf("%d programs compiled, want %d", c.Programs, want)
 	}
 	t.Logf("warm-up: %d kernels compiled and linked in %v (%v wall)", len(names), took.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 	if again, _ := b.Warmup(); again != 0 {
 		t.Errorf("second warm-up took %v: programs should be cached", again)
+	}
+}
+
+// TestWarmupCoversTheFusedLinearKernels warms a backend up, then runs the
+// fused linear layer forward and backward: nothing may be compiled any
+// more, since Warmup is what keeps compiles out of timed regions, and the
+// fused kernels are compiled per activation (program variants).
+func TestWarmupCoversTheFusedLinearKernels(t *testing.T) {
+	b, err := gl.New(gl.Options{})
+	if err != nil {
+		if backendtest.RequireGL() {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	defer b.Close()
+	if _, err := b.Warmup(); err != nil {
+		t.Fatal(err)
+	}
+	before := b.Counters()
+	x, _ := b.New(backend.Shape{Rows: 3, Cols: 4})
+	w, _ := b.New(backend.Shape{Rows: 4, Cols: 5})
+	bias, _ := b.New(backend.Shape{Rows: 1, Cols: 5})
+	y, _ := b.New(backend.Shape{Rows: 3, Cols: 5})
+	z, _ := b.New(backend.Shape{Rows: 3, Cols: 5})
+	dx, _ := b.New(backend.Shape{Rows: 3, Cols: 4})
+	dw, _ := b.New(backend.Shape{Rows: 4, Cols: 5})
+	db, _ := b.New(backend.Shape{Rows: 1, Cols: 5})
+	for _, k := range backend.ActivationKinds() {
+		f := backend.Activation{Kind: k}
+		for i, err := range []error{
+			b.Fill(x, 0.5), b.Fill(w, 0.25), b.Fill(bias, 0),
+			b.LinearForward(f, y, z, x, w, bias),
+			b.LinearBackward(f, dx, dw, db, x, w, z, y, 0, 0, 0),
+		} {
+			if err != nil {
+				t.Fatalf("%v step %d: %v", k, i, err)
+			}
+		}
+	}
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	after := b.Counters()
+	if after.Programs != before.Programs || after.CompileTime != before.CompileTime {
+		t.Errorf("after Warmup the fused linear kernels compiled %d programs in %v",
+			after.Programs-before.Programs, after.CompileTime-before.CompileTime)
 	}
 }

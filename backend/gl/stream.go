@@ -183,7 +183,13 @@ func (be *Backend) call(op string, f func() error) error {
 		if err := be.s.sticky(); err != nil {
 			return err
 		}
-		return f()
+		err := f()
+		// f's GL errors are its own: read them now, or the next command
+		// would report them as its own, sticky.
+		if gerr := be.dev.Check("after the call"); err == nil {
+			err = gerr
+		}
+		return err
 	})
 	if errors.Is(err, glthread.ErrStopped) {
 		return fmt.Errorf("gl: %s: %w", op, backend.ErrClosed)
@@ -210,7 +216,7 @@ func (be *Backend) run(b *batch) {
 				err = c.run()
 			}
 			if err == nil {
-				err = glrt.TakePending()
+				err = be.dev.TakePending()
 			}
 			if err != nil {
 				be.s.fail(asyncError(c.op, err))

@@ -2,6 +2,7 @@ package gl
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -118,5 +119,86 @@ func TestSoftware(t *testing.T) {
 		if got := b.Software(); got != tc.want {
 			t.Errorf("%d: renderer %q, context %q: Software() = %v, want %v", i, tc.renderer, tc.context, got, tc.want)
 		}
+	}
+}
+
+// TestCallErrorIsItsOwn makes the GL work of calls that wait for the GL
+// thread really fail — a transfer past the buffer's end, GL_INVALID_VALUE,
+// as a large upload and a download would on a lost device — and checks that
+// the call returns its own error, naming its op, in release and debug
+// builds alike, instead of leaving it for a later command to report (and
+// for the backend to keep as that command's sticky error).
+func TestCallErrorIsItsOwn(t *testing.T) {
+	for i, tc := range []struct {
+		op string
+		f  func(b *Backend, buf *glrt.Buffer, past int) error
+	}{
+		{"upload", func(b *Backend, buf *glrt.Buffer, past int) error { return b.dev.Upload(buf, past, make([]float32, 4)) }},
+		{"download", func(b *Backend, buf *glrt.Buffer, past int) error {
+			return b.dev.Download(make([]float32, 4), buf, past)
+		}},
+	} {
+		t.Run(tc.op, func(t *testing.T) {
+			b := openForTest(t)
+			x, err := b.New(backend.Shape{Rows: 2, Cols: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			xt := x.(*Tensor)
+			// x idle, so that the upload writes in place (glBufferSubData).
+			if err := errors.Join(b.Fill(x, 1), b.Sync()); err != nil {
+				t.Fatalf("%d: setup: %v", i, err)
+			}
+			err = b.call(tc.op, func() error { return tc.f(b, xt.buf, xt.capacity) })
+			var ge *glrt.ErrGL
+			if !errors.As(err, &ge) || !strings.Contains(err.Error(), "gl: "+tc.op+": ") || !strings.Contains(err.Error(), "GL_INVALID_VALUE") {
+				t.Errorf("%d: %s past the end: %v, want its GL_INVALID_VALUE, naming %q", i, tc.op, err, tc.op)
+			}
+			if err := errors.Join(b.Fill(x, 2), b.Sync()); err != nil {
+				t.Errorf("%d: a fill and sync after the %s returned %v: its error was left for them", i, tc.op, err)
+			}
+		})
+	}
+}
+
+// TestBackendsKeepTheirOwnErrors runs two backends at once, each on its own
+// GL thread: one whose calls keep failing (an oversized dispatch,
+// GL_INVALID_VALUE), one whose work is good. The good one must never see
+// the other's errors — in debug builds, which record the first failing GL
+// call of each command, too — and `go test -race -tags gltraindebug` must
+// find no race between the two threads.
+func TestBackendsKeepTheirOwnErrors(t *testing.T) {
+	bad, good := openForTest(t), openForTest(t)
+	if err := bad.ready("test", "fill.comp"); err != nil {
+		t.Fatal(err)
+	}
+	x, _ := bad.New(backend.Shape{Rows: 1, Cols: 5})
+	xt := x.(*Tensor)
+	y, _ := good.New(backend.Shape{Rows: 1, Cols: 5})
+	const rounds = 200
+	done := make(chan error, 1)
+	go func() {
+		for i := range rounds {
+			err := bad.call("oversized dispatch", func() error {
+				p, err := bad.program("fill.comp")
+				if err != nil {
+					return err
+				}
+				return bad.dev.Dispatch(p, 1<<20, 1, 1, xt.out())
+			})
+			if err == nil || !strings.Contains(err.Error(), "GL_INVALID_VALUE") {
+				done <- fmt.Errorf("round %d: the failing backend's call returned %v, want its GL_INVALID_VALUE", i, err)
+				return
+			}
+		}
+		done <- nil
+	}()
+	for i := range rounds {
+		if err := errors.Join(good.Fill(y, float32(i)), good.Sync()); err != nil {
+			t.Fatalf("round %d: the good backend returned %v", i, err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Error(err)
 	}
 }

@@ -50,12 +50,12 @@ func (d *Device) NewBuffer(elems int) (*Buffer, error) {
 func (d *Device) create(b *Buffer) error {
 	elems := b.elems
 	gl.GenBuffers(1, &b.id)
-	after("glGenBuffers")
+	d.after("glGenBuffers")
 	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b.id)
-	after("glBindBuffer")
+	d.after("glBindBuffer")
 	gl.BufferData(gl.SHADER_STORAGE_BUFFER, elems*4, nil, gl.DYNAMIC_DRAW)
-	after("glBufferData")
-	if err := Check(fmt.Sprintf("allocate buffer of %d bytes", elems*4)); err != nil {
+	d.after("glBufferData")
+	if err := d.Check(fmt.Sprintf("allocate buffer of %d bytes", elems*4)); err != nil {
 		gl.DeleteBuffers(1, &b.id)
 		b.id = 0
 		return err
@@ -71,7 +71,7 @@ func (d *Device) DeleteBuffer(b *Buffer) {
 	}
 	d.unbind(b)
 	gl.DeleteBuffers(1, &b.id)
-	after("glDeleteBuffers")
+	d.after("glDeleteBuffers")
 	b.id = 0
 }
 
@@ -118,9 +118,9 @@ func (d *Device) Upload(b *Buffer, offset int, src []float32) error {
 // write copies src into b in place with glBufferSubData.
 func (d *Device) write(b *Buffer, offset int, src []float32) {
 	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b.id)
-	after("glBindBuffer")
+	d.after("glBindBuffer")
 	gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, offset*4, len(src)*4, unsafe.Pointer(&src[0]))
-	after("glBufferSubData")
+	d.after("glBufferSubData")
 }
 
 // maxInflightStaging bounds the staging buffers waiting for their copies;
@@ -194,10 +194,10 @@ func (d *Device) Download(dst []float32, b *Buffer, offset int) error {
 		d.finish()
 	}
 	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b.id)
-	after("glBindBuffer")
+	d.after("glBindBuffer")
 	gl.GetBufferSubData(gl.SHADER_STORAGE_BUFFER, offset*4, len(dst)*4, unsafe.Pointer(&dst[0]))
-	after("glGetBufferSubData")
-	return Check("download")
+	d.after("glGetBufferSubData")
+	return d.Check("download")
 }
 
 // finish waits for every queued command, behind a buffer-update barrier so
@@ -205,14 +205,14 @@ func (d *Device) Download(dst []float32, b *Buffer, offset int) error {
 // busy.
 func (d *Device) finish() {
 	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
-	after("glMemoryBarrier")
+	d.after("glMemoryBarrier")
 	gl.Finish()
-	after("glFinish")
+	d.after("glFinish")
 	d.syncedAt = d.dispatches
 }
 
 // Finish waits for every queued command and reports pending GL errors.
 func (d *Device) Finish() error {
 	d.finish()
-	return Check("sync")
+	return d.Check("sync")
 }

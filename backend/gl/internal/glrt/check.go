@@ -71,3 +71,16 @@ func Check(op string) error {
 	}
 	return &ErrGL{Op: op, Codes: codes}
 }
+
+// Check is Check(op) for the work of d. A debug build has already read,
+// after each call, the errors Check would find, and kept the first (see
+// debug_on.go): that one is returned, naming op and the call.
+func (d *Device) Check(op string) error {
+	if err := d.TakePending(); err != nil {
+		if e, ok := err.(*ErrGL); ok {
+			return &ErrGL{Op: op + ": " + e.Op, Codes: e.Codes}
+		}
+		return err
+	}
+	return Check(op)
+}

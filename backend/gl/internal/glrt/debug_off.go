@@ -7,8 +7,8 @@ const Debug = false
 
 // after is called after every GL call with the call's name; in normal builds
 // it does nothing and compiles away.
-func after(string) {}
+func (d *Device) after(string) {}
 
 // TakePending returns the error debug builds record after each call; in
 // normal builds there is none.
-func TakePending() error { return nil }
+func (d *Device) TakePending() error { return nil }

@@ -55,6 +55,10 @@ type Device struct {
 	// AllBarriers issues glMemoryBarrier(GL_ALL_BARRIER_BITS) before every
 	// dispatch and host transfer; FinishEach waits for each dispatch.
 	AllBarriers, FinishEach bool
+
+	// pending is the first GL error of a call since TakePending, in
+	// debug builds (see debug_on.go).
+	pending error
 }
 
 // NewDevice returns a device compiling shaders from src (which must hold
@@ -115,16 +119,16 @@ func (d *Device) Dispatch(p *Program, gx, gy, gz int, args ...Arg) error {
 	}
 	if d.AllBarriers {
 		gl.MemoryBarrier(gl.ALL_BARRIER_BITS)
-		after("glMemoryBarrier")
+		d.after("glMemoryBarrier")
 	} else if barrier {
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
-		after("glMemoryBarrier")
+		d.after("glMemoryBarrier")
 		d.ssboBarrierAt = d.dispatches
 		d.Barriers++
 	}
 	if d.current != p.id {
 		gl.UseProgram(p.id)
-		after("glUseProgram")
+		d.after("glUseProgram")
 		d.current = p.id
 	}
 	for i, a := range args {
@@ -134,15 +138,15 @@ func (d *Device) Dispatch(p *Program, gx, gy, gz int, args ...Arg) error {
 		}
 		if a.Len > 0 {
 			gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, uint32(i), a.B.id, a.Off*4, a.Len*4)
-			after("glBindBufferRange")
+			d.after("glBindBufferRange")
 		} else {
 			gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(i), a.B.id)
-			after("glBindBufferBase")
+			d.after("glBindBufferBase")
 		}
 		d.bound[i] = want
 	}
 	gl.DispatchCompute(uint32(gx), uint32(gy), uint32(gz))
-	after("glDispatchCompute")
+	d.after("glDispatchCompute")
 	if d.FinishEach {
 		d.finish()
 	}
@@ -167,6 +171,6 @@ func (d *Device) Release() {
 	d.inflight, d.idleStaging = nil, nil
 	d.deletePrograms()
 	gl.UseProgram(0)
-	after("glUseProgram")
+	d.after("glUseProgram")
 	d.current = 0
 }

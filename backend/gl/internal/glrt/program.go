@@ -16,6 +16,7 @@ type Program struct {
 	id       uint32
 	name     string
 	uniforms map[string]*uniform
+	dev      *Device // whose GL calls made it (debug builds check them)
 }
 
 // uniform is a uniform's location and the bits last set, so that setting
@@ -49,7 +50,7 @@ func (p *Program) SetInt(name string, v int) {
 	}
 	u.bits, u.set = uint32(int32(v)), true
 	gl.ProgramUniform1i(p.id, u.loc, int32(v))
-	after("glProgramUniform1i")
+	p.dev.after("glProgramUniform1i")
 }
 
 // SetFloat sets a float uniform.
@@ -60,25 +61,25 @@ func (p *Program) SetFloat(name string, v float32) {
 	}
 	u.bits, u.set = math.Float32bits(v), true
 	gl.ProgramUniform1f(p.id, u.loc, v)
-	after("glProgramUniform1f")
+	p.dev.after("glProgramUniform1f")
 }
 
 // readUniforms records the location of every active uniform of p.
 func (p *Program) readUniforms() {
 	var count, maxLen int32
 	gl.GetProgramiv(p.id, gl.ACTIVE_UNIFORMS, &count)
-	after("glGetProgramiv")
+	p.dev.after("glGetProgramiv")
 	gl.GetProgramiv(p.id, gl.ACTIVE_UNIFORM_MAX_LENGTH, &maxLen)
-	after("glGetProgramiv")
+	p.dev.after("glGetProgramiv")
 	buf := make([]uint8, max(maxLen, 1))
 	for i := range uint32(count) {
 		var n, size int32
 		var typ uint32
 		gl.GetActiveUniform(p.id, i, int32(len(buf)), &n, &size, &typ, &buf[0])
-		after("glGetActiveUniform")
+		p.dev.after("glGetActiveUniform")
 		name := string(buf[:n])
 		loc := gl.GetUniformLocation(p.id, gl.Str(name+"\x00"))
-		after("glGetUniformLocation")
+		p.dev.after("glGetUniformLocation")
 		p.uniforms[name] = &uniform{loc: loc}
 	}
 }
@@ -128,7 +129,7 @@ func (d *Device) Program(name string) (*Program, error) {
 		}
 	}
 	src := d.assemble(string(common), string(body), extra.String())
-	p, err := build(name, src)
+	p, err := d.build(name, src)
 	if err != nil {
 		return nil, err
 	}
@@ -177,44 +178,44 @@ func (d *Device) assemble(common, body, variant string) string {
 }
 
 // build compiles and links src, deleting the GL objects on failure.
-func build(name, src string) (*Program, error) {
+func (d *Device) build(name, src string) (*Program, error) {
 	sh := gl.CreateShader(gl.COMPUTE_SHADER)
-	after("glCreateShader")
+	d.after("glCreateShader")
 	csrc, free := gl.Strs(src + "\x00")
 	length := int32(len(src))
 	gl.ShaderSource(sh, 1, csrc, &length)
-	after("glShaderSource")
+	d.after("glShaderSource")
 	free()
 	gl.CompileShader(sh)
-	after("glCompileShader")
+	d.after("glCompileShader")
 	var ok int32
 	gl.GetShaderiv(sh, gl.COMPILE_STATUS, &ok)
-	after("glGetShaderiv")
+	d.after("glGetShaderiv")
 	if ok == gl.FALSE {
 		log := infoLog(sh, gl.GetShaderiv, gl.GetShaderInfoLog)
 		gl.DeleteShader(sh)
 		return nil, &CompileError{Name: name, Stage: "compile", Log: log, Source: numbered(src)}
 	}
 	prog := gl.CreateProgram()
-	after("glCreateProgram")
+	d.after("glCreateProgram")
 	gl.AttachShader(prog, sh)
-	after("glAttachShader")
+	d.after("glAttachShader")
 	gl.LinkProgram(prog)
-	after("glLinkProgram")
+	d.after("glLinkProgram")
 	gl.DeleteShader(sh) // flagged; freed with the program
-	after("glDeleteShader")
+	d.after("glDeleteShader")
 	gl.GetProgramiv(prog, gl.LINK_STATUS, &ok)
-	after("glGetProgramiv")
+	d.after("glGetProgramiv")
 	if ok == gl.FALSE {
 		log := infoLog(prog, gl.GetProgramiv, gl.GetProgramInfoLog)
 		gl.DeleteProgram(prog)
 		return nil, &CompileError{Name: name, Stage: "link", Log: log, Source: numbered(src)}
 	}
-	if err := Check("build " + name); err != nil {
+	if err := d.Check("build " + name); err != nil {
 		gl.DeleteProgram(prog)
 		return nil, err
 	}
-	p := &Program{id: prog, name: name, uniforms: make(map[string]*uniform)}
+	p := &Program{id: prog, name: name, uniforms: make(map[string]*uniform), dev: d}
 	p.readUniforms()
 	return p, nil
 }
@@ -261,7 +262,7 @@ func (d *Device) Programs() []string {
 func (d *Device) deletePrograms() {
 	for _, p := range d.programs {
 		gl.DeleteProgram(p.id)
-		after("glDeleteProgram")
+		d.after("glDeleteProgram")
 	}
 	d.programs = map[string]*Program{}
 }

@@ -38,7 +38,7 @@ func (be *Backend) ActivationForward(f backend.Activation, dst, x backend.Tensor
 		return err
 	}
 	d, s := t[0].data, t[1].data
-	parallelFor(len(d), 8, func(lo, hi int) { activationForward(f, d[lo:hi], s[lo:hi]) })
+	parallelFor(len(d), activationCost(f), func(lo, hi int) { activationForward(f, d[lo:hi], s[lo:hi]) })
 	return nil
 }
 
@@ -51,10 +51,7 @@ func activationForward(f backend.Activation, d, s []float32) {
 		copy(d, s)
 	case backend.ReLU:
 		for i, x := range s[:len(d)] {
-			if !(x > 0) && x == x { // math.Max(x, 0): NaN stays NaN, −0 becomes 0
-				x = 0
-			}
-			d[i] = x
+			d[i] = relu32(x)
 		}
 	default:
 		fn, alpha := activations[f.Kind].forward, float64(f.Param())
@@ -62,6 +59,36 @@ func activationForward(f backend.Activation, d, s []float32) {
 			d[i] = float32(fn(float64(x), alpha))
 		}
 	}
+}
+
+// activationCost is the work of one element of f relative to an addition,
+// for parallelFor: ReLU and the identity cost about as much, the others a
+// few exponentials.
+func activationCost(f backend.Activation) int {
+	if f.Kind == backend.ReLU || f.Kind == backend.Identity {
+		return 1
+	}
+	return 16
+}
+
+// relu32 is max(x, 0) as math.Max gives it — NaN stays NaN, −0 and every
+// negative number become +0 — without a branch: the sign-and-magnitude bits
+// of a negative number other than a NaN are, as a signed integer, at most
+// −0x800000 (−Inf's), and those are the ones cleared.
+func relu32(x float32) float32 {
+	b := math.Float32bits(x)
+	clearing := uint32((int64(int32(b)) + 0x7fffff) >> 63) // all ones when int32(b) < −0x7fffff
+	return math.Float32frombits(b &^ clearing)
+}
+
+// reluGrad32 is relu'(x), 1 for x > 0 and 0 otherwise (NaN included),
+// without a branch: x > 0 exactly when its bits are in [1, 0x7f800000]
+// (+Inf's). A product with it is exact, so g·relu'(x) has the bits of the
+// float64 reference (g·0 keeps g's sign, and is NaN for an infinite g).
+func reluGrad32(x float32) float32 {
+	b := math.Float32bits(x)
+	in := uint32((int64(b-1) - 0x7f800000) >> 63) // all ones when b−1 < 0x7f800000, unsigned
+	return math.Float32frombits(0x3f800000 & in)
 }
 
 // activationBackward sets d = g ⊙ f'(x); d, g and x are (n). ReLU and the
@@ -72,12 +99,9 @@ func activationBackward(f backend.Activation, d, g, x []float32) {
 	case backend.Identity:
 		copy(d, g)
 	case backend.ReLU:
+		g := g[:len(d)]
 		for i, xi := range x[:len(d)] {
-			if xi > 0 {
-				d[i] = g[i]
-			} else {
-				d[i] = g[i] * 0
-			}
+			d[i] = g[i] * reluGrad32(xi)
 		}
 	default:
 		fn, alpha := activations[f.Kind].backward, float64(f.Param())
@@ -101,7 +125,7 @@ func (be *Backend) ActivationBackward(f backend.Activation, dx, x, y, dy backend
 		return err
 	}
 	d, xs, g := t[0].data, t[1].data, t[3].data
-	parallelFor(len(d), 8, func(lo, hi int) { activationBackward(f, d[lo:hi], g[lo:hi], xs[lo:hi]) })
+	parallelFor(len(d), activationCost(f), func(lo, hi int) { activationBackward(f, d[lo:hi], g[lo:hi], xs[lo:hi]) })
 	return nil
 }
 

@@ -46,7 +46,7 @@ func (be *Backend) LinearForward(f backend.Activation, y, z, x, w, bias backend.
 //	z[i,j] += bias[j]
 //	y[i,j] = f(z[i,j])
 func linearForward(f backend.Activation, y, z, bias []float32, out int) {
-	parallelFor(len(z)/out, out*8, func(lo, hi int) {
+	parallelFor(len(z)/out, out*activationCost(f), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			zr, yr := z[i*out:(i+1)*out], y[i*out:(i+1)*out]
 			if bias != nil {
@@ -106,7 +106,7 @@ func (be *Backend) LinearBackward(f backend.Activation, dx, dw, db, x, w, z, dy 
 //
 //	dz[i] = dy[i]·f'(z[i])
 func linearDz(f backend.Activation, dz, dy, z []float32) {
-	parallelFor(len(dz), 8, func(lo, hi int) { activationBackward(f, dz[lo:hi], dy[lo:hi], z[lo:hi]) })
+	parallelFor(len(dz), activationCost(f), func(lo, hi int) { activationBackward(f, dz[lo:hi], dy[lo:hi], z[lo:hi]) })
 }
 
 // linearDb is the bias gradient, ColSum's loop (in float64, rounded once)
@@ -114,16 +114,38 @@ func linearDz(f backend.Activation, dz, dy, z []float32) {
 //
 //	db[j] = Σ_i dz[i,j] + beta·db[j]
 func linearDb(db, dz []float32, batch, out int, beta float32) {
-	for j := 0; j < out; j++ {
-		var s float64
+	// Four columns at a time, walking the rows in order, in four
+	// registers: each column's sum is added in the same order as one
+	// column at a time, with contiguous reads and independent chains.
+	j := 0
+	for ; j+4 <= out; j += 4 {
+		var s0, s1, s2, s3 float64
 		for i := 0; i < batch; i++ {
-			s += float64(dz[i*out+j])
+			r := dz[i*out+j : i*out+j+4 : i*out+j+4]
+			s0 += float64(r[0])
+			s1 += float64(r[1])
+			s2 += float64(r[2])
+			s3 += float64(r[3])
 		}
-		v := float32(s)
+		linearDbStore(db[j:j+4], [4]float64{s0, s1, s2, s3}, beta)
+	}
+	for ; j < out; j++ {
+		var s0 float64
+		for i := 0; i < batch; i++ {
+			s0 += float64(dz[i*out+j])
+		}
+		linearDbStore(db[j:j+1], [4]float64{s0}, beta)
+	}
+}
+
+// linearDbStore rounds each column sum once and adds beta·db, as Axpy would.
+func linearDbStore(db []float32, sums [4]float64, beta float32) {
+	for k := range db {
+		v := float32(sums[k])
 		if beta != 0 {
-			v += beta * db[j]
+			v += beta * db[k]
 		}
-		db[j] = v
+		db[k] = v
 	}
 }
 

@@ -65,13 +65,28 @@ func softmaxCrossEntropyRow(grad, x []float32, label float32, batch int) float64
 	for _, v := range x {
 		maxX = math.Max(maxX, float64(v))
 	}
+	// e_j = exp(x_j − max), kept for the gradient when the row is short
+	// (the classes of a classifier), recomputed otherwise.
+	var buf [64]float64
+	e := buf[:0]
+	keep := len(grad) > 0 && len(x) <= len(buf)
 	var s float64
 	for _, v := range x {
-		s += math.Exp(float64(v) - maxX)
+		ej := math.Exp(float64(v) - maxX)
+		s += ej
+		if keep {
+			e = append(e, ej)
+		}
 	}
 	lse := maxX + math.Log(s)
 	for j := range grad {
-		p := math.Exp(float64(x[j]) - lse)
+		var ej float64
+		if keep {
+			ej = e[j]
+		} else {
+			ej = math.Exp(float64(x[j]) - maxX)
+		}
+		p := ej / s // softmax_j
 		if j == c {
 			p--
 		}

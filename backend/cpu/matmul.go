@@ -25,8 +25,9 @@ func (be *Backend) MatMul(tA, tB backend.Transpose, alpha float32, a, b backend.
 
 // smallGemm is the product size (m·n·k) below which gonum's Sgemm runs even
 // when a BLAS is loaded: a call through dlopen costs about a microsecond,
-// more than a small product takes in Go.
-const smallGemm = 1 << 14
+// through purego, more than a small product takes in Go; through cgo it is
+// tens of nanoseconds, but gonum still wins below this.
+const smallGemm = 1 << 12
 
 // gemm computes c = alpha·op(a)·op(b) + beta·c on the backend's BLAS: the
 // one place the CPU backend multiplies matrices.

@@ -7,7 +7,7 @@ import (
 
 // parallelMin is the element count below which a kernel runs on the calling
 // goroutine: under it, starting workers costs more than it saves.
-const parallelMin = 1 << 15
+const parallelMin = 1 << 16
 
 // parallelFor calls body over [0, n) in contiguous chunks, one per core when
 // n·cost ≥ parallelMin, else once on the caller. cost is the work per index

@@ -1,0 +1,11 @@
+//go:build !cgo
+
+package blas
+
+// callSgemm is unused without cgo: Lib.Sgemm calls through purego.
+func callSgemm(fn uintptr, order, ta, tb, m, n, k int32, alpha float32, a *float32, lda int32,
+	b *float32, ldb int32, beta float32, c *float32, ldc int32) {
+	panic("blas: callSgemm without cgo")
+}
+
+const haveCgo = false

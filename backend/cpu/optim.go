@@ -74,14 +74,20 @@ func adamStep(p, g, m, v []float32, c backend.Adam, s backend.AdamScalars) {
 	b1, b2, eps := c.Beta1, c.Beta2, c.Eps
 	step, inv, decay, l2 := s.StepSize, s.InvSqrtBC2, s.Decay, s.L2
 	parallelFor(len(p), 16, func(lo, hi int) {
-		p, g, m, v := p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi]
-		for i := range p {
-			pi := p[i] * decay
-			gi := g[i] + l2*pi
-			mi := b1*m[i] + (1-b1)*gi
-			vi := b2*v[i] + (1-b2)*gi*gi
-			m[i], v[i] = mi, vi
-			p[i] = pi - step*mi/(float32(math.Sqrt(float64(vi)))*inv+eps)
-		}
+		adamChunk(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], b1, b2, eps, step, inv, decay, l2)
 	})
+}
+
+// adamGo is the loop of adamStep in Go; with cgo on amd64, adamChunk runs
+// the same loop in C, vectorised, to the same bits (adam_cgo.go).
+func adamGo(p, g, m, v []float32, b1, b2, eps, step, inv, decay, l2 float32) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	for i := range p {
+		pi := p[i] * decay
+		gi := g[i] + l2*pi
+		mi := b1*m[i] + (1-b1)*gi
+		vi := b2*v[i] + (1-b2)*gi*gi
+		m[i], v[i] = mi, vi
+		p[i] = pi - step*mi/(float32(math.Sqrt(float64(vi)))*inv+eps)
+	}
 }

@@ -46,6 +46,7 @@ func openBackends(names []string, rep *Report, stderr io.Writer) []backend.Backe
 		if d, ok := b.(backend.Describer); ok {
 			info := d.Device()
 			m.Vendor, m.Renderer, m.Version, m.Context, m.Threads = info.Vendor, info.Renderer, info.Version, info.Context, info.Threads
+			m.Products = info.Products
 		}
 		rep.Meta.Backends = append(rep.Meta.Backends, m)
 		opened = append(opened, b)

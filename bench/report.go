@@ -53,6 +53,7 @@ type BackendMeta struct {
 	Version  string `json:"version,omitempty"`
 	Context  string `json:"context,omitempty"`
 	Threads  int    `json:"threads,omitempty"`
+	Products string `json:"products,omitempty"` // what computes the cpu backend's products
 	// WarmupNs is the compile time Warmup reported (GL only), measured
 	// on its own before any case; WarmupWallNs is the call's wall time.
 	WarmupNs     int64  `json:"warmup_ns,omitempty"`
@@ -266,6 +267,9 @@ func describe(be BackendMeta) string {
 	s := strings.Join(parts, ", ")
 	if be.Context != "" {
 		s += "; context " + be.Context
+	}
+	if be.Products != "" {
+		s += "; products: " + be.Products
 	}
 	if be.Threads > 0 {
 		s += fmt.Sprintf("; %d worker threads", be.Threads)

@@ -1,7 +1,17 @@
 // matmul_forward.comp: C = alpha·op(A)·op(B) + beta·C, op(X) = X or Xᵀ.
 // CPU reference: backend/cpu/matmul.go Backend.MatMul.
-// Bindings: 0 A, 1 B, 2 C (read when beta ≠ 0, written).
-// Uniforms: m, n, k (op(A) is m×k, op(B) k×n, C m×n), trans_a, trans_b, alpha, beta.
+// Bindings: 0 A, 1 B, 2 C (read when beta ≠ 0, written), 3 P (the
+// partial products, written when slices > 1; otherwise any buffer).
+// Uniforms: m, n, k (op(A) is m×k, op(B) k×n, C m×n), trans_a, trans_b,
+// alpha, beta; k_begin, k_chunk, slices (split-K, below).
+//
+// Split-K: no invocation sums more than k_chunk (≤ KCHUNK) products, since
+// a loop over a dimension the input sets is silently cut short on some
+// drivers (llvmpipe). Work-group layer z sums the products of k in
+// [k_begin + z·k_chunk, k_begin + (z+1)·k_chunk) ∩ [0, k). With one slice
+// the result goes to C as alpha·sum + beta·C; with several, each slice
+// writes its raw sum to P[z·m·n + i·n + j], and matmul_reduce.comp adds the
+// slices in order (backend/gl/matmul.go plans the rounds).
 //
 // Tiled through shared memory: a work group of 16×16 invocations computes a
 // TILE_M×TILE_N block of C, each invocation a WORK_M×WORK_N sub-block on a
@@ -31,6 +41,7 @@ layout(local_size_x = THREADS, local_size_y = THREADS) in;
 layout(std430, binding = 0) readonly buffer A { float a[]; };
 layout(std430, binding = 1) readonly buffer B { float b[]; };
 layout(std430, binding = 2) buffer C { float c[]; };
+layout(std430, binding = 3) writeonly buffer P { float partial[]; };
 uniform int m;
 uniform int n;
 uniform int k;
@@ -38,38 +49,42 @@ uniform int trans_a;
 uniform int trans_b;
 uniform float alpha;
 uniform float beta;
+uniform int k_begin;
+uniform int k_chunk;
+uniform int slices;
 
 shared float a_tile[TILE_K][TILE_M];
 shared float b_tile[TILE_K][TILE_N];
 
-// op(A)[i][l] and op(B)[l][j], 0 outside the matrices.
-float load_a(int i, int l) {
-	if (i >= m || l >= k) return 0.0;
+// op(A)[i][l] and op(B)[l][j] for l below k_end, 0 outside.
+float load_a(int i, int l, int k_end) {
+	if (i >= m || l >= k_end) return 0.0;
 	return trans_a != 0 ? a[l * m + i] : a[i * k + l];
 }
-float load_b(int l, int j) {
-	if (l >= k || j >= n) return 0.0;
+float load_b(int l, int j, int k_end) {
+	if (l >= k_end || j >= n) return 0.0;
 	return trans_b != 0 ? b[j * k + l] : b[l * n + j];
 }
 
-// block computes the TILE_M×TILE_N block of C whose top-left is (row0, col0).
-void block(int row0, int col0, int tx, int ty, int tid) {
+// block computes slice z's part of the TILE_M×TILE_N block of C whose
+// top-left is (row0, col0): the products of k in [k0, k_end).
+void block(int row0, int col0, int tx, int ty, int tid, int z, int k0, int k_end) {
 	float acc[WORK_M][WORK_N];
 	for (int r = 0; r < WORK_M; r++) {
 		for (int s = 0; s < WORK_N; s++) {
 			acc[r][s] = 0.0;
 		}
 	}
-	for (int l0 = 0; l0 < k; l0 += TILE_K) {
+	for (int l0 = k0; l0 < k_end; l0 += TILE_K) {
 		for (int e = tid; e < TILE_K * TILE_M; e += THREADS * THREADS) {
 			int i = trans_a != 0 ? e % TILE_M : e / TILE_K;
 			int l = trans_a != 0 ? e / TILE_M : e % TILE_K;
-			a_tile[l][i] = load_a(row0 + i, l0 + l);
+			a_tile[l][i] = load_a(row0 + i, l0 + l, k_end);
 		}
 		for (int e = tid; e < TILE_K * TILE_N; e += THREADS * THREADS) {
 			int j = trans_b != 0 ? e / TILE_K : e % TILE_N;
 			int l = trans_b != 0 ? e % TILE_K : e / TILE_N;
-			b_tile[l][j] = load_b(l0 + l, col0 + j);
+			b_tile[l][j] = load_b(l0 + l, col0 + j, k_end);
 		}
 		SYNC();
 		for (int l = 0; l < TILE_K; l++) {
@@ -94,6 +109,10 @@ void block(int row0, int col0, int tx, int ty, int tid) {
 		for (int s = 0; s < WORK_N; s++) {
 			int j = col0 + tx + s * THREADS;
 			if (i < m && j < n) {
+				if (slices > 1) {
+					partial[z * m * n + i * n + j] = acc[r][s];
+					continue;
+				}
 				float v = alpha * acc[r][s];
 				if (beta != 0.0) {
 					v += beta * c[i * n + j];
@@ -109,9 +128,13 @@ void main() {
 	int tid = ty * THREADS + tx;
 	// The loops are uniform across the work group (they depend only on its
 	// ID), so block's barriers are reached by every invocation.
-	for (int row0 = int(gl_WorkGroupID.y) * TILE_M; row0 < m; row0 += int(gl_NumWorkGroups.y) * TILE_M) {
-		for (int col0 = int(gl_WorkGroupID.x) * TILE_N; col0 < n; col0 += int(gl_NumWorkGroups.x) * TILE_N) {
-			block(row0, col0, tx, ty, tid);
+	for (int z = int(gl_WorkGroupID.z); z < slices; z += int(gl_NumWorkGroups.z)) {
+		int k0 = k_begin + z * k_chunk;
+		int k_end = min(k, k0 + k_chunk);
+		for (int row0 = int(gl_WorkGroupID.y) * TILE_M; row0 < m; row0 += int(gl_NumWorkGroups.y) * TILE_M) {
+			for (int col0 = int(gl_WorkGroupID.x) * TILE_N; col0 < n; col0 += int(gl_NumWorkGroups.x) * TILE_N) {
+				block(row0, col0, tx, ty, tid, z, k0, k_end);
+			}
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package gl
 
 import (
+	"fmt"
+
 	"gltrain/backend"
 	"gltrain/backend/gl/internal/glrt"
 )
@@ -9,7 +11,79 @@ import (
 // work group computes a tileM×tileN block of C.
 const tileM, tileN = 64, 64
 
-// MatMul computes C = alpha·op(A)·op(B) + beta·C (matmul_forward.comp).
+// Split-K (matmul_forward.comp, matmul_reduce.comp): no invocation sums more
+// than kChunk products, since llvmpipe silently cuts short a loop that runs
+// more than about 65,535 times (k = 40,000 summed 37,445 terms). A longer k
+// is split into chunks of kChunk; a round computes up to maxSlices chunks
+// at once, each into its own slice of a scratch buffer of partial
+// products (at most partialCap elements), and matmul_reduce.comp adds the
+// slices in order into C, with beta on the first round and 1 after.
+const (
+	kChunk     = 4096
+	maxSlices  = 64 // matmul_reduce.comp's MAX_SLICES
+	partialCap = 1 << 24
+)
+
+// splitK is the plan of a product's k: chunks of kChunk, perRound of them
+// a round, and the scratch buffer of a round's partial products.
+type splitK struct {
+	chunks, perRound int
+	partial          scratch
+}
+
+// planSplitK plans an m×n product over k on the caller's side (the scratch
+// comes from the pool in queue order, see stream.go); the caller puts the
+// scratch back after queuing.
+func (be *Backend) planSplitK(op string, m, n, k int) (splitK, error) {
+	p := splitK{chunks: (k + kChunk - 1) / kChunk, perRound: 1}
+	if p.chunks <= 1 {
+		return p, nil
+	}
+	p.perRound = max(1, min(maxSlices, p.chunks, partialCap/(m*n)))
+	if p.perRound > 1 {
+		var err error
+		if p.partial, err = be.getScratch(p.perRound * m * n); err != nil {
+			return p, fmt.Errorf("gl: %s: %w", op, err)
+		}
+	}
+	return p, nil
+}
+
+// rounds calls pass for each round of the plan: the first chunk, how many
+// chunks it computes, and the beta the round applies to C (beta, then 1).
+func (s splitK) rounds(beta float32, pass func(first, count int, beta float32) error) error {
+	for r := 0; r < max(1, s.chunks); r += s.perRound {
+		b := beta
+		if r > 0 {
+			b = 1
+		}
+		if err := pass(r, min(s.perRound, max(1, s.chunks)-r), b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reduceSlices dispatches matmul_reduce.comp: c = alpha·Σ slices of the
+// partial buffer (rows row0 … row0+m−1 of each m·n slice … stride apart) +
+// beta·c. It runs on the GL thread.
+func (be *Backend) reduceSlices(s splitK, slices, stride, row0, m, n int, alpha, beta float32, c *Tensor) error {
+	p, err := be.program("matmul_reduce.comp")
+	if err != nil {
+		return err
+	}
+	p.SetInt("m", m)
+	p.SetInt("n", n)
+	p.SetInt("slices", slices)
+	p.SetInt("stride", stride)
+	p.SetInt("row0", row0)
+	p.SetFloat("alpha", alpha)
+	p.SetFloat("beta", beta)
+	return be.dev.Dispatch(p, groups(m*n), 1, 1, glrt.In(s.partial.buf), outArg(c, beta))
+}
+
+// MatMul computes C = alpha·op(A)·op(B) + beta·C (matmul_forward.comp, and
+// matmul_reduce.comp when k is split).
 func (be *Backend) MatMul(tA, tB backend.Transpose, alpha float32, a, b backend.Tensor, beta float32, c backend.Tensor) error {
 	var t [3]*Tensor
 	if err := be.tensors("matmul", t[:], a, b, c); err != nil {
@@ -18,28 +92,47 @@ func (be *Backend) MatMul(tA, tB backend.Transpose, alpha float32, a, b backend.
 	if err := backend.CheckMatMulArgs(tA, tB, a, b, c); err != nil {
 		return err
 	}
-	if err := be.ready("matmul", "matmul_forward.comp"); err != nil {
+	if err := be.ready("matmul", "matmul_forward.comp", "matmul_reduce.comp"); err != nil {
 		return err
 	}
 	ta, tb, tc := t[0], t[1], t[2]
+	m, n, k := tc.shape.Rows, tc.shape.Cols, tA.Apply(ta.shape).Cols
+	split, err := be.planSplitK("matmul", m, n, k)
+	if err != nil {
+		return err
+	}
+	defer be.putScratch(split.partial)
 	return be.enqueue("matmul", func() error {
 		p, err := be.program("matmul_forward.comp")
 		if err != nil {
 			return err
 		}
-		m, n, k := tc.shape.Rows, tc.shape.Cols, tA.Apply(ta.shape).Cols
 		p.SetInt("m", m)
 		p.SetInt("n", n)
 		p.SetInt("k", k)
 		p.SetInt("trans_a", boolInt(bool(tA)))
 		p.SetInt("trans_b", boolInt(bool(tB)))
-		p.SetFloat("alpha", alpha)
-		p.SetFloat("beta", beta)
-		cArg := tc.out()
-		if beta != 0 {
-			cArg = tc.inOut()
-		}
-		return be.dev.Dispatch(p, glrt.Cap((n+tileN-1)/tileN), glrt.Cap((m+tileM-1)/tileM), 1, ta.in(), tb.in(), cArg)
+		return split.rounds(beta, func(first, count int, beta float32) error {
+			p.SetInt("k_begin", first*kChunk)
+			p.SetInt("k_chunk", min(k, kChunk))
+			p.SetInt("slices", count)
+			p.SetFloat("alpha", alpha)
+			p.SetFloat("beta", beta)
+			partial := ta.in() // unused with one slice
+			if count > 1 {
+				partial = glrt.Out(split.partial.buf)
+			} else if split.partial.buf != nil {
+				partial = glrt.In(split.partial.buf)
+			}
+			gx, gy := glrt.Cap((n+tileN-1)/tileN), glrt.Cap((m+tileM-1)/tileM)
+			if err := be.dev.Dispatch(p, gx, gy, count, ta.in(), tb.in(), outArg(tc, beta), partial); err != nil {
+				return err
+			}
+			if count == 1 {
+				return nil
+			}
+			return be.reduceSlices(split, count, m*n, 0, m, n, alpha, beta, tc)
+		})
 	})
 }
 

@@ -10,12 +10,16 @@
 // CPU reference: backend/cpu/linear.go Backend.LinearBackward (linearDz,
 // linearDb).
 // Bindings: 0 x (pass 0) or W (pass 1), 1 dy, 2 z (read when act is not
-// the identity), 3 dW (pass 0) or dx (pass 1), 4 db (pass 0). An unused
+// the identity), 3 dW (pass 0) or dx (pass 1), 4 db (pass 0), 5 P (split-K). An unused
 // binding holds any buffer; it is not touched. Each output is read when its
 // beta ≠ 0.
 // Uniforms: m, n, k (the product's size: pass 0 rows of xᵀ, out, batch;
 // pass 1 batch, in, out); rows (in, the rows of xᵀ) and first_row (pass 0);
-// alpha (the activation's parameter); beta (dW's or dx's), beta_b (db's).
+// alpha (the activation's parameter); beta (dW's or dx's), beta_b (db's);
+// k_begin, k_chunk, slices: split-K as in matmul_forward.comp — with more
+// than one slice, slice z writes its raw sums for the m×n rows computed to
+// binding 5, P[z·m·n + i·n + j], and matmul_reduce.comp adds the slices in
+// order into dW, db or dx (backend/gl/linear.go).
 // Defines: PASS (0 or 1); ACT, the activation, numbered as
 // backend.ActivationKind (the ACT_ defines below).
 //
@@ -71,6 +75,7 @@ layout(std430, binding = 1) readonly buffer Dy { float dy[]; };
 layout(std430, binding = 2) readonly buffer Z { float z[]; };
 layout(std430, binding = 3) buffer C { float c[]; };
 layout(std430, binding = 4) buffer Db { float db[]; };
+layout(std430, binding = 5) writeonly buffer P { float partial[]; };
 uniform int m;
 uniform int n;
 uniform int k;
@@ -79,6 +84,9 @@ uniform int first_row;
 uniform float alpha;
 uniform float beta;
 uniform float beta_b;
+uniform int k_begin;
+uniform int k_chunk;
+uniform int slices;
 
 shared float a_tile[TILE_K][TILE_M];
 shared float b_tile[TILE_K][TILE_N];
@@ -99,51 +107,52 @@ float activation_grad(float v) {
 }
 
 // dz_at is dz[r][col] = dy[r][col]·f'(z[r][col]), dz being cols wide; the
-// identity's is dy itself.
+// identity's is dy itself, ReLU's a selection (relu_backward_f).
 float dz_at(int r, int col, int cols) {
 	int e = r * cols + col;
 	if (act == ACT_IDENTITY) return dy[e];
+	if (act == ACT_RELU) return relu_backward_f(dy[e], z[e]);
 	return dy[e] * activation_grad(z[e]);
 }
 
 // op_a(i, l) is the product's left operand, op_b(l, j) its right one, 0
 // outside the matrices: pass 0 xᵀ (plus the ones row) and dz, pass 1 dz
 // and Wᵀ.
-float op_a(int i, int l) {
-	if (i >= m || l >= k) return 0.0;
+float op_a(int i, int l, int k_end) {
+	if (i >= m || l >= k_end) return 0.0;
 	if (input_pass == 0) {
 		int row = first_row + i;
 		return row == rows ? 1.0 : xw[l * rows + row];
 	}
 	return dz_at(i, l, k);
 }
-float op_b(int l, int j) {
-	if (l >= k || j >= n) return 0.0;
+float op_b(int l, int j, int k_end) {
+	if (l >= k_end || j >= n) return 0.0;
 	if (input_pass == 0) return dz_at(l, j, n);
 	return xw[j * k + l];
 }
 
 // block computes the TILE_M×TILE_N block of the product whose top-left is
 // (row0, col0), and stores it into dW and db, or into dx.
-void block(int row0, int col0, int tx, int ty, int tid) {
+void block(int row0, int col0, int tx, int ty, int tid, int z, int k0, int k_end) {
 	float acc[WORK_M][WORK_N];
 	for (int r = 0; r < WORK_M; r++) {
 		for (int s = 0; s < WORK_N; s++) {
 			acc[r][s] = 0.0;
 		}
 	}
-	for (int l0 = 0; l0 < k; l0 += TILE_K) {
+	for (int l0 = k0; l0 < k_end; l0 += TILE_K) {
 		// Pass 0's xᵀ is contiguous along i, pass 1's dz along l.
 		for (int e = tid; e < TILE_K * TILE_M; e += THREADS * THREADS) {
 			int i = input_pass == 0 ? e % TILE_M : e / TILE_K;
 			int l = input_pass == 0 ? e / TILE_M : e % TILE_K;
-			a_tile[l][i] = op_a(row0 + i, l0 + l);
+			a_tile[l][i] = op_a(row0 + i, l0 + l, k_end);
 		}
 		// Pass 0's dz is contiguous along j, pass 1's Wᵀ along l.
 		for (int e = tid; e < TILE_K * TILE_N; e += THREADS * THREADS) {
 			int j = input_pass == 0 ? e % TILE_N : e / TILE_K;
 			int l = input_pass == 0 ? e / TILE_N : e % TILE_K;
-			b_tile[l][j] = op_b(l0 + l, col0 + j);
+			b_tile[l][j] = op_b(l0 + l, col0 + j, k_end);
 		}
 		SYNC();
 		for (int l = 0; l < TILE_K; l++) {
@@ -169,6 +178,10 @@ void block(int row0, int col0, int tx, int ty, int tid) {
 			int j = col0 + tx + s * THREADS;
 			if (i >= m || j >= n) continue;
 			float v = acc[r][s];
+			if (slices > 1) {
+				partial[z * m * n + i * n + j] = v;
+				continue;
+			}
 			if (input_pass == 0 && first_row + i == rows) {
 				if (beta_b != 0.0) {
 					v += beta_b * db[j];
@@ -190,9 +203,13 @@ void main() {
 	int tid = ty * THREADS + tx;
 	// The loops are uniform across the work group (they depend only on its
 	// ID), so block's barriers are reached by every invocation.
-	for (int row0 = int(gl_WorkGroupID.y) * TILE_M; row0 < m; row0 += int(gl_NumWorkGroups.y) * TILE_M) {
-		for (int col0 = int(gl_WorkGroupID.x) * TILE_N; col0 < n; col0 += int(gl_NumWorkGroups.x) * TILE_N) {
-			block(row0, col0, tx, ty, tid);
+	for (int z = int(gl_WorkGroupID.z); z < slices; z += int(gl_NumWorkGroups.z)) {
+		int k0 = k_begin + z * k_chunk;
+		int k_end = min(k, k0 + k_chunk);
+		for (int row0 = int(gl_WorkGroupID.y) * TILE_M; row0 < m; row0 += int(gl_NumWorkGroups.y) * TILE_M) {
+			for (int col0 = int(gl_WorkGroupID.x) * TILE_N; col0 < n; col0 += int(gl_NumWorkGroups.x) * TILE_N) {
+				block(row0, col0, tx, ty, tid, z, k0, k_end);
+			}
 		}
 	}
 }

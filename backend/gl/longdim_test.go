@@ -99,3 +99,87 @@ func TestMatMulLongK(t *testing.T) {
 		})
 	}
 }
+
+// TestLinearLongK runs the fused linear kernels where each of their
+// products is longer than one invocation may sum — the forward over 5000
+// inputs, the weight gradient over a batch of 70,000, the input gradient
+// over 5000 outputs — against the CPU backend, with both betas. Operands
+// are |N(0,1)| and ReLU's derivative is 0 or 1, so every sum is of
+// non-negative terms and the tolerance is TestMatMulLongK's.
+func TestLinearLongK(t *testing.T) {
+	b := backendtest.Open(t, "gl")
+	ref := cpu.New()
+	relu := backend.Activation{Kind: backend.ReLU}
+	abs := func(n int, seed uint64) []float32 {
+		d := backend.NormalData(n, seed, 0, 1)
+		for j := range d {
+			d[j] = float32(math.Abs(float64(d[j])))
+		}
+		return d
+	}
+	check := func(t *testing.T, name string, got, want, prior []float32) {
+		t.Helper()
+		for j := range want {
+			tol := 2 * 4096 * math.Pow(2, -24) * (math.Abs(float64(want[j])) + math.Abs(float64(prior[j])))
+			if d := math.Abs(float64(got[j] - want[j])); !(d <= tol) {
+				t.Fatalf("%s element %d: gl %v, cpu %v (|Δ| %.3g > %.3g)", name, j, got[j], want[j], d, tol)
+			}
+		}
+	}
+	for i, tc := range []struct{ batch, in, out int }{
+		{3, 5000, 4},  // forward over 5000 inputs
+		{70000, 3, 5}, // dW and db over a batch of 70,000
+		{2, 3, 5000},  // dx over 5000 outputs
+		{4100, 7, 3},  // dW and db just past one chunk
+		{3, 4097, 2},  // forward just past one chunk
+		{2, 3, 4097},  // dx just past one chunk
+	} {
+		t.Run(fmt.Sprintf("%d:b%d-%d-%d", i, tc.batch, tc.in, tc.out), func(t *testing.T) {
+			xd, wd, bd := abs(tc.batch*tc.in, 1), abs(tc.in*tc.out, 2), abs(tc.out, 3)
+			dyd := abs(tc.batch*tc.out, 4)
+			prior := map[string][]float32{"dx": abs(tc.batch*tc.in, 5), "dw": abs(tc.in*tc.out, 6), "db": abs(tc.out, 7)}
+			run := func(be backend.Backend, beta float32) map[string][]float32 {
+				lf := be.(backend.LinearFuser)
+				sh := func(r, c int) backend.Shape { return backend.Shape{Rows: r, Cols: c} }
+				up := func(s backend.Shape, d []float32) backend.Tensor {
+					tt, err := backend.FromData(be, s, d)
+					if err != nil {
+						t.Fatal(err)
+					}
+					t.Cleanup(func() { be.Release(tt) })
+					return tt
+				}
+				x, w, bias := up(sh(tc.batch, tc.in), xd), up(sh(tc.in, tc.out), wd), up(sh(1, tc.out), bd)
+				y, z := up(sh(tc.batch, tc.out), make([]float32, tc.batch*tc.out)), up(sh(tc.batch, tc.out), make([]float32, tc.batch*tc.out))
+				dy := up(sh(tc.batch, tc.out), dyd)
+				dx, dw, db := up(sh(tc.batch, tc.in), prior["dx"]), up(sh(tc.in, tc.out), prior["dw"]), up(sh(1, tc.out), prior["db"])
+				if err := lf.LinearForward(relu, y, z, x, w, bias); err != nil {
+					t.Fatal(err)
+				}
+				if err := lf.LinearBackward(relu, dx, dw, db, x, w, z, dy, beta, beta, beta); err != nil {
+					t.Fatal(err)
+				}
+				out := map[string][]float32{}
+				for name, tt := range map[string]backend.Tensor{"y": y, "z": z, "dx": dx, "dw": dw, "db": db} {
+					h, err := backend.ToHost(be, tt)
+					if err != nil {
+						t.Fatal(err)
+					}
+					out[name] = h
+				}
+				return out
+			}
+			for _, beta := range []float32{0, 1} {
+				got, want := run(b, beta), run(ref, beta)
+				zero := make([]float32, tc.batch*max(tc.in, tc.out)*max(1, tc.out))
+				for _, name := range []string{"y", "z", "dx", "dw", "db"} {
+					p := zero
+					if beta != 0 && prior[name] != nil {
+						p = prior[name]
+					}
+					check(t, fmt.Sprintf("beta %v %s", beta, name), got[name], want[name], p)
+				}
+			}
+		})
+	}
+}

@@ -23,6 +23,29 @@ type ActivationKind uint8
 //	Sigmoid    f(x) = σ(x)
 //	Tanh       f(x) = tanh(x)
 //	SiLU       f(x) = x·σ(x)                          (also called swish)
+//
+// NaN, ±Inf and ±0 give PyTorch's results on every backend (torch 1.13's
+// torch.nn.functional and torch.autograd in float32; the conformance suite,
+// backendtest, checks them). The backward pass is the IEEE product
+// dx = dy·f'(x), so ±Inf·0 is NaN, except ReLU's, which like PyTorch's
+// selects: dx = dy where x > 0 or x is NaN, +0 elsewhere, whatever dy is.
+// "±0" is the input's zero; "+0·α" is +0 for α > 0.
+//
+//	          f(NaN) f(+Inf) f(−Inf) f(±0)   f'(NaN) f'(+Inf) f'(−Inf) f'(±0)
+//	Identity  NaN    +Inf    −Inf    ±0      1       1        1        1
+//	ReLU      NaN    +Inf    +0      ±0      1       1        0        0
+//	LeakyReLU NaN    +Inf    −Inf    ±0      α       1        α        α
+//	ELU       NaN    +Inf    −α      +0·α    1       1        +0·α     α
+//	GELU      NaN    +Inf    NaN     ±0      NaN     NaN      NaN      ½
+//	GELUTanh  NaN    +Inf    NaN     ±0      NaN     NaN      NaN      ½
+//	Sigmoid   NaN    1       +0      ½       NaN     +0       +0       ¼
+//	Tanh      NaN    1       −1      ±0      NaN     +0       +0       1
+//	SiLU      NaN    +Inf    NaN     ±0      NaN     NaN      NaN      ½
+//
+// (f'(NaN) = 1 or α comes from PyTorch's comparisons: NaN fails x ≤ 0 in
+// ReLU's and ELU's backward and x > 0 in LeakyReLU's.) Finite inputs never
+// overflow to NaN: GELUTanh'(x) for |x| ≳ 7e12 is 1 or +0, PyTorch's
+// float64 values, where its float32 kernel overflows x³ and gives NaN.
 const (
 	Identity ActivationKind = iota
 	ReLU

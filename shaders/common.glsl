@@ -17,6 +17,12 @@
 const float NAN = uintBitsToFloat(0x7fc00000u);
 const float INF = uintBitsToFloat(0x7f800000u);
 
+// is_nan_f and is_finite_f test the bits. GLSL lets a compiler assume that
+// no value is NaN (isnan may then be false, max(NaN, 0) may be 0, x > 0 may
+// become !(x <= 0)); an integer test of the bits cannot be assumed away.
+bool is_nan_f(float x) { return (floatBitsToUint(x) & 0x7fffffffu) > 0x7f800000u; }
+bool is_finite_f(float x) { return (floatBitsToUint(x) & 0x7fffffffu) < 0x7f800000u; }
+
 // exp_f is exp(x) with Cody–Waite range reduction (x = n·ln2 + r,
 // |r| ≤ ln2/2, ln2 split in two so n·C1 is exact) and Cephes' expf
 // polynomial for e^r: about 1 ulp, where GPU exp loses |x|·ulp.
@@ -70,12 +76,14 @@ float log1p_f(float u) {
 	return atanh_series(u / (2.0 + u));
 }
 
-// erfc_f is the complementary error function, by the Chebyshev fit of
-// Numerical Recipes (erfcc, fractional error < 1.2e-7 everywhere), with
-// z² split as hi² + (z−hi)(z+hi) so that exp's argument keeps its digits
-// in the far tail.
+// erfc_f is the complementary error function of a finite x, by the
+// Chebyshev fit of Numerical Recipes (erfcc, fractional error < 1.2e-7
+// everywhere), with z² split as hi² + (z−hi)(z+hi) so that exp's argument
+// keeps its digits in the far tail. Beyond 10.5 erfc is below float32's
+// least subnormal (erfc(10.5) ≈ 7e-50), and z + hi could overflow.
 float erfc_f(float x) {
 	float z = abs(x);
+	if (z > 10.5) return x > 0.0 ? 0.0 : 2.0;
 	float t = 1.0 / (1.0 + 0.5 * z);
 	float poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
 		+ t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
@@ -92,6 +100,7 @@ float normal_pdf(float x) { return 0.39894228040 * exp_f(-0.5 * x * x); }
 // sigmoid_f is σ(x) = 1/(1+exp(−x)), as exp(x)/(1+exp(x)) for negative x so
 // that neither side overflows.
 float sigmoid_f(float x) {
+	if (is_nan_f(x)) return x;
 	if (x >= 0.0) return 1.0 / (1.0 + exp_f(-x));
 	float e = exp_f(x);
 	return e / (1.0 + e);
@@ -100,53 +109,96 @@ float sigmoid_f(float x) {
 // sigmoid_grad is σ'(x) = σ(x)·σ(−x) = e/(1+e)², e = exp(−|x|): no 1 − σ
 // cancellation on either side.
 float sigmoid_grad(float x) {
+	if (is_nan_f(x)) return x;
 	float e = exp_f(-abs(x));
 	return e / ((1.0 + e) * (1.0 + e));
 }
 
 // tanh_f is tanh(x): Cephes' tanhf polynomial below 0.625, else
 // 1 − 2/(exp(2|x|)+1), which saturates to ±1 instead of overflowing to NaN.
+// Both are evaluated at |x| and given x's sign bit, so that tanh(−0) = −0.
 float tanh_f(float x) {
+	if (is_nan_f(x)) return x;
 	float a = abs(x);
-	if (a < 0.625) {
-		float z = x * x;
-		return x + x * z * ((((-5.70498872745e-3 * z + 2.06390887954e-2) * z - 5.37397155531e-2) * z
-			+ 1.33314422036e-1) * z - 3.33332819422e-1);
-	}
-	float r = 1.0 - 2.0 / (exp_f(2.0 * a) + 1.0);
-	return x < 0.0 ? -r : r;
+	float z = a * a;
+	float r = a < 0.625 ? a + a * z * ((((-5.70498872745e-3 * z + 2.06390887954e-2) * z - 5.37397155531e-2) * z
+		+ 1.33314422036e-1) * z - 3.33332819422e-1)
+		: 1.0 - 2.0 / (exp_f(2.0 * a) + 1.0);
+	return uintBitsToFloat(floatBitsToUint(r) | (floatBitsToUint(x) & 0x80000000u));
 }
 
 // tanh_grad is 1 − tanh²(x) = 4e/(1+e)², e = exp(−2|x|).
 float tanh_grad(float x) {
+	if (is_nan_f(x)) return x;
 	float e = exp_f(-2.0 * abs(x));
 	return 4.0 * e / ((1.0 + e) * (1.0 + e));
 }
 
-// The activations and their local gradients (alpha: LeakyReLU's slope, ELU's α).
-float relu_forward_f(float x) { return max(x, 0.0); }
-float relu_grad(float x) { return x > 0.0 ? 1.0 : 0.0; }
+// The activations and their local gradients (alpha: LeakyReLU's slope,
+// ELU's α). NaN, ±Inf and ±0 give PyTorch's results, the table in
+// backend/activation.go, tested by the bits (is_nan_f, is_finite_f) or by
+// comparisons whose NaN case is spelled out, never left to the compiler.
+//
+// relu_forward_f is x < 0 ? +0 : x, so that NaN and −0 pass: x < 0 exactly
+// when its bits are in [0x80000001, 0xff800000] (−Inf's). relu_grad is 1
+// where x > 0 or x is NaN; ReLU's backward, relu_backward_f, selects dy
+// there and +0 elsewhere, as PyTorch does, rather than multiplying, so that
+// an infinite or NaN dy does not pass a unit at x ≤ 0.
+float relu_forward_f(float x) { return floatBitsToUint(x) - 0x80000001u < 0x7f800000u ? 0.0 : x; }
+float relu_grad(float x) { return x > 0.0 || is_nan_f(x) ? 1.0 : 0.0; }
+float relu_backward_f(float dy, float x) { return x > 0.0 || is_nan_f(x) ? dy : 0.0; }
+
+// LeakyReLU: NaN's slope is alpha (PyTorch's test is x > 0).
 float leaky_relu_forward_f(float x, float alpha) { return x > 0.0 ? x : alpha * x; }
-float leaky_relu_grad(float x, float alpha) { return x > 0.0 ? 1.0 : alpha; }
-float elu_forward_f(float x, float alpha) { return x > 0.0 ? x : alpha * expm1_f(x); }
-float elu_grad(float x, float alpha) { return x > 0.0 ? 1.0 : alpha * exp_f(x); }
+float leaky_relu_grad(float x, float alpha) { return x > 0.0 && !is_nan_f(x) ? 1.0 : alpha; }
 
-// GELU: x·Φ(x); its derivative Φ(x) + x·φ(x).
-float gelu_forward_f(float x) { return x * normal_cdf(x); }
-float gelu_grad(float x) { return normal_cdf(x) + x * normal_pdf(x); }
+// ELU: PyTorch's test is x ≤ 0, so NaN takes the x > 0 branch (elu'(NaN) =
+// 1), and ±0 give +0·α (its exp(x) − 1 is +0 at −0 too).
+float elu_forward_f(float x, float alpha) {
+	if (x > 0.0 || is_nan_f(x)) return x;
+	return alpha * (x == 0.0 ? 0.0 : expm1_f(x));
+}
+float elu_grad(float x, float alpha) { return x > 0.0 || is_nan_f(x) ? 1.0 : alpha * exp_f(x); }
 
-// GELU, tanh form: x/2·(1 + tanh u) = x·σ(2u), u = √(2/π)(x + 0.044715x³).
-float gelu_tanh_u(float x) { return 0.79788456080 * (x + 0.044715 * x * x * x); }
-float gelu_tanh_forward_f(float x) { return x * sigmoid_f(2.0 * gelu_tanh_u(x)); }
-float gelu_tanh_grad(float x) {
-	float s = sigmoid_f(2.0 * gelu_tanh_u(x));
-	float du = 0.79788456080 * (1.0 + 3.0 * 0.044715 * x * x);
-	return s + x * 2.0 * sigmoid_grad(2.0 * gelu_tanh_u(x)) * du;
+// GELU: x·Φ(x); its derivative Φ(x) + x·φ(x). GELU(+Inf) = +Inf, and
+// GELU(−Inf) = −Inf·0 and GELU'(±Inf) = ±Inf·0 are NaN, as in PyTorch.
+float gelu_forward_f(float x) {
+	if (!is_finite_f(x)) return x > 0.0 ? x : NAN;
+	return x * normal_cdf(x);
+}
+float gelu_grad(float x) {
+	if (!is_finite_f(x)) return NAN;
+	return normal_cdf(x) + x * normal_pdf(x);
 }
 
-// SiLU: x·σ(x); its derivative σ(x)·(1 + x·σ(−x)).
-float silu_forward_f(float x) { return x * sigmoid_f(x); }
-float silu_grad(float x) { return sigmoid_f(x) * (1.0 + x * sigmoid_f(-x)); }
+// GELU, tanh form: x/2·(1 + tanh u) = x·σ(2u), u = √(2/π)(x + 0.044715x³),
+// with GELU's values at ±Inf. Where σ'(2u) is 0 the derivative is σ(2u):
+// the term x·σ'(2u)·u' is 0 even where x² overflows u' (PyTorch's float32
+// kernel gives NaN there, for |x| ≳ 7e12; its float64 one gives 1 or 0).
+float gelu_tanh_u(float x) { return 0.79788456080 * (x + 0.044715 * x * x * x); }
+float gelu_tanh_forward_f(float x) {
+	if (!is_finite_f(x)) return x > 0.0 ? x : NAN;
+	return x * sigmoid_f(2.0 * gelu_tanh_u(x));
+}
+float gelu_tanh_grad(float x) {
+	if (!is_finite_f(x)) return NAN;
+	float u2 = 2.0 * gelu_tanh_u(x);
+	float s = sigmoid_f(u2), g = sigmoid_grad(u2);
+	if (g == 0.0) return s;
+	float du = 0.79788456080 * (1.0 + 3.0 * 0.044715 * x * x);
+	return s + x * 2.0 * g * du;
+}
+
+// SiLU: x·σ(x); its derivative σ(x)·(1 + x·σ(−x)). SiLU(−Inf) = −Inf·0 and
+// SiLU'(±Inf) are NaN, as in PyTorch.
+float silu_forward_f(float x) {
+	if (!is_finite_f(x)) return x > 0.0 ? x : NAN;
+	return x * sigmoid_f(x);
+}
+float silu_grad(float x) {
+	if (!is_finite_f(x)) return NAN;
+	return sigmoid_f(x) * (1.0 + x * sigmoid_f(-x));
+}
 
 // class_index returns label as a class index below n, or −1 when it is not
 // a whole number in [0, n).

@@ -1,5 +1,6 @@
-// relu_forward.comp: dst = f(x) elementwise, f(x) = max(0, x).
-// CPU reference: backend/cpu/activation.go reluForward.
+// relu_forward.comp: dst = f(x) elementwise, f(x) = max(0, x) as PyTorch
+// has it: x < 0 ? +0 : x, NaN and −0 passing.
+// CPU reference: backend/cpu/activation.go relu32.
 // Bindings: 0 x, 1 dst. Uniforms: n (elements), alpha (the activation's parameter).
 layout(local_size_x = WG) in;
 layout(std430, binding = 0) readonly buffer X { float x[]; };

@@ -11,9 +11,11 @@ import (
 
 // Run is the conformance suite: it checks every case of Cases on b against
 // the float64 oracles, on normal and on extreme inputs, then the
-// hand-computed cases, the error paths, determinism, buffer reuse, the
-// optional fused operations against the calls they fuse and, when b
-// implements backend.Packer, every case on packed views (RunPack).
+// hand-computed cases, every activation at NaN, ±Inf and ±0 against
+// PyTorch's values (directly and through the fused layer), the error paths,
+// determinism, buffer reuse, the optional fused operations against the
+// calls they fuse and, when b implements backend.Packer, every case on
+// packed views (RunPack).
 func Run(t *testing.T, b backend.Backend) {
 	t.Run("cases", func(t *testing.T) {
 		for _, c := range Cases() {
@@ -21,6 +23,7 @@ func Run(t *testing.T, b backend.Backend) {
 		}
 	})
 	t.Run("exact", func(t *testing.T) { runExact(t, b) })
+	t.Run("activation specials", func(t *testing.T) { runActivationSpecials(t, b) })
 	t.Run("errors", func(t *testing.T) { runErrors(t, b) })
 	t.Run("determinism", func(t *testing.T) { runDeterminism(t, b) })
 	t.Run("memory", func(t *testing.T) { runMemory(t, b) })

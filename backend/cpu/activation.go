@@ -71,29 +71,31 @@ func activationCost(f backend.Activation) int {
 	return 16
 }
 
-// relu32 is max(x, 0) as math.Max gives it — NaN stays NaN, −0 and every
-// negative number become +0 — without a branch: the sign-and-magnitude bits
-// of a negative number other than a NaN are, as a signed integer, at most
-// −0x800000 (−Inf's), and those are the ones cleared.
+// relu32 is PyTorch's relu(x) = x < 0 ? +0 : x — NaN stays NaN and −0 stays
+// −0, as torch.relu gives them — without a branch: x < 0 exactly when its
+// bits are in [0x80000001, 0xff800000] (−Inf's), and those are the ones
+// cleared.
 func relu32(x float32) float32 {
 	b := math.Float32bits(x)
-	clearing := uint32((int64(int32(b)) + 0x7fffff) >> 63) // all ones when int32(b) < −0x7fffff
+	clearing := uint32((int64(b-0x80000001) - 0x7f800000) >> 63) // all ones when b−0x80000001 < 0x7f800000, unsigned
 	return math.Float32frombits(b &^ clearing)
 }
 
-// reluGrad32 is relu'(x), 1 for x > 0 and 0 otherwise (NaN included),
-// without a branch: x > 0 exactly when its bits are in [1, 0x7f800000]
-// (+Inf's). A product with it is exact, so g·relu'(x) has the bits of the
-// float64 reference (g·0 keeps g's sign, and is NaN for an infinite g).
-func reluGrad32(x float32) float32 {
+// reluBackward32 is PyTorch's ReLU backward, g where x > 0 or x is NaN and
+// +0 elsewhere: a selection, not the product g·relu'(x), so that a unit at
+// x ≤ 0 passes no gradient even when g is ±Inf or NaN. It runs without a
+// branch: x > 0 exactly when its bits are in [1, 0x7f800000] (+Inf's), and
+// x is NaN when its magnitude's bits exceed 0x7f800000.
+func reluBackward32(g, x float32) float32 {
 	b := math.Float32bits(x)
-	in := uint32((int64(b-1) - 0x7f800000) >> 63) // all ones when b−1 < 0x7f800000, unsigned
-	return math.Float32frombits(0x3f800000 & in)
+	pos := uint32((int64(b-1) - 0x7f800000) >> 63)          // all ones when b−1 < 0x7f800000, unsigned
+	nan := uint32((0x7f800000 - int64(b&0x7fffffff)) >> 63) // all ones when |x|'s bits > 0x7f800000
+	return math.Float32frombits(math.Float32bits(g) & (pos | nan))
 }
 
-// activationBackward sets d = g ⊙ f'(x); d, g and x are (n). ReLU and the
-// identity run as float32 loops, which give the float64 reference's bits
-// (a product by 1 or 0 is exact).
+// activationBackward sets d = g ⊙ f'(x); d, g and x are (n). ReLU (a
+// selection, see reluBackward32) and the identity run as float32 loops,
+// which give the float64 reference's bits.
 func activationBackward(f backend.Activation, d, g, x []float32) {
 	switch f.Kind {
 	case backend.Identity:
@@ -101,7 +103,7 @@ func activationBackward(f backend.Activation, d, g, x []float32) {
 	case backend.ReLU:
 		g := g[:len(d)]
 		for i, xi := range x[:len(d)] {
-			d[i] = g[i] * reluGrad32(xi)
+			d[i] = reluBackward32(g[i], xi)
 		}
 	default:
 		fn, alpha := activations[f.Kind].backward, float64(f.Param())
@@ -132,13 +134,20 @@ func (be *Backend) ActivationBackward(f backend.Activation, dx, x, y, dy backend
 func identityForward(x, _ float64) float64  { return x }
 func identityBackward(_, _ float64) float64 { return 1 }
 
-// reluBackward takes relu'(0) = 0, as PyTorch does.
-func reluForward(x, _ float64) float64 { return math.Max(x, 0) }
-func reluBackward(x, _ float64) float64 {
-	if x > 0 {
-		return 1
+// reluForward is x < 0 ? +0 : x, so that NaN and −0 pass, as in PyTorch;
+// reluBackward takes relu'(0) = 0 and relu'(NaN) = 1, as PyTorch does (its
+// backward selects dy where not x ≤ 0; the kernels use reluBackward32).
+func reluForward(x, _ float64) float64 {
+	if x < 0 {
+		return 0
 	}
-	return 0
+	return x
+}
+func reluBackward(x, _ float64) float64 {
+	if x <= 0 {
+		return 0
+	}
+	return 1
 }
 
 func leakyReLUForward(x, slope float64) float64 {
@@ -154,15 +163,20 @@ func leakyReLUBackward(x, slope float64) float64 {
 	return slope
 }
 
-// eluForward uses expm1 so that small negative x keep their digits.
+// eluForward uses expm1 so that small negative x keep their digits. As in
+// PyTorch, whose test is x ≤ 0, NaN takes the x > 0 branch (elu'(NaN) = 1),
+// and ±0 gives +0·α, its exp(x) − 1 being +0 at −0 too.
 func eluForward(x, alpha float64) float64 {
-	if x > 0 {
+	switch {
+	case !(x <= 0):
 		return x
+	case x == 0:
+		return alpha * 0
 	}
 	return alpha * math.Expm1(x)
 }
 func eluBackward(x, alpha float64) float64 {
-	if x > 0 {
+	if !(x <= 0) {
 		return 1
 	}
 	return alpha * math.Exp(x)
@@ -175,7 +189,9 @@ func normalCDF(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }
 // normalPDF is φ(x) = exp(−x²/2)/√(2π).
 func normalPDF(x float64) float64 { return math.Exp(-0.5*x*x) / math.Sqrt(2*math.Pi) }
 
-// geluForward is x·Φ(x); geluBackward is Φ(x) + x·φ(x).
+// geluForward is x·Φ(x); geluBackward is Φ(x) + x·φ(x). At ±Inf, IEEE
+// arithmetic gives PyTorch's values: GELU(−Inf) = −Inf·0 = NaN, and
+// GELU'(±Inf) = NaN (the term ±Inf·φ(±Inf) = ±Inf·0).
 func geluForward(x, _ float64) float64  { return x * normalCDF(x) }
 func geluBackward(x, _ float64) float64 { return normalCDF(x) + x*normalPDF(x) }
 
@@ -190,12 +206,16 @@ func geluTanhForward(x, _ float64) float64 {
 }
 
 // geluTanhBackward is σ(2u) + x·2σ(2u)(1−σ(2u))·u', u' = √(2/π)(1 + 3·0.044715·x²).
+// At ±Inf it is NaN, as in PyTorch (±Inf·0 in the second term).
 func geluTanhBackward(x, _ float64) float64 {
+	if math.IsInf(x, 0) {
+		return math.NaN()
+	}
 	u := math.Sqrt(2/math.Pi) * (x + geluTanhC*x*x*x)
 	du := math.Sqrt(2/math.Pi) * (1 + 3*geluTanhC*x*x)
 	s := sigmoid(2 * u)
 	if s == 0 || s == 1 {
-		return s // the second term is 0·finite, or ∞·0 when x³ overflows
+		return s // the second term is 0·finite (PyTorch's float32 kernel overflows to NaN for |x| ≳ 7e12)
 	}
 	return s + x*2*s*(1-s)*du
 }
@@ -222,7 +242,8 @@ func tanhBackward(x, _ float64) float64 {
 	return 1 - t*t
 }
 
-// siluForward is x·σ(x); siluBackward is σ(x)·(1 + x·(1 − σ(x))).
+// siluForward is x·σ(x); siluBackward is σ(x)·(1 + x·(1 − σ(x))). As in
+// PyTorch, SiLU(−Inf) = −Inf·0 = NaN and SiLU'(±Inf) = NaN.
 func siluForward(x, _ float64) float64 { return x * sigmoid(x) }
 func siluBackward(x, _ float64) float64 {
 	s := sigmoid(x)

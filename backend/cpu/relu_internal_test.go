@@ -5,26 +5,35 @@ import (
 	"testing"
 )
 
-// TestReLU32Bits checks the branch-free ReLU and its derivative against
-// math.Max and the comparison they replace, for every special value and a
-// sweep of bit patterns.
+// TestReLU32Bits checks the branch-free ReLU and its backward against the
+// comparisons they replace (PyTorch's x < 0 ? +0 : x and x ≤ 0 ? +0 : g),
+// bit for bit, for every special value and a sweep of bit patterns, with
+// finite and non-finite upstream gradients.
 func TestReLU32Bits(t *testing.T) {
-	vals := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 1e-45, -1e-45, 3.4e38, -3.4e38,
-		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), math.Float32frombits(0xffc00000), math.Float32frombits(0xff800001), math.Float32frombits(0x7f800001)}
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	negZero := float32(math.Copysign(0, -1))
+	vals := []float32{0, negZero, 1, -1, 1e-45, -1e-45, 3.4e38, -3.4e38, inf, -inf, nan,
+		math.Float32frombits(0xffc00000), math.Float32frombits(0xff800001), math.Float32frombits(0x7f800001)}
 	for b := uint64(0); b < 1<<32; b += 65521 {
 		vals = append(vals, math.Float32frombits(uint32(b)))
 	}
+	same := func(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) || a != a && b != b }
 	for _, x := range vals {
-		want := float32(math.Max(float64(x), 0))
-		if got := relu32(x); math.Float32bits(got) != math.Float32bits(want) && !(got != got && want != want) {
-			t.Fatalf("relu32(%v, bits %#x) = %v, want %v", x, math.Float32bits(x), got, want)
+		want := x
+		if x < 0 {
+			want = 0
 		}
-		var wantGrad float32
-		if x > 0 {
-			wantGrad = 1
+		if got := relu32(x); !same(got, want) {
+			t.Fatalf("relu32(%v, bits %#x) = %v (bits %#x), want %v", x, math.Float32bits(x), got, math.Float32bits(got), want)
 		}
-		if got := reluGrad32(x); math.Float32bits(got) != math.Float32bits(wantGrad) {
-			t.Fatalf("reluGrad32(%v, bits %#x) = %v, want %v", x, math.Float32bits(x), got, wantGrad)
+		for _, g := range []float32{1, -2.5, negZero, inf, -inf, nan} {
+			want := g
+			if x <= 0 {
+				want = 0
+			}
+			if got := reluBackward32(g, x); !same(got, want) {
+				t.Fatalf("reluBackward32(%v, %v (bits %#x)) = %v, want %v", g, x, math.Float32bits(x), got, want)
+			}
 		}
 	}
 }

@@ -52,9 +52,13 @@ type Options struct {
 }
 
 // ParseOptions reads the registry options: comma-separated words, each a
-// context path (see Options.Context), "warmup", or "device=N".
+// context path (see Options.Context), "warmup", or "device=N". One context
+// path at most may be given; device=N picks an EGL device, so it implies
+// egl-device and conflicts with any other path. N is below 16, the most
+// devices the context code enumerates.
 func ParseOptions(s string) (Options, error) {
 	var o Options
+	var paths []string
 	for _, w := range strings.Split(s, ",") {
 		w = strings.TrimSpace(w)
 		switch {
@@ -63,19 +67,34 @@ func ParseOptions(s string) (Options, error) {
 			o.Warmup = true
 		case strings.HasPrefix(w, "device="):
 			n, err := strconv.Atoi(strings.TrimPrefix(w, "device="))
-			if err != nil || n < 0 {
-				return o, fmt.Errorf("gl options: %q: want device=N with N ≥ 0", w)
+			if err != nil || n < 0 || n >= maxEGLDevices {
+				return o, fmt.Errorf("gl options: %q: want device=N with 0 ≤ N < %d", w, maxEGLDevices)
 			}
 			o.Device = n + 1
 		default:
 			if _, err := glctx.ParsePaths(w); err != nil {
 				return o, fmt.Errorf("gl options: %w", err)
 			}
+			paths = append(paths, w)
 			o.Context = w
+		}
+	}
+	if len(paths) > 1 {
+		return o, fmt.Errorf("gl options: %s: give one context path (auto and egl try several in turn)", strings.Join(paths, ", "))
+	}
+	if o.Device > 0 {
+		switch o.Context {
+		case "", string(glctx.EGLDevice):
+			o.Context = string(glctx.EGLDevice) // not another path when the device fails
+		default:
+			return o, fmt.Errorf("gl options: device=%d picks an EGL device, which the %s path does not use (drop it, or use egl-device)", o.Device-1, o.Context)
 		}
 	}
 	return o, nil
 }
+
+// maxEGLDevices is how many EGL devices the context code enumerates.
+const maxEGLDevices = 16
 
 // ContextError is the error of New when no path gave a context: it lists
 // each path tried and why it failed.
@@ -95,6 +114,8 @@ type Backend struct {
 	batches uint64
 	// compiled holds the names of the kernels compiled so far (ready).
 	compiled sync.Map
+	// tune chooses matmul variants (tune.go); the GL thread's after New.
+	tune *tuner
 }
 
 // New makes a GL context as o says and returns a backend on it.
@@ -124,8 +145,6 @@ func New(o Options) (*Backend, error) {
 		}
 		b.ctx = ctx
 		b.dev = glrt.NewDevice(src)
-		// matmul_forward.comp's tiles, which the launcher's grid assumes.
-		b.dev.Defines["TILE_M"], b.dev.Defines["TILE_N"] = strconv.Itoa(tileM), strconv.Itoa(tileN)
 		// Diagnostics (see glrt.Device): GLTRAIN_GL_DIAG=barriers or finish.
 		switch os.Getenv("GLTRAIN_GL_DIAG") {
 		case "barriers":
@@ -141,6 +160,10 @@ func New(o Options) (*Backend, error) {
 	b.info = backend.DeviceInfo{
 		Vendor: b.ctx.Vendor, Renderer: b.ctx.Renderer, Version: b.ctx.Version,
 		Context: string(b.ctx.Path) + ": " + b.ctx.Detail,
+	}
+	b.tune = newTuner(b.info.Renderer, b.info.Version, b.Software())
+	if b.tune.notice != "" {
+		fmt.Fprintln(os.Stderr, b.tune.notice) // a corrupt tuning cache: one line, once
 	}
 	if o.Warmup {
 		if _, err := b.Warmup(); err != nil {

@@ -82,8 +82,8 @@ func (be *Backend) reduceSlices(s splitK, slices, stride, row0, m, n int, alpha,
 	return be.dev.Dispatch(p, groups(m*n), 1, 1, glrt.In(s.partial.buf), outArg(c, beta))
 }
 
-// MatMul computes C = alpha·op(A)·op(B) + beta·C (matmul_forward.comp, and
-// matmul_reduce.comp when k is split).
+// MatMul computes C = alpha·op(A)·op(B) + beta·C (matmul_forward.comp, in
+// the variant chooseMatMul picks, and matmul_reduce.comp when k is split).
 func (be *Backend) MatMul(tA, tB backend.Transpose, alpha float32, a, b backend.Tensor, beta float32, c backend.Tensor) error {
 	var t [3]*Tensor
 	if err := be.tensors("matmul", t[:], a, b, c); err != nil {
@@ -92,48 +92,52 @@ func (be *Backend) MatMul(tA, tB backend.Transpose, alpha float32, a, b backend.
 	if err := backend.CheckMatMulArgs(tA, tB, a, b, c); err != nil {
 		return err
 	}
-	if err := be.ready("matmul", "matmul_forward.comp", "matmul_reduce.comp"); err != nil {
+	ta, tb, tc := t[0], t[1], t[2]
+	s := matmulShape{m: tc.shape.Rows, n: tc.shape.Cols, k: tA.Apply(ta.shape).Cols, tA: bool(tA), tB: bool(tB)}
+	if err := be.ready("matmul", matmulProgram(be.defaultVariant(s), s.tA, s.tB), "matmul_reduce.comp"); err != nil {
 		return err
 	}
-	ta, tb, tc := t[0], t[1], t[2]
-	m, n, k := tc.shape.Rows, tc.shape.Cols, tA.Apply(ta.shape).Cols
-	split, err := be.planSplitK("matmul", m, n, k)
+	split, err := be.planSplitK("matmul", s.m, s.n, s.k)
 	if err != nil {
 		return err
 	}
 	defer be.putScratch(split.partial)
 	return be.enqueue("matmul", func() error {
-		p, err := be.program("matmul_forward.comp")
+		v := be.chooseMatMul(s, ta, tb)
+		p, err := be.program(matmulProgram(v, s.tA, s.tB))
 		if err != nil {
 			return err
 		}
-		p.SetInt("m", m)
-		p.SetInt("n", n)
-		p.SetInt("k", k)
-		p.SetInt("trans_a", boolInt(bool(tA)))
-		p.SetInt("trans_b", boolInt(bool(tB)))
 		return split.rounds(beta, func(first, count int, beta float32) error {
-			p.SetInt("k_begin", first*kChunk)
-			p.SetInt("k_chunk", min(k, kChunk))
-			p.SetInt("slices", count)
-			p.SetFloat("alpha", alpha)
-			p.SetFloat("beta", beta)
 			partial := ta.in() // unused with one slice
 			if count > 1 {
 				partial = glrt.Out(split.partial.buf)
-			} else if split.partial.buf != nil {
-				partial = glrt.In(split.partial.buf)
 			}
-			gx, gy := glrt.Cap((n+tileN-1)/tileN), glrt.Cap((m+tileM-1)/tileM)
-			if err := be.dev.Dispatch(p, gx, gy, count, ta.in(), tb.in(), outArg(tc, beta), partial); err != nil {
+			if err := be.dispatchMatMul(p, v, s, first, count, alpha, beta, ta, tb, outArg(tc, beta), partial); err != nil {
 				return err
 			}
 			if count == 1 {
 				return nil
 			}
-			return be.reduceSlices(split, count, m*n, 0, m, n, alpha, beta, tc)
+			return be.reduceSlices(split, count, s.m*s.n, 0, s.m, s.n, alpha, beta, tc)
 		})
 	})
+}
+
+// dispatchMatMul issues p, variant v of matmul_forward.comp, for count k
+// chunks of s's product from chunk first: into c with one slice, else into
+// the partial buffer. It runs on the GL thread.
+func (be *Backend) dispatchMatMul(p *glrt.Program, v matmulVariant, s matmulShape, first, count int, alpha, beta float32, a, b *Tensor, c, partial glrt.Arg) error {
+	p.SetInt("m", s.m)
+	p.SetInt("n", s.n)
+	p.SetInt("k", s.k)
+	p.SetInt("k_begin", first*kChunk)
+	p.SetInt("k_chunk", min(s.k, kChunk))
+	p.SetInt("slices", count)
+	p.SetFloat("alpha", alpha)
+	p.SetFloat("beta", beta)
+	gx, gy := glrt.Cap((s.n+v.Tile-1)/v.Tile), glrt.Cap((s.m+v.Tile-1)/v.Tile)
+	return be.dev.Dispatch(p, gx, gy, count, a.in(), b.in(), c, partial)
 }
 
 func boolInt(b bool) int {

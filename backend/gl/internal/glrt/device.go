@@ -33,6 +33,8 @@ type Device struct {
 	// Defines are prepended to every shader as #define lines (tile sizes,
 	// say), before the first compile.
 	Defines map[string]string
+	// Limits are the context's compute limits, read at start.
+	Limits Limits
 	// CompileTime is the time spent compiling and linking so far.
 	CompileTime time.Duration
 
@@ -61,10 +63,50 @@ type Device struct {
 	pending error
 }
 
+// Limits are the context's compute limits that kernels are sized by.
+type Limits struct {
+	SharedBytes int // GL_MAX_COMPUTE_SHARED_MEMORY_SIZE (48 KB on NVIDIA)
+	Invocations int // GL_MAX_COMPUTE_WORK_GROUP_INVOCATIONS
+	GroupsZ     int // GL_MAX_COMPUTE_WORK_GROUP_COUNT's z
+}
+
+// ReadLimits queries the context's compute limits.
+func ReadLimits() Limits {
+	var shared, inv, z int32
+	gl.GetIntegerv(gl.MAX_COMPUTE_SHARED_MEMORY_SIZE, &shared)
+	gl.GetIntegerv(gl.MAX_COMPUTE_WORK_GROUP_INVOCATIONS, &inv)
+	gl.GetIntegeri_v(gl.MAX_COMPUTE_WORK_GROUP_COUNT, 2, &z)
+	return Limits{SharedBytes: int(shared), Invocations: int(inv), GroupsZ: int(z)}
+}
+
 // NewDevice returns a device compiling shaders from src (which must hold
 // CommonFile). The context must be current.
 func NewDevice(src fs.FS) *Device {
-	return &Device{src: src, programs: map[string]*Program{}, Defines: map[string]string{}}
+	return &Device{src: src, programs: map[string]*Program{}, Defines: map[string]string{}, Limits: ReadLimits()}
+}
+
+// TimeElapsed runs f, which issues GL work, inside a GL_TIME_ELAPSED query
+// and returns the device time that work took. It waits for the device.
+func (d *Device) TimeElapsed(f func() error) (time.Duration, error) {
+	var q uint32
+	gl.GenQueries(1, &q)
+	d.after("glGenQueries")
+	defer gl.DeleteQueries(1, &q)
+	gl.BeginQuery(gl.TIME_ELAPSED, q)
+	d.after("glBeginQuery")
+	err := f()
+	gl.EndQuery(gl.TIME_ELAPSED)
+	d.after("glEndQuery")
+	if err != nil {
+		return 0, err
+	}
+	var ns uint64
+	gl.GetQueryObjectui64v(q, gl.QUERY_RESULT, &ns)
+	d.after("glGetQueryObjectui64v")
+	if err := d.Check("time elapsed"); err != nil {
+		return 0, err
+	}
+	return time.Duration(ns), nil
 }
 
 // Dispatches is the number of dispatches issued so far.

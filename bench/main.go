@@ -45,6 +45,7 @@ type config struct {
 	benchfmt  string
 	pytorch   string
 	threads   int
+	tune      bool
 }
 
 // suiteDefaults are the sample count and least sample time of each suite:
@@ -71,6 +72,7 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.jsonPath, "json", "", "write every sample and the metadata as JSON to this file")
 	fs.StringVar(&c.benchfmt, "benchfmt", "", "write the samples in go test -bench format (for benchstat) to this file")
 	fs.StringVar(&c.pytorch, "pytorch", "auto", "PyTorch comparison: auto (when torch imports), off, or on (fail without it)")
+	fs.BoolVar(&c.tune, "tune", false, "tune the GL matmul variants for the suite's products (GLTRAIN_GL_TUNE=on unless set), print the choices, and exit")
 	fs.IntVar(&c.threads, "threads", 0, "CPU threads for the cpu backend (GOMAXPROCS), llvmpipe (LP_NUM_THREADS, unless set) and PyTorch (0: GOMAXPROCS as it is)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -130,6 +132,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if _, set := os.LookupEnv("LP_NUM_THREADS"); !set {
 			os.Setenv("LP_NUM_THREADS", strconv.Itoa(c.threads))
 		}
+	}
+	if c.tune {
+		return tune(c, stdout, stderr)
 	}
 	threads := runtime.GOMAXPROCS(0)
 	cs, err := cases.Select(c.suite, c.filter)

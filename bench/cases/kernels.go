@@ -29,27 +29,52 @@ func matMulCase(label string, tA, tB backend.Transpose, m, n, k int, quick bool)
 	}
 }
 
-// MatMul covers square products from 64 to 2048, the transposed variants,
-// and the products of an MLP's training step: forward x·W, and backward
-// dW = xᵀ·dy and dx = dy·Wᵀ, for 784-256-10 at batches 64, 128 and 1024.
-func MatMul() []Case {
-	var cs []Case
-	for _, s := range []int{64, 128, 256, 512, 1024, 2048} {
-		cs = append(cs, matMulCase("", false, false, s, s, s, s == 256 || s == 512))
+// MatMulShape is a product the bench measures: op(A) is M×K, op(B) K×N.
+type MatMulShape struct {
+	Label   string
+	M, N, K int
+	TA, TB  backend.Transpose
+	Quick   bool
+}
+
+// MatMulShapes are the products of MatMul: square products from 64 to
+// 4096, the transposed variants, and the products of MLP training steps —
+// forward x·W, backward dW = xᵀ·dy and dx = dy·Wᵀ — for 784-256-10 at
+// batches 64, 128 and 1024 and for the wide 784-1024-1024-10 at 1024.
+func MatMulShapes() []MatMulShape {
+	var ss []MatMulShape
+	for _, s := range []int{64, 128, 256, 512, 1024, 2048, 4096} {
+		ss = append(ss, MatMulShape{"", s, s, s, false, false, s == 256 || s == 512})
 	}
 	for _, tr := range [][2]backend.Transpose{{false, true}, {true, false}, {true, true}} {
-		cs = append(cs, matMulCase("", tr[0], tr[1], 512, 512, 512, false))
+		ss = append(ss, MatMulShape{"", 512, 512, 512, tr[0], tr[1], false})
 	}
 	for _, batch := range []int{64, 128, 1024} {
 		quick := batch == 128
 		lbl := fmt.Sprintf("mlp-b%d", batch)
-		cs = append(cs,
-			matMulCase(lbl+"-fwd1", false, false, batch, 256, 784, quick), // x·W1
-			matMulCase(lbl+"-fwd2", false, false, batch, 10, 256, quick),  // a·W2
-			matMulCase(lbl+"-dW2", true, false, 256, 10, batch, quick),    // aᵀ·dlogits
-			matMulCase(lbl+"-da", false, true, batch, 256, 10, quick),     // dlogits·W2ᵀ
-			matMulCase(lbl+"-dW1", true, false, 784, 256, batch, quick),   // xᵀ·dh
+		ss = append(ss,
+			MatMulShape{lbl + "-fwd1", batch, 256, 784, false, false, quick}, // x·W1
+			MatMulShape{lbl + "-fwd2", batch, 10, 256, false, false, quick},  // a·W2
+			MatMulShape{lbl + "-dW2", 256, 10, batch, true, false, quick},    // aᵀ·dlogits
+			MatMulShape{lbl + "-da", batch, 256, 10, false, true, quick},     // dlogits·W2ᵀ
+			MatMulShape{lbl + "-dW1", 784, 256, batch, true, false, quick},   // xᵀ·dh
 		)
+	}
+	ss = append(ss,
+		MatMulShape{"mlpw-b1024-fwd1", 1024, 1024, 784, false, false, false},  // x·W1
+		MatMulShape{"mlpw-b1024-fwd2", 1024, 1024, 1024, false, false, false}, // a1·W2
+		MatMulShape{"mlpw-b1024-dW2", 1024, 1024, 1024, true, false, false},   // a1ᵀ·dh2
+		MatMulShape{"mlpw-b1024-da1", 1024, 1024, 1024, false, true, false},   // dh2·W2ᵀ
+		MatMulShape{"mlpw-b1024-dW1", 784, 1024, 1024, true, false, false},    // xᵀ·dh1
+	)
+	return ss
+}
+
+// MatMul is a case per shape of MatMulShapes.
+func MatMul() []Case {
+	var cs []Case
+	for _, s := range MatMulShapes() {
+		cs = append(cs, matMulCase(s.Label, s.TA, s.TB, s.M, s.N, s.K, s.Quick))
 	}
 	return cs
 }

@@ -54,7 +54,7 @@ def train_case(name, sizes, batch, quick):
 def all_cases():
     """The cases, in bench/cases order (MatMul, then TrainSteps)."""
     cs = []
-    for s in (64, 128, 256, 512, 1024, 2048):
+    for s in (64, 128, 256, 512, 1024, 2048, 4096):
         cs.append(matmul_case("", False, False, s, s, s, s in (256, 512)))
     for ta, tb in ((False, True), (True, False), (True, True)):
         cs.append(matmul_case("", ta, tb, 512, 512, 512, False))
@@ -67,6 +67,13 @@ def all_cases():
             matmul_case(lbl + "-da", False, True, batch, 256, 10, q),  # dlogits·W2ᵀ
             matmul_case(lbl + "-dW1", True, False, 784, 256, batch, q),  # xᵀ·dh
         ]
+    cs += [
+        matmul_case("mlpw-b1024-fwd1", False, False, 1024, 1024, 784, False),  # x·W1
+        matmul_case("mlpw-b1024-fwd2", False, False, 1024, 1024, 1024, False),  # a1·W2
+        matmul_case("mlpw-b1024-dW2", True, False, 1024, 1024, 1024, False),  # a1ᵀ·dh2
+        matmul_case("mlpw-b1024-da1", False, True, 1024, 1024, 1024, False),  # dh2·W2ᵀ
+        matmul_case("mlpw-b1024-dW1", True, False, 784, 1024, 1024, False),  # xᵀ·dh1
+    ]
     cs += [
         train_case("spiral", (2, 100, 3), 300, True),
         train_case("mnist", (784, 256, 10), 128, True),

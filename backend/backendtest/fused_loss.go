@@ -21,9 +21,11 @@ type fusedLossCase struct {
 }
 
 // fusedLossCases cover both reduction layouts (one group up to 1024 rows, two
-// passes beyond), sizes that are not multiples of the work group, and the
-// rows where the fused kernel's argmax scan could part from Argmax's or
-// from the loss kernel's maximum: ties, NaN, ±Inf and invalid labels.
+// passes beyond), rows long enough that a backend may split them (GL's
+// trees beyond 4096 columns), sizes that are not multiples of the work
+// group, and the rows where the fused kernel's argmax scan could part from
+// Argmax's or from the loss kernel's maximum: ties, NaN, ±Inf and invalid
+// labels.
 var fusedLossCases = []fusedLossCase{
 	{name: "1×1", m: 1, n: 1, grad: true},
 	{name: "7×13", m: 7, n: 13, grad: true},
@@ -34,6 +36,7 @@ var fusedLossCases = []fusedLossCase{
 	{name: "3000×10", m: 3000, n: 10, grad: true, edit: rightHalf},
 	{name: "3000×10 loss only", m: 3000, n: 10, edit: rightHalf},
 	{name: "5000×3", m: 5000, n: 3, grad: true, edit: rightHalf},
+	{name: "3×5000 (rows too long for one invocation)", m: 3, n: 5000, grad: true, edit: rightHalf},
 	{name: "ties", m: 300, n: 7, grad: true, edit: func(r *rand.Rand, x, y []float32, n int) {
 		// Logits from {−1, 0, 1, 2}: most rows have a tied maximum, and
 		// the label is often one of the tied columns.

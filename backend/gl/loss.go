@@ -22,19 +22,42 @@ func (be *Backend) lossTensors(op string, loss, grad, pred, target backend.Tenso
 	return t[0], g, t[1], t[2], backend.CheckLoss(op, loss, grad, pred, target, labels)
 }
 
+// rowKernel is a per-row loss's kernels: narrow takes rows of up to
+// narrowCols in one invocation each (set sets its own uniforms); for longer
+// rows wide dispatches the tree passes that write the per-row values into
+// rows and the gradient (g, when not nil), on the GL thread, with the
+// kernels wideShaders.
+type rowKernel struct {
+	narrow      string
+	set         func(p *glrt.Program)
+	wideShaders []string
+	wide        func(w wideRows, x, y, g *Tensor, rows scratch, inv float32) error
+}
+
 // rowLoss queues a per-row loss kernel writing row losses into a scratch
 // buffer and the gradient (when g is not nil), then the average of the rows
-// into l. set sets the kernel's own uniforms.
-func (be *Backend) rowLoss(op, shader string, l, g, x, y *Tensor, set func(p *glrt.Program)) error {
-	if err := be.ready(op, shader, "sum.comp"); err != nil {
+// into l.
+func (be *Backend) rowLoss(op string, k rowKernel, l, g, x, y *Tensor) error {
+	m, wide := x.shape.Rows, x.shape.Cols > narrowCols
+	names := []string{"sum.comp", k.narrow}
+	if wide {
+		names = append(names[:1], k.wideShaders...)
+	}
+	if err := be.ready(op, names...); err != nil {
 		return err
 	}
-	m := x.shape.Rows
 	rows, err := be.getScratch(m)
 	if err != nil {
 		return fmt.Errorf("gl: %s: %w", op, err)
 	}
 	defer be.putScratch(rows)
+	var w wideRows
+	if wide {
+		if w, err = be.planWideRows(m, x.shape.Cols); err != nil {
+			return fmt.Errorf("gl: %s: %w", op, err)
+		}
+		defer w.release(be)
+	}
 	inv := float32(1 / float64(m))
 	plan, err := be.planSum(m, inv)
 	if err != nil {
@@ -42,7 +65,13 @@ func (be *Backend) rowLoss(op, shader string, l, g, x, y *Tensor, set func(p *gl
 	}
 	defer be.putScratch(plan.partial)
 	return be.enqueue(op, func() error {
-		if err := be.rowPass(shader, x, y, g, rows, inv, set); err != nil {
+		var err error
+		if wide {
+			err = k.wide(w, x, y, g, rows, inv)
+		} else {
+			err = be.rowPass(k.narrow, x, y, g, rows, inv, k.set)
+		}
+		if err != nil {
 			return err
 		}
 		return be.runSum(plan, l.out(), glrt.In(rows.buf))
@@ -75,18 +104,26 @@ func (be *Backend) rowPass(shader string, x, y, g *Tensor, rows scratch, inv flo
 
 // SoftmaxCrossEntropy computes the mean cross-entropy of softmax(logits)
 // against labels, and its gradient when dlogits is not nil
-// (softmax_cross_entropy.comp, then sum.comp).
+// (softmax_cross_entropy.comp, then sum.comp; for rows longer than
+// narrowCols, softmaxWide's passes, then sum.comp).
 func (be *Backend) SoftmaxCrossEntropy(loss, dlogits, logits, labels backend.Tensor) error {
 	const op = "softmax cross-entropy"
 	l, g, x, y, err := be.lossTensors(op, loss, dlogits, logits, labels, true)
 	if err != nil {
 		return err
 	}
-	return be.rowLoss(op, "softmax_cross_entropy.comp", l, g, x, y, nil)
+	return be.rowLoss(op, rowKernel{
+		narrow:      "softmax_cross_entropy.comp",
+		wideShaders: softmaxWideShaders,
+		wide: func(w wideRows, x, y, g *Tensor, rows scratch, inv float32) error {
+			return be.softmaxWide(w, x, y, g, rows, inv, false)
+		},
+	}, l, g, x, y)
 }
 
 // SVMHinge computes the mean multiclass hinge loss and its gradient when
-// dscores is not nil (svm_hinge.comp, then sum.comp).
+// dscores is not nil (svm_hinge.comp, then sum.comp; for rows longer than
+// narrowCols, svmHingeWide's passes, then sum.comp).
 func (be *Backend) SVMHinge(loss, dscores, scores, labels backend.Tensor, margin float32) error {
 	const op = "svm hinge"
 	l, g, s, y, err := be.lossTensors(op, loss, dscores, scores, labels, true)
@@ -96,7 +133,14 @@ func (be *Backend) SVMHinge(loss, dscores, scores, labels backend.Tensor, margin
 	if err := backend.CheckMargin(op, margin); err != nil {
 		return err
 	}
-	return be.rowLoss(op, "svm_hinge.comp", l, g, s, y, func(p *glrt.Program) { p.SetFloat("margin", margin) })
+	return be.rowLoss(op, rowKernel{
+		narrow:      "svm_hinge.comp",
+		set:         func(p *glrt.Program) { p.SetFloat("margin", margin) },
+		wideShaders: []string{"svm_hinge_partial.comp", "row_partial_sum.comp", "svm_hinge_finish.comp"},
+		wide: func(w wideRows, x, y, g *Tensor, rows scratch, inv float32) error {
+			return be.svmHingeWide(w, x, y, g, rows, inv, margin)
+		},
+	}, l, g, s, y)
 }
 
 // MeanSquaredError computes the mean of (pred − target)² and its gradient

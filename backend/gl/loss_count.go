@@ -15,7 +15,9 @@ var _ backend.SoftmaxCrossEntropyCounter = (*Backend)(nil)
 // row's loss and hit side by side into one scratch buffer, then
 // sum_pair.comp reduces both halves at once, in sum.comp's order, so the
 // results are the unfused calls' bits. Beyond 1024 rows the reduction takes
-// two passes, as sum.comp's does: three dispatches instead of six.
+// two passes, as sum.comp's does: three dispatches instead of six. Rows
+// longer than narrowCols take softmaxWide's passes, as SoftmaxCrossEntropy's
+// do, with the hits written beside the losses.
 func (be *Backend) SoftmaxCrossEntropyCount(loss, dlogits, correct, logits, labels backend.Tensor) error {
 	const op = "softmax cross-entropy count"
 	var t [4]*Tensor
@@ -32,16 +34,27 @@ func (be *Backend) SoftmaxCrossEntropyCount(loss, dlogits, correct, logits, labe
 	if err := backend.CheckSoftmaxCrossEntropyCount(loss, dlogits, correct, logits, labels); err != nil {
 		return err
 	}
-	if err := be.ready(op, "softmax_cross_entropy_count.comp", "sum_pair.comp"); err != nil {
+	l, c, x, y := t[0], t[1], t[2], t[3]
+	m, wide := x.shape.Rows, x.shape.Cols > narrowCols
+	names := []string{"sum_pair.comp", "softmax_cross_entropy_count.comp"}
+	if wide {
+		names = append(names[:1], softmaxWideShaders...)
+	}
+	if err := be.ready(op, names...); err != nil {
 		return err
 	}
-	l, c, x, y := t[0], t[1], t[2], t[3]
-	m := x.shape.Rows
 	rows, err := be.getScratch(2 * m) // row losses, then row hits
 	if err != nil {
 		return fmt.Errorf("gl: %s: %w", op, err)
 	}
 	defer be.putScratch(rows)
+	var w wideRows
+	if wide {
+		if w, err = be.planWideRows(m, x.shape.Cols); err != nil {
+			return fmt.Errorf("gl: %s: %w", op, err)
+		}
+		defer w.release(be)
+	}
 	inv := float32(1 / float64(m))
 	plan, err := be.planSumPair(m, inv, 1)
 	if err != nil {
@@ -49,7 +62,13 @@ func (be *Backend) SoftmaxCrossEntropyCount(loss, dlogits, correct, logits, labe
 	}
 	defer be.putScratch(plan.partial)
 	return be.enqueue(op, func() error {
-		if err := be.rowPass("softmax_cross_entropy_count.comp", x, y, g, rows, inv, nil); err != nil {
+		var err error
+		if wide {
+			err = be.softmaxWide(w, x, y, g, rows, inv, true)
+		} else {
+			err = be.rowPass("softmax_cross_entropy_count.comp", x, y, g, rows, inv, nil)
+		}
+		if err != nil {
 			return err
 		}
 		return be.runSumPair(plan, l.out(), c.out(), glrt.In(rows.buf))

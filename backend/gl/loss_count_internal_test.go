@@ -9,11 +9,12 @@ import (
 // TestSoftmaxCrossEntropyCountGuardBands fills the buffers of the fused
 // call's three outputs with a sentinel beyond each tensor's end and checks
 // that no kernel of it (the per-row pass, either layout of the pair
-// reduction) writes there. Sizes are not multiples of the work group.
+// reduction, the wide-row passes) writes there. Sizes are not multiples of
+// the work group.
 func TestSoftmaxCrossEntropyCountGuardBands(t *testing.T) {
 	b := openForTest(t)
 	const sentinel = float32(-12345.5)
-	for i, s := range []backend.Shape{{Rows: 7, Cols: 13}, {Rows: 1025, Cols: 3}} {
+	for i, s := range []backend.Shape{{Rows: 7, Cols: 13}, {Rows: 1025, Cols: 3}, {Rows: 3, Cols: 5001}} {
 		x, _ := backend.FromData(b, s, backend.NormalData(s.Len(), uint64(i), 0, 1))
 		labels := make([]float32, s.Rows)
 		for r := range labels {

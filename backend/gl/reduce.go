@@ -80,7 +80,33 @@ func (be *Backend) Sum(dst, x backend.Tensor) error {
 	return be.enqueue("sum", func() error { return be.runSum(plan, d.out(), xt.in()) })
 }
 
-// ColSum sets dst (1×n) to the column sums of x (col_sum.comp).
+// Column sums over many rows. Up to colSumNarrow rows one col_sum.comp
+// dispatch sums each column (at most 4096 rows an invocation, well below
+// llvmpipe's cap of about 65,535 loop iterations). Beyond, each work group
+// sums a block of colSumRows rows (256 an invocation) into a partial row,
+// and the partial rows are summed the same way, level after level, until
+// one is left: a fixed order for a given m, so the same bits every run.
+const (
+	colSumRows   = 4096
+	colSumNarrow = 65536
+)
+
+// colSumLevels returns the rows each col_sum.comp level of m rows leaves:
+// ⌈m/colSumRows⌉, and so on down to 1; just 1 up to colSumNarrow rows.
+func colSumLevels(m int) []int {
+	if m <= colSumNarrow {
+		return []int{1}
+	}
+	var rows []int
+	for m > 1 {
+		m = (m + colSumRows - 1) / colSumRows
+		rows = append(rows, m)
+	}
+	return rows
+}
+
+// ColSum sets dst (1×n) to the column sums of x (col_sum.comp, in levels
+// beyond colSumNarrow rows).
 func (be *Backend) ColSum(dst, x backend.Tensor) error {
 	var t [2]*Tensor
 	if err := be.tensors("column sum", t[:], dst, x); err != nil {
@@ -94,19 +120,46 @@ func (be *Backend) ColSum(dst, x backend.Tensor) error {
 		return err
 	}
 	d, xt := t[0], t[1]
+	levels := colSumLevels(xs.Rows)
+	var tmp [2]scratch // levels before the last write these in turn
+	defer func() { be.putScratch(tmp[0]); be.putScratch(tmp[1]) }()
+	for l := 0; l < min(2, len(levels)-1); l++ {
+		var err error
+		if tmp[l], err = be.getScratch(levels[l] * xs.Cols); err != nil {
+			return fmt.Errorf("gl: column sum: %w", err)
+		}
+	}
 	return be.enqueue("column sum", func() error {
 		p, err := be.program("col_sum.comp")
 		if err != nil {
 			return err
 		}
-		p.SetInt("m", xs.Rows)
 		p.SetInt("n", xs.Cols)
-		// col_sum.comp's work groups cover 16 columns each.
-		return be.dev.Dispatch(p, glrt.Cap((xs.Cols+15)/16), 1, 1, xt.in(), d.out())
+		in, m := xt.in(), xs.Rows
+		for l, rows := range levels {
+			out := d.out()
+			if l < len(levels)-1 {
+				out = glrt.Out(tmp[l%2].buf)
+			}
+			per := colSumRows
+			if rows == 1 {
+				per = m // one block: today's single pass for narrow m
+			}
+			p.SetInt("m", m)
+			p.SetInt("rows_per_group", per)
+			// col_sum.comp's work groups cover 16 columns of a block each.
+			if err := be.dev.Dispatch(p, glrt.Cap((xs.Cols+15)/16), glrt.Cap(rows), 1, in, out); err != nil {
+				return err
+			}
+			in, m = glrt.In(out.B), rows
+		}
+		return nil
 	})
 }
 
-// Argmax sets dst (m×1) to each row's index of its largest element (argmax.comp).
+// Argmax sets dst (m×1) to each row's index of its largest element
+// (argmax.comp; for rows longer than narrowCols, row_argmax_partial.comp's
+// tree).
 func (be *Backend) Argmax(dst, x backend.Tensor) error {
 	var t [2]*Tensor
 	if err := be.tensors("argmax", t[:], dst, x); err != nil {
@@ -116,10 +169,23 @@ func (be *Backend) Argmax(dst, x backend.Tensor) error {
 	if err := backend.CheckReduce("argmax", t[0].shape, xs, backend.Shape{Rows: xs.Rows, Cols: 1}); err != nil {
 		return err
 	}
+	d, xt := t[0], t[1]
+	if xs.Cols > narrowCols {
+		if err := be.ready("argmax", "row_argmax_partial.comp"); err != nil {
+			return err
+		}
+		tree, err := be.planRowTree(xs.Rows, xs.Cols)
+		if err != nil {
+			return fmt.Errorf("gl: argmax: %w", err)
+		}
+		defer tree.release(be)
+		return be.enqueue("argmax", func() error {
+			return be.runArgmaxTree(tree, xt.in(), xt.in(), d.out(), argmaxIndex)
+		})
+	}
 	if err := be.ready("argmax", "argmax.comp"); err != nil {
 		return err
 	}
-	d, xt := t[0], t[1]
 	return be.enqueue("argmax", func() error {
 		p, err := be.program("argmax.comp")
 		if err != nil {
@@ -132,7 +198,8 @@ func (be *Backend) Argmax(dst, x backend.Tensor) error {
 }
 
 // CountCorrect sets dst (1×1) to the number of rows whose argmax equals the
-// label (count_correct.comp, then sum.comp).
+// label (count_correct.comp, then sum.comp; for rows longer than
+// narrowCols, row_argmax_partial.comp's tree, then sum.comp).
 func (be *Backend) CountCorrect(dst, scores, labels backend.Tensor) error {
 	var t [3]*Tensor
 	if err := be.tensors("count correct", t[:], dst, scores, labels); err != nil {
@@ -142,7 +209,12 @@ func (be *Backend) CountCorrect(dst, scores, labels backend.Tensor) error {
 	if err := backend.CheckCountCorrect(t[0].shape, ss, t[2].shape); err != nil {
 		return err
 	}
-	if err := be.ready("count correct", "count_correct.comp", "sum.comp"); err != nil {
+	wide := ss.Cols > narrowCols
+	rowKernel := "count_correct.comp"
+	if wide {
+		rowKernel = "row_argmax_partial.comp"
+	}
+	if err := be.ready("count correct", rowKernel, "sum.comp"); err != nil {
 		return err
 	}
 	d, st, lt := t[0], t[1], t[2]
@@ -151,12 +223,25 @@ func (be *Backend) CountCorrect(dst, scores, labels backend.Tensor) error {
 		return fmt.Errorf("gl: count correct: %w", err)
 	}
 	defer be.putScratch(hit)
+	var tree rowTree
+	if wide {
+		if tree, err = be.planRowTree(ss.Rows, ss.Cols); err != nil {
+			return fmt.Errorf("gl: count correct: %w", err)
+		}
+		defer tree.release(be)
+	}
 	plan, err := be.planSum(ss.Rows, 1)
 	if err != nil {
 		return err
 	}
 	defer be.putScratch(plan.partial)
 	return be.enqueue("count correct", func() error {
+		if wide {
+			if err := be.runArgmaxTree(tree, st.in(), lt.in(), glrt.Out(hit.buf), argmaxHit); err != nil {
+				return err
+			}
+			return be.runSum(plan, d.out(), glrt.In(hit.buf))
+		}
 		p, err := be.program("count_correct.comp")
 		if err != nil {
 			return err

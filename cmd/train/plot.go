@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"io"
 	"math"
 	"path/filepath"
 
@@ -12,6 +13,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"gltrain/internal/safefile"
 	"gltrain/nn"
 	"gltrain/nn/data"
 )
@@ -86,7 +88,7 @@ func plotDecisionBoundary(path string, m *nn.Model, sets []data.Set, title strin
 		p.Legend.Add(fmt.Sprintf("class %d", k), sc)
 	}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = minX, maxX, minY, maxY
-	return p.Save(5*vg.Inch, 5*vg.Inch, path)
+	return savePNG(p, 5*vg.Inch, 5*vg.Inch, path)
 }
 
 // plotLoss draws every step's loss, each epoch's mean, and the held-out
@@ -133,7 +135,21 @@ func plotLoss(path string, h *nn.History, heldName, title string) error {
 		p.Legend.Add(s.name, l, pts)
 	}
 	p.Legend.Top = true
-	return p.Save(6*vg.Inch, 4*vg.Inch, path)
+	return savePNG(p, 6*vg.Inch, 4*vg.Inch, path)
+}
+
+// savePNG renders p as a w×h PNG and writes it to path atomically, as
+// checkpoints are written: a full disk or a kill leaves the previous picture
+// whole, never a truncated one.
+func savePNG(p *plot.Plot, w, h vg.Length, path string) error {
+	wt, err := p.WriterTo(w, h, "png")
+	if err != nil {
+		return err
+	}
+	return safefile.WriteAtomic(path, func(f io.Writer) error {
+		_, err := wt.WriteTo(f)
+		return err
+	})
 }
 
 // plotAll writes the pictures into dir and returns their absolute paths.

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"gltrain/internal/safefile"
 )
 
 // HeaderMode says whether the first row of a CSV file names its columns.
@@ -42,7 +44,7 @@ func (m HeaderMode) String() string {
 }
 
 // CSVOptions says how to read a CSV file. The zero value reads the label from
-// the last column and detects a header.
+// the last column, detects a header and applies the default limits.
 type CSVOptions struct {
 	// LabelCol is the column holding the labels, counted from 1 like the
 	// columns in error messages; 0 (the default) and -1 mean the last
@@ -50,12 +52,17 @@ type CSVOptions struct {
 	LabelCol int
 	// Header says whether the first row is a header (HeaderAuto by default).
 	Header HeaderMode
+	// MaxRecordBytes and MaxFieldBytes cap a record and a field; 0 means
+	// DefaultMaxRecordBytes and DefaultMaxFieldBytes.
+	MaxRecordBytes, MaxFieldBytes int
 }
 
 // LoadCSV reads a labelled data set from the CSV file at path; see ParseCSV.
-// The set's Name is the file's base name without its extension.
+// The set's Name is the file's base name without its extension. Anything but
+// a regular file (a FIFO, a device) is refused before it is opened for
+// reading.
 func LoadCSV(path string, opts CSVOptions) (Set, error) {
-	f, err := os.Open(path)
+	f, _, err := safefile.Open(path)
 	if err != nil {
 		return Set{}, fmt.Errorf("csv: %w", err)
 	}
@@ -63,29 +70,61 @@ func LoadCSV(path string, opts CSVOptions) (Set, error) {
 	return ParseCSV(f, path, opts)
 }
 
-// ParseCSV reads a labelled data set in CSV form from r; name (a file name)
-// prefixes every error and gives the set its Name (base name, extension
-// dropped). Every column but the label column is a feature and must hold
-// finite numbers (fields are trimmed of spaces). Labels are either all
-// integers, which must be ≥ 0 and below 65536, with Classes = largest + 1;
-// or else names, mapped to class ids in sorted (byte-wise) order and kept in
-// ClassNames. The file must hold at least two distinct labels.
+// ParseCSV reads a labelled data set in CSV form (comma-separated) from r;
+// name (a file name) prefixes every error and gives the set its Name (base
+// name, extension dropped). Every column but the label column is a feature.
 //
+// Features are decimal numbers, parsed in float64:
+//
+//	[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?
+//
+// trimmed of spaces; hexadecimal, digit separators (1_000), NaN and
+// infinities are refused, and so are values beyond float32's range. The set
+// keeps the float64 values beside X, so that FitStandardizer and Apply work
+// at full precision (1e8 + label stays separable).
+//
+// Labels are class ids when every label is a number: each must then be an
+// integer (0, 7, 1.0 or 1e2) from 0 to 65535, and Classes = largest + 1; a
+// number such as 1.5 is an error (a feature column taken for the label).
+// When some label is not a number, every label is a name, mapped to class
+// ids in sorted (byte-wise) order and kept in ClassNames ("1" and "1.0" are
+// then two names). Names must be valid UTF-8. The file must hold at least
+// two distinct labels.
+//
+// The first row is a header (HeaderAuto) when one of its features is not a
+// number, or when its label is not a number but every other row's label is
+// (x1,x2,label over integer labels). A header of numbers only (1,2,3) cannot
+// be told from data: pass HeaderYes.
+//
+// A record longer than MaxRecordBytes or a field longer than MaxFieldBytes
+// is an error naming its line; messages quote at most 32 bytes of a field.
 // Errors name the file, line and column (counted from 1):
 //
 //	data.csv:17: column 3: "abc" is not a number
 //
-// Ragged rows, an empty file, a header with no rows, a lone column, NaN or
-// infinite features, negative labels and a single class are errors. ParseCSV
-// does not standardise: fit a Standardizer on the training split for that.
+// Ragged rows, an empty file, a header with no rows, a lone column (the
+// error says which other separator the line holds), NaN or infinite
+// features, negative labels and a single class are errors. ParseCSV does not
+// standardise: fit a Standardizer on the training split for that.
 func ParseCSV(r io.Reader, name string, opts CSVOptions) (Set, error) {
-	cr := csv.NewReader(skipBOM(r))
+	if opts.MaxRecordBytes <= 0 {
+		opts.MaxRecordBytes = DefaultMaxRecordBytes
+	}
+	if opts.MaxFieldBytes <= 0 {
+		opts.MaxFieldBytes = DefaultMaxFieldBytes
+	}
+	cr := csv.NewReader(skipBOM(newRecordLimiter(r, int64(opts.MaxRecordBytes))))
 	cr.FieldsPerRecord = -1 // checked here, to say which line
+	cr.ReuseRecord = true
 	p := csvParser{name: name, opts: opts}
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
+		}
+		var long *recordTooLongError
+		if errors.As(err, &long) {
+			return Set{}, fmt.Errorf("%s:%d: %w", name, long.line, err)
 		}
 		if err != nil {
 			return Set{}, fmt.Errorf("%s: %w", name, err)
@@ -113,19 +152,28 @@ type csvParser struct {
 	cols      int // fields per row, from the first row; 0 before it
 	firstLine int // line of the first row
 	label     int // index of the label column
-	x         []float32
+	x         []float64
 	labels    []string // raw label fields
 	lines     []int    // line of each label field
+	// maybeHeader: the first row's features are numbers but its label is
+	// not; it is a header if every other label is a number (see set).
+	maybeHeader bool
 }
 
 // row handles one record: the first fixes the column count and may be a
 // header; the others are data.
 func (p *csvParser) row(cr *csv.Reader, rec []string) error {
 	line, _ := cr.FieldPos(0)
-	for i := range rec {
-		rec[i] = strings.TrimSpace(rec[i])
+	for j := range rec {
+		rec[j] = strings.TrimSpace(rec[j])
+		if len(rec[j]) > p.opts.MaxFieldBytes {
+			l, _ := cr.FieldPos(j)
+			return fmt.Errorf("%s:%d: column %d: a field of %d bytes (%s) is longer than %s, the limit (CSVOptions.MaxFieldBytes raises it)",
+				p.name, l, j+1, len(rec[j]), excerpt(rec[j]), bytesString(int64(p.opts.MaxFieldBytes)))
+		}
 	}
-	if p.cols == 0 {
+	first := p.cols == 0
+	if first {
 		if err := p.first(line, rec); err != nil {
 			return err
 		}
@@ -148,10 +196,16 @@ func (p *csvParser) row(cr *csv.Reader, rec []string) error {
 		p.x = append(p.x, v)
 	}
 	l, _ := cr.FieldPos(p.label)
-	if rec[p.label] == "" {
+	switch lbl := rec[p.label]; {
+	case lbl == "":
 		return fmt.Errorf("%s:%d: column %d: empty label", p.name, l, p.label+1)
+	case !utf8.ValidString(lbl):
+		return fmt.Errorf("%s:%d: column %d: label %s is not valid UTF-8", p.name, l, p.label+1, excerpt(lbl))
 	}
-	p.labels = append(p.labels, rec[p.label])
+	if first && p.opts.Header == HeaderAuto {
+		p.maybeHeader = !isNumber(rec[p.label])
+	}
+	p.labels = append(p.labels, strings.Clone(rec[p.label])) // rec is reused
 	p.lines = append(p.lines, l)
 	return nil
 }
@@ -160,7 +214,7 @@ func (p *csvParser) row(cr *csv.Reader, rec []string) error {
 func (p *csvParser) first(line int, rec []string) error {
 	p.cols, p.firstLine = len(rec), line
 	if p.cols < 2 {
-		return fmt.Errorf("%s:%d: %d column, want at least 2 (features and a label)", p.name, line, p.cols)
+		return fmt.Errorf("%s:%d: %d column, want at least 2 (features and a label)%s", p.name, line, p.cols, separatorHint(rec[0]))
 	}
 	lc := p.opts.LabelCol
 	switch {
@@ -177,7 +231,20 @@ func (p *csvParser) first(line int, rec []string) error {
 	return nil
 }
 
-// isHeader decides whether the first row rec is a header.
+// separatorHint says which other separator field holds, if any: a file
+// separated by semicolons or tabs reads as one column.
+func separatorHint(field string) string {
+	for _, sep := range []struct{ c, name string }{{";", "semicolons"}, {"\t", "tabs"}, {"|", "vertical bars"}} {
+		if n := strings.Count(field, sep.c); n > 0 {
+			return fmt.Sprintf("; the line holds %d %s: fields must be separated by commas", n, sep.name)
+		}
+	}
+	return ""
+}
+
+// isHeader decides whether the first row rec is a header, as far as the
+// row itself tells: HeaderAuto with all features numbers waits for the
+// other labels (maybeHeader).
 func (p *csvParser) isHeader(rec []string) bool {
 	switch p.opts.Header {
 	case HeaderYes:
@@ -193,24 +260,82 @@ func (p *csvParser) isHeader(rec []string) bool {
 	return false
 }
 
-// isNumber reports whether s reads as a float (out of range counts).
-func isNumber(s string) bool {
-	_, err := strconv.ParseFloat(s, 64)
-	return err == nil || errors.Is(err, strconv.ErrRange)
+// isDecimal reports whether s is a decimal number:
+//
+//	[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?
+func isDecimal(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	digits := func() int {
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i - start
+	}
+	mantissa := digits()
+	if i < len(s) && s[i] == '.' {
+		i++
+		mantissa += digits()
+	}
+	if mantissa == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
-// parseFeature parses a feature field as a finite float32.
-func parseFeature(s string) (float32, error) {
-	v, err := strconv.ParseFloat(s, 32)
-	switch {
-	case errors.Is(err, strconv.ErrRange):
-		return 0, fmt.Errorf("%q is out of float32 range", s)
-	case err != nil:
-		return 0, fmt.Errorf("%q is not a number", s)
-	case math.IsNaN(v) || math.IsInf(v, 0):
-		return 0, fmt.Errorf("%q is not finite", s)
+// isNumber reports whether s reads as a number for the header and label
+// rules: a decimal, or NaN or an infinity as ParseFloat spells them.
+func isNumber(s string) bool {
+	if isDecimal(s) {
+		return true
 	}
-	return float32(v), nil
+	v, err := strconv.ParseFloat(s, 64)
+	return err == nil && (math.IsNaN(v) || math.IsInf(v, 0))
+}
+
+// parseFeature parses a feature field as a finite float64 within float32's
+// range.
+func parseFeature(s string) (float64, error) {
+	if !isDecimal(s) {
+		if v, err := strconv.ParseFloat(s, 64); err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
+			return 0, fmt.Errorf("%s is not finite", excerpt(s))
+		}
+		return 0, fmt.Errorf("%s is not a number%s", excerpt(s), numberHint(s))
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.Abs(v) > math.MaxFloat32 {
+		return 0, fmt.Errorf("%s is out of float32 range", excerpt(s))
+	}
+	return v, nil
+}
+
+// numberHint says why a field that looks like a number is not one.
+func numberHint(s string) string {
+	_, err := strconv.ParseFloat(s, 64)
+	lower := strings.ToLower(s)
+	switch {
+	case strings.ContainsAny(s, ";\t"):
+		return " (is the file separated by semicolons or tabs? fields must be separated by commas)"
+	case err != nil && !errors.Is(err, strconv.ErrRange):
+		return ""
+	case strings.Contains(s, "_"):
+		return " (digit separators _ are not accepted)"
+	case strings.Contains(lower, "0x"):
+		return " (hexadecimal is not accepted)"
+	}
+	return ""
 }
 
 // set maps the labels to class ids and returns the data set.
@@ -218,20 +343,37 @@ func (p *csvParser) set() (Set, error) {
 	if p.cols == 0 {
 		return Set{}, fmt.Errorf("%s: empty file", p.name)
 	}
+	features := p.cols - 1
+	if p.maybeHeader && len(p.labels) > 1 && allNumbers(p.labels[1:]) {
+		p.x, p.labels, p.lines = p.x[features:], p.labels[1:], p.lines[1:]
+	}
 	if len(p.labels) == 0 {
 		return Set{}, fmt.Errorf("%s: no data rows after the header on line %d", p.name, p.firstLine)
 	}
 	base := filepath.Base(p.name)
-	s := Set{Name: strings.TrimSuffix(base, filepath.Ext(base)), X: p.x, Features: p.cols - 1}
+	s := Set{Name: strings.TrimSuffix(base, filepath.Ext(base)), X: make([]float32, len(p.x)), Features: features, exact: p.x}
+	for k, v := range p.x {
+		s.X[k] = float32(v)
+	}
 	var err error
-	if s.Labels, s.Classes, err = p.intLabels(); err == errNotInts {
+	if !allNumbers(p.labels) {
 		s.Labels, s.ClassNames = p.nameLabels()
 		s.Classes = len(s.ClassNames)
-	} else if err != nil {
+	} else if s.Labels, s.Classes, err = p.intLabels(); err != nil {
 		return Set{}, err
 	}
 	if distinct := len(slices.Compact(slices.Sorted(slices.Values(s.Labels)))); distinct < 2 {
-		return Set{}, fmt.Errorf("%s: every row has label %q: need at least 2 classes", p.name, p.labels[0])
+		return Set{}, fmt.Errorf("%s: every row has label %s: need at least 2 classes", p.name, excerpt(p.labels[0]))
 	}
 	return s, nil
+}
+
+// allNumbers reports whether every label is a number.
+func allNumbers(labels []string) bool {
+	for _, s := range labels {
+		if !isNumber(s) {
+			return false
+		}
+	}
+	return true
 }

@@ -1,8 +1,8 @@
 package data
 
 import (
-	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 )
@@ -11,25 +11,24 @@ import (
 // label column is an error rather than a one-hot matrix nobody can allocate.
 const maxClasses = 1 << 16
 
-// errNotInts says that some label is not an integer.
-var errNotInts = errors.New("labels are not all integers")
-
-// intLabels parses the labels as class ids; errNotInts if one is not an
-// integer.
+// intLabels parses the labels, all numbers (see allNumbers), as class ids:
+// each must be an integer in [0, maxClasses).
 func (p *csvParser) intLabels() (labels []int, classes int, err error) {
 	labels = make([]int, len(p.labels))
 	for i, s := range p.labels {
-		v, err := strconv.Atoi(s)
-		if err != nil {
-			return nil, 0, errNotInts
+		v, err := strconv.ParseFloat(s, 64)
+		if len(s) > 32 {
+			s = excerpt(s) // a number, but a long one
 		}
-		labels[i] = v
-	}
-	for i, v := range labels {
-		if v < 0 || v >= maxClasses {
-			return nil, 0, fmt.Errorf("%s:%d: column %d: label %d outside [0,%d)", p.name, p.lines[i], p.label+1, v, maxClasses)
+		switch {
+		case err != nil || !(v >= 0 && v < maxClasses): // NaN and infinities too
+			return nil, 0, fmt.Errorf("%s:%d: column %d: label %s outside [0,%d)", p.name, p.lines[i], p.label+1, s, maxClasses)
+		case v != math.Trunc(v):
+			return nil, 0, fmt.Errorf("%s:%d: column %d: label %s is a number but not an integer: labels are class ids (0, 1, …) or names; is the label column right?",
+				p.name, p.lines[i], p.label+1, s)
 		}
-		classes = max(classes, v+1)
+		labels[i] = int(v)
+		classes = max(classes, labels[i]+1)
 	}
 	return labels, classes, nil
 }

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"gltrain/internal/safefile"
 )
 
 // MNIST's shape: 28×28 grey images of the digits 0–9.
@@ -107,7 +109,7 @@ func findFile(dir, base string) (string, error) {
 // readMNISTFile reads one IDX file of kind k at path, gzipped or raw, and
 // checks its magic number, item shape and length.
 func readMNISTFile(path string, k mnistKind) (dims []int, data []byte, err error) {
-	f, err := os.Open(path)
+	f, _, err := safefile.Open(path) // a FIFO or a device is refused, not waited on
 	if err != nil {
 		return nil, nil, fmt.Errorf("mnist: %w", err)
 	}

@@ -23,6 +23,21 @@ type Set struct {
 	Features   int       // columns of X
 	Classes    int       // labels lie in [0, Classes)
 	ClassNames []string  // optional: ClassNames[c] names class c
+
+	// exact, when it has len(X) values, is X before rounding to float32
+	// (ParseCSV keeps it): FitStandardizer and Apply use it, so that a
+	// feature such as 1e8 + label keeps its spread. Subset and Split carry
+	// it; Apply drops it.
+	exact []float64
+}
+
+// value returns feature k of X (row-major index), in full precision when
+// the set has it.
+func (s Set) value(k int) float64 {
+	if len(s.exact) == len(s.X) {
+		return s.exact[k]
+	}
+	return float64(s.X[k])
 }
 
 // Len returns the number of samples, len(s.Labels).
@@ -83,6 +98,13 @@ func (s Set) Subset(idx []int) Set {
 	for k, i := range idx {
 		out.X = append(out.X, s.Row(i)...)
 		out.Labels[k] = s.Labels[i]
+	}
+	out.exact = nil
+	if len(s.exact) == len(s.X) && s.exact != nil {
+		out.exact = make([]float64, 0, len(idx)*s.Features)
+		for _, i := range idx {
+			out.exact = append(out.exact, s.exact[i*s.Features:(i+1)*s.Features]...)
+		}
 	}
 	out.ClassNames = slices.Clone(s.ClassNames)
 	return out

@@ -10,28 +10,28 @@ func TestFitStandardizer(t *testing.T) {
 	for i, tc := range []struct {
 		name      string
 		set       Set
-		mean, std []float32
+		mean, std []float64
 	}{
 		{
 			// feature 0: 1, 3, 5: mean 3, variance (4+0+4)/3; feature 1 constant.
 			name: "hand computed",
 			set:  Set{X: []float32{1, 5, 3, 5, 5, 5}, Labels: []int{0, 0, 1}, Features: 2, Classes: 2},
-			mean: []float32{3, 5}, std: []float32{float32(math.Sqrt(8.0 / 3)), 1},
+			mean: []float64{3, 5}, std: []float64{math.Sqrt(8.0 / 3), 1},
 		},
 		{
 			name: "one sample",
 			set:  Set{X: []float32{-2, 7}, Labels: []int{0}, Features: 2, Classes: 1},
-			mean: []float32{-2, 7}, std: []float32{1, 1},
+			mean: []float64{-2, 7}, std: []float64{1, 1},
 		},
 		{
 			name: "empty",
 			set:  Set{Features: 3, Classes: 1},
-			mean: []float32{0, 0, 0}, std: []float32{1, 1, 1},
+			mean: []float64{0, 0, 0}, std: []float64{1, 1, 1},
 		},
 		{
 			name: "constant non-representable value",
 			set:  Set{X: []float32{0.1, 0.1, 0.1}, Labels: []int{0, 0, 0}, Features: 1, Classes: 1},
-			mean: []float32{0.1}, std: []float32{1},
+			mean: []float64{float64(float32(0.1))}, std: []float64{1},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,10 +9,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"gltrain/internal/safefile"
 )
 
 // MaxHeaderSize is the largest header Read accepts, in bytes: the reference
@@ -21,18 +22,27 @@ import (
 // garbage.
 const MaxHeaderSize = 100_000_000
 
-// ReadFile reads the safetensors file at path; see Read. Errors name the
-// file.
+// maxHeaderSize is the limit Read and Write apply: MaxHeaderSize, lowered by
+// tests.
+var maxHeaderSize int64 = MaxHeaderSize
+
+// ReadFile reads the safetensors file at path; see Read. It refuses anything
+// but a regular file (a FIFO, /dev/zero) before opening it for reading, and
+// reads the file in order, bounded by its size: the header length, checked
+// against MaxHeaderSize and the size; the header, validated whole; then the
+// tensors, converted as they are read. Memory is the tensors' size plus the
+// header's, whatever the file claims. Errors name the file.
 func ReadFile(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	f, size, err := safefile.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %w", err)
 	}
-	f, err := parse(data)
+	defer f.Close()
+	file, err := readFrom(f, size)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %s: %w", path, err)
 	}
-	return f, nil
+	return file, nil
 }
 
 // Read parses a safetensors file held in data. The tensors' data is copied,
@@ -46,7 +56,7 @@ func ReadFile(path string) (*File, error) {
 // of the data section uncovered; or if "__metadata__" is not an object of
 // strings.
 func Read(data []byte) (*File, error) {
-	f, err := parse(data)
+	f, err := readFrom(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %w", err)
 	}
@@ -60,38 +70,65 @@ type entry struct {
 	begin, end int64
 }
 
-// parse does Read's work; its errors carry no prefix.
-func parse(data []byte) (*File, error) {
-	if len(data) < 8 {
-		return nil, fmt.Errorf("file is %d bytes, shorter than the 8-byte header length", len(data))
+// readFrom does Read's work on the size bytes of r; its errors carry no
+// prefix. Nothing is allocated beyond what the checks so far allow: the
+// header once its length fits the limit and the file, the tensors once the
+// header has been validated against the size of the data section.
+func readFrom(r io.Reader, size int64) (*File, error) {
+	if size < 8 {
+		return nil, fmt.Errorf("file is %d bytes, shorter than the 8-byte header length", size)
 	}
-	n := binary.LittleEndian.Uint64(data)
-	if n > MaxHeaderSize {
-		return nil, fmt.Errorf("header length %d exceeds the limit of %d bytes", n, MaxHeaderSize)
+	var prefix [8]byte
+	if _, err := io.ReadFull(r, prefix[:]); err != nil {
+		return nil, fmt.Errorf("reading the header length: %w", err)
 	}
-	if n > uint64(len(data)-8) {
-		return nil, fmt.Errorf("header length %d exceeds the %d bytes that follow it", n, len(data)-8)
+	n := binary.LittleEndian.Uint64(prefix[:])
+	if n > uint64(maxHeaderSize) {
+		return nil, fmt.Errorf("header length %d exceeds the limit of %d bytes", n, maxHeaderSize)
 	}
-	hdr, body := data[8:8+n], data[8+n:]
+	if n > uint64(size-8) {
+		return nil, fmt.Errorf("header length %d exceeds the %d bytes that follow it", n, size-8)
+	}
+	hdr := make([]byte, n)
+	if _, err := io.ReadFull(r, hdr); err != nil {
+		return nil, fmt.Errorf("reading the %d-byte header: %w", n, err)
+	}
 	if !utf8.Valid(hdr) {
 		return nil, errors.New("header is not valid UTF-8")
 	}
-	entries, meta, err := parseHeader(hdr, int64(len(body)))
+	bodyLen := size - 8 - int64(n)
+	entries, meta, err := parseHeader(hdr, bodyLen)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkCoverage(entries, int64(len(body))); err != nil {
+	if err := checkCoverage(entries, bodyLen); err != nil {
 		return nil, err
 	}
 	f := &File{Tensors: make([]Tensor, len(entries)), Metadata: meta}
-	for i, e := range entries {
+	buf := make([]byte, 64<<10)
+	for i, e := range entries { // in offset order: checkCoverage sorted them
 		t := Tensor{Name: e.name, Shape: e.shape, Data: make([]float32, (e.end-e.begin)/4)}
-		for k := range t.Data {
-			t.Data[k] = math.Float32frombits(binary.LittleEndian.Uint32(body[e.begin+4*int64(k):]))
+		for k := 0; k < len(t.Data); {
+			chunk := buf[:4*min(len(t.Data)-k, len(buf)/4)]
+			if _, err := io.ReadFull(r, chunk); err != nil {
+				return nil, fmt.Errorf("tensor %q: reading its data: %w", e.name, unexpectedEOF(err))
+			}
+			for p := 0; p < len(chunk); p, k = p+4, k+1 {
+				t.Data[k] = math.Float32frombits(binary.LittleEndian.Uint32(chunk[p:]))
+			}
 		}
 		f.Tensors[i] = t
 	}
 	return f, nil
+}
+
+// unexpectedEOF reports a file that ends early (it shrank while being read)
+// as io.ErrUnexpectedEOF.
+func unexpectedEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // parseHeader decodes the JSON header: one object whose keys are tensor names

@@ -18,8 +18,9 @@ import (
 // then the tensors sorted by name with increasing offsets, padded with spaces
 // to a multiple of 8 bytes. It returns an error, before writing anything, if
 // a name is empty, repeated, "__metadata__" or not valid UTF-8, if a metadata
-// key or value is not valid UTF-8, or if a tensor's data does not match its
-// shape; and an error if w fails.
+// key or value is not valid UTF-8, if a tensor's data does not match its
+// shape, or if the header would exceed MaxHeaderSize (Read would refuse the
+// file); and an error if w fails.
 func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 	l, err := plan(tensors, metadata)
 	if err != nil {
@@ -61,7 +62,11 @@ func plan(tensors []Tensor, metadata map[string]string) (*layout, error) {
 			return nil, fmt.Errorf("metadata %q: %q: not valid UTF-8", k, v)
 		}
 	}
-	return &layout{tensors: sorted, header: header(sorted, metadata)}, nil
+	hdr := header(sorted, metadata)
+	if n := int64(len(hdr) - 8); n > maxHeaderSize {
+		return nil, fmt.Errorf("the header would be %d bytes, over the limit of %d that Read accepts (the metadata takes most of it)", n, maxHeaderSize)
+	}
+	return &layout{tensors: sorted, header: hdr}, nil
 }
 
 // header returns the length prefix and the JSON header, padded with spaces so

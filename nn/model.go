@@ -27,8 +27,12 @@ func MLP(in int, hidden []int, out int, act backend.Activation) Arch {
 }
 
 // String formats the architecture as "2-100-3 relu" ("2-3 linear" without
-// hidden layers).
+// hidden layers). More than 16 hidden layers are counted rather than listed,
+// "2-(1000 hidden layers)-3 relu", so that a message stays one short line.
 func (a Arch) String() string {
+	if len(a.Hidden) > 16 {
+		return fmt.Sprintf("%d-(%d hidden layers)-%d %v", a.Inputs, len(a.Hidden), a.Outputs, a.Activation)
+	}
 	s := fmt.Sprint(a.Inputs)
 	for _, h := range a.Hidden {
 		s += fmt.Sprintf("-%d", h)
@@ -164,31 +168,16 @@ func (m *Model) State() ([]NamedTensor, error) {
 // LoadState uploads saved parameters into the model. Every parameter must
 // be present with its shape; extra tensors are an error too, so that a
 // checkpoint of another architecture is refused rather than half loaded.
+// The error is one line: the first mismatch and how many more there are.
 func (m *Model) LoadState(state []NamedTensor) error {
+	params := m.Parameters()
+	err := checkState(state, len(params), func(i int) (string, backend.Shape) { return params[i].Name(), params[i].Shape() })
+	if err != nil {
+		return fmt.Errorf("nn: load state: %w", err)
+	}
 	byName := make(map[string]NamedTensor, len(state))
 	for _, t := range state {
 		byName[t.Name] = t
-	}
-	var errs []error
-	params := m.Parameters()
-	known := make(map[string]bool, len(params))
-	for _, p := range params {
-		known[p.Name()] = true
-		t, ok := byName[p.Name()]
-		switch {
-		case !ok:
-			errs = append(errs, fmt.Errorf("%s is missing", p.Name()))
-		case t.Shape != p.Shape() || len(t.Data) != p.Shape().Len():
-			errs = append(errs, fmt.Errorf("%s is %v (%d values), the model's is %v", p.Name(), t.Shape, len(t.Data), p.Shape()))
-		}
-	}
-	for _, t := range state {
-		if !known[t.Name] {
-			errs = append(errs, fmt.Errorf("%s is not a parameter of %v", t.Name, m.Arch))
-		}
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("nn: load state: %w", errors.Join(errs...))
 	}
 	for _, p := range params {
 		if err := m.b.Upload(p.Tensor(), byName[p.Name()].Data); err != nil {
@@ -196,6 +185,92 @@ func (m *Model) LoadState(state []NamedTensor) error {
 		}
 	}
 	return nil
+}
+
+// CheckState checks saved parameters against the architecture without
+// building it, so that a checkpoint whose architecture disagrees with its
+// tensors is refused before anything is allocated: the names and shapes
+// Build would give (layers.0.weight in×out, layers.0.bias 1×out, then
+// layers.2.…, the odd indices being the activations) must be exactly the
+// tensors given. The error is one line: the first mismatch and how many
+// more there are.
+func (a Arch) CheckState(state []NamedTensor) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	sizes := len(a.Hidden) + 1
+	err := checkState(state, 2*sizes, func(i int) (string, backend.Shape) {
+		layer := i / 2
+		in, out := a.Inputs, a.Outputs
+		if layer > 0 {
+			in = a.Hidden[layer-1]
+		}
+		if layer < len(a.Hidden) {
+			out = a.Hidden[layer]
+		}
+		if i%2 == 0 {
+			return fmt.Sprintf("layers.%d.weight", 2*layer), backend.Shape{Rows: in, Cols: out}
+		}
+		return fmt.Sprintf("layers.%d.bias", 2*layer), backend.Shape{Rows: 1, Cols: out}
+	})
+	if err != nil {
+		return fmt.Errorf("nn: state of a %s: %w", a, err)
+	}
+	return nil
+}
+
+// checkState compares state with n parameters, the i-th named and shaped as
+// param(i) says, without allocating per parameter: the error names the
+// first mismatch and counts the others.
+func checkState(state []NamedTensor, n int, param func(i int) (string, backend.Shape)) error {
+	byName := make(map[string]NamedTensor, len(state))
+	for _, t := range state {
+		byName[t.Name] = t
+	}
+	var first error
+	count := 0
+	note := func(format string, args ...any) { // formats only the first
+		if first == nil {
+			first = fmt.Errorf(format, args...)
+		}
+		count++
+	}
+	found := make(map[string]bool, min(n, len(byName))) // at most the state's size
+	for i := 0; i < n; i++ {
+		name, shape := param(i)
+		t, ok := byName[name]
+		switch {
+		case !ok:
+			note("%s is missing", name)
+			continue
+		case t.Shape != shape || len(t.Data) != shape.Len():
+			note("%s is %v (%d values), the model's is %v", name, t.Shape, len(t.Data), shape)
+		}
+		found[name] = true
+	}
+	for name := range byName {
+		if !found[name] {
+			count++
+		}
+	}
+	if first == nil && count > 0 { // name the first tensor, in file order, that is no parameter
+		for _, t := range state {
+			if !found[t.Name] {
+				first = fmt.Errorf("%s is not a parameter of the model", t.Name)
+				break
+			}
+		}
+	}
+	if len(byName) != len(state) {
+		note("%d tensors have the same name as another", len(state)-len(byName))
+	}
+	switch {
+	case count == 0:
+		return nil
+	case count == 1:
+		return first
+	}
+	return fmt.Errorf("%w (and %d more mismatches)", first, count-1)
 }
 
 // Release frees the parameters and their gradients on the backend and

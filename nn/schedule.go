@@ -49,9 +49,13 @@ func (s CosineLR) LR(e int) float32 {
 
 // ParseSchedule reads a schedule for base rate lr over epochs: "constant"
 // (or ""), "step" (×0.1 every third of the epochs), "step:N:G" (×G every N
-// epochs) or "cosine" (to 0).
+// epochs) or "cosine" (to 0). Only step takes parameters; G must be a
+// finite float32 greater than 0.
 func ParseSchedule(s string, lr float32, epochs int) (Schedule, error) {
-	name, rest, _ := strings.Cut(strings.ToLower(s), ":")
+	name, rest, hasRest := strings.Cut(strings.ToLower(s), ":")
+	if hasRest && name != "step" {
+		return nil, fmt.Errorf("schedule %q: %s takes no parameters", s, name)
+	}
 	switch name {
 	case "", "constant":
 		return ConstantLR{Base: lr}, nil
@@ -59,12 +63,12 @@ func ParseSchedule(s string, lr float32, epochs int) (Schedule, error) {
 		return CosineLR{Base: lr, Epochs: epochs}, nil
 	case "step":
 		st := StepLR{Base: lr, StepSize: max(epochs/3, 1), Gamma: 0.1}
-		if rest != "" {
+		if hasRest {
 			n, g, ok := strings.Cut(rest, ":")
 			size, err1 := strconv.Atoi(n)
-			gamma, err2 := strconv.ParseFloat(g, 32)
-			if !ok || err1 != nil || err2 != nil || size < 1 || gamma <= 0 {
-				return nil, fmt.Errorf("schedule %q: want step:N:G with N ≥ 1 epochs and G > 0", s)
+			gamma, err2 := strconv.ParseFloat(g, 32) // out of float32's range is an error
+			if !ok || err1 != nil || err2 != nil || size < 1 || !(gamma > 0) || math.IsInf(gamma, 0) || float32(gamma) == 0 {
+				return nil, fmt.Errorf("schedule %q: want step:N:G with N ≥ 1 epochs and G a finite number > 0", s)
 			}
 			st.StepSize, st.Gamma = size, float32(gamma)
 		}

@@ -30,7 +30,10 @@ func TestSchedules(t *testing.T) {
 			}
 		}
 	}
-	for _, bad := range []string{"warmup", "step:0:0.1", "step:2", "step:x:y"} {
+	for _, bad := range []string{"warmup", "step:0:0.1", "step:2", "step:x:y",
+		// Parameters are checked in float32 terms, and a schedule that takes
+		// none refuses them rather than ignoring them.
+		"step:1:NaN", "step:1:inf", "step:1:1e39", "step:1:1e-50", "step:", "cosine:5", "constant:1"} {
 		if _, err := nn.ParseSchedule(bad, 0.1, 10); err == nil {
 			t.Errorf("%q: no error", bad)
 		}

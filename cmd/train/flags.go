@@ -38,6 +38,8 @@ type config struct {
 	json       bool
 	quiet      bool
 	threads    int
+	maxClasses int
+	maxMemory  float64 // bytes; 0: what the host or device has available
 	// given holds the flags set on the command line, so that a data set's
 	// own defaults (preset) fill only the others.
 	given map[string]bool
@@ -111,6 +113,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&c.plot, "plot", ".", "folder for the decision-boundary picture and the loss curve (PNG); empty for none")
 	fs.BoolVar(&c.json, "json", false, "write one JSON object per epoch to stdout (other output goes to stderr)")
 	fs.BoolVar(&c.quiet, "quiet", false, "print only the final summary and errors")
+	fs.IntVar(&c.maxClasses, "max-classes", defaultMaxClasses, "refuse data with more classes than this (a wrong -label-col makes one class per distinct value)")
+	maxMemory := fs.String("max-memory", "", "refuse a model whose estimated training memory exceeds this, e.g. 512M or 8G\n(default: what the host has available, or its cgroup or ulimit allows)")
 	fs.Usage = func() {} // the flag package calls it for errors too; run reports those in one line
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -140,8 +144,23 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	if !c.given["lr"] {
 		c.lr = p.lr
 	}
-	return c, c.validate(*hidden, *act, *loss)
+	if err := c.validate(*hidden, *act, *loss); err != nil {
+		return c, err
+	}
+	var err error
+	if c.maxMemory, err = parseSize(*maxMemory); err != nil {
+		return c, usageError{fmt.Errorf("invalid value %q for -max-memory: %v", *maxMemory, err)}
+	}
+	return c, nil
 }
+
+// defaultMaxClasses is -max-classes: far more than real data sets have,
+// far fewer than one class per distinct value of a float column makes.
+const defaultMaxClasses = 10000
+
+// maxThreads bounds -threads: Go's GOMAXPROCS takes an int32, and no
+// machine has more cores.
+const maxThreads = 1 << 16
 
 // validate checks every value, naming the bad one and the valid ones.
 func (c *config) validate(hidden, act, loss string) error {
@@ -173,6 +192,9 @@ func (c *config) validate(hidden, act, loss string) error {
 	if c.act, err = backend.ParseActivation(act); err != nil {
 		return badValue("act", act, activationSet, "")
 	}
+	if a := math.Abs(float64(c.act.Alpha)); a != 0 && a < minNormal32 { // a subnormal, 0 on a GPU
+		return usageError{fmt.Errorf("invalid value %q for -act: the parameter is too small for float32 (at least %g)", act, minNormal32)}
+	}
 	if c.loss, err = nn.ParseLoss(loss); err != nil {
 		return badValue("loss", loss, []string{"softmax", "svm", "mse"}, "")
 	}
@@ -182,11 +204,18 @@ func (c *config) validate(hidden, act, loss string) error {
 	if _, err := nn.ParseSchedule(c.schedule, 1, 1); err != nil {
 		return usageError{fmt.Errorf("invalid value %q for -schedule: %v", c.schedule, err)}
 	}
+	// The rates are float32 on the device, where a subnormal is flushed to 0
+	// and a value past float32's range is infinite: both are checked as the
+	// device will see them.
 	switch {
-	case !(c.lr > 0) || math.IsInf(c.lr, 0):
-		return usageError{fmt.Errorf("invalid value %v for -lr: want a number > 0", c.lr)}
-	case !(c.wd >= 0) || math.IsInf(c.wd, 0):
-		return usageError{fmt.Errorf("invalid value %v for -wd: want a number ≥ 0", c.wd)}
+	case !float32Normal(c.lr):
+		return usageError{fmt.Errorf("invalid value %v for -lr: want a number > 0 that float32 holds (%g to %g)", c.lr, minNormal32, math.MaxFloat32)}
+	case c.wd != 0 && !float32Normal(c.wd):
+		return usageError{fmt.Errorf("invalid value %v for -wd: want 0, or a number > 0 that float32 holds (%g to %g)", c.wd, minNormal32, math.MaxFloat32)}
+	case c.threads > maxThreads:
+		return usageError{fmt.Errorf("invalid value %d for -threads: want at most %d", c.threads, maxThreads)}
+	case c.maxClasses < 2:
+		return usageError{fmt.Errorf("invalid value %d for -max-classes: want at least 2", c.maxClasses)}
 	case c.epochs < 1:
 		return usageError{fmt.Errorf("invalid value %d for -epochs: want at least 1", c.epochs)}
 	case c.batch < 1:
@@ -198,6 +227,9 @@ func (c *config) validate(hidden, act, loss string) error {
 	case c.eval && c.load == "":
 		return usageError{errors.New("-eval needs -load: there is no model to evaluate")}
 	}
+	if err := c.checkSave(); err != nil {
+		return err
+	}
 	if c.load != "" {
 		for _, f := range []string{"hidden", "act"} {
 			if c.given[f] {
@@ -206,6 +238,16 @@ func (c *config) validate(hidden, act, loss string) error {
 		}
 	}
 	return nil
+}
+
+// minNormal32 is the least normal float32: GPUs flush smaller values to 0.
+const minNormal32 = 0x1p-126
+
+// float32Normal reports whether v is > 0 and, as a float32, neither
+// subnormal nor infinite.
+func float32Normal(v float64) bool {
+	f := float32(v)
+	return v > 0 && f >= minNormal32 && !math.IsInf(float64(f), 0)
 }
 
 func parseInts(s string) ([]int, error) {

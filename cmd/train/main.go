@@ -19,8 +19,9 @@
 //
 // Exit status: 0 on success, 1 when training or loading fails (no GL
 // context with -backend=gl, unreadable data, a loss that diverges), 2 for a
-// bad flag value, 130 when interrupted by SIGINT or SIGTERM (after saving,
-// with -save).
+// bad flag value, 130 when interrupted by SIGINT, SIGTERM or SIGHUP (after
+// saving, with -save, once a training step has run: an untrained model is
+// never written over a checkpoint).
 package main
 
 import (
@@ -31,7 +32,14 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Closing the terminal (SIGHUP) or a kill (SIGTERM) saves as Ctrl-C does.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		// Once interrupted, a write to a closed pipe (a tee that died with
+		// the terminal) must fail rather than kill the process mid-save.
+		<-ctx.Done()
+		signal.Ignore(syscall.SIGPIPE)
+	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

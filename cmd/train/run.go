@@ -25,6 +25,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "train: %v\n(train -h lists every flag with its default)\n", err)
 		return 2
 	}
+	for _, line := range c.ineffective() {
+		fmt.Fprintf(stderr, "warning: %s\n", line)
+	}
 	if err := train(ctx, c, newUI(c, stdout, stderr), stderr); err != nil {
 		var code exitCode
 		if errors.As(err, &code) {
@@ -59,6 +62,19 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 			return err
 		}
 		ck, state = &loaded, st
+		ck.defaults(&c) // without -data, the data set it was trained on
+		// That data set is an input too, which -save must not replace.
+		if err := c.checkSave(); err != nil {
+			return exitCode{2, err}
+		}
+		// Before anything is allocated: the architecture the header claims
+		// must be the one its tensors have.
+		if err := ck.Arch.CheckState(state); err != nil {
+			return fmt.Errorf("%s: %w", c.load, err)
+		}
+		if c.eval && ck.Data != "" && ck.Data != c.data && !sameFile(ck.Data, c.data) {
+			fmt.Fprintf(stderr, "warning: %s was trained on %s and is evaluated on %s (-data)\n", c.load, ck.Data, c.data)
+		}
 		if !c.given["loss"] {
 			c.loss = ck.Loss
 		}
@@ -83,6 +99,15 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 		return err
 	}
 	u.heldName = d.heldName
+	if ck == nil { // a checkpoint fixes the classes; otherwise the data does
+		warning, err := checkClasses(c, d)
+		if err != nil {
+			return err
+		}
+		if warning != "" {
+			fmt.Fprintf(stderr, "warning: %s\n", warning)
+		}
+	}
 	u.printf("data     %s: %d training and %d %s samples, %d features, %d classes",
 		c.data, d.train.Len(), d.held.Len(), d.heldName, d.train.Features, d.train.Classes)
 
@@ -94,6 +119,9 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 		if ck != nil {
 			return fmt.Errorf("%s (trained on %s) does not fit %s: %w", c.load, ck.Data, c.data, err)
 		}
+		return err
+	}
+	if err := checkMemory(arch, c, d, b); err != nil {
 		return err
 	}
 	m, err := arch.Build(b, c.seed)
@@ -173,6 +201,11 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 		return errors.New(msg)
 	case errors.Is(err, context.Canceled):
 		msg := "interrupted"
+		if c.save != "" && (hist == nil || len(hist.StepLoss) == 0) {
+			// Untrained since it was loaded or built: saving it could only
+			// replace a trained checkpoint with less.
+			return exitCode{130, fmt.Errorf("interrupted before the first training step; %s not written", c.save)}
+		}
 		if c.save != "" {
 			if serr := saveCheckpoint(c.save, m, meta); serr != nil {
 				return exitCode{130, fmt.Errorf("interrupted; %s not saved: %w", c.save, serr)}

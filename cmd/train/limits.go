@@ -1,0 +1,269 @@
+package main
+
+// Limits checked before the model is built: its memory against what the
+// device or the host has, and the classes of the data against -max-classes.
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"gltrain/backend"
+	"gltrain/nn"
+	"gltrain/nn/data"
+)
+
+// memoryReporter is implemented by a backend that can tell how much memory
+// its device has free (a GL backend, from GL_NVX_gpu_memory_info or
+// GL_ATI_meminfo, for instance). Without it the host's limit applies.
+type memoryReporter interface {
+	AvailableMemory() (bytes int64, ok bool)
+}
+
+// memLimit is the memory a model may take, and what sets it.
+type memLimit struct {
+	bytes  float64
+	source string
+}
+
+// memoryLimit is the tightest limit on what the run may allocate: -max-memory
+// when given; else the device's free memory when the backend can tell it;
+// else the host's: its available memory, the cgroup's limit and the
+// process's rlimits, less what each already counts.
+func memoryLimit(b backend.Backend, maxMemory float64) (memLimit, bool) {
+	if maxMemory > 0 {
+		return memLimit{maxMemory, "by -max-memory"}, true
+	}
+	if r, ok := b.(memoryReporter); ok {
+		if n, ok := r.AvailableMemory(); ok {
+			return memLimit{float64(n), "free on the " + b.Name() + " device"}, true
+		}
+	}
+	var best memLimit
+	found := false
+	consider := func(bytes float64, source string) {
+		if bytes >= 0 && (!found || bytes < best.bytes) {
+			best, found = memLimit{bytes, source}, true
+		}
+	}
+	status := procStatus()
+	if v, ok := meminfo()["MemAvailable"]; ok {
+		consider(v, "on the host: MemAvailable in /proc/meminfo")
+	}
+	if limit, used, ok := cgroupMemory(); ok {
+		consider(limit-used, "under the cgroup's memory limit")
+	}
+	for _, r := range []struct {
+		res    int
+		used   string
+		source string
+	}{{syscall.RLIMIT_AS, "VmSize", "under the address-space limit, ulimit -v"}, {syscall.RLIMIT_DATA, "VmData", "under the data-size limit, ulimit -d"}} {
+		var rl syscall.Rlimit
+		if syscall.Getrlimit(r.res, &rl) == nil && rl.Cur != math.MaxUint64 && rl.Cur < 1<<62 {
+			consider(float64(rl.Cur)-status[r.used], r.source)
+		}
+	}
+	return best, found
+}
+
+// checkMemory refuses a model whose estimated memory exceeds the limit,
+// before anything of it is allocated.
+func checkMemory(a nn.Arch, c config, d dataset, b backend.Backend) error {
+	samples := d.train.Len() + d.held.Len()
+	evalBatch := min(1024, max(d.train.Len(), d.held.Len())) // nn.Evaluate's default batch
+	est := nn.EstimateMemory(a, max(1, min(c.batch, d.train.Len())), evalBatch, samples, nn.OptimizerSlots(c.opt))
+	if c.eval { // no gradients, no optimiser
+		est.Params /= 2
+		est.Optimizer = 0
+	}
+	limit, ok := memoryLimit(b, c.maxMemory)
+	if !ok || est.Total() <= limit.bytes {
+		return nil
+	}
+	what := "train"
+	parts := fmt.Sprintf("%s parameters: %s with their gradients, %s of %s state, ", count(a.Params()), bytesize(est.Params), bytesize(est.Optimizer), c.opt)
+	if c.eval {
+		what, parts = "evaluate", fmt.Sprintf("%s parameters: %s, ", count(a.Params()), bytesize(est.Params))
+	}
+	parts += fmt.Sprintf("%s of activations, %s of data", bytesize(est.Activations), bytesize(est.Data))
+	advice := "lower -hidden or -batch"
+	if c.load != "" {
+		advice = "the checkpoint's model is too large here"
+	}
+	if _, ok := b.(memoryReporter); !ok && b.Name() == "gl" {
+		advice += "; the gl backend cannot tell its device's memory, so the host's applies"
+	}
+	return fmt.Errorf("the model %v needs about %s to %s (%s), more than the %s available %s; %s (or set -max-memory if the estimate is wrong)",
+		a, bytesize(est.Total()), what, parts, bytesize(limit.bytes), limit.source, advice)
+}
+
+// meminfo reads /proc/meminfo, in bytes; empty where there is none.
+func meminfo() map[string]float64 {
+	return readKB("/proc/meminfo")
+}
+
+// procStatus reads the sizes (Vm…) of /proc/self/status, in bytes.
+func procStatus() map[string]float64 {
+	return readKB("/proc/self/status")
+}
+
+// readKB reads the "Name: N kB" lines of a /proc file, as bytes.
+func readKB(path string) map[string]float64 {
+	out := map[string]float64{}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return out
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		name, rest, ok := strings.Cut(sc.Text(), ":")
+		f := strings.Fields(rest)
+		if !ok || len(f) != 2 || f[1] != "kB" {
+			continue
+		}
+		if v, err := strconv.ParseFloat(f[0], 64); err == nil {
+			out[name] = v * 1024
+		}
+	}
+	return out
+}
+
+// cgroupMemory is the memory limit of the process's cgroup and its usage,
+// in bytes: cgroup v2's memory.max and memory.current, or v1's
+// memory.limit_in_bytes and memory.usage_in_bytes. ok is false without a
+// limit.
+func cgroupMemory() (limit, used float64, ok bool) {
+	cg, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return 0, 0, false
+	}
+	for _, line := range strings.Split(string(cg), "\n") {
+		f := strings.SplitN(line, ":", 3)
+		if len(f) != 3 {
+			continue
+		}
+		var dirs []string
+		var max, cur string
+		switch {
+		case f[0] == "0" && f[1] == "": // v2
+			dirs = []string{filepath.Join("/sys/fs/cgroup", f[2]), "/sys/fs/cgroup"}
+			max, cur = "memory.max", "memory.current"
+		case contains(strings.Split(f[1], ","), "memory"): // v1
+			dirs = []string{filepath.Join("/sys/fs/cgroup/memory", f[2]), "/sys/fs/cgroup/memory"}
+			max, cur = "memory.limit_in_bytes", "memory.usage_in_bytes"
+		default:
+			continue
+		}
+		for _, dir := range dirs { // in a container the cgroup is mounted as the root
+			l, err1 := readNumber(filepath.Join(dir, max))
+			u, err2 := readNumber(filepath.Join(dir, cur))
+			if err1 == nil && err2 == nil && l < 1<<62 { // "max", or v1's page-rounded maximum: no limit
+				return l, u, true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+func readNumber(path string) (float64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "max" {
+		return math.Inf(1), nil
+	}
+	return strconv.ParseFloat(s, 64)
+}
+
+// parseSize reads -max-memory: bytes, or a number with a suffix K, M, G or
+// T (powers of 1024; "GB", "GiB" and "g" are read alike). Empty or 0 means
+// no value.
+func parseSize(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	if t == "" || t == "0" {
+		return 0, nil
+	}
+	u := strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(t), "B"), "I")
+	mult := 1.0
+	if i := strings.IndexAny(u, "KMGT"); i >= 0 && i == len(u)-1 {
+		mult = math.Pow(1024, float64(1+strings.IndexByte("KMGT", u[i])))
+		u = u[:i]
+	}
+	v, err := strconv.ParseFloat(u, 64)
+	if err != nil || !(v > 0) || math.IsInf(v, 0) || strings.ContainsAny(u, "xXpP_") {
+		return 0, fmt.Errorf("want a size such as 512M or 8G")
+	}
+	return v * mult, nil
+}
+
+// bytesize formats a size in bytes with a binary unit: "9.6 GiB".
+func bytesize(v float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	i := 0
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%.0f B", v)
+	}
+	return fmt.Sprintf("%.1f %s", v, units[i])
+}
+
+// count formats a count: "600 million", "1.2 billion", "4242".
+func count(v float64) string {
+	switch {
+	case v >= 1e12:
+		return fmt.Sprintf("%.3g trillion", v/1e12)
+	case v >= 1e9:
+		return fmt.Sprintf("%.3g billion", v/1e9)
+	case v >= 1e6:
+		return fmt.Sprintf("%.3g million", v/1e6)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+// checkClasses refuses a CSV file with more classes than -max-classes,
+// naming the label column, and returns a warning when most classes have a
+// single sample: both are the mark of a wrong -label-col (a float column
+// makes one class per distinct value).
+func checkClasses(c config, d dataset) (warning string, err error) {
+	if !isCSV(c.data) {
+		return "", nil
+	}
+	col := fmt.Sprintf("column %d", c.labelCol)
+	if c.labelCol == 0 {
+		col = fmt.Sprintf("the last column (%d)", d.train.Features+1)
+	}
+	classes := d.train.Classes
+	if classes > c.maxClasses {
+		return "", fmt.Errorf("%s: the labels, %s, make %d classes, more than -max-classes=%d; is -label-col the right column? (raise -max-classes if it is)",
+			c.data, col, classes, c.maxClasses)
+	}
+	counts := make([]int, classes)
+	for _, s := range []data.Set{d.train, d.held} {
+		for _, l := range s.Labels {
+			if l >= 0 && l < classes {
+				counts[l]++
+			}
+		}
+	}
+	single := 0
+	for _, n := range counts {
+		if n == 1 {
+			single++
+		}
+	}
+	if classes > 2 && 2*single > classes {
+		return fmt.Sprintf("%d of the %d classes of %s (labels in %s) have a single sample; is -label-col the right column?", single, classes, c.data, col), nil
+	}
+	return "", nil
+}

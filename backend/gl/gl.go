@@ -301,3 +301,11 @@ func (b *Backend) Software() bool {
 	}
 	return false
 }
+
+// AvailableMemory reports the device's free memory where the driver tells
+// it (NVIDIA, AMD), so that a model too large for it is refused before
+// anything is allocated; ok is false elsewhere (llvmpipe, Intel).
+func (b *Backend) AvailableMemory() (bytes int64, ok bool) {
+	b.call("available memory", func() error { bytes, ok = b.dev.FreeMemory(); return nil })
+	return bytes, ok
+}

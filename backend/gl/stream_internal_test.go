@@ -202,3 +202,18 @@ func TestBackendsKeepTheirOwnErrors(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestAvailableMemory: llvmpipe tells no free memory (it has neither
+// extension), so the train command falls back to the host's limit; a
+// driver that tells it reports a positive size.
+func TestAvailableMemory(t *testing.T) {
+	b := openForTest(t)
+	n, ok := b.AvailableMemory()
+	if strings.Contains(b.info.Renderer, "llvmpipe") && ok {
+		t.Fatalf("llvmpipe reported %d bytes free", n)
+	}
+	if ok && n <= 0 {
+		t.Fatalf("free memory %d, ok", n)
+	}
+	t.Logf("%s: %d bytes free (known: %v)", b.info.Renderer, n, ok)
+}

@@ -216,3 +216,35 @@ func (d *Device) Release() {
 	d.after("glUseProgram")
 	d.current = 0
 }
+
+// Extensions of GL_NVX_gpu_memory_info and GL_ATI_meminfo (not in go-gl's
+// core profile): free video memory in KiB.
+const (
+	gpuMemoryCurrentAvailableNVX = 0x9049
+	vboFreeMemoryATI             = 0x87FB
+)
+
+// FreeMemory returns the device's free memory in bytes where the driver
+// tells it (NVIDIA's GL_NVX_gpu_memory_info, AMD's GL_ATI_meminfo), and
+// ok = false otherwise (Mesa's llvmpipe, Intel).
+func (d *Device) FreeMemory() (bytes int64, ok bool) {
+	var n int32
+	gl.GetIntegerv(gl.NUM_EXTENSIONS, &n)
+	has := map[string]bool{}
+	for i := range uint32(n) {
+		has[gl.GoStr(gl.GetStringi(gl.EXTENSIONS, i))] = true
+	}
+	var kib [4]int32
+	switch {
+	case has["GL_NVX_gpu_memory_info"]:
+		gl.GetIntegerv(gpuMemoryCurrentAvailableNVX, &kib[0])
+	case has["GL_ATI_meminfo"]:
+		gl.GetIntegerv(vboFreeMemoryATI, &kib[0]) // four values; the first is the free pool
+	default:
+		return 0, false
+	}
+	if err := d.Check("free memory"); err != nil || kib[0] <= 0 {
+		return 0, false
+	}
+	return int64(kib[0]) * 1024, true
+}

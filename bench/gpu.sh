@@ -32,10 +32,14 @@
 #
 #	1. machine: uname, nvidia-smi, EGL/GL libraries found    -> machine.txt
 #	2. gl.test: TestContextReport (prints vendor, renderer, version and the
-#	   context path), TestConformance, TestMatchesCPU      -> gl-test.log
+#	   context path), TestConformance, TestMatchesCPU, every matmul variant
+#	   (TestMatMulVariants) and the long dimensions (…LongK, TestWideRows,
+#	   TestColSumLongColumns)                                 -> gl-test.log
 #	3. autograd.test, when built (graph on every backend)   -> autograd-test.log
 #	4. nn.test, when built (networks learn on every backend) -> nn-test.log
-#	5. bench -backends=cpu,gl $BENCH_FLAGS (the full suite) -> bench.md (table),
+#	5. bench -tune: the matmul variants' timings and choices, cached in
+#	   RESULTS_DIR/cache (XDG_CACHE_HOME) for the steps after it -> tune.md
+#	   bench -backends=cpu,gl $BENCH_FLAGS (the full suite) -> bench.md (table),
 #	   bench.json (every sample), bench.txt (benchstat), bench.log (progress)
 #	6. train, when built, on the GL backend: the default run -> train.log,
 #	   and MNIST when BIN_DIR/mnist exists                   -> train-mnist.log
@@ -64,7 +68,8 @@ mkdir -p "$dir"
 
 GLTRAIN_GL_CONTEXT=egl-device
 GLTRAIN_REQUIRE_GL=1
-export GLTRAIN_GL_CONTEXT GLTRAIN_REQUIRE_GL
+XDG_CACHE_HOME=$(cd "$dir" && pwd)/cache # the matmul tuning cache, kept with the results
+export GLTRAIN_GL_CONTEXT GLTRAIN_REQUIRE_GL XDG_CACHE_HOME
 
 # The carried libraries, only where the system's are missing.
 if [ -d "$bin/lib" ] && [ -x "$bin/gl.test" ] && ldd "$bin/gl.test" 2>/dev/null | grep -q 'not found'; then
@@ -114,7 +119,7 @@ echo "machine $rc" >>"$dir/status.txt"
 
 if [ -x "$bin/gl.test" ]; then
 	step gl-test "$dir/gl-test.log" "$bin/gl.test" -test.v -test.count=1 \
-		-test.run '^(TestContextReport|TestConformance|TestMatchesCPU)$'
+		-test.run '^(TestContextReport|TestConformance|TestMatchesCPU|TestMatMulVariants|TestMatMulLongK|TestLinearLongK|TestWideRows|TestColSumLongColumns)$'
 	grep -E 'GL_VENDOR|GL_RENDERER|GL_VERSION|context:' "$dir/gl-test.log" >&2 || true
 else
 	skip gl-test "$bin/gl.test not built"
@@ -135,6 +140,7 @@ else
 fi
 
 if [ -x "$bin/bench" ]; then
+	step tune "$dir/tune.log" sh -c '"$1" -tune -suite=full >"$2/tune.md"' tune "$bin/bench" "$dir"
 	# shellcheck disable=SC2086 # BENCH_FLAGS is a list of flags
 	step bench "$dir/bench.log" sh -c '"$1" -backends=cpu,gl '"${BENCH_FLAGS:--suite=full -samples=6 -min-sample=100ms}"' \
 		-json "$2/bench.json" -benchfmt "$2/bench.txt" >"$2/bench.md"' bench "$bin/bench" "$dir"

@@ -87,10 +87,7 @@ func (be *Backend) rowPass(shader string, x, y, g *Tensor, rows scratch, inv flo
 	if err != nil {
 		return err
 	}
-	gradArg := glrt.Out(rows.buf) // unused when with_grad is 0
-	if g != nil {
-		gradArg = g.out()
-	}
+	gradArg := lossGrad(g, rows)
 	m := x.shape.Rows
 	prog.SetInt("m", m)
 	prog.SetInt("n", x.shape.Cols)
@@ -183,4 +180,14 @@ func (be *Backend) MeanSquaredError(loss, dpred, pred, target backend.Tensor) er
 		}
 		return be.runSum(plan, l.out(), glrt.In(sq.buf))
 	})
+}
+
+// lossGrad binds a loss kernel's gradient output: g, or, when the caller
+// wants no gradient (with_grad 0), the row scratch, which the kernel then
+// does not touch.
+func lossGrad(g *Tensor, rows scratch) glrt.Arg {
+	if g == nil {
+		return glrt.Out(rows.buf)
+	}
+	return g.out()
 }

@@ -72,10 +72,7 @@ func (be *Backend) softmaxWide(w wideRows, x, y, g *Tensor, rows scratch, inv fl
 	if err != nil {
 		return err
 	}
-	gradArg := glrt.Out(rows.buf) // unused when with_grad is 0
-	if g != nil {
-		gradArg = g.out()
-	}
+	gradArg := lossGrad(g, rows)
 	fin.SetInt("m", m)
 	fin.SetInt("n", n)
 	fin.SetFloat("inv_batch", inv)
@@ -109,10 +106,7 @@ func (be *Backend) svmHingeWide(w wideRows, s, y, g *Tensor, rows scratch, inv, 
 	if err != nil {
 		return err
 	}
-	gradArg := glrt.Out(rows.buf) // unused when with_grad is 0
-	if g != nil {
-		gradArg = g.out()
-	}
+	gradArg := lossGrad(g, rows)
 	fin.SetInt("m", m)
 	fin.SetInt("n", n)
 	fin.SetFloat("margin", margin)

@@ -194,8 +194,8 @@ func (be *Backend) linearWeights(f backend.Activation, split splitK, dw, db, x, 
 // setSlices sets the split-K uniforms of a linear_backward.comp round:
 // count slices from chunk first, of a product over k.
 func (be *Backend) setSlices(p *glrt.Program, split splitK, first, count, k int) {
-	p.SetInt("k_begin", first*kChunk)
-	p.SetInt("k_chunk", min(k, kChunk))
+	p.SetInt("k_begin", first*split.chunk)
+	p.SetInt("k_chunk", split.chunk)
 	p.SetInt("slices", count)
 }
 

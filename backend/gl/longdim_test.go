@@ -52,7 +52,9 @@ func TestMatMulLongK(t *testing.T) {
 		{7, 2, 70001, false, true, 0.5}, // NT
 		{2, 9, 9000, true, true, 0},     // TT, 3 chunks
 		{70, 65, 4097, false, false, 0}, // just past one chunk
-		{5, 3, 4096, false, false, 1},   // exactly one chunk
+		{5, 3, 4096, false, false, 1},   // exactly one chunk, split for speed (few tiles)
+		{256, 10, 1024, true, false, 1}, // a weight gradient split for speed: 4 slices of 256
+		{64, 64, 600, false, false, 0},  // one tile, 2 slices of 304 and 296
 	} {
 		t.Run(fmt.Sprintf("%d:%dx%dx%d", i, tc.m, tc.n, tc.k), func(t *testing.T) {
 			as := backend.Shape{Rows: tc.m, Cols: tc.k} // op(A) is m×k

@@ -24,18 +24,33 @@ const (
 	partialCap = 1 << 24
 )
 
-// splitK is the plan of a product's k: chunks of kChunk, perRound of them
-// a round, and the scratch buffer of a round's partial products.
+// splitK is the plan of a product's k: chunks of chunk elements, perRound
+// of them a round, and the scratch buffer of a round's partial products.
 type splitK struct {
-	chunks, perRound int
-	partial          scratch
+	chunk, chunks, perRound int
+	partial                 scratch
 }
+
+// Split-K for speed: a product with few output tiles and a long k (a weight
+// gradient such as 256×10 over a batch of 1024) leaves most of a GPU idle,
+// so its k is split until there are about minGroups work groups, in chunks
+// of at least minChunk.
+const (
+	minGroups = 32
+	minChunk  = 256
+)
 
 // planSplitK plans an m×n product over k on the caller's side (the scratch
 // comes from the pool in queue order, see stream.go); the caller puts the
-// scratch back after queuing.
+// scratch back after queuing. The plan depends on the shape alone, so a
+// product adds its terms in the same order every run.
 func (be *Backend) planSplitK(op string, m, n, k int) (splitK, error) {
-	p := splitK{chunks: (k + kChunk - 1) / kChunk, perRound: 1}
+	p := splitK{chunk: min(k, kChunk), perRound: 1}
+	if groups := ((m + 63) / 64) * ((n + 63) / 64); k <= kChunk && groups < minGroups && k >= 2*minChunk {
+		slices := min(minGroups/groups, k/minChunk, maxSlices)
+		p.chunk = ((k+slices-1)/slices + 15) / 16 * 16 // whole k-tiles, so vec4 loads stay aligned
+	}
+	p.chunks = (k + p.chunk - 1) / p.chunk
 	if p.chunks <= 1 {
 		return p, nil
 	}
@@ -113,7 +128,7 @@ func (be *Backend) MatMul(tA, tB backend.Transpose, alpha float32, a, b backend.
 			if count > 1 {
 				partial = glrt.Out(split.partial.buf)
 			}
-			if err := be.dispatchMatMul(p, v, s, first, count, alpha, beta, ta, tb, outArg(tc, beta), partial); err != nil {
+			if err := be.dispatchMatMul(p, v, s, split, first, count, alpha, beta, ta, tb, outArg(tc, beta), partial); err != nil {
 				return err
 			}
 			if count == 1 {
@@ -127,12 +142,12 @@ func (be *Backend) MatMul(tA, tB backend.Transpose, alpha float32, a, b backend.
 // dispatchMatMul issues p, variant v of matmul_forward.comp, for count k
 // chunks of s's product from chunk first: into c with one slice, else into
 // the partial buffer. It runs on the GL thread.
-func (be *Backend) dispatchMatMul(p *glrt.Program, v matmulVariant, s matmulShape, first, count int, alpha, beta float32, a, b *Tensor, c, partial glrt.Arg) error {
+func (be *Backend) dispatchMatMul(p *glrt.Program, v matmulVariant, s matmulShape, split splitK, first, count int, alpha, beta float32, a, b *Tensor, c, partial glrt.Arg) error {
 	p.SetInt("m", s.m)
 	p.SetInt("n", s.n)
 	p.SetInt("k", s.k)
-	p.SetInt("k_begin", first*kChunk)
-	p.SetInt("k_chunk", min(s.k, kChunk))
+	p.SetInt("k_begin", first*split.chunk)
+	p.SetInt("k_chunk", split.chunk)
 	p.SetInt("slices", count)
 	p.SetFloat("alpha", alpha)
 	p.SetFloat("beta", beta)

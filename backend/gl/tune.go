@@ -206,7 +206,8 @@ func (be *Backend) tuneMatMul(s matmulShape, a, b *Tensor) (matmulVariant, error
 		if err != nil {
 			continue
 		}
-		run := func() error { return be.dispatchMatMul(p, v, s, 0, 1, 1, 0, a, b, glrt.Out(out), a.in()) }
+		one := splitK{chunk: min(s.k, kChunk), chunks: 1, perRound: 1}
+		run := func() error { return be.dispatchMatMul(p, v, s, one, 0, 1, 1, 0, a, b, glrt.Out(out), a.in()) }
 		if err := run(); err != nil { // warm-up: the first dispatch of a program pays for more than its work
 			return matmulVariant{}, err
 		}

@@ -51,7 +51,29 @@ func Open(spec string) (Backend, error) {
 	open, ok := registry.openers[name]
 	registry.Unlock()
 	if !ok {
-		return nil, fmt.Errorf("backend %q is not registered (have %s)", name, strings.Join(Names(), ", "))
+		return nil, fmt.Errorf("backend %q is not registered: %s", name, registerHint(name))
 	}
 	return open(options)
+}
+
+// knownBackends are gltrain's own backends and the package whose import
+// registers each.
+var knownBackends = map[string]string{"cpu": "gltrain/backend/cpu", "gl": "gltrain/backend/gl"}
+
+// registerHint says what is registered and, for one of gltrain's own
+// backends, the import that registers it.
+func registerHint(name string) string {
+	have := "none is"
+	if names := Names(); len(names) > 0 {
+		have = "registered: " + strings.Join(names, ", ")
+	}
+	if pkg, ok := knownBackends[name]; ok {
+		return fmt.Sprintf("add import _ %q to the program (%s)", pkg, have)
+	}
+	known := make([]string, 0, len(knownBackends))
+	for n := range knownBackends {
+		known = append(known, n)
+	}
+	sort.Strings(known)
+	return fmt.Sprintf("gltrain's backends are %s (%s)", strings.Join(known, " and "), have)
 }

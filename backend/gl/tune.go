@@ -34,10 +34,11 @@ type tuner struct {
 	enabled bool
 	path    string // the cache file; "" when not cached
 	file    tuneFile
-	choices map[string]matmulVariant // this run's decisions, by class
-	timings map[string][]variantTime // what tuning measured, by class
-	force   *matmulVariant           // tests: every product on one variant
-	notice  string                   // a corrupt cache, once
+	choices map[string]matmulVariant      // this run's decisions, by class
+	byShape map[matmulShape]matmulVariant // the same, by exact shape: no string per call
+	timings map[string][]variantTime      // what tuning measured, by class
+	force   *matmulVariant                // tests: every product on one variant
+	notice  string                        // a corrupt cache, once
 }
 
 // tuneFile is the cache's contents.
@@ -58,7 +59,7 @@ const maxTuneFile = 1 << 20
 
 // newTuner reads the environment and the cache for a renderer and version.
 func newTuner(renderer, version string, software bool) *tuner {
-	t := &tuner{choices: map[string]matmulVariant{}, timings: map[string][]variantTime{}}
+	t := &tuner{choices: map[string]matmulVariant{}, byShape: map[matmulShape]matmulVariant{}, timings: map[string][]variantTime{}}
 	switch os.Getenv("GLTRAIN_GL_TUNE") {
 	case "off":
 		return t
@@ -168,8 +169,12 @@ func (be *Backend) chooseMatMul(s matmulShape, a, b *Tensor) matmulVariant {
 		}
 		return v
 	}
+	if v, ok := t.byShape[s]; ok {
+		return v
+	}
 	class := s.class()
 	if v, ok := t.choices[class]; ok {
+		t.byShape[s] = v
 		return v
 	}
 	v := be.defaultVariant(s)
@@ -185,6 +190,7 @@ func (be *Backend) chooseMatMul(s matmulShape, a, b *Tensor) matmulVariant {
 		}
 	}
 	t.choices[class] = v
+	t.byShape[s] = v
 	return v
 }
 

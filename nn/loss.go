@@ -45,7 +45,7 @@ func ParseLoss(s string) (Loss, error) {
 	case "mse":
 		return MeanSquaredError, nil
 	}
-	return 0, fmt.Errorf("unknown loss %q (valid: %s)", s, strings.Join(lossNames, ", "))
+	return 0, fmt.Errorf("unknown loss %s (valid: %s)", excerpt(s), strings.Join(lossNames, ", "))
 }
 
 // NeedsOneHot reports whether the loss compares scores with one-hot targets.

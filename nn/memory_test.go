@@ -1,6 +1,7 @@
 package nn_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -23,6 +24,9 @@ func TestCheckState(t *testing.T) {
 		t.Fatalf("matching state: %v", err)
 	}
 	extra := append(append([]nn.NamedTensor(nil), good...), nn.NamedTensor{Name: "x", Shape: backend.Shape{Rows: 1, Cols: 1}, Data: []float32{0}})
+	// A file's tensor name can be megabytes, and hold newlines: the message
+	// quotes an excerpt.
+	long := append(append([]nn.NamedTensor(nil), good...), nn.NamedTensor{Name: strings.Repeat("y\n", 1<<20), Shape: backend.Shape{Rows: 1, Cols: 1}, Data: []float32{0}})
 	for i, tc := range []struct {
 		arch  nn.Arch
 		state []nn.NamedTensor
@@ -31,10 +35,11 @@ func TestCheckState(t *testing.T) {
 		{nn.MLP(2, []int{170_000_000}, 4, nn.ReLU), good, "layers.0.weight is 2×3 (6 values), the model's is 2×170000000 (and 2 more mismatches)"},
 		{nn.MLP(2, make1s(100_000), 4, nn.ReLU), good, "nn: state of a 2-(100000 hidden layers)-4 relu: layers.0.weight is 2×3 (6 values), the model's is 2×1 (and 200001 more mismatches)"},
 		{arch, good[:3], "layers.2.bias is missing"},
-		{arch, extra, "x is not a parameter of the model"},
+		{arch, extra, `"x" is not a parameter of the model`},
+		{arch, long, `"y\ny\ny\ny\ny\ny\ny\ny\ny\ny\ny\ny\ny\ny\ny\ny\n"… is not a parameter of the model`},
 	} {
 		err := tc.arch.CheckState(tc.state)
-		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") || len(err.Error()) > 200 {
 			t.Errorf("%d: %v; want one line with %q", i, err, tc.want)
 		}
 	}
@@ -63,5 +68,30 @@ func TestEstimateMemory(t *testing.T) {
 	huge := nn.MLP(1_000_000, []int{1_000_000, 1_000_000}, 10, nn.ReLU)
 	if tot := nn.EstimateMemory(huge, 1, 1, 1, 0).Total(); !(tot > 8e12) {
 		t.Errorf("a 2·10¹²-parameter model: %v bytes", tot)
+	}
+}
+
+// TestCheckpointFieldErrorsShort: a checkpoint's architecture type or
+// activation, or its loss, megabytes long, is refused with a message that
+// quotes an excerpt (before, the whole field).
+func TestCheckpointFieldErrorsShort(t *testing.T) {
+	long := strings.Repeat("r", 1<<20)
+	for i, tc := range []struct {
+		name string
+		err  func() error
+	}{
+		{"type", func() error {
+			var a nn.Arch
+			return a.UnmarshalJSON([]byte(`{"type":"` + long + `","inputs":2,"hidden":[3],"outputs":4,"activation":"relu"}`))
+		}},
+		{"activation", func() error {
+			var a nn.Arch
+			return a.UnmarshalJSON([]byte(`{"type":"mlp","inputs":2,"hidden":[3],"outputs":4,"activation":"` + long + `"}`))
+		}},
+		{"loss", func() error { _, err := nn.ParseLoss(long); return err }},
+	} {
+		if err := tc.err(); err == nil || len(err.Error()) > 200 {
+			t.Errorf("%d: %s: error of %d bytes, want one under 200: %.200v", i, tc.name, len(fmt.Sprint(err)), err)
+		}
 	}
 }

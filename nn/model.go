@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"unicode/utf8"
 
 	"gltrain/autograd"
 	"gltrain/backend"
@@ -85,7 +87,10 @@ func (a *Arch) UnmarshalJSON(data []byte) error {
 		return fmt.Errorf("nn: architecture: %w", err)
 	}
 	if j.Type != "mlp" {
-		return fmt.Errorf("nn: architecture type %q: only \"mlp\" is known", j.Type)
+		return fmt.Errorf("nn: architecture type %s: only \"mlp\" is known", excerpt(j.Type))
+	}
+	if len(j.Activation) > 64 { // ParseActivation's error would quote it whole
+		return fmt.Errorf("nn: architecture: unknown activation %s", excerpt(j.Activation))
 	}
 	act, err := backend.ParseActivation(j.Activation)
 	if err != nil {
@@ -256,7 +261,7 @@ func checkState(state []NamedTensor, n int, param func(i int) (string, backend.S
 	if first == nil && count > 0 { // name the first tensor, in file order, that is no parameter
 		for _, t := range state {
 			if !found[t.Name] {
-				first = fmt.Errorf("%s is not a parameter of the model", t.Name)
+				first = fmt.Errorf("%s is not a parameter of the model", excerpt(t.Name))
 				break
 			}
 		}
@@ -284,4 +289,17 @@ func (m *Model) Release() error {
 		errs = append(errs, autograd.ReleaseGrad(p), m.b.Release(p.Tensor()), p.SetTensors(nil, nil))
 	}
 	return errors.Join(errs...)
+}
+
+// excerpt quotes s for a message, cut to its first 32 bytes (whole runes)
+// and marked "…" when longer: a checkpoint's names and fields can be long.
+func excerpt(s string) string {
+	if len(s) <= 32 {
+		return strconv.Quote(s)
+	}
+	cut := 32
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "…"
 }

@@ -71,6 +71,8 @@ func (c checkpoint) validate() error {
 	switch {
 	case c.Data == "":
 		return field("data", "empty")
+	case len(c.Data) > maxPath:
+		return field("data", "%s is %d bytes, longer than a path can be", excerpt(c.Data), len(c.Data))
 	case !contains(dataNames, c.Data) && !isCSV(c.Data):
 		return field("data", "%s is neither a data set (%s) nor a .csv file", excerpt(c.Data), strings.Join(dataNames, ", "))
 	case c.Features < 1:
@@ -119,6 +121,18 @@ func excerpt(s string) string {
 		return strconv.Quote(s)
 	}
 	return strconv.Quote(strings.ToValidUTF8(s[:32], "")) + "…"
+}
+
+// maxPath is the longest path a file can be opened by (Linux's PATH_MAX).
+const maxPath = 4096
+
+// shorten cuts the message of err, which may quote a field of a checkpoint,
+// to 120 bytes.
+func shorten(err error) error {
+	if msg := err.Error(); len(msg) > 120 {
+		return errors.New(strings.ToValidUTF8(msg[:120], "") + "…")
+	}
+	return err
 }
 
 // defaults makes the checkpoint's data set the default of -data, with that
@@ -202,7 +216,7 @@ func loadCheckpoint(path string) (checkpoint, []nn.NamedTensor, error) {
 	state := make([]nn.NamedTensor, len(f.Tensors))
 	for i, t := range f.Tensors {
 		if len(t.Shape) != 2 {
-			return c, nil, bad(fmt.Errorf("tensor %s has shape %v, want 2 dimensions", t.Name, t.Shape))
+			return c, nil, bad(fmt.Errorf("tensor %s has %d dimensions, want 2", excerpt(t.Name), len(t.Shape)))
 		}
 		state[i] = nn.NamedTensor{Name: t.Name, Shape: backend.Shape{Rows: t.Shape[0], Cols: t.Shape[1]}, Data: t.Data}
 	}
@@ -220,7 +234,7 @@ func parseMetadata(md map[string]string) (checkpoint, error) {
 		return c, fmt.Errorf("__metadata__ format is %s, want %q", excerpt(md["format"]), formatName)
 	}
 	if err := json.Unmarshal([]byte(md["arch"]), &c.Arch); err != nil {
-		return c, field("arch", err)
+		return c, field("arch", shorten(err))
 	}
 	var err error
 	if c.Loss, err = nn.ParseLoss(md["loss"]); err != nil {
@@ -241,7 +255,7 @@ func parseMetadata(md map[string]string) (checkpoint, error) {
 	}
 	if s, ok := md["class_names"]; ok {
 		if err := json.Unmarshal([]byte(s), &c.ClassNames); err != nil {
-			return c, field("class_names", err)
+			return c, field("class_names", shorten(err))
 		}
 		if c.ClassNames == nil {
 			return c, field("class_names", errors.New("null, want a list of names"))
@@ -252,7 +266,7 @@ func parseMetadata(md map[string]string) (checkpoint, error) {
 		dec := json.NewDecoder(strings.NewReader(s))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&st); err != nil {
-			return c, field("standardize", err)
+			return c, field("standardize", shorten(err)) // an unknown field is quoted whole
 		}
 		c.Std = &data.Standardizer{Mean: st.Mean, Std: st.Std}
 	}

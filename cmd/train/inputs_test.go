@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -279,6 +282,64 @@ func TestCSVFullPrecision(t *testing.T) {
 			if v := s.X[2*k]; (v > 0) != (s.Labels[k] == 1) {
 				t.Fatalf("sample %d of label %d: standardised feature %v: the classes overlap", k, s.Labels[k], v)
 			}
+		}
+	}
+}
+
+// TestCheckpointErrorsShort: a checkpoint whose fields, tensor names or
+// shapes are megabytes long is refused with a short message (before, each of
+// these repeated the whole value: a megabyte of error).
+func TestCheckpointErrorsShort(t *testing.T) {
+	dir := t.TempDir()
+	good := trainCheckpoint(t, dir)
+	orig, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("A", 1<<20)
+	// raw writes a checkpoint with one more, empty tensor, of the given name
+	// and shape: the JSON of the header is edited, so anything goes.
+	raw := func(path, name string, dims int) {
+		n := binary.LittleEndian.Uint64(orig)
+		var hdr map[string]json.RawMessage
+		if err := json.Unmarshal(orig[8:8+n], &hdr); err != nil {
+			t.Fatal(err)
+		}
+		shape := "[" + strings.Repeat("0,", dims-1) + "0]"
+		hdr[name] = json.RawMessage(`{"dtype":"F32","shape":` + shape + `,"data_offsets":[0,0]}`)
+		h, _ := json.Marshal(hdr)
+		for len(h)%8 != 0 {
+			h = append(h, ' ')
+		}
+		out := binary.LittleEndian.AppendUint64(nil, uint64(len(h)))
+		if err := os.WriteFile(path, append(append(out, h...), orig[8+n:]...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, tc := range []struct{ name, key, value string }{
+		{"arch type", "arch", `{"type":"` + long + `"}`},
+		{"activation", "arch", `{"type":"mlp","inputs":2,"hidden":[3],"outputs":3,"activation":"` + long + `"}`},
+		{"loss", "loss", long},
+		{"data", "data", long + ".csv"},
+		{"standardize", "standardize", `{"mean":[0,0],"std":[1,1],"` + long + `":1}`},
+		{"tensor name", "", ""},
+		{"tensor shape", "", ""},
+	} {
+		path := filepath.Join(dir, fmt.Sprintf("bad%d.safetensors", i))
+		switch tc.name {
+		case "tensor name":
+			raw(path, long, 2)
+		case "tensor shape":
+			raw(path, "z", 1<<20)
+		default:
+			if err := os.WriteFile(path, orig, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			setMetadata(t, path, tc.key, tc.value)
+		}
+		code, _, stderr := runTrain(t, "-backend=cpu", "-load="+path, "-eval")
+		if code == 0 || len(stderr) > 500 {
+			t.Errorf("%d: %s: exit %d, %d bytes on stderr, want an error under 500 bytes: %.500s", i, tc.name, code, len(stderr), stderr)
 		}
 	}
 }

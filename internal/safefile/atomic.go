@@ -34,7 +34,7 @@ func WriteAtomic(path string, fill func(io.Writer) error) (err error) {
 		mode = fi.Mode().Perm()
 	}
 	RemoveStale(path)
-	tmp, err := os.CreateTemp(dir, tempPrefix(path)+"*.tmp")
+	tmp, err := createLocked(dir, tempPrefix(path)+"*.tmp")
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,6 @@ func WriteAtomic(path string, fill func(io.Writer) error) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	lock(tmp) // released by Close, or by the kernel if the process dies
 	if err := fill(tmp); err != nil {
 		return err
 	}
@@ -54,16 +53,53 @@ func WriteAtomic(path string, fill func(io.Writer) error) (err error) {
 	if err := tmp.Sync(); err != nil {
 		return err
 	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
+	if canLock {
+		// Renamed while still locked: once closed, the temporary file would
+		// look stale to a concurrent save's RemoveStale.
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			return err
+		}
+		if err := tmp.Close(); err != nil {
+			return err
+		}
+	} else {
+		if err := tmp.Close(); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			return err
+		}
 	}
 	if err := syncDir(dir); err != nil {
 		return fmt.Errorf("written, but the rename may not survive a crash: %w", err)
 	}
 	return nil
+}
+
+// createLocked creates a temporary file in dir, named after pattern as
+// os.CreateTemp does, and locks it (the lock is released by Close, or by
+// the kernel if the process dies). A concurrent save's RemoveStale can take
+// the file for a stale one between its creation and the lock, and remove
+// it; then it tries again.
+func createLocked(dir, pattern string) (*os.File, error) {
+	for try := 0; ; try++ {
+		f, err := os.CreateTemp(dir, pattern)
+		if err != nil {
+			return nil, err
+		}
+		if !canLock || try == 10 {
+			lock(f)
+			return f, nil
+		}
+		if tryLock(f) {
+			fi, err1 := f.Stat()
+			at, err2 := os.Lstat(f.Name())
+			if err1 != nil || err2 == nil && os.SameFile(fi, at) {
+				return f, nil
+			}
+		}
+		f.Close() // removed, or about to be, by the RemoveStale that holds it
+	}
 }
 
 // tempPrefix returns the start of the names of path's temporary files:

@@ -125,3 +125,25 @@ func TestWriteAtomicLongName(t *testing.T) {
 		t.Errorf("temporary names are about %d bytes, want at most 40", l)
 	}
 }
+
+// TestWriteAtomicConcurrent: saves to one target at the same time all
+// succeed: the stale-file cleanup of one never removes the temporary file of
+// another that is still to be renamed.
+func TestWriteAtomicConcurrent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			var err error
+			for i := 0; i < 100 && err == nil; i++ {
+				err = WriteAtomic(path, func(w io.Writer) error { _, err := io.WriteString(w, "data"); return err })
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

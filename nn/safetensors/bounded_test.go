@@ -144,3 +144,33 @@ func TestWriteRefusesWhatReadRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestReadErrorsQuoteShortly: a header whose names, keys, dimensions,
+// offsets, dtypes or unknown fields are megabytes long is refused with a
+// message that quotes a short excerpt of them (before, the whole value).
+func TestReadErrorsQuoteShortly(t *testing.T) {
+	long := strings.Repeat("A", 1<<20)
+	entry := `{"dtype":"F32","shape":[1],"data_offsets":[0,4]}`
+	for i, tc := range []struct{ name, header, want string }{
+		{"name", `{"` + long + `":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}`, "span"},
+		{"dimension", `{"t":{"dtype":"F32","shape":["` + long + `"],"data_offsets":[0,4]}}`, "dimension"},
+		{"offset", `{"t":{"dtype":"F32","shape":[1],"data_offsets":["` + long + `",4]}}`, "data offset"},
+		{"dtype", `{"t":{"dtype":"` + long + `","shape":[1],"data_offsets":[0,4]}}`, "dtype"},
+		{"unknown field", `{"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"` + long + `":1}}`, "unknown field"},
+		{"repeated key", `{"` + long + `":` + entry + `,"` + long + `":` + entry + `}`, "twice"},
+		{"invalid JSON", `{"` + long + `":}`, "invalid JSON"},
+		{"metadata", `{"__metadata__":{"` + long + `":1},"t":` + entry + `}`, "not a string"},
+		{"overlap", `{"` + long + `":` + entry + `,"` + long + `B":` + entry + `}`, "overlap"},
+	} {
+		hdr := []byte(tc.header)
+		file := binary.LittleEndian.AppendUint64(nil, uint64(len(hdr)))
+		file = append(append(file, hdr...), make([]byte, 4)...)
+		_, err := Read(file)
+		switch {
+		case err == nil:
+			t.Errorf("%d: %s: no error", i, tc.name)
+		case !strings.Contains(err.Error(), tc.want) || len(err.Error()) > 300:
+			t.Errorf("%d: %s: error of %d bytes %.300q, want one under 300 bytes containing %q", i, tc.name, len(err.Error()), err, tc.want)
+		}
+	}
+}

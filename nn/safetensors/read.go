@@ -111,7 +111,7 @@ func readFrom(r io.Reader, size int64) (*File, error) {
 		for k := 0; k < len(t.Data); {
 			chunk := buf[:4*min(len(t.Data)-k, len(buf)/4)]
 			if _, err := io.ReadFull(r, chunk); err != nil {
-				return nil, fmt.Errorf("tensor %q: reading its data: %w", e.name, unexpectedEOF(err))
+				return nil, fmt.Errorf("tensor %s: reading its data: %w", quote(e.name), unexpectedEOF(err))
 			}
 			for p := 0; p < len(chunk); p, k = p+4, k+1 {
 				t.Data[k] = math.Float32frombits(binary.LittleEndian.Uint32(chunk[p:]))
@@ -140,7 +140,7 @@ func parseHeader(hdr []byte, bodyLen int64) ([]entry, map[string]string, error) 
 	seen := map[string]bool{}
 	err := eachMember(hdr, "header", func(key string, raw json.RawMessage) error {
 		if seen[key] {
-			return fmt.Errorf("header: key %q appears twice", key)
+			return fmt.Errorf("header: key %s appears twice", quote(key))
 		}
 		seen[key] = true
 		if key == metadataKey {
@@ -174,7 +174,7 @@ func eachMember(data []byte, what string, fn func(key string, raw json.RawMessag
 		key, _ := tok.(string) // inside an object, the decoder only yields string keys
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return fmt.Errorf("%s: %q: invalid JSON: %w", what, key, err)
+			return fmt.Errorf("%s: %s: invalid JSON: %w", what, quote(key), err)
 		}
 		if err := fn(key, raw); err != nil {
 			return err
@@ -204,46 +204,46 @@ func parseEntry(name string, raw json.RawMessage, bodyLen int64) (entry, error) 
 	var info tensorInfo
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&info); err != nil {
-		return entry{}, fmt.Errorf("tensor %q: %w", name, err)
+	if err := dec.Decode(&info); err != nil { // an unknown field's error quotes it whole
+		return entry{}, fmt.Errorf("tensor %s: %s", quote(name), truncate([]byte(err.Error()), 80))
 	}
 	switch {
 	case info.Dtype == nil:
-		return entry{}, fmt.Errorf("tensor %q: no dtype", name)
+		return entry{}, fmt.Errorf("tensor %s: no dtype", quote(name))
 	case *info.Dtype != "F32":
-		return entry{}, fmt.Errorf("tensor %q: dtype %q is not supported (only F32)", name, *info.Dtype)
+		return entry{}, fmt.Errorf("tensor %s: dtype %s is not supported (only F32)", quote(name), quote(*info.Dtype))
 	case info.Shape == nil:
-		return entry{}, fmt.Errorf("tensor %q: no shape", name)
+		return entry{}, fmt.Errorf("tensor %s: no shape", quote(name))
 	case len(info.DataOffsets) != 2:
-		return entry{}, fmt.Errorf("tensor %q: data_offsets has %d values, want 2 (begin and end)", name, len(info.DataOffsets))
+		return entry{}, fmt.Errorf("tensor %s: data_offsets has %d values, want 2 (begin and end)", quote(name), len(info.DataOffsets))
 	}
 	e := entry{name: name, shape: make([]int, len(info.Shape))}
 	for i, d := range info.Shape {
 		v, err := strconv.ParseInt(string(d), 10, 64)
 		if err != nil || v < 0 || int64(int(v)) != v {
-			return entry{}, fmt.Errorf("tensor %q: dimension %s is not a non-negative integer", name, d)
+			return entry{}, fmt.Errorf("tensor %s: dimension %s is not a non-negative integer", quote(name), truncate(d, 40))
 		}
 		e.shape[i] = int(v)
 	}
 	n, err := numel(e.shape)
 	if err != nil {
-		return entry{}, fmt.Errorf("tensor %q: %w", name, err)
+		return entry{}, fmt.Errorf("tensor %s: %w", quote(name), err)
 	}
 	var off [2]int64
 	for i, d := range info.DataOffsets {
 		v, err := strconv.ParseInt(string(d), 10, 64)
 		if err != nil || v < 0 || v > bodyLen {
-			return entry{}, fmt.Errorf("tensor %q: data offset %s outside the %d-byte data section", name, d, bodyLen)
+			return entry{}, fmt.Errorf("tensor %s: data offset %s outside the %d-byte data section", quote(name), truncate(d, 40), bodyLen)
 		}
 		off[i] = v
 	}
 	e.begin, e.end = off[0], off[1]
 	if e.end < e.begin {
-		return entry{}, fmt.Errorf("tensor %q: data offsets [%d,%d) end before they begin", name, e.begin, e.end)
+		return entry{}, fmt.Errorf("tensor %s: data offsets [%d,%d) end before they begin", quote(name), e.begin, e.end)
 	}
 	if e.end-e.begin != 4*n {
-		return entry{}, fmt.Errorf("tensor %q: data offsets [%d,%d) span %d bytes, but shape %v of F32 needs %d",
-			name, e.begin, e.end, e.end-e.begin, e.shape, 4*n)
+		return entry{}, fmt.Errorf("tensor %s: data offsets [%d,%d) span %d bytes, but shape %v of F32 needs %d",
+			quote(name), e.begin, e.end, e.end-e.begin, e.shape, 4*n)
 	}
 	return e, nil
 }
@@ -257,7 +257,7 @@ func parseMetadata(raw json.RawMessage) (map[string]string, error) {
 	err := eachMember(raw, metadataKey, func(key string, v json.RawMessage) error {
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil {
-			return fmt.Errorf("%s: %q: value %s is not a string", metadataKey, key, truncate(v, 40))
+			return fmt.Errorf("%s: %s: value %s is not a string", metadataKey, quote(key), truncate(v, 40))
 		}
 		meta[key] = s
 		return nil
@@ -276,6 +276,19 @@ func truncate(b []byte, n int) string {
 	return string(b[:n]) + "…"
 }
 
+// quote quotes s for a message, cut to its first 40 bytes (whole runes) and
+// marked "…" when longer: a name or key can be as long as the header.
+func quote(s string) string {
+	if len(s) <= 40 {
+		return strconv.Quote(s)
+	}
+	cut := 40
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "…"
+}
+
 // checkCoverage sorts entries by offset and checks that they tile the data
 // section [0, bodyLen) exactly, as the reference implementation does.
 func checkCoverage(entries []entry, bodyLen int64) error {
@@ -289,7 +302,7 @@ func checkCoverage(entries []entry, bodyLen int64) error {
 			return fmt.Errorf("data section bytes [%d,%d) belong to no tensor", pos, e.begin)
 		case e.begin < pos:
 			p := entries[i-1]
-			return fmt.Errorf("tensors %q [%d,%d) and %q [%d,%d) overlap", p.name, p.begin, p.end, e.name, e.begin, e.end)
+			return fmt.Errorf("tensors %s [%d,%d) and %s [%d,%d) overlap", quote(p.name), p.begin, p.end, quote(e.name), e.begin, e.end)
 		}
 		pos = e.end
 	}

@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"gltrain/backend"
 	"gltrain/nn"
@@ -73,6 +75,8 @@ func (c checkpoint) validate() error {
 		return field("data", "empty")
 	case len(c.Data) > maxPath:
 		return field("data", "%s is %d bytes, longer than a path can be", excerpt(c.Data), len(c.Data))
+	case !printablePath(c.Data):
+		return field("data", "%s holds control characters or is not UTF-8", excerpt(c.Data))
 	case !contains(dataNames, c.Data) && !isCSV(c.Data):
 		return field("data", "%s is neither a data set (%s) nor a .csv file", excerpt(c.Data), strings.Join(dataNames, ", "))
 	case c.Features < 1:
@@ -271,4 +275,19 @@ func parseMetadata(md map[string]string) (checkpoint, error) {
 		c.Std = &data.Standardizer{Mean: st.Mean, Std: st.Std}
 	}
 	return c, nil
+}
+
+// printablePath reports whether p is valid UTF-8 without control
+// characters: a path the command may print, and store in a checkpoint's
+// metadata (which must be UTF-8), without a terminal acting on it.
+func printablePath(p string) bool {
+	if !utf8.ValidString(p) {
+		return false
+	}
+	for _, r := range p {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }

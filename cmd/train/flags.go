@@ -164,6 +164,11 @@ const maxThreads = 1 << 16
 
 // validate checks every value, naming the bad one and the valid ones.
 func (c *config) validate(hidden, act, loss string) error {
+	for _, f := range []struct{ name, path string }{{"data", c.data}, {"save", c.save}, {"load", c.load}} {
+		if !printablePath(f.path) {
+			return usageError{fmt.Errorf("invalid value %s for -%s: not UTF-8, or holds control characters (checkpoints record paths as UTF-8 text)", excerpt(f.path), f.name)}
+		}
+	}
 	name, options, hasOptions := strings.Cut(c.backend, ":")
 	if !contains(backendNames, name) || (hasOptions && name == "auto") {
 		return badValue("backend", c.backend, backendNames, " (or gl:PATH, cpu:blas=gonum)")

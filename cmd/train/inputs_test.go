@@ -155,6 +155,7 @@ func TestCheckpointFieldsValidated(t *testing.T) {
 		{"epochs", "-1", `"epochs": -1, want 0 or more`},
 		{"data", "cifar", `"data": "cifar" is neither a data set`},
 		{"data", "", `"data": empty`},
+		{"data", "x\x1b[31m.csv", `"data": "x\x1b[31m.csv" holds control characters`},
 		{"class_names", `["x"]`, `"class_names": 1 names for 2 classes`},
 		{"class_names", `["x","x"]`, `"class_names": "x" appears twice`},
 		{"class_names", `["x",""]`, `"class_names": name 1 is empty`},
@@ -340,6 +341,22 @@ func TestCheckpointErrorsShort(t *testing.T) {
 		code, _, stderr := runTrain(t, "-backend=cpu", "-load="+path, "-eval")
 		if code == 0 || len(stderr) > 500 {
 			t.Errorf("%d: %s: exit %d, %d bytes on stderr, want an error under 500 bytes: %.500s", i, tc.name, code, len(stderr), stderr)
+		}
+	}
+}
+
+// TestPathsPrintable: a -data, -save or -load path that is not UTF-8 or
+// holds control characters is refused at parse time (a checkpoint records
+// paths as UTF-8 text, and the command prints them).
+func TestPathsPrintable(t *testing.T) {
+	for i, args := range [][]string{
+		{"-data=\xff\xfe.csv"},
+		{"-save=m\x1b]0;x\x07.safetensors"},
+		{"-load=\x00.safetensors"},
+	} {
+		code, _, stderr := runTrain(t, append([]string{"-backend=cpu", "-plot="}, args...)...)
+		if code != 2 || !strings.Contains(stderr, "not UTF-8, or holds control characters") {
+			t.Errorf("%d: %q: exit %d, stderr %q", i, args, code, stderr)
 		}
 	}
 }

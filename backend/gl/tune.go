@@ -59,7 +59,8 @@ const maxTuneFile = 1 << 20
 
 // newTuner reads the environment and the cache for a renderer and version.
 func newTuner(renderer, version string, software bool) *tuner {
-	t := &tuner{choices: map[string]matmulVariant{}, byShape: map[matmulShape]matmulVariant{}, timings: map[string][]variantTime{}}
+	t := &tuner{choices: map[string]matmulVariant{}, byShape: map[matmulShape]matmulVariant{}, timings: map[string][]variantTime{},
+		file: tuneFile{Renderer: renderer, Version: version, Choices: map[string]matmulVariant{}}}
 	switch os.Getenv("GLTRAIN_GL_TUNE") {
 	case "off":
 		return t
@@ -74,7 +75,6 @@ func newTuner(renderer, version string, software bool) *tuner {
 	}
 	sum := sha256.Sum256([]byte(renderer + "\x00" + version))
 	t.path = filepath.Join(dir, "gltrain", "gl-tune", hex.EncodeToString(sum[:8])+".json")
-	t.file = tuneFile{Renderer: renderer, Version: version, Choices: map[string]matmulVariant{}}
 	if err := t.load(); err != nil && !errors.Is(err, os.ErrNotExist) {
 		t.notice = fmt.Sprintf("gl: ignoring the matmul tuning cache %s: %v", t.path, err)
 	}
@@ -106,6 +106,8 @@ func (t *tuner) load() error {
 		if !knownVariant(v) {
 			return fmt.Errorf("class %q: unknown variant %+v", class, v)
 		}
+	}
+	for class, v := range tf.Choices {
 		t.file.Choices[class] = v
 	}
 	return nil

@@ -2,6 +2,7 @@ package gl
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -145,5 +146,50 @@ func TestTuner(t *testing.T) {
 	}
 	if _, err := os.Stat(files[0]); !os.IsNotExist(err) {
 		t.Fatalf("GLTRAIN_GL_TUNE=off wrote the cache (%v)", err)
+	}
+}
+
+// TestTunerNoCacheDir tunes with GLTRAIN_GL_TUNE=on where there is no user
+// cache folder ($HOME and $XDG_CACHE_HOME unset): the choice is kept for
+// the run, and nothing is saved.
+func TestTunerNoCacheDir(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", "")
+	t.Setenv("HOME", "")
+	t.Setenv("GLTRAIN_GL_TUNE", "on")
+	if _, err := os.UserCacheDir(); err == nil {
+		t.Skip("this platform has a cache folder without $HOME")
+	}
+	b := openForTest(t)
+	r, err := b.TuneMatMul(40, 36, 20, false, true)
+	if err != nil || r.Choice == "" || len(r.Timings) == 0 {
+		t.Fatalf("tuning without a cache folder: %+v (%v), want a choice and the timings", r, err)
+	}
+	if n := b.TuneNotice(); n != "" {
+		t.Fatalf("notice %q, want none", n)
+	}
+}
+
+// TestTunerCacheUnknownVariant reads a cache holding one unknown variant
+// among valid choices: the whole file is ignored, as the notice says, not
+// whichever valid choices the map's order read before the bad one.
+func TestTunerCacheUnknownVariant(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("GLTRAIN_GL_TUNE", "on")
+	tf := tuneFile{Renderer: "r", Version: "v", Choices: map[string]matmulVariant{}}
+	for i := range 64 {
+		tf.Choices[fmt.Sprintf("class%d", i)] = matmulVariants[0]
+	}
+	tf.Choices["bad"] = matmulVariant{Tile: 48}
+	path := newTuner("r", "v", false).path
+	raw, _ := json.Marshal(tf)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tu := newTuner("r", "v", false)
+	if !strings.Contains(tu.notice, "unknown variant") || len(tu.file.Choices) != 0 {
+		t.Fatalf("notice %q, %d choices kept: want the file ignored", tu.notice, len(tu.file.Choices))
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"math"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"gltrain/autograd"
 	"gltrain/backend"
 	"gltrain/backend/cpu"
@@ -34,24 +37,19 @@ func TestLossBackwardTwice(t *testing.T) {
 			w := autograd.NewParameter(b, "w", wt)
 			g := autograd.NewGraph(b)
 			l := tc.loss(g, g.MatMul(g.Input(x), w), g.Input(y))
-			if err := g.Backward(l); err != nil {
-				t.Fatal(err)
-			}
-			once, _ := backend.ToHost(b, w.Grad())
-			if err := g.Backward(l); err != nil {
-				t.Fatal(err)
-			}
-			twice, _ := backend.ToHost(b, w.Grad())
+			require.NoError(t, g.Backward(l))
+			once, err := backend.ToHost(b, w.Grad())
+			require.NoError(t, err)
+			require.NoError(t, g.Backward(l))
+			twice, err := backend.ToHost(b, w.Grad())
+			require.NoError(t, err)
 			// The second pass adds inside the product (beta = 1), which
-			// rounds in a different order than the first: a few ulp.
+			// rounds in a different order than the first: a few ulp, so
+			// 1e-6 relative.
 			for i := range once {
-				if d := float64(twice[i] - 2*once[i]); math.Abs(d) > 1e-6*math.Abs(float64(2*once[i])) {
-					t.Fatalf("element %d: %v after two passes, want 2×%v", i, twice[i], once[i])
-				}
+				assert.InDelta(t, 2*float64(once[i]), float64(twice[i]), 1e-6*math.Abs(2*float64(once[i])), "element %d", i)
 			}
-			if err := g.Reset(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, g.Reset())
 		})
 	}
 }

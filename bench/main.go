@@ -46,6 +46,7 @@ type config struct {
 	pytorch   string
 	threads   int
 	tune      bool
+	rounds    int
 }
 
 // suiteDefaults are the sample count and least sample time of each suite:
@@ -72,6 +73,7 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.jsonPath, "json", "", "write every sample and the metadata as JSON to this file")
 	fs.StringVar(&c.benchfmt, "benchfmt", "", "write the samples in go test -bench format (for benchstat) to this file")
 	fs.StringVar(&c.pytorch, "pytorch", "auto", "PyTorch comparison: auto (when torch imports), off, or on (fail without it)")
+	fs.IntVar(&c.rounds, "rounds", 1, "measure every side (gltrain's backends, then PyTorch) this many times in turn, pooling the samples, so that the machine's drift falls on both sides")
 	fs.BoolVar(&c.tune, "tune", false, "tune the GL matmul variants for the suite's products (GLTRAIN_GL_TUNE=on unless set), print the choices, and exit")
 	fs.IntVar(&c.threads, "threads", 0, "CPU threads for the cpu backend (GOMAXPROCS), llvmpipe (LP_NUM_THREADS, unless set) and PyTorch (0: GOMAXPROCS as it is)")
 	if err := fs.Parse(args); err != nil {
@@ -90,8 +92,8 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	if c.minSample == 0 {
 		c.minSample = d.minSample
 	}
-	if c.samples < 1 || c.minSample < 0 || c.threads < 0 {
-		return c, errors.New("-samples must be ≥ 1, -min-sample and -threads ≥ 0")
+	if c.samples < 1 || c.minSample < 0 || c.threads < 0 || c.rounds < 1 {
+		return c, errors.New("-samples and -rounds must be ≥ 1, -min-sample and -threads ≥ 0")
 	}
 	for _, name := range strings.Split(*backends, ",") {
 		name = strings.TrimSpace(name)
@@ -164,8 +166,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(cs) == 0 {
 		fmt.Fprintf(stderr, "bench: no case of suite %s matches -filter=%q\n", c.suite, c.filter)
 	}
-	status = max(status, measureAll(cs, opened, c, rep, stderr))
-	status = max(status, runPyTorchSide(c, threads, rep, stderr))
+	rep.Meta.Rounds = c.rounds
+	for range c.rounds {
+		status = max(status, measureAll(cs, opened, c, rep, stderr))
+		status = max(status, runPyTorchSide(c, threads, rep, stderr))
+	}
+	rep.Results = poolRounds(rep.Results)
 
 	var caseOrder []string
 	for _, k := range cs {

@@ -31,15 +31,18 @@ type Result struct {
 
 // Meta says when, where and how the results were measured.
 type Meta struct {
-	Date        time.Time     `json:"date"`
-	Suite       string        `json:"suite"`
-	Filter      string        `json:"filter"`
-	Samples     int           `json:"samples"`
-	MinSampleNs int64         `json:"min_sample_ns"`
-	Machine     Machine       `json:"machine"`
-	Backends    []BackendMeta `json:"backends"`
-	PyTorch     PyTorchMeta   `json:"pytorch"`
-	ElapsedNs   int64         `json:"elapsed_ns"`
+	Date        time.Time `json:"date"`
+	Suite       string    `json:"suite"`
+	Filter      string    `json:"filter"`
+	Samples     int       `json:"samples"`
+	MinSampleNs int64     `json:"min_sample_ns"`
+	// Rounds is how many times every side (gltrain's backends, then
+	// PyTorch) was measured in turn, the samples of all rounds pooled.
+	Rounds    int           `json:"rounds,omitempty"`
+	Machine   Machine       `json:"machine"`
+	Backends  []BackendMeta `json:"backends"`
+	PyTorch   PyTorchMeta   `json:"pytorch"`
+	ElapsedNs int64         `json:"elapsed_ns"`
 	// LoadAvgAfter is /proc/loadavg when the measurements ended.
 	LoadAvgAfter string `json:"load_avg_after,omitempty"`
 }
@@ -228,6 +231,9 @@ func (rep *Report) writeHeader(b *strings.Builder) {
 	}
 	fmt.Fprintf(b, "; %d samples of ≥%v per result, after one untimed warm-up run; took %v in all\n",
 		m.Samples, time.Duration(m.MinSampleNs), time.Duration(m.ElapsedNs).Round(time.Second/10))
+	if m.Rounds > 1 {
+		fmt.Fprintf(b, "- rounds: %d — gltrain's backends, then PyTorch, measured in turn %d times and each result's samples pooled, so that a drift of the machine's speed during the run falls on both sides\n", m.Rounds, m.Rounds)
+	}
 	for _, be := range m.Backends {
 		if be.Error != "" {
 			fmt.Fprintf(b, "- %s backend: not available, skipped: %s\n", be.Name, be.Error)
@@ -317,4 +323,27 @@ func ReadJSON(r io.Reader) (*Report, error) {
 		return nil, fmt.Errorf("read report: %w", err)
 	}
 	return &rep, nil
+}
+
+// poolRounds merges the results of several rounds: one result per case and
+// backend, in the order first seen, with every round's samples. A round's
+// error is kept.
+func poolRounds(rs []Result) []Result {
+	type key struct{ op, shape, backend string }
+	at := map[key]int{}
+	var out []Result
+	for _, r := range rs {
+		k := key{r.Op, r.Shape, r.Backend}
+		i, ok := at[k]
+		if !ok {
+			at[k] = len(out)
+			out = append(out, r)
+			continue
+		}
+		out[i].SamplesNs = append(out[i].SamplesNs, r.SamplesNs...)
+		if out[i].Error == "" {
+			out[i].Error = r.Error
+		}
+	}
+	return out
 }

@@ -212,3 +212,21 @@ func TestSortResults(t *testing.T) {
 		t.Errorf("order %v, want %v", got, want)
 	}
 }
+
+// TestPoolRounds: the rounds of a run give one result per case and
+// backend, in the order first seen, holding every round's samples, and an
+// error of any round.
+func TestPoolRounds(t *testing.T) {
+	row := func(be string, samples []float64, err string) Result {
+		return Result{Result: cases.Result{Op: "MatMul", Shape: "a", Backend: be, SamplesNs: samples}, Error: err}
+	}
+	rs := []Result{row("cpu", []float64{1, 2}, ""), row("pytorch-cpu", []float64{3}, ""), row("cpu", []float64{4}, ""), row("pytorch-cpu", []float64{5}, "broke")}
+	got := poolRounds(rs)
+	if len(got) != 2 || got[0].Backend != "cpu" || len(got[0].SamplesNs) != 3 || got[0].SamplesNs[2] != 4 ||
+		got[1].Backend != "pytorch-cpu" || len(got[1].SamplesNs) != 2 || got[1].Error != "broke" {
+		t.Fatalf("pooled %+v", got)
+	}
+	if m := got[0].Median(); m != 2 {
+		t.Errorf("median of the pooled samples %v, want 2", m)
+	}
+}

@@ -21,7 +21,7 @@ import (
 // requires a gradient; and the first backend error of the pass. Its errors
 // are sticky like the operations'.
 func (g *Graph) Backward(loss *Value) error {
-	if !g.use("backward", loss) {
+	if !g.valid("backward", loss) {
 		return g.err
 	}
 	if loss.shape != (backend.Shape{Rows: 1, Cols: 1}) {
@@ -40,6 +40,7 @@ func (g *Graph) Backward(loss *Value) error {
 		g.contribute(loss, 1, ones, true)
 		return g.err
 	}
+	g.spent = true
 	loss.state = gradOne
 	for i := loss.idx; i >= 0 && g.err == nil; i-- {
 		n := g.nodes[i]

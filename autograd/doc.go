@@ -69,6 +69,17 @@
 // SetGrad(false) turns a graph into an evaluator: nodes record no backward
 // information and the losses compute no gradient, for validation passes.
 //
+// # Memory
+//
+// A graph owns the tensors of the values it makes. They go back to the
+// backend's pool at Reset, or — so that a loop written the obvious way
+// (forward, loss, Backward, optimiser step, ZeroGrad, repeat) never grows —
+// when the first operation after a Backward starts a new step. Calling
+// Reset after each step is still best: it frees the step's tensors at once
+// and recycles the Value structs. A graph that reaches a million values
+// without either logs one warning (Warn) naming Reset.
+//
 // A Graph is not safe for concurrent use, and a Value is valid until the
-// Reset of the graph that made it.
+// graph that made it resets: at Reset, or at the first operation after a
+// Backward. Using it later is an error, never a silent reuse.
 package autograd

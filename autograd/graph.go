@@ -3,13 +3,24 @@ package autograd
 import (
 	"errors"
 	"fmt"
+	"log"
 
 	"gltrain/backend"
 )
 
 // Graph records the nodes of one forward pass on one backend, in the order
 // they were computed (a topological order), and runs the backward pass over
-// them. Call Reset after each step to release its tensors and reuse it.
+// them.
+//
+// Memory is safe by default: the first operation recorded after a Backward
+// starts a new step, releasing the previous step's values first, as Reset
+// would, so a loop of forward, loss, Backward and an optimiser step does
+// not grow. Values of the previous step are then released: using one is an
+// error ("released by Reset"), never a silent reuse. Calling Reset after
+// each step does the same sooner and lets the graph recycle its Value
+// structs (a steady-state step then allocates none). A graph that grows past
+// a million values without a Backward (a forward-only loop that never calls
+// Reset) logs one warning naming Reset.
 type Graph struct {
 	b      backend.Backend
 	nodes  []*Value // every value the graph made since Reset, in order
@@ -17,7 +28,16 @@ type Graph struct {
 	bad    *Value   // the placeholder returned once an error is recorded
 	err    error    // the first error, sticky until Reset
 	noGrad bool
+	spent  bool // a Backward ran since the last reset: the next operation starts a new step
+	warned bool // the growth warning was given
 }
+
+// warnValues is the size at which a graph logs that it is growing (a
+// variable for the tests).
+var warnValues = 1 << 20
+
+// Warn reports a graph growing without bound; it defaults to log.Print.
+var Warn = func(msg string) { log.Print(msg) }
 
 // NewGraph returns an empty graph on b, with gradients enabled. A nil b gives a
 // graph whose every operation fails with an error.
@@ -55,6 +75,7 @@ func (g *Graph) Input(t backend.Tensor) *Value { return g.Leaf(t, false) }
 // input, say. Unlike a parameter's, a leaf's gradient belongs to the graph
 // and is released by Reset.
 func (g *Graph) Leaf(t backend.Tensor, requiresGrad bool) *Value {
+	g.newStep()
 	if g.err != nil {
 		return g.bad
 	}
@@ -77,6 +98,23 @@ func (g *Graph) Leaf(t backend.Tensor, requiresGrad bool) *Value {
 // of inputs and leaves, are untouched. Values made by the graph must not be
 // used afterwards. It returns the backend's release errors, if any.
 func (g *Graph) Reset() error {
+	return g.reset(true)
+}
+
+// newStep resets the graph when a Backward ran since the last reset: the
+// operation about to be recorded starts a new step. The previous step's
+// Value structs are not recycled, so a value the caller kept reads as
+// released instead of becoming a new node.
+func (g *Graph) newStep() {
+	if g.spent {
+		g.reset(false) // its errors are the release's, already reported by the ops
+	}
+}
+
+// reset releases the graph's tensors; with recycle, its Value structs go to
+// the free list for later nodes.
+func (g *Graph) reset(recycle bool) error {
+	g.spent = false
 	var errs []error
 	release := func(t backend.Tensor) {
 		if t != nil {
@@ -92,7 +130,9 @@ func (g *Graph) Reset() error {
 		release(v.grad)
 		release(v.cache)
 		*v = Value{op: opFree}
-		g.free = append(g.free, v)
+		if recycle {
+			g.free = append(g.free, v)
+		}
 		g.nodes[i] = nil
 	}
 	g.nodes = g.nodes[:0]
@@ -116,6 +156,10 @@ func (g *Graph) newValue(op opKind) *Value {
 	}
 	*v = Value{graph: g, op: op, idx: len(g.nodes)}
 	g.nodes = append(g.nodes, v)
+	if len(g.nodes) == warnValues && !g.warned {
+		g.warned = true
+		Warn(fmt.Sprintf("autograd: a graph holds %d values and keeps growing: call Reset after each step (or Backward, which starts a new step at the next operation)", warnValues))
+	}
 	return v
 }
 
@@ -145,6 +189,12 @@ func needGrad(a, b *Value) bool { return a.requiresGrad || b != nil && b.require
 // parameter of its backend. It returns false, with the error recorded, when
 // one does not, and when an error was already recorded.
 func (g *Graph) use(op string, vs ...*Value) bool {
+	g.newStep()
+	return g.valid(op, vs...)
+}
+
+// valid is use without starting a new step: Backward's check of its loss.
+func (g *Graph) valid(op string, vs ...*Value) bool {
 	if g.err != nil {
 		return false
 	}

@@ -34,6 +34,29 @@ type rowKernel struct {
 	wide        func(w wideRows, x, y, g *Tensor, rows scratch, inv float32) error
 }
 
+// rowScratch lends a per-row loss over x its buffers: n values of row
+// results and, for rows wider than narrowCols, the tree passes' (w.release
+// is a no-op otherwise). putRowScratch gives both back after queuing.
+func (be *Backend) rowScratch(op string, x *Tensor, n int) (scratch, wideRows, error) {
+	rows, err := be.getScratch(n)
+	if err != nil {
+		return rows, wideRows{}, fmt.Errorf("gl: %s: %w", op, err)
+	}
+	var w wideRows
+	if x.shape.Cols > narrowCols {
+		if w, err = be.planWideRows(x.shape.Rows, x.shape.Cols); err != nil {
+			be.putScratch(rows)
+			return scratch{}, wideRows{}, fmt.Errorf("gl: %s: %w", op, err)
+		}
+	}
+	return rows, w, nil
+}
+
+func (be *Backend) putRowScratch(rows scratch, w wideRows) {
+	be.putScratch(rows)
+	w.release(be)
+}
+
 // rowLoss queues a per-row loss kernel writing row losses into a scratch
 // buffer and the gradient (when g is not nil), then the average of the rows
 // into l.
@@ -46,18 +69,11 @@ func (be *Backend) rowLoss(op string, k rowKernel, l, g, x, y *Tensor) error {
 	if err := be.ready(op, names...); err != nil {
 		return err
 	}
-	rows, err := be.getScratch(m)
+	rows, w, err := be.rowScratch(op, x, m)
 	if err != nil {
-		return fmt.Errorf("gl: %s: %w", op, err)
+		return err
 	}
-	defer be.putScratch(rows)
-	var w wideRows
-	if wide {
-		if w, err = be.planWideRows(m, x.shape.Cols); err != nil {
-			return fmt.Errorf("gl: %s: %w", op, err)
-		}
-		defer w.release(be)
-	}
+	defer be.putRowScratch(rows, w)
 	inv := float32(1 / float64(m))
 	plan, err := be.planSum(m, inv)
 	if err != nil {

@@ -43,18 +43,11 @@ func (be *Backend) SoftmaxCrossEntropyCount(loss, dlogits, correct, logits, labe
 	if err := be.ready(op, names...); err != nil {
 		return err
 	}
-	rows, err := be.getScratch(2 * m) // row losses, then row hits
+	rows, w, err := be.rowScratch(op, x, 2*m) // row losses, then row hits
 	if err != nil {
-		return fmt.Errorf("gl: %s: %w", op, err)
+		return err
 	}
-	defer be.putScratch(rows)
-	var w wideRows
-	if wide {
-		if w, err = be.planWideRows(m, x.shape.Cols); err != nil {
-			return fmt.Errorf("gl: %s: %w", op, err)
-		}
-		defer w.release(be)
-	}
+	defer be.putRowScratch(rows, w)
 	inv := float32(1 / float64(m))
 	plan, err := be.planSumPair(m, inv, 1)
 	if err != nil {

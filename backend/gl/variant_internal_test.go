@@ -11,6 +11,7 @@ import (
 
 	"gltrain/backend"
 	"gltrain/backend/backendtest"
+	"gltrain/backend/cpu"
 )
 
 // forceVariant makes every product of b run on v (nil: choose as usual).
@@ -192,4 +193,59 @@ func TestTunerCacheUnknownVariant(t *testing.T) {
 	if !strings.Contains(tu.notice, "unknown variant") || len(tu.file.Choices) != 0 {
 		t.Fatalf("notice %q, %d choices kept: want the file ignored", tu.notice, len(tu.file.Choices))
 	}
+}
+
+// TestMatMulVariantsNonFinite: a NaN or an infinity in an operand reaches
+// the same outputs, as NaN or the same infinity, on every variant as on the
+// CPU backend, vec4 loads included (68 and 36 are multiples of 4).
+func TestMatMulVariantsNonFinite(t *testing.T) {
+	b := openForTest(t)
+	ref := cpu.New()
+	m, n, k := 36, 68, 20
+	ad := backend.NormalData(m*k, 3, 0, 1)
+	bd := backend.NormalData(k*n, 4, 0, 1)
+	ad[3*k+5] = float32(math.NaN())
+	ad[7*k+2] = float32(math.Inf(1))
+	bd[9*n+40] = float32(math.Inf(-1))
+	run := func(be backend.Backend) []float32 {
+		a, _ := backend.FromData(be, shape(m, k), ad)
+		bb, _ := backend.FromData(be, shape(k, n), bd)
+		c, _ := be.New(shape(m, n))
+		defer be.Release(a)
+		defer be.Release(bb)
+		defer be.Release(c)
+		if err := be.MatMul(false, false, 1, a, bb, 0, c); err != nil {
+			t.Fatal(err)
+		}
+		out, err := backend.ToHost(be, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	want := run(ref)
+	kind := func(v float32) string {
+		switch {
+		case v != v:
+			return "NaN"
+		case math.IsInf(float64(v), 1):
+			return "+Inf"
+		case math.IsInf(float64(v), -1):
+			return "-Inf"
+		}
+		return "finite"
+	}
+	for _, v := range matmulVariants {
+		if v.sharedBytes() > b.dev.Limits.SharedBytes {
+			continue
+		}
+		forceVariant(t, b, &v)
+		got := run(b)
+		for i := range want {
+			if kind(got[i]) != kind(want[i]) {
+				t.Fatalf("%s: element %d is %v, the CPU's %v", v, i, got[i], want[i])
+			}
+		}
+	}
+	forceVariant(t, b, nil)
 }

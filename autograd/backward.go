@@ -76,6 +76,8 @@ func (g *Graph) backwardOf(n *Value) {
 		sumBackward(g, n)
 	case opSoftmaxCrossEntropy, opMeanSquaredError, opSVMHinge:
 		lossBackward(g, n)
+	case opSoftmax:
+		softmaxBackward(g, n)
 	default:
 		panic("autograd: no backward step for " + n.op.String()) // our invariant: every op kind is listed
 	}

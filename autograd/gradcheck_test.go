@@ -29,7 +29,7 @@ type gradCase struct {
 //	            so that only rounding remains)
 //	1e-4–1e-3:  tanh, SiLU, the other matmuls, sum, mean, softmax
 //	            cross-entropy, mean squared error, the reused-value, squared-loss
-//	            and MLP cases
+//	            and MLP cases, and the softmax cases
 //	1e-3–2e-3:  GELU and GELUTanh (an element near GELU's minimum, where the
 //	            gradient is small and the rounding of f is all there is),
 //	            the regularised cross-entropy
@@ -78,6 +78,7 @@ func gradCases() []gradCase {
 	cases = append(cases, elementwiseCases()...)
 	cases = append(cases, lossCases()...)
 	cases = append(cases, linearCases()...)
+	cases = append(cases, softmaxCases()...)
 	return cases
 }
 

@@ -16,6 +16,7 @@ const (
 	opParam
 	opInput
 	opLeaf
+	opConstant // a graph-owned leaf: isOp, so Reset releases its tensor; never needs a gradient
 	opMatMul
 	opAddBias
 	opActivation
@@ -29,16 +30,18 @@ const (
 	opSoftmaxCrossEntropy
 	opMeanSquaredError
 	opSVMHinge
+	opSoftmax
 	numOps
 )
 
 // opNames are the operations' names, as the backend's Check functions spell
 // them in errors.
 var opNames = [numOps]string{
-	opFree: "released value", opInvalid: "invalid", opParam: "parameter", opInput: "input", opLeaf: "leaf",
+	opFree: "released value", opInvalid: "invalid", opParam: "parameter", opInput: "input", opLeaf: "leaf", opConstant: "constant",
 	opMatMul: "matmul", opAddBias: "add bias", opActivation: "activation", opLinear: "linear",
 	opAdd: "add", opSub: "sub", opMul: "mul", opScale: "scale", opSum: "sum", opMean: "mean",
 	opSoftmaxCrossEntropy: "softmax cross-entropy", opMeanSquaredError: "mean squared error", opSVMHinge: "svm hinge",
+	opSoftmax: "softmax",
 }
 
 func (k opKind) String() string { return opNames[k] }

@@ -41,14 +41,15 @@
 // Elementwise operations (Add, Sub, Mul, Scale, Axpy, activations, bias add,
 // optimiser steps) accept an output that is the same tensor as one of their
 // inputs, which makes them usable in place. MatMul's C must not be A or B,
-// and the losses' gradient outputs must not be their inputs (ErrAlias).
+// and the losses' gradient outputs, the fused layer's outputs and the
+// softmax's outputs must not be their inputs (ErrAlias).
 //
 // # Composition
 //
 // Backend is composed of small interfaces, in the manner of
 // gonum's blas.Float32: Allocator, MatMuler, Elementwise, Broadcaster,
 // Reducer, Activator, Losser, Optimizer and Indexer. Optional capabilities
-// (MemoryReporter, Describer, Packer) and fused fast paths
-// (SoftmaxCrossEntropyCounter) are separate interfaces found by type
-// assertion.
+// (MemoryReporter, Describer, Packer), optional operations (Softmaxer) and
+// fused fast paths (SoftmaxCrossEntropyCounter, LinearFuser) are separate
+// interfaces found by type assertion.
 package backend

@@ -1,5 +1,6 @@
 // row_partial_sum.comp: one combining level of the wide-row sum trees
-// (softmax_cross_entropy_partial.comp, svm_hinge_partial.comp): the m rows
+// (softmax_cross_entropy_partial.comp, svm_hinge_partial.comp,
+// softmax_backward_partial.comp): the m rows
 // of n pairs in p_in become m rows of k = ⌈n/CHUNK⌉ pairs,
 //	p_out[i, g] = Σ_{j in chunk g} p_in[i, j]   (each half of the pair apart)
 // Work item w = i·k + g (one work group each, the dispatch stepping on
@@ -7,7 +8,8 @@
 // order (PER_THREAD at most), then the group adds its WG sums as a binary
 // tree. The order is fixed by n: deterministic, no float atomics.
 // CPU reference: the row sums of backend/cpu/loss.go softmaxCrossEntropyRow
-// and svmHingeRow.
+// and svmHingeRow, and of backend/cpu/softmax.go softmaxForward and
+// softmaxBackward.
 // Bindings: 0 p_in (2·m·n), 1 p_out (2·m·k). Uniforms: m, n, k.
 layout(local_size_x = WG) in;
 layout(std430, binding = 0) readonly buffer PIn { float p_in[]; };

@@ -1,5 +1,6 @@
 // softmax_cross_entropy_partial.comp: the first level of the wide-row sum
-// for softmax_cross_entropy_finish.comp. With the row's first maximum x_a
+// for softmax_cross_entropy_finish.comp and softmax_forward.comp (see
+// backend/gl/loss_wide.go softmaxRowStats). With the row's first maximum x_a
 // from the argmax tree (row_argmax_partial.comp), chunk g of row i gives
 //	part[i, g] = (Σ_{j in chunk g, j≠a} exp(x_j − x_a), 0)
 // so that row_partial_sum.comp's levels leave u = Σ_{j≠a} exp(x_j − x_a),
@@ -7,7 +8,8 @@
 // each, the dispatch stepping on beyond its size): invocation t adds
 // elements t, t + WG, … of the chunk in order (PER_THREAD at most), then the
 // group adds its WG sums as a binary tree; the order is fixed by n.
-// CPU reference: the sum of backend/cpu/loss.go softmaxCrossEntropyRow.
+// CPU reference: the sum of backend/cpu/loss.go softmaxCrossEntropyRow and
+// of backend/cpu/softmax.go softmaxForward.
 // Bindings: 0 logits (m×n), 1 best (m records), 2 part (2·m·k).
 // Uniforms: m, n, k (chunks per row, ⌈n/CHUNK⌉).
 layout(local_size_x = WG) in;

@@ -82,7 +82,8 @@ var ElementDims = []Dims{{1, 1, 1}, {7, 13, 5}, {33, 65, 40}, {64, 64, 64}, {128
 // any tile, and products that are a vector.
 var MatMulDims = []Dims{{1, 1, 1}, {7, 13, 5}, {33, 65, 17}, {64, 64, 64}, {128, 128, 128}, {129, 65, 257}, {257, 129, 33}, {1, 257, 129}, {257, 1, 2}}
 
-// Cases returns the conformance cases: every operation of the contract.
+// Cases returns the conformance cases: every operation of the contract, and
+// the optional operations (Softmaxer), which a backend without them skips.
 func Cases() []Case {
 	var cs []Case
 	cs = append(cs, matMulCases()...)
@@ -92,5 +93,6 @@ func Cases() []Case {
 	cs = append(cs, lossCases()...)
 	cs = append(cs, optimizerCases()...)
 	cs = append(cs, indexCases()...)
+	cs = append(cs, softmaxCases()...)
 	return cs
 }

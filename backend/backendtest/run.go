@@ -1,6 +1,7 @@
 package backendtest
 
 import (
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -14,8 +15,9 @@ import (
 // hand-computed cases, every activation at NaN, ±Inf and ±0 against
 // PyTorch's values (directly and through the fused layer), the error paths,
 // determinism, buffer reuse, the optional fused operations against the
-// calls they fuse and, when b implements backend.Packer, every case on
-// packed views (RunPack).
+// calls they fuse, the softmax's hand-computed and non-finite rows (when b
+// implements backend.Softmaxer) and, when b implements backend.Packer,
+// every case on packed views (RunPack).
 func Run(t *testing.T, b backend.Backend) {
 	t.Run("cases", func(t *testing.T) {
 		for _, c := range Cases() {
@@ -29,6 +31,7 @@ func Run(t *testing.T, b backend.Backend) {
 	t.Run("memory", func(t *testing.T) { runMemory(t, b) })
 	t.Run("fused loss", func(t *testing.T) { runFusedLoss(t, b) })
 	t.Run("linear", func(t *testing.T) { runLinear(t, b) })
+	t.Run("softmax", func(t *testing.T) { runSoftmax(t, b) })
 	t.Run("pack", func(t *testing.T) { RunPack(t, b) })
 }
 
@@ -63,6 +66,9 @@ func runCase(t *testing.T, c Case, b, ref backend.Backend, exec executor) {
 				host[i] = draw(in, seed+uint64(i), extreme)
 			}
 			got, err := exec(b, c, host, ins, outs)
+			if errors.Is(err, backend.ErrUnsupported) {
+				t.Skipf("%s: %v", where, err)
+			}
 			if err != nil {
 				t.Fatalf("%s: %v", where, err)
 			}

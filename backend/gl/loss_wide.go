@@ -51,21 +51,7 @@ var softmaxWideShaders = []string{"row_argmax_partial.comp", "softmax_cross_entr
 // and SoftmaxCrossEntropyCount give the same bits.
 func (be *Backend) softmaxWide(w wideRows, x, y, g *Tensor, rows scratch, inv float32, withHit bool) error {
 	m, n := x.shape.Rows, x.shape.Cols
-	t := w.tree
-	if err := be.runArgmaxTree(t, x.in(), y.in(), glrt.Out(w.best.buf), argmaxRecords); err != nil {
-		return err
-	}
-	part, err := be.program("softmax_cross_entropy_partial.comp")
-	if err != nil {
-		return err
-	}
-	err = be.runRowSums(t, glrt.Out(w.sums.buf), func(out glrt.Arg, k int) error {
-		part.SetInt("m", m)
-		part.SetInt("n", n)
-		part.SetInt("k", k)
-		return be.dev.Dispatch(part, rowGroups(m, k), 1, 1, x.in(), glrt.In(w.best.buf), out)
-	})
-	if err != nil {
+	if err := be.softmaxRowStats(w, x, y.in()); err != nil {
 		return err
 	}
 	fin, err := be.program("softmax_cross_entropy_finish.comp")
@@ -80,6 +66,29 @@ func (be *Backend) softmaxWide(w wideRows, x, y, g *Tensor, rows scratch, inv fl
 	fin.SetInt("with_hit", boolInt(withHit))
 	return be.dev.Dispatch(fin, finishGroups(m, n, g != nil), 1, 1,
 		x.in(), y.in(), glrt.In(w.best.buf), glrt.In(w.sums.buf), glrt.Out(rows.buf), gradArg)
+}
+
+// softmaxRowStats writes, on the GL thread, each row of x's first maximum
+// x_a and NaN flag into w.best (the argmax tree's records) and
+// u = Σ_{j≠a} exp(x_j − x_a) into w.sums (softmax_cross_entropy_partial.comp,
+// then row_partial_sum.comp): what softmax_cross_entropy_finish.comp and
+// softmax_forward.comp need of a long row. spare is any buffer, for the
+// argmax tree's unused labels binding.
+func (be *Backend) softmaxRowStats(w wideRows, x *Tensor, spare glrt.Arg) error {
+	m, n := x.shape.Rows, x.shape.Cols
+	if err := be.runArgmaxTree(w.tree, x.in(), spare, glrt.Out(w.best.buf), argmaxRecords); err != nil {
+		return err
+	}
+	part, err := be.program("softmax_cross_entropy_partial.comp")
+	if err != nil {
+		return err
+	}
+	return be.runRowSums(w.tree, glrt.Out(w.sums.buf), func(out glrt.Arg, k int) error {
+		part.SetInt("m", m)
+		part.SetInt("n", n)
+		part.SetInt("k", k)
+		return be.dev.Dispatch(part, rowGroups(m, k), 1, 1, x.in(), glrt.In(w.best.buf), out)
+	})
 }
 
 // svmHingeWide is svm_hinge.comp for long rows, on the GL thread: the sum

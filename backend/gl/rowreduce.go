@@ -2,7 +2,8 @@ package gl
 
 // Wide rows. The per-row kernels (argmax.comp, count_correct.comp,
 // softmax_cross_entropy.comp, softmax_cross_entropy_count.comp,
-// svm_hinge.comp) loop over a row in one invocation, and Mesa's llvmpipe
+// svm_hinge.comp, softmax_forward_rows.comp, softmax_backward_rows.comp)
+// loop over a row in one invocation, and Mesa's llvmpipe
 // silently stops a loop after about 65,535 iterations. They take rows of up
 // to narrowCols; longer rows go through trees of work groups instead, each
 // group reducing a chunk of rowChunk elements of one row (a bounded loop of

@@ -52,3 +52,14 @@ func (v *Value) nameOrNil() string {
 	}
 	return v.Name()
 }
+
+// SetName renames parameter v: a model names its layers' parameters by
+// their place in it ("0.weight", as PyTorch's Sequential does). It returns
+// ErrInvalidArgument for a value that is not a parameter.
+func (v *Value) SetName(name string) error {
+	if v == nil || v.op != opParam {
+		return fmt.Errorf("autograd: set name of %s: not a parameter: %w", v.nameOrNil(), backend.ErrInvalidArgument)
+	}
+	v.name = name
+	return nil
+}

@@ -62,9 +62,6 @@ func (c *config) ineffective() []string {
 	if dataKnown && c.given["data-dir"] && c.data != "mnist" {
 		lines = append(lines, fmt.Sprintf("-data-dir has no effect: it is where the MNIST files are, and the data is %s", c.data))
 	}
-	if dataKnown && c.given["val"] && c.data == "mnist" {
-		lines = append(lines, "-val has no effect: mnist is validated on its test set")
-	}
 	if c.given["act"] && c.given["hidden"] && len(c.hidden) == 0 {
 		lines = append(lines, "-act has no effect: without hidden layers the model is linear")
 	}
@@ -77,6 +74,9 @@ func (c *config) ineffective() []string {
 		}
 		if len(unused) > 0 {
 			lines = append(lines, fmt.Sprintf("%s %s no effect with -eval, which does not train", list(unused), plural(len(unused), "has", "have")))
+		}
+		if c.given["val"] {
+			lines = append(lines, "-val has no effect with -eval, which evaluates the whole data set (mnist: its test set)")
 		}
 	}
 	return lines

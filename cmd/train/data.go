@@ -9,22 +9,57 @@ import (
 	"gltrain/nn/data"
 )
 
-// dataset is the data of a run: training and held-out sets, and what a
-// checkpoint must remember to prepare the same data again.
+// dataset is the data of a run: training, validation and test sets, and
+// what a checkpoint must remember to prepare the same data again.
+//
+// With -eval there is one set, the one evaluated, in train (so that the
+// model's fit and memory are checked against it as for training), named by
+// evalName; held and test are empty.
 type dataset struct {
 	train, held data.Set
-	heldName    string // "validation" or "test"
-	source      string // the -data value
+	heldName    string   // "validation"; empty with -eval
+	test        data.Set // MNIST's test set, evaluated once after training
+	evalName    string   // -eval: what train holds: "test" (mnist) or the -data value
+	source      string   // the -data value
 	std         *data.Standardizer
 	twoD        bool // a generated 2-D set: a decision boundary can be drawn
+}
+
+// describe is the "data" line: the sets and their sizes.
+func (d dataset) describe() string {
+	shape := fmt.Sprintf("%d features, %d classes", d.train.Features, d.train.Classes)
+	switch {
+	case d.evalName == "test":
+		return fmt.Sprintf("%s: %d test samples, %s", d.source, d.train.Len(), shape)
+	case d.evalName != "":
+		return fmt.Sprintf("%s: %d samples, evaluated as one set, %s", d.source, d.train.Len(), shape)
+	}
+	line := fmt.Sprintf("%s: %d training and %d %s samples, %s", d.source, d.train.Len(), d.held.Len(), d.heldName, shape)
+	if d.test.Len() > 0 {
+		line += fmt.Sprintf("; %d test samples, evaluated at the end", d.test.Len())
+	}
+	return line
 }
 
 // loadData loads, splits and (for CSV) standardises the data set. A
 // checkpoint, when given, fixes how a CSV file is prepared: its
 // standardisation replaces the statistics fitted on the training split, and
 // its class names number the file's labels.
+//
+// Training holds out c.valFraction() of the training data for validation,
+// split by -seed; MNIST's test set is kept apart. With -eval the whole data
+// set is one set, and for MNIST it is the test set.
 func loadData(ctx context.Context, c config, ck *checkpoint, log io.Writer) (dataset, error) {
 	d := dataset{source: c.data, heldName: "validation"}
+	split := func(s data.Set) (train, held data.Set, err error) {
+		if c.eval {
+			return s, data.Set{}, nil
+		}
+		return s.Split(c.valFraction(), c.seed)
+	}
+	if c.eval {
+		d.heldName, d.evalName = "", c.data
+	}
 	switch {
 	case c.data == "mnist":
 		dir := c.dataDir
@@ -37,14 +72,22 @@ func loadData(ctx context.Context, c config, ck *checkpoint, log io.Writer) (dat
 		if err := data.EnsureMNIST(ctx, dir, log); err != nil {
 			return d, fmt.Errorf("%w\n(without internet access, `make mnist` copies the files from the Go module proxy into %s)", err, dir)
 		}
-		var err error
-		if d.train, err = data.LoadMNIST(dir, true); err != nil {
+		test, err := data.LoadMNIST(dir, false)
+		if err != nil {
 			return d, err
 		}
-		if d.held, err = data.LoadMNIST(dir, false); err != nil {
+		if c.eval {
+			d.train, d.evalName = test, "test"
+			return d, nil
+		}
+		all, err := data.LoadMNIST(dir, true)
+		if err != nil {
 			return d, err
 		}
-		d.heldName = "test"
+		d.test = test
+		if d.train, d.held, err = split(all); err != nil {
+			return d, fmt.Errorf("mnist: %w", err)
+		}
 		return d, nil
 	case isCSV(c.data):
 		set, err := data.LoadCSV(c.data, data.CSVOptions{LabelCol: c.labelCol})
@@ -58,7 +101,7 @@ func loadData(ctx context.Context, c config, ck *checkpoint, log io.Writer) (dat
 			}
 			std = ck.Std
 		}
-		if d.train, d.held, err = set.Split(c.val, c.seed); err != nil {
+		if d.train, d.held, err = split(set); err != nil {
 			return d, fmt.Errorf("%s: %w", c.data, err)
 		}
 		if std == nil {
@@ -80,7 +123,7 @@ func loadData(ctx context.Context, c config, ck *checkpoint, log io.Writer) (dat
 		return d, err
 	}
 	d.twoD = set.Features == 2
-	d.train, d.held, err = set.Split(c.val, c.seed)
+	d.train, d.held, err = split(set)
 	return d, err
 }
 

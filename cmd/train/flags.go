@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -52,16 +53,35 @@ type preset struct {
 	hidden        []int
 	epochs, batch int
 	lr            float64
+	val           float64 // the fraction of the training data held out
 }
 
 func presetFor(dataName string) preset {
 	switch {
 	case dataName == "mnist":
-		return preset{hidden: []int{256}, epochs: 5, batch: 128, lr: 1e-3}
+		// Keras's habit: 5,000 of the 60,000 training images validate; the
+		// test set is kept for one evaluation at the end.
+		return preset{hidden: []int{256}, epochs: 5, batch: 128, lr: 1e-3, val: mnistVal}
 	case isCSV(dataName):
-		return preset{hidden: []int{64}, epochs: 30, batch: 32, lr: 0.01}
+		return preset{hidden: []int{64}, epochs: 30, batch: 32, lr: 0.01, val: defaultVal}
 	}
-	return preset{hidden: []int{100}, epochs: 30, batch: 16, lr: 0.01}
+	return preset{hidden: []int{100}, epochs: 30, batch: 16, lr: 0.01, val: defaultVal}
+}
+
+// The -val defaults: 0.2 in general, 1/12 (5,000 of 60,000 images) for MNIST.
+const (
+	defaultVal = 0.2
+	mnistVal   = 1.0 / 12
+)
+
+// valFraction is the fraction of the training data held out: -val when
+// given, else the data set's default. It is read when the data is loaded,
+// after a checkpoint may have named the data set.
+func (c config) valFraction() float64 {
+	if c.given["val"] {
+		return c.val
+	}
+	return presetFor(c.data).val
 }
 
 func isCSV(name string) bool { return strings.HasSuffix(strings.ToLower(name), ".csv") }
@@ -73,8 +93,28 @@ type usageError struct{ error }
 var (
 	backendNames  = []string{"auto", "gl", "cpu"}
 	dataNames     = append(data.Generators(), "mnist")
-	activationSet = []string{"relu", "leakyrelu", "elu", "gelu", "sigmoid", "tanh", "silu"}
+	activationSet = activationNames()
 )
+
+// activationNames lists every activation backend.ParseActivation accepts,
+// by its canonical name.
+func activationNames() []string {
+	var names []string
+	for _, k := range backend.ActivationKinds() {
+		names = append(names, k.String())
+	}
+	return names
+}
+
+// activationUsage is -act's help: every name, the aliases, and the
+// parameters with their defaults.
+func activationUsage() string {
+	return "activation of the hidden layers: " + strings.Join(activationSet, ", ") + "\n" +
+		"(case-insensitive; also linear and none for identity, swish for silu, gelu_exact, leaky_relu, gelu_tanh).\n" +
+		fmt.Sprintf("leakyrelu:SLOPE sets Leaky ReLU's negative slope, %g by default; PyTorch's default is 0.01, so\n", backend.DefaultLeakySlope) +
+		"leakyrelu:0.01 matches torch.nn.LeakyReLU(). elu:ALPHA sets ELU's α (default 1).\n" +
+		"gelu is the exact GELU (erf, PyTorch's default), gelu-tanh its tanh approximation"
+}
 
 func badValue(flagName, value string, valid []string, extra string) error {
 	msg := fmt.Sprintf("invalid value %q for -%s: valid values are %s", value, flagName, strings.Join(valid, ", "))
@@ -97,7 +137,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&c.dataDir, "data-dir", "", "where the MNIST files are, or are downloaded to (default: the user cache dir, gltrain/mnist)")
 	fs.IntVar(&c.labelCol, "label-col", 0, "CSV: the label's column, counting from 1 (0: the last column)")
 	hidden := fs.String("hidden", "100", "hidden layer sizes, comma-separated; empty for a linear classifier (mnist: 256, CSV: 64)")
-	act := fs.String("act", "relu", "activation: "+strings.Join(activationSet, ", ")+" (leakyrelu:SLOPE and elu:ALPHA set the parameter)")
+	act := fs.String("act", "relu", activationUsage())
 	loss := fs.String("loss", "softmax", "loss: softmax (cross-entropy), svm (multiclass hinge), mse (against one-hot targets)")
 	fs.StringVar(&c.opt, "opt", "adam", "optimiser: "+strings.Join(nn.OptimizerNames, ", "))
 	fs.Float64Var(&c.lr, "lr", 0.01, "learning rate (mnist: 0.001)")
@@ -106,12 +146,16 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.IntVar(&c.epochs, "epochs", 30, "passes over the training data (mnist: 5)")
 	fs.IntVar(&c.batch, "batch", 16, "mini-batch size (mnist: 128, CSV: 32)")
 	seed := fs.Uint64("seed", 1, "seed of the data, the weights and the batch order")
-	fs.Float64Var(&c.val, "val", 0.2, "fraction of the data held out for validation (mnist validates on its test set)")
+	fs.Float64Var(&c.val, "val", defaultVal, "fraction of the training data held out for validation, split by -seed\n"+
+		"(mnist: 1/12, 5,000 of its 60,000 training images; its test set is evaluated once, at the end)")
 	fs.StringVar(&c.save, "save", "", "write the model to this safetensors file (after every epoch, atomically)")
 	fs.StringVar(&c.load, "load", "", "start from this checkpoint; its architecture replaces -hidden and -act")
-	fs.BoolVar(&c.eval, "eval", false, "evaluate the -load model on the data instead of training")
-	fs.StringVar(&c.plot, "plot", ".", "folder for the decision-boundary picture and the loss curve (PNG); empty for none")
-	fs.BoolVar(&c.json, "json", false, "write one JSON object per epoch to stdout (other output goes to stderr)")
+	fs.BoolVar(&c.eval, "eval", false, "evaluate the -load model instead of training: on the whole -data set as one set (mnist: its test set),\n"+
+		"with its accuracy, loss, confusion matrix and per-class precision, recall and F1")
+	fs.StringVar(&c.plot, "plot", "", "folder of the run's pictures (PNG) and metrics.jsonl, created if missing\n"+
+		"(default: a new folder runs/DATA-YYYYmmdd-HHMMSS, none with -quiet); -plot= (empty) writes nothing")
+	fs.BoolVar(&c.json, "json", false, "write one JSON object per epoch to stdout (other output goes to stderr);\n"+
+		"with -eval, one object of the metrics")
 	fs.BoolVar(&c.quiet, "quiet", false, "print only the final summary and errors")
 	fs.IntVar(&c.maxClasses, "max-classes", defaultMaxClasses, "refuse data with more classes than this (a wrong -label-col makes one class per distinct value)")
 	maxMemory := fs.String("max-memory", "", "refuse a model whose estimated training memory exceeds this, e.g. 512M or 8G\n(default: what the host has available, or its cgroup or ulimit allows)")
@@ -124,7 +168,9 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 			fs.PrintDefaults()
 			return c, err
 		}
-		return c, usageError{err}
+		var defined []string
+		fs.VisitAll(func(f *flag.Flag) { defined = append(defined, f.Name) })
+		return c, usageError{didYouMean(err, defined)}
 	}
 	if fs.NArg() > 0 {
 		return c, usageError{fmt.Errorf("unexpected argument %q (flags start with -)", fs.Arg(0))}
@@ -143,6 +189,9 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	}
 	if !c.given["lr"] {
 		c.lr = p.lr
+	}
+	if !c.given["val"] {
+		c.val = p.val
 	}
 	if err := c.validate(*hidden, *act, *loss); err != nil {
 		return c, err
@@ -231,6 +280,9 @@ func (c *config) validate(hidden, act, loss string) error {
 		return usageError{fmt.Errorf("invalid value %d for -label-col: want a column number from 1, or 0 for the last", c.labelCol)}
 	case c.eval && c.load == "":
 		return usageError{errors.New("-eval needs -load: there is no model to evaluate")}
+	case strings.HasSuffix(strings.ToLower(c.plot), ".png"):
+		return usageError{fmt.Errorf("invalid value %q for -plot: it names the folder the pictures go into, not a picture; give a folder, e.g. -plot=%s",
+			c.plot, strings.TrimSuffix(c.plot, filepath.Ext(c.plot)))}
 	}
 	if err := c.checkSave(); err != nil {
 		return err
@@ -243,6 +295,13 @@ func (c *config) validate(hidden, act, loss string) error {
 		}
 	}
 	return nil
+}
+
+// hyperparameters formats the training settings as the flags that give
+// them, so that the header line can be pasted to repeat the run.
+func (c config) hyperparameters() string {
+	return fmt.Sprintf("-opt=%s -lr=%g -wd=%g -schedule=%s -batch=%d -epochs=%d -seed=%d",
+		c.opt, c.lr, c.wd, c.schedule, c.batch, c.epochs, c.seed)
 }
 
 // minNormal32 is the least normal float32: GPUs flush smaller values to 0.

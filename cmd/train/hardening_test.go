@@ -343,6 +343,8 @@ func TestIneffectiveFlagsWarn(t *testing.T) {
 		{[]string{"-plot=", "-epochs=1", "-data-dir=/tmp"}, "warning: -data-dir has no effect"},
 		{[]string{"-plot=", "-epochs=1", "-hidden=", "-act=tanh"}, "warning: -act has no effect: without hidden layers the model is linear\n"},
 		{[]string{"-load=" + ck, "-eval", "-save=x.safetensors", "-opt=sgd", "-lr=0.1"}, "warning: -save, -opt and -lr have no effect with -eval, which does not train\n"},
+		{[]string{"-load=" + ck, "-eval", "-opt=adamw"}, "warning: -opt has no effect with -eval, which does not train\n"},
+		{[]string{"-load=" + ck, "-eval", "-val=0.5"}, "warning: -val has no effect with -eval, which evaluates the whole data set (mnist: its test set)\n"},
 		{[]string{"-load=" + ck, "-eval", "-data=moons"}, "warning: " + ck + " was trained on spiral and is evaluated on moons (-data)\n"},
 	} {
 		code, _, stderr := runTrain(t, append([]string{"-backend=cpu"}, tc.args...)...)

@@ -3,8 +3,9 @@
 //
 // With no flags it trains a 2-layer ReLU net on the spiral data set of the
 // course notes, on the GL backend when an OpenGL 4.3 context can be made
-// (else the CPU, saying why), and writes a decision-boundary picture and a
-// loss curve:
+// (else the CPU, saying why), and writes a decision-boundary picture, the
+// loss and accuracy curves and metrics.jsonl (a JSON object per epoch) into
+// a new run folder, runs/spiral-<YYYYmmdd-HHMMSS>:
 //
 //	go run ./cmd/train
 //
@@ -19,9 +20,11 @@
 //
 // Exit status: 0 on success, 1 when training or loading fails (no GL
 // context with -backend=gl, unreadable data, a loss that diverges), 2 for a
-// bad flag value, 130 when interrupted by SIGINT, SIGTERM or SIGHUP (after
-// saving, with -save, once a training step has run: an untrained model is
-// never written over a checkpoint).
+// bad flag value (an unknown flag, with the closest name; a -plot or -save
+// folder that cannot be written, found before training), 130 when
+// interrupted by SIGINT, SIGTERM or SIGHUP (after saving, with -save, once a
+// training step has run: an untrained model is never written over a
+// checkpoint).
 package main
 
 import (

@@ -65,7 +65,7 @@ func TestBadFlagValues(t *testing.T) {
 	}{
 		{[]string{"-backend=vulkan"}, `invalid value "vulkan" for -backend: valid values are auto, gl, cpu`},
 		{[]string{"-data=cifar"}, `invalid value "cifar" for -data: valid values are circles, moons, spiral, xor, mnist, or a path to a .csv file`},
-		{[]string{"-act=swish2"}, `invalid value "swish2" for -act: valid values are relu, leakyrelu, elu, gelu, sigmoid, tanh, silu`},
+		{[]string{"-act=swish2"}, `invalid value "swish2" for -act: valid values are identity, relu, leakyrelu, elu, gelu, gelu-tanh, sigmoid, tanh, silu`},
 		{[]string{"-loss=l1"}, `invalid value "l1" for -loss: valid values are softmax, svm, mse`},
 		{[]string{"-opt=rmsprop"}, `invalid value "rmsprop" for -opt: valid values are sgd, momentum, nesterov, adam, adamw`},
 		{[]string{"-hidden=10,x"}, `invalid value "10,x" for -hidden`},
@@ -133,12 +133,13 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
 		for _, want := range []string{"backend  " + b.Name() + ":", "data     spiral: 240 training and 60 validation", "model    2-100-3 relu",
-			"epoch 1/3", "epoch 3/3", "done     3 epochs", "train accuracy", "validation accuracy", "wrote    "} {
+			"epoch 1/3", "epoch 3/3", "done     3 epochs", "train accuracy", "validation accuracy",
+			"run      " + dir + ": metrics.jsonl, " + decisionBoundaryFile + ", " + lossCurveFile + ", " + accuracyCurveFile} {
 			if !strings.Contains(stdout, want) {
 				t.Errorf("output lacks %q:\n%s", want, stdout)
 			}
 		}
-		for _, name := range []string{decisionBoundaryFile, lossCurveFile} {
+		for _, name := range []string{decisionBoundaryFile, lossCurveFile, accuracyCurveFile} {
 			f, err := os.Open(filepath.Join(dir, name))
 			if err != nil {
 				t.Fatal(err)
@@ -423,8 +424,8 @@ func TestCheckpointKeepsClassNumbers(t *testing.T) {
 	if code, _, stderr := runTrain(t, "-backend=cpu", "-data="+all, "-epochs=60", "-plot=", "-save="+ck); code != 0 {
 		t.Fatal(stderr)
 	}
-	code, stdout, stderr := runTrain(t, "-backend=cpu", "-data="+noAnt, "-load="+ck, "-eval", "-val=0")
-	if code != 0 || !strings.Contains(stdout, "eval     train: accuracy 100.00%") {
+	code, stdout, stderr := runTrain(t, "-backend=cpu", "-data="+noAnt, "-load="+ck, "-eval")
+	if code != 0 || !strings.Contains(stdout, "eval     "+noAnt+": accuracy 100.00% (120 samples)") {
 		t.Errorf("eval on a file without one class: exit %d, %s%s; want 100%% (the classes keep their numbers)", code, stdout, stderr)
 	}
 	code, _, stderr = runTrain(t, "-backend=cpu", "-data="+dog, "-load="+ck, "-eval")

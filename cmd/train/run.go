@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
-	"os"
 	"strings"
 	"time"
 
@@ -79,6 +77,11 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 			c.loss = ck.Loss
 		}
 	}
+	rf, err := prepareOutputs(c, time.Now())
+	if err != nil {
+		return exitCode{2, err}
+	}
+	defer rf.close()
 	b, notice, err := openBackend(c.backend, c.threads)
 	if err != nil {
 		return err
@@ -108,8 +111,7 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "warning: %s\n", warning)
 		}
 	}
-	u.printf("data     %s: %d training and %d %s samples, %d features, %d classes",
-		c.data, d.train.Len(), d.held.Len(), d.heldName, d.train.Features, d.train.Classes)
+	u.printf("data     %s", d.describe())
 
 	arch := nn.MLP(d.train.Features, c.hidden, d.train.Classes, c.act)
 	if ck != nil {
@@ -149,7 +151,10 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	u.printf("training %s, lr %g (%s), batch %d, %d epochs", c.opt, c.lr, c.schedule, c.batch, c.epochs)
+	u.printf("training %s", c.hyperparameters())
+	if rf != nil {
+		u.metrics = rf
+	}
 
 	meta := checkpoint{Arch: arch, Loss: c.loss, Data: c.data, Features: d.train.Features, Classes: d.train.Classes,
 		ClassNames: d.train.ClassNames, Std: d.std}
@@ -222,19 +227,7 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 	if c.save != "" {
 		u.printf("saved    %s", c.save)
 	}
-	if c.plot != "" {
-		if err := os.MkdirAll(c.plot, 0o755); err != nil {
-			return fmt.Errorf("plot folder: %w", err)
-		}
-		files, err := plotAll(c.plot, m, d, hist, fmt.Sprintf("%v on %s (%s)", arch, c.data, b.Name()))
-		if err != nil {
-			return err
-		}
-		if len(files) > 0 {
-			u.printf("wrote    %s", strings.Join(files, "\n         "))
-		}
-	}
-	return nil
+	return rf.finish(m, d, hist, fmt.Sprintf("%v on %s (%s)", arch, c.data, b.Name()), u)
 }
 
 func loadedFrom(path string, ck *checkpoint) string {
@@ -263,8 +256,8 @@ func accuracyOn(m *nn.Model, loss nn.Loss, s data.Set) (float64, float64, error)
 }
 
 // summarise prints the final line: time, throughput and the accuracies,
-// evaluated on the whole training and held-out sets. It prints even with
-// -quiet.
+// evaluated on the whole training and held-out sets, and on MNIST's test
+// set. It prints even with -quiet.
 func summarise(m *nn.Model, c config, d dataset, h *nn.History, elapsed time.Duration, u *ui) error {
 	trainLoss, trainAcc, err := accuracyOn(m, c.loss, d.train)
 	if err != nil {
@@ -283,27 +276,13 @@ func summarise(m *nn.Model, c config, d dataset, h *nn.History, elapsed time.Dur
 		}
 		line += fmt.Sprintf(", %s accuracy %.1f%% (loss %.4f)", d.heldName, 100*heldAcc, heldLoss)
 	}
-	fmt.Fprintln(u.out, line)
-	return nil
-}
-
-// evaluate is -eval: the loaded model's loss and accuracy, no training.
-func evaluate(m *nn.Model, c config, d dataset, u *ui) error {
-	for _, s := range []struct {
-		name string
-		set  data.Set
-	}{{"train", d.train}, {d.heldName, d.held}} {
-		if s.set.Len() == 0 {
-			continue
-		}
-		loss, acc, err := accuracyOn(m, c.loss, s.set)
+	if d.test.Len() > 0 { // MNIST's test set, here and only here
+		testLoss, testAcc, err := accuracyOn(m, c.loss, d.test)
 		if err != nil {
 			return err
 		}
-		if math.IsNaN(loss) {
-			return fmt.Errorf("the %s loss is NaN", s.name)
-		}
-		fmt.Fprintf(u.out, "eval     %s: accuracy %.2f%% (%d samples), loss %.4f\n", s.name, 100*acc, s.set.Len(), loss)
+		line += fmt.Sprintf(", test accuracy %.1f%% (loss %.4f)", 100*testAcc, testLoss)
 	}
+	fmt.Fprintln(u.out, line)
 	return nil
 }

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"time"
+	"unicode/utf8"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -15,25 +17,51 @@ import (
 )
 
 // ui is what the command prints: human lines (and, on a terminal, a progress
-// bar per epoch) to out, and with -json one object per epoch to jsonOut.
+// bar per epoch) to out, and with -json one object per epoch to jsonOut; the
+// same objects go to metrics (the run folder's metrics.jsonl) when set.
 type ui struct {
 	out      io.Writer
 	jsonOut  io.Writer // nil without -json
+	metrics  io.Writer // nil without a run folder
 	quiet    bool
 	tty      bool
 	bar      *progressbar.ProgressBar
+	frames   bytes.Buffer // the bar's drawings of one update
+	columns  int          // the terminal's width when the bar began; 0: unknown
+	barCols  int          // the bar's width
+	shown    time.Time    // when the bar was last drawn
 	heldName string
 	backend  string
 }
+
+// isTerminal reports whether w is a terminal, where the progress bar is
+// drawn, and terminalWidth its width in columns (0 when unknown). Tests
+// replace them to see the bar.
+var (
+	isTerminal = func(w io.Writer) bool {
+		f, ok := w.(*os.File)
+		return ok && term.IsTerminal(int(f.Fd()))
+	}
+	terminalWidth = func(w io.Writer) int {
+		if f, ok := w.(*os.File); ok {
+			if width, _, err := term.GetSize(int(f.Fd())); err == nil {
+				return width
+			}
+		}
+		return 0
+	}
+)
+
+// barInterval is the least time between two drawings of the bar: a
+// terminal redrawn more often only flickers.
+const barInterval = 50 * time.Millisecond
 
 func newUI(c config, stdout, stderr io.Writer) *ui {
 	u := &ui{out: stdout, quiet: c.quiet}
 	if c.json {
 		u.out, u.jsonOut = stderr, stdout
 	}
-	if f, ok := u.out.(*os.File); ok {
-		u.tty = term.IsTerminal(int(f.Fd()))
-	}
+	u.tty = isTerminal(u.out)
 	return u
 }
 
@@ -45,29 +73,128 @@ func (u *ui) printf(format string, args ...any) {
 }
 
 // progress updates the epoch's bar: on a terminal only, and not with -quiet.
+// The bar shows the steps done, the running loss, accuracy and throughput,
+// the epoch's elapsed time and the time left at its pace so far, e.g.
+//
+//	epoch  3/30  loss 0.5123  acc  80.0%  12.3k samples/s  1.2s, ETA 1.2s   50% |████████        | (45/90)
+//
+// dropping the throughput, then the accuracy, and narrowing the bar where
+// the terminal is narrow: a line that wraps cannot be redrawn in place.
+//
+// The library draws on Describe and again on Set; with its own throttle the
+// second drawing was skipped, so the bar showed the previous count (0% at an
+// epoch's start, 98% at its end). Here both draw into frames and only the
+// last drawing, new count and new text, goes to the terminal; this function
+// throttles, and always draws an epoch's last step.
 func (u *ui) progress(p nn.Progress) {
-	if u.quiet || !u.tty {
+	if u.quiet || !u.tty || p.StepsPerEpoch < 1 {
+		return
+	}
+	now := time.Now()
+	if u.bar != nil && p.Step < p.StepsPerEpoch && now.Sub(u.shown) < barInterval {
 		return
 	}
 	if u.bar == nil {
+		u.columns = terminalWidth(u.out)
+		u.barCols = newBarWidth(p, u.columns)
 		u.bar = progressbar.NewOptions(p.StepsPerEpoch,
-			progressbar.OptionSetWriter(u.out),
-			progressbar.OptionSetWidth(24),
+			progressbar.OptionSetWriter(&u.frames),
+			progressbar.OptionSetWidth(u.barCols),
 			progressbar.OptionShowCount(),
-			progressbar.OptionClearOnFinish(),
+			progressbar.OptionUseANSICodes(true),
 			progressbar.OptionSetPredictTime(false),
-			progressbar.OptionThrottle(50*time.Millisecond),
+			progressbar.OptionSetElapsedTime(false),
 		)
 	}
-	u.bar.Describe(fmt.Sprintf("epoch %d/%d  loss %.4f  acc %5.1f%%  %s samples/s",
-		p.Epoch, p.Epochs, p.Loss, 100*p.Accuracy, human(p.SamplesPerSec())))
+	u.frames.Reset()
+	u.bar.Describe(fitBarText(p, u.columns, u.barCols) + "  ")
 	u.bar.Set(p.Step)
+	frame := u.frames.Bytes()
+	if i := bytes.LastIndexByte(frame, '\r'); i > 0 {
+		frame = frame[i:] // each drawing starts with a carriage return
+	}
+	u.out.Write(frame)
+	u.shown = now
+}
+
+// barWidth is the progress bar's width where the terminal has room, and
+// barSlack the columns left free for the description to grow during an
+// epoch (a longer time or rate).
+const (
+	barWidth = 24
+	barSlack = 4
+)
+
+// barOverhead is the columns of a drawing besides the description and the
+// bar: "  " after the description, " 50% ", the bar's two ends, " (45/90) ",
+// and the last column, where the cursor would wrap.
+func barOverhead(steps int) int {
+	return 2 + 5 + 1 + 2 + 1 + len(fmt.Sprintf("(%d/%d)", steps, steps)) + 1 + 1
+}
+
+// newBarWidth returns the width of a new bar on a terminal of columns (0:
+// unknown): barWidth, or less to fit the fullest description that leaves
+// it 10 columns, and barSlack more.
+func newBarWidth(p nn.Progress, columns int) int {
+	if columns <= 0 {
+		return barWidth
+	}
+	room := 0
+	for detail := 2; detail >= 0; detail-- {
+		room = columns - utf8.RuneCountInString(barText(p, detail)) - barOverhead(p.StepsPerEpoch) - barSlack
+		if room >= 10 {
+			break
+		}
+	}
+	return max(1, min(barWidth, room))
+}
+
+// fitBarText returns the fullest description that fits beside a bar of
+// width on a terminal of columns (0: unknown).
+func fitBarText(p nn.Progress, columns, width int) string {
+	for detail := 2; detail > 0; detail-- {
+		text := barText(p, detail)
+		if columns <= 0 || utf8.RuneCountInString(text)+barOverhead(p.StepsPerEpoch)+width <= columns {
+			return text
+		}
+	}
+	return barText(p, 0)
+}
+
+// barText is the bar's description: the epoch and its running loss, with
+// detail 1 the accuracy, with 2 the throughput too, then the elapsed time
+// and the ETA (the steps left at the epoch's pace so far).
+func barText(p nn.Progress, detail int) string {
+	eta := "–"
+	if p.Step > 0 {
+		left := time.Duration(float64(p.Elapsed) * float64(p.StepsPerEpoch-p.Step) / float64(p.Step))
+		eta = shortDuration(left)
+	}
+	text := fmt.Sprintf("epoch %*d/%d  loss %.4f", digits(p.Epochs), p.Epoch, p.Epochs, p.Loss)
+	if detail >= 1 {
+		text += fmt.Sprintf("  acc %5.1f%%", 100*p.Accuracy)
+	}
+	if detail >= 2 {
+		text += fmt.Sprintf("  %s samples/s", human(p.SamplesPerSec()))
+	}
+	return text + fmt.Sprintf("  %s, ETA %s", shortDuration(p.Elapsed), eta)
+}
+
+// shortDuration formats d for the bar: "0.8s", "12.3s", "4m05s", "2h03m".
+func shortDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }
 
 // epoch prints the epoch's line (replacing its bar) and its JSON object.
 func (u *ui) epoch(s nn.EpochStats, epochs int) {
 	if u.bar != nil {
-		u.bar.Finish()
+		fmt.Fprint(u.out, "\r\033[2K") // clear the bar's line; the epoch's line takes it
 		u.bar = nil
 	}
 	if !u.quiet {
@@ -78,7 +205,7 @@ func (u *ui) epoch(s nn.EpochStats, epochs int) {
 		line += fmt.Sprintf("  %s samples/s  %s", human(s.SamplesPerSec()), s.Duration.Round(time.Millisecond))
 		fmt.Fprintln(u.out, line)
 	}
-	if u.jsonOut != nil {
+	if u.jsonOut != nil || u.metrics != nil {
 		obj := epochJSON{
 			Epoch: s.Epoch, Epochs: epochs, Loss: s.Loss, Accuracy: s.Accuracy, LR: s.LR,
 			Steps: s.Steps, Samples: s.Samples, Seconds: s.Duration.Seconds(),
@@ -88,12 +215,18 @@ func (u *ui) epoch(s nn.EpochStats, epochs int) {
 			obj.ValLoss, obj.ValAccuracy = &s.ValLoss, &s.ValAccuracy
 		}
 		line, _ := json.Marshal(obj)
-		fmt.Fprintf(u.jsonOut, "%s\n", line)
+		line = append(line, '\n')
+		if u.jsonOut != nil {
+			u.jsonOut.Write(line)
+		}
+		if u.metrics != nil {
+			u.metrics.Write(line) // an error is kept, and reported, by the run folder
+		}
 	}
 }
 
-// epochJSON is one line of -json output. val_loss and val_accuracy are
-// absent without a held-out set (for MNIST they are the test set's).
+// epochJSON is one line of -json output and of metrics.jsonl. val_loss and
+// val_accuracy are absent without a validation set.
 type epochJSON struct {
 	Epoch         int      `json:"epoch"`
 	Epochs        int      `json:"epochs"`

@@ -1,0 +1,216 @@
+package main
+
+// Where a training run writes: the run folder (pictures and metrics.jsonl,
+// runs/<data>-<YYYYmmdd-HHMMSS>/ by default, as Ultralytics and Lightning
+// keep runs/) and the -save checkpoint's folder. Both are checked before
+// anything is loaded or trained, so that a bad path fails in a second, not
+// after an hour of training.
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gltrain/nn"
+)
+
+// runsDir is the parent of the default run folders, under the current
+// directory.
+const runsDir = "runs"
+
+// metricsFile is the run folder's record: one JSON object per epoch, the
+// lines -json writes.
+const metricsFile = "metrics.jsonl"
+
+// runFolder is the folder of one training run. Its Write appends to
+// metrics.jsonl, opened (and emptied) at the first epoch.
+type runFolder struct {
+	dir     string
+	created bool     // made by this run: removed again while empty
+	metrics *os.File // nil until the first epoch
+	err     error    // the first error writing metrics.jsonl
+}
+
+// prepareOutputs checks the -save folder and makes the run folder, before
+// the data is loaded. -eval writes neither. The folder is nil (no pictures,
+// no metrics) with -eval, with -plot= and, unless -plot is given, with
+// -quiet. Errors are usageErrors naming the flag and the path.
+func prepareOutputs(c config, now time.Time) (*runFolder, error) {
+	if c.eval {
+		return nil, nil
+	}
+	if err := checkSaveFolder(c.save); err != nil {
+		return nil, err
+	}
+	switch {
+	case c.given["plot"] && c.plot == "", !c.given["plot"] && c.quiet:
+		return nil, nil
+	case c.given["plot"]:
+		if err := os.MkdirAll(c.plot, 0o755); err != nil {
+			return nil, usageError{fmt.Errorf("invalid value %q for -plot: cannot make the folder: %v", c.plot, pathReason(err))}
+		}
+		if err := checkWritable(c.plot); err != nil {
+			return nil, usageError{fmt.Errorf("invalid value %q for -plot: cannot write in the folder: %v", c.plot, err)}
+		}
+		return &runFolder{dir: c.plot}, nil
+	}
+	dir, err := newRunDir(filepath.Join(runsDir, runName(c.data, now)))
+	if err != nil {
+		return nil, usageError{fmt.Errorf("cannot make the run folder: %v (-plot=DIR chooses another, -plot= writes none)", err)}
+	}
+	if err := checkWritable(dir); err != nil {
+		os.Remove(dir)
+		return nil, usageError{fmt.Errorf("cannot write in the run folder %s: %v (-plot=DIR chooses another, -plot= writes none)", dir, err)}
+	}
+	return &runFolder{dir: dir, created: true}, nil
+}
+
+// runName is a run folder's name: the data set (a CSV file's base name
+// without its extension) and the time, "spiral-20250102-150405".
+func runName(dataName string, now time.Time) string {
+	name := dataName
+	if isCSV(dataName) {
+		base := filepath.Base(dataName)
+		name = strings.TrimSuffix(base, filepath.Ext(base))
+	}
+	if name == "" || name == "." || name == ".." {
+		name = "data"
+	}
+	return name + "-" + now.Format("20060102-150405")
+}
+
+// newRunDir makes the folder base, or base-2, base-3, … when it exists: two
+// runs started in the same second get folders of their own. os.Mkdir fails
+// on an existing folder, so two processes cannot take the same one.
+func newRunDir(base string) (string, error) {
+	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
+		return "", pathReason(err)
+	}
+	dir := base
+	for i := 2; ; i++ {
+		err := os.Mkdir(dir, 0o755)
+		if err == nil {
+			return dir, nil
+		}
+		if !errors.Is(err, fs.ErrExist) || i > 1000 {
+			return "", pathReason(err)
+		}
+		dir = fmt.Sprintf("%s-%d", base, i)
+	}
+}
+
+// checkSaveFolder refuses a -save path whose folder is missing, is not a
+// folder or takes no files, and a -save path that is a folder.
+func checkSaveFolder(save string) error {
+	if save == "" {
+		return nil
+	}
+	dir := filepath.Dir(save)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return usageError{fmt.Errorf("invalid value %q for -save: the folder %s does not exist", save, dir)}
+	case err != nil:
+		return usageError{fmt.Errorf("invalid value %q for -save: %v", save, err)}
+	case !fi.IsDir():
+		return usageError{fmt.Errorf("invalid value %q for -save: %s is not a folder", save, dir)}
+	}
+	if fi, err := os.Stat(save); err == nil && fi.IsDir() {
+		return usageError{fmt.Errorf("invalid value %q for -save: it is a folder; name the file to write", save)}
+	}
+	if err := checkWritable(dir); err != nil {
+		return usageError{fmt.Errorf("invalid value %q for -save: cannot write in the folder %s: %v", save, dir, err)}
+	}
+	return nil
+}
+
+// checkWritable creates and removes a file in dir: the one test that
+// covers permissions, read-only file systems and quotas alike.
+func checkWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".gltrain-write-check-*")
+	if err != nil {
+		return pathReason(err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// pathReason is a path error's reason ("permission denied"): the messages
+// name the path themselves.
+func pathReason(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Write appends p to metrics.jsonl, created (or emptied) at the first
+// write. The first error is kept for finish to report, and later writes
+// are dropped: a full disk must not stop the training, whose checkpoint
+// has its own error path.
+func (r *runFolder) Write(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	if r.metrics == nil {
+		r.metrics, r.err = os.Create(filepath.Join(r.dir, metricsFile))
+		if r.err != nil {
+			return 0, r.err
+		}
+	}
+	n, err := r.metrics.Write(p)
+	if err != nil {
+		r.err = err
+	}
+	return n, err
+}
+
+// finish closes metrics.jsonl, draws the pictures into the folder and names
+// the folder and its files in one line (printed even with -quiet: with it
+// there is a folder only when -plot asked for one).
+func (r *runFolder) finish(m *nn.Model, d dataset, h *nn.History, title string, u *ui) error {
+	if r == nil {
+		return nil
+	}
+	var written []string
+	if r.metrics != nil {
+		err := r.metrics.Close()
+		r.metrics = nil
+		if r.err == nil {
+			r.err = err
+		}
+		written = append(written, metricsFile)
+	}
+	if r.err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(r.dir, metricsFile), r.err)
+	}
+	files, err := plotAll(r.dir, m, d, h, title)
+	for _, f := range files {
+		written = append(written, filepath.Base(f))
+	}
+	if len(written) > 0 {
+		fmt.Fprintf(u.out, "run      %s: %s\n", r.dir, strings.Join(written, ", "))
+	}
+	return err
+}
+
+// close closes metrics.jsonl if finish did not, and removes the folder if
+// this run made it and wrote nothing (a run that failed before its first
+// epoch).
+func (r *runFolder) close() {
+	if r == nil {
+		return
+	}
+	if r.metrics != nil {
+		r.metrics.Close()
+	}
+	if r.created {
+		os.Remove(r.dir) // fails, as it should, unless empty
+	}
+}

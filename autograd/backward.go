@@ -78,6 +78,10 @@ func (g *Graph) backwardOf(n *Value) {
 		lossBackward(g, n)
 	case opSoftmax:
 		softmaxBackward(g, n)
+	case opConv2D:
+		conv2DBackward(g, n)
+	case opMaxPool2D:
+		maxPool2DBackward(g, n)
 	default:
 		panic("autograd: no backward step for " + n.op.String()) // our invariant: every op kind is listed
 	}

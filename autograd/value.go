@@ -31,6 +31,8 @@ const (
 	opMeanSquaredError
 	opSVMHinge
 	opSoftmax
+	opConv2D
+	opMaxPool2D
 	numOps
 )
 
@@ -41,7 +43,7 @@ var opNames = [numOps]string{
 	opMatMul: "matmul", opAddBias: "add bias", opActivation: "activation", opLinear: "linear",
 	opAdd: "add", opSub: "sub", opMul: "mul", opScale: "scale", opSum: "sum", opMean: "mean",
 	opSoftmaxCrossEntropy: "softmax cross-entropy", opMeanSquaredError: "mean squared error", opSVMHinge: "svm hinge",
-	opSoftmax: "softmax",
+	opSoftmax: "softmax", opConv2D: "conv2d", opMaxPool2D: "maxpool2d",
 }
 
 func (k opKind) String() string { return opNames[k] }
@@ -82,6 +84,7 @@ type Value struct {
 	bias    *Value             // opLinear's third input, its bias (nil without one)
 	alpha   float32            // opScale's factor, opSum's or opMean's 1/n, opSVMHinge's margin
 	tA, tB  backend.Transpose  // opMatMul
+	geom    backend.Conv2D     // opConv2D's geometry; opMaxPool2D's as C, H, W, KH, KW, Stride
 	op      opKind
 	state   gradState
 	// lentGrad: grad was given by SetTensors and belongs to the caller, so

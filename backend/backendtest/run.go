@@ -16,7 +16,9 @@ import (
 // PyTorch's values (directly and through the fused layer), the error paths,
 // determinism, buffer reuse, the optional fused operations against the
 // calls they fuse, the softmax's hand-computed and non-finite rows (when b
-// implements backend.Softmaxer) and, when b implements backend.Packer,
+// implements backend.Softmaxer), convolution and max pooling against
+// float64 oracles (when b implements backend.Convolver) and, when b
+// implements backend.Packer,
 // every case on packed views (RunPack).
 func Run(t *testing.T, b backend.Backend) {
 	t.Run("cases", func(t *testing.T) {
@@ -32,6 +34,7 @@ func Run(t *testing.T, b backend.Backend) {
 	t.Run("fused loss", func(t *testing.T) { runFusedLoss(t, b) })
 	t.Run("linear", func(t *testing.T) { runLinear(t, b) })
 	t.Run("softmax", func(t *testing.T) { runSoftmax(t, b) })
+	t.Run("conv", func(t *testing.T) { runConv(t, b) })
 	t.Run("pack", func(t *testing.T) { RunPack(t, b) })
 }
 

@@ -1,0 +1,275 @@
+package backendtest
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gltrain/backend"
+)
+
+// ConvGeometries are the convolutions of the suite: odd sizes, non-square
+// images and kernels, stride 2, padding 1 and 2, a 1×1 kernel, a kernel as
+// large as the padded image, and the two layers of the MNIST CNN. Batches are
+// small, so that llvmpipe runs them quickly.
+var ConvGeometries = []struct {
+	N int
+	G backend.Conv2D
+}{
+	{2, backend.Conv2D{C: 1, H: 5, W: 5, K: 2, KH: 3, KW: 3, Stride: 1, Pad: 0}},
+	{2, backend.Conv2D{C: 3, H: 9, W: 9, K: 4, KH: 3, KW: 3, Stride: 2, Pad: 1}},
+	{3, backend.Conv2D{C: 2, H: 7, W: 5, K: 3, KH: 3, KW: 2, Stride: 1, Pad: 1}},
+	{2, backend.Conv2D{C: 2, H: 6, W: 11, K: 5, KH: 4, KW: 3, Stride: 2, Pad: 2}},
+	{2, backend.Conv2D{C: 3, H: 4, W: 6, K: 2, KH: 1, KW: 1, Stride: 1, Pad: 0}},
+	{2, backend.Conv2D{C: 1, H: 3, W: 4, K: 2, KH: 5, KW: 6, Stride: 1, Pad: 1}},
+	{2, backend.Conv2D{C: 1, H: 28, W: 28, K: 32, KH: 3, KW: 3, Stride: 1, Pad: 0}},
+	{2, backend.Conv2D{C: 32, H: 13, W: 13, K: 64, KH: 3, KW: 3, Stride: 1, Pad: 0}},
+}
+
+// PoolGeometries are the max poolings of the suite: the usual 2×2 stride 2,
+// odd sizes that drop the last row and column, overlapping 3×3 windows of
+// stride 1 and 2, and a non-square window.
+var PoolGeometries = []struct {
+	N int
+	P backend.Pool2D
+}{
+	{2, backend.Pool2D{C: 3, H: 8, W: 8, KH: 2, KW: 2, Stride: 2}},
+	{2, backend.Pool2D{C: 2, H: 9, W: 7, KH: 2, KW: 2, Stride: 2}},
+	{3, backend.Pool2D{C: 1, H: 6, W: 7, KH: 3, KW: 3, Stride: 1}},
+	{2, backend.Pool2D{C: 2, H: 9, W: 9, KH: 3, KW: 3, Stride: 2}},
+	{2, backend.Pool2D{C: 2, H: 5, W: 8, KH: 2, KW: 3, Stride: 2}},
+}
+
+// convTol: each output is a sum of Patch (or K·KH·KW) float32 products in an
+// order each backend chooses (BLAS blocks, a GL tree): float32 rounding of
+// sums of up to 300 terms of size ~1 is ~300·6e-8 ≈ 2e-5 of Σ|terms| at
+// worst, and the error is measured against Σ|terms| (DiffScaled).
+var convTol = Tol{ATol: 1e-6, RTol: 3e-5}
+
+// runConv checks backend.Convolver, when b implements it: every geometry
+// against float64 oracles, max pooling's ties and NaN, and the argument
+// errors.
+func runConv(t *testing.T, b backend.Backend) {
+	cv, ok := b.(backend.Convolver)
+	if !ok {
+		t.Skipf("%s does not implement Convolver", b.Name())
+	}
+	for i, c := range ConvGeometries {
+		t.Run(fmt.Sprintf("conv %d %v", i, c.G), func(t *testing.T) { runConvCase(t, b, cv, c.N, c.G, uint64(i)) })
+	}
+	for i, c := range PoolGeometries {
+		t.Run(fmt.Sprintf("pool %d %v", i, c.P), func(t *testing.T) { runPoolCase(t, b, cv, c.N, c.P, uint64(i)) })
+	}
+	t.Run("pool ties and NaN", func(t *testing.T) { runPoolSpecial(t, b, cv) })
+	t.Run("errors", func(t *testing.T) { runConvErrors(t, b, cv) })
+}
+
+func randomSlice(r *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(r.Float64()*2 - 1)
+	}
+	return x
+}
+
+// ConvOracle computes the three passes of a convolution in float64 from
+// their definitions (backend.Convolver), with Σ|terms| of each output.
+func ConvOracle(g backend.Conv2D, n int, x, w, bias, dy []float32) (y, yScale, dx, dxScale, dw, dwScale, db []float64) {
+	OH, OW := g.OutH(), g.OutW()
+	y, yScale = make([]float64, n*g.Out()), make([]float64, n*g.Out())
+	dx, dxScale = make([]float64, n*g.In()), make([]float64, n*g.In())
+	dw, dwScale = make([]float64, g.K*g.Patch()), make([]float64, g.K*g.Patch())
+	db = make([]float64, g.K)
+	for s := 0; s < n; s++ {
+		for k := 0; k < g.K; k++ {
+			for oy := 0; oy < OH; oy++ {
+				for ox := 0; ox < OW; ox++ {
+					o := s*g.Out() + (k*OH+oy)*OW + ox
+					y[o], yScale[o] = float64(bias[k]), math.Abs(float64(bias[k]))
+					d := float64(dy[o])
+					db[k] += d
+					for c := 0; c < g.C; c++ {
+						for i := 0; i < g.KH; i++ {
+							for j := 0; j < g.KW; j++ {
+								h, v := oy*g.Stride+i-g.Pad, ox*g.Stride+j-g.Pad
+								if h < 0 || h >= g.H || v < 0 || v >= g.W {
+									continue
+								}
+								xi := s*g.In() + (c*g.H+h)*g.W + v
+								wi := k*g.Patch() + (c*g.KH+i)*g.KW + j
+								xv, wv := float64(x[xi]), float64(w[wi])
+								y[o] += wv * xv
+								yScale[o] += math.Abs(wv * xv)
+								dx[xi] += wv * d
+								dxScale[xi] += math.Abs(wv * d)
+								dw[wi] += d * xv
+								dwScale[wi] += math.Abs(d * xv)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return
+}
+
+func runConvCase(t *testing.T, b backend.Backend, cv backend.Convolver, n int, g backend.Conv2D, seed uint64) {
+	r := rand.New(rand.NewPCG(seed, 77))
+	x, w, bias, dy := randomSlice(r, n*g.In()), randomSlice(r, g.K*g.Patch()), randomSlice(r, g.K), randomSlice(r, n*g.Out())
+	y, ys, dx, dxs, dw, dws, db := ConvOracle(g, n, x, w, bias, dy)
+	ss := &session{b: b}
+	defer ss.release()
+	xs, ws, bs, dys := backend.Shape{Rows: n, Cols: g.In()}, backend.Shape{Rows: g.K, Cols: g.Patch()}, backend.Shape{Rows: 1, Cols: g.K}, backend.Shape{Rows: n, Cols: g.Out()}
+	xt, wt, bt, dyt := ss.up(xs, x), ss.up(ws, w), ss.up(bs, bias), ss.up(dys, dy)
+	yt, dxt, dwt, dbt := ss.poisoned(dys), ss.poisoned(xs), ss.poisoned(ws), ss.poisoned(bs)
+	if ss.err == nil {
+		ss.do(cv.Conv2DForward(g, yt, xt, wt, bt))
+		ss.do(cv.Conv2DBackwardData(g, dxt, dyt, wt))
+		ss.do(cv.Conv2DBackwardFilter(g, dwt, dbt, xt, dyt))
+	}
+	got := ss.down(yt, dxt, dwt, dbt)
+	if ss.err != nil {
+		t.Fatal(ss.err)
+	}
+	for i, c := range []struct {
+		name        string
+		s           backend.Shape
+		want, scale []float64
+	}{{"y", dys, y, ys}, {"dx", xs, dx, dxs}, {"dw", ws, dw, dws}, {"db", bs, db, nil}} {
+		tol := convTol
+		if c.scale == nil { // db sums n·OH·OW terms in float64 on the CPU, in a tree on GL
+			tol.RTol = 1e-5
+		}
+		if msg := DiffScaled(c.s, got[i], c.want, c.scale, tol); msg != "" {
+			t.Errorf("%s: %s", c.name, msg)
+		}
+	}
+}
+
+// PoolOracle is max pooling's forward and backward from the definitions:
+// the first maximum (or first NaN) of each window, and dy summed back onto
+// it.
+func PoolOracle(p backend.Pool2D, n int, x, dy []float32) (y, arg, dx []float32) {
+	OH, OW := p.OutH(), p.OutW()
+	y, arg, dx = make([]float32, n*p.Out()), make([]float32, n*p.Out()), make([]float32, n*p.In())
+	for sc := 0; sc < n*p.C; sc++ {
+		for oy := 0; oy < OH; oy++ {
+			for ox := 0; ox < OW; ox++ {
+				best, at := float32(0), -1
+				for i := 0; i < p.KH; i++ {
+					for j := 0; j < p.KW; j++ {
+						v := x[sc*p.H*p.W+(oy*p.Stride+i)*p.W+ox*p.Stride+j]
+						switch {
+						case at < 0, isNaN32(v) && !isNaN32(best), v > best:
+							best, at = v, i*p.KW+j
+						}
+					}
+				}
+				o := sc*OH*OW + oy*OW + ox
+				y[o], arg[o] = best, float32(at)
+				i, j := at/p.KW, at%p.KW
+				dx[sc*p.H*p.W+(oy*p.Stride+i)*p.W+ox*p.Stride+j] += dy[o]
+			}
+		}
+	}
+	return
+}
+
+func poolPass(b backend.Backend, cv backend.Convolver, p backend.Pool2D, n int, x, dy []float32) ([][]float32, error) {
+	ss := &session{b: b}
+	defer ss.release()
+	xs, ys := backend.Shape{Rows: n, Cols: p.In()}, backend.Shape{Rows: n, Cols: p.Out()}
+	xt, dyt := ss.up(xs, x), ss.up(ys, dy)
+	yt, argt, dxt := ss.poisoned(ys), ss.poisoned(ys), ss.poisoned(xs)
+	if ss.err == nil {
+		ss.do(cv.MaxPool2DForward(p, yt, argt, xt))
+		ss.do(cv.MaxPool2DBackward(p, dxt, argt, dyt))
+	}
+	return ss.down(yt, argt, dxt), ss.err
+}
+
+func runPoolCase(t *testing.T, b backend.Backend, cv backend.Convolver, n int, p backend.Pool2D, seed uint64) {
+	r := rand.New(rand.NewPCG(seed, 78))
+	x, dy := randomSlice(r, n*p.In()), randomSlice(r, n*p.Out())
+	got, err := poolPass(b, cv, p, n, x, dy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, arg, dx := PoolOracle(p, n, x, dy)
+	// The maxima and their places are exact; dx sums at most ⌈KH/S⌉·⌈KW/S⌉
+	// values in a fixed order, exact but for float32 rounding.
+	for i, c := range []struct {
+		name string
+		got  []float32
+		want []float32
+		tol  Tol
+	}{{"y", got[0], y, Tol{}}, {"arg", got[1], arg, Tol{}}, {"dx", got[2], dx, Tol{ATol: 1e-6, RTol: 1e-6}}} {
+		if msg := Diff(backend.Shape{Rows: n, Cols: len(c.want) / n}, c.got, To64(c.want), c.tol); msg != "" {
+			t.Errorf("%d %s: %s", i, c.name, msg)
+		}
+	}
+}
+
+// runPoolSpecial: ties go to the first maximum in row-major window order
+// (and its gradient to it alone); NaN wins at its first place; −Inf is a
+// maximum like any other; a window of −Inf picks its first.
+func runPoolSpecial(t *testing.T, b backend.Backend, cv backend.Convolver) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	p := backend.Pool2D{C: 1, H: 2, W: 8, KH: 2, KW: 2, Stride: 2}
+	x := []float32{
+		1, 3, 5, nan, -inf, -inf, 2, 2,
+		3, 3, nan, 9, -inf, -inf, inf, 2,
+	}
+	dy := []float32{1, 2, 3, 4}
+	got, err := poolPass(b, cv, p, 1, x, dy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantY, wantArg := []float32{3, nan, -inf, inf}, []float32{1, 1, 0, 2}
+	wantDx := []float32{0, 1, 0, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0}
+	if msg := sameBits(got[0], wantY); msg != "" {
+		t.Errorf("y: %s", msg)
+	}
+	if msg := sameBits(got[1], wantArg); msg != "" {
+		t.Errorf("arg: %s", msg)
+	}
+	if msg := sameBits(got[2], wantDx); msg != "" {
+		t.Errorf("dx: %s", msg)
+	}
+}
+
+func runConvErrors(t *testing.T, b backend.Backend, cv backend.Convolver) {
+	g := backend.Conv2D{C: 1, H: 5, W: 5, K: 2, KH: 3, KW: 3, Stride: 1}
+	ss := &session{b: b}
+	defer ss.release()
+	x, w, bias := ss.poisoned(backend.Shape{Rows: 2, Cols: 25}), ss.poisoned(backend.Shape{Rows: 2, Cols: 9}), ss.poisoned(backend.Shape{Rows: 1, Cols: 2})
+	y, wrongY := ss.poisoned(backend.Shape{Rows: 2, Cols: 18}), ss.poisoned(backend.Shape{Rows: 3, Cols: 18})
+	if ss.err != nil {
+		t.Fatal(ss.err)
+	}
+	big := g
+	big.KH = 8
+	zero := g
+	zero.Stride = 0
+	for i, tc := range []struct {
+		err  error
+		want error
+	}{
+		{cv.Conv2DForward(g, wrongY, x, w, bias), backend.ErrShape},
+		{cv.Conv2DForward(g, y, x, bias, bias), backend.ErrShape},
+		{cv.Conv2DForward(big, y, x, w, bias), backend.ErrShape},
+		{cv.Conv2DForward(zero, y, x, w, bias), backend.ErrInvalidArgument},
+		{cv.Conv2DBackwardData(g, x, wrongY, w), backend.ErrShape},
+		{cv.MaxPool2DForward(backend.Pool2D{C: 1, H: 5, W: 5, KH: 6, KW: 2, Stride: 2}, y, y, x), backend.ErrShape},
+	} {
+		if !errors.Is(tc.err, tc.want) {
+			t.Errorf("%d: error %v, want %v", i, tc.err, tc.want)
+		}
+	}
+	if err := b.Sync(); err != nil {
+		t.Errorf("the refused calls left an error behind: %v", err)
+	}
+}

@@ -1,28 +1,65 @@
 // Package nn builds and trains neural networks on the autograd graph:
-// layers (Linear, activations, Sequential, the MLP builder), initialisers,
-// losses, optimisers with learning-rate schedules, and a training loop
-// usable as a library. Data sets live in nn/data; checkpoints are written in
-// the safetensors format by nn/safetensors.
+// layers, models, initialisers, losses, optimisers with learning-rate
+// schedules, a training loop, predictions and checkpoints. Data sets live
+// in nn/data; checkpoints are safetensors files (nn/safetensors).
 //
-// A network is described by an Arch (layer sizes and activation), which is
-// what a checkpoint stores, and built on a backend with Build:
+// # Models
 //
-//	model, err := nn.MLP(2, []int{100}, 3, nn.ReLU).Build(b, seed)
+// A model is any Module built on a backend by NewModel. The built-in
+// layers are Linear, Activation (any of the nine activations, per layer),
+// Dropout, Softmax, Flatten and Sequential; a type of your own that
+// implements Module is a layer too. Declare layers with their output sizes
+// and let NewModel infer the rest:
 //
-// MLP(in, nil, out, nn.Identity) is the linear classifier of the course
-// notes, f(x) = x·W + b: no line separates the spiral, which is why the
-// 2-layer net, f = W2·max(0, W1·x + b1) + b2, exists.
+//	net := nn.Seq(
+//		&nn.Linear{Out: 64}, nn.Act(nn.Tanh),
+//		&nn.Linear{Out: 32}, nn.Act(nn.ReLU),
+//		&nn.Dropout{P: 0.2},
+//		&nn.Linear{Out: 3},
+//	)
+//	model, err := nn.NewModel(b, net, 2, seed) // 2 inputs
 //
-// Dimensions follow the backend package: x is batch×in, W is in×out, the
-// output is batch×out. Parameters are named as PyTorch names them inside a
-// Sequential held in a field called layers: "layers.0.weight",
-// "layers.0.bias", "layers.2.weight" (odd indices are activations).
+// Each Linear's weights are drawn with the initialiser its following
+// activation calls for (He for the ReLU family, Xavier for tanh, sigmoid
+// and the output layer) unless its Init is set; biases start at zero.
+// MLP(in, hidden, out, act).Build(b, seed) is the shorthand for the
+// classic multilayer perceptron: MLP(in, nil, out, nn.Identity) is the
+// linear classifier of the course notes, f(x) = x·W + b, which cannot
+// separate the spiral; the 2-layer net f = W2·max(0, W1·x + b1) + b2 can.
+//
+// Dimensions follow the backend package: x is batch×in, a Linear's W is
+// held in×out, the output is batch×out. Parameters are named as PyTorch's
+// torch.nn.Sequential names them: "0.weight", "0.bias", "2.weight", …
+// (activations and dropout count as layers).
+//
+// # Training, evaluation and predictions
+//
+// Trainer.Fit trains a model (in training mode: Dropout draws masks) and
+// leaves it in evaluation mode; Evaluate, Predict and Probabilities run in
+// evaluation mode. Predict and Probabilities take raw host rows and apply
+// the model's Standardizer, when it has one, before the network.
 //
 // Training keeps the data on the device: Trainer uploads the data set once,
 // gathers each mini-batch there from an uploaded index vector, and reads the
 // loss and accuracy back only every LogEvery steps (and at the end of each
 // epoch), from a log the kernels write on the device, so the host does not
 // wait for the device at every step.
+//
+// A custom loop on autograd needs no Reset: the graph starts a new step at
+// the first operation after Backward (see package autograd, "Memory").
+//
+// # Checkpoints
+//
+// Save writes the model (and with a TrainState, the optimiser's state, the
+// epochs and the steps done) to a safetensors file in PyTorch's layout:
+// a Linear weight Out×In, a bias of length Out, the optimiser's tensors
+// under "optimizer.". The header's metadata records the layer list, the
+// loss, the standardisation and the class names, so Load rebuilds the model
+// without code, and Resume continues a run to the same bits as one that was
+// never stopped. In PyTorch, the same Sequential loads the model tensors
+// with load_state_dict(…, strict=True).
+//
+// # Packed parameters
 //
 // On a backend that can pack tensors (backend.Packer), SGD and Adam move the
 // parameters, their gradients and the optimiser's state into flat tensors at

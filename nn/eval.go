@@ -12,16 +12,21 @@ import (
 // batches of batchSize rows (1024 when 0), without gradients. The sums
 // accumulate on the device; the host reads them once.
 func Evaluate(m *Model, loss Loss, set *DeviceSet, batchSize int) (meanLoss, accuracy float64, err error) {
-	if err := fits(m.Arch, set.Name, set.Features, set.Classes); err != nil {
+	if err := m.check("evaluate"); err != nil {
 		return 0, 0, err
 	}
+	if err := fits(m, set.Name, set.Features, set.Classes); err != nil {
+		return 0, 0, err
+	}
+	defer m.SetTraining(m.Training())
+	m.SetTraining(false)
 	if batchSize < 1 {
 		batchSize = 1024
 	}
 	b := m.Backend()
 	g := autograd.NewGraph(b)
 	g.SetGrad(false)
-	bs := newBatches(b, set.Features, m.Arch.Outputs)
+	bs := newBatches(b, set.Features, m.Outputs)
 	defer bs.release()
 	acc := make([]backend.Tensor, 3) // loss sum, hit sum, this batch's hits
 	defer func() {
@@ -68,46 +73,4 @@ func Evaluate(m *Model, loss Loss, set *DeviceSet, batchSize int) (meanLoss, acc
 		sums[i] = v[0]
 	}
 	return float64(sums[0]) / float64(set.N), float64(sums[1]) / float64(set.N), nil
-}
-
-// Predict returns the class (the index of the largest score) of each of the
-// n rows of x (row-major, n×Inputs), computed in batches of up to 4096 rows
-// without gradients.
-func Predict(m *Model, x []float32) ([]int, error) {
-	in := m.Arch.Inputs
-	if len(x)%in != 0 {
-		return nil, fmt.Errorf("nn: predict: %d values are not rows of %d inputs", len(x), in)
-	}
-	n := len(x) / in
-	b := m.Backend()
-	g := autograd.NewGraph(b)
-	g.SetGrad(false)
-	out := make([]int, 0, n)
-	host := make([]float32, 0, 4096)
-	for start := 0; start < n; start += 4096 {
-		rows := min(4096, n-start)
-		xt, err := backend.FromData(b, backend.Shape{Rows: rows, Cols: in}, x[start*in:(start+rows)*in])
-		if err != nil {
-			return nil, fmt.Errorf("nn: predict: %w", err)
-		}
-		cls, err := b.New(backend.Shape{Rows: rows, Cols: 1})
-		if err == nil {
-			scores := m.Forward(g, g.Input(xt))
-			if err = g.Err(); err == nil {
-				err = b.Argmax(cls, scores.Tensor())
-			}
-			if err == nil {
-				host = host[:rows]
-				err = b.Download(host, cls)
-			}
-		}
-		err = errors.Join(err, g.Reset(), b.Release(xt), b.Release(cls))
-		if err != nil {
-			return nil, fmt.Errorf("nn: predict: %w", err)
-		}
-		for _, c := range host {
-			out = append(out, int(c))
-		}
-	}
-	return out, nil
 }

@@ -51,12 +51,10 @@ func goldenModel(t *testing.T, b backend.Backend, arch nn.Arch, weights map[stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	var state []nn.NamedTensor
-	for _, p := range m.Parameters() {
-		state = append(state, nn.NamedTensor{Name: p.Name(), Shape: p.Shape(), Data: weights[p.Name()]})
-	}
-	if err := m.LoadState(state); err != nil {
-		t.Fatal(err)
+	for _, p := range m.Parameters() { // golden.json holds them as gltrain does, W in×out
+		if err := b.Upload(p.Tensor(), weights["layers."+p.Name()]); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return m
 }
@@ -96,7 +94,7 @@ func TestMatchesPyTorch(t *testing.T) {
 		check("logits", logits.Tensor(), g.Logits)
 		check("loss", loss.Tensor(), []float32{float32(g.Loss)})
 		for _, p := range m.Parameters() {
-			check("gradient of "+p.Name(), p.Grad(), g.Grads[p.Name()])
+			check("gradient of "+p.Name(), p.Grad(), g.Grads["layers."+p.Name()])
 		}
 		graph.Reset()
 	})
@@ -133,7 +131,7 @@ func TestOptimizersMatchPyTorch(t *testing.T) {
 					got, _ := backend.ToHost(b, p.Tensor())
 					// Ten updates compound each step's few-ulp
 					// differences: 1e-5 absolute on weights of size 0.1–1.
-					if msg := backendtest.Diff(p.Shape(), got, backendtest.To64(run.Final[p.Name()]), backendtest.Tol{ATol: 1e-5, RTol: 1e-5}); msg != "" {
+					if msg := backendtest.Diff(p.Shape(), got, backendtest.To64(run.Final["layers."+p.Name()]), backendtest.Tol{ATol: 1e-5, RTol: 1e-5}); msg != "" {
 						t.Errorf("final %s differs from PyTorch's: %s", p.Name(), msg)
 					}
 				}

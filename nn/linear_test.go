@@ -45,7 +45,7 @@ func TestSequentialFusesLinear(t *testing.T) {
 			}
 			fused := run(m.Forward)
 			apart := run(func(g *autograd.Graph, x *autograd.Value) *autograd.Value {
-				for _, l := range m.Net.Layers {
+				for _, l := range m.Net.(*nn.Sequential).Layers {
 					x = l.Forward(g, x)
 				}
 				return x

@@ -6,12 +6,8 @@ import "strings"
 // building it: Σ (in·out + out) over its Linear layers. It is a float64 so
 // that no architecture overflows it.
 func (a Arch) Params() float64 {
-	n, prev := 0.0, float64(a.Inputs)
-	for _, h := range append(append([]int(nil), a.Hidden...), a.Outputs) {
-		n += prev*float64(h) + float64(h)
-		prev = float64(h)
-	}
-	return n
+	p, _ := a.Spec().Params()
+	return p
 }
 
 // OptimizerSlots is the number of tensors of the parameters' size that the
@@ -48,18 +44,14 @@ func (e MemoryEstimate) Total() float64 { return e.Params + e.Optimizer + e.Acti
 // evaluation holds the two outputs (2·evalBatch·w).
 //
 //	bytes = 4·(P·(2 + optSlots) + max(4·batch, 2·evalBatch)·Σw + samples·(features + 1))
-func EstimateMemory(a Arch, batch, evalBatch, samples, optSlots int) MemoryEstimate {
+func EstimateMemory(s Spec, batch, evalBatch, samples, optSlots int) MemoryEstimate {
 	const f32 = 4
-	widths := float64(a.Inputs + a.Outputs)
-	for _, h := range a.Hidden {
-		widths += float64(h)
-	}
+	p, widths := s.Params()
 	rows := max(4*float64(batch), 2*float64(evalBatch))
-	p := a.Params()
 	return MemoryEstimate{
 		Params:      f32 * 2 * p,
 		Optimizer:   f32 * float64(optSlots) * p,
 		Activations: f32 * rows * widths,
-		Data:        f32 * float64(samples) * float64(a.Inputs+1),
+		Data:        f32 * float64(samples) * float64(s.Inputs+1),
 	}
 }

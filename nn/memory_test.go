@@ -2,46 +2,72 @@ package nn_test
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"gltrain/backend"
+	"gltrain/backend/backendtest"
 	"gltrain/nn"
+	"gltrain/nn/safetensors"
 )
 
-// TestCheckState: the state of a checkpoint is checked against the
-// architecture without building it, and the error is one line: the first
-// mismatch and how many more.
-func TestCheckState(t *testing.T) {
-	arch := nn.MLP(2, []int{3}, 4, nn.ReLU)
-	good := []nn.NamedTensor{
-		{Name: "layers.0.weight", Shape: backend.Shape{Rows: 2, Cols: 3}, Data: make([]float32, 6)},
-		{Name: "layers.0.bias", Shape: backend.Shape{Rows: 1, Cols: 3}, Data: make([]float32, 3)},
-		{Name: "layers.2.weight", Shape: backend.Shape{Rows: 3, Cols: 4}, Data: make([]float32, 12)},
-		{Name: "layers.2.bias", Shape: backend.Shape{Rows: 1, Cols: 4}, Data: make([]float32, 4)},
+// TestLoadChecksTensorsBeforeBuilding: a checkpoint's tensors are checked
+// against the layers its header describes before anything is allocated,
+// and the error is one line: the first mismatch and how many more.
+func TestLoadChecksTensorsBeforeBuilding(t *testing.T) {
+	b := backendtest.Open(t, "cpu")
+	good := []safetensors.Tensor{
+		{Name: "0.weight", Shape: []int{3, 2}, Data: make([]float32, 6)},
+		{Name: "0.bias", Shape: []int{3}, Data: make([]float32, 3)},
+		{Name: "2.weight", Shape: []int{4, 3}, Data: make([]float32, 12)},
+		{Name: "2.bias", Shape: []int{4}, Data: make([]float32, 4)},
 	}
-	if err := arch.CheckState(good); err != nil {
-		t.Fatalf("matching state: %v", err)
-	}
-	extra := append(append([]nn.NamedTensor(nil), good...), nn.NamedTensor{Name: "x", Shape: backend.Shape{Rows: 1, Cols: 1}, Data: []float32{0}})
-	// A file's tensor name can be megabytes, and hold newlines: the message
-	// quotes an excerpt.
-	long := append(append([]nn.NamedTensor(nil), good...), nn.NamedTensor{Name: strings.Repeat("y\n", 1<<20), Shape: backend.Shape{Rows: 1, Cols: 1}, Data: []float32{0}})
-	for i, tc := range []struct {
-		arch  nn.Arch
-		state []nn.NamedTensor
-		want  string
-	}{
-		{nn.MLP(2, []int{170_000_000}, 4, nn.ReLU), good, "layers.0.weight is 2×3 (6 values), the model's is 2×170000000 (and 2 more mismatches)"},
-		{nn.MLP(2, make1s(100_000), 4, nn.ReLU), good, "nn: state of a 2-(100000 hidden layers)-4 relu: layers.0.weight is 2×3 (6 values), the model's is 2×1 (and 200001 more mismatches)"},
-		{arch, good[:3], "layers.2.bias is missing"},
-		{arch, extra, `"x" is not a parameter of the model`},
-		{arch, long, `"y\ny\ny\ny\ny\ny\ny\ny\ny\ny\ny\ny\ny\ny\ny\ny\n"… is not a parameter of the model`},
-	} {
-		err := tc.arch.CheckState(tc.state)
-		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") || len(err.Error()) > 200 {
-			t.Errorf("%d: %v; want one line with %q", i, err, tc.want)
+	spec := func(hidden ...int) string {
+		layers, in := "", 2
+		for _, h := range hidden {
+			layers += fmt.Sprintf(`{"type":"linear","in":%d,"out":%d},{"type":"relu"},`, in, h)
+			in = h
 		}
+		return fmt.Sprintf(`{"inputs":2,"outputs":4,"layers":[%s{"type":"linear","in":%d,"out":4}]}`, layers, in)
+	}
+	with := func(extra safetensors.Tensor) []safetensors.Tensor {
+		return append(append([]safetensors.Tensor(nil), good...), extra)
+	}
+	for i, tc := range []struct {
+		model   string
+		tensors []safetensors.Tensor
+		want    string
+	}{
+		{spec(3), good, ""},
+		{spec(170_000_000), good, "0.weight is [3 2] (6 values), the model's is [170000000 2] (and 2 more mismatches)"},
+		{spec(make1s(20_000)...), good, "more than 10000 layers"},
+		{spec(3), good[:3], "2.bias is missing"},
+		{spec(3), with(safetensors.Tensor{Name: "x", Shape: []int{1}, Data: []float32{0}}), `"x" is not a parameter of the model`},
+		// A file's tensor name can be megabytes, and hold newlines: the
+		// message quotes an excerpt.
+		{spec(3), with(safetensors.Tensor{Name: strings.Repeat("y\n", 1<<20), Shape: []int{1}, Data: []float32{0}}),
+			`"y\ny\ny\ny\ny\ny\ny\ny\ny\ny\ny\ny\ny\ny\ny\ny\n"… is not a parameter of the model`},
+	} {
+		path := filepath.Join(t.TempDir(), "m.safetensors")
+		md := map[string]string{"format": "gltrain", "version": "2", "loss": "softmax", "model": tc.model}
+		require.NoError(t, safetensors.WriteFile(path, tc.tensors, md))
+		before := b.(backend.MemoryReporter).MemStats().Allocations
+		m, err := nn.Load(path, b)
+		if tc.want == "" {
+			require.NoError(t, err)
+			m.Release()
+			continue
+		}
+		if assert.Error(t, err, "%d", i) {
+			assert.Contains(t, err.Error(), tc.want, "%d", i)
+			assert.NotContains(t, err.Error(), "\n", "%d: one line", i)
+			assert.Less(t, len(err.Error()), 300, "%d: short", i)
+		}
+		assert.Equal(t, before, b.(backend.MemoryReporter).MemStats().Allocations, "%d: nothing allocated", i)
 	}
 }
 
@@ -60,13 +86,13 @@ func TestEstimateMemory(t *testing.T) {
 	if p := a.Params(); p != 603 {
 		t.Errorf("Params = %v, want 603", p)
 	}
-	e := nn.EstimateMemory(a, 16, 240, 300, nn.OptimizerSlots("adam"))
+	e := nn.EstimateMemory(a.Spec(), 16, 240, 300, nn.OptimizerSlots("adam"))
 	want := nn.MemoryEstimate{Params: 4 * 2 * 603, Optimizer: 4 * 2 * 603, Activations: 4 * 480 * 105, Data: 4 * 300 * 3}
 	if e != want {
 		t.Errorf("EstimateMemory = %+v, want %+v", e, want)
 	}
 	huge := nn.MLP(1_000_000, []int{1_000_000, 1_000_000}, 10, nn.ReLU)
-	if tot := nn.EstimateMemory(huge, 1, 1, 1, 0).Total(); !(tot > 8e12) {
+	if tot := nn.EstimateMemory(huge.Spec(), 1, 1, 1, 0).Total(); !(tot > 8e12) {
 		t.Errorf("a 2·10¹²-parameter model: %v bytes", tot)
 	}
 }

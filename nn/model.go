@@ -1,281 +1,336 @@
 package nn
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
-	"unicode/utf8"
+	"strings"
 
 	"gltrain/autograd"
 	"gltrain/backend"
+	"gltrain/nn/data"
 )
 
-// Arch describes a multilayer perceptron: Inputs features, a Linear layer
-// and the activation per hidden size, and a Linear output layer of Outputs
-// scores. It is what a checkpoint records to rebuild the model.
-type Arch struct {
-	Inputs     int
-	Hidden     []int
-	Outputs    int
-	Activation backend.Activation
-}
-
-// MLP describes a network in→hidden[0]→…→out with activation act after each
-// hidden layer: MLP(2, []int{100}, 3, nn.ReLU) is the 2-layer net of the
-// course notes; MLP(in, nil, out, nn.Identity) the linear classifier.
-func MLP(in int, hidden []int, out int, act backend.Activation) Arch {
-	return Arch{Inputs: in, Hidden: append([]int(nil), hidden...), Outputs: out, Activation: act}
-}
-
-// String formats the architecture as "2-100-3 relu" ("2-3 linear" without
-// hidden layers). More than 16 hidden layers are counted rather than listed,
-// "2-(1000 hidden layers)-3 relu", so that a message stays one short line.
-func (a Arch) String() string {
-	if len(a.Hidden) > 16 {
-		return fmt.Sprintf("%d-(%d hidden layers)-%d %v", a.Inputs, len(a.Hidden), a.Outputs, a.Activation)
-	}
-	s := fmt.Sprint(a.Inputs)
-	for _, h := range a.Hidden {
-		s += fmt.Sprintf("-%d", h)
-	}
-	s += fmt.Sprintf("-%d", a.Outputs)
-	if len(a.Hidden) == 0 {
-		return s + " linear"
-	}
-	return s + " " + a.Activation.String()
-}
-
-// Validate checks the sizes and the activation.
-func (a Arch) Validate() error {
-	if a.Inputs < 1 || a.Outputs < 1 {
-		return fmt.Errorf("nn: architecture %v: inputs and outputs must be at least 1", a)
-	}
-	for i, h := range a.Hidden {
-		if h < 1 {
-			return fmt.Errorf("nn: architecture %v: hidden layer %d has %d units", a, i, h)
-		}
-	}
-	if !a.Activation.Kind.Valid() {
-		return fmt.Errorf("nn: architecture: unknown activation %v", a.Activation.Kind)
-	}
-	return nil
-}
-
-// archJSON is Arch as a checkpoint header stores it.
-type archJSON struct {
-	Type       string `json:"type"`
-	Inputs     int    `json:"inputs"`
-	Hidden     []int  `json:"hidden"`
-	Outputs    int    `json:"outputs"`
-	Activation string `json:"activation"`
-}
-
-// MarshalJSON writes {"type":"mlp","inputs":2,"hidden":[100],"outputs":3,"activation":"relu"}.
-func (a Arch) MarshalJSON() ([]byte, error) {
-	h := a.Hidden
-	if h == nil {
-		h = []int{}
-	}
-	return json.Marshal(archJSON{Type: "mlp", Inputs: a.Inputs, Hidden: h, Outputs: a.Outputs, Activation: a.Activation.String()})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes, validating it.
-func (a *Arch) UnmarshalJSON(data []byte) error {
-	var j archJSON
-	if err := json.Unmarshal(data, &j); err != nil {
-		return fmt.Errorf("nn: architecture: %w", err)
-	}
-	if j.Type != "mlp" {
-		return fmt.Errorf("nn: architecture type %s: only \"mlp\" is known", excerpt(j.Type))
-	}
-	if len(j.Activation) > 64 { // ParseActivation's error would quote it whole
-		return fmt.Errorf("nn: architecture: unknown activation %s", excerpt(j.Activation))
-	}
-	act, err := backend.ParseActivation(j.Activation)
-	if err != nil {
-		return fmt.Errorf("nn: architecture: %w", err)
-	}
-	*a = Arch{Inputs: j.Inputs, Hidden: j.Hidden, Outputs: j.Outputs, Activation: act}
-	return a.Validate()
-}
-
-// Model is a network built on a backend: its layers and their parameters.
+// Model is a network built on a backend, with what it needs to be used on
+// new data: the stock tools (Trainer, Evaluate, Predict, Probabilities,
+// Save and Load) take a *Model. Make one with NewModel from any Module (a
+// Sequential of layers, or your own), or with MLP(…).Build.
 type Model struct {
-	Arch Arch
-	Net  *Sequential
-	b    backend.Backend
+	// Net is the network.
+	Net Module
+	// Inputs is the width of a sample; Outputs the width of the network's
+	// output (the class count for a classifier).
+	Inputs, Outputs int
+	// Loss is the loss the model is trained with; Save records it.
+	Loss Loss
+	// Standardizer, when set, maps raw features to the ones the model was
+	// trained on: Predict and Probabilities apply it to the rows they are
+	// given, and Save records it. The Trainer and Evaluate do not: give
+	// them the standardised sets (Standardizer.Apply), as the network sees
+	// its inputs.
+	Standardizer *data.Standardizer
+	// ClassNames names the outputs (optional); Save records them.
+	ClassNames []string
+	// Meta is free-form text Save records and Load returns: the train
+	// command keeps its data set and hyperparameters there.
+	Meta map[string]string
+	// Image is the shape of the input images (NewImageModel); nil for flat
+	// features.
+	Image *Image
+
+	b        backend.Backend
+	layouts  map[*autograd.Value]layout // how a parameter is saved
+	dims     map[*autograd.Value][]int  // the saved shape of a parameter that has one of its own
+	training bool
 }
 
-// Build creates the network on b, its weights drawn from seed with the
-// initialiser InitFor gives each layer's following activation (Xavier for
-// the output layer), its biases zero.
-func (a Arch) Build(b backend.Backend, seed uint64) (*Model, error) {
-	if err := a.Validate(); err != nil {
+// layout is how a parameter is saved: as it is held (rows×cols), transposed
+// (a Linear weight, in×out held, PyTorch's out×in saved), or as a vector (a
+// bias, 1×n held, n saved).
+type layout uint8
+
+const (
+	asHeld layout = iota
+	transposed
+	vector
+)
+
+// NewModel builds net on b for samples of inputs features and returns the
+// model. Layers declared without parameters (&Linear{Out: n}) get them here:
+// each Linear's In is the width before it, and its weights are drawn from
+// seed (layer i from a seed derived from (seed, i)), so the same seed gives
+// the same model on every backend. Dropout layers without a Seed get one
+// from seed. The parameters of a Sequential are named by position as
+// PyTorch names them ("0.weight"); a module of your own keeps its names,
+// which must be unique. NewModel runs one forward pass on a row of zeros,
+// to check that the layers fit together and to find Outputs. The model
+// starts in training mode, as a PyTorch module does (SetTraining).
+//
+// The model holds net's layers, not copies: a network given to NewModel
+// twice gives two models sharing one set of weights (the second seed draws
+// nothing), and releasing either frees them.
+func NewModel(b backend.Backend, net Module, inputs int, seed uint64) (*Model, error) {
+	return newModel(b, net, inputs, nil, seed)
+}
+
+func newModel(b backend.Backend, net Module, inputs int, img *Image, seed uint64) (*Model, error) {
+	switch {
+	case b == nil:
+		return nil, errors.New("nn: new model: nil backend")
+	case net == nil:
+		return nil, errors.New("nn: new model: nil network")
+	case inputs < 1:
+		return nil, fmt.Errorf("nn: new model: %d inputs, want at least 1", inputs)
+	}
+	m := &Model{Net: net, Inputs: inputs, b: b, layouts: map[*autograd.Value]layout{}, dims: map[*autograd.Value][]int{}}
+	m.Image = img
+	bd := &builder{b: b, seed: seed, m: m, img: img}
+	out, err := bd.module(net, inputs, "", nil)
+	if err == nil {
+		err = m.checkNames()
+	}
+	if err != nil {
+		m.Release()
 		return nil, err
 	}
-	if b == nil {
-		return nil, fmt.Errorf("nn: build %v: nil backend", a)
-	}
-	m := &Model{Arch: a, Net: &Sequential{}, b: b}
-	sizes := append(append([]int{a.Inputs}, a.Hidden...), a.Outputs)
-	for i := 0; i+1 < len(sizes); i++ {
-		last := i+2 == len(sizes)
-		init := InitFor(a.Activation)
-		if last {
-			init = InitFor(Identity)
-		}
-		idx := len(m.Net.Layers)
-		l, err := NewLinear(b, sizes[i], sizes[i+1], init, paramSeed(seed, i), fmt.Sprintf("layers.%d.", idx))
-		if err != nil {
-			m.Release()
-			return nil, err
-		}
-		m.Net.Layers = append(m.Net.Layers, l)
-		if !last {
-			m.Net.Layers = append(m.Net.Layers, Activation{F: a.Activation})
-		}
-	}
+	m.Outputs = out
+	m.SetTraining(true)
 	return m, nil
+}
+
+// builder builds the layers of a model in order.
+type builder struct {
+	b        backend.Backend
+	seed     uint64
+	m        *Model
+	linears  int // Linear and Conv2D layers built: their seeds
+	dropouts int
+	img      *Image // the shape of the images reaching the next layer; nil for flat features
+}
+
+// module builds mod for inputs of width in, naming its parameters under
+// prefix; next is the layer after it (its activation chooses a Linear's
+// initialiser). It returns the output width.
+func (bd *builder) module(mod Module, in int, prefix string, next Module) (int, error) {
+	switch l := mod.(type) {
+	case *Sequential:
+		if l == nil {
+			return 0, errors.New("nn: nil Sequential")
+		}
+		for i, layer := range l.Layers {
+			var after Module
+			if i+1 < len(l.Layers) {
+				after = l.Layers[i+1]
+			}
+			var err error
+			if in, err = bd.module(layer, in, prefix+strconv.Itoa(i)+".", after); err != nil {
+				return 0, err
+			}
+		}
+		return in, nil
+	case *Linear:
+		bd.img = nil
+		return bd.linear(l, in, prefix, next)
+	case *Conv2D:
+		return bd.conv(l, in, prefix, next)
+	case *MaxPool2D:
+		return bd.pool(l, in, prefix)
+	case Flatten, *Flatten:
+		bd.img = nil
+		return in, nil
+	case *Dropout:
+		if l == nil || !validDropout(l.P) {
+			return 0, fmt.Errorf("nn: layer %s: dropout probability %v: want 0 ≤ p < 1", layerName(prefix), dropoutP(l))
+		}
+		if l.Seed == 0 {
+			l.Seed = paramSeed(bd.seed^0xd50f0a7d3c1e5b29, bd.dropouts)
+		}
+		bd.dropouts++
+		return in, nil
+	case Activation, *Activation, Softmax, *Softmax:
+		if f, ok := activationOf(l); ok && !f.Kind.Valid() {
+			return 0, fmt.Errorf("nn: layer %s: unknown activation %v", layerName(prefix), f.Kind)
+		}
+		return in, nil
+	case nil:
+		return 0, fmt.Errorf("nn: layer %s is nil", layerName(prefix))
+	}
+	for _, p := range mod.Parameters() {
+		bd.m.layouts[p] = asHeld
+	}
+	bd.img = nil
+	return probe(bd.b, mod, in, prefix)
+}
+
+// linear builds l (unless it was built) for inputs of width in.
+func (bd *builder) linear(l *Linear, in int, prefix string, next Module) (int, error) {
+	if l == nil {
+		return 0, fmt.Errorf("nn: layer %s is a nil Linear", layerName(prefix))
+	}
+	seed := paramSeed(bd.seed, bd.linears)
+	bd.linears++
+	if l.Weight == nil {
+		init := InitFor(Identity)
+		if f, ok := activationOf(next); ok {
+			init = InitFor(f)
+		}
+		if l.Init != nil {
+			init = *l.Init
+		}
+		if err := l.build(bd.b, in, init, seed, prefix); err != nil {
+			return 0, fmt.Errorf("nn: layer %s: %w", layerName(prefix), err)
+		}
+	} else {
+		if l.In != in || l.Weight.Shape() != (backend.Shape{Rows: in, Cols: l.Out}) {
+			return 0, fmt.Errorf("nn: layer %s: Linear %d→%d after a layer of width %d", layerName(prefix), l.In, l.Out, in)
+		}
+		for _, p := range [...]struct {
+			v    *autograd.Value
+			name string
+		}{{l.Weight, "weight"}, {l.Bias, "bias"}} {
+			if err := p.v.SetName(prefix + p.name); err != nil {
+				return 0, fmt.Errorf("nn: layer %s: %w", layerName(prefix), err)
+			}
+		}
+	}
+	bd.m.layouts[l.Weight], bd.m.layouts[l.Bias] = transposed, vector
+	return l.Out, nil
+}
+
+// probe runs mod on one row of zeros to find its output width.
+func probe(b backend.Backend, mod Module, in int, prefix string) (int, error) {
+	x, err := b.New(backend.Shape{Rows: 1, Cols: in})
+	if err == nil {
+		err = b.Fill(x, 0)
+	}
+	if err != nil {
+		b.Release(x)
+		return 0, fmt.Errorf("nn: layer %s: %w", layerName(prefix), err)
+	}
+	defer b.Release(x)
+	g := autograd.NewGraph(b)
+	g.SetGrad(false)
+	defer g.Reset()
+	y := mod.Forward(g, g.Input(x))
+	if err := g.Err(); err != nil {
+		return 0, fmt.Errorf("nn: layer %s (%T) on a row of %d: %w", layerName(prefix), mod, in, err)
+	}
+	if y == nil || y.Shape().Rows != 1 || y.Shape().Cols < 1 {
+		return 0, fmt.Errorf("nn: layer %s (%T) on a row of %d gave no row", layerName(prefix), mod, in)
+	}
+	return y.Shape().Cols, nil
+}
+
+func layerName(prefix string) string {
+	if prefix == "" {
+		return "(the network)"
+	}
+	return strings.TrimSuffix(prefix, ".")
+}
+
+func dropoutP(d *Dropout) any {
+	if d == nil {
+		return "nil"
+	}
+	return d.P
+}
+
+// checkNames refuses two parameters of one name: Save could not tell them
+// apart.
+func (m *Model) checkNames() error {
+	seen := map[string]bool{}
+	for _, p := range m.Parameters() {
+		if seen[p.Name()] {
+			return fmt.Errorf("nn: new model: two parameters are named %s", excerpt(p.Name()))
+		}
+		seen[p.Name()] = true
+	}
+	return nil
 }
 
 // Backend is the backend the model's parameters live on.
 func (m *Model) Backend() backend.Backend { return m.b }
 
-// Forward computes the scores (batch×Outputs) of x (batch×Inputs).
+// Forward computes the outputs (batch×Outputs) of x (batch×Inputs).
 func (m *Model) Forward(g *autograd.Graph, x *autograd.Value) *autograd.Value {
 	return m.Net.Forward(g, x)
 }
 
-// Parameters lists the parameters: layers.0.weight, layers.0.bias, ….
+// Parameters lists the parameters: 0.weight, 0.bias, ….
 func (m *Model) Parameters() []*autograd.Value { return m.Net.Parameters() }
 
-// NamedTensor is a parameter's contents on the host.
-type NamedTensor struct {
-	Name  string
-	Shape backend.Shape
-	Data  []float32
+// SetTraining sets training mode (the default after NewModel: Dropout draws
+// masks) or evaluation mode (Dropout is the identity) on every layer that
+// has a mode, as PyTorch's train() and eval() do. The Trainer trains in
+// training mode; Evaluate, Predict and Probabilities run in evaluation mode;
+// each restores the mode it found.
+func (m *Model) SetTraining(training bool) {
+	m.training = training
+	if s, ok := m.Net.(ModeSetter); ok {
+		s.SetTraining(training)
+	}
 }
 
-// State downloads every parameter, in order.
-func (m *Model) State() ([]NamedTensor, error) {
-	var out []NamedTensor
-	for _, p := range m.Parameters() {
-		data, err := backend.ToHost(m.b, p.Tensor())
-		if err != nil {
-			return nil, fmt.Errorf("nn: state of %s: %w", p.Name(), err)
-		}
-		out = append(out, NamedTensor{Name: p.Name(), Shape: p.Shape(), Data: data})
-	}
-	return out, nil
-}
+// Training reports whether the model is in training mode.
+func (m *Model) Training() bool { return m.training }
 
-// LoadState uploads saved parameters into the model. Every parameter must
-// be present with its shape; extra tensors are an error too, so that a
-// checkpoint of another architecture is refused rather than half loaded.
-// The error is one line: the first mismatch and how many more there are.
-func (m *Model) LoadState(state []NamedTensor) error {
-	params := m.Parameters()
-	err := checkState(state, len(params), func(i int) (string, backend.Shape) { return params[i].Name(), params[i].Shape() })
-	if err != nil {
-		return fmt.Errorf("nn: load state: %w", err)
-	}
-	byName := make(map[string]NamedTensor, len(state))
-	for _, t := range state {
-		byName[t.Name] = t
-	}
-	for _, p := range params {
-		if err := m.b.Upload(p.Tensor(), byName[p.Name()].Data); err != nil {
-			return fmt.Errorf("nn: load %s: %w", p.Name(), err)
-		}
+// check reports a model that NewModel did not make (a literal): the stock
+// tools need its backend and widths.
+func (m *Model) check(op string) error {
+	if m == nil || m.b == nil || m.Net == nil || m.Inputs < 1 || m.Outputs < 1 || m.layouts == nil {
+		return fmt.Errorf("nn: %s: the model was not made by NewModel (or Arch.Build, or Load)", op)
 	}
 	return nil
 }
 
-// CheckState checks saved parameters against the architecture without
-// building it, so that a checkpoint whose architecture disagrees with its
-// tensors is refused before anything is allocated: the names and shapes
-// Build would give (layers.0.weight in×out, layers.0.bias 1×out, then
-// layers.2.…, the odd indices being the activations) must be exactly the
-// tensors given. The error is one line: the first mismatch and how many
-// more there are.
-func (a Arch) CheckState(state []NamedTensor) error {
-	if err := a.Validate(); err != nil {
-		return err
+// String describes the model in one line: "2-64 tanh-32 relu-dropout 0.2-3"
+// for a Sequential of built-in layers; a long one is cut with "…".
+func (m *Model) String() string {
+	s := strconv.Itoa(m.Inputs)
+	seq, ok := m.Net.(*Sequential)
+	if !ok {
+		return fmt.Sprintf("%d-(%T)-%d", m.Inputs, m.Net, m.Outputs)
 	}
-	sizes := len(a.Hidden) + 1
-	err := checkState(state, 2*sizes, func(i int) (string, backend.Shape) {
-		layer := i / 2
-		in, out := a.Inputs, a.Outputs
-		if layer > 0 {
-			in = a.Hidden[layer-1]
-		}
-		if layer < len(a.Hidden) {
-			out = a.Hidden[layer]
-		}
-		if i%2 == 0 {
-			return fmt.Sprintf("layers.%d.weight", 2*layer), backend.Shape{Rows: in, Cols: out}
-		}
-		return fmt.Sprintf("layers.%d.bias", 2*layer), backend.Shape{Rows: 1, Cols: out}
-	})
-	if err != nil {
-		return fmt.Errorf("nn: state of a %s: %w", a, err)
+	var parts []string
+	for _, l := range seq.Layers {
+		parts = append(parts, describeLayer(l))
 	}
-	return nil
+	for i, p := range parts {
+		if len(s) > 200 {
+			return s + fmt.Sprintf(" … (%d layers)", len(parts))
+		}
+		if strings.HasPrefix(p, "-") || i == 0 {
+			s += p
+		} else {
+			s += " " + p
+		}
+	}
+	return strings.TrimSpace(s)
 }
 
-// checkState compares state with n parameters, the i-th named and shaped as
-// param(i) says, without allocating per parameter: the error names the
-// first mismatch and counts the others.
-func checkState(state []NamedTensor, n int, param func(i int) (string, backend.Shape)) error {
-	byName := make(map[string]NamedTensor, len(state))
-	for _, t := range state {
-		byName[t.Name] = t
+// describeLayer is a layer's part of Model.String: "-64" for a Linear,
+// "tanh" for an activation.
+func describeLayer(l Module) string {
+	switch l := l.(type) {
+	case *Linear:
+		return "-" + strconv.Itoa(l.Out)
+	case *Dropout:
+		return "-dropout " + strconv.FormatFloat(l.P, 'g', -1, 64)
+	case *Conv2D:
+		return l.describe()
+	case *MaxPool2D:
+		return l.describe()
+	case Softmax, *Softmax:
+		return "softmax"
+	case Flatten, *Flatten:
+		return "-flatten"
+	case *Sequential:
+		return "-(sequential)"
 	}
-	var first error
-	count := 0
-	note := func(format string, args ...any) { // formats only the first
-		if first == nil {
-			first = fmt.Errorf(format, args...)
-		}
-		count++
+	if f, ok := activationOf(l); ok {
+		return f.String()
 	}
-	found := make(map[string]bool, min(n, len(byName))) // at most the state's size
-	for i := 0; i < n; i++ {
-		name, shape := param(i)
-		t, ok := byName[name]
-		switch {
-		case !ok:
-			note("%s is missing", name)
-			continue
-		case t.Shape != shape || len(t.Data) != shape.Len():
-			note("%s is %v (%d values), the model's is %v", name, t.Shape, len(t.Data), shape)
-		}
-		found[name] = true
-	}
-	for name := range byName {
-		if !found[name] {
-			count++
-		}
-	}
-	if first == nil && count > 0 { // name the first tensor, in file order, that is no parameter
-		for _, t := range state {
-			if !found[t.Name] {
-				first = fmt.Errorf("%s is not a parameter of the model", excerpt(t.Name))
-				break
-			}
-		}
-	}
-	if len(byName) != len(state) {
-		note("%d tensors have the same name as another", len(state)-len(byName))
-	}
-	switch {
-	case count == 0:
-		return nil
-	case count == 1:
-		return first
-	}
-	return fmt.Errorf("%w (and %d more mismatches)", first, count-1)
+	return fmt.Sprintf("-(%T)", l)
 }
 
 // Release frees the parameters and their gradients on the backend and
@@ -284,22 +339,15 @@ func checkState(state []NamedTensor, n int, param func(i int) (string, backend.S
 // twice and allocates nothing. Packed parameters are views, whose Release
 // does nothing: their memory is the optimiser's.
 func (m *Model) Release() error {
+	if m == nil || m.Net == nil || m.b == nil {
+		return nil
+	}
 	var errs []error
 	for _, p := range m.Parameters() {
+		if p == nil || p.Tensor() == nil {
+			continue
+		}
 		errs = append(errs, autograd.ReleaseGrad(p), m.b.Release(p.Tensor()), p.SetTensors(nil, nil))
 	}
 	return errors.Join(errs...)
-}
-
-// excerpt quotes s for a message, cut to its first 32 bytes (whole runes)
-// and marked "…" when longer: a checkpoint's names and fields can be long.
-func excerpt(s string) string {
-	if len(s) <= 32 {
-		return strconv.Quote(s)
-	}
-	cut := 32
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return strconv.Quote(s[:cut]) + "…"
 }

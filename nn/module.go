@@ -8,6 +8,9 @@ import (
 )
 
 // Module is a layer or a network: a function of its input and parameters.
+// The built-in layers are Linear, Activation, Dropout, Softmax, Flatten
+// and Sequential; a type of your own that implements Module is a layer too
+// (NewModel takes it as it is, and Save writes its parameters).
 type Module interface {
 	// Forward records the module's operations on g for input x.
 	Forward(g *autograd.Graph, x *autograd.Value) *autograd.Value
@@ -15,8 +18,18 @@ type Module interface {
 	Parameters() []*autograd.Value
 }
 
-// The activations as values to pass to MLP or NewActivation: the seven of the
-// course notes, the identity (no activation) and GELU's tanh form.
+// ModeSetter is a module whose forward differs between training and
+// evaluation, as Dropout's does. Model.SetTraining reaches every module that
+// implements it; the Trainer trains in training mode and evaluates in
+// evaluation mode.
+type ModeSetter interface {
+	SetTraining(training bool)
+}
+
+// The activations as values to pass to MLP or to an Activation layer: the
+// seven of the course notes, the identity (no activation) and GELU's tanh
+// form. LeakyReLU's slope is 0.1 unless set (backend.Activation.Alpha);
+// PyTorch's default is 0.01.
 var (
 	Identity  = backend.Activation{Kind: backend.Identity}
 	ReLU      = backend.Activation{Kind: backend.ReLU}
@@ -29,41 +42,57 @@ var (
 	SiLU      = backend.Activation{Kind: backend.SiLU}
 )
 
-// Linear is a fully connected layer, y = x·W + b, with W of in×out and b of
-// 1×out.
+// Linear is a fully connected layer, y = x·W + b, with W of In×Out and b of
+// 1×Out (saved as PyTorch's weight, Out×In, and bias, Out).
+//
+// Declare it with its output size only, &Linear{Out: 64}: NewModel sets In
+// from the layer before and draws W with Init, or when Init is nil with the
+// initialiser the following activation calls for (InitFor: He for the ReLU
+// family, Xavier for tanh, sigmoid and the output layer); b starts at zero.
+// NewLinear makes one with its parameters at once.
 type Linear struct {
 	In, Out      int
+	Init         *Init // nil: chosen by the following activation
 	Weight, Bias *autograd.Value
 }
 
 // NewLinear creates a Linear layer on b with parameters named prefix+"weight"
-// and prefix+"bias": W drawn by init from seed, b zero.
+// and prefix+"bias": W drawn by init from seed, b zero. (NewModel renames
+// them by the layer's place in the model.)
 func NewLinear(b backend.Backend, in, out int, init Init, seed uint64, prefix string) (*Linear, error) {
-	if in < 1 || out < 1 {
-		return nil, fmt.Errorf("nn: linear %d→%d: sizes must be at least 1", in, out)
-	}
-	w, err := b.New(backend.Shape{Rows: in, Cols: out})
-	if err != nil {
-		return nil, fmt.Errorf("nn: linear %d→%d: %w", in, out, err)
-	}
-	if err := init.fill(b, w, in, out, seed); err != nil {
-		b.Release(w)
+	l := &Linear{Out: out, Init: &init}
+	if err := l.build(b, in, init, seed, prefix); err != nil {
 		return nil, err
 	}
-	bias, err := b.New(backend.Shape{Rows: 1, Cols: out})
+	return l, nil
+}
+
+// build allocates W (in×Out, drawn by init from seed) and b (zero).
+func (l *Linear) build(b backend.Backend, in int, init Init, seed uint64, prefix string) error {
+	if in < 1 || l.Out < 1 {
+		return fmt.Errorf("nn: linear %d→%d: sizes must be at least 1", in, l.Out)
+	}
+	w, err := b.New(backend.Shape{Rows: in, Cols: l.Out})
+	if err != nil {
+		return fmt.Errorf("nn: linear %d→%d: %w", in, l.Out, err)
+	}
+	if err := init.fill(b, w, in, l.Out, seed); err != nil {
+		b.Release(w)
+		return err
+	}
+	bias, err := b.New(backend.Shape{Rows: 1, Cols: l.Out})
 	if err == nil {
 		err = b.Fill(bias, 0)
 	}
 	if err != nil {
 		b.Release(w)
 		b.Release(bias)
-		return nil, fmt.Errorf("nn: linear %d→%d: %w", in, out, err)
+		return fmt.Errorf("nn: linear %d→%d: %w", in, l.Out, err)
 	}
-	return &Linear{
-		In: in, Out: out,
-		Weight: autograd.NewParameter(b, prefix+"weight", w),
-		Bias:   autograd.NewParameter(b, prefix+"bias", bias),
-	}, nil
+	l.In = in
+	l.Weight = autograd.NewParameter(b, prefix+"weight", w)
+	l.Bias = autograd.NewParameter(b, prefix+"bias", bias)
+	return nil
 }
 
 // Forward computes x·W + b, with Graph.Linear: one fused kernel on a backend
@@ -72,11 +101,19 @@ func (l *Linear) Forward(g *autograd.Graph, x *autograd.Value) *autograd.Value {
 	return g.Linear(x, l.Weight, l.Bias, Identity)
 }
 
-// Parameters returns W and b.
-func (l *Linear) Parameters() []*autograd.Value { return []*autograd.Value{l.Weight, l.Bias} }
+// Parameters returns W and b (none before NewModel builds the layer).
+func (l *Linear) Parameters() []*autograd.Value {
+	if l.Weight == nil {
+		return nil
+	}
+	return []*autograd.Value{l.Weight, l.Bias}
+}
 
 // Activation is an activation function as a layer, without parameters.
 type Activation struct{ F backend.Activation }
+
+// Act returns the activation layer of f: nn.Act(nn.ReLU).
+func Act(f backend.Activation) Activation { return Activation{F: f} }
 
 // Forward applies the activation elementwise.
 func (a Activation) Forward(g *autograd.Graph, x *autograd.Value) *autograd.Value {
@@ -86,8 +123,16 @@ func (a Activation) Forward(g *autograd.Graph, x *autograd.Value) *autograd.Valu
 // Parameters returns none.
 func (a Activation) Parameters() []*autograd.Value { return nil }
 
-// Sequential applies its layers in order.
+// Sequential applies its layers in order. Its parameters are named by
+// position, as PyTorch's torch.nn.Sequential names them: "0.weight",
+// "0.bias", "2.weight", … (every layer counts, activations included), and
+// "1.0.weight" inside a Sequential at position 1.
 type Sequential struct{ Layers []Module }
+
+// Seq returns a Sequential of layers:
+//
+//	nn.Seq(&nn.Linear{Out: 64}, nn.Act(nn.Tanh), &nn.Dropout{P: 0.2}, &nn.Linear{Out: 3})
+func Seq(layers ...Module) *Sequential { return &Sequential{Layers: layers} }
 
 // Forward feeds x through every layer. A Linear layer followed directly by
 // an Activation is computed as one layer, f(x·W + b) with Graph.Linear:
@@ -127,4 +172,13 @@ func (s *Sequential) Parameters() []*autograd.Value {
 		ps = append(ps, l.Parameters()...)
 	}
 	return ps
+}
+
+// SetTraining sets the mode of every layer that has one.
+func (s *Sequential) SetTraining(training bool) {
+	for _, l := range s.Layers {
+		if m, ok := l.(ModeSetter); ok {
+			m.SetTraining(training)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package nn_test
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"gltrain/autograd"
@@ -299,7 +300,7 @@ func equalState(a, b []nn.NamedTensor) bool {
 		return false
 	}
 	for i := range a {
-		if a[i].Name != b[i].Name || a[i].Shape != b[i].Shape || len(a[i].Data) != len(b[i].Data) {
+		if a[i].Name != b[i].Name || !slices.Equal(a[i].Shape, b[i].Shape) || len(a[i].Data) != len(b[i].Data) {
 			return false
 		}
 		for j := range a[i].Data {

@@ -24,7 +24,14 @@ type Trainer struct {
 	Epochs    int
 	BatchSize int
 	// Seed shuffles the batches (a new permutation every epoch).
-	Seed       uint64
+	Seed uint64
+	// StartEpoch is the number of epochs already done: Fit runs epochs
+	// StartEpoch+1 to Epochs, each with the batch order and learning rate
+	// it would have had in one uninterrupted run. Resume sets it.
+	StartEpoch int
+	// StartStep is the number of steps already done (the step numbers of
+	// Progress and errors continue from it). Resume sets it.
+	StartStep  int
 	Train, Val data.Set
 	// LogEvery is the number of steps between reads of the loss from the
 	// device (default 50); each read waits for the device, so larger is
@@ -67,6 +74,7 @@ type EpochStats struct {
 	ValLoss, ValAccuracy float64
 	LR                   float32
 	Steps, Samples       int
+	GlobalStep           int // steps done in all, this epoch's included: TrainState.Steps
 	Duration             time.Duration
 }
 
@@ -98,30 +106,37 @@ func (t *Trainer) check() error {
 		return errors.New("nn: trainer: Model and Optimizer are required")
 	case t.Epochs < 1:
 		return fmt.Errorf("nn: trainer: %d epochs: want at least 1", t.Epochs)
+	case t.StartEpoch < 0 || t.StartStep < 0:
+		return fmt.Errorf("nn: trainer: start at epoch %d, step %d: want 0 or more", t.StartEpoch, t.StartStep)
+	case t.StartEpoch >= t.Epochs:
+		return fmt.Errorf("nn: trainer: %d epochs are done already, of %d", t.StartEpoch, t.Epochs)
 	case t.BatchSize < 1:
 		return fmt.Errorf("nn: trainer: batch size %d: want at least 1", t.BatchSize)
 	case t.Train.Len() == 0:
 		return errors.New("nn: trainer: the training set is empty")
 	}
-	if err := CheckFits(t.Model.Arch, t.Train); err != nil {
+	if err := t.Model.check("trainer"); err != nil {
+		return err
+	}
+	if err := CheckFits(t.Model, t.Train); err != nil {
 		return err
 	}
 	if t.Val.Len() > 0 {
-		return CheckFits(t.Model.Arch, t.Val)
+		return CheckFits(t.Model, t.Val)
 	}
 	return nil
 }
 
 // CheckFits refuses a model whose input width differs from the data's
 // features, or whose outputs are fewer than the data's classes.
-func CheckFits(a Arch, s data.Set) error { return fits(a, s.Name, s.Features, s.Classes) }
+func CheckFits(m *Model, s data.Set) error { return fits(m, s.Name, s.Features, s.Classes) }
 
-func fits(a Arch, name string, features, classes int) error {
-	if a.Inputs != features {
-		return fmt.Errorf("nn: the model %v takes %d inputs, but %s has %d features", a, a.Inputs, name, features)
+func fits(m *Model, name string, features, classes int) error {
+	if m.Inputs != features {
+		return fmt.Errorf("nn: the model %v takes %d inputs, but %s has %d features", m, m.Inputs, name, features)
 	}
-	if a.Outputs < classes {
-		return fmt.Errorf("nn: the model %v has %d outputs, but %s has %d classes", a, a.Outputs, name, classes)
+	if m.Outputs < classes {
+		return fmt.Errorf("nn: the model %v has %d outputs, but %s has %d classes", m, m.Outputs, name, classes)
 	}
 	return nil
 }
@@ -156,7 +171,7 @@ func (t *Trainer) Fit(ctx context.Context) (*History, error) {
 		return nil, err
 	}
 	b := t.Model.Backend()
-	r := &run{t: t, b: b, g: autograd.NewGraph(b), bs: newBatches(b, t.Train.Features, t.Model.Arch.Outputs)}
+	r := &run{t: t, b: b, g: autograd.NewGraph(b), bs: newBatches(b, t.Train.Features, t.Model.Outputs), step: t.StartStep}
 	defer r.release()
 	logEvery := t.LogEvery
 	if logEvery < 1 {
@@ -183,7 +198,8 @@ func (t *Trainer) Fit(ctx context.Context) (*History, error) {
 		defer val.Release()
 	}
 	batcher := data.NewBatcher(t.Train.Len(), t.BatchSize, t.Seed)
-	for e := 0; e < t.Epochs; e++ {
+	defer t.Model.SetTraining(t.Model.Training())
+	for e := t.StartEpoch; e < t.Epochs; e++ {
 		if t.Schedule != nil {
 			t.Optimizer.SetLR(t.Schedule.LR(e))
 		}
@@ -225,6 +241,7 @@ func (r *run) trainStep(rows []int) error {
 		return fmt.Errorf("nn: step %d: %w", r.step+1, err)
 	}
 	g := r.g
+	r.t.Model.SetTraining(true)
 	scores := r.t.Model.Forward(g, g.Input(bt.x))
 	loss, err := r.t.Loss.applyCounting(g, scores, g.Input(bt.y), bt.onehot, r.hit)
 	if err == nil {
@@ -298,7 +315,7 @@ func (r *run) endEpoch(val *DeviceSet) (EpochStats, error) {
 	s := EpochStats{
 		Epoch: r.epoch, Loss: r.lossSum / float64(r.samples), Accuracy: r.hits / float64(r.samples),
 		ValLoss: math.NaN(), ValAccuracy: math.NaN(), LR: r.t.Optimizer.LR(),
-		Steps: r.epochSteps, Samples: r.samples, Duration: time.Since(r.began),
+		Steps: r.epochSteps, Samples: r.samples, GlobalStep: r.step, Duration: time.Since(r.began),
 	}
 	if val != nil {
 		var err error

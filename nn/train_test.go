@@ -238,17 +238,17 @@ func TestLoadStateRefusesOtherArchitectures(t *testing.T) {
 	other, _ := nn.MLP(2, []int{5}, 3, nn.ReLU).Build(b, 1)
 	defer other.Release()
 	state, _ := other.State()
-	state = append(state[:3], nn.NamedTensor{Name: "layers.9.weight", Shape: backend.Shape{Rows: 1, Cols: 1}, Data: []float32{0}})
+	state = append(state[:3], nn.NamedTensor{Name: "9.weight", Shape: []int{1, 1}, Data: []float32{0}})
 	err := m.LoadState(state)
-	// One line: the first mismatch, then the count of the others (layers.0.bias
-	// and layers.2.weight are 1×5 and 5×3, layers.2.bias is missing,
-	// layers.9.weight is no parameter).
-	want := "nn: load state: layers.0.weight is 2×5 (10 values), the model's is 2×4 (and 4 more mismatches)"
+	// One line: the first mismatch, then the count of the others (0.bias
+	// and 2.weight are 5 and 3×5, 2.bias is missing, 9.weight is no
+	// parameter).
+	want := "nn: load state: 0.weight is [5 2] (10 values), the model's is [4 2] (and 4 more mismatches)"
 	if err == nil || err.Error() != want {
 		t.Errorf("error %v: want %q", err, want)
 	}
 	err = m.LoadState(append(state[:0:0], mustState(t, m)...)[:3])
-	if err == nil || !strings.Contains(err.Error(), "layers.2.bias is missing") {
+	if err == nil || !strings.Contains(err.Error(), "2.bias is missing") {
 		t.Errorf("error %v: want it to name the missing bias", err)
 	}
 }

@@ -16,6 +16,7 @@ func (c *config) checkSave() error {
 	if c.save == "" {
 		return nil
 	}
+	// -resume continues the run in its file: saving over it is the point.
 	inputs := []struct{ flag, path string }{{"load", c.load}}
 	if isCSV(c.data) {
 		inputs = append(inputs, struct{ flag, path string }{"data", c.data})

@@ -24,6 +24,14 @@ type config struct {
 	dataDir    string
 	labelCol   int
 	hidden     []int
+	layers     []layerItem // -layers, or -hidden with -act
+	layersText string      // -layers as given, or made from -hidden and -act
+	inputShape *nn.Image   // -input-shape; nil: none given
+	resume     string
+	saveBest   bool
+	patience   int
+	predict    string
+	out        string
 	act        backend.Activation
 	loss       nn.Loss
 	opt        string
@@ -78,7 +86,7 @@ const (
 // given, else the data set's default. It is read when the data is loaded,
 // after a checkpoint may have named the data set.
 func (c config) valFraction() float64 {
-	if c.given["val"] {
+	if c.given["val"] || c.resume != "" { // a resumed run keeps its own (adoptRun)
 		return c.val
 	}
 	return presetFor(c.data).val
@@ -136,7 +144,10 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&c.data, "data", "spiral", "data set: spiral, circles, xor, moons (2-D, generated), mnist, or PATH.csv")
 	fs.StringVar(&c.dataDir, "data-dir", "", "where the MNIST files are, or are downloaded to (default: the user cache dir, gltrain/mnist)")
 	fs.IntVar(&c.labelCol, "label-col", 0, "CSV: the label's column, counting from 1 (0: the last column)")
-	hidden := fs.String("hidden", "100", "hidden layer sizes, comma-separated; empty for a linear classifier (mnist: 256, CSV: 64)")
+	hidden := fs.String("hidden", "100", "hidden layer sizes, comma-separated, each followed by -act; empty for a linear classifier (mnist: 256, CSV: 64)")
+	layers := fs.String("layers", "", "the hidden layers, comma-separated (replaces -hidden): N is a Linear of N units followed by -act,\n"+
+		"N:ACT a Linear with its own activation, dropout:P a Dropout layer; the output Linear to the classes is appended.\n"+
+		"Example: -layers=64:tanh,32:relu,dropout:0.2")
 	act := fs.String("act", "relu", activationUsage())
 	loss := fs.String("loss", "softmax", "loss: softmax (cross-entropy), svm (multiclass hinge), mse (against one-hot targets)")
 	fs.StringVar(&c.opt, "opt", "adam", "optimiser: "+strings.Join(nn.OptimizerNames, ", "))
@@ -149,7 +160,15 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.Float64Var(&c.val, "val", defaultVal, "fraction of the training data held out for validation, split by -seed\n"+
 		"(mnist: 1/12, 5,000 of its 60,000 training images; its test set is evaluated once, at the end)")
 	fs.StringVar(&c.save, "save", "", "write the model to this safetensors file (after every epoch, atomically)")
-	fs.StringVar(&c.load, "load", "", "start from this checkpoint; its architecture replaces -hidden and -act")
+	inputShape := fs.String("input-shape", "", "CxHxW: the shape of the images each row holds (C channels of H×W, channel-major), for conv and maxpool layers;\n"+
+		"mnist is 1x28x28, a CSV file needs it")
+	fs.StringVar(&c.load, "load", "", "start from this checkpoint's model (a fresh optimiser); its architecture replaces -layers, -hidden and -act")
+	fs.StringVar(&c.resume, "resume", "", "continue the run saved in this checkpoint up to -epochs epochs in all, with its optimiser state, schedule,\n"+
+		"batch order and hyperparameters (a flag that disagrees is refused); -save defaults to the same file")
+	fs.BoolVar(&c.saveBest, "save-best", false, "with -save, keep the model of the best validation loss rather than the last")
+	fs.IntVar(&c.patience, "patience", 0, "stop after this many epochs without a better validation loss (0: never)")
+	fs.StringVar(&c.predict, "predict", "", "write predictions of the -load model for the rows of this CSV file (features only, no label column)")
+	fs.StringVar(&c.out, "out", "", "where -predict writes its CSV (default: stdout)")
 	fs.BoolVar(&c.eval, "eval", false, "evaluate the -load model instead of training: on the whole -data set as one set (mnist: its test set),\n"+
 		"with its accuracy, loss, confusion matrix and per-class precision, recall and F1")
 	fs.StringVar(&c.plot, "plot", "", "folder of the run's pictures (PNG) and metrics.jsonl, created if missing\n"+
@@ -194,6 +213,12 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		c.val = p.val
 	}
 	if err := c.validate(*hidden, *act, *loss); err != nil {
+		return c, err
+	}
+	if err := c.parseInputShape(*inputShape); err != nil {
+		return c, err
+	}
+	if err := c.validateLayers(*layers); err != nil {
 		return c, err
 	}
 	var err error
@@ -284,16 +309,68 @@ func (c *config) validate(hidden, act, loss string) error {
 		return usageError{fmt.Errorf("invalid value %q for -plot: it names the folder the pictures go into, not a picture; give a folder, e.g. -plot=%s",
 			c.plot, strings.TrimSuffix(c.plot, filepath.Ext(c.plot)))}
 	}
+	if err := c.validateModes(); err != nil {
+		return err
+	}
 	if err := c.checkSave(); err != nil {
 		return err
 	}
-	if c.load != "" {
-		for _, f := range []string{"hidden", "act"} {
+	return nil
+}
+
+// validateModes checks the flags of -resume, -predict, -save-best and
+// -patience against the others.
+func (c *config) validateModes() error {
+	bad := func(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+	switch {
+	case c.resume != "" && c.load != "":
+		return bad("-resume and -load conflict: -resume continues a run, -load starts a new one from a model")
+	case c.resume != "" && (c.eval || c.predict != ""):
+		return bad("-resume trains; use -load with -eval or -predict")
+	case c.predict != "" && c.load == "":
+		return bad("-predict needs -load: there is no model to predict with")
+	case c.predict != "" && c.eval:
+		return bad("-predict and -eval conflict: choose one")
+	case c.out != "" && c.predict == "":
+		return bad("-out names the file of -predict's output; there is no -predict")
+	case c.patience < 0:
+		return bad("invalid value %d for -patience: want 0 (never stop early) or more", c.patience)
+	case c.saveBest && c.save == "" && c.resume == "":
+		return bad("-save-best needs -save: the file to keep the best model in")
+	case (c.saveBest || c.patience > 0) && c.given["val"] && c.val == 0:
+		return bad("-save-best and -patience need a validation set: -val=0 holds none out")
+	case c.predict != "" && !printablePath(c.predict), c.out != "" && !printablePath(c.out), !printablePath(c.resume):
+		return bad("invalid path for -predict, -out or -resume: not UTF-8, or holds control characters")
+	}
+	if c.resume != "" && c.save == "" {
+		c.save = c.resume
+	}
+	from := map[bool]string{true: "resume", false: "load"}[c.resume != ""]
+	if c.load != "" || c.resume != "" {
+		for _, f := range []string{"hidden", "act", "layers"} {
 			if c.given[f] {
-				return usageError{fmt.Errorf("-%s conflicts with -load: the checkpoint's architecture is used; drop -%s", f, f)}
+				return bad("-%s conflicts with -%s: the checkpoint's architecture is used; drop -%s", f, from, f)
 			}
 		}
 	}
+	return nil
+}
+
+// validateLayers reads -layers, or -hidden with -act, into c.layers.
+func (c *config) validateLayers(layers string) error {
+	if c.given["layers"] && c.given["hidden"] {
+		return usageError{errors.New("-layers and -hidden conflict: -layers gives every hidden layer; drop -hidden")}
+	}
+	if !c.given["layers"] {
+		c.layers = layersFromHidden(c.hidden, c.act)
+		c.layersText = formatLayers(c.layers)
+		return nil
+	}
+	items, err := parseLayers(layers, c.act)
+	if err != nil {
+		return usageError{fmt.Errorf("invalid value %s for -layers: %v", excerpt(layers), err)}
+	}
+	c.layers, c.layersText = items, formatLayers(items)
 	return nil
 }
 
@@ -344,4 +421,39 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// parseInputShape reads -input-shape, CxHxW.
+func (c *config) parseInputShape(s string) error {
+	if s == "" {
+		return nil
+	}
+	f := strings.Split(strings.ToLower(s), "x")
+	bad := usageError{fmt.Errorf("invalid value %s for -input-shape: want CxHxW, e.g. 1x28x28 (channels, height, width, each 1 to 65536)", excerpt(s))}
+	if len(f) != 3 {
+		return bad
+	}
+	var v [3]int
+	for i := range f {
+		n, err := strconv.Atoi(f[i])
+		if err != nil || n < 1 || n > 1<<16 {
+			return bad
+		}
+		v[i] = n
+	}
+	c.inputShape = &nn.Image{C: v[0], H: v[1], W: v[2]}
+	return nil
+}
+
+// image is the shape of the run's images: -input-shape, else MNIST's
+// 1x28x28, else none. It must hold the data's features.
+func (c *config) image(features int) (*nn.Image, error) {
+	img := c.inputShape
+	if img == nil && c.data == "mnist" {
+		img = &nn.Image{C: 1, H: 28, W: 28}
+	}
+	if img != nil && img.Len() != features {
+		return nil, fmt.Errorf("-input-shape=%v holds %d values, but %s has %d features", *img, img.Len(), c.data, features)
+	}
+	return img, nil
 }

@@ -88,32 +88,38 @@ func underAddressLimit(t *testing.T, cmd *exec.Cmd, limit int64) {
 }
 
 // TestCheckpointArchCheckedBeforeAllocating (item 3): a checkpoint whose
-// metadata claims an architecture its tensors do not have is refused before
+// "model" metadata claims layers its tensors do not have is refused before
 // the model is built, in one line naming the first mismatch and counting
 // the rest, whatever size or depth it claims.
 func TestCheckpointArchCheckedBeforeAllocating(t *testing.T) {
 	dir := t.TempDir()
 	good := trainCheckpoint(t, dir, "-hidden=10")
-	deep := make([]string, 200_000)
-	for i := range deep {
-		deep[i] = "1"
+	// n Linear layers of one unit, each but the last followed by a ReLU.
+	deep := func(n int) string {
+		ls := []string{`{"type":"linear","in":2,"out":1}`}
+		for range n - 2 {
+			ls = append(ls, `{"type":"relu"}`, `{"type":"linear","in":1,"out":1}`)
+		}
+		ls = append(ls, `{"type":"relu"}`, `{"type":"linear","in":1,"out":3}`)
+		return `{"inputs":2,"outputs":3,"layers":[` + strings.Join(ls, ",") + `]}`
 	}
 	for i, tc := range []struct {
-		name, arch string
-		want       []string
+		name, model string
+		want        []string
 	}{
-		// 7.3 GB before the fix: 2×170M + 170M×3 weights, built, then refused.
-		{"huge", `{"type":"mlp","inputs":2,"hidden":[170000000],"outputs":3,"activation":"relu"}`,
-			[]string{"layers.0.weight is 2×10 (20 values), the model's is 2×170000000", "(and 2 more mismatches)"}},
-		// 400,000 lines of errors before the fix, after building 200,000 layers.
-		{"deep", `{"type":"mlp","inputs":2,"hidden":[` + strings.Join(deep, ",") + `],"outputs":3,"activation":"relu"}`,
-			[]string{"2-(200000 hidden layers)-3 relu", "layers.0.weight is 2×10 (20 values), the model's is 2×1", "more mismatches)"}},
+		// 7.3 GB if built: 2×170M + 170M×3 weights, then refused.
+		{"huge", `{"inputs":2,"outputs":3,"layers":[{"type":"linear","in":2,"out":170000000},{"type":"relu"},{"type":"linear","in":170000000,"out":3}]}`,
+			[]string{"0.weight is [10 2] (20 values), the model's is [170000000 2]", "(and 2 more mismatches)"}},
+		// 9,999 layers, within the bound: 10,000 mismatched tensors, counted.
+		{"deep", deep(5000), []string{"0.weight is [10 2] (20 values), the model's is [1 2]", "(and 9999 more mismatches)"}},
+		// 100,001 layers, past the bound: refused before they are declared.
+		{"deeper", deep(50_001), []string{`__metadata__ "model": more than 10000 layers`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, tc.name+".safetensors")
 			b, _ := os.ReadFile(good)
 			os.WriteFile(path, b, 0o644)
-			setMetadata(t, path, "arch", tc.arch)
+			setMetadata(t, path, "model", tc.model)
 			start := time.Now()
 			code, out, peak := child(t, command(t, "-backend=cpu", "-load="+path, "-eval"))
 			took := time.Since(start)
@@ -121,7 +127,7 @@ func TestCheckpointArchCheckedBeforeAllocating(t *testing.T) {
 			if code != 1 || len(lines) != 1 || len(out) > 500 {
 				t.Fatalf("%d: exit %d, %d lines (%d bytes): %.500s; want exit 1 and one line", i, code, len(lines), len(out), out)
 			}
-			for _, w := range tc.want {
+			for _, w := range append([]string{path + ": "}, tc.want...) {
 				if !strings.Contains(out, w) {
 					t.Errorf("%d: %q lacks %q", i, out, w)
 				}
@@ -146,7 +152,7 @@ func TestModelTooLargeIsRefused(t *testing.T) {
 		cmd := command(t, "-backend=cpu", "-hidden=100000000", "-epochs=1", "-plot=")
 		underAddressLimit(t, cmd, 3<<30)
 		code, out, peak := child(t, cmd)
-		if code != 1 || strings.Contains(out, "fatal error") || !strings.Contains(out, "the model 2-100000000-3 relu needs about") ||
+		if code != 1 || strings.Contains(out, "fatal error") || !strings.Contains(out, "the model 2-100000000 relu-3 needs about") ||
 			!strings.Contains(out, "available under the address-space limit, ulimit -v") {
 			t.Errorf("under a 3 GiB address-space limit: exit %d, %.800s", code, out)
 		}
@@ -358,7 +364,9 @@ func TestIneffectiveFlagsWarn(t *testing.T) {
 }
 
 // TestSignalsSave (item 17): closing the terminal (SIGHUP) and SIGTERM stop
-// training as Ctrl-C does: the model is saved, and the exit status is 130.
+// training as Ctrl-C does, with exit status 130: after an epoch-end save
+// the file keeps that epoch, which -resume continues; before one, the model
+// is saved as it was.
 func TestSignalsSave(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
@@ -382,12 +390,50 @@ func TestSignalsSave(t *testing.T) {
 			for scan.Scan() {
 			}
 			cmd.Wait()
-			if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(stderr.String(), "interrupted; saved the model") {
+			var kept int
+			_, msg, _ := strings.Cut(stderr.String(), "interrupted; ")
+			n, _ := fmt.Sscanf(msg, "m.safetensors keeps epoch %d, which -resume=m.safetensors continues", &kept)
+			if code := cmd.ProcessState.ExitCode(); code != 130 || n != 1 {
 				t.Fatalf("%v: exit %d (%v), stderr %q", sig, code, cmd.ProcessState, tail(stderr.String()))
 			}
-			if ck, _, err := loadCheckpoint(filepath.Join(cmd.Dir, "m.safetensors")); err != nil || ck.Epochs < 2 {
-				t.Errorf("checkpoint after %v: %+v, %v; want ≥ 2 epochs", sig, ck, err)
+			ck, err := loadCheckpoint(filepath.Join(cmd.Dir, "m.safetensors"))
+			if err != nil || ck.Epochs < 2 || ck.Epochs != kept || !ck.Optimizer {
+				t.Errorf("checkpoint after %v: %+v, %v; want epoch %d (≥ 2) with its optimiser state", sig, ck, err, kept)
 			}
 		})
 	}
+	t.Run("before the first epoch", func(t *testing.T) {
+		// Interrupted at the fifth of the first epoch's 15 steps: no
+		// epoch-end save yet, so the weights are saved as they were,
+		// without a training state to resume.
+		path := filepath.Join(t.TempDir(), "m.safetensors")
+		var out, errOut bytes.Buffer
+		code := run(&cancelAfter{Context: context.Background(), checks: 4}, []string{"-backend=cpu", "-epochs=3", "-plot=", "-save=" + path}, &out, &errOut)
+		if code != 130 || errOut.String() != "train: interrupted; saved the model as it was to "+path+"\n" {
+			t.Fatalf("exit %d, stderr %q", code, errOut.String())
+		}
+		ck, err := loadCheckpoint(path)
+		if err != nil || ck.Epochs != 0 || ck.Optimizer {
+			t.Errorf("checkpoint: %+v, %v; want the weights without a training state", ck, err)
+		}
+		code, _, stderr := runTrain(t, "-backend=cpu", "-plot=", "-resume="+path)
+		if code != 2 || !strings.Contains(stderr, "the checkpoint holds no optimiser state") {
+			t.Errorf("-resume of it: exit %d, %q; want 2 and a refusal", code, stderr)
+		}
+	})
+}
+
+// cancelAfter is a context cancelled at the check after the given number
+// of checks (calls of Err): the trainer checks before each step, so the
+// interrupt falls at a chosen step.
+type cancelAfter struct {
+	context.Context
+	checks int
+}
+
+func (c *cancelAfter) Err() error {
+	if c.checks--; c.checks < 0 {
+		return context.Canceled
+	}
+	return nil
 }

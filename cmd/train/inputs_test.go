@@ -15,6 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"gltrain/backend/backendtest"
+	"gltrain/nn"
 	"gltrain/nn/data"
 	"gltrain/nn/safetensors"
 )
@@ -127,64 +132,128 @@ func setMeta(t *testing.T, path, key, value string) {
 	}
 }
 
-// TestCheckpointFieldsValidated (item 14): every metadata field is checked
-// on load, and the error names the file and the field. Before, "abc"
-// classes, negative features and deviations, and mismatched class names
-// loaded, and a deviation of 0 failed later as an infinite feature.
+// TestCheckpointFieldsValidated (item 14): every metadata field of a
+// version 2 checkpoint is checked on load, and the error names the file and
+// the field. Before, "abc" classes, negative features and deviations, and
+// mismatched class names loaded, and a deviation of 0 failed later as an
+// infinite feature.
 func TestCheckpointFieldsValidated(t *testing.T) {
 	dir := t.TempDir()
 	csvPath := filepath.Join(dir, "pts.csv")
-	if err := os.WriteFile(csvPath, []byte("a,b,kind\n1,2,x\n2,1,y\n3,3,x\n1,1,y\n0,2,x\n2,0,y\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(csvPath, []byte("a,b,kind\n1,2,x\n2,1,y\n3,3,x\n1,1,y\n0,2,x\n2,0,y\n"), 0o644))
 	good := filepath.Join(dir, "good.safetensors")
-	if code, out, errOut := runTrain(t, "-backend=cpu", "-data="+csvPath, "-epochs=1", "-plot=", "-save="+good); code != 0 {
-		t.Fatalf("train: %s%s", out, errOut)
-	}
+	code, out, errOut := runTrain(t, "-backend=cpu", "-data="+csvPath, "-epochs=1", "-plot=", "-save="+good)
+	require.Equal(t, 0, code, "train: %s%s", out, errOut)
 	orig, err := os.ReadFile(good)
-	if err != nil {
-		t.Fatal(err)
+	require.NoError(t, err)
+	ck, err := loadCheckpoint(good)
+	require.NoError(t, err)
+	require.Equal(t, "2-64 relu-2", ck.Spec.String()) // the model the cases below tamper with
+
+	const (
+		linear0 = `{"type":"linear","in":2,"out":64}`
+		linear2 = `{"type":"linear","in":64,"out":2}`
+	)
+	model := func(layers ...string) string {
+		return `{"inputs":2,"outputs":2,"layers":[` + strings.Join(layers, ",") + `]}`
 	}
 	for i, tc := range []struct {
 		key, value, want string
 	}{
-		{"classes", "abc", `"classes": "abc" is not an integer`},
-		{"classes", "3", `"classes": 3, but the arch has 2 outputs`},
-		{"features", "-2", `"features": -2, want at least 1`},
-		{"features", "<delete>", `"features": missing`},
-		{"epochs", "-1", `"epochs": -1, want 0 or more`},
-		{"data", "cifar", `"data": "cifar" is neither a data set`},
-		{"data", "", `"data": empty`},
-		{"data", "x\x1b[31m.csv", `"data": "x\x1b[31m.csv" holds control characters`},
-		{"class_names", `["x"]`, `"class_names": 1 names for 2 classes`},
-		{"class_names", `["x","x"]`, `"class_names": "x" appears twice`},
-		{"class_names", `["x",""]`, `"class_names": name 1 is empty`},
-		{"standardize", `{"mean":[0,0],"std":[1,0]}`, `"standardize": deviation of feature 1 is 0, want a finite number > 0`},
-		{"standardize", `{"mean":[0,0],"std":[-1,1]}`, `"standardize": deviation of feature 0 is -1`},
-		{"standardize", `{"mean":[0],"std":[1]}`, `"standardize": 1 means and 1 deviations for 2 features`},
-		{"standardize", `{"mean":[0,0],"std":[1,1],"max":[1,1]}`, `"standardize": json: unknown field "max"`},
-		{"loss", "l1", `"loss"`},
-		{"arch", `{"type":"mlp","inputs":2,"hidden":[0],"outputs":2,"activation":"relu"}`, `"arch"`},
+		{"format", "safetensors", `__metadata__ "format" is "safetensors", want "gltrain"`},
+		{"format", "<delete>", `__metadata__ "format" is "", want "gltrain"`},
+		{"version", "3", `__metadata__ "version" is "3", want "2"`},
+		{"version", "<delete>", `__metadata__ "version" is "", want "2"`},
+		{"model", "abc", `__metadata__ "model": invalid character 'a'`},
+		{"model", "<delete>", `__metadata__ "model": EOF`},
+		{"model", `{"inputs":2,"hidden":[3],"outputs":2}`, `__metadata__ "model": json: unknown field "hidden"`},
+		{"model", `{"inputs":0,"outputs":2,"layers":[` + linear0 + `]}`, `__metadata__ "model": 0 inputs, want 1 to`},
+		{"model", `{"inputs":2,"outputs":2}`, `__metadata__ "model": no layers`},
+		{"model", model(`{"type":"linear","in":2,"out":0}`), `__metadata__ "model": layer 0 ("linear"): 2→0 after a layer of width 2`},
+		{"model", model(linear0, `{"type":"swish2"}`, linear2), `__metadata__ "model": layer 1 ("swish2"): unknown layer type`},
+		{"model", model(linear0, `{"type":"relu","alpha":0.1}`, linear2), `__metadata__ "model": layer 1 ("relu"): only leakyrelu and elu take alpha`},
+		{"model", model(linear0, `{"type":"dropout","p":1.5}`, linear2), `__metadata__ "model": layer 1 ("dropout"): probability 1.5`},
+		{"model", model(linear0, `{"type":"relu"}`), `__metadata__ "model": the layers give 64 outputs, the model says 2`},
+		// A valid model that is not the file's: its tensors do not fit.
+		{"model", model(`{"type":"linear","in":2,"out":32}`, `{"type":"relu"}`, `{"type":"linear","in":32,"out":2}`),
+			"0.weight is [64 2] (128 values), the model's is [32 2] (and 2 more mismatches)"},
+		{"meta", `{"data":"cifar"}`, `__metadata__ "meta" "data": "cifar" is neither a data set`},
+		{"meta", `{"data":""}`, `__metadata__ "meta" "data": missing or empty`},
+		{"meta", "<delete>", `__metadata__ "meta" "data": missing or empty`},
+		{"meta", `{"data":"x\u001b[31m.csv"}`, `__metadata__ "meta" "data": "x\x1b[31m.csv" holds control characters`},
+		{"meta", `{"data":1}`, `__metadata__ "meta": json: cannot unmarshal number`},
+		{"meta", `["data"]`, `__metadata__ "meta": json: cannot unmarshal array`},
+		{"class_names", `["x"]`, `__metadata__ "class_names": 1 names for 2 outputs`},
+		{"class_names", `["x","x"]`, `__metadata__ "class_names": "x" appears twice`},
+		{"class_names", `["x",""]`, `__metadata__ "class_names": name 1 is empty`},
+		{"class_names", `null`, `__metadata__ "class_names": null, want a list of names`},
+		{"class_names", `[1,2]`, `__metadata__ "class_names": json: cannot unmarshal number`},
+		{"standardize", `{"mean":[0,0],"std":[1,0]}`, `__metadata__ "standardize": deviation of feature 1 is 0, want a finite number > 0`},
+		{"standardize", `{"mean":[0,0],"std":[-1,1]}`, `__metadata__ "standardize": deviation of feature 0 is -1`},
+		{"standardize", `{"mean":[0],"std":[1]}`, `__metadata__ "standardize": 1 means and 1 deviations for 2 inputs`},
+		{"standardize", `{"mean":[0,0],"std":[1,1],"max":[1,1]}`, `__metadata__ "standardize": json: unknown field "max"`},
+		{"loss", "l1", `__metadata__ "loss"`},
+		{"train", `{"epochs":-1,"steps":0}`, `__metadata__ "train": -1 epochs and 0 steps, want 0 or more`},
+		{"train", `{"epochs":1,"steps":-5}`, `__metadata__ "train": 1 epochs and -5 steps, want 0 or more`},
+		{"train", `{"epoch":3}`, `__metadata__ "train": json: unknown field "epoch"`},
+		{"optimizer", `{"kind":"adam"}`, `__metadata__ "optimizer": json: unknown field "kind"`},
+		{"optimizer", `"adam"`, `__metadata__ "optimizer": json: cannot unmarshal string`},
 	} {
 		path := filepath.Join(dir, "bad.safetensors")
-		if err := os.WriteFile(path, orig, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.WriteFile(path, orig, 0o644))
 		setMeta(t, path, tc.key, tc.value)
-		_, _, err := loadCheckpoint(path)
-		if err == nil || !strings.Contains(err.Error(), path+": not a usable gltrain checkpoint") || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%d %s=%q: error %v, want one naming the file and containing %q", i, tc.key, tc.value, err, tc.want)
+		_, err := loadCheckpoint(path)
+		if assert.Error(t, err, "%d %s=%q", i, tc.key, tc.value) {
+			assert.True(t, strings.HasPrefix(err.Error(), path+": "), "%d %s=%q: %v does not name the file", i, tc.key, tc.value, err)
+			assert.Contains(t, err.Error(), tc.want, "%d %s=%q", i, tc.key, tc.value)
 		}
 	}
-	// What save would write that load refuses is refused on save.
-	ck, _, err := loadCheckpoint(good)
-	if err != nil {
-		t.Fatal(err)
+
+	// The optimiser's state is checked when -resume rebuilds it: exit 1,
+	// naming the file and the field.
+	for i, value := range []string{
+		`{"type":"rmsprop","adam":{"LR":0.01,"Beta1":0.9,"Beta2":0.999,"Eps":1e-8},"steps":[1,1,1,1]}`,
+		`{"type":"adam","adam":{"LR":0.01,"Beta1":0.9,"Beta2":0.999,"Eps":1e-8},"steps":[1,1]}`,
+		`{"type":"adam","adam":{"LR":0.01,"Beta1":0.9,"Beta2":0.999,"Eps":1e-8},"steps":[1,-1,1,1]}`,
+	} {
+		path := filepath.Join(dir, fmt.Sprintf("opt%d.safetensors", i))
+		require.NoError(t, os.WriteFile(path, orig, 0o644))
+		setMeta(t, path, "optimizer", value)
+		before, err := os.ReadFile(path)
+		require.NoError(t, err)
+		code, _, stderr := runTrain(t, "-backend=cpu", "-plot=", "-epochs=2", "-resume="+path)
+		assert.Equal(t, 1, code, "%d: %s", i, stderr)
+		assert.Contains(t, stderr, path+": not a usable gltrain checkpoint: __metadata__ \"optimizer\": ", "%d", i)
+		after, _ := os.ReadFile(path)
+		assert.Equal(t, before, after, "%d: the refused checkpoint was rewritten", i)
 	}
-	ck.Std = &data.Standardizer{Mean: []float64{0, 0}, Std: []float64{1, 0}}
-	if err := ck.validate(); err == nil {
-		t.Error("validate accepts a deviation of 0")
+
+	// A model with one output is no classifier: refused, naming "model".
+	b := backendtest.Open(t, "cpu")
+	one, err := nn.Spec{Inputs: 2, Outputs: 1, Layers: []nn.LayerSpec{{Type: "linear", In: 2, Out: 1}}}.Build(b, 1)
+	require.NoError(t, err)
+	defer one.Release()
+	one.Meta = map[string]string{"data": "spiral"}
+	onePath := filepath.Join(dir, "one.safetensors")
+	require.NoError(t, saveCheckpoint(onePath, one, nil))
+	_, err = loadCheckpoint(onePath)
+	if assert.Error(t, err) {
+		assert.Contains(t, err.Error(), onePath+`: not a usable gltrain checkpoint: __metadata__ "model": 1 outputs, want at least 2`)
 	}
+
+	// What save would write that load refuses is refused on save, and the
+	// file keeps what it held.
+	m, err := nn.Load(good, b)
+	require.NoError(t, err)
+	defer m.Release()
+	m.Standardizer = &data.Standardizer{Mean: []float64{0, 0}, Std: []float64{1, 0}}
+	err = saveCheckpoint(good, m, nil)
+	if assert.Error(t, err, "save accepts a deviation of 0") {
+		assert.Contains(t, err.Error(), `"standardize": deviation of feature 1 is 0`)
+	}
+	after, err := os.ReadFile(good)
+	require.NoError(t, err)
+	assert.Equal(t, orig, after, "a refused save changed the file")
 }
 
 // TestCheckpointDataIsDefault (item 14): without -data, -load uses the data
@@ -324,10 +393,18 @@ func TestCheckpointErrorsShort(t *testing.T) {
 		}
 	}
 	for i, tc := range []struct{ name, key, value string }{
-		{"arch type", "arch", `{"type":"` + long + `"}`},
-		{"activation", "arch", `{"type":"mlp","inputs":2,"hidden":[3],"outputs":3,"activation":"` + long + `"}`},
+		{"model", "model", long},
+		{"model field", "model", `{"inputs":2,"outputs":3,"` + long + `":1}`},
+		{"layer type", "model", `{"inputs":2,"outputs":3,"layers":[{"type":"` + long + `"}]}`},
+		{"custom type", "model", `{"inputs":2,"outputs":3,"custom":"` + long + `"}`},
+		{"format", "format", long},
+		{"version", "version", long},
 		{"loss", "loss", long},
-		{"data", "data", long + ".csv"},
+		{"data", "meta", `{"data":"` + long + `.csv"}`},
+		{"meta", "meta", long},
+		{"class names", "class_names", `["` + long + `","` + long + `","c"]`},
+		{"train", "train", `{"` + long + `":1}`},
+		{"optimizer", "optimizer", `{"type":"` + long + `"}`},
 		{"standardize", "standardize", `{"mean":[0,0],"std":[1,1],"` + long + `":1}`},
 		{"tensor name", "", ""},
 		{"tensor shape", "", ""},
@@ -344,9 +421,13 @@ func TestCheckpointErrorsShort(t *testing.T) {
 			}
 			setMetadata(t, path, tc.key, tc.value)
 		}
-		code, _, stderr := runTrain(t, "-backend=cpu", "-load="+path, "-eval")
-		if code == 0 || len(stderr) > 500 {
-			t.Errorf("%d: %s: exit %d, %d bytes on stderr, want an error under 500 bytes: %.500s", i, tc.name, code, len(stderr), stderr)
+		args := []string{"-backend=cpu", "-load=" + path, "-eval"}
+		if tc.key == "optimizer" { // read only to resume
+			args = []string{"-backend=cpu", "-plot=", "-epochs=3", "-resume=" + path}
+		}
+		code, _, stderr := runTrain(t, args...)
+		if code != 1 || len(stderr) > 500 || !strings.Contains(stderr, path+": ") {
+			t.Errorf("%d: %s: exit %d, %d bytes on stderr, want 1 and an error under 500 bytes naming the file: %.500s", i, tc.name, code, len(stderr), stderr)
 		}
 	}
 }

@@ -74,7 +74,8 @@ func memoryLimit(b backend.Backend, maxMemory float64) (memLimit, bool) {
 
 // checkMemory refuses a model whose estimated memory exceeds the limit,
 // before anything of it is allocated.
-func checkMemory(a nn.Arch, c config, d dataset, b backend.Backend) error {
+func checkMemory(a nn.Spec, name string, c config, d dataset, b backend.Backend) error {
+	params, _ := a.Params()
 	samples := d.train.Len() + d.held.Len()
 	evalBatch := min(1024, max(d.train.Len(), d.held.Len())) // nn.Evaluate's default batch
 	est := nn.EstimateMemory(a, max(1, min(c.batch, d.train.Len())), evalBatch, samples, nn.OptimizerSlots(c.opt))
@@ -87,12 +88,12 @@ func checkMemory(a nn.Arch, c config, d dataset, b backend.Backend) error {
 		return nil
 	}
 	what := "train"
-	parts := fmt.Sprintf("%s parameters: %s with their gradients, %s of %s state, ", count(a.Params()), bytesize(est.Params), bytesize(est.Optimizer), c.opt)
+	parts := fmt.Sprintf("%s parameters: %s with their gradients, %s of %s state, ", count(params), bytesize(est.Params), bytesize(est.Optimizer), c.opt)
 	if c.eval {
-		what, parts = "evaluate", fmt.Sprintf("%s parameters: %s, ", count(a.Params()), bytesize(est.Params))
+		what, parts = "evaluate", fmt.Sprintf("%s parameters: %s, ", count(params), bytesize(est.Params))
 	}
 	parts += fmt.Sprintf("%s of activations, %s of data", bytesize(est.Activations), bytesize(est.Data))
-	advice := "lower -hidden or -batch"
+	advice := "lower -layers (or -hidden) or -batch"
 	if c.load != "" {
 		advice = "the checkpoint's model is too large here"
 	}
@@ -100,7 +101,7 @@ func checkMemory(a nn.Arch, c config, d dataset, b backend.Backend) error {
 		advice += "; the gl backend cannot tell its device's memory, so the host's applies"
 	}
 	return fmt.Errorf("the model %v needs about %s to %s (%s), more than the %s available %s; %s (or set -max-memory if the estimate is wrong)",
-		a, bytesize(est.Total()), what, parts, bytesize(limit.bytes), limit.source, advice)
+		name, bytesize(est.Total()), what, parts, bytesize(limit.bytes), limit.source, advice)
 }
 
 // meminfo reads /proc/meminfo, in bytes; empty where there is none.

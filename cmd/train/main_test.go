@@ -132,7 +132,7 @@ func TestEndToEnd(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		for _, want := range []string{"backend  " + b.Name() + ":", "data     spiral: 240 training and 60 validation", "model    2-100-3 relu",
+		for _, want := range []string{"backend  " + b.Name() + ":", "data     spiral: 240 training and 60 validation", "model    2-100 relu-3, 603 parameters",
 			"epoch 1/3", "epoch 3/3", "done     3 epochs", "train accuracy", "validation accuracy",
 			"run      " + dir + ": metrics.jsonl, " + decisionBoundaryFile + ", " + lossCurveFile + ", " + accuracyCurveFile} {
 			if !strings.Contains(stdout, want) {
@@ -179,23 +179,20 @@ func TestCheckpointAcrossBackends(t *testing.T) {
 	if code, _, stderr := runTrain(t, "-backend="+gl, "-epochs=5", "-hidden=40,20", "-act=tanh", "-plot=", "-save="+path); code != 0 {
 		t.Fatalf("train: exit %d: %s", code, stderr)
 	}
-	ck, state, err := loadCheckpoint(path)
+	ck, err := loadCheckpoint(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ck.Arch.String() != "2-40-20-3 tanh" || ck.Epochs != 5 || ck.Data != "spiral" || ck.Classes != 3 {
+	if ck.Spec.String() != "2-40 tanh-20 tanh-3" || ck.Epochs != 5 || ck.Data != "spiral" || ck.Classes != 3 {
 		t.Errorf("checkpoint metadata: %+v", ck)
 	}
 	predict := func(name string) []int {
 		b := backendtest.Open(t, name)
-		m, err := ck.Arch.Build(b, 99)
+		m, err := nn.Load(path, b)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer m.Release()
-		if err := m.LoadState(state); err != nil {
-			t.Fatal(err)
-		}
 		grid := make([]float32, 0, 2*400)
 		for i := 0; i < 400; i++ {
 			grid = append(grid, float32(i%20)/10-1, float32(i/20)/10-1)
@@ -266,7 +263,7 @@ func TestCSV(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "2 features, 2 classes") {
 		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
 	}
-	ck, _, err := loadCheckpoint(save)
+	ck, err := loadCheckpoint(save)
 	if err != nil || ck.Std == nil || ck.Std.Mean[0] != d.std.Mean[0] || len(ck.ClassNames) != 2 {
 		t.Errorf("checkpoint keeps the standardisation and class names: %+v, %v", ck, err)
 	}
@@ -296,6 +293,10 @@ func TestFailures(t *testing.T) {
 	if code, _, stderr := runTrain(t, "-backend=cpu", "-epochs=1", "-plot=", "-save="+spiral); code != 0 {
 		t.Fatal(stderr)
 	}
+	xor := filepath.Join(dir, "xor.safetensors")
+	if code, _, stderr := runTrain(t, "-backend=cpu", "-data=xor", "-epochs=1", "-plot=", "-save="+xor); code != 0 {
+		t.Fatal(stderr)
+	}
 	whole, _ := os.ReadFile(spiral)
 	truncated := write("truncated.safetensors", string(whole[:len(whole)/2]))
 	three := write("three.csv", "1,2,3,0\n4,5,6,1\n7,8,9,0\n1,1,1,1\n")
@@ -307,7 +308,8 @@ func TestFailures(t *testing.T) {
 		{[]string{"-data=" + write("bad.csv", "1,2,0\n3,abc,1\n")}, `bad.csv:2: column 2: "abc" is not a number`},
 		{[]string{"-load=" + truncated, "-eval"}, "truncated.safetensors"},
 		{[]string{"-load=" + write("garbage.safetensors", "not a checkpoint"), "-eval"}, "garbage.safetensors"},
-		{[]string{"-load=" + spiral, "-data=" + three}, "takes 2 inputs, but three has 3 features"},
+		{[]string{"-load=" + spiral, "-data=" + three}, spiral + " (trained on spiral) does not fit: the model 2-100 relu-3 takes 2 inputs, but " + three + " has 3 features"},
+		{[]string{"-load=" + xor, "-data=spiral"}, xor + " (trained on xor) does not fit: the model 2-100 relu-2 has 2 outputs, but spiral has 3 classes"},
 		{[]string{"-data=mnist", "-data-dir=" + write("notadir", "x")}, "notadir"},
 	} {
 		code, _, stderr := runTrain(t, append([]string{"-backend=cpu", "-plot="}, tc.args...)...)
@@ -329,7 +331,7 @@ func TestDivergenceKeepsLastGoodCheckpoint(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	good = epoch - 1
-	ck, _, err := loadCheckpoint(path)
+	ck, err := loadCheckpoint(path)
 	if err != nil || ck.Epochs != good {
 		t.Errorf("checkpoint after divergence at step %d: %+v, %v; want the one of epoch %d", step, ck, err, good)
 	}
@@ -384,10 +386,10 @@ func TestInterruptSaves(t *testing.T) {
 	for scan.Scan() {
 	}
 	cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(stderr.String(), "interrupted; saved the model") {
+	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(stderr.String(), "interrupted; ") || !strings.Contains(stderr.String(), "which -resume=") {
 		t.Fatalf("exit %d after %d epochs, stderr %q", code, epochs, tail(stderr.String()))
 	}
-	ck, _, err := loadCheckpoint(filepath.Join(cmd.Dir, "m.safetensors"))
+	ck, err := loadCheckpoint(filepath.Join(cmd.Dir, "m.safetensors"))
 	if err != nil || ck.Epochs < 3 {
 		t.Errorf("checkpoint after the interrupt: %+v, %v; want ≥ 3 epochs", ck, err)
 	}
@@ -443,9 +445,9 @@ func TestNonFiniteWeightsAreNotSaved(t *testing.T) {
 	w := m.Parameters()[0]
 	b.Upload(w.Tensor(), []float32{1, float32(math.NaN()), 0, 0})
 	path := filepath.Join(t.TempDir(), "m.safetensors")
-	err := saveCheckpoint(path, m, checkpoint{Arch: m.Arch})
-	var bad *nonFiniteWeightsError
-	if !errors.As(err, &bad) || bad.param != "layers.0.weight" {
+	err := saveCheckpoint(path, m, nil)
+	var bad *nn.NonFiniteWeightsError
+	if !errors.As(err, &bad) || bad.Param != "0.weight" {
 		t.Errorf("save of NaN weights: %v", err)
 	}
 	if _, err := os.Stat(path); !os.IsNotExist(err) {

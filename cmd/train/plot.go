@@ -85,7 +85,7 @@ func boundaryPlot(m *nn.Model, train, held data.Set, heldName, title string) (*p
 			grid = append(grid, float32(minX+(float64(c)+0.5)/n*(maxX-minX)), float32(y))
 		}
 	}
-	classes, err := nn.Predict(m, grid)
+	classes, err := nn.Predict(prepared(m), grid)
 	if err != nil {
 		return nil, plot.Legend{}, err
 	}

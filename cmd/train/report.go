@@ -145,11 +145,11 @@ func evaluate(m *nn.Model, c config, d dataset, u *ui) error {
 	if math.IsNaN(loss) {
 		return fmt.Errorf("the %s loss is NaN", d.evalName)
 	}
-	pred, err := nn.Predict(m, set.X)
+	pred, err := nn.Predict(prepared(m), set.X)
 	if err != nil {
 		return err
 	}
-	names := classNames(set.ClassNames, m.Arch.Outputs)
+	names := classNames(set.ClassNames, m.Outputs)
 	limit := maxTextConfusion
 	if u.jsonOut != nil {
 		limit = maxJSONConfusion

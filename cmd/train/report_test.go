@@ -117,18 +117,17 @@ func TestEvalWholeFile(t *testing.T) {
 
 	// The expected matrix: the file read and standardised as the command
 	// does, the checkpoint's model, nn.Predict.
-	loaded, state, err := loadCheckpoint(ck)
+	loaded, err := loadCheckpoint(ck)
 	require.NoError(t, err)
 	set, err := data.LoadCSV(evalCSV, data.CSVOptions{})
 	require.NoError(t, err)
 	set, err = relabel(set, evalCSV, loaded)
 	require.NoError(t, err)
 	set = loaded.Std.Apply(set)
-	m, err := loaded.Arch.Build(backendtest.Open(t, "cpu"), 1)
+	m, err := nn.Load(ck, backendtest.Open(t, "cpu"))
 	require.NoError(t, err)
 	defer m.Release()
-	require.NoError(t, m.LoadState(state))
-	pred, err := nn.Predict(m, set.X)
+	pred, err := nn.Predict(prepared(m), set.X)
 	require.NoError(t, err)
 	want := [][]int{{0, 0, 0}, {0, 0, 0}, {0, 0, 0}}
 	for i, y := range set.Labels {

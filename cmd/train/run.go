@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,25 +55,33 @@ func (e exitCode) Error() string { return e.err.Error() }
 // train runs the command after its flags are parsed.
 func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 	var ck *checkpoint
-	var state []nn.NamedTensor
-	if c.load != "" {
-		loaded, st, err := loadCheckpoint(c.load)
+	from := c.load
+	if c.resume != "" {
+		from = c.resume
+	}
+	if from != "" {
+		loaded, err := loadCheckpoint(from)
 		if err != nil {
 			return err
 		}
-		ck, state = &loaded, st
-		ck.defaults(&c) // without -data, the data set it was trained on
+		ck = &loaded
+		if c.resume != "" {
+			if err := c.adoptRun(loaded); err != nil {
+				return exitCode{2, err}
+			}
+			if was := loaded.Hyper["epochs"]; was != strconv.Itoa(c.epochs) && (c.schedule == "cosine" || c.schedule == "step") {
+				fmt.Fprintf(stderr, "warning: -schedule=%s spreads over -epochs: the run resumed to %d epochs follows the %d-epoch schedule from here, not the %s-epoch one its first epochs followed\n",
+					c.schedule, c.epochs, c.epochs, was)
+			}
+		} else {
+			ck.defaults(&c) // without -data, the data set it was trained on
+		}
 		// That data set is an input too, which -save must not replace.
 		if err := c.checkSave(); err != nil {
 			return exitCode{2, err}
 		}
-		// Before anything is allocated: the architecture the header claims
-		// must be the one its tensors have.
-		if err := ck.Arch.CheckState(state); err != nil {
-			return fmt.Errorf("%s: %w", c.load, err)
-		}
 		if c.eval && ck.Data != "" && ck.Data != c.data && !sameFile(ck.Data, c.data) {
-			fmt.Fprintf(stderr, "warning: %s was trained on %s and is evaluated on %s (-data)\n", c.load, ck.Data, c.data)
+			fmt.Fprintf(stderr, "warning: %s was trained on %s and is evaluated on %s (-data)\n", from, ck.Data, c.data)
 		}
 		if !c.given["loss"] {
 			c.loss = ck.Loss
@@ -92,6 +102,9 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 	}
 	u.backend = b.Name()
 	u.printf("backend  %s", describe(b))
+	if c.predict != "" {
+		return predict(c, *ck, b, u)
+	}
 
 	var dataLog io.Writer
 	if !c.quiet {
@@ -112,98 +125,144 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 		}
 	}
 	u.printf("data     %s", d.describe())
+	if (c.saveBest || c.patience > 0) && d.held.Len() == 0 {
+		return exitCode{2, errors.New("-save-best and -patience need a validation set, and this run holds none out (-val)")}
+	}
 
-	arch := nn.MLP(d.train.Features, c.hidden, d.train.Classes, c.act)
+	var spec nn.Spec
 	if ck != nil {
-		arch = ck.Arch
-	}
-	if err := nn.CheckFits(arch, d.train); err != nil {
-		if ck != nil {
-			return fmt.Errorf("%s (trained on %s) does not fit %s: %w", c.load, ck.Data, c.data, err)
+		spec = ck.Spec
+	} else {
+		img, err := c.image(d.train.Features)
+		if err == nil {
+			spec, err = c.modelSpec(d.train.Features, d.train.Classes, img)
 		}
+		if err != nil {
+			return exitCode{2, err}
+		}
+	}
+	if spec.Inputs != d.train.Features || spec.Outputs < d.train.Classes {
+		// Name only what does not fit: the inputs, else the classes.
+		msg := fmt.Sprintf("the model %v takes %d inputs, but %s has %d features", spec, spec.Inputs, c.data, d.train.Features)
+		if spec.Inputs == d.train.Features {
+			msg = fmt.Sprintf("the model %v has %d outputs, but %s has %d classes", spec, spec.Outputs, c.data, d.train.Classes)
+		}
+		if ck != nil {
+			return fmt.Errorf("%s (trained on %s) does not fit: %s", from, ck.Data, msg)
+		}
+		return errors.New(msg)
+	}
+	if err := spec.Check(); err != nil {
+		return exitCode{2, fmt.Errorf("the model: %w", err)}
+	}
+	if err := checkMemory(spec, spec.String(), c, d, b); err != nil {
 		return err
 	}
-	if err := checkMemory(arch, c, d, b); err != nil {
-		return err
+	var m *nn.Model
+	var st *nn.TrainState
+	switch {
+	case c.resume != "":
+		m, st, err = nn.Resume(c.resume, b)
+	case c.load != "":
+		m, err = nn.Load(c.load, b)
+	default:
+		m, err = spec.Build(b, c.seed)
 	}
-	m, err := arch.Build(b, c.seed)
 	if err != nil {
 		return err
 	}
 	defer m.Release()
-	if ck != nil {
-		if err := m.LoadState(state); err != nil {
-			return fmt.Errorf("%s: %w", c.load, err)
-		}
+	if st != nil && st.Optimizer != nil {
+		defer st.Optimizer.Release()
 	}
-	u.printf("model    %v, %d parameters, %v loss%s", arch, countParams(m), c.loss, loadedFrom(c.load, ck))
+	u.printf("model    %v, %d parameters, %v loss%s", m, countParams(m), c.loss, loadedFrom(from, ck))
 
 	if c.eval {
 		return evaluate(m, c, d, u)
 	}
 
-	opt, err := nn.NewOptimizer(c.opt, b, m.Parameters(), float32(c.lr), float32(c.wd))
-	if err != nil {
-		return err
+	var opt nn.Optimizer
+	if st != nil {
+		opt = st.Optimizer
+	} else {
+		if opt, err = nn.NewOptimizer(c.opt, b, m.Parameters(), float32(c.lr), float32(c.wd)); err != nil {
+			return err
+		}
+		defer opt.Release()
 	}
-	defer opt.Release()
 	schedule, err := nn.ParseSchedule(c.schedule, float32(c.lr), c.epochs)
 	if err != nil {
 		return err
+	}
+	if st != nil {
+		u.printf("resuming epoch %d of %d (step %d) from %s", st.Epochs+1, c.epochs, st.Steps, c.resume)
 	}
 	u.printf("training %s", c.hyperparameters())
 	if rf != nil {
 		u.metrics = rf
 	}
 
-	meta := checkpoint{Arch: arch, Loss: c.loss, Data: c.data, Features: d.train.Features, Classes: d.train.Classes,
-		ClassNames: d.train.ClassNames, Std: d.std}
-	if ck != nil {
-		meta.Epochs = ck.Epochs
+	m.Loss, m.ClassNames, m.Standardizer = c.loss, d.train.ClassNames, d.std
+	m.Meta = c.hyper()
+	start := nn.TrainState{}
+	if st != nil {
+		start = *st
 	}
-	saved := 0 // the last epoch written to -save
+	best := math.Inf(1)
+	bestEpoch, saved, stale := 0, 0, 0 // saved: the last epoch written to -save
+	if ck != nil && c.resume != "" {   // -save-best and -patience continue too
+		best, bestEpoch, stale = ck.progress()
+	}
+	var lastGood nn.TrainState
 	steps := (d.train.Len() + c.batch - 1) / c.batch
 	tr := nn.Trainer{
 		Model: m, Loss: c.loss, Optimizer: opt, Schedule: schedule,
 		Epochs: c.epochs, BatchSize: c.batch, Seed: c.seed, Train: d.train, Val: d.held,
+		StartEpoch: start.Epochs, StartStep: start.Steps,
 		LogEvery: max(1, min(50, steps/10)), OnProgress: u.progress,
 		OnEpoch: func(s nn.EpochStats) error {
 			u.epoch(s, c.epochs)
-			if c.save == "" {
-				return nil
+			lastGood = nn.TrainState{Optimizer: opt, Epochs: s.Epoch, Steps: s.GlobalStep}
+			better := s.ValLoss < best
+			if better {
+				best, bestEpoch, stale = s.ValLoss, s.Epoch, 0
+			} else {
+				stale++
 			}
-			meta.Epochs++
-			if err := saveCheckpoint(c.save, m, meta); err != nil {
-				var bad *nonFiniteWeightsError
-				if errors.As(err, &bad) {
-					bad.epoch = s.Epoch
+			if c.save != "" && (!c.saveBest || better) {
+				m.Meta["best_val_loss"] = strconv.FormatFloat(best, 'g', -1, 64)
+				m.Meta["best_epoch"], m.Meta["stale_epochs"] = strconv.Itoa(bestEpoch), strconv.Itoa(stale)
+				if err := saveCheckpoint(c.save, m, &lastGood); err != nil {
+					return fmt.Errorf("epoch %d: %w", s.Epoch, err)
 				}
-				return err
+				saved = s.Epoch
 			}
-			saved = s.Epoch
+			if c.patience > 0 && stale >= c.patience {
+				u.printf("stopping: no better validation loss for %d %s (the best, %.4f, was epoch %d)", stale, plural(stale, "epoch", "epochs"), best, bestEpoch)
+				return nn.ErrStopTraining
+			}
 			return nil
 		},
 	}
-	start := time.Now()
+	began := time.Now()
 	hist, err := tr.Fit(ctx)
-	elapsed := time.Since(start)
+	elapsed := time.Since(began)
 	var nonFinite *nn.NonFiniteLossError
-	var badWeights *nonFiniteWeightsError
+	var badWeights *nn.NonFiniteWeightsError
+	kept := func() string {
+		if saved == 0 {
+			return ""
+		}
+		return fmt.Sprintf("; %s keeps the last good model (epoch %d)", c.save, saved)
+	}
 	switch {
 	// Divergence first: an interrupt can arrive with it, and must not then
 	// save the diverged model over the last good one.
 	case errors.As(err, &nonFinite):
 		msg := strings.Replace(err.Error(), "lower the learning rate (it was", "lower the learning rate (-lr; it was", 1)
-		if saved > 0 {
-			msg += fmt.Sprintf("; %s keeps the last good model (epoch %d)", c.save, saved)
-		}
-		return errors.New(msg)
+		return errors.New(msg + kept())
 	case errors.As(err, &badWeights):
-		msg := fmt.Sprintf("%v after epoch %d: training diverged; lower the learning rate (-lr; it was %g)", err, badWeights.epoch, c.lr)
-		if saved > 0 {
-			msg += fmt.Sprintf("; %s keeps the last good model (epoch %d)", c.save, saved)
-		}
-		return errors.New(msg)
+		return fmt.Errorf("%v: training diverged; lower the learning rate (-lr; it was %g)%s", err, c.lr, kept())
 	case errors.Is(err, context.Canceled):
 		msg := "interrupted"
 		if c.save != "" && (hist == nil || len(hist.StepLoss) == 0) {
@@ -211,8 +270,12 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 			// replace a trained checkpoint with less.
 			return exitCode{130, fmt.Errorf("interrupted before the first training step; %s not written", c.save)}
 		}
-		if c.save != "" {
-			if serr := saveCheckpoint(c.save, m, meta); serr != nil {
+		switch {
+		case c.save != "" && saved > 0:
+			// The epoch-end checkpoint is kept: -resume continues it exactly.
+			msg += fmt.Sprintf("; %s keeps epoch %d, which -resume=%s continues", c.save, saved, c.save)
+		case c.save != "":
+			if serr := saveCheckpoint(c.save, m, nil); serr != nil {
 				return exitCode{130, fmt.Errorf("interrupted; %s not saved: %w", c.save, serr)}
 			}
 			msg += fmt.Sprintf("; saved the model as it was to %s", c.save)
@@ -224,10 +287,22 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 	if err := summarise(m, c, d, hist, elapsed, u); err != nil {
 		return err
 	}
-	if c.save != "" {
+	switch {
+	case c.save != "" && c.saveBest:
+		u.printf("saved    %s: the best model, epoch %d (validation loss %.4f)", c.save, bestEpoch, best)
+	case c.save != "":
 		u.printf("saved    %s", c.save)
 	}
-	return rf.finish(m, d, hist, fmt.Sprintf("%v on %s (%s)", arch, c.data, b.Name()), u)
+	return rf.finish(m, d, hist, fmt.Sprintf("%v on %s (%s)", m, c.data, b.Name()), u)
+}
+
+// prepared is m without its standardisation: the command's data sets are
+// standardised when they are loaded, so predictions on them must not
+// standardise again.
+func prepared(m *nn.Model) *nn.Model {
+	raw := *m
+	raw.Standardizer = nil
+	return &raw
 }
 
 func loadedFrom(path string, ck *checkpoint) string {

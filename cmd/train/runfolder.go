@@ -40,7 +40,7 @@ type runFolder struct {
 // no metrics) with -eval, with -plot= and, unless -plot is given, with
 // -quiet. Errors are usageErrors naming the flag and the path.
 func prepareOutputs(c config, now time.Time) (*runFolder, error) {
-	if c.eval {
+	if c.eval || c.predict != "" {
 		return nil, nil
 	}
 	if err := checkSaveFolder(c.save); err != nil {

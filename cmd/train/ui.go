@@ -22,6 +22,7 @@ import (
 type ui struct {
 	out      io.Writer
 	jsonOut  io.Writer // nil without -json
+	predOut  io.Writer // where -predict writes without -out: stdout
 	metrics  io.Writer // nil without a run folder
 	quiet    bool
 	tty      bool
@@ -60,6 +61,10 @@ func newUI(c config, stdout, stderr io.Writer) *ui {
 	u := &ui{out: stdout, quiet: c.quiet}
 	if c.json {
 		u.out, u.jsonOut = stderr, stdout
+	}
+	u.predOut = stdout
+	if c.predict != "" && c.out == "" { // stdout is the predictions' CSV
+		u.out = stderr
 	}
 	u.tty = isTerminal(u.out)
 	return u

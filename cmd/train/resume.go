@@ -1,0 +1,92 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"gltrain/nn"
+)
+
+// hyper is the run's hyperparameters as a checkpoint records them (keys
+// hyperKeys, with "data" beside them), each formatted as its flag reads it.
+func (c config) hyper() map[string]string {
+	return map[string]string{
+		"data":     c.data,
+		"layers":   c.layersText,
+		"loss":     c.loss.String(),
+		"opt":      c.opt,
+		"lr":       strconv.FormatFloat(c.lr, 'g', -1, 64),
+		"wd":       strconv.FormatFloat(c.wd, 'g', -1, 64),
+		"schedule": c.schedule,
+		"batch":    strconv.Itoa(c.batch),
+		"epochs":   strconv.Itoa(c.epochs),
+		"seed":     strconv.FormatUint(c.seed, 10),
+		"val":      strconv.FormatFloat(c.val, 'g', -1, 64),
+	}
+}
+
+// adoptRun takes the hyperparameters of the run -resume continues from its
+// checkpoint. A flag given that disagrees with the checkpoint is refused,
+// naming it; -epochs may be raised (it is the total to reach), and -data
+// must name the same data.
+func (c *config) adoptRun(ck checkpoint) error {
+	if !ck.Optimizer {
+		return usageError{fmt.Errorf("-resume=%s: the checkpoint holds no optimiser state (it was saved by an older gltrain, or without training); start from it with -load", c.resume)}
+	}
+	h := ck.Hyper
+	for _, key := range hyperKeys {
+		if _, ok := h[key]; !ok && key != "layers" {
+			return usageError{fmt.Errorf("-resume=%s: the checkpoint does not record -%s; start from it with -load", c.resume, key)}
+		}
+	}
+	mine := c.hyper()
+	for _, key := range append([]string{"data"}, hyperKeys...) {
+		if key == "epochs" || key == "layers" || !c.given[key] {
+			continue
+		}
+		if mine[key] != h[key] && !(key == "data" && sameFile(mine[key], h[key])) {
+			return usageError{fmt.Errorf("-%s=%s disagrees with the run in %s (-%s=%s): a resumed run keeps its settings; drop -%s",
+				key, excerpt(mine[key]), c.resume, key, excerpt(h[key]), key)}
+		}
+	}
+	var err error
+	parse := func(key string, f func(string) error) {
+		if err == nil {
+			if e := f(h[key]); e != nil {
+				err = fmt.Errorf("-resume=%s: the checkpoint's -%s=%s: %v", c.resume, key, excerpt(h[key]), e)
+			}
+		}
+	}
+	c.data, c.opt, c.schedule, c.layersText = ck.Data, h["opt"], h["schedule"], h["layers"]
+	parse("loss", func(s string) (e error) { c.loss, e = nn.ParseLoss(s); return })
+	parse("lr", func(s string) (e error) { c.lr, e = strconv.ParseFloat(s, 64); return })
+	parse("wd", func(s string) (e error) { c.wd, e = strconv.ParseFloat(s, 64); return })
+	parse("batch", func(s string) (e error) { c.batch, e = strconv.Atoi(s); return })
+	parse("seed", func(s string) (e error) { c.seed, e = strconv.ParseUint(s, 10, 64); return })
+	parse("val", func(s string) (e error) { c.val, e = strconv.ParseFloat(s, 64); return })
+	if !c.given["epochs"] {
+		parse("epochs", func(s string) (e error) { c.epochs, e = strconv.Atoi(s); return })
+	}
+	if err != nil {
+		return err
+	}
+	if c.epochs <= ck.Epochs {
+		return usageError{fmt.Errorf("-resume=%s: the run has done %d epochs already; give -epochs above %d to continue it", c.resume, ck.Epochs, ck.Epochs)}
+	}
+	return nil
+}
+
+// progress is what -save-best and -patience had measured when the run was
+// saved: the best validation loss, its epoch and the epochs since (+Inf,
+// 0, 0 when the checkpoint does not record them).
+func (ck checkpoint) progress() (best float64, bestEpoch, stale int) {
+	best = math.Inf(1)
+	v, err1 := strconv.ParseFloat(ck.Hyper["best_val_loss"], 64)
+	e, err2 := strconv.Atoi(ck.Hyper["best_epoch"])
+	s, err3 := strconv.Atoi(ck.Hyper["stale_epochs"])
+	if err1 != nil || err2 != nil || err3 != nil || math.IsNaN(v) || e < 0 || s < 0 {
+		return best, 0, 0
+	}
+	return v, e, s
+}

@@ -1,0 +1,172 @@
+package nn
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"gltrain/nn/data"
+)
+
+// parseHeader parses a checkpoint's __metadata__ strictly and validates
+// it; errors name the field (its key) and quote at most a short excerpt.
+func parseHeader(md map[string]string) (header, error) {
+	var h header
+	if md["format"] != checkpointFormat {
+		return h, fmt.Errorf("__metadata__ \"format\" is %s, want %q", excerpt(md["format"]), checkpointFormat)
+	}
+	field := func(key string, err error) error { return fmt.Errorf("__metadata__ %q: %w", key, shorten(err)) }
+	strict := func(key string, v any) error {
+		if len(md[key]) > maxFieldBytes { // JSON decodes to ~15× its size
+			return field(key, fmt.Errorf("%d bytes, more than the %d a field may have", len(md[key]), maxFieldBytes))
+		}
+		dec := json.NewDecoder(strings.NewReader(md[key]))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(v); err != nil {
+			return field(key, err)
+		}
+		return nil
+	}
+	var err error
+	if h.Loss, err = ParseLoss(md["loss"]); err != nil {
+		return h, field("loss", err)
+	}
+	switch v, ok := md["version"]; {
+	case !ok && md["arch"] != "":
+		h.version = 1
+		if err := h.parseVersion1(md); err != nil {
+			return h, err
+		}
+	case v == checkpointVersion:
+		h.version = 2
+		if err := strict("model", &h.Model); err != nil {
+			return h, err
+		}
+		for _, f := range []struct {
+			key string
+			v   any
+		}{{"meta", &h.Meta}, {"train", &h.Train}, {"optimizer", &h.Optimizer}} {
+			if _, ok := md[f.key]; ok {
+				if err := strict(f.key, f.v); err != nil {
+					return h, err
+				}
+			}
+		}
+	default:
+		return h, fmt.Errorf("__metadata__ \"version\" is %s, want %q (a newer gltrain wrote it?)", excerpt(v), checkpointVersion)
+	}
+	if s, ok := md["class_names"]; ok {
+		if err := json.Unmarshal([]byte(s), &h.ClassNames); err != nil {
+			return h, field("class_names", err)
+		}
+		if h.ClassNames == nil {
+			return h, field("class_names", errors.New("null, want a list of names"))
+		}
+	}
+	if _, ok := md["standardize"]; ok {
+		var st struct{ Mean, Std []float64 }
+		if err := strict("standardize", &st); err != nil {
+			return h, err
+		}
+		h.Std = &data.Standardizer{Mean: st.Mean, Std: st.Std}
+	}
+	return h, h.validate()
+}
+
+// parseVersion1 reads the fields of a version 1 checkpoint (the train
+// command's, before the model API): "arch", "data", "features",
+// "classes", "epochs".
+func (h *header) parseVersion1(md map[string]string) error {
+	var a Arch
+	if err := json.Unmarshal([]byte(md["arch"]), &a); err != nil {
+		return fmt.Errorf("__metadata__ \"arch\": %w", shorten(err))
+	}
+	h.Model = a.Spec()
+	ints := map[string]int{}
+	for _, key := range []string{"features", "classes", "epochs"} {
+		n, err := strconv.Atoi(md[key])
+		if err != nil {
+			return fmt.Errorf("__metadata__ %q: %s is not an integer", key, excerpt(md[key]))
+		}
+		ints[key] = n
+	}
+	switch {
+	case ints["features"] != a.Inputs:
+		return fmt.Errorf("__metadata__ \"features\": %d, but the arch takes %d inputs", ints["features"], a.Inputs)
+	case ints["classes"] != a.Outputs:
+		return fmt.Errorf("__metadata__ \"classes\": %d, but the arch has %d outputs", ints["classes"], a.Outputs)
+	case ints["epochs"] < 0:
+		return fmt.Errorf("__metadata__ \"epochs\": %d, want 0 or more", ints["epochs"])
+	}
+	h.Meta = map[string]string{"data": md["data"]}
+	h.Train = &trainJSON{Epochs: ints["epochs"]}
+	return nil
+}
+
+// maxFieldBytes bounds a JSON field of a checkpoint's metadata before it is
+// decoded: 10,000 layers take about 1 MB.
+const maxFieldBytes = 4 << 20
+
+// maxWidth bounds a checkpoint's input and output widths.
+const maxWidth = 1 << 28
+
+// validate checks the values of the fields: Save calls it too, so that
+// what saves also loads.
+func (h header) validate() error {
+	field := func(key, format string, args ...any) error {
+		return fmt.Errorf("__metadata__ %q: %s", key, fmt.Sprintf(format, args...))
+	}
+	m := h.Model
+	switch {
+	case m.Inputs < 1 || m.Inputs > maxWidth:
+		return field("model", "%d inputs, want 1 to %d", m.Inputs, maxWidth)
+	case m.Outputs < 1 || m.Outputs > maxWidth:
+		return field("model", "%d outputs, want 1 to %d", m.Outputs, maxWidth)
+	case m.Custom == "" && len(m.Layers) == 0:
+		return field("model", "no layers")
+	case len(m.Custom) > 256:
+		return field("model", "custom type %s is too long", excerpt(m.Custom))
+	case m.Image != nil && (m.Image.C < 1 || m.Image.H < 1 || m.Image.W < 1 || m.Image.Len() != m.Inputs):
+		return field("model", "image %v for %d inputs", *m.Image, m.Inputs)
+	case h.ClassNames != nil && len(h.ClassNames) != m.Outputs:
+		return field("class_names", "%d names for %d outputs", len(h.ClassNames), m.Outputs)
+	case h.Train != nil && (h.Train.Epochs < 0 || h.Train.Steps < 0):
+		return field("train", "%d epochs and %d steps, want 0 or more", h.Train.Epochs, h.Train.Steps)
+	}
+	seen := make(map[string]bool, len(h.ClassNames))
+	for i, n := range h.ClassNames {
+		switch {
+		case n == "":
+			return field("class_names", "name %d is empty", i)
+		case seen[n]:
+			return field("class_names", "%s appears twice", excerpt(n))
+		}
+		seen[n] = true
+	}
+	if h.Std == nil {
+		return nil
+	}
+	if len(h.Std.Mean) != m.Inputs || len(h.Std.Std) != m.Inputs {
+		return field("standardize", "%d means and %d deviations for %d inputs", len(h.Std.Mean), len(h.Std.Std), m.Inputs)
+	}
+	for j := range h.Std.Mean {
+		if mu, s := h.Std.Mean[j], h.Std.Std[j]; math.IsNaN(mu) || math.IsInf(mu, 0) {
+			return field("standardize", "mean of feature %d is %v, want a finite number", j, mu)
+		} else if !(s > 0) || math.IsInf(s, 0) {
+			return field("standardize", "deviation of feature %d is %v, want a finite number > 0", j, s)
+		}
+	}
+	return nil
+}
+
+// shorten cuts the message of err, which may quote a field of a checkpoint,
+// to 120 bytes.
+func shorten(err error) error {
+	if msg := err.Error(); len(msg) > 120 {
+		return errors.New(strings.ToValidUTF8(msg[:120], "") + "…")
+	}
+	return err
+}

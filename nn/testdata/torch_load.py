@@ -1,0 +1,66 @@
+"""Loads a gltrain checkpoint into the torch.nn.Sequential it describes.
+
+usage: torch_load.py MODEL.safetensors X.f32 LOGITS.f32
+
+Reads the safetensors file with struct and json (the safetensors package
+may be missing), builds torch.nn.Sequential from the "model" metadata,
+calls load_state_dict(strict=True) with the model's tensors (the
+"optimizer." ones left out), and checks that its logits for X match
+gltrain's within 1e-5. Exits 1 on a mismatch.
+"""
+import json
+import struct
+import sys
+
+import numpy as np
+import torch
+
+path, x_path, logits_path = sys.argv[1:4]
+with open(path, "rb") as f:
+    raw = f.read()
+n = struct.unpack("<Q", raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+meta = header.pop("__metadata__")
+body = raw[8 + n:]
+state = {}
+for name, t in header.items():
+    if name.startswith("optimizer."):
+        continue
+    assert t["dtype"] == "F32", t["dtype"]
+    a, b = t["data_offsets"]
+    state[name] = torch.from_numpy(np.frombuffer(body[a:b], dtype="<f4").copy().reshape(t["shape"]))
+
+acts = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid, "silu": torch.nn.SiLU,
+        "gelu": torch.nn.GELU, "elu": torch.nn.ELU, "identity": torch.nn.Identity}
+
+
+def layer(spec):
+    kind = spec["type"]
+    if kind == "linear":
+        return torch.nn.Linear(spec["in"], spec["out"])
+    if kind == "dropout":
+        return torch.nn.Dropout(spec["p"])
+    if kind == "softmax":
+        return torch.nn.Softmax(dim=1)
+    if kind == "flatten":
+        return torch.nn.Flatten()
+    if kind == "leakyrelu":
+        return torch.nn.LeakyReLU(spec.get("alpha", 0.1))
+    if kind == "gelu-tanh":
+        return torch.nn.GELU(approximate="tanh")
+    if kind == "sequential":
+        return torch.nn.Sequential(*[layer(s) for s in spec["layers"]])
+    return acts[kind]()
+
+
+model = json.loads(meta["model"])
+net = torch.nn.Sequential(*[layer(s) for s in model["layers"]])
+net.load_state_dict(state, strict=True)
+net.eval()
+x = torch.from_numpy(np.fromfile(x_path, dtype="<f4").reshape(-1, model["inputs"]))
+want = np.fromfile(logits_path, dtype="<f4").reshape(-1, model["outputs"])
+with torch.no_grad():
+    got = net(x).numpy()
+diff = float(np.abs(got - want).max())
+print(f"torch {torch.__version__}: {net}\nmax |torch - gltrain| over {got.size} logits: {diff:.3g}")
+sys.exit(0 if diff <= 1e-5 else 1)

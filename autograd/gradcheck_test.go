@@ -79,6 +79,7 @@ func gradCases() []gradCase {
 	cases = append(cases, lossCases()...)
 	cases = append(cases, linearCases()...)
 	cases = append(cases, softmaxCases()...)
+	cases = append(cases, convCases()...)
 	return cases
 }
 

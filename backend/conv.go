@@ -39,7 +39,7 @@ func (g Conv2D) Patch() int { return g.C * g.KH * g.KW }
 // loop (llvmpipe cuts loops past 65,535 iterations).
 const (
 	maxGeometry = 1 << 16
-	maxPlane    = 1 << 30
+	maxPlane    = maxElems // one image's patches must fit in a tensor
 	MaxWindow   = 4096
 )
 

@@ -11,6 +11,14 @@
 #define FOR_EACH(i, count) \
 	for (uint i = gl_GlobalInvocationID.x; i < uint(count); i += gl_NumWorkGroups.x * gl_WorkGroupSize.x)
 
+// grid_index is the invocation's element in a 2-D dispatch of WG-wide work
+// groups numbered row-major (backend/gl conv.go grid): one invocation per
+// element, with no loop, for up to 65535·65535·WG elements. The kernel
+// guards it against its element count.
+uint grid_index() {
+	return (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * uint(WG) + gl_LocalInvocationID.x;
+}
+
 // SYNC makes shared-memory writes visible to the whole work group.
 #define SYNC() memoryBarrierShared(); barrier()
 

@@ -9,8 +9,10 @@
 // Conventions: shapes and scalars are uniforms, never #defines, so that no
 // program is compiled per shape; 1-D kernels use work groups of WG (256)
 // invocations in a grid-stride loop (FOR_EACH), so any size runs within the
-// 65535-group dispatch limit; buffers are std430 float arrays bound in the
-// order the header lists.
+// 65535-group dispatch limit, or, where no invocation may loop over a size
+// the input sets (the convolution and pooling kernels), one invocation per
+// element in a 2-D grid of work groups (grid_index); buffers are std430
+// float arrays bound in the order the header lists.
 package shaders
 
 import "embed"

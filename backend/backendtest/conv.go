@@ -140,7 +140,7 @@ func runConvCase(t *testing.T, b backend.Backend, cv backend.Convolver, n int, g
 		want, scale []float64
 	}{{"y", dys, y, ys}, {"dx", xs, dx, dxs}, {"dw", ws, dw, dws}, {"db", bs, db, nil}} {
 		tol := convTol
-		if c.scale == nil { // db sums n·OH·OW terms in float64 on the CPU, in a tree on GL
+		if c.scale == nil { // db sums n·OH·OW terms that may nearly cancel: both backends sum in double
 			tol.RTol = 1e-5
 		}
 		if msg := DiffScaled(c.s, got[i], c.want, c.scale, tol); msg != "" {

@@ -85,7 +85,7 @@ func (be *Backend) Conv2DBackwardFilter(g backend.Conv2D, dw, db, x, dy backend.
 	im2col(g, cols.data, t[2].data, n)
 	toFilterMajor(dyp.data, t[3].data, n, g.K, P)
 	be.sgemm(false, true, g.K, g.Patch(), n*P, dyp.data, cols.data, t[0].data)
-	rowSums(t[1].data, dyp.data, n*P)
+	conv2DBiasBackward(t[1].data, dyp.data, n*P)
 	return nil
 }
 
@@ -238,8 +238,10 @@ func toFilterMajor(yp, y []float32, n, K, P int) {
 	})
 }
 
-// rowSums sets db[k] to the sum of row k of m (K×cols), in float64.
-func rowSums(db, m []float32, cols int) {
+// conv2DBiasBackward sets db[k] to the sum of row k of dY' (K×cols), the
+// bias gradient, in float64 (shaders/conv2d_bias_backward.comp sums in
+// double too).
+func conv2DBiasBackward(db, m []float32, cols int) {
 	for k := range db {
 		var s float64
 		for _, v := range m[k*cols : (k+1)*cols] {

@@ -24,7 +24,10 @@
 // by shader-storage barriers, only where a buffer is read or rewritten after
 // a write; Download is the only host synchronisation besides Sync.
 // Reductions are trees in shared memory in a fixed order, without float
-// atomics, so they give the same bits on every run.
+// atomics, so they give the same bits on every run. Convolutions are im2col
+// and the tuned product (conv.go); their data-moving kernels and max
+// pooling's run one invocation per element, looping only over a kernel
+// window.
 //
 // # Memory
 //

@@ -271,3 +271,80 @@ func TestSaveRefusesNonFiniteWeights(t *testing.T) {
 	after, _ := os.ReadFile(path)
 	assert.Equal(t, good, after)
 }
+
+// cnn is the MNIST CNN on small images: conv 3×3, ReLU, max pool 2,
+// conv 3×3 with stride 2 and padding 1, ReLU, max pool 2, flatten, dense.
+func cnn() *nn.Sequential {
+	return nn.Seq(
+		&nn.Conv2D{Out: 4, KH: 3}, nn.Act(nn.ReLU), &nn.MaxPool2D{KH: 2},
+		&nn.Conv2D{Out: 6, KH: 3, Stride: 2, Pad: 1}, nn.Act(nn.ReLU), &nn.MaxPool2D{KH: 2},
+		nn.Flatten{}, &nn.Linear{Out: 16}, nn.Act(nn.ReLU), &nn.Linear{Out: 3},
+	)
+}
+
+// TestPyTorchLoadsCNN: torch.nn.Sequential(Conv2d(2,4,3), ReLU(),
+// MaxPool2d(2), Conv2d(4,6,3,stride=2,padding=1), ReLU(), MaxPool2d(2),
+// Flatten(), Linear(12,16), ReLU(), Linear(16,3)) loads the checkpoint of
+// a CNN strictly and gives its logits within 1e-4 (float32 sums of up to
+// 54 products in other orders); the checkpoint loads back into gltrain
+// with the same outputs.
+func TestPyTorchLoadsCNN(t *testing.T) {
+	python := "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
+		t.Skipf("PyTorch is not installed (%s -c 'import torch': %v); install python3-torch to run this test", python, err)
+	}
+	b := backendtest.Open(t, "cpu")
+	img := nn.Image{C: 2, H: 17, W: 15}
+	m, err := nn.NewImageModel(b, cnn(), img, 3)
+	require.NoError(t, err)
+	defer m.Release()
+	assert.Equal(t, "510-conv 4@3×3 relu-maxpool 2×2-conv 6@3×3/2+1 relu-maxpool 2×2-flatten-16 relu-3", m.String())
+	m.SetTraining(false)
+	x := make([]float32, 5*img.Len())
+	for i := range x {
+		x[i] = float32(math.Sin(float64(i)))
+	}
+	xt, err := backend.FromData(b, backend.Shape{Rows: 5, Cols: img.Len()}, x)
+	require.NoError(t, err)
+	defer b.Release(xt)
+	g := autograd.NewGraph(b)
+	g.SetGrad(false)
+	logits, err := backend.ToHost(b, m.Forward(g, g.Input(xt)).Tensor())
+	require.NoError(t, err)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "cnn.safetensors")
+	require.NoError(t, nn.Save(path, m, nil))
+	state, err := m.State()
+	require.NoError(t, err)
+	assert.Equal(t, []int{4, 2, 3, 3}, state[0].Shape, "a Conv2d weight is (out, in, kh, kw)")
+	assert.Equal(t, []int{4}, state[1].Shape)
+
+	writeFloats(t, filepath.Join(dir, "x.f32"), x)
+	writeFloats(t, filepath.Join(dir, "logits.f32"), logits)
+	out, err := exec.Command(python, "testdata/torch_load.py", path, filepath.Join(dir, "x.f32"), filepath.Join(dir, "logits.f32"), "1e-4").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	t.Logf("%s", out)
+
+	l, err := nn.Load(path, b)
+	require.NoError(t, err)
+	defer l.Release()
+	assert.Equal(t, m.String(), l.String())
+	assert.Equal(t, &img, l.Image)
+	p1, err := nn.Probabilities(m, x)
+	require.NoError(t, err)
+	p2, err := nn.Probabilities(l, x)
+	require.NoError(t, err)
+	assert.Equal(t, p1, p2)
+}
+
+// TestImageModelErrors: a convolution needs images; a kernel larger than
+// the image is refused naming the layer and the shapes.
+func TestImageModelErrors(t *testing.T) {
+	b := backendtest.Open(t, "cpu")
+	_, err := nn.NewModel(b, cnn(), 510, 1)
+	assert.ErrorContains(t, err, "layer 0 (conv2d) needs images, but its input is 510 flat features")
+	_, err = nn.NewImageModel(b, nn.Seq(&nn.Conv2D{Out: 2, KH: 9}, nn.Flatten{}, &nn.Linear{Out: 2}), nn.Image{C: 1, H: 5, W: 5}, 1)
+	assert.ErrorContains(t, err, "layer 0: conv2d: a 9×9 kernel is larger than the 5×5 input padded by 0")
+	_, err = nn.NewImageModel(b, nn.Seq(&nn.Linear{Out: 8}, &nn.MaxPool2D{KH: 2}), nn.Image{C: 1, H: 4, W: 4}, 1)
+	assert.ErrorContains(t, err, "layer 1 (maxpool2d) needs images")
+}

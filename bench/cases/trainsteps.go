@@ -71,6 +71,7 @@ func TrainSteps() []Case {
 		trainStep("spiral-2-100-3", []int{2, 100, 3}, 300, true),
 		trainStep("mnist-784-256-10", []int{784, 256, 10}, 128, true),
 		trainStep("mlp-784-1024-1024-10", []int{784, 1024, 1024, 10}, 1024, false),
+		cnnStep(128, true),
 		{
 			Op: "SmallOp", Shape: "graph-add-1x1", Quick: true,
 			Setup: func(b backend.Backend) (func() error, func(), error) {
@@ -85,6 +86,60 @@ func TrainSteps() []Case {
 				}
 				return run, release, nil
 			},
+		},
+	}
+}
+
+// cnnStep is one training step of the MNIST CNN of the convolution issue
+// (conv 32@3×3, ReLU, max pool 2, conv 64@3×3, ReLU, max pool 2, flatten,
+// dense 128, ReLU, dense 10) with Adam (lr 1e-3) on a resident batch of
+// 1×28×28 N(0,1) images, as bench/pytorch/bench.py's setup_cnn.
+func cnnStep(batch int, quick bool) Case {
+	conv := 26*26*32*9 + 11*11*64*288 // multiply-adds per image
+	dense := 1600*128 + 128*10
+	return Case{
+		Op: "TrainStep", Shape: fmt.Sprintf("mnist-cnn/b%d", batch), Quick: quick,
+		Work: Work{FLOPs: 6 * float64(batch) * float64(conv+dense), Samples: float64(batch)},
+		Setup: func(b backend.Backend) (func() error, func(), error) {
+			net := nn.Seq(
+				&nn.Conv2D{Out: 32, KH: 3}, nn.Act(nn.ReLU), &nn.MaxPool2D{KH: 2},
+				&nn.Conv2D{Out: 64, KH: 3}, nn.Act(nn.ReLU), &nn.MaxPool2D{KH: 2},
+				nn.Flatten{}, &nn.Linear{Out: 128}, nn.Act(nn.ReLU), &nn.Linear{Out: 10},
+			)
+			model, err := nn.NewImageModel(b, net, nn.Image{C: 1, H: 28, W: 28}, 1)
+			if err != nil {
+				return nil, nil, err
+			}
+			opt, err := nn.NewOptimizer("adam", b, model.Parameters(), 1e-3, 0)
+			if err != nil {
+				model.Release()
+				return nil, nil, err
+			}
+			labels := make([]float32, batch)
+			for i := range labels {
+				labels[i] = float32(i % 10)
+			}
+			x, err := backend.FromData(b, shape(batch, 784), backend.NormalData(batch*784, 3, 0, 1))
+			var y backend.Tensor
+			if err == nil {
+				y, err = backend.FromData(b, shape(batch, 1), labels)
+			}
+			cleanup := func() { opt.Release(); model.Release(); b.Release(x); b.Release(y) }
+			if err != nil {
+				cleanup()
+				return nil, nil, err
+			}
+			g := autograd.NewGraph(b)
+			run := func() error {
+				loss := g.SoftmaxCrossEntropy(model.Forward(g, g.Input(x)), g.Input(y))
+				err := g.Backward(loss)
+				if err == nil {
+					err = opt.Step()
+				}
+				opt.ZeroGrad()
+				return errors.Join(err, g.Reset())
+			}
+			return run, cleanup, nil
 		},
 	}
 }

@@ -51,6 +51,19 @@ def train_case(name, sizes, batch, quick):
     return dict(op="TrainStep", shape=shape, quick=quick, work=work, kind="train", args=(sizes, batch))
 
 
+# The MNIST CNN of the convolution issue: conv 32@3×3, ReLU, max pool 2,
+# conv 64@3×3, ReLU, max pool 2, flatten, dense 128, ReLU, dense 10.
+def cnn_flops(batch):
+    conv = 26 * 26 * 32 * 9 + 11 * 11 * 64 * 288  # multiply-adds per image
+    dense = 1600 * 128 + 128 * 10
+    return 6.0 * batch * (conv + dense)
+
+
+def cnn_case(batch, quick):
+    work = {"flops": cnn_flops(batch), "bytes": 0.0, "samples": float(batch)}
+    return dict(op="TrainStep", shape="mnist-cnn/b%d" % batch, quick=quick, work=work, kind="cnn", args=(batch,))
+
+
 def all_cases():
     """The cases, in bench/cases order (MatMul, then TrainSteps)."""
     cs = []
@@ -78,6 +91,7 @@ def all_cases():
         train_case("spiral", (2, 100, 3), 300, True),
         train_case("mnist", (784, 256, 10), 128, True),
         train_case("mlp", (784, 1024, 1024, 10), 1024, False),
+        cnn_case(128, True),
     ]
     return cs
 
@@ -110,6 +124,29 @@ def setup_train(torch, device, sizes, batch):
     opt = torch.optim.Adam(model.parameters(), **ADAM)
     x = torch.randn(batch, sizes[0]).to(device)
     y = (torch.arange(batch) % sizes[-1]).to(device)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def setup_cnn(torch, device, batch):
+    """One Adam training step of the MNIST CNN on a resident batch of
+    1×28×28 N(0,1) images."""
+    nn, F = torch.nn, torch.nn.functional
+    torch.manual_seed(1)
+    model = nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10),
+    ).to(device)
+    opt = torch.optim.Adam(model.parameters(), **ADAM)
+    x = torch.randn(batch, 1, 28, 28).to(device)
+    y = (torch.arange(batch) % 10).to(device)
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -232,7 +269,7 @@ def main():
             r = {"op": c["op"], "shape": c["shape"], "backend": "pytorch-" + dev, "work": c["work"]}
             sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
             try:
-                setup = setup_matmul if c["kind"] == "matmul" else setup_train
+                setup = {"matmul": setup_matmul, "train": setup_train, "cnn": setup_cnn}[c["kind"]]
                 warm, n, s = measure(setup(torch, dev, *c["args"]), sync, samples, min_ns)
                 r.update(samples_ns=s, runs_per_sample=n, warmup_ns=warm)
                 s = sorted(s)

@@ -146,8 +146,10 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.IntVar(&c.labelCol, "label-col", 0, "CSV: the label's column, counting from 1 (0: the last column)")
 	hidden := fs.String("hidden", "100", "hidden layer sizes, comma-separated, each followed by -act; empty for a linear classifier (mnist: 256, CSV: 64)")
 	layers := fs.String("layers", "", "the hidden layers, comma-separated (replaces -hidden): N is a Linear of N units followed by -act,\n"+
-		"N:ACT a Linear with its own activation, dropout:P a Dropout layer; the output Linear to the classes is appended.\n"+
-		"Example: -layers=64:tanh,32:relu,dropout:0.2")
+		"N:ACT a Linear with its own activation, ACT an activation alone, dropout:P a Dropout layer; for images\n"+
+		"conv:C:K[:S[:P]] (C filters of K×K, stride S, padding P), maxpool:K[:S] and flatten (see -input-shape).\n"+
+		"The output Linear to the classes is appended. Examples: -layers=64:tanh,32:relu,dropout:0.2\n"+
+		"-layers=conv:32:3,relu,maxpool:2,conv:64:3,relu,maxpool:2,flatten,128:relu")
 	act := fs.String("act", "relu", activationUsage())
 	loss := fs.String("loss", "softmax", "loss: softmax (cross-entropy), svm (multiclass hinge), mse (against one-hot targets)")
 	fs.StringVar(&c.opt, "opt", "adam", "optimiser: "+strings.Join(nn.OptimizerNames, ", "))

@@ -1,12 +1,12 @@
 """Loads a gltrain checkpoint into the torch.nn.Sequential it describes.
 
-usage: torch_load.py MODEL.safetensors X.f32 LOGITS.f32
+usage: torch_load.py MODEL.safetensors X.f32 LOGITS.f32 [TOL]
 
 Reads the safetensors file with struct and json (the safetensors package
 may be missing), builds torch.nn.Sequential from the "model" metadata,
 calls load_state_dict(strict=True) with the model's tensors (the
 "optimizer." ones left out), and checks that its logits for X match
-gltrain's within 1e-5. Exits 1 on a mismatch.
+gltrain's within TOL (default 1e-5). Exits 1 on a mismatch.
 """
 import json
 import struct
@@ -44,6 +44,10 @@ def layer(spec):
         return torch.nn.Softmax(dim=1)
     if kind == "flatten":
         return torch.nn.Flatten()
+    if kind == "conv2d":
+        return torch.nn.Conv2d(spec["c"], spec["out"], (spec["kh"], spec["kw"]), stride=spec["stride"], padding=spec.get("pad", 0))
+    if kind == "maxpool2d":
+        return torch.nn.MaxPool2d((spec["kh"], spec["kw"]), stride=spec["stride"])
     if kind == "leakyrelu":
         return torch.nn.LeakyReLU(spec.get("alpha", 0.1))
     if kind == "gelu-tanh":
@@ -58,9 +62,13 @@ net = torch.nn.Sequential(*[layer(s) for s in model["layers"]])
 net.load_state_dict(state, strict=True)
 net.eval()
 x = torch.from_numpy(np.fromfile(x_path, dtype="<f4").reshape(-1, model["inputs"]))
+if "image" in model:  # rows of C·H·W values are NCHW images
+    img = model["image"]
+    x = x.reshape(-1, img["c"], img["h"], img["w"])
 want = np.fromfile(logits_path, dtype="<f4").reshape(-1, model["outputs"])
 with torch.no_grad():
     got = net(x).numpy()
 diff = float(np.abs(got - want).max())
 print(f"torch {torch.__version__}: {net}\nmax |torch - gltrain| over {got.size} logits: {diff:.3g}")
-sys.exit(0 if diff <= 1e-5 else 1)
+tol = float(sys.argv[4]) if len(sys.argv) > 4 else 1e-5
+sys.exit(0 if diff <= tol else 1)

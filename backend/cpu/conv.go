@@ -150,6 +150,9 @@ func im2col(g backend.Conv2D, cols, x []float32, n int) {
 	parallelFor(g.Patch(), n*P, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			c, i, j := r/(g.KH*g.KW), r/g.KW%g.KH, r%g.KW
+			// The outputs ox whose column v = ox·S + j − Pad is in the image.
+			ox0 := max(0, (g.Pad-j+g.Stride-1)/g.Stride)
+			ox1 := min(OW, (g.W+g.Pad-j+g.Stride-1)/g.Stride)
 			row := cols[r*n*P : (r+1)*n*P]
 			for s := 0; s < n; s++ {
 				plane := x[s*g.In()+c*g.H*g.W : s*g.In()+(c+1)*g.H*g.W]
@@ -157,18 +160,19 @@ func im2col(g backend.Conv2D, cols, x []float32, n int) {
 				for oy := 0; oy < OH; oy++ {
 					h := oy*g.Stride + i - g.Pad
 					line := out[oy*OW : (oy+1)*OW]
-					if h < 0 || h >= g.H {
+					if h < 0 || h >= g.H || ox0 >= ox1 {
 						clear(line)
 						continue
 					}
+					clear(line[:ox0])
+					clear(line[ox1:])
 					src := plane[h*g.W : (h+1)*g.W]
-					for ox := range line {
-						v := ox*g.Stride + j - g.Pad
-						if v < 0 || v >= g.W {
-							line[ox] = 0
-						} else {
-							line[ox] = src[v]
-						}
+					if g.Stride == 1 {
+						copy(line[ox0:ox1], src[ox0+j-g.Pad:])
+						continue
+					}
+					for ox := ox0; ox < ox1; ox++ {
+						line[ox] = src[ox*g.Stride+j-g.Pad]
 					}
 				}
 			}
@@ -176,11 +180,13 @@ func im2col(g backend.Conv2D, cols, x []float32, n int) {
 	})
 }
 
-// col2im sets dx (n×In) from dcols (Patch×n·P), the inverse scatter of
-// im2col computed as a gather, so that each element is one sum in a fixed
-// order:
+// col2im sets dx (n×In) from dcols (Patch×n·P), the inverse of im2col:
 //
 //	dx[s,c,h,v] = Σ_{i,j : oy = (h+P−i)/S, ox = (v+P−j)/S whole and in range} dcols[(c·KH+i)·KW+j, s·P+oy·OW+ox]
+//
+// Each plane (s, c) is its own, so planes run in parallel; within one the
+// terms are added in (i, j) order, a fixed order, as the GL kernel's gather
+// adds them.
 func col2im(g backend.Conv2D, dx, dcols []float32, n int) {
 	OH, OW := g.OutH(), g.OutW()
 	P := OH * OW
@@ -188,25 +194,33 @@ func col2im(g backend.Conv2D, dx, dcols []float32, n int) {
 		for sc := lo; sc < hi; sc++ {
 			s, c := sc/g.C, sc%g.C
 			plane := dx[s*g.In()+c*g.H*g.W : s*g.In()+(c+1)*g.H*g.W]
-			for h := 0; h < g.H; h++ {
-				for v := 0; v < g.W; v++ {
-					var sum float32
-					for i := 0; i < g.KH; i++ {
-						y := h + g.Pad - i
-						if y < 0 || y%g.Stride != 0 || y/g.Stride >= OH {
+			clear(plane)
+			for i := 0; i < g.KH; i++ {
+				for j := 0; j < g.KW; j++ {
+					r := (c*g.KH+i)*g.KW + j
+					src := dcols[r*n*P+s*P : r*n*P+(s+1)*P]
+					ox0 := max(0, (g.Pad-j+g.Stride-1)/g.Stride)
+					ox1 := min(OW, (g.W+g.Pad-j+g.Stride-1)/g.Stride)
+					if ox0 >= ox1 {
+						continue
+					}
+					for oy := 0; oy < OH; oy++ {
+						h := oy*g.Stride + i - g.Pad
+						if h < 0 || h >= g.H {
 							continue
 						}
-						oy := y / g.Stride
-						for j := 0; j < g.KW; j++ {
-							x := v + g.Pad - j
-							if x < 0 || x%g.Stride != 0 || x/g.Stride >= OW {
-								continue
+						dst, in := plane[h*g.W:(h+1)*g.W], src[oy*OW:(oy+1)*OW]
+						if g.Stride == 1 {
+							d := dst[ox0+j-g.Pad : ox1+j-g.Pad]
+							for k, v := range in[ox0:ox1] {
+								d[k] += v
 							}
-							r := (c*g.KH+i)*g.KW + j
-							sum += dcols[r*n*P+s*P+oy*OW+x/g.Stride]
+							continue
+						}
+						for ox := ox0; ox < ox1; ox++ {
+							dst[ox*g.Stride+j-g.Pad] += in[ox]
 						}
 					}
-					plane[h*g.W+v] = sum
 				}
 			}
 		}
@@ -277,13 +291,16 @@ func maxPoolForward(p backend.Pool2D, y, arg, x []float32, lo, hi int) {
 	for sc := lo; sc < hi; sc++ {
 		in := x[sc*p.H*p.W : (sc+1)*p.H*p.W]
 		out, at := y[sc*OH*OW:(sc+1)*OH*OW], arg[sc*OH*OW:(sc+1)*OH*OW]
+		if p.KH == 2 && p.KW == 2 && p.Stride == 2 {
+			maxPool2x2(in, out, at, p.W, OH, OW)
+			continue
+		}
 		for oy := 0; oy < OH; oy++ {
 			for ox := 0; ox < OW; ox++ {
 				best, bestAt := float32(math.Inf(-1)), -1
 				for i := 0; i < p.KH; i++ {
 					row := in[(oy*p.Stride+i)*p.W+ox*p.Stride:]
-					for j := 0; j < p.KW; j++ {
-						v := row[j]
+					for j, v := range row[:p.KW] {
 						if bestAt < 0 || v > best || v != v && best == best {
 							best, bestAt = v, i*p.KW+j
 						}
@@ -291,6 +308,29 @@ func maxPoolForward(p backend.Pool2D, y, arg, x []float32, lo, hi int) {
 				}
 				out[oy*OW+ox], at[oy*OW+ox] = best, float32(bestAt)
 			}
+		}
+	}
+}
+
+// maxPool2x2 is maxPoolForward's 2×2, stride 2 case, the usual one, on one
+// plane of width w: the same comparisons in the same order, unrolled.
+func maxPool2x2(in, out, at []float32, w, OH, OW int) {
+	for oy := 0; oy < OH; oy++ {
+		r0, r1 := in[2*oy*w:2*oy*w+2*OW], in[(2*oy+1)*w:(2*oy+1)*w+2*OW]
+		o, a := out[oy*OW:(oy+1)*OW], at[oy*OW:(oy+1)*OW]
+		for ox := range o {
+			v0, v1, v2, v3 := r0[2*ox], r0[2*ox+1], r1[2*ox], r1[2*ox+1]
+			best, k := v0, float32(0)
+			if v1 > best || v1 != v1 && best == best {
+				best, k = v1, 1
+			}
+			if v2 > best || v2 != v2 && best == best {
+				best, k = v2, 2
+			}
+			if v3 > best || v3 != v3 && best == best {
+				best, k = v3, 3
+			}
+			o[ox], a[ox] = best, k
 		}
 	}
 }
@@ -312,26 +352,20 @@ func (be *Backend) MaxPool2DBackward(p backend.Pool2D, dx, arg, dy backend.Tenso
 	return nil
 }
 
-// maxPoolBackward sets the planes lo to hi of dx as a gather: element
-// (h, v) sums dy over the windows (oy, ox) that hold it and whose maximum it
-// is, in row-major window order.
+// maxPoolBackward sets the planes lo to hi of dx: zero, then dy added at
+// each window's maximum in row-major window order, so that an element the
+// windows share sums its terms in the order of the GL kernel's gather.
 func maxPoolBackward(p backend.Pool2D, dx, arg, dy []float32, lo, hi int) {
 	OH, OW := p.OutH(), p.OutW()
 	for sc := lo; sc < hi; sc++ {
 		out := dx[sc*p.H*p.W : (sc+1)*p.H*p.W]
 		at, d := arg[sc*OH*OW:(sc+1)*OH*OW], dy[sc*OH*OW:(sc+1)*OH*OW]
-		for h := 0; h < p.H; h++ {
-			for v := 0; v < p.W; v++ {
-				var sum float32
-				for oy := max(0, (h-p.KH+p.Stride)/p.Stride); oy <= min(OH-1, h/p.Stride); oy++ {
-					for ox := max(0, (v-p.KW+p.Stride)/p.Stride); ox <= min(OW-1, v/p.Stride); ox++ {
-						i, j := h-oy*p.Stride, v-ox*p.Stride
-						if i < p.KH && j < p.KW && at[oy*OW+ox] == float32(i*p.KW+j) {
-							sum += d[oy*OW+ox]
-						}
-					}
-				}
-				out[h*p.W+v] = sum
+		clear(out)
+		for oy := 0; oy < OH; oy++ {
+			for ox := 0; ox < OW; ox++ {
+				k := int(at[oy*OW+ox])
+				i, j := k/p.KW, k%p.KW
+				out[(oy*p.Stride+i)*p.W+ox*p.Stride+j] += d[oy*OW+ox]
 			}
 		}
 	}

@@ -44,6 +44,7 @@ def main():
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--dir", default=os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "gltrain", "mnist"))
     ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--train", type=int, default=55000, help="training images (gltrain's -val=0 trains on all 60000)")
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
     if a.threads > 0:
@@ -55,7 +56,7 @@ def main():
     torch.manual_seed(a.seed)
     xtr, ytr = load(torch, a.dir, "train")
     xte, yte = load(torch, a.dir, "t10k")
-    keep = torch.randperm(len(xtr))[:55000]
+    keep = torch.randperm(len(xtr))[:a.train]
     xtr, ytr = xtr[keep].reshape(-1, 1, 28, 28), ytr[keep]
     xte = xte.reshape(-1, 1, 28, 28)
     nn = torch.nn

@@ -80,6 +80,20 @@ func (c *config) ineffective() []string {
 			lines = append(lines, "-val has no effect with -eval, which evaluates the whole data set (mnist: its test set)")
 		}
 	}
+	if c.predict != "" {
+		var unused []string
+		for _, f := range []string{"save", "opt", "lr", "wd", "schedule", "epochs", "batch", "plot", "val", "data", "label-col", "loss"} {
+			if c.given[f] {
+				unused = append(unused, "-"+f)
+			}
+		}
+		if len(unused) > 0 {
+			lines = append(lines, fmt.Sprintf("%s %s no effect with -predict, which only runs the -load model on the rows of %s", list(unused), plural(len(unused), "has", "have"), c.predict))
+		}
+	}
+	if c.given["input-shape"] && (c.load != "" || c.resume != "") {
+		lines = append(lines, "-input-shape has no effect with -load or -resume: the checkpoint records its layers' shapes")
+	}
 	return lines
 }
 

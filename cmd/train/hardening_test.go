@@ -341,6 +341,10 @@ func TestFlagValuesInFloat32(t *testing.T) {
 // about in one line each.
 func TestIneffectiveFlagsWarn(t *testing.T) {
 	ck := trainCheckpoint(t, t.TempDir())
+	rows := filepath.Join(t.TempDir(), "rows.csv")
+	if err := os.WriteFile(rows, []byte("0.1,0.2\n-0.3,0.4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for i, tc := range []struct {
 		args []string
 		want string
@@ -352,6 +356,8 @@ func TestIneffectiveFlagsWarn(t *testing.T) {
 		{[]string{"-load=" + ck, "-eval", "-opt=adamw"}, "warning: -opt has no effect with -eval, which does not train\n"},
 		{[]string{"-load=" + ck, "-eval", "-val=0.5"}, "warning: -val has no effect with -eval, which evaluates the whole data set (mnist: its test set)\n"},
 		{[]string{"-load=" + ck, "-eval", "-data=moons"}, "warning: " + ck + " was trained on spiral and is evaluated on moons (-data)\n"},
+		{[]string{"-load=" + ck, "-predict=" + rows, "-lr=0.1", "-epochs=3"}, "warning: -lr and -epochs have no effect with -predict, which only runs the -load model on the rows of " + rows + "\n"},
+		{[]string{"-load=" + ck, "-eval", "-input-shape=1x1x2"}, "warning: -input-shape has no effect with -load or -resume: the checkpoint records its layers' shapes\n"},
 	} {
 		code, _, stderr := runTrain(t, append([]string{"-backend=cpu"}, tc.args...)...)
 		if code != 0 || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "warning:") != 1 {

@@ -24,42 +24,51 @@ func trainStep(name string, sizes []int, batch int, quick bool) Case {
 		Op: "TrainStep", Shape: fmt.Sprintf("%s/b%d", name, batch), Quick: quick,
 		Work: Work{FLOPs: flops, Samples: float64(batch)},
 		Setup: func(b backend.Backend) (func() error, func(), error) {
-			model, err := nn.MLP(in, sizes[1:len(sizes)-1], out, nn.ReLU).Build(b, 1)
-			if err != nil {
-				return nil, nil, err
-			}
-			opt, err := nn.NewOptimizer("adam", b, model.Parameters(), 1e-3, 0)
-			if err != nil {
-				model.Release()
-				return nil, nil, err
-			}
-			labels := make([]float32, batch)
-			for i := range labels {
-				labels[i] = float32(i % out)
-			}
-			x, err := backend.FromData(b, shape(batch, in), backend.NormalData(batch*in, 3, 0, 1))
-			var y backend.Tensor
-			if err == nil {
-				y, err = backend.FromData(b, shape(batch, 1), labels)
-			}
-			cleanup := func() { opt.Release(); model.Release(); b.Release(x); b.Release(y) }
-			if err != nil {
-				cleanup()
-				return nil, nil, err
-			}
-			g := autograd.NewGraph(b)
-			run := func() error {
-				loss := g.SoftmaxCrossEntropy(model.Forward(g, g.Input(x)), g.Input(y))
-				err := g.Backward(loss)
-				if err == nil {
-					err = opt.Step()
-				}
-				opt.ZeroGrad()
-				return errors.Join(err, g.Reset())
-			}
-			return run, cleanup, nil
+			return adamStep(b, batch, in, out, func() (*nn.Model, error) {
+				return nn.MLP(in, sizes[1:len(sizes)-1], out, nn.ReLU).Build(b, 1)
+			})
 		},
 	}
+}
+
+// adamStep sets up one Adam step (lr 1e-3) of the model build makes, with
+// softmax cross-entropy on a resident batch of batch rows of in N(0,1)
+// features and labels cycling through the out classes.
+func adamStep(b backend.Backend, batch, in, out int, build func() (*nn.Model, error)) (func() error, func(), error) {
+	model, err := build()
+	if err != nil {
+		return nil, nil, err
+	}
+	opt, err := nn.NewOptimizer("adam", b, model.Parameters(), 1e-3, 0)
+	if err != nil {
+		model.Release()
+		return nil, nil, err
+	}
+	labels := make([]float32, batch)
+	for i := range labels {
+		labels[i] = float32(i % out)
+	}
+	x, err := backend.FromData(b, shape(batch, in), backend.NormalData(batch*in, 3, 0, 1))
+	var y backend.Tensor
+	if err == nil {
+		y, err = backend.FromData(b, shape(batch, 1), labels)
+	}
+	cleanup := func() { opt.Release(); model.Release(); b.Release(x); b.Release(y) }
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	g := autograd.NewGraph(b)
+	run := func() error {
+		loss := g.SoftmaxCrossEntropy(model.Forward(g, g.Input(x)), g.Input(y))
+		err := g.Backward(loss)
+		if err == nil {
+			err = opt.Step()
+		}
+		opt.ZeroGrad()
+		return errors.Join(err, g.Reset())
+	}
+	return run, cleanup, nil
 }
 
 // TrainSteps are whole training steps: the spiral net of the course notes
@@ -101,45 +110,14 @@ func cnnStep(batch int, quick bool) Case {
 		Op: "TrainStep", Shape: fmt.Sprintf("mnist-cnn/b%d", batch), Quick: quick,
 		Work: Work{FLOPs: 6 * float64(batch) * float64(conv+dense), Samples: float64(batch)},
 		Setup: func(b backend.Backend) (func() error, func(), error) {
-			net := nn.Seq(
-				&nn.Conv2D{Out: 32, KH: 3}, nn.Act(nn.ReLU), &nn.MaxPool2D{KH: 2},
-				&nn.Conv2D{Out: 64, KH: 3}, nn.Act(nn.ReLU), &nn.MaxPool2D{KH: 2},
-				nn.Flatten{}, &nn.Linear{Out: 128}, nn.Act(nn.ReLU), &nn.Linear{Out: 10},
-			)
-			model, err := nn.NewImageModel(b, net, nn.Image{C: 1, H: 28, W: 28}, 1)
-			if err != nil {
-				return nil, nil, err
-			}
-			opt, err := nn.NewOptimizer("adam", b, model.Parameters(), 1e-3, 0)
-			if err != nil {
-				model.Release()
-				return nil, nil, err
-			}
-			labels := make([]float32, batch)
-			for i := range labels {
-				labels[i] = float32(i % 10)
-			}
-			x, err := backend.FromData(b, shape(batch, 784), backend.NormalData(batch*784, 3, 0, 1))
-			var y backend.Tensor
-			if err == nil {
-				y, err = backend.FromData(b, shape(batch, 1), labels)
-			}
-			cleanup := func() { opt.Release(); model.Release(); b.Release(x); b.Release(y) }
-			if err != nil {
-				cleanup()
-				return nil, nil, err
-			}
-			g := autograd.NewGraph(b)
-			run := func() error {
-				loss := g.SoftmaxCrossEntropy(model.Forward(g, g.Input(x)), g.Input(y))
-				err := g.Backward(loss)
-				if err == nil {
-					err = opt.Step()
-				}
-				opt.ZeroGrad()
-				return errors.Join(err, g.Reset())
-			}
-			return run, cleanup, nil
+			return adamStep(b, batch, 784, 10, func() (*nn.Model, error) {
+				net := nn.Seq(
+					&nn.Conv2D{Out: 32, KH: 3}, nn.Act(nn.ReLU), &nn.MaxPool2D{KH: 2},
+					&nn.Conv2D{Out: 64, KH: 3}, nn.Act(nn.ReLU), &nn.MaxPool2D{KH: 2},
+					nn.Flatten{}, &nn.Linear{Out: 128}, nn.Act(nn.ReLU), &nn.Linear{Out: 10},
+				)
+				return nn.NewImageModel(b, net, nn.Image{C: 1, H: 28, W: 28}, 1)
+			})
 		},
 	}
 }

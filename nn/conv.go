@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -19,6 +20,13 @@ type Image struct {
 
 // Len is C·H·W, the width of an image's row.
 func (i Image) Len() int { return i.C * i.H * i.W }
+
+// holds reports whether the image is a row of n values: every size at
+// least 1 and C·H·W = n, the product formed without overflow (a checkpoint
+// gives the sizes).
+func (i Image) holds(n int) bool {
+	return i.C >= 1 && i.H >= 1 && i.W >= 1 && i.C <= n && i.H <= n/i.C && i.W <= n/(i.C*i.H) && i.Len() == n
+}
 
 // String formats the shape as "1x28x28", as the train command's
 // -input-shape reads it.
@@ -107,9 +115,11 @@ func (l *Conv2D) build(b backend.Backend, geom backend.Conv2D, init Init, seed u
 }
 
 // MaxPool2D is a 2-D max pooling layer, PyTorch's torch.nn.MaxPool2d: the
-// maximum of each KH×KW window (KW 0: square), moved by Stride (0: the
-// window's height, as PyTorch's default). Ties go to the first maximum in
-// row-major window order, deterministically; NaN wins.
+// maximum of each KH×KW window (KW 0: square), moved by Stride along both
+// axes (0: KH, which is PyTorch's default for a square window; for a
+// non-square one PyTorch's default moves by (KH, KW), which no single
+// Stride matches). Ties go to the first maximum in row-major window order,
+// deterministically; NaN wins.
 type MaxPool2D struct {
 	KH, KW int
 	Stride int
@@ -169,8 +179,12 @@ func (bd *builder) conv(l *Conv2D, in int, prefix string, next Module) (int, err
 			return 0, fmt.Errorf("nn: layer %s: %w", layerName(prefix), err)
 		}
 	} else {
-		l.Weight.SetName(prefix + "weight")
-		l.Bias.SetName(prefix + "bias")
+		if l.Bias == nil || l.Weight.Shape() != (backend.Shape{Rows: geom.K, Cols: geom.Patch()}) || l.Bias.Shape() != (backend.Shape{Rows: 1, Cols: geom.K}) {
+			return 0, fmt.Errorf("nn: layer %s: conv2d %v with parameters of other shapes", layerName(prefix), geom)
+		}
+		if err := errors.Join(l.Weight.SetName(prefix+"weight"), l.Bias.SetName(prefix+"bias")); err != nil {
+			return 0, fmt.Errorf("nn: layer %s: %w", layerName(prefix), err)
+		}
 	}
 	bd.m.layouts[l.Weight], bd.m.layouts[l.Bias] = asHeld, vector
 	bd.m.dims[l.Weight] = []int{geom.K, geom.C, geom.KH, geom.KW}

@@ -34,9 +34,10 @@
 //
 // # Training, evaluation and predictions
 //
-// Trainer.Fit trains a model (in training mode: Dropout draws masks) and
-// leaves it in evaluation mode; Evaluate, Predict and Probabilities run in
-// evaluation mode. Predict and Probabilities take raw host rows and apply
+// Trainer.Fit trains a model in training mode (Dropout draws masks) and
+// evaluates it in evaluation mode; Evaluate, Predict and Probabilities run
+// in evaluation mode. Each restores the mode it found (training, after
+// NewModel and Load). Predict and Probabilities take raw host rows and apply
 // the model's Standardizer, when it has one, before the network.
 //
 // Training keeps the data on the device: Trainer uploads the data set once,

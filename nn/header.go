@@ -23,6 +23,11 @@ func parseHeader(md map[string]string) (header, error) {
 		if len(md[key]) > maxFieldBytes { // JSON decodes to ~15× its size
 			return field(key, fmt.Errorf("%d bytes, more than the %d a field may have", len(md[key]), maxFieldBytes))
 		}
+		// A layer is a JSON object, and decodes to ~140 bytes from as few as
+		// 3 ("{},"): more objects than a model may hold are refused first.
+		if n := strings.Count(md[key], "{"); key == "model" && n > maxSpecLayers+maxCustomBytes+2 {
+			return field(key, fmt.Errorf("%d JSON objects, more than the %d layers a model may have", n, maxSpecLayers))
+		}
 		dec := json.NewDecoder(strings.NewReader(md[key]))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(v); err != nil {
@@ -59,6 +64,9 @@ func parseHeader(md map[string]string) (header, error) {
 		return h, fmt.Errorf("__metadata__ \"version\" is %s, want %q (a newer gltrain wrote it?)", excerpt(v), checkpointVersion)
 	}
 	if s, ok := md["class_names"]; ok {
+		if len(s) > maxFieldBytes {
+			return h, field("class_names", fmt.Errorf("%d bytes, more than the %d a field may have", len(s), maxFieldBytes))
+		}
 		if err := json.Unmarshal([]byte(s), &h.ClassNames); err != nil {
 			return h, field("class_names", err)
 		}
@@ -81,8 +89,14 @@ func parseHeader(md map[string]string) (header, error) {
 // "classes", "epochs".
 func (h *header) parseVersion1(md map[string]string) error {
 	var a Arch
+	if len(md["arch"]) > maxFieldBytes {
+		return fmt.Errorf("__metadata__ \"arch\": %d bytes, more than the %d a field may have", len(md["arch"]), maxFieldBytes)
+	}
 	if err := json.Unmarshal([]byte(md["arch"]), &a); err != nil {
 		return fmt.Errorf("__metadata__ \"arch\": %w", shorten(err))
+	}
+	if len(a.Hidden) >= maxSpecLayers/2 { // Spec would make two layers of each
+		return fmt.Errorf("__metadata__ \"arch\": %d hidden layers, more than a model may have", len(a.Hidden))
 	}
 	h.Model = a.Spec()
 	ints := map[string]int{}
@@ -113,6 +127,9 @@ const maxFieldBytes = 4 << 20
 // maxWidth bounds a checkpoint's input and output widths.
 const maxWidth = 1 << 28
 
+// maxCustomBytes bounds the name of a custom layer's type in a checkpoint.
+const maxCustomBytes = 256
+
 // validate checks the values of the fields: Save calls it too, so that
 // what saves also loads.
 func (h header) validate() error {
@@ -127,14 +144,18 @@ func (h header) validate() error {
 		return field("model", "%d outputs, want 1 to %d", m.Outputs, maxWidth)
 	case m.Custom == "" && len(m.Layers) == 0:
 		return field("model", "no layers")
-	case len(m.Custom) > 256:
+	case len(m.Custom) > maxCustomBytes:
 		return field("model", "custom type %s is too long", excerpt(m.Custom))
-	case m.Image != nil && (m.Image.C < 1 || m.Image.H < 1 || m.Image.W < 1 || m.Image.Len() != m.Inputs):
+	case m.Image != nil && !m.Image.holds(m.Inputs):
 		return field("model", "image %v for %d inputs", *m.Image, m.Inputs)
+	case h.Optimizer != nil && h.Train == nil:
+		return field("optimizer", "without \"train\", the epochs and steps its state belongs to")
 	case h.ClassNames != nil && len(h.ClassNames) != m.Outputs:
 		return field("class_names", "%d names for %d outputs", len(h.ClassNames), m.Outputs)
 	case h.Train != nil && (h.Train.Epochs < 0 || h.Train.Steps < 0):
 		return field("train", "%d epochs and %d steps, want 0 or more", h.Train.Epochs, h.Train.Steps)
+	case h.Train != nil && (h.Train.Epochs > maxSteps || h.Train.Steps > maxSteps):
+		return field("train", "%d epochs and %d steps, want at most %d", h.Train.Epochs, h.Train.Steps, maxSteps)
 	}
 	seen := make(map[string]bool, len(h.ClassNames))
 	for i, n := range h.ClassNames {

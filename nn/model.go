@@ -112,6 +112,9 @@ type builder struct {
 // prefix; next is the layer after it (its activation chooses a Linear's
 // initialiser). It returns the output width.
 func (bd *builder) module(mod Module, in int, prefix string, next Module) (int, error) {
+	if isNil(mod) && mod != nil {
+		return 0, fmt.Errorf("nn: layer %s is a nil %T", layerName(prefix), mod)
+	}
 	switch l := mod.(type) {
 	case *Sequential:
 		if l == nil {

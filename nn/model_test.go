@@ -259,3 +259,16 @@ func (w *twice) Forward(g *autograd.Graph, x *autograd.Value) *autograd.Value {
 }
 
 func (w *twice) Parameters() []*autograd.Value { return w.l.Parameters() }
+
+// TestNilLayersAreRefused: a nil layer pointer in a Sequential is an error
+// from NewModel, not a panic at the first forward pass.
+func TestNilLayersAreRefused(t *testing.T) {
+	b := backendtest.Open(t, "cpu")
+	var act *nn.Activation
+	var soft *nn.Softmax
+	var drop *nn.Dropout
+	for i, layer := range []nn.Module{act, soft, drop, (*nn.Linear)(nil), (*nn.Sequential)(nil)} {
+		_, err := nn.NewModel(b, nn.Seq(&nn.Linear{Out: 3}, layer), 2, 1)
+		assert.ErrorContains(t, err, "layer 1 is a nil", "%d", i)
+	}
+}

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"reflect"
 
 	"gltrain/autograd"
 	"gltrain/backend"
@@ -160,7 +161,9 @@ func activationOf(m Module) (backend.Activation, bool) {
 	case Activation:
 		return a.F, true
 	case *Activation:
-		return a.F, a != nil
+		if a != nil {
+			return a.F, true
+		}
 	}
 	return backend.Activation{}, false
 }
@@ -169,7 +172,9 @@ func activationOf(m Module) (backend.Activation, bool) {
 func (s *Sequential) Parameters() []*autograd.Value {
 	var ps []*autograd.Value
 	for _, l := range s.Layers {
-		ps = append(ps, l.Parameters()...)
+		if !isNil(l) { // NewModel refuses nil layers; a model it refused is released
+			ps = append(ps, l.Parameters()...)
+		}
 	}
 	return ps
 }
@@ -177,8 +182,14 @@ func (s *Sequential) Parameters() []*autograd.Value {
 // SetTraining sets the mode of every layer that has one.
 func (s *Sequential) SetTraining(training bool) {
 	for _, l := range s.Layers {
-		if m, ok := l.(ModeSetter); ok {
+		if m, ok := l.(ModeSetter); ok && !isNil(l) {
 			m.SetTraining(training)
 		}
 	}
+}
+
+// isNil reports whether m is nil, or a nil pointer in an interface.
+func isNil(m Module) bool {
+	v := reflect.ValueOf(m)
+	return m == nil || v.Kind() == reflect.Pointer && v.IsNil()
 }

@@ -19,6 +19,10 @@ type optimizerJSON struct {
 	Steps []int         `json:"steps,omitempty"`
 }
 
+// maxSteps bounds a checkpoint's step counts: far more than a run takes,
+// and far enough from overflowing an int as the run goes on.
+const maxSteps = 1 << 53
+
 // The names of the state tensors, PyTorch's.
 const (
 	expAvg         = ".exp_avg"
@@ -94,8 +98,8 @@ func loadOptimizer(m *Model, j optimizerJSON, ts []NamedTensor) (Optimizer, erro
 			return nil, bad("%d step counts for %d parameters", len(j.Steps), len(params))
 		}
 		for _, s := range j.Steps {
-			if s < 0 {
-				return nil, bad("step count %d, want 0 or more", s)
+			if s < 0 || s > maxSteps {
+				return nil, bad("step count %d, want 0 to %d", s, maxSteps)
 			}
 		}
 		names = []string{expAvg, expAvgSq}

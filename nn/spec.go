@@ -75,7 +75,7 @@ func (s Spec) Build(b backend.Backend, seed uint64) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nn: %w", err)
 	}
-	if s.Image != nil && s.Image.Len() != s.Inputs {
+	if s.Image != nil && !s.Image.holds(s.Inputs) {
 		return nil, fmt.Errorf("nn: the model takes images of %v, %d values, and %d inputs", *s.Image, s.Image.Len(), s.Inputs)
 	}
 	return newModel(b, net, s.Inputs, s.Image, seed)

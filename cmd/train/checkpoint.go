@@ -31,7 +31,7 @@ type checkpoint struct {
 }
 
 // hyperKeys are the hyperparameters a checkpoint records, as flag names.
-var hyperKeys = []string{"layers", "loss", "opt", "lr", "wd", "schedule", "batch", "epochs", "seed", "val"}
+var hyperKeys = []string{"layers", "loss", "opt", "lr", "wd", "schedule", "batch", "epochs", "seed", "val", "label-col"}
 
 // validate checks the command's own fields (the library checks the rest).
 // The error names the field and quotes at most a short excerpt.
@@ -83,6 +83,9 @@ func (c checkpoint) defaults(cfg *config) {
 		return
 	}
 	cfg.data = c.Data
+	if l, err := strconv.Atoi(c.Hyper["label-col"]); err == nil && l >= 0 && !cfg.given["label-col"] {
+		cfg.labelCol = l // the file's label column, as it was trained
+	}
 	p := presetFor(cfg.data)
 	if !cfg.given["epochs"] {
 		cfg.epochs = p.epochs

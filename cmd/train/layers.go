@@ -76,10 +76,7 @@ func parseLayerItem(s string, act backend.Activation) (layerItem, error) {
 		if err != nil {
 			return layerItem{}, err
 		}
-		v = append(v, 1, 0)[:4]
-		if len(strings.Split(rest, ":")) < 3 {
-			v[2] = 1
-		}
+		v = append(v, []int{1, 0}[len(v)-2:]...) // the defaults of those not given: stride 1, padding 0
 		if v[2] < 1 {
 			return layerItem{}, fmt.Errorf("the stride must be at least 1")
 		}

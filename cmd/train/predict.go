@@ -13,6 +13,7 @@ import (
 	"gltrain/backend"
 	"gltrain/internal/safefile"
 	"gltrain/nn"
+	"gltrain/nn/data"
 )
 
 // predict is -predict: the -load model's class and probabilities for each
@@ -23,7 +24,7 @@ import (
 // one row per input row, the probabilities summing to 1 (to float32
 // rounding). The model's standardisation is applied to the rows first.
 func predict(c config, ck checkpoint, b backend.Backend, u *ui) error {
-	rows, err := readFeatures(c.predict, ck.Features)
+	rows, lines, err := readFeatures(c.predict, ck.Features)
 	if err != nil {
 		return exitCode{2, err}
 	}
@@ -32,11 +33,17 @@ func predict(c config, ck checkpoint, b backend.Backend, u *ui) error {
 		return err
 	}
 	defer m.Release()
+	if m.Inputs != ck.Features { // the file was replaced since it was first read
+		return fmt.Errorf("%s changed while it was read: its model takes %d features, then %d", c.load, ck.Features, m.Inputs)
+	}
 	x := make([]float32, 0, len(rows)*ck.Features)
-	for _, r := range rows {
+	for i, r := range rows {
 		for j, v := range r {
 			if st := m.Standardizer; st != nil { // in float64, as the training data was
 				v = (v - st.Mean[j]) / st.Std[j]
+			}
+			if math.Abs(v) > math.MaxFloat32 {
+				return exitCode{2, fmt.Errorf("-predict %s: line %d, column %d: %g standardises to %g, beyond float32's range", c.predict, lines[i], j+1, r[j], v)}
 			}
 			x = append(x, float32(v))
 		}
@@ -82,30 +89,35 @@ func predict(c config, ck checkpoint, b backend.Backend, u *ui) error {
 // maxPredictBytes bounds a -predict file.
 const maxPredictBytes = 1 << 30
 
-// readFeatures reads rows of width features from a CSV file: numbers only,
-// an optional header first (a row that is not all numbers). A row of the
-// wrong width, or a value that is not a finite number, is refused with its
-// line number.
-func readFeatures(path string, features int) ([][]float64, error) {
+// readFeatures reads rows of width features from a CSV file, and the line
+// of each: numbers only, an optional header first (a row that is not all
+// numbers), after an optional UTF-8 byte order mark. A row of the wrong
+// width, or a value that is not a finite number within float32's range, is
+// refused with its line number; so is a record longer than
+// data.DefaultMaxRecordBytes, before it is buffered.
+func readFeatures(path string, features int) (rows [][]float64, lines []int, err error) {
 	f, size, err := safefile.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("-predict: %w", err)
+		return nil, nil, fmt.Errorf("-predict: %w", err)
 	}
 	defer f.Close()
 	if size > maxPredictBytes {
-		return nil, fmt.Errorf("-predict %s: %d bytes, more than the %d this reads", path, size, maxPredictBytes)
+		return nil, nil, fmt.Errorf("-predict %s: %d bytes, more than the %d this reads", path, size, maxPredictBytes)
 	}
-	r := csv.NewReader(f)
+	br := bufio.NewReader(f)
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\xef\xbb\xbf" { // a header or a row, not part of its first field
+		br.Discard(3)
+	}
+	r := csv.NewReader(&recordLimit{r: br, line: 1, recLine: 1})
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
-	var rows [][]float64
 	for first := true; ; first = false {
 		rec, err := r.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("-predict %s: %w", path, err)
+			return nil, nil, fmt.Errorf("-predict %s: %w", path, err)
 		}
 		line, _ := r.FieldPos(0)
 		row := make([]float64, len(rec))
@@ -116,20 +128,54 @@ func readFeatures(path string, features int) ([][]float64, error) {
 				bad = j
 				break
 			}
+			if math.Abs(v) > math.MaxFloat32 { // a number, so no header: the model would see ±Inf
+				return nil, nil, fmt.Errorf("-predict %s: line %d, column %d: %s is beyond float32's range", path, line, j+1, excerpt(s))
+			}
 			row[j] = v
 		}
 		switch {
 		case bad >= 0 && first: // a header
 			continue
 		case bad >= 0:
-			return nil, fmt.Errorf("-predict %s: line %d, column %d: %s is not a finite number", path, line, bad+1, excerpt(rec[bad]))
+			return nil, nil, fmt.Errorf("-predict %s: line %d, column %d: %s is not a finite number", path, line, bad+1, excerpt(rec[bad]))
 		case len(row) != features:
-			return nil, fmt.Errorf("-predict %s: line %d has %d values; the model takes %d features (no label column)", path, line, len(row), features)
+			return nil, nil, fmt.Errorf("-predict %s: line %d has %d values; the model takes %d features (no label column)", path, line, len(row), features)
 		}
-		rows = append(rows, row)
+		rows, lines = append(rows, row), append(lines, line)
 	}
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("-predict %s: no rows", path)
+		return nil, nil, fmt.Errorf("-predict %s: no rows", path)
 	}
-	return rows, nil
+	return rows, lines, nil
+}
+
+// recordLimit passes r through, failing once a record runs past
+// data.DefaultMaxRecordBytes, before encoding/csv buffers it: a 1 GiB line
+// of "0," would take ~14 GB as fields. It follows quotes as CSV does: a
+// newline in a quoted field continues the record.
+type recordLimit struct {
+	r       io.Reader
+	n       int  // bytes of the record so far
+	line    int  // the line being read, from 1
+	recLine int  // the line the record began on
+	quoted  bool // inside a quoted field
+}
+
+func (l *recordLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i, c := range p[:n] {
+		switch c {
+		case '"':
+			l.quoted = !l.quoted
+		case '\n':
+			if l.line++; !l.quoted {
+				l.n, l.recLine = 0, l.line
+				continue
+			}
+		}
+		if l.n++; l.n > data.DefaultMaxRecordBytes {
+			return i, fmt.Errorf("line %d: a record longer than %d bytes", l.recLine, data.DefaultMaxRecordBytes)
+		}
+	}
+	return n, err
 }

@@ -123,13 +123,27 @@ func scoreClasses(labels, pred []int, names []string, maxConfusion int) (acc flo
 // the numbers.
 func classNames(names []string, k int) []string {
 	if len(names) == k {
-		return names
+		out := make([]string, k)
+		for i, n := range names {
+			out[i] = displayName(n)
+		}
+		return out
 	}
 	out := make([]string, k)
 	for i := range out {
 		out[i] = strconv.Itoa(i)
 	}
 	return out
+}
+
+// displayName is a class name as the command prints it: as it is, or, when
+// it holds control characters (which a terminal would act on) or is longer
+// than 64 bytes, quoted and cut to a short excerpt.
+func displayName(n string) string {
+	if len(n) <= 64 && printablePath(n) {
+		return n
+	}
+	return excerpt(n)
 }
 
 // evaluate is -eval: the loaded model's loss (nn.Evaluate) on the one set

@@ -197,3 +197,16 @@ func TestEvalWholeFile(t *testing.T) {
 	assert.Contains(t, stdout, fmt.Sprintf("      ant  %9.4f  %6.4f  %6.4f  %7d\n", r.PerClass[0].Precision, r.PerClass[0].Recall, r.PerClass[0].F1, r.PerClass[0].Support))
 	assert.Contains(t, stdout, fmt.Sprintf("macro avg  %9.4f  %6.4f  %6.4f  %7d\n", r.Macro.Precision, r.Macro.Recall, r.Macro.F1, 90))
 }
+
+// TestDisplayName: class names a checkpoint brings are printed as they are
+// unless they hold control characters or are long, which are quoted and cut.
+func TestDisplayName(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"setosa", "setosa"},
+		{"red\x1b[31m", `"red\x1b[31m"`},
+		{strings.Repeat("a", 100), `"` + strings.Repeat("a", 32) + `"…`},
+	} {
+		assert.Equal(t, tc.want, displayName(tc.in))
+	}
+	assert.Equal(t, []string{"x", `"\n"`}, classNames([]string{"x", "\n"}, 2))
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"gltrain/nn"
 )
@@ -12,17 +13,18 @@ import (
 // hyperKeys, with "data" beside them), each formatted as its flag reads it.
 func (c config) hyper() map[string]string {
 	return map[string]string{
-		"data":     c.data,
-		"layers":   c.layersText,
-		"loss":     c.loss.String(),
-		"opt":      c.opt,
-		"lr":       strconv.FormatFloat(c.lr, 'g', -1, 64),
-		"wd":       strconv.FormatFloat(c.wd, 'g', -1, 64),
-		"schedule": c.schedule,
-		"batch":    strconv.Itoa(c.batch),
-		"epochs":   strconv.Itoa(c.epochs),
-		"seed":     strconv.FormatUint(c.seed, 10),
-		"val":      strconv.FormatFloat(c.val, 'g', -1, 64),
+		"data":      c.data,
+		"layers":    c.layersText,
+		"loss":      c.loss.String(),
+		"opt":       c.opt,
+		"lr":        strconv.FormatFloat(c.lr, 'g', -1, 64),
+		"wd":        strconv.FormatFloat(c.wd, 'g', -1, 64),
+		"schedule":  c.schedule,
+		"batch":     strconv.Itoa(c.batch),
+		"epochs":    strconv.Itoa(c.epochs),
+		"seed":      strconv.FormatUint(c.seed, 10),
+		"val":       strconv.FormatFloat(c.val, 'g', -1, 64),
+		"label-col": strconv.Itoa(c.labelCol),
 	}
 }
 
@@ -36,13 +38,13 @@ func (c *config) adoptRun(ck checkpoint) error {
 	}
 	h := ck.Hyper
 	for _, key := range hyperKeys {
-		if _, ok := h[key]; !ok && key != "layers" {
+		if _, ok := h[key]; !ok && key != "layers" && key != "label-col" {
 			return usageError{fmt.Errorf("-resume=%s: the checkpoint does not record -%s; start from it with -load", c.resume, key)}
 		}
 	}
 	mine := c.hyper()
 	for _, key := range append([]string{"data"}, hyperKeys...) {
-		if key == "epochs" || key == "layers" || !c.given[key] {
+		if _, ok := h[key]; key == "epochs" || key == "layers" || !c.given[key] || !ok {
 			continue
 		}
 		if mine[key] != h[key] && !(key == "data" && sameFile(mine[key], h[key])) {
@@ -68,8 +70,14 @@ func (c *config) adoptRun(ck checkpoint) error {
 	if !c.given["epochs"] {
 		parse("epochs", func(s string) (e error) { c.epochs, e = strconv.Atoi(s); return })
 	}
+	if _, ok := h["label-col"]; ok {
+		parse("label-col", func(s string) (e error) { c.labelCol, e = strconv.Atoi(s); return })
+	}
 	if err != nil {
 		return err
+	}
+	if err := c.checkAdopted(); err != nil {
+		return fmt.Errorf("-resume=%s: the checkpoint's %v", c.resume, err)
 	}
 	if c.epochs <= ck.Epochs {
 		return usageError{fmt.Errorf("-resume=%s: the run has done %d epochs already; give -epochs above %d to continue it", c.resume, ck.Epochs, ck.Epochs)}
@@ -77,15 +85,41 @@ func (c *config) adoptRun(ck checkpoint) error {
 	return nil
 }
 
+// checkAdopted checks the values adoptRun took from a checkpoint as the
+// flags that give them are checked: a crafted one would otherwise fail
+// later without naming the checkpoint, or panic (a batch of 0).
+func (c *config) checkAdopted() error {
+	switch {
+	case !contains(nn.OptimizerNames, strings.ToLower(c.opt)):
+		return fmt.Errorf("-opt=%s: want one of %s", excerpt(c.opt), strings.Join(nn.OptimizerNames, ", "))
+	case !float32Normal(c.lr):
+		return fmt.Errorf("-lr=%v: want a number > 0 that float32 holds", c.lr)
+	case c.wd != 0 && !float32Normal(c.wd):
+		return fmt.Errorf("-wd=%v: want 0, or a number > 0 that float32 holds", c.wd)
+	case c.batch < 1:
+		return fmt.Errorf("-batch=%d: want at least 1", c.batch)
+	case !(c.val >= 0 && c.val < 1):
+		return fmt.Errorf("-val=%v: want a fraction in [0, 1)", c.val)
+	case c.labelCol < 0:
+		return fmt.Errorf("-label-col=%d: want 0 or more", c.labelCol)
+	}
+	if _, err := nn.ParseSchedule(c.schedule, 1, 1); err != nil {
+		return fmt.Errorf("-schedule=%s: %v", excerpt(c.schedule), shorten(err))
+	}
+	return nil
+}
+
 // progress is what -save-best and -patience had measured when the run was
 // saved: the best validation loss, its epoch and the epochs since (+Inf,
-// 0, 0 when the checkpoint does not record them).
+// 0, 0 when the checkpoint does not record them, or records what no run
+// measures: a loss of −Inf, which no epoch would beat, or epochs past the
+// run's).
 func (ck checkpoint) progress() (best float64, bestEpoch, stale int) {
 	best = math.Inf(1)
 	v, err1 := strconv.ParseFloat(ck.Hyper["best_val_loss"], 64)
 	e, err2 := strconv.Atoi(ck.Hyper["best_epoch"])
 	s, err3 := strconv.Atoi(ck.Hyper["stale_epochs"])
-	if err1 != nil || err2 != nil || err3 != nil || math.IsNaN(v) || e < 0 || s < 0 {
+	if err1 != nil || err2 != nil || err3 != nil || math.IsNaN(v) || math.IsInf(v, -1) || e < 0 || s < 0 || e > ck.Epochs || s > ck.Epochs {
 		return best, 0, 0
 	}
 	return v, e, s

@@ -210,7 +210,12 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 	}
 	best := math.Inf(1)
 	bestEpoch, saved, stale := 0, 0, 0 // saved: the last epoch written to -save
-	if ck != nil && c.resume != "" {   // -save-best and -patience continue too
+	if st != nil && sameFile(c.save, c.resume) {
+		// -save is the file resumed, which holds that epoch's end: an
+		// interrupt before the next must keep it, optimiser state and all.
+		saved = st.Epochs
+	}
+	if ck != nil && c.resume != "" { // -save-best and -patience continue too
 		best, bestEpoch, stale = ck.progress()
 	}
 	var lastGood nn.TrainState

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -431,4 +434,162 @@ func mustFloat(t *testing.T, s string) float64 {
 	v, err := strconv.ParseFloat(s, 64)
 	require.NoError(t, err)
 	return v
+}
+
+// TestResumeKeepsLabelColumn: -resume reads a CSV file with the label
+// column the run was trained with (-label-col), and ends with the tensors
+// of the run it continues. Before, the checkpoint did not record it: the
+// resumed run took the last column as the labels, silently, when its values
+// were class numbers too.
+func TestResumeKeepsLabelColumn(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 60 {
+		class := i % 3
+		fmt.Fprintf(&b, "%d,%g,%d\n", class, float64(class)+0.1*math.Sin(float64(i)), (i/3)%3)
+	}
+	path := filepath.Join(dir, "first.csv")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	a, half := filepath.Join(dir, "a.safetensors"), filepath.Join(dir, "b.safetensors")
+	args := []string{"-backend=cpu", "-plot=", "-data=" + path, "-label-col=1", "-layers=8"}
+	mustTrain(t, append(args, "-epochs=4", "-save="+a)...)
+	mustTrain(t, append(args, "-epochs=2", "-save="+half)...)
+	mustTrain(t, "-backend=cpu", "-plot=", "-resume="+half, "-epochs=4")
+	requireSameTensors(t, a, half)
+	// -load without -data evaluates the file it was trained on, as it was read.
+	want := mustTrain(t, "-backend=cpu", "-load="+a, "-eval", "-data="+path, "-label-col=1")
+	assert.Equal(t, want, mustTrain(t, "-backend=cpu", "-load="+a, "-eval"))
+
+	code, _, stderr := runTrain(t, "-backend=cpu", "-plot=", "-resume="+half, "-epochs=6", "-label-col=3")
+	assert.Equal(t, 2, code, stderr)
+	assert.Contains(t, stderr, `-label-col="3" disagrees with the run in `+half)
+}
+
+// TestResumeChecksCheckpointValues: the hyperparameters -resume takes from
+// a checkpoint are checked as their flags are, and a bad one exits 2
+// naming the checkpoint and the flag. Before, a batch of 0 panicked
+// (integer divide by zero), and the others failed later, or trained with
+// a NaN learning rate, without naming the file.
+func TestResumeChecksCheckpointValues(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.safetensors")
+	mustTrain(t, "-backend=cpu", "-plot=", "-epochs=1", "-layers=8", "-save="+path)
+	ck, err := loadCheckpoint(path)
+	require.NoError(t, err)
+	orig, err := os.ReadFile(path)
+	require.NoError(t, err)
+	for i, tc := range []struct {
+		key, value, want string
+	}{
+		{"batch", "0", "-batch=0: want at least 1"},
+		{"batch", "-16", "-batch=-16: want at least 1"},
+		{"lr", "NaN", "-lr=NaN: want a number > 0 that float32 holds"},
+		{"lr", "1e39", "-lr=1e+39: want a number > 0 that float32 holds"},
+		{"wd", "-1", "-wd=-1: want 0, or a number > 0"},
+		{"val", "2", "-val=2: want a fraction in [0, 1)"},
+		{"opt", "rmsprop", `-opt="rmsprop": want one of sgd,`},
+		{"schedule", "bogus", `-schedule="bogus": unknown schedule`},
+		{"label-col", "-2", "-label-col=-2: want 0 or more"},
+	} {
+		require.NoError(t, os.WriteFile(path, orig, 0o644))
+		meta := map[string]string{}
+		for k, v := range ck.Hyper {
+			meta[k] = v
+		}
+		meta[tc.key] = tc.value
+		js, err := json.Marshal(meta)
+		require.NoError(t, err)
+		setMeta(t, path, "meta", string(js))
+		code, _, stderr := runTrain(t, "-backend=cpu", "-plot=", "-resume="+path, "-epochs=2")
+		assert.Equal(t, 2, code, "%d %s=%s: %s", i, tc.key, tc.value, stderr)
+		assert.Contains(t, stderr, "-resume="+path+": the checkpoint's "+tc.want, "%d %s=%s", i, tc.key, tc.value)
+	}
+}
+
+// TestPredictReadsRowsAsTraining: -predict reads its rows as the training
+// data is read. A UTF-8 byte order mark (Excel's CSV) is skipped: before,
+// it made the first row a header, dropped without a word, and every
+// prediction belonged to the row after its own. A value beyond float32's
+// range, or one that the stored standardisation takes there, is refused
+// with its line (before: ±Inf in, NaN probabilities out, and the first
+// class as the prediction); so is a record past the record limit, before
+// it is buffered (before: a 1 GiB line took ~14 GB).
+func TestPredictReadsRowsAsTraining(t *testing.T) {
+	dir := t.TempDir()
+	train := filepath.Join(dir, "pts.csv")
+	require.NoError(t, os.WriteFile(train, []byte("a,b,kind\n1,2,x\n2,1,y\n3,3,x\n1,1,y\n0,2,x\n2,0,y\n"), 0o644))
+	model := filepath.Join(dir, "m.safetensors")
+	mustTrain(t, "-backend=cpu", "-plot=", "-data="+train, "-epochs=1", "-layers=4", "-save="+model)
+
+	bom := filepath.Join(dir, "bom.csv")
+	require.NoError(t, os.WriteFile(bom, []byte("\xef\xbb\xbf1,2\n3,4\n"), 0o644))
+	stdout := mustTrain(t, "-backend=cpu", "-load="+model, "-predict="+bom)
+	assert.Len(t, strings.Split(strings.TrimSpace(stdout), "\n"), 3, "a header and two rows:\n%s", stdout)
+
+	for i, tc := range []struct {
+		content, std, want string
+	}{
+		{"a,b\n1,2\n1e39,0\n", "", `line 3, column 1: "1e39" is beyond float32's range`},
+		{"1e39,0\n", "", `line 1, column 1: "1e39" is beyond float32's range`},
+		{"a,b\n1,0\n3,1e30\n", `{"mean":[0,0],"std":[1,1e-10]}`, "line 3, column 2: 1e+30 standardises to 1e+40, beyond float32's range"},
+		{"1,2\n3,4\n" + strings.Repeat("0,", 3<<20) + "0\n", "", "line 3: a record longer than 4194304 bytes"},
+		{"1,2\n\"" + strings.Repeat("0\n", 3<<20) + "\"\n", "", "line 2: a record longer than 4194304 bytes"},
+	} {
+		ck := model
+		if tc.std != "" {
+			ck = filepath.Join(dir, fmt.Sprintf("std%d.safetensors", i))
+			orig, err := os.ReadFile(model)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(ck, orig, 0o644))
+			setMeta(t, ck, "standardize", tc.std)
+		}
+		path := filepath.Join(dir, fmt.Sprintf("rows%d.csv", i))
+		require.NoError(t, os.WriteFile(path, []byte(tc.content), 0o644))
+		code, stdout, stderr := runTrain(t, "-backend=cpu", "-load="+ck, "-predict="+path)
+		assert.Equal(t, 2, code, "%d: %s", i, stderr)
+		assert.Contains(t, stderr, "-predict "+path+": "+tc.want, "%d", i)
+		assert.NotContains(t, stdout, "prediction", "%d", i)
+	}
+}
+
+// cancelOnWrite passes writes to w, and cancels once one contains marker.
+type cancelOnWrite struct {
+	w      io.Writer
+	marker string
+	cancel context.CancelFunc
+}
+
+func (c cancelOnWrite) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte(c.marker)) {
+		c.cancel()
+	}
+	return c.w.Write(p)
+}
+
+// TestInterruptKeepsResumedCheckpoint: a resumed run interrupted within its
+// first epoch keeps the checkpoint it resumed from (its -save by default),
+// which -resume continues again. Before, the model as it was, mid-epoch
+// and without optimiser state, was saved over it: the run could no longer
+// be resumed.
+func TestInterruptKeepsResumedCheckpoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	mustTrain(t, "-backend=cpu", "-plot=", "-epochs=2", "-layers=8", "-batch=1", "-save="+path)
+	before, err := os.ReadFile(path)
+	require.NoError(t, err)
+
+	c, err := parseFlags([]string{"-backend=cpu", "-plot=", "-resume=" + path, "-epochs=4"}, io.Discard)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut bytes.Buffer
+	u := newUI(c, cancelOnWrite{&out, "\r", cancel}, &errOut) // the first progress bar: steps are done
+	u.tty = true
+	err = train(ctx, c, u, &errOut)
+	var code exitCode
+	require.ErrorAs(t, err, &code, "%s%s", out.String(), errOut.String())
+	assert.Equal(t, 130, code.code)
+	assert.Contains(t, err.Error(), "interrupted; "+path+" keeps epoch 2, which -resume="+path+" continues")
+	after, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "the checkpoint resumed from was rewritten")
 }

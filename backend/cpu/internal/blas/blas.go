@@ -38,10 +38,17 @@ const (
 type Lib struct {
 	// Name says what was loaded: "OpenBLAS 0.3.21 (openmp)", say, or
 	// the library's file name when it does not describe itself.
-	Name  string
-	Path  string
-	sym   uintptr // cblas_sgemm's address
-	sgemm func(order, transA, transB, m, n, k int32, alpha float32, a unsafe.Pointer, lda int32,
+	Name string
+	Path string
+	sym  uintptr // cblas_sgemm's address
+	// setSym is openblas_set_num_threads's address (0 without one), and
+	// threads the count SetThreads asked for (0: the library's default).
+	// An OpenMP build keeps the count per OS thread (omp_set_num_threads),
+	// and Go calls from many threads, so each call sets it on its own
+	// thread first (once per thread, see sgemm_cgo.go).
+	setSym  uintptr
+	threads int32
+	sgemm   func(order, transA, transB, m, n, k int32, alpha float32, a unsafe.Pointer, lda int32,
 		b unsafe.Pointer, ldb int32, beta float32, c unsafe.Pointer, ldc int32)
 	setThreads func(n int32)
 	getThreads func() int32
@@ -94,7 +101,8 @@ func open(path string) (*Lib, error) {
 	if !haveCgo {
 		purego.RegisterLibFunc(&l.sgemm, h, "cblas_sgemm")
 	}
-	if _, err := purego.Dlsym(h, "openblas_set_num_threads"); err == nil {
+	if set, err := purego.Dlsym(h, "openblas_set_num_threads"); err == nil {
+		l.setSym = set
 		purego.RegisterLibFunc(&l.setThreads, h, "openblas_set_num_threads")
 		purego.RegisterLibFunc(&l.getThreads, h, "openblas_get_num_threads")
 		var config func() string
@@ -132,6 +140,7 @@ func describe(config string) string {
 // SetThreads sets the library's thread count, when it has a setting.
 func (l *Lib) SetThreads(n int) {
 	if l.setThreads != nil && n > 0 {
+		l.threads = int32(n)
 		l.setThreads(int32(n))
 	}
 }
@@ -159,9 +168,12 @@ func (l *Lib) Sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda in
 		tb = trans
 	}
 	if haveCgo {
-		callSgemm(l.sym, rowMajor, ta, tb, int32(m), int32(n), int32(k), alpha, &a[0], int32(lda),
+		callSgemm(l.sym, l.setSym, l.threads, rowMajor, ta, tb, int32(m), int32(n), int32(k), alpha, &a[0], int32(lda),
 			&b[0], int32(ldb), beta, &c[0], int32(ldc))
 	} else {
+		if l.threads > 0 { // purego cannot keep a per-thread note: set it every call
+			l.setThreads(l.threads)
+		}
 		l.sgemm(rowMajor, ta, tb, int32(m), int32(n), int32(k), alpha, unsafe.Pointer(&a[0]), int32(lda),
 			unsafe.Pointer(&b[0]), int32(ldb), beta, unsafe.Pointer(&c[0]), int32(ldc))
 	}

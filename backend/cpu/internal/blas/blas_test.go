@@ -2,6 +2,7 @@ package blas
 
 import (
 	"math"
+	"runtime"
 	"testing"
 )
 
@@ -84,6 +85,39 @@ func TestDescribe(t *testing.T) {
 	} {
 		if got := describe(tc.config); got != tc.want {
 			t.Errorf("%d: describe(%q) = %q, want %q", i, tc.config, got, tc.want)
+		}
+	}
+}
+
+// TestThreadsHoldOnEveryThread: OpenBLAS's OpenMP build takes the thread
+// count from the calling OS thread's OpenMP setting (omp_set_num_threads is
+// per thread), and Go calls the library from many threads: a product
+// gives SetThreads's count to the thread it runs on, once per thread.
+func TestThreadsHoldOnEveryThread(t *testing.T) {
+	lib, err := Load()
+	if err != nil {
+		t.Skipf("no BLAS: %v", err)
+	}
+	if !haveCgo || lib.setSym == 0 {
+		t.Skip("without cgo or openblas_set_num_threads there is no per-thread count to give")
+	}
+	lib.SetThreads(1)
+	defer lib.SetThreads(runtime.GOMAXPROCS(0))
+	product := func() int { // two products on a fresh OS thread; the sets they made
+		done := make(chan int)
+		go func() {
+			runtime.LockOSThread() // a thread of its own, never used before or after
+			before := threadSets()
+			a, c := make([]float32, 4), make([]float32, 4)
+			lib.Sgemm(false, false, 2, 2, 2, 1, a, 2, a, 2, 0, c, 2)
+			lib.Sgemm(false, false, 2, 2, 2, 1, a, 2, a, 2, 0, c, 2)
+			done <- threadSets() - before
+		}()
+		return <-done
+	}
+	for i := 0; i < 2; i++ {
+		if n := product(); n != 1 {
+			t.Errorf("thread %d: the count was given %d times for two products, want once", i, n)
 		}
 	}
 }

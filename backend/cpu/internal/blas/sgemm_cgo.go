@@ -7,25 +7,48 @@ package blas
 
 typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int,
 	const float *, int, float, float *, int);
+typedef void (*set_threads_fn)(int);
+
+// gltrain_threads is the thread count this OS thread last gave OpenBLAS:
+// an OpenMP build keeps it per thread (omp_set_num_threads), so a count set
+// on one of Go's threads does not hold on the others.
+static __thread int gltrain_threads;
+
+// gltrain_thread_sets counts the threads call_sgemm gave the count to (for
+// the tests).
+static int gltrain_thread_sets;
 
 // call_sgemm calls cblas_sgemm through the address dlsym gave: a plain C
 // call, which costs tens of nanoseconds where purego's reflection costs a
-// microsecond and a dozen allocations.
-static void call_sgemm(uintptr_t fn, int order, int ta, int tb, int m, int n, int k,
+// microsecond and a dozen allocations. With threads > 0 it first gives the
+// library that count on this thread, once per thread.
+static void call_sgemm(uintptr_t fn, uintptr_t set, int threads, int order, int ta, int tb, int m, int n, int k,
 		float alpha, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+	if (set && threads > 0 && gltrain_threads != threads) {
+		((set_threads_fn)set)(threads);
+		gltrain_threads = threads;
+		__atomic_add_fetch(&gltrain_thread_sets, 1, __ATOMIC_RELAXED);
+	}
 	((sgemm_fn)fn)(order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
+
+static int thread_sets(void) { return __atomic_load_n(&gltrain_thread_sets, __ATOMIC_RELAXED); }
 */
 import "C"
 
 import "unsafe"
 
-// callSgemm calls cblas_sgemm at address fn with cgo.
-func callSgemm(fn uintptr, order, ta, tb, m, n, k int32, alpha float32, a *float32, lda int32,
+// callSgemm calls cblas_sgemm at address fn with cgo, giving the library
+// threads threads on this OS thread first (set: openblas_set_num_threads).
+func callSgemm(fn, set uintptr, threads, order, ta, tb, m, n, k int32, alpha float32, a *float32, lda int32,
 	b *float32, ldb int32, beta float32, c *float32, ldc int32) {
-	C.call_sgemm(C.uintptr_t(fn), C.int(order), C.int(ta), C.int(tb), C.int(m), C.int(n), C.int(k),
+	C.call_sgemm(C.uintptr_t(fn), C.uintptr_t(set), C.int(threads), C.int(order), C.int(ta), C.int(tb), C.int(m), C.int(n), C.int(k),
 		C.float(alpha), (*C.float)(unsafe.Pointer(a)), C.int(lda), (*C.float)(unsafe.Pointer(b)), C.int(ldb),
 		C.float(beta), (*C.float)(unsafe.Pointer(c)), C.int(ldc))
 }
+
+// threadSets is how many OS threads callSgemm has given the thread count
+// to (for the tests).
+func threadSets() int { return int(C.thread_sets()) }
 
 const haveCgo = true

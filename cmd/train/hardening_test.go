@@ -113,7 +113,7 @@ func TestCheckpointArchCheckedBeforeAllocating(t *testing.T) {
 		// 9,999 layers, within the bound: 10,000 mismatched tensors, counted.
 		{"deep", deep(5000), []string{"0.weight is [10 2] (20 values), the model's is [1 2]", "(and 9999 more mismatches)"}},
 		// 100,001 layers, past the bound: refused before they are declared.
-		{"deeper", deep(50_001), []string{`__metadata__ "model": more than 10000 layers`}},
+		{"deeper", deep(50_001), []string{`__metadata__ "model": 100002 JSON objects, more than the 10000 layers a model may have`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, tc.name+".safetensors")

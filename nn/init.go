@@ -80,3 +80,16 @@ func paramSeed(seed uint64, i int) uint64 {
 	z = (z ^ z>>27) * 0x94d049bb133111eb
 	return z ^ z>>31
 }
+
+// chooseInit is a layer's initialiser: set, when it is not nil, else the
+// one InitFor gives the activation of next, the layer after it (Xavier when
+// next is no activation, as for an output layer).
+func chooseInit(set *Init, next Module) Init {
+	if set != nil {
+		return *set
+	}
+	if f, ok := activationOf(next); ok {
+		return InitFor(f)
+	}
+	return InitFor(Identity)
+}

@@ -173,13 +173,7 @@ func (bd *builder) linear(l *Linear, in int, prefix string, next Module) (int, e
 	seed := paramSeed(bd.seed, bd.linears)
 	bd.linears++
 	if l.Weight == nil {
-		init := InitFor(Identity)
-		if f, ok := activationOf(next); ok {
-			init = InitFor(f)
-		}
-		if l.Init != nil {
-			init = *l.Init
-		}
+		init := chooseInit(l.Init, next)
 		if err := l.build(bd.b, in, init, seed, prefix); err != nil {
 			return 0, fmt.Errorf("nn: layer %s: %w", layerName(prefix), err)
 		}

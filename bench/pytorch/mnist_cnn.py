@@ -15,28 +15,10 @@ the 10,000 test images after each epoch:
 The data are the four IDX files that gltrain caches (`make mnist`).
 """
 import argparse
-import gzip
 import os
-import struct
 import time
 
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    zero, dtype, ndim = struct.unpack(">HBB", raw[:4])
-    if zero != 0 or dtype != 0x08:
-        raise SystemExit("%s: not an unsigned-byte IDX file" % path)
-    dims = struct.unpack(">" + "I" * ndim, raw[4:4 + 4 * ndim])
-    return dims, raw[4 + 4 * ndim:]
-
-
-def load(torch, d, prefix):
-    dims, pix = read_idx(os.path.join(d, prefix + "-images-idx3-ubyte.gz"))
-    _, lab = read_idx(os.path.join(d, prefix + "-labels-idx1-ubyte.gz"))
-    x = torch.frombuffer(bytearray(pix), dtype=torch.uint8).reshape(dims[0], dims[1] * dims[2]).float() / 255
-    y = torch.frombuffer(bytearray(lab), dtype=torch.uint8).long()
-    return x, y
+from mnist_epoch import load  # the IDX reader, shared with the MLP's script
 
 
 def main():

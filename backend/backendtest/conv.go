@@ -63,6 +63,7 @@ func runConv(t *testing.T, b backend.Backend) {
 		t.Run(fmt.Sprintf("pool %d %v", i, c.P), func(t *testing.T) { runPoolCase(t, b, cv, c.N, c.P, uint64(i)) })
 	}
 	t.Run("pool ties and NaN", func(t *testing.T) { runPoolSpecial(t, b, cv) })
+	t.Run("conv NaN and Inf", func(t *testing.T) { runConvSpecial(t, b, cv) })
 	t.Run("errors", func(t *testing.T) { runConvErrors(t, b, cv) })
 }
 
@@ -75,7 +76,9 @@ func randomSlice(r *rand.Rand, n int) []float32 {
 }
 
 // ConvOracle computes the three passes of a convolution in float64 from
-// their definitions (backend.Convolver), with Σ|terms| of each output.
+// their definitions (backend.Convolver), with Σ|terms| of each output. The
+// zero padding takes part in the sums, so that an infinite weight or
+// upstream gradient meets its zeros as in PyTorch (Inf·0 = NaN).
 func ConvOracle(g backend.Conv2D, n int, x, w, bias, dy []float32) (y, yScale, dx, dxScale, dw, dwScale, db []float64) {
 	OH, OW := g.OutH(), g.OutW()
 	y, yScale = make([]float64, n*g.Out()), make([]float64, n*g.Out())
@@ -94,12 +97,17 @@ func ConvOracle(g backend.Conv2D, n int, x, w, bias, dy []float32) (y, yScale, d
 						for i := 0; i < g.KH; i++ {
 							for j := 0; j < g.KW; j++ {
 								h, v := oy*g.Stride+i-g.Pad, ox*g.Stride+j-g.Pad
+								wi := k*g.Patch() + (c*g.KH+i)*g.KW + j
+								wv := float64(w[wi])
 								if h < 0 || h >= g.H || v < 0 || v >= g.W {
+									// Padding is zeros that take part, as in
+									// PyTorch: Inf·0 is NaN in y and dw.
+									y[o] += wv * 0
+									dw[wi] += d * 0
 									continue
 								}
 								xi := s*g.In() + (c*g.H+h)*g.W + v
-								wi := k*g.Patch() + (c*g.KH+i)*g.KW + j
-								xv, wv := float64(x[xi]), float64(w[wi])
+								xv := float64(x[xi])
 								y[o] += wv * xv
 								yScale[o] += math.Abs(wv * xv)
 								dx[xi] += wv * d
@@ -238,6 +246,71 @@ func runPoolSpecial(t *testing.T, b backend.Backend, cv backend.Convolver) {
 	}
 	if msg := sameBits(got[2], wantDx); msg != "" {
 		t.Errorf("dx: %s", msg)
+	}
+}
+
+// runConvSpecial: a NaN pixel, a +Inf pixel and a +Inf upstream gradient
+// reach exactly the outputs, input gradients and weight gradients whose
+// sums hold them, as IEEE arithmetic in the float64 oracle gives them (NaN,
+// ±Inf, or finite); finite values are compared as in the random cases. The
+// geometry has stride 2 and padding 1, so the padded border takes part.
+func runConvSpecial(t *testing.T, b backend.Backend, cv backend.Convolver) {
+	g := backend.Conv2D{C: 2, H: 7, W: 6, K: 3, KH: 3, KW: 3, Stride: 2, Pad: 1}
+	const n = 2
+	r := rand.New(rand.NewPCG(91, 92))
+	x, w, bias, dy := randomSlice(r, n*g.In()), randomSlice(r, g.K*g.Patch()), randomSlice(r, g.K), randomSlice(r, n*g.Out())
+	x[1*g.In()+0*g.H*g.W+3*g.W+2] = float32(math.NaN())  // image 1, channel 0, row 3, column 2
+	x[0*g.In()+1*g.H*g.W+0*g.W+5] = float32(math.Inf(1)) // image 0, channel 1, corner
+	dy[1*g.Out()+2] = float32(math.Inf(1))
+	y, ys, dx, dxs, dw, dws, db := ConvOracle(g, n, x, w, bias, dy)
+	ss := &session{b: b}
+	defer ss.release()
+	xs, ws, bs, dys := backend.Shape{Rows: n, Cols: g.In()}, backend.Shape{Rows: g.K, Cols: g.Patch()}, backend.Shape{Rows: 1, Cols: g.K}, backend.Shape{Rows: n, Cols: g.Out()}
+	xt, wt, bt, dyt := ss.up(xs, x), ss.up(ws, w), ss.up(bs, bias), ss.up(dys, dy)
+	yt, dxt, dwt, dbt := ss.poisoned(dys), ss.poisoned(xs), ss.poisoned(ws), ss.poisoned(bs)
+	if ss.err == nil {
+		ss.do(cv.Conv2DForward(g, yt, xt, wt, bt))
+		ss.do(cv.Conv2DBackwardData(g, dxt, dyt, wt))
+		ss.do(cv.Conv2DBackwardFilter(g, dwt, dbt, xt, dyt))
+	}
+	got := ss.down(yt, dxt, dwt, dbt)
+	if ss.err != nil {
+		t.Fatal(ss.err)
+	}
+	kind := func(v float64) string {
+		switch {
+		case math.IsNaN(v):
+			return "NaN"
+		case math.IsInf(v, 1):
+			return "+Inf"
+		case math.IsInf(v, -1):
+			return "-Inf"
+		}
+		return "finite"
+	}
+	for i, c := range []struct {
+		name        string
+		want, scale []float64
+	}{{"y", y, ys}, {"dx", dx, dxs}, {"dw", dw, dws}, {"db", db, nil}} {
+		special := 0
+		for j, v := range c.want {
+			if k := kind(v); k != kind(float64(got[i][j])) {
+				t.Fatalf("%s[%d]: %v, want %s (%v)", c.name, j, got[i][j], k, v)
+			} else if k != "finite" {
+				special++
+				continue
+			}
+			scale := math.Abs(v)
+			if c.scale != nil {
+				scale = c.scale[j]
+			}
+			if d := math.Abs(float64(got[i][j]) - v); d > convTol.ATol+convTol.RTol*scale && c.scale != nil {
+				t.Errorf("%s[%d]: %v, want %v", c.name, j, got[i][j], v)
+			}
+		}
+		if special == 0 && c.name != "dx" {
+			t.Errorf("%s: no NaN or Inf reached it: the case tests nothing there", c.name)
+		}
 	}
 }
 

@@ -35,10 +35,14 @@ const (
 	// batchLen is how many commands a batch holds before it is sent.
 	batchLen = 64
 	// inlineUpload is the largest upload, in elements, copied into the
-	// batch; larger ones go to the GL thread at once, straight from the
-	// caller's slice (a data set's one-off upload), so a batch holds at
-	// most batchLen·inlineUpload elements of copies.
-	inlineUpload = 1 << 14
+	// batch (a step's dropout mask, say), so that the caller does not wait;
+	// larger ones go to the GL thread at once, straight from the caller's
+	// slice (a data set's one-off upload). A batch is sent early rather
+	// than hold more than arenaCap elements of copies, and at most a few
+	// batches are in flight (glthread's backlog), so the copies hold a few
+	// times 4 MiB at most.
+	inlineUpload = 1 << 20
+	arenaCap     = 1 << 20
 )
 
 // command is one queued backend call: run (or runData, with the copy of
@@ -129,6 +133,12 @@ func (be *Backend) push(op string, c command) error {
 		return fmt.Errorf("gl: %s: %w", op, backend.ErrClosed)
 	}
 	b := s.open
+	if c.data != nil && len(b.cmds) > 0 && len(b.arena)+len(c.data) > arenaCap {
+		if err := be.sendLocked(op); err != nil {
+			return err
+		}
+		b = s.open
+	}
 	if c.data != nil {
 		off := len(b.arena)
 		b.arena = append(b.arena, c.data...)

@@ -217,3 +217,50 @@ func TestAvailableMemory(t *testing.T) {
 	}
 	t.Logf("%s: %d bytes free (known: %v)", b.info.Renderer, n, ok)
 }
+
+// TestUploadsAreQueued: an upload of up to inlineUpload elements (a step's
+// dropout mask of 128×256) is copied into the queue and the caller goes on,
+// its slice free to change at once; the copies send a batch early before
+// it holds more than arenaCap elements; a larger upload waits for the GL
+// thread. Each tensor holds what its slice held when it was uploaded.
+func TestUploadsAreQueued(t *testing.T) {
+	b := openForTest(t)
+	const n = 3 * arenaCap / 4 // two of them overflow one batch's copies
+	src := make([]float32, n)
+	var ts []backend.Tensor
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	before := b.Counters()
+	for k := 0; k < 3; k++ {
+		for i := range src {
+			src[i] = float32(k*n + i)
+		}
+		x, err := b.New(backend.Shape{Rows: 1, Cols: n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Upload(x, src); err != nil {
+			t.Fatal(err)
+		}
+		ts = append(ts, x)
+	}
+	clear(src) // the queue holds copies
+	after := b.Counters()
+	if got := after.Ops - before.Ops; got < 3 {
+		t.Errorf("%d commands queued for 3 uploads of %d elements; want each queued", got, n)
+	}
+	if got := after.Batches - before.Batches; got < 3 {
+		t.Errorf("%d batches for 3 uploads of %d elements (arenaCap %d); want one each", got, n, arenaCap)
+	}
+	for k, x := range ts {
+		got, err := backend.ToHost(b, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[0] != float32(k*n) || got[n-1] != float32(k*n+n-1) {
+			t.Errorf("tensor %d holds %v…%v, want %d…%d", k, got[0], got[n-1], k*n, k*n+n-1)
+		}
+		b.Release(x)
+	}
+}

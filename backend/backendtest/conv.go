@@ -124,29 +124,42 @@ func ConvOracle(g backend.Conv2D, n int, x, w, bias, dy []float32) (y, yScale, d
 	return
 }
 
-func runConvCase(t *testing.T, b backend.Backend, cv backend.Convolver, n int, g backend.Conv2D, seed uint64) {
-	r := rand.New(rand.NewPCG(seed, 77))
-	x, w, bias, dy := randomSlice(r, n*g.In()), randomSlice(r, g.K*g.Patch()), randomSlice(r, g.K), randomSlice(r, n*g.Out())
-	y, ys, dx, dxs, dw, dws, db := ConvOracle(g, n, x, w, bias, dy)
+// convShapes are the shapes of y, x, w and b for n images.
+func convShapes(g backend.Conv2D, n int) [4]backend.Shape {
+	return [4]backend.Shape{{Rows: n, Cols: g.Out()}, {Rows: n, Cols: g.In()}, {Rows: g.K, Cols: g.Patch()}, {Rows: 1, Cols: g.K}}
+}
+
+// convPasses runs the three passes of a convolution on b into poisoned
+// outputs and returns y, dx, dw and db.
+func convPasses(b backend.Backend, cv backend.Convolver, g backend.Conv2D, n int, x, w, bias, dy []float32) ([][]float32, error) {
 	ss := &session{b: b}
 	defer ss.release()
-	xs, ws, bs, dys := backend.Shape{Rows: n, Cols: g.In()}, backend.Shape{Rows: g.K, Cols: g.Patch()}, backend.Shape{Rows: 1, Cols: g.K}, backend.Shape{Rows: n, Cols: g.Out()}
-	xt, wt, bt, dyt := ss.up(xs, x), ss.up(ws, w), ss.up(bs, bias), ss.up(dys, dy)
-	yt, dxt, dwt, dbt := ss.poisoned(dys), ss.poisoned(xs), ss.poisoned(ws), ss.poisoned(bs)
+	sh := convShapes(g, n)
+	xt, wt, bt, dyt := ss.up(sh[1], x), ss.up(sh[2], w), ss.up(sh[3], bias), ss.up(sh[0], dy)
+	yt, dxt, dwt, dbt := ss.poisoned(sh[0]), ss.poisoned(sh[1]), ss.poisoned(sh[2]), ss.poisoned(sh[3])
 	if ss.err == nil {
 		ss.do(cv.Conv2DForward(g, yt, xt, wt, bt))
 		ss.do(cv.Conv2DBackwardData(g, dxt, dyt, wt))
 		ss.do(cv.Conv2DBackwardFilter(g, dwt, dbt, xt, dyt))
 	}
 	got := ss.down(yt, dxt, dwt, dbt)
-	if ss.err != nil {
-		t.Fatal(ss.err)
+	return got, ss.err
+}
+
+func runConvCase(t *testing.T, b backend.Backend, cv backend.Convolver, n int, g backend.Conv2D, seed uint64) {
+	r := rand.New(rand.NewPCG(seed, 77))
+	x, w, bias, dy := randomSlice(r, n*g.In()), randomSlice(r, g.K*g.Patch()), randomSlice(r, g.K), randomSlice(r, n*g.Out())
+	y, ys, dx, dxs, dw, dws, db := ConvOracle(g, n, x, w, bias, dy)
+	got, err := convPasses(b, cv, g, n, x, w, bias, dy)
+	if err != nil {
+		t.Fatal(err)
 	}
+	sh := convShapes(g, n)
 	for i, c := range []struct {
 		name        string
 		s           backend.Shape
 		want, scale []float64
-	}{{"y", dys, y, ys}, {"dx", xs, dx, dxs}, {"dw", ws, dw, dws}, {"db", bs, db, nil}} {
+	}{{"y", sh[0], y, ys}, {"dx", sh[1], dx, dxs}, {"dw", sh[2], dw, dws}, {"db", sh[3], db, nil}} {
 		tol := convTol
 		if c.scale == nil { // db sums n·OH·OW terms that may nearly cancel: both backends sum in double
 			tol.RTol = 1e-5
@@ -263,19 +276,9 @@ func runConvSpecial(t *testing.T, b backend.Backend, cv backend.Convolver) {
 	x[0*g.In()+1*g.H*g.W+0*g.W+5] = float32(math.Inf(1)) // image 0, channel 1, corner
 	dy[1*g.Out()+2] = float32(math.Inf(1))
 	y, ys, dx, dxs, dw, dws, db := ConvOracle(g, n, x, w, bias, dy)
-	ss := &session{b: b}
-	defer ss.release()
-	xs, ws, bs, dys := backend.Shape{Rows: n, Cols: g.In()}, backend.Shape{Rows: g.K, Cols: g.Patch()}, backend.Shape{Rows: 1, Cols: g.K}, backend.Shape{Rows: n, Cols: g.Out()}
-	xt, wt, bt, dyt := ss.up(xs, x), ss.up(ws, w), ss.up(bs, bias), ss.up(dys, dy)
-	yt, dxt, dwt, dbt := ss.poisoned(dys), ss.poisoned(xs), ss.poisoned(ws), ss.poisoned(bs)
-	if ss.err == nil {
-		ss.do(cv.Conv2DForward(g, yt, xt, wt, bt))
-		ss.do(cv.Conv2DBackwardData(g, dxt, dyt, wt))
-		ss.do(cv.Conv2DBackwardFilter(g, dwt, dbt, xt, dyt))
-	}
-	got := ss.down(yt, dxt, dwt, dbt)
-	if ss.err != nil {
-		t.Fatal(ss.err)
+	got, err := convPasses(b, cv, g, n, x, w, bias, dy)
+	if err != nil {
+		t.Fatal(err)
 	}
 	kind := func(v float64) string {
 		switch {

@@ -16,9 +16,8 @@ The data are the four IDX files that gltrain caches (`make mnist`).
 """
 import argparse
 import os
-import time
 
-from mnist_epoch import load  # the IDX reader, shared with the MLP's script
+from mnist_epoch import fit, load  # the reader and training loop of the MLP's script
 
 
 def main():
@@ -46,30 +45,7 @@ def main():
         nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10))
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    lossf = torch.nn.CrossEntropyLoss()
-    print("torch %s, %d threads, %s" % (torch.__version__, torch.get_num_threads(), torch.__config__.show().split("\n")[1].strip()))
-    for epoch in range(1, a.epochs + 1):
-        start = time.perf_counter()
-        order = torch.randperm(len(xtr))
-        running, seen = 0.0, 0
-        for i in range(0, len(xtr), 128):
-            idx = order[i:i + 128]
-            xb, yb = xtr[idx], ytr[idx]
-            loss = lossf(model(xb), yb)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            running += loss.item() * len(idx)
-            seen += len(idx)
-        trained = time.perf_counter() - start
-        with torch.no_grad():
-            logits = torch.cat([model(xte[i:i + 1000]) for i in range(0, len(xte), 1000)])
-            tl = lossf(logits, yte).item()
-            acc = (logits.argmax(1) == yte).float().mean().item()
-        total = time.perf_counter() - start
-        print("epoch %d/%d  loss %.4f  test loss %.4f  test acc %.2f%%  %.0f samples/s  %.3fs (training %.3fs)" % (
-            epoch, a.epochs, running / seen, tl, 100 * acc, seen / total, total, trained))
+    fit(torch, model, xtr, ytr, xte, yte, a.epochs, digits=2)
 
 
 if __name__ == "__main__":

@@ -137,16 +137,34 @@ func describe(config string) string {
 	return fmt.Sprintf("%s %s (%s%s)", f[0], f[1], threading, core)
 }
 
-// SetThreads sets the library's thread count, when it has a setting.
+// SerialBelow is the product size (m·n·k) below which a product runs on one
+// thread whatever SetThreads asked for. OpenBLAS splits products from
+// 262,144 on; at this machine's sizes (128×256×10, 128×10×256) waking the
+// second thread costs about what it saves on a quiet machine, and on a
+// busy one the product waits for whichever thread was preempted: one
+// thread took 5.0 µs where two took 7.5–15 µs (median) for 128×256×10.
+// From about 2^20 on, two threads win (128×64×128: 9.8 µs against 13.5).
+const SerialBelow = 1 << 20
+
+// SetThreads sets the library's thread count, when it has a setting. With
+// cgo the products give it to the library as they run (see sgemm_cgo.go):
+// a count set here, on whichever OS thread this runs, would change the
+// library's global setting behind the products' backs.
 func (l *Lib) SetThreads(n int) {
 	if l.setThreads != nil && n > 0 {
 		l.threads = int32(n)
-		l.setThreads(int32(n))
+		if !haveCgo {
+			l.setThreads(int32(n))
+		}
 	}
 }
 
-// Threads is the library's thread count, or 0 when it does not say.
+// Threads is the library's thread count: SetThreads's, else the library's
+// own, or 0 when it does not say.
 func (l *Lib) Threads() int {
+	if l.threads > 0 {
+		return int(l.threads)
+	}
 	if l.getThreads == nil {
 		return 0
 	}
@@ -167,12 +185,16 @@ func (l *Lib) Sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda in
 	if tB {
 		tb = trans
 	}
+	threads := l.threads
+	if threads > 1 && int64(m)*int64(n)*int64(k) < SerialBelow {
+		threads = 1
+	}
 	if haveCgo {
-		callSgemm(l.sym, l.setSym, l.threads, rowMajor, ta, tb, int32(m), int32(n), int32(k), alpha, &a[0], int32(lda),
+		callSgemm(l.sym, l.setSym, threads, rowMajor, ta, tb, int32(m), int32(n), int32(k), alpha, &a[0], int32(lda),
 			&b[0], int32(ldb), beta, &c[0], int32(ldc))
 	} else {
-		if l.threads > 0 { // purego cannot keep a per-thread note: set it every call
-			l.setThreads(l.threads)
+		if threads > 0 { // purego cannot keep a per-thread note: set it every call
+			l.setThreads(threads)
 		}
 		l.sgemm(rowMajor, ta, tb, int32(m), int32(n), int32(k), alpha, unsafe.Pointer(&a[0]), int32(lda),
 			unsafe.Pointer(&b[0]), int32(ldb), beta, unsafe.Pointer(&c[0]), int32(ldc))

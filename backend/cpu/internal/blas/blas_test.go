@@ -92,7 +92,8 @@ func TestDescribe(t *testing.T) {
 // TestThreadsHoldOnEveryThread: OpenBLAS's OpenMP build takes the thread
 // count from the calling OS thread's OpenMP setting (omp_set_num_threads is
 // per thread), and Go calls the library from many threads: a product
-// gives SetThreads's count to the thread it runs on, once per thread.
+// gives SetThreads's count to the thread it runs on, at most once for two
+// products on one thread.
 func TestThreadsHoldOnEveryThread(t *testing.T) {
 	lib, err := Load()
 	if err != nil {
@@ -101,23 +102,104 @@ func TestThreadsHoldOnEveryThread(t *testing.T) {
 	if !haveCgo || lib.setSym == 0 {
 		t.Skip("without cgo or openblas_set_num_threads there is no per-thread count to give")
 	}
-	lib.SetThreads(1)
 	defer lib.SetThreads(runtime.GOMAXPROCS(0))
-	product := func() int { // two products on a fresh OS thread; the sets they made
-		done := make(chan int)
+	const m = 128 // m³ is past SerialBelow
+	a, c := make([]float32, m*m), make([]float32, m*m)
+	for i, want := range []int{1, 2, 1, 2} {
+		lib.SetThreads(want)
+		type result struct{ count, sets int }
+		done := make(chan result)
 		go func() {
-			runtime.LockOSThread() // a thread of its own, never used before or after
+			runtime.LockOSThread() // a thread other than SetThreads's, most likely
+			defer runtime.UnlockOSThread()
 			before := threadSets()
-			a, c := make([]float32, 4), make([]float32, 4)
-			lib.Sgemm(false, false, 2, 2, 2, 1, a, 2, a, 2, 0, c, 2)
-			lib.Sgemm(false, false, 2, 2, 2, 1, a, 2, a, 2, 0, c, 2)
-			done <- threadSets() - before
+			lib.Sgemm(false, false, m, m, m, 1, a, m, a, m, 0, c, m)
+			lib.Sgemm(false, false, m, m, m, 1, a, m, a, m, 0, c, m)
+			done <- result{threadCount(), threadSets() - before}
 		}()
-		return <-done
-	}
-	for i := 0; i < 2; i++ {
-		if n := product(); n != 1 {
-			t.Errorf("thread %d: the count was given %d times for two products, want once", i, n)
+		r := <-done
+		if r.count != want || int(lib.getThreads()) != want {
+			t.Errorf("round %d: SetThreads(%d), then a product ran with %d on its thread, %d in the library's global", i, want, r.count, lib.getThreads())
 		}
+		if r.sets > 1 {
+			t.Errorf("round %d: two products on one thread set the count %d times, want at most once", i, r.sets)
+		}
+	}
+}
+
+// TestSmallProductsRunSerial: below SerialBelow a product runs on one
+// thread, and a larger one gets SetThreads's count back, on the same OS
+// thread.
+func TestSmallProductsRunSerial(t *testing.T) {
+	lib, err := Load()
+	if err != nil {
+		t.Skipf("no BLAS: %v", err)
+	}
+	if !haveCgo || lib.setSym == 0 {
+		t.Skip("without cgo or openblas_set_num_threads there is no per-thread count to read")
+	}
+	lib.SetThreads(2)
+	defer lib.SetThreads(runtime.GOMAXPROCS(0))
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	product := func(m, n, k int) int {
+		a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+		lib.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+		if g := int(lib.getThreads()); g != threadCount() {
+			t.Errorf("%d×%d×%d: the library's global count is %d, this thread gave it %d", m, n, k, g, threadCount())
+		}
+		return threadCount()
+	}
+	for _, tc := range []struct{ m, n, k, want int }{
+		{128, 256, 10, 1}, {100, 100, 100, 1}, {128, 64, 128, 2}, {128, 256, 10, 1}, {256, 256, 256, 2},
+	} {
+		if got := product(tc.m, tc.n, tc.k); got != tc.want {
+			t.Errorf("%d×%d×%d (m·n·k %d): ran on %d threads, want %d", tc.m, tc.n, tc.k, tc.m*tc.n*tc.k, got, tc.want)
+		}
+	}
+}
+
+// TestGlobalCountFollows: the OpenMP build's count has a global part, at 1
+// serialising every thread's products; after a small product on one
+// thread sets it, a large product on another sets it back before running.
+func TestGlobalCountFollows(t *testing.T) {
+	lib, err := Load()
+	if err != nil {
+		t.Skipf("no BLAS: %v", err)
+	}
+	if !haveCgo || lib.setSym == 0 {
+		t.Skip("without cgo or openblas_set_num_threads there is no count to follow")
+	}
+	lib.SetThreads(2)
+	defer lib.SetThreads(runtime.GOMAXPROCS(0))
+	// onThread returns a function that runs an m×n×k product on an OS
+	// thread of its own, the same one each time, and waits for it.
+	onThread := func(m, n, k int) (run func(), stop func()) {
+		jobs, done := make(chan struct{}), make(chan struct{})
+		go func() {
+			runtime.LockOSThread()
+			a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+			for range jobs {
+				lib.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+				done <- struct{}{}
+			}
+		}()
+		return func() { jobs <- struct{}{}; <-done }, func() { close(jobs) }
+	}
+	big, stopBig := onThread(256, 256, 256)
+	defer stopBig()
+	small, stopSmall := onThread(8, 8, 8)
+	defer stopSmall()
+	big()
+	if g := lib.getThreads(); g != 2 {
+		t.Fatalf("after a large product the global count is %d, want 2", g)
+	}
+	small()
+	if g := lib.getThreads(); g != 1 {
+		t.Fatalf("after a small product the global count is %d, want 1", g)
+	}
+	big()
+	if g := lib.getThreads(); g != 2 {
+		t.Errorf("a large product on a thread that had set 2 left the global count at %d: it ran on one thread", g)
 	}
 }

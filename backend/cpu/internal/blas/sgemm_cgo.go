@@ -9,30 +9,40 @@ typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int
 	const float *, int, float, float *, int);
 typedef void (*set_threads_fn)(int);
 
-// gltrain_threads is the thread count this OS thread last gave OpenBLAS:
-// an OpenMP build keeps it per thread (omp_set_num_threads), so a count set
-// on one of Go's threads does not hold on the others.
+// gltrain_threads is the thread count this OS thread last gave OpenBLAS,
+// and gltrain_global the count any thread last gave it. An OpenMP build
+// keeps the count in two places: per thread (omp_set_num_threads, which
+// decides how many threads a product may use) and in one global
+// (blas_cpu_number: at 1, every thread's products run on one thread). So
+// a call sets the count when either differs from what it wants: its own
+// thread's, once per thread, and the global, after another thread set a
+// different one (a small product on one thread, say, see SerialBelow).
 static __thread int gltrain_threads;
+static int gltrain_global;
 
-// gltrain_thread_sets counts the threads call_sgemm gave the count to (for
-// the tests).
+// gltrain_thread_sets counts the calls that set the count (for the tests).
 static int gltrain_thread_sets;
 
 // call_sgemm calls cblas_sgemm through the address dlsym gave: a plain C
 // call, which costs tens of nanoseconds where purego's reflection costs a
 // microsecond and a dozen allocations. With threads > 0 it first gives the
-// library that count on this thread, once per thread.
+// library that count, when this thread or the global holds another.
 static void call_sgemm(uintptr_t fn, uintptr_t set, int threads, int order, int ta, int tb, int m, int n, int k,
 		float alpha, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
-	if (set && threads > 0 && gltrain_threads != threads) {
+	if (set && threads > 0 && (gltrain_threads != threads || __atomic_load_n(&gltrain_global, __ATOMIC_RELAXED) != threads)) {
 		((set_threads_fn)set)(threads);
 		gltrain_threads = threads;
+		__atomic_store_n(&gltrain_global, threads, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&gltrain_thread_sets, 1, __ATOMIC_RELAXED);
 	}
 	((sgemm_fn)fn)(order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 static int thread_sets(void) { return __atomic_load_n(&gltrain_thread_sets, __ATOMIC_RELAXED); }
+
+// thread_count is the count this OS thread last gave the library (for the
+// tests).
+static int thread_count(void) { return gltrain_threads; }
 */
 import "C"
 
@@ -50,5 +60,9 @@ func callSgemm(fn, set uintptr, threads, order, ta, tb, m, n, k int32, alpha flo
 // threadSets is how many OS threads callSgemm has given the thread count
 // to (for the tests).
 func threadSets() int { return int(C.thread_sets()) }
+
+// threadCount is the thread count the calling OS thread last gave the
+// library (for the tests; lock the goroutine to its thread around it).
+func threadCount() int { return int(C.thread_count()) }
 
 const haveCgo = true

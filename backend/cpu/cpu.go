@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"gltrain/backend"
 	"gltrain/backend/cpu/internal/blas"
@@ -74,6 +75,8 @@ type Backend struct {
 	gemmMin int
 	// products says what computes matrix products, for Device.
 	products string
+	// staggered counts the buffers alloc has staggered.
+	staggered atomic.Uint64
 }
 
 // New returns a CPU backend with the default options: OpenBLAS when the
@@ -82,8 +85,8 @@ func New() *Backend { return NewWithOptions(Options{}) }
 
 // NewWithOptions returns a CPU backend configured by o.
 func NewWithOptions(o Options) *Backend {
-	alloc := func(n int) ([]float32, error) { return make([]float32, n), nil }
-	b := &Backend{pool: backend.NewPool(alloc, func([]float32) {}), gemmMin: smallGemm}
+	b := &Backend{gemmMin: smallGemm}
+	b.pool = backend.NewPool(b.alloc, func([]float32) {})
 	b.products = "gonum blas32 (install libopenblas0 for faster products)"
 	if o.BLAS != "gonum" {
 		if lib, err := blas.Load(); err == nil {

@@ -42,7 +42,8 @@
 #	   bench -backends=cpu,gl $BENCH_FLAGS (the full suite) -> bench.md (table),
 #	   bench.json (every sample), bench.txt (benchstat), bench.log (progress)
 #	6. train, when built, on the GL backend: the default run -> train.log,
-#	   and MNIST when BIN_DIR/mnist exists                   -> train-mnist.log
+#	   and, when BIN_DIR/mnist exists, MNIST's MLP           -> train-mnist.log
+#	   and issue 14's CNN, 3 epochs                          -> train-mnist-cnn.log
 #
 # GL is required (GLTRAIN_REQUIRE_GL=1): not getting a context fails the
 # steps instead of skipping to the CPU. The context comes from an EGL device
@@ -154,6 +155,9 @@ if [ -x "$bin/train" ]; then
 	if [ -d "$bin/mnist" ]; then
 		step train-mnist "$dir/train-mnist.log" "$bin/train" -backend=gl -data=mnist -data-dir="$bin/mnist" \
 			-hidden=256 -opt=adam -lr=1e-3 -epochs=5 -batch=128 -plot= -save="$dir/mnist.safetensors"
+		step train-mnist-cnn "$dir/train-mnist-cnn.log" "$bin/train" -backend=gl -data=mnist -data-dir="$bin/mnist" \
+			-layers=conv:32:3,relu,maxpool:2,conv:64:3,relu,maxpool:2,flatten,128:relu \
+			-opt=adam -lr=1e-3 -batch=128 -epochs=3 -plot= -save="$dir/mnist-cnn.safetensors"
 	fi
 else
 	skip train "$bin/train not built"

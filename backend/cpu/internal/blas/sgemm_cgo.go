@@ -48,8 +48,9 @@ import "C"
 
 import "unsafe"
 
-// callSgemm calls cblas_sgemm at address fn with cgo, giving the library
-// threads threads on this OS thread first (set: openblas_set_num_threads).
+// callSgemm calls cblas_sgemm at address fn with cgo, first giving the
+// library threads threads (set: openblas_set_num_threads) when this OS
+// thread or the global count holds another.
 func callSgemm(fn, set uintptr, threads, order, ta, tb, m, n, k int32, alpha float32, a *float32, lda int32,
 	b *float32, ldb int32, beta float32, c *float32, ldc int32) {
 	C.call_sgemm(C.uintptr_t(fn), C.uintptr_t(set), C.int(threads), C.int(order), C.int(ta), C.int(tb), C.int(m), C.int(n), C.int(k),
@@ -57,8 +58,8 @@ func callSgemm(fn, set uintptr, threads, order, ta, tb, m, n, k int32, alpha flo
 		C.float(beta), (*C.float)(unsafe.Pointer(c)), C.int(ldc))
 }
 
-// threadSets is how many OS threads callSgemm has given the thread count
-// to (for the tests).
+// threadSets is how many calls have set the library's thread count (for
+// the tests).
 func threadSets() int { return int(C.thread_sets()) }
 
 // threadCount is the thread count the calling OS thread last gave the

@@ -4,6 +4,7 @@ import (
 	"math"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // TestEnvHidesLibrary: GLTRAIN_BLAS=gonum makes load fail, so the backend
@@ -201,5 +202,26 @@ func TestGlobalCountFollows(t *testing.T) {
 	big()
 	if g := lib.getThreads(); g != 2 {
 		t.Errorf("a large product on a thread that had set 2 left the global count at %d: it ran on one thread", g)
+	}
+}
+
+// TestProductsYield: a loop of products gives the scheduler a turn every
+// yieldEvery, so that sysmon never takes the P of a goroutine that only
+// multiplies (see yieldEvery).
+func TestProductsYield(t *testing.T) {
+	lib, err := Load()
+	if err != nil {
+		t.Skipf("no BLAS: %v", err)
+	}
+	const m = 128
+	a, c := make([]float32, m*m), make([]float32, m*m)
+	before := yields.Load()
+	t0 := time.Now()
+	for time.Since(t0) < 6*yieldEvery {
+		lib.Sgemm(false, false, m, m, m, 1, a, m, a, m, 0, c, m)
+	}
+	// Six periods of products: at least five yields, whatever the pace.
+	if got := yields.Load() - before; got < 5 {
+		t.Errorf("%v of products yielded %d times, want at least 5 (one per %v)", time.Since(t0), got, yieldEvery)
 	}
 }

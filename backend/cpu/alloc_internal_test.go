@@ -7,12 +7,15 @@ import (
 	"gltrain/backend"
 )
 
-// TestAllocStaggers: buffers of a page or more start at distinct cache-line
-// offsets within their pages, 64 in a row all different; they are zeroed,
-// and their capacity is the size asked for, so the pool files them under
-// their class.
+// TestAllocStaggers: with a BLAS library, buffers of a page or more start
+// at distinct cache-line offsets within their pages, 64 in a row all
+// different; they are zeroed, and their capacity is the size asked for, so
+// the pool files them under their class.
 func TestAllocStaggers(t *testing.T) {
 	b := New()
+	if !b.UsesBLAS() {
+		t.Skip("no BLAS library: the pool does not stagger (TestAllocGonum)")
+	}
 	seen := map[uintptr]bool{}
 	for i := range 64 {
 		n := staggerMin << (i % 4)
@@ -51,5 +54,21 @@ func TestAllocStaggers(t *testing.T) {
 	y, _ := b.New(backend.Shape{Rows: 3, Cols: staggerMin})
 	if &y.(*Tensor).data[0] != p {
 		t.Fatal("the pool did not recycle the staggered buffer")
+	}
+}
+
+// TestAllocGonum: without a library the pool takes Go's buffers as they
+// come: gonum's Sgemm ran slower on staggered ones.
+func TestAllocGonum(t *testing.T) {
+	b := NewWithOptions(Options{BLAS: "gonum"})
+	buf, err := b.alloc(staggerMin * 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(buf) != staggerMin*4 || cap(buf) != staggerMin*4 {
+		t.Fatalf("len %d cap %d, want %d", len(buf), cap(buf), staggerMin*4)
+	}
+	if b.staggered.Load() != 0 {
+		t.Fatalf("the gonum backend staggered %d buffers", b.staggered.Load())
 	}
 }

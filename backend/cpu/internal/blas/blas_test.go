@@ -90,20 +90,33 @@ func TestDescribe(t *testing.T) {
 	}
 }
 
+// countedLib returns the loaded library with its thread count set to
+// threads (left as it is for 0) and set back to GOMAXPROCS after the test,
+// or skips the test where there is no count to set and read: no library,
+// no openblas_set_num_threads, or no cgo.
+func countedLib(t *testing.T, threads int) *Lib {
+	t.Helper()
+	lib, err := Load()
+	if err != nil {
+		t.Skipf("no BLAS: %v", err)
+	}
+	if !haveCgo || lib.setSym == 0 {
+		t.Skip("without cgo or openblas_set_num_threads there is no per-thread count")
+	}
+	if threads > 0 {
+		lib.SetThreads(threads)
+	}
+	t.Cleanup(func() { lib.SetThreads(runtime.GOMAXPROCS(0)) })
+	return lib
+}
+
 // TestThreadsHoldOnEveryThread: OpenBLAS's OpenMP build takes the thread
 // count from the calling OS thread's OpenMP setting (omp_set_num_threads is
 // per thread), and Go calls the library from many threads: a product
 // gives SetThreads's count to the thread it runs on, at most once for two
 // products on one thread.
 func TestThreadsHoldOnEveryThread(t *testing.T) {
-	lib, err := Load()
-	if err != nil {
-		t.Skipf("no BLAS: %v", err)
-	}
-	if !haveCgo || lib.setSym == 0 {
-		t.Skip("without cgo or openblas_set_num_threads there is no per-thread count to give")
-	}
-	defer lib.SetThreads(runtime.GOMAXPROCS(0))
+	lib := countedLib(t, 0)
 	const m = 128 // m³ is past SerialBelow
 	a, c := make([]float32, m*m), make([]float32, m*m)
 	for i, want := range []int{1, 2, 1, 2} {
@@ -132,15 +145,7 @@ func TestThreadsHoldOnEveryThread(t *testing.T) {
 // thread, and a larger one gets SetThreads's count back, on the same OS
 // thread.
 func TestSmallProductsRunSerial(t *testing.T) {
-	lib, err := Load()
-	if err != nil {
-		t.Skipf("no BLAS: %v", err)
-	}
-	if !haveCgo || lib.setSym == 0 {
-		t.Skip("without cgo or openblas_set_num_threads there is no per-thread count to read")
-	}
-	lib.SetThreads(2)
-	defer lib.SetThreads(runtime.GOMAXPROCS(0))
+	lib := countedLib(t, 2)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	product := func(m, n, k int) int {
@@ -164,15 +169,7 @@ func TestSmallProductsRunSerial(t *testing.T) {
 // serialising every thread's products; after a small product on one
 // thread sets it, a large product on another sets it back before running.
 func TestGlobalCountFollows(t *testing.T) {
-	lib, err := Load()
-	if err != nil {
-		t.Skipf("no BLAS: %v", err)
-	}
-	if !haveCgo || lib.setSym == 0 {
-		t.Skip("without cgo or openblas_set_num_threads there is no count to follow")
-	}
-	lib.SetThreads(2)
-	defer lib.SetThreads(runtime.GOMAXPROCS(0))
+	lib := countedLib(t, 2)
 	// onThread returns a function that runs an m×n×k product on an OS
 	// thread of its own, the same one each time, and waits for it.
 	onThread := func(m, n, k int) (run func(), stop func()) {

@@ -14,29 +14,12 @@ the 10,000 test images after each epoch:
 
 The data are the four IDX files that gltrain caches (`make mnist`).
 """
-import argparse
-import os
-
-from mnist_epoch import fit, load  # the reader and training loop of the MLP's script
+from mnist_epoch import fit, setup  # the flags, reader and training loop of the MLP's script
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
-    ap.add_argument("--dir", default=os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "gltrain", "mnist"))
-    ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--train", type=int, default=55000, help="training images (gltrain's -val=0 trains on all 60000)")
-    ap.add_argument("--seed", type=int, default=1)
-    a = ap.parse_args()
-    if a.threads > 0:
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[var] = str(a.threads)
-    import torch
-    if a.threads > 0:
-        torch.set_num_threads(a.threads)
-    torch.manual_seed(a.seed)
-    xtr, ytr = load(torch, a.dir, "train")
-    xte, yte = load(torch, a.dir, "t10k")
+    a, torch, xtr, ytr, xte, yte = setup(3, lambda ap: ap.add_argument(
+        "--train", type=int, default=55000, help="training images (gltrain's -val=0 trains on all 60000)"))
     keep = torch.randperm(len(xtr))[:a.train]
     xtr, ytr = xtr[keep].reshape(-1, 1, 28, 28), ytr[keep]
     xte = xte.reshape(-1, 1, 28, 28)

@@ -38,12 +38,18 @@ def load(torch, d, prefix):
     return x, y
 
 
-def main():
+def setup(epochs, more=None):
+    """Parses the MNIST scripts' shared flags (--threads, --dir, --epochs with
+    this default, --seed, and whatever more(parser) adds), gives torch its
+    threads and seed, and returns the flags, torch, and MNIST's training and
+    test sets as rows of 784 floats with their labels."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--dir", default=os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "gltrain", "mnist"))
-    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--epochs", type=int, default=epochs)
     ap.add_argument("--seed", type=int, default=1)
+    if more:
+        more(ap)
     a = ap.parse_args()
     if a.threads > 0:
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -54,6 +60,11 @@ def main():
     torch.manual_seed(a.seed)
     xtr, ytr = load(torch, a.dir, "train")
     xte, yte = load(torch, a.dir, "t10k")
+    return a, torch, xtr, ytr, xte, yte
+
+
+def main():
+    a, torch, xtr, ytr, xte, yte = setup(1)
     model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
     fit(torch, model, xtr, ytr, xte, yte, a.epochs)
 

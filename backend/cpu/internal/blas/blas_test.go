@@ -21,14 +21,30 @@ func TestEnvHidesLibrary(t *testing.T) {
 }
 
 // TestSgemm multiplies through the loaded library in every transpose
-// against a float64 product, when the machine has a BLAS.
+// against a float64 product, when the machine has a BLAS: on one thread
+// (below SerialBelow) and on two (above it).
 func TestSgemm(t *testing.T) {
 	lib, err := Load()
 	if err != nil {
 		t.Skipf("no BLAS: %v", err)
 	}
 	t.Logf("loaded %s (%s), %d threads", lib.Name, lib.Path, lib.Threads())
-	const m, n, k = 37, 29, 53
+	lib.SetThreads(2)
+	t.Cleanup(func() { lib.SetThreads(runtime.GOMAXPROCS(0)) })
+	for _, size := range []struct {
+		m, n, k  int
+		threaded bool
+	}{{37, 29, 53, false}, {130, 120, 70, true}} {
+		if size.m*size.n*size.k >= SerialBelow != size.threaded {
+			t.Fatalf("%d×%d×%d: on the wrong side of SerialBelow", size.m, size.n, size.k)
+		}
+		sgemmAgainstFloat64(t, lib, size.m, size.n, size.k)
+	}
+}
+
+// sgemmAgainstFloat64 checks an m×n×k product in every transpose.
+func sgemmAgainstFloat64(t *testing.T, lib *Lib, m, n, k int) {
+	t.Helper()
 	a := make([]float32, m*k)
 	b := make([]float32, k*n)
 	for i := range a {
@@ -71,7 +87,7 @@ func TestSgemm(t *testing.T) {
 				// Small integers and halves: every partial sum is exact
 				// in float32, so the product must be too.
 				if want := 2*s + 0.5; math.Abs(float64(c[i*n+j])-want) > 0 {
-					t.Fatalf("transA %v transB %v: c[%d,%d] = %v, want %v", tr.a, tr.b, i, j, c[i*n+j], want)
+					t.Fatalf("%d×%d×%d transA %v transB %v: c[%d,%d] = %v, want %v", m, n, k, tr.a, tr.b, i, j, c[i*n+j], want)
 				}
 			}
 		}

@@ -220,21 +220,29 @@ func TestGlobalCountFollows(t *testing.T) {
 
 // TestProductsYield: a loop of products gives the scheduler a turn every
 // yieldEvery, so that sysmon never takes the P of a goroutine that only
-// multiplies (see yieldEvery).
+// multiplies (see yieldEvery). After a yield the next comes within
+// yieldEvery plus one turn of the loop (a product, and a Gosched that may
+// wait on a busy machine), so a loop of D yields at least
+// D / (yieldEvery + the longest turn) times, however slow its turns.
 func TestProductsYield(t *testing.T) {
 	lib, err := Load()
 	if err != nil {
 		t.Skipf("no BLAS: %v", err)
 	}
-	const m = 128
+	const m, d = 128, 8 * yieldEvery
 	a, c := make([]float32, m*m), make([]float32, m*m)
 	before := yields.Load()
 	t0 := time.Now()
-	for time.Since(t0) < 6*yieldEvery {
+	var longest time.Duration
+	for prev := t0; time.Since(t0) < d; {
 		lib.Sgemm(false, false, m, m, m, 1, a, m, a, m, 0, c, m)
+		now := time.Now()
+		longest = max(longest, now.Sub(prev))
+		prev = now
 	}
-	// Six periods of products: at least five yields, whatever the pace.
-	if got := yields.Load() - before; got < 5 {
-		t.Errorf("%v of products yielded %d times, want at least 5 (one per %v)", time.Since(t0), got, yieldEvery)
+	elapsed := time.Since(t0)
+	want := int64(elapsed / (yieldEvery + longest))
+	if got := yields.Load() - before; got < want {
+		t.Errorf("%v of products (longest turn %v) yielded %d times, want at least %d", elapsed, longest, got, want)
 	}
 }

@@ -25,6 +25,9 @@ func (rep *Report) WriteBenchfmt(w io.Writer) error {
 	}
 	if v := rep.Meta.PyTorch.Torch; v != "" {
 		fmt.Fprintf(&b, "torch: %s\ntorch-blas: %s\ntorch-threads: %d\n", v, rep.Meta.PyTorch.BLAS, rep.Meta.PyTorch.Threads)
+		if m := rep.Meta.PyTorch.Malloc; m != "" {
+			fmt.Fprintf(&b, "torch-malloc: %s\n", m)
+		}
 	}
 	suffix := ""
 	if mc.GOMAXPROCS > 1 {

@@ -46,6 +46,8 @@ type PyTorchMeta struct {
 	CUDAVersion   string   `json:"cuda_version,omitempty"`
 	TF32          bool     `json:"tf32"`
 	Optimizer     string   `json:"optimizer,omitempty"`
+	// Malloc is how bench.py set up glibc's allocator (keep_freed_memory).
+	Malloc string `json:"malloc,omitempty"`
 }
 
 // describe writes the header line.
@@ -71,6 +73,9 @@ func (m PyTorchMeta) describe() string {
 		s += "; no CUDA device"
 	}
 	s += "; TF32 off"
+	if m.Malloc != "" {
+		s += "; malloc " + m.Malloc
+	}
 	if w := m.pthreadWarning(); w != "" {
 		s += ". WARNING: " + w
 	}

@@ -27,6 +27,30 @@ import re
 import sys
 import time
 
+# glibc's mallopt parameters (malloc.h).
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+
+
+def keep_freed_memory():
+    """Tunes glibc's malloc so that torch's freed CPU tensors stay in the
+    heap for the next step's, as PyTorch's CPU tuning guide gets with
+    jemalloc or tcmalloc. Left alone, glibc maps each block over its mmap
+    threshold (128 KiB at first, then the largest block freed) afresh and
+    hands it back when freed, and trims the heap above twice that: a
+    training step then refaults its buffers, and the MNIST CNN's step took
+    27 ms instead of 21 on this project's 2-core machine, with 5,000 page
+    faults a step. Blocks up to 32 MiB (glibc's most) now come from the
+    heap, which keeps up to 1 GiB free. Returns what was set, or why not."""
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return "default (no glibc mallopt)"
+    if mallopt(M_MMAP_THRESHOLD, 32 << 20) != 1 or mallopt(M_TRIM_THRESHOLD, 1 << 30) != 1:
+        return "default (mallopt refused)"
+    return "glibc, mmap threshold 32 MiB, trim threshold 1 GiB"
+
+
 # Adam as the Go training-step cases use it: PyTorch's defaults, lr 1e-3.
 ADAM = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
 
@@ -231,6 +255,7 @@ def main():
     ap.add_argument("--json", default="", help="write JSON here ('-' for stdout)")
     ap.add_argument("--list", action="store_true", help="print the cases as JSON and exit (no torch needed)")
     ap.add_argument("--no-cuda", action="store_true", help="skip CUDA even when available")
+    ap.add_argument("--default-malloc", action="store_true", help="leave glibc's malloc untuned (see keep_freed_memory)")
     a = ap.parse_args()
     if a.list:
         json.dump([{k: c[k] for k in ("op", "shape", "quick", "work")} for c in all_cases()], sys.stdout, indent=1)
@@ -239,6 +264,7 @@ def main():
     samples = a.samples or (6 if a.suite == "quick" else 10)
     min_ns = int((a.min_sample or (0.1 if a.suite == "quick" else 0.3)) * 1e9)
 
+    malloc = "default (--default-malloc)" if a.default_malloc else keep_freed_memory()
     # The BLAS reads its thread count when torch loads it; set_num_threads
     # then sets torch's own (OpenMP) pools, which OpenMP OpenBLAS follows.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -257,6 +283,7 @@ def main():
         "torch_version": torch.__version__,
         "threads": torch.get_num_threads(),
         "tf32": False,
+        "malloc": malloc,
         "optimizer": "Adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8), zero_grad(set_to_none=True)",
     }
     if "cuda" in devices:

@@ -6,7 +6,8 @@ lr 1e-3, batches of 128 rows in a new random order each epoch, the running
 loss read every step (as gltrain's progress line does), then the loss and
 accuracy on the 10,000 test images. Prints the epoch's time (training and
 test evaluation), the training time alone, and the figures, so both sides
-can be compared in the same hour:
+can be compared in the same hour. glibc's malloc is tuned as bench.py tunes
+it (keep_freed_memory):
 
     /usr/bin/python3 bench/pytorch/mnist_epoch.py --threads 2 [--dir ~/.cache/gltrain/mnist]
     go run ./cmd/train -data=mnist -hidden=256 -opt=adam -lr=1e-3 -batch=128 -epochs=1 -threads=2
@@ -18,6 +19,8 @@ import gzip
 import os
 import struct
 import time
+
+from bench import keep_freed_memory
 
 
 def read_idx(path):
@@ -51,6 +54,7 @@ def setup(epochs, more=None):
     if more:
         more(ap)
     a = ap.parse_args()
+    print("malloc:", keep_freed_memory())  # as bench.py runs torch
     if a.threads > 0:
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(a.threads)

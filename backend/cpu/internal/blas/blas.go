@@ -48,9 +48,9 @@ type Lib struct {
 	// An OpenMP build keeps the count per OS thread (omp_set_num_threads),
 	// and Go calls from many threads, so each call sets it on its own
 	// thread first (once per thread, see sgemm_cgo.go).
-	setSym  uintptr
-	threads int32
-	sgemm   func(order, transA, transB, m, n, k int32, alpha float32, a unsafe.Pointer, lda int32,
+	setSym     uintptr
+	threads    int32
+	cblasSgemm func(order, transA, transB, m, n, k int32, alpha float32, a unsafe.Pointer, lda int32,
 		b unsafe.Pointer, ldb int32, beta float32, c unsafe.Pointer, ldc int32)
 	setThreads func(n int32)
 	getThreads func() int32
@@ -101,7 +101,7 @@ func open(path string) (*Lib, error) {
 	}
 	l := &Lib{Name: path, Path: path, sym: sym}
 	if !haveCgo {
-		purego.RegisterLibFunc(&l.sgemm, h, "cblas_sgemm")
+		purego.RegisterLibFunc(&l.cblasSgemm, h, "cblas_sgemm")
 	}
 	if set, err := purego.Dlsym(h, "openblas_set_num_threads"); err == nil {
 		l.setSym = set
@@ -210,6 +210,30 @@ var yields atomic.Int64
 // op(A) m×k and op(B) k×n, with leading dimensions lda, ldb, ldc; the
 // slices must hold the matrices (the caller checks shapes).
 func (l *Lib) Sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	threads := l.threads
+	if threads > 1 && int64(m)*int64(n)*int64(k) < SerialBelow {
+		threads = 1
+	}
+	l.sgemm(threads, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmSerial is Sgemm on one thread whatever the product's size, for
+// callers that run products on several goroutines at once (a batch's
+// images, say): each product then stays on its caller's thread instead of
+// every caller asking for all the library's threads. With cgo the library
+// is told so (as SerialBelow's products are); purego sets the library's
+// count on each call, so there it is Sgemm.
+func (l *Lib) SgemmSerial(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if !haveCgo || l.setThreads == nil {
+		l.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	l.sgemm(1, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemm calls the library's cblas_sgemm on threads threads (0: its own
+// count).
+func (l *Lib) sgemm(threads int32, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -220,10 +244,6 @@ func (l *Lib) Sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda in
 	if tB {
 		tb = trans
 	}
-	threads := l.threads
-	if threads > 1 && int64(m)*int64(n)*int64(k) < SerialBelow {
-		threads = 1
-	}
 	yieldNow()
 	if haveCgo {
 		callSgemm(l.sym, l.setSym, threads, rowMajor, ta, tb, int32(m), int32(n), int32(k), alpha, &a[0], int32(lda),
@@ -232,7 +252,7 @@ func (l *Lib) Sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda in
 		if threads > 0 { // purego cannot keep a per-thread note: set it every call
 			l.setThreads(threads)
 		}
-		l.sgemm(rowMajor, ta, tb, int32(m), int32(n), int32(k), alpha, unsafe.Pointer(&a[0]), int32(lda),
+		l.cblasSgemm(rowMajor, ta, tb, int32(m), int32(n), int32(k), alpha, unsafe.Pointer(&a[0]), int32(lda),
 			unsafe.Pointer(&b[0]), int32(ldb), beta, unsafe.Pointer(&c[0]), int32(ldc))
 	}
 	runtime.KeepAlive(a)

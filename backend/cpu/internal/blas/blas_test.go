@@ -1,6 +1,7 @@
 package blas
 
 import (
+	"fmt"
 	"math"
 	"runtime"
 	"testing"
@@ -244,5 +245,63 @@ func TestProductsYield(t *testing.T) {
 	want := int64(elapsed / (yieldEvery + longest))
 	if got := yields.Load() - before; got < want {
 		t.Errorf("%v of products (longest turn %v) yielded %d times, want at least %d", elapsed, longest, got, want)
+	}
+}
+
+// TestSerialProductsConcurrently: SgemmSerial runs a product above
+// SerialBelow on its caller's thread alone, and several goroutines may run
+// such products at once: each result has the bits the same product gives
+// on one goroutine, and the library is left with its count for the next
+// threaded product.
+func TestSerialProductsConcurrently(t *testing.T) {
+	lib := countedLib(t, 2)
+	const m, n, k = 64, 121, 288 // a convolution's image: 2.2M multiply-adds
+	if m*n*k < SerialBelow {
+		t.Fatal("the product is below SerialBelow: it would run serially anyway")
+	}
+	a, b := make([]float32, m*k), make([]float32, k*n)
+	for i := range a {
+		a[i] = float32(math.Sin(float64(i)))
+	}
+	for i := range b {
+		b[i] = float32(math.Cos(float64(i) * 0.7))
+	}
+	want := make([]float32, m*n)
+	func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		lib.SgemmSerial(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+		if threadCount() != 1 {
+			t.Errorf("SgemmSerial gave the library %d threads, want 1", threadCount())
+		}
+	}()
+	const goroutines, rounds = 4, 50
+	errs := make(chan string, goroutines)
+	for range goroutines {
+		go func() {
+			c := make([]float32, m*n)
+			for range rounds {
+				lib.SgemmSerial(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+				for i := range c {
+					if math.Float32bits(c[i]) != math.Float32bits(want[i]) {
+						errs <- fmt.Sprintf("c[%d] = %g, want %g", i, c[i], want[i])
+						return
+					}
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range goroutines {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	c := make([]float32, m*n)
+	lib.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+	if threadCount() != 2 || lib.getThreads() != 2 {
+		t.Errorf("after the serial products a threaded one ran on %d threads (global %d), want 2", threadCount(), lib.getThreads())
 	}
 }

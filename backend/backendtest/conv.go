@@ -12,8 +12,10 @@ import (
 
 // ConvGeometries are the convolutions of the suite: odd sizes, non-square
 // images and kernels, stride 2, padding 1 and 2, a 1×1 kernel, a kernel as
-// large as the padded image, and the two layers of the MNIST CNN. Batches are
-// small, so that llvmpipe runs them quickly.
+// large as the padded image, the two layers of the MNIST CNN, and a batch of
+// 37 small images, more than the CPU backend's 16 slabs of the filter
+// gradient (so that slabs hold two and three images). Batches are small
+// otherwise, so that llvmpipe runs them quickly.
 var ConvGeometries = []struct {
 	N int
 	G backend.Conv2D
@@ -26,6 +28,7 @@ var ConvGeometries = []struct {
 	{2, backend.Conv2D{C: 1, H: 3, W: 4, K: 2, KH: 5, KW: 6, Stride: 1, Pad: 1}},
 	{2, backend.Conv2D{C: 1, H: 28, W: 28, K: 32, KH: 3, KW: 3, Stride: 1, Pad: 0}},
 	{2, backend.Conv2D{C: 32, H: 13, W: 13, K: 64, KH: 3, KW: 3, Stride: 1, Pad: 0}},
+	{37, backend.Conv2D{C: 2, H: 5, W: 4, K: 3, KH: 3, KW: 3, Stride: 1, Pad: 1}},
 }
 
 // PoolGeometries are the max poolings of the suite: the usual 2×2 stride 2,
@@ -235,22 +238,26 @@ func runPoolCase(t *testing.T, b backend.Backend, cv backend.Convolver, n int, p
 }
 
 // runPoolSpecial: ties go to the first maximum in row-major window order
-// (and its gradient to it alone); NaN wins at its first place; −Inf is a
+// (and its gradient to it alone), −0 against +0 included; NaN wins at its
+// first place, also when it opens a window of larger numbers; −Inf is a
 // maximum like any other; a window of −Inf picks its first.
 func runPoolSpecial(t *testing.T, b backend.Backend, cv backend.Convolver) {
-	nan, inf := float32(math.NaN()), float32(math.Inf(1))
-	p := backend.Pool2D{C: 1, H: 2, W: 8, KH: 2, KW: 2, Stride: 2}
+	nan, inf, negZero := float32(math.NaN()), float32(math.Inf(1)), float32(math.Copysign(0, -1))
+	p := backend.Pool2D{C: 1, H: 2, W: 12, KH: 2, KW: 2, Stride: 2}
 	x := []float32{
-		1, 3, 5, nan, -inf, -inf, 2, 2,
-		3, 3, nan, 9, -inf, -inf, inf, 2,
+		1, 3, 5, nan, -inf, -inf, 2, 2, nan, 5, negZero, 0,
+		3, 3, nan, 9, -inf, -inf, inf, 2, 7, 1, 0, negZero,
 	}
-	dy := []float32{1, 2, 3, 4}
+	dy := []float32{1, 2, 3, 4, 5, 6}
 	got, err := poolPass(b, cv, p, 1, x, dy)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantY, wantArg := []float32{3, nan, -inf, inf}, []float32{1, 1, 0, 2}
-	wantDx := []float32{0, 1, 0, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0}
+	wantY, wantArg := []float32{3, nan, -inf, inf, nan, negZero}, []float32{1, 1, 0, 2, 0, 0}
+	wantDx := []float32{
+		0, 1, 0, 2, 3, 0, 0, 0, 5, 0, 6, 0,
+		0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0,
+	}
 	if msg := sameBits(got[0], wantY); msg != "" {
 		t.Errorf("y: %s", msg)
 	}

@@ -10,16 +10,28 @@ import (
 
 var _ backend.Convolver = (*Backend)(nil)
 
-// The convolution runs as products on the backend's BLAS, through im2col:
-// the patches of a batch of n images are the columns of a Patch×(n·P)
-// matrix (P = OutH·OutW output pixels per image), so that
+// The convolution runs image by image, as products on the backend's BLAS
+// through im2col. The patches of one image are the columns of a Patch×P
+// matrix cols (P = OutH·OutW output pixels), and an image's row of NCHW
+// values is a K×P matrix, K filters by P pixels, so that
 //
-//	Y' (K×n·P)        = W (K×Patch) · cols
-//	dcols (Patch×n·P) = Wᵀ · dY'
-//	dW (K×Patch)      = dY' · colsᵀ
+//	y_s (K×P)         = W (K×Patch) · cols_s + b
+//	dcols_s (Patch×P) = Wᵀ · dy_s
+//	dW (K×Patch)      = Σ_s dy_s · cols_sᵀ
 //
-// where Y' holds the outputs filter-major (Y'[k, s·P+p] = y[s, k·P+p]); the
-// images' rows are permuted to and from it.
+// with no permutation of the outputs. The images are spread over the
+// cores, each worker with a cols buffer of its own, small enough to stay in
+// cache, and each product runs on its worker's thread (SgemmSerial) rather
+// than on all the library's. dW sums the images in convSlabs fixed slabs:
+// each slab's products accumulate into a partial of its own in image
+// order, and the partials are added in slab order. So every result has the
+// same bits whatever the number of cores. (The GL backend moves whole batches
+// through im2col.comp, the product and conv2d_permute.comp instead.)
+
+// convSlabs is the most slabs Conv2DBackwardFilter splits a batch into:
+// enough for 16 cores, and few enough that the partials (16·K·Patch floats)
+// cost little to add.
+const convSlabs = 16
 
 // Conv2DForward computes y = conv(x, w) + b (see backend.Convolver).
 func (be *Backend) Conv2DForward(g backend.Conv2D, y, x, w, b backend.Tensor) error {
@@ -31,15 +43,27 @@ func (be *Backend) Conv2DForward(g backend.Conv2D, y, x, w, b backend.Tensor) er
 	if err := backend.CheckConv2D(op, g, x, w, b, y); err != nil {
 		return err
 	}
-	n, P := t[1].shape.Rows, g.OutH()*g.OutW()
-	cols, yp, err := be.scratch2(g.Patch()*n*P, g.K*n*P)
+	yd, xd, wd, bd := t[0].data, t[1].data, t[2].data, t[3].data
+	n, P, patch := t[1].shape.Rows, g.OutH()*g.OutW(), g.Patch()
+	workers := parallelWorkers(n, g.K*P*patch)
+	cols, err := be.scratch(workers * patch * P)
 	if err != nil {
 		return err
 	}
-	defer be.release(cols, yp)
-	im2col(g, cols.data, t[1].data, n)
-	be.sgemm(false, false, g.K, n*P, g.Patch(), t[2].data, cols.data, yp.data)
-	fromFilterMajor(t[0].data, yp.data, t[3].data, n, g.K, P)
+	defer be.Release(cols)
+	parallelForW(n, workers, func(wk, lo, hi int) {
+		c := cols.data[wk*patch*P : (wk+1)*patch*P]
+		for s := lo; s < hi; s++ {
+			ys := yd[s*g.Out() : (s+1)*g.Out()]
+			im2col(g, c, xd[s*g.In():(s+1)*g.In()])
+			be.sgemm(false, false, g.K, P, patch, wd, c, 0, ys)
+			for k, bk := range bd {
+				for p := range ys[k*P : (k+1)*P] {
+					ys[k*P+p] += bk
+				}
+			}
+		}
+	})
 	return nil
 }
 
@@ -53,15 +77,21 @@ func (be *Backend) Conv2DBackwardData(g backend.Conv2D, dx, dy, w backend.Tensor
 	if err := backend.CheckConv2D(op, g, dx, w, nil, dy); err != nil {
 		return err
 	}
-	n, P := t[0].shape.Rows, g.OutH()*g.OutW()
-	dcols, dyp, err := be.scratch2(g.Patch()*n*P, g.K*n*P)
+	dxd, dyd, wd := t[0].data, t[1].data, t[2].data
+	n, P, patch := t[0].shape.Rows, g.OutH()*g.OutW(), g.Patch()
+	workers := parallelWorkers(n, g.K*P*patch)
+	dcols, err := be.scratch(workers * patch * P)
 	if err != nil {
 		return err
 	}
-	defer be.release(dcols, dyp)
-	toFilterMajor(dyp.data, t[1].data, n, g.K, P)
-	be.sgemm(true, false, g.Patch(), n*P, g.K, t[2].data, dyp.data, dcols.data)
-	col2im(g, t[0].data, dcols.data, n)
+	defer be.Release(dcols)
+	parallelForW(n, workers, func(wk, lo, hi int) {
+		dc := dcols.data[wk*patch*P : (wk+1)*patch*P]
+		for s := lo; s < hi; s++ {
+			be.sgemm(true, false, patch, P, g.K, wd, dyd[s*g.Out():(s+1)*g.Out()], 0, dc)
+			col2im(g, dxd[s*g.In():(s+1)*g.In()], dc)
+		}
+	})
 	return nil
 }
 
@@ -76,42 +106,72 @@ func (be *Backend) Conv2DBackwardFilter(g backend.Conv2D, dw, db, x, dy backend.
 	if err := backend.CheckConv2D(op, g, x, dw, db, dy); err != nil {
 		return err
 	}
-	n, P := t[2].shape.Rows, g.OutH()*g.OutW()
-	cols, dyp, err := be.scratch2(g.Patch()*n*P, g.K*n*P)
+	dwd, dbd, xd, dyd := t[0].data, t[1].data, t[2].data, t[3].data
+	n, P, patch := t[2].shape.Rows, g.OutH()*g.OutW(), g.Patch()
+	conv2DBiasBackward(dbd, dyd, n, P)
+	slabs := min(n, convSlabs)
+	if slabs == 0 {
+		clear(dwd)
+		return nil
+	}
+	workers := parallelWorkers(slabs, n/slabs*g.K*P*patch)
+	cols, err := be.scratch(workers * patch * P)
 	if err != nil {
 		return err
 	}
-	defer be.release(cols, dyp)
-	im2col(g, cols.data, t[2].data, n)
-	toFilterMajor(dyp.data, t[3].data, n, g.K, P)
-	be.sgemm(false, true, g.K, g.Patch(), n*P, dyp.data, cols.data, t[0].data)
-	conv2DBiasBackward(t[1].data, dyp.data, n*P)
+	defer be.Release(cols)
+	parts := dwd // one slab sums straight into dw
+	if slabs > 1 {
+		pt, err := be.scratch(slabs * len(dwd))
+		if err != nil {
+			return err
+		}
+		defer be.Release(pt)
+		parts = pt.data
+	}
+	parallelForW(slabs, workers, func(wk, lo, hi int) {
+		c := cols.data[wk*patch*P : (wk+1)*patch*P]
+		for sl := lo; sl < hi; sl++ {
+			part := parts[sl*len(dwd) : (sl+1)*len(dwd)]
+			first, last := sl*n/slabs, (sl+1)*n/slabs
+			for s := first; s < last; s++ {
+				im2col(g, c, xd[s*g.In():(s+1)*g.In()])
+				beta := float32(1)
+				if s == first {
+					beta = 0
+				}
+				be.sgemm(false, true, g.K, patch, P, dyd[s*g.Out():(s+1)*g.Out()], c, beta, part)
+			}
+		}
+	})
+	if slabs > 1 {
+		parallelFor(len(dwd), slabs, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				v := parts[i]
+				for sl := 1; sl < slabs; sl++ {
+					v += parts[sl*len(dwd)+i]
+				}
+				dwd[i] = v
+			}
+		})
+	}
 	return nil
 }
 
-// scratch2 lends two flat tensors of a and b elements from the pool.
-func (be *Backend) scratch2(a, b int) (*Tensor, *Tensor, error) {
-	ta, err := be.New(backend.Shape{Rows: 1, Cols: max(a, 1)})
+// scratch lends a flat tensor of n elements from the pool.
+func (be *Backend) scratch(n int) (*Tensor, error) {
+	t, err := be.New(backend.Shape{Rows: 1, Cols: max(n, 1)})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	tb, err := be.New(backend.Shape{Rows: 1, Cols: max(b, 1)})
-	if err != nil {
-		be.Release(ta)
-		return nil, nil, err
-	}
-	return ta.(*Tensor), tb.(*Tensor), nil
+	return t.(*Tensor), nil
 }
 
-func (be *Backend) release(ts ...*Tensor) {
-	for _, t := range ts {
-		be.Release(t)
-	}
-}
-
-// sgemm sets c (m×n) = op(a)·op(b), row-major and packed: op(a) is m×k,
-// op(b) is k×n, on the backend's BLAS as gemm does.
-func (be *Backend) sgemm(tA, tB bool, m, n, k int, a, b, c []float32) {
+// sgemm sets c (m×n) = op(a)·op(b) + beta·c, row-major and packed: op(a) is
+// m×k, op(b) is k×n, on the backend's BLAS as gemm does, but on the calling
+// thread alone (SgemmSerial): the convolutions run one product per image
+// on each core.
+func (be *Backend) sgemm(tA, tB bool, m, n, k int, a, b []float32, beta float32, c []float32) {
 	lda, ldb := k, n
 	if tA {
 		lda = m
@@ -120,7 +180,7 @@ func (be *Backend) sgemm(tA, tB bool, m, n, k int, a, b, c []float32) {
 		ldb = k
 	}
 	if be.blas != nil && m*n*k >= be.gemmMin {
-		be.blas.Sgemm(tA, tB, m, n, k, 1, a, lda, b, ldb, 0, c, n)
+		be.blas.SgemmSerial(tA, tB, m, n, k, 1, a, lda, b, ldb, beta, c, n)
 		return
 	}
 	ga := blas32.General{Rows: m, Cols: k, Stride: lda, Data: a}
@@ -137,132 +197,105 @@ func (be *Backend) sgemm(tA, tB bool, m, n, k int, a, b, c []float32) {
 		}
 		return blas.NoTrans
 	}
-	blas32.Gemm(tr(tA), tr(tB), 1, ga, gb, 0, blas32.General{Rows: m, Cols: n, Stride: n, Data: c})
+	blas32.Gemm(tr(tA), tr(tB), 1, ga, gb, beta, blas32.General{Rows: m, Cols: n, Stride: n, Data: c})
 }
 
-// im2col writes the patches of the n images of x (n×In) into cols
-// (Patch×n·P): row r = (c·KH + i)·KW + j, column s·P + oy·OW + ox,
+// im2col writes the patches of one image x (C·H·W) into cols (Patch×P):
+// row r = (c·KH + i)·KW + j, column oy·OW + ox,
 //
-//	cols[r, s·P+oy·OW+ox] = x[s, c, oy·S+i−P, ox·S+j−P]   (0 outside the image)
-func im2col(g backend.Conv2D, cols, x []float32, n int) {
+//	cols[r, oy·OW+ox] = x[c, oy·S+i−P, ox·S+j−P]   (0 outside the image)
+func im2col(g backend.Conv2D, cols, x []float32) {
 	OH, OW := g.OutH(), g.OutW()
 	P := OH * OW
-	parallelFor(g.Patch(), n*P, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			c, i, j := r/(g.KH*g.KW), r/g.KW%g.KH, r%g.KW
-			// The outputs ox whose column v = ox·S + j − Pad is in the image.
-			ox0 := max(0, (g.Pad-j+g.Stride-1)/g.Stride)
-			ox1 := min(OW, (g.W+g.Pad-j+g.Stride-1)/g.Stride)
-			row := cols[r*n*P : (r+1)*n*P]
-			for s := 0; s < n; s++ {
-				plane := x[s*g.In()+c*g.H*g.W : s*g.In()+(c+1)*g.H*g.W]
-				out := row[s*P : (s+1)*P]
+	for r := range g.Patch() {
+		c, i, j := r/(g.KH*g.KW), r/g.KW%g.KH, r%g.KW
+		// The outputs ox whose column v = ox·S + j − Pad is in the image.
+		ox0 := max(0, (g.Pad-j+g.Stride-1)/g.Stride)
+		ox1 := min(OW, (g.W+g.Pad-j+g.Stride-1)/g.Stride)
+		plane := x[c*g.H*g.W : (c+1)*g.H*g.W]
+		out := cols[r*P : (r+1)*P]
+		for oy := 0; oy < OH; oy++ {
+			h := oy*g.Stride + i - g.Pad
+			line := out[oy*OW : (oy+1)*OW]
+			if h < 0 || h >= g.H || ox0 >= ox1 {
+				clear(line)
+				continue
+			}
+			clear(line[:ox0])
+			clear(line[ox1:])
+			src := plane[h*g.W : (h+1)*g.W]
+			if g.Stride == 1 {
+				copy(line[ox0:ox1], src[ox0+j-g.Pad:])
+				continue
+			}
+			for ox := ox0; ox < ox1; ox++ {
+				line[ox] = src[ox*g.Stride+j-g.Pad]
+			}
+		}
+	}
+}
+
+// col2im sets one image's dx (C·H·W) from its dcols (Patch×P), the inverse
+// of im2col:
+//
+//	dx[c,h,v] = Σ_{i,j : oy = (h+P−i)/S, ox = (v+P−j)/S whole and in range} dcols[(c·KH+i)·KW+j, oy·OW+ox]
+//
+// adding the terms of each element in (i, j) order, a fixed order, as the
+// GL kernel's gather adds them.
+func col2im(g backend.Conv2D, dx, dcols []float32) {
+	OH, OW := g.OutH(), g.OutW()
+	P := OH * OW
+	clear(dx)
+	for c := range g.C {
+		plane := dx[c*g.H*g.W : (c+1)*g.H*g.W]
+		for i := 0; i < g.KH; i++ {
+			for j := 0; j < g.KW; j++ {
+				r := (c*g.KH+i)*g.KW + j
+				src := dcols[r*P : (r+1)*P]
+				ox0 := max(0, (g.Pad-j+g.Stride-1)/g.Stride)
+				ox1 := min(OW, (g.W+g.Pad-j+g.Stride-1)/g.Stride)
+				if ox0 >= ox1 {
+					continue
+				}
 				for oy := 0; oy < OH; oy++ {
 					h := oy*g.Stride + i - g.Pad
-					line := out[oy*OW : (oy+1)*OW]
-					if h < 0 || h >= g.H || ox0 >= ox1 {
-						clear(line)
+					if h < 0 || h >= g.H {
 						continue
 					}
-					clear(line[:ox0])
-					clear(line[ox1:])
-					src := plane[h*g.W : (h+1)*g.W]
+					dst, in := plane[h*g.W:(h+1)*g.W], src[oy*OW:(oy+1)*OW]
 					if g.Stride == 1 {
-						copy(line[ox0:ox1], src[ox0+j-g.Pad:])
+						d := dst[ox0+j-g.Pad : ox1+j-g.Pad]
+						for k, v := range in[ox0:ox1] {
+							d[k] += v
+						}
 						continue
 					}
 					for ox := ox0; ox < ox1; ox++ {
-						line[ox] = src[ox*g.Stride+j-g.Pad]
+						dst[ox*g.Stride+j-g.Pad] += in[ox]
 					}
 				}
 			}
 		}
-	})
+	}
 }
 
-// col2im sets dx (n×In) from dcols (Patch×n·P), the inverse of im2col:
-//
-//	dx[s,c,h,v] = Σ_{i,j : oy = (h+P−i)/S, ox = (v+P−j)/S whole and in range} dcols[(c·KH+i)·KW+j, s·P+oy·OW+ox]
-//
-// Each plane (s, c) is its own, so planes run in parallel; within one the
-// terms are added in (i, j) order, a fixed order, as the GL kernel's gather
-// adds them.
-func col2im(g backend.Conv2D, dx, dcols []float32, n int) {
-	OH, OW := g.OutH(), g.OutW()
-	P := OH * OW
-	parallelFor(n*g.C, g.H*g.W*g.KH*g.KW, func(lo, hi int) {
-		for sc := lo; sc < hi; sc++ {
-			s, c := sc/g.C, sc%g.C
-			plane := dx[s*g.In()+c*g.H*g.W : s*g.In()+(c+1)*g.H*g.W]
-			clear(plane)
-			for i := 0; i < g.KH; i++ {
-				for j := 0; j < g.KW; j++ {
-					r := (c*g.KH+i)*g.KW + j
-					src := dcols[r*n*P+s*P : r*n*P+(s+1)*P]
-					ox0 := max(0, (g.Pad-j+g.Stride-1)/g.Stride)
-					ox1 := min(OW, (g.W+g.Pad-j+g.Stride-1)/g.Stride)
-					if ox0 >= ox1 {
-						continue
-					}
-					for oy := 0; oy < OH; oy++ {
-						h := oy*g.Stride + i - g.Pad
-						if h < 0 || h >= g.H {
-							continue
-						}
-						dst, in := plane[h*g.W:(h+1)*g.W], src[oy*OW:(oy+1)*OW]
-						if g.Stride == 1 {
-							d := dst[ox0+j-g.Pad : ox1+j-g.Pad]
-							for k, v := range in[ox0:ox1] {
-								d[k] += v
-							}
-							continue
-						}
-						for ox := ox0; ox < ox1; ox++ {
-							dst[ox*g.Stride+j-g.Pad] += in[ox]
-						}
-					}
-				}
-			}
-		}
-	})
-}
-
-// fromFilterMajor sets y[s, k·P+p] = yp[k, s·P+p] + b[k]; y is n×K·P.
-func fromFilterMajor(y, yp, b []float32, n, K, P int) {
-	parallelFor(n, K*P, func(lo, hi int) {
-		for s := lo; s < hi; s++ {
-			for k := 0; k < K; k++ {
-				dst, src, bk := y[s*K*P+k*P:s*K*P+(k+1)*P], yp[k*n*P+s*P:k*n*P+(s+1)*P], b[k]
-				for p, v := range src {
-					dst[p] = v + bk
-				}
-			}
-		}
-	})
-}
-
-// toFilterMajor sets yp[k, s·P+p] = y[s, k·P+p].
-func toFilterMajor(yp, y []float32, n, K, P int) {
+// conv2DBiasBackward sets db[k] to the sum of dy[s, k, p] over the n images
+// s and P pixels p, in that order and in float64 (shaders/
+// conv2d_bias_backward.comp sums in double too); the filters run in
+// parallel.
+func conv2DBiasBackward(db, dy []float32, n, P int) {
+	K := len(db)
 	parallelFor(K, n*P, func(lo, hi int) {
 		for k := lo; k < hi; k++ {
-			for s := 0; s < n; s++ {
-				copy(yp[k*n*P+s*P:k*n*P+(s+1)*P], y[s*K*P+k*P:s*K*P+(k+1)*P])
+			var sum float64
+			for s := range n {
+				for _, v := range dy[(s*K+k)*P : (s*K+k+1)*P] {
+					sum += float64(v)
+				}
 			}
+			db[k] = float32(sum)
 		}
 	})
-}
-
-// conv2DBiasBackward sets db[k] to the sum of row k of dY' (K×cols), the
-// bias gradient, in float64 (shaders/conv2d_bias_backward.comp sums in
-// double too).
-func conv2DBiasBackward(db, m []float32, cols int) {
-	for k := range db {
-		var s float64
-		for _, v := range m[k*cols : (k+1)*cols] {
-			s += float64(v)
-		}
-		db[k] = float32(s)
-	}
 }
 
 // MaxPool2DForward sets y and arg to each window's maximum and its position
@@ -313,26 +346,43 @@ func maxPoolForward(p backend.Pool2D, y, arg, x []float32, lo, hi int) {
 }
 
 // maxPool2x2 is maxPoolForward's 2×2, stride 2 case, the usual one, on one
-// plane of width w: the same comparisons in the same order, unrolled.
+// plane of width w: the same comparisons in the same order, unrolled, and
+// without branches on the data. A window's maximum after a ReLU is a coin
+// toss between its values, so a branch per comparison is mispredicted about
+// half the time: on 128×32 planes of 26×26 ReLU outputs the branching loop
+// took 7.1 ms on one core, this one 3.6 ms. v replaces best when
+// best == best && !(v <= best): v > best, or v is NaN and best is not.
 func maxPool2x2(in, out, at []float32, w, OH, OW int) {
 	for oy := 0; oy < OH; oy++ {
 		r0, r1 := in[2*oy*w:2*oy*w+2*OW], in[(2*oy+1)*w:(2*oy+1)*w+2*OW]
 		o, a := out[oy*OW:(oy+1)*OW], at[oy*OW:(oy+1)*OW]
 		for ox := range o {
 			v0, v1, v2, v3 := r0[2*ox], r0[2*ox+1], r1[2*ox], r1[2*ox+1]
-			best, k := v0, float32(0)
-			if v1 > best || v1 != v1 && best == best {
-				best, k = v1, 1
-			}
-			if v2 > best || v2 != v2 && best == best {
-				best, k = v2, 2
-			}
-			if v3 > best || v3 != v3 && best == best {
-				best, k = v3, 3
-			}
-			o[ox], a[ox] = best, k
+			bb, k := math.Float32bits(v0), uint32(0)
+			m := -bit(v0 == v0 && !(v1 <= v0))
+			bb ^= (bb ^ math.Float32bits(v1)) & m
+			k ^= (k ^ 1) & m
+			best := math.Float32frombits(bb)
+			m = -bit(best == best && !(v2 <= best))
+			bb ^= (bb ^ math.Float32bits(v2)) & m
+			k ^= (k ^ 2) & m
+			best = math.Float32frombits(bb)
+			m = -bit(best == best && !(v3 <= best))
+			bb ^= (bb ^ math.Float32bits(v3)) & m
+			k ^= (k ^ 3) & m
+			o[ox], a[ox] = math.Float32frombits(bb), float32(k)
 		}
 	}
+}
+
+// bit is 1 for true and 0 for false, which the compiler makes a SETcc, not
+// a branch.
+func bit(t bool) uint32 {
+	var x uint32
+	if t {
+		x = 1
+	}
+	return x
 }
 
 // MaxPool2DBackward routes dy to the maxima (see backend.Convolver).

@@ -50,9 +50,7 @@ func activationForward(f backend.Activation, d, s []float32) {
 	case backend.Identity:
 		copy(d, s)
 	case backend.ReLU:
-		for i, x := range s[:len(d)] {
-			d[i] = relu32(x)
-		}
+		reluChunk(d, s)
 	default:
 		fn, alpha := activations[f.Kind].forward, float64(f.Param())
 		for i, x := range s[:len(d)] {
@@ -69,6 +67,22 @@ func activationCost(f backend.Activation) int {
 		return 1
 	}
 	return 16
+}
+
+// reluGo sets d = relu32(s), with d no longer than s; with cgo on amd64,
+// reluChunk runs it eight elements at a time with AVX2, to the same bits.
+func reluGo(d, s []float32) {
+	for i, x := range s[:len(d)] {
+		d[i] = relu32(x)
+	}
+}
+
+// reluBackwardGo sets d = reluBackward32(g, x) elementwise, as reluGo does.
+func reluBackwardGo(d, g, x []float32) {
+	g = g[:len(d)]
+	for i, xi := range x[:len(d)] {
+		d[i] = reluBackward32(g[i], xi)
+	}
 }
 
 // relu32 is PyTorch's relu(x) = x < 0 ? +0 : x — NaN stays NaN and −0 stays
@@ -101,10 +115,7 @@ func activationBackward(f backend.Activation, d, g, x []float32) {
 	case backend.Identity:
 		copy(d, g)
 	case backend.ReLU:
-		g := g[:len(d)]
-		for i, xi := range x[:len(d)] {
-			d[i] = reluBackward32(g[i], xi)
-		}
+		reluBackwardChunk(d, g, x)
 	default:
 		fn, alpha := activations[f.Kind].backward, float64(f.Param())
 		for i, xi := range x[:len(d)] {

@@ -37,3 +37,44 @@ func TestReLU32Bits(t *testing.T) {
 		}
 	}
 }
+
+// TestReLUChunkMatchesGo: the ReLU loops the kernels run (in C with AVX2
+// where the build has cgo on amd64, from reluInCMin elements) give the Go
+// functions' bits for every element, special values and a sweep of bit
+// patterns included, at lengths around the vector width and the threshold.
+func TestReLUChunkMatchesGo(t *testing.T) {
+	t.Logf("ReLU loops in C: %v", reluInC)
+	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()),
+		1e-45, -1e-45, math.Float32frombits(0xffc00000), math.Float32frombits(0xff800001), math.Float32frombits(0x80000001), 2, -3}
+	var sweep []float32
+	for b := uint64(0); b < 1<<32; b += 65521 {
+		sweep = append(sweep, math.Float32frombits(uint32(b)))
+	}
+	for _, n := range []int{1, 7, 8, 63, 64, 65, 71, 1000, len(sweep)} {
+		x, g := make([]float32, n), make([]float32, n)
+		for i := range x {
+			x[i] = sweep[(i*7919)%len(sweep)]
+			if i%5 == 0 {
+				x[i] = special[i%len(special)]
+			}
+			g[i] = special[(i/3)%len(special)]
+		}
+		d, want := make([]float32, n), make([]float32, n)
+		reluChunk(d, x)
+		for i, v := range x {
+			want[i] = relu32(v)
+		}
+		for i := range d {
+			if math.Float32bits(d[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n %d: relu of %#x gave %#x, relu32 %#x", n, math.Float32bits(x[i]), math.Float32bits(d[i]), math.Float32bits(want[i]))
+			}
+		}
+		reluBackwardChunk(d, g, x)
+		for i := range x {
+			if w := reluBackward32(g[i], x[i]); math.Float32bits(d[i]) != math.Float32bits(w) {
+				t.Fatalf("n %d: backward of g %#x at x %#x gave %#x, reluBackward32 %#x", n,
+					math.Float32bits(g[i]), math.Float32bits(x[i]), math.Float32bits(d[i]), math.Float32bits(w))
+			}
+		}
+	}
+}

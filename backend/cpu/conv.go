@@ -200,11 +200,13 @@ func (be *Backend) sgemm(tA, tB bool, m, n, k int, a, b []float32, beta float32,
 	blas32.Gemm(tr(tA), tr(tB), 1, ga, gb, beta, blas32.General{Rows: m, Cols: n, Stride: n, Data: c})
 }
 
-// im2col writes the patches of one image x (C·H·W) into cols (Patch×P):
+// im2colGo writes the patches of one image x (C·H·W) into cols (Patch×P):
 // row r = (c·KH + i)·KW + j, column oy·OW + ox,
 //
 //	cols[r, oy·OW+ox] = x[c, oy·S+i−P, ox·S+j−P]   (0 outside the image)
-func im2col(g backend.Conv2D, cols, x []float32) {
+//
+// im2col runs it, in C for stride 1 where the build has cgo on amd64.
+func im2colGo(g backend.Conv2D, cols, x []float32) {
 	OH, OW := g.OutH(), g.OutW()
 	P := OH * OW
 	for r := range g.Patch() {
@@ -235,14 +237,15 @@ func im2col(g backend.Conv2D, cols, x []float32) {
 	}
 }
 
-// col2im sets one image's dx (C·H·W) from its dcols (Patch×P), the inverse
-// of im2col:
+// col2imGo sets one image's dx (C·H·W) from its dcols (Patch×P), the
+// inverse of im2col:
 //
 //	dx[c,h,v] = Σ_{i,j : oy = (h+P−i)/S, ox = (v+P−j)/S whole and in range} dcols[(c·KH+i)·KW+j, oy·OW+ox]
 //
 // adding the terms of each element in (i, j) order, a fixed order, as the
-// GL kernel's gather adds them.
-func col2im(g backend.Conv2D, dx, dcols []float32) {
+// GL kernel's gather adds them. col2im runs it, in C for stride 1 where the
+// build has cgo on amd64, to the same bits.
+func col2imGo(g backend.Conv2D, dx, dcols []float32) {
 	OH, OW := g.OutH(), g.OutW()
 	P := OH * OW
 	clear(dx)

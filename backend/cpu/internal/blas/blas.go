@@ -203,6 +203,10 @@ func yieldNow() {
 	}
 }
 
+// pureMu keeps purego's products (builds without cgo) from running side
+// by side: each sets the library's global thread count.
+var pureMu sync.Mutex
+
 // yields counts yieldNow's yields (for the tests).
 var yields atomic.Int64
 
@@ -249,7 +253,11 @@ func (l *Lib) sgemm(threads int32, tA, tB bool, m, n, k int, alpha float32, a []
 		callSgemm(l.sym, l.setSym, threads, rowMajor, ta, tb, int32(m), int32(n), int32(k), alpha, &a[0], int32(lda),
 			&b[0], int32(ldb), beta, &c[0], int32(ldc))
 	} else {
-		if threads > 0 { // purego cannot keep a per-thread note: set it every call
+		// purego cannot keep a per-thread note: set the count every call,
+		// one call at a time (see gltrain_lock in sgemm_cgo.go).
+		pureMu.Lock()
+		defer pureMu.Unlock()
+		if threads > 0 {
 			l.setThreads(threads)
 		}
 		l.cblasSgemm(rowMajor, ta, tb, int32(m), int32(n), int32(k), alpha, unsafe.Pointer(&a[0]), int32(lda),

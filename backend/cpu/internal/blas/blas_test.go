@@ -305,3 +305,72 @@ func TestSerialProductsConcurrently(t *testing.T) {
 		t.Errorf("after the serial products a threaded one ran on %d threads (global %d), want 2", threadCount(), lib.getThreads())
 	}
 }
+
+// TestSwitchingCountsConcurrently: a threaded product, then products on
+// one thread from two goroutines at once, in turn, as a convolution layer
+// (serial products per image) follows a dense one (threaded). Switching the
+// OpenMP build's count rebuilds its per-thread buffers; switches made
+// beside running products made the MNIST CNN's training give other bits
+// from run to run. No switch may happen while another product runs, and
+// every product keeps its first bits.
+func TestSwitchingCountsConcurrently(t *testing.T) {
+	lib := countedLib(t, 2)
+	before := countOverlaps()
+	defer func() {
+		if n := countOverlaps() - before; n > 0 {
+			t.Errorf("the thread count changed %d times while another product ran", n)
+		}
+	}()
+	fill := func(n int, s float64) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(math.Sin(float64(i) * s))
+		}
+		return v
+	}
+	const m, n, k = 64, 121, 288 // per goroutine, serial
+	const M, N, K = 128, 128, 1600
+	a, b := fill(m*k, 0.3), fill(k*n, 0.7)
+	A, B := fill(M*K, 0.11), fill(K*N, 0.13)
+	var want [2][]float32
+	var wantBig []float32
+	for round := range 200 {
+		c := make([]float32, M*N)
+		lib.Sgemm(false, false, M, N, K, 1, A, K, B, N, 0, c, N)
+		if wantBig == nil {
+			wantBig = c
+		} else if msg := firstDiff(c, wantBig); msg != "" {
+			t.Fatalf("round %d: the threaded product changed: %s", round, msg)
+		}
+		var got [2][]float32
+		done := make(chan int)
+		for g := range 2 {
+			go func() {
+				got[g] = make([]float32, m*n)
+				for range 4 {
+					lib.SgemmSerial(false, true, m, n, k, 1, a, k, b, k, 0, got[g], n)
+				}
+				done <- g
+			}()
+		}
+		<-done
+		<-done
+		for g := range 2 {
+			if want[g] == nil {
+				want[g] = got[g]
+			} else if msg := firstDiff(got[g], want[g]); msg != "" {
+				t.Fatalf("round %d, goroutine %d: a serial product changed: %s", round, g, msg)
+			}
+		}
+	}
+}
+
+// firstDiff describes the first element whose bits differ, or is "".
+func firstDiff(got, want []float32) string {
+	for i := range got {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			return fmt.Sprintf("element %d is %v, was %v", i, got[i], want[i])
+		}
+	}
+	return ""
+}

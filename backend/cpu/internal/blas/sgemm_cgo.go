@@ -3,6 +3,7 @@
 package blas
 
 /*
+#include <pthread.h>
 #include <stdint.h>
 
 typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int,
@@ -20,25 +21,63 @@ typedef void (*set_threads_fn)(int);
 static __thread int gltrain_threads;
 static int gltrain_global;
 
-// gltrain_thread_sets counts the calls that set the count (for the tests).
-static int gltrain_thread_sets;
+// Products on one thread may run side by side, but a change of the count
+// must not run beside any product: the OpenMP build's
+// openblas_set_num_threads frees and reallocates the buffers of its
+// threads (adjust_thread_buffers), and two changes at once, while
+// convolutions ran their images' products on two goroutines, made the
+// products now and then give other bits. Nor may a product that can use
+// the library's threads run beside another, since those buffers are
+// shared. So a product on one thread with the count already right holds
+// gltrain_lock to read; any other product holds it to write. (Counts change
+// only under the write lock, so one found right under the read lock stays
+// right.)
+static pthread_rwlock_t gltrain_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+// gltrain_thread_sets counts the calls that set the count, gltrain_active
+// the products running now, and gltrain_overlaps the changes of the count
+// made while another product ran (for the tests).
+static int gltrain_thread_sets, gltrain_active, gltrain_overlaps;
 
 // call_sgemm calls cblas_sgemm through the address dlsym gave: a plain C
 // call, which costs tens of nanoseconds where purego's reflection costs a
 // microsecond and a dozen allocations. With threads > 0 it first gives the
 // library that count, when this thread or the global holds another.
+static int needs_set(uintptr_t set, int threads) {
+	return set && threads > 0 && (gltrain_threads != threads || __atomic_load_n(&gltrain_global, __ATOMIC_RELAXED) != threads);
+}
+
 static void call_sgemm(uintptr_t fn, uintptr_t set, int threads, int order, int ta, int tb, int m, int n, int k,
 		float alpha, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
-	if (set && threads > 0 && (gltrain_threads != threads || __atomic_load_n(&gltrain_global, __ATOMIC_RELAXED) != threads)) {
+	int shared = threads == 1 && !needs_set(set, threads);
+	if (shared) {
+		pthread_rwlock_rdlock(&gltrain_lock);
+		if (needs_set(set, threads)) { // a threaded product changed the count meanwhile
+			pthread_rwlock_unlock(&gltrain_lock);
+			shared = 0;
+		}
+	}
+	if (!shared) {
+		pthread_rwlock_wrlock(&gltrain_lock);
+	}
+	if (needs_set(set, threads)) {
+		if (__atomic_load_n(&gltrain_active, __ATOMIC_SEQ_CST) > 0) {
+			__atomic_add_fetch(&gltrain_overlaps, 1, __ATOMIC_RELAXED);
+		}
 		((set_threads_fn)set)(threads);
 		gltrain_threads = threads;
 		__atomic_store_n(&gltrain_global, threads, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&gltrain_thread_sets, 1, __ATOMIC_RELAXED);
 	}
+	__atomic_add_fetch(&gltrain_active, 1, __ATOMIC_SEQ_CST);
 	((sgemm_fn)fn)(order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+	__atomic_sub_fetch(&gltrain_active, 1, __ATOMIC_SEQ_CST);
+	pthread_rwlock_unlock(&gltrain_lock);
 }
 
 static int thread_sets(void) { return __atomic_load_n(&gltrain_thread_sets, __ATOMIC_RELAXED); }
+
+static int count_overlaps(void) { return __atomic_load_n(&gltrain_overlaps, __ATOMIC_RELAXED); }
 
 // thread_count is the count this OS thread last gave the library (for the
 // tests).
@@ -61,6 +100,10 @@ func callSgemm(fn, set uintptr, threads, order, ta, tb, m, n, k int32, alpha flo
 // threadSets is how many calls have set the library's thread count (for
 // the tests).
 func threadSets() int { return int(C.thread_sets()) }
+
+// countOverlaps is how many times the count changed while another product
+// ran (for the tests; 0 unless gltrain_lock fails).
+func countOverlaps() int { return int(C.count_overlaps()) }
 
 // threadCount is the thread count the calling OS thread last gave the
 // library (for the tests; lock the goroutine to its thread around it).

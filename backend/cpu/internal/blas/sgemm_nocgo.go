@@ -10,6 +10,8 @@ func callSgemm(fn, set uintptr, threads, order, ta, tb, m, n, k int32, alpha flo
 
 func threadSets() int { return 0 }
 
+func countOverlaps() int { return 0 }
+
 func threadCount() int { return 0 }
 
 const haveCgo = false

@@ -54,14 +54,7 @@ func TestConvSameBitsAnyCores(t *testing.T) {
 func convOnCores(t *testing.T, b backend.Backend, procs, n int, g backend.Conv2D, seed uint64) [][]float32 {
 	t.Helper()
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-	up := func(r, c int, s uint64) backend.Tensor {
-		x, err := backend.FromData(b, backend.Shape{Rows: r, Cols: c}, backend.NormalData(r*c, seed*16+s, 0, 1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { b.Release(x) })
-		return x
-	}
+	up := seededUploader(t, b, seed)
 	x, w, bias, dy := up(n, g.In(), 1), up(g.K, g.Patch(), 2), up(1, g.K, 3), up(n, g.Out(), 4)
 	y, dx, dw, db := up(n, g.Out(), 5), up(n, g.In(), 6), up(g.K, g.Patch(), 7), up(1, g.K, 8)
 	cv := b.(backend.Convolver)
@@ -74,13 +67,5 @@ func convOnCores(t *testing.T, b backend.Backend, procs, n int, g backend.Conv2D
 			t.Fatal(err)
 		}
 	}
-	var out [][]float32
-	for _, v := range []backend.Tensor{y, dx, dw, db} {
-		h, err := backend.ToHost(b, v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, h)
-	}
-	return out
+	return toHostAll(t, b, y, dx, dw, db)
 }

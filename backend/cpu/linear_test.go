@@ -40,31 +40,14 @@ func TestLinearSameBits(t *testing.T) {
 // the same seeded inputs and returns y, z, dx, dW and db of each.
 func linearBoth(t *testing.T, b backend.Backend, f backend.Activation, batch, in, out int, beta float32, seed uint64) (fused, unfused [][]float32) {
 	t.Helper()
-	up := func(r, c int, s uint64) backend.Tensor {
-		x, err := backend.FromData(b, backend.Shape{Rows: r, Cols: c}, backend.NormalData(r*c, seed*16+s, 0, 1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { b.Release(x) })
-		return x
-	}
+	up := seededUploader(t, b, seed)
 	x, w, bias, dy := up(batch, in, 1), up(in, out, 2), up(1, out, 3), up(batch, out, 4)
 	// The gradients start from the same values on both paths (their
 	// prior contents, when beta is 1).
 	grads := func() []backend.Tensor {
 		return []backend.Tensor{up(batch, in, 5), up(in, out, 6), up(1, out, 7)}
 	}
-	host := func(ts ...backend.Tensor) [][]float32 {
-		var out [][]float32
-		for _, x := range ts {
-			h, err := backend.ToHost(b, x)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, h)
-		}
-		return out
-	}
+	host := func(ts ...backend.Tensor) [][]float32 { return toHostAll(t, b, ts...) }
 	must := func(err error) {
 		t.Helper()
 		if err != nil {

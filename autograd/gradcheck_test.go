@@ -83,15 +83,9 @@ func gradCases() []gradCase {
 	return cases
 }
 
-// activationCases are every activation kind with its default parameter, and
-// LeakyReLU and ELU with another.
-func activationCases() []backend.Activation {
-	var acts []backend.Activation
-	for _, k := range backend.ActivationKinds() {
-		acts = append(acts, backend.Activation{Kind: k})
-	}
-	return append(acts, backend.Activation{Kind: backend.LeakyReLU, Alpha: 0.3}, backend.Activation{Kind: backend.ELU, Alpha: 0.5})
-}
+// activationCases are every setting of the activation table: each kind
+// with its defaults, and with each parameter at its test value.
+func activationCases() []backend.Activation { return backend.ActivationSettings() }
 
 // matMulCases cover every transpose flag: op(a) is 3×4 and op(b) 4×5, stored
 // transposed where the flag says so.

@@ -92,17 +92,6 @@ func CheckMatMulArgs(tA, tB Transpose, a, b, c Tensor) error {
 	return nil
 }
 
-// CheckActivation validates an activation's kind and parameter for op.
-func CheckActivation(op string, f Activation) error {
-	if !f.Kind.Valid() {
-		return fmt.Errorf("%s: unknown activation kind %v: %w", op, f.Kind, ErrInvalidArgument)
-	}
-	if p := float64(f.Alpha); math.IsNaN(p) || math.IsInf(p, 0) {
-		return fmt.Errorf("%s: %v parameter %v: want a finite number: %w", op, f.Kind, f.Alpha, ErrInvalidArgument)
-	}
-	return nil
-}
-
 // CheckMargin validates the margin of the hinge loss.
 func CheckMargin(op string, margin float32) error {
 	if !(margin >= 0) || math.IsInf(float64(margin), 0) {

@@ -119,7 +119,7 @@ func (a Arch) Spec() Spec {
 	for i, h := range append(append([]int(nil), a.Hidden...), a.Outputs) {
 		s.Layers = append(s.Layers, LayerSpec{Type: "linear", In: in, Out: h})
 		if i < len(a.Hidden) {
-			s.Layers = append(s.Layers, LayerSpec{Type: a.Activation.Kind.String(), Alpha: a.Activation.Alpha})
+			s.Layers = append(s.Layers, ActivationSpec(a.Activation))
 		}
 		in = h
 	}

@@ -348,3 +348,48 @@ func TestImageModelErrors(t *testing.T) {
 	_, err = nn.NewImageModel(b, nn.Seq(&nn.Linear{Out: 8}, &nn.MaxPool2D{KH: 2}), nn.Image{C: 1, H: 4, W: 4}, 1)
 	assert.ErrorContains(t, err, "layer 1 (maxpool2d) needs images")
 }
+
+// TestPyTorchLoadsEveryActivation: a model with every setting of the
+// activation table (each kind with its defaults and with each parameter at
+// its test value), each after a Linear, saves a checkpoint that
+// torch_load.py rebuilds with the table's PyTorch modules and loads with
+// strict=True, giving gltrain's logits within 1e-5; and nn.Load rebuilds
+// the same settings.
+func TestPyTorchLoadsEveryActivation(t *testing.T) {
+	python := "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
+		t.Skipf("PyTorch is not installed (%s -c 'import torch': %v); install python3-torch to run this test", python, err)
+	}
+	b := backendtest.Open(t, "cpu")
+	var layers []nn.Module
+	for _, f := range backend.ActivationSettings() {
+		layers = append(layers, &nn.Linear{Out: 6}, nn.Act(f))
+	}
+	m, err := nn.NewModel(b, nn.Seq(append(layers, &nn.Linear{Out: 3})...), 2, 7)
+	require.NoError(t, err)
+	defer m.Release()
+	m.SetTraining(false)
+	x := make([]float32, 2*40)
+	for i := range x {
+		x[i] = float32(3 * math.Sin(float64(i)))
+	}
+	xt, err := backend.FromData(b, backend.Shape{Rows: 40, Cols: 2}, x)
+	require.NoError(t, err)
+	defer b.Release(xt)
+	g := autograd.NewGraph(b)
+	g.SetGrad(false)
+	logits, err := backend.ToHost(b, m.Forward(g, g.Input(xt)).Tensor())
+	require.NoError(t, err)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "acts.safetensors")
+	require.NoError(t, nn.Save(path, m, nil))
+	l, err := nn.Load(path, b)
+	require.NoError(t, err)
+	defer l.Release()
+	assert.Equal(t, m.String(), l.String())
+	writeFloats(t, filepath.Join(dir, "x.f32"), x)
+	writeFloats(t, filepath.Join(dir, "logits.f32"), logits)
+	out, err := exec.Command(python, "testdata/torch_load.py", path, filepath.Join(dir, "x.f32"), filepath.Join(dir, "logits.f32")).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	t.Logf("%s", out)
+}

@@ -46,18 +46,26 @@ func (i Init) String() string {
 	return fmt.Sprintf("init(%d)", int(i.Dist))
 }
 
-// InitFor is the initialiser for the weights of a layer followed by f: He for
-// the ReLU family (ReLU, ELU, GELU, SiLU; LeakyReLU with gain √(2/(1+α²)), as
-// PyTorch's calculate_gain), Xavier for tanh, sigmoid and the identity.
+// InitFor is the initialiser for the weights of a layer followed by f, as
+// its row of the activation table says (backend.ActivationDef.Init): He for
+// the ReLU family (ReLU, ELU, GELU, SiLU, …; LeakyReLU with gain
+// √(2/(1+α²)), as PyTorch's calculate_gain), Xavier for tanh, sigmoid and
+// the identity, and N(0, 1/in) for SELU.
 func InitFor(f backend.Activation) Init {
-	switch f.Kind {
-	case backend.Tanh, backend.Sigmoid, backend.Identity:
-		return Xavier
-	case backend.LeakyReLU:
-		a := float64(f.Param())
-		return Init{Dist: HeNormal, Gain: math.Sqrt(2 / (1 + a*a))}
+	d := f.Kind.Def()
+	var i Init
+	switch d.Init {
+	case backend.InitXavier:
+		i = Xavier
+	case backend.InitLeCun:
+		i = Init{Dist: HeNormal, Gain: 1}
+	default:
+		i = He
 	}
-	return He
+	if d.Gain != nil {
+		i.Gain = d.Gain(f.Float64())
+	}
+	return i
 }
 
 // fill draws t (in×out) from the initialiser's distribution.

@@ -59,7 +59,7 @@ func TestParseNames(t *testing.T) {
 
 func TestArchJSON(t *testing.T) {
 	a := nn.MLP(784, []int{256, 128}, 10, nn.LeakyReLU)
-	a.Activation.Alpha = 0.2
+	a.Activation.Params[0] = 0.2
 	raw, err := a.MarshalJSON()
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"gltrain/backend"
@@ -13,13 +14,16 @@ import (
 // backend.ParseActivation reads them), "dropout", "softmax", "flatten" or
 // "sequential".
 type LayerSpec struct {
-	Type   string      `json:"type"`
-	In     int         `json:"in,omitempty"`     // linear
-	Out    int         `json:"out,omitempty"`    // linear
-	Alpha  float32     `json:"alpha,omitempty"`  // leakyrelu's slope, elu's α; 0: the default
-	P      float64     `json:"p,omitempty"`      // dropout
-	Seed   uint64      `json:"seed,omitempty"`   // dropout's masks
-	Layers []LayerSpec `json:"layers,omitempty"` // sequential
+	Type  string  `json:"type"`
+	In    int     `json:"in,omitempty"`    // linear
+	Out   int     `json:"out,omitempty"`   // linear
+	Alpha float32 `json:"alpha,omitempty"` // an activation's first parameter (leakyrelu's slope, elu's α, softplus's β); 0: the default
+	// Params holds an activation's other parameters by name (softplus's
+	// "threshold"); a parameter left out takes its default.
+	Params map[string]float32 `json:"params,omitempty"`
+	P      float64            `json:"p,omitempty"`      // dropout
+	Seed   uint64             `json:"seed,omitempty"`   // dropout's masks
+	Layers []LayerSpec        `json:"layers,omitempty"` // sequential
 	// conv2d and maxpool2d: the input image (C, H, W), the window and the
 	// stride; conv2d's filters are Out, its padding Pad.
 	C      int `json:"c,omitempty"`
@@ -162,7 +166,7 @@ func specOf(mod Module) (s LayerSpec, custom string) {
 		return LayerSpec{Type: "maxpool2d", C: p.C, H: p.H, W: p.W, KH: p.KH, KW: p.KW, Stride: p.Stride}, ""
 	}
 	if f, ok := activationOf(mod); ok {
-		return LayerSpec{Type: f.Kind.String(), Alpha: f.Alpha}, ""
+		return ActivationSpec(f), ""
 	}
 	return s, fmt.Sprintf("%T", mod)
 }
@@ -237,11 +241,50 @@ func specModule(s LayerSpec, in int, path string, count *int, params func(name s
 	if err != nil || f.String() != s.Type {
 		return nil, 0, bad("unknown layer type")
 	}
-	if s.Alpha != 0 && f.Kind != backend.LeakyReLU && f.Kind != backend.ELU {
-		return nil, 0, bad("only leakyrelu and elu take alpha")
+	if f, err = activationParams(f, s); err != nil {
+		return nil, 0, bad("%v", err)
 	}
-	f.Alpha = s.Alpha
 	return Activation{F: f}, in, nil
+}
+
+// ActivationSpec is the layer spec of the activation f: its name, its first
+// parameter as alpha (the key checkpoints have always used) and the others
+// by name, each only when it is not the default.
+func ActivationSpec(f backend.Activation) LayerSpec {
+	s := LayerSpec{Type: f.Kind.String(), Alpha: f.Params[0]}
+	for i, p := range f.Kind.Def().Params {
+		if i > 0 && f.Params[i] != 0 {
+			if s.Params == nil {
+				s.Params = map[string]float32{}
+			}
+			s.Params[p.Name] = f.Params[i]
+		}
+	}
+	return s
+}
+
+// activationParams sets f's parameters from s, as ActivationSpec writes
+// them, validating each.
+func activationParams(f backend.Activation, s LayerSpec) (backend.Activation, error) {
+	defs := f.Kind.Def().Params
+	if s.Alpha != 0 && len(defs) == 0 {
+		return f, fmt.Errorf("%v takes no parameter (alpha %v)", f.Kind, s.Alpha)
+	}
+	f.Params[0] = s.Alpha
+	if len(s.Params) > backend.MaxActivationParams {
+		return f, fmt.Errorf("%d params", len(s.Params))
+	}
+	for name, v := range s.Params {
+		i := slices.IndexFunc(defs, func(p backend.ParamDef) bool { return p.Name == name })
+		if i < 1 {
+			return f, fmt.Errorf("%v has no parameter %q in params", f.Kind, excerpt(name))
+		}
+		f.Params[i] = v
+	}
+	if err := backend.CheckActivation("params", f); err != nil {
+		return f, err
+	}
+	return f, nil
 }
 
 // String describes the model as Model.String does: "2-64 tanh-32 relu-3".

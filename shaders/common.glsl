@@ -142,71 +142,12 @@ float tanh_grad(float x) {
 	return 4.0 * e / ((1.0 + e) * (1.0 + e));
 }
 
-// The activations and their local gradients (alpha: LeakyReLU's slope,
-// ELU's α). NaN, ±Inf and ±0 give PyTorch's results, the table in
-// backend/activation.go, tested by the bits (is_nan_f, is_finite_f) or by
-// comparisons whose NaN case is spelled out, never left to the compiler.
-//
-// relu_forward_f is x < 0 ? +0 : x, so that NaN and −0 pass: x < 0 exactly
-// when its bits are in [0x80000001, 0xff800000] (−Inf's). relu_grad is 1
-// where x > 0 or x is NaN; ReLU's backward, relu_backward_f, selects dy
-// there and +0 elsewhere, as PyTorch does, rather than multiplying, so that
-// an infinite or NaN dy does not pass a unit at x ≤ 0.
-float relu_forward_f(float x) { return floatBitsToUint(x) - 0x80000001u < 0x7f800000u ? 0.0 : x; }
-float relu_grad(float x) { return x > 0.0 || is_nan_f(x) ? 1.0 : 0.0; }
-float relu_backward_f(float dy, float x) { return x > 0.0 || is_nan_f(x) ? dy : 0.0; }
-
-// LeakyReLU: NaN's slope is alpha (PyTorch's test is x > 0).
-float leaky_relu_forward_f(float x, float alpha) { return x > 0.0 ? x : alpha * x; }
-float leaky_relu_grad(float x, float alpha) { return x > 0.0 && !is_nan_f(x) ? 1.0 : alpha; }
-
-// ELU: PyTorch's test is x ≤ 0, so NaN takes the x > 0 branch (elu'(NaN) =
-// 1), and ±0 give +0·α (its exp(x) − 1 is +0 at −0 too).
-float elu_forward_f(float x, float alpha) {
-	if (x > 0.0 || is_nan_f(x)) return x;
-	return alpha * (x == 0.0 ? 0.0 : expm1_f(x));
-}
-float elu_grad(float x, float alpha) { return x > 0.0 || is_nan_f(x) ? 1.0 : alpha * exp_f(x); }
-
-// GELU: x·Φ(x); its derivative Φ(x) + x·φ(x). GELU(+Inf) = +Inf, and
-// GELU(−Inf) = −Inf·0 and GELU'(±Inf) = ±Inf·0 are NaN, as in PyTorch.
-float gelu_forward_f(float x) {
-	if (!is_finite_f(x)) return x > 0.0 ? x : NAN;
-	return x * normal_cdf(x);
-}
-float gelu_grad(float x) {
-	if (!is_finite_f(x)) return NAN;
-	return normal_cdf(x) + x * normal_pdf(x);
-}
-
-// GELU, tanh form: x/2·(1 + tanh u) = x·σ(2u), u = √(2/π)(x + 0.044715x³),
-// with GELU's values at ±Inf. Where σ'(2u) is 0 the derivative is σ(2u):
-// the term x·σ'(2u)·u' is 0 even where x² overflows u' (PyTorch's float32
-// kernel gives NaN there, for |x| ≳ 7e12; its float64 one gives 1 or 0).
+// gelu_tanh_u is GELU's tanh form's argument u = √(2/π)(x + 0.044715x³).
 float gelu_tanh_u(float x) { return 0.79788456080 * (x + 0.044715 * x * x * x); }
-float gelu_tanh_forward_f(float x) {
-	if (!is_finite_f(x)) return x > 0.0 ? x : NAN;
-	return x * sigmoid_f(2.0 * gelu_tanh_u(x));
-}
-float gelu_tanh_grad(float x) {
-	if (!is_finite_f(x)) return NAN;
-	float u2 = 2.0 * gelu_tanh_u(x);
-	float s = sigmoid_f(u2), g = sigmoid_grad(u2);
-	if (g == 0.0) return s;
-	float du = 0.79788456080 * (1.0 + 3.0 * 0.044715 * x * x);
-	return s + x * 2.0 * g * du;
-}
 
-// SiLU: x·σ(x); its derivative σ(x)·(1 + x·σ(−x)). SiLU(−Inf) = −Inf·0 and
-// SiLU'(±Inf) are NaN, as in PyTorch.
-float silu_forward_f(float x) {
-	if (!is_finite_f(x)) return x > 0.0 ? x : NAN;
-	return x * sigmoid_f(x);
-}
-float silu_grad(float x) {
-	if (!is_finite_f(x)) return NAN;
-	return sigmoid_f(x) * (1.0 + x * sigmoid_f(-x));
-}
+// The activations themselves are the activation table's rows
+// (backend/activations.go); backend/gl appends their GLSL to this file, as
+// act_forward, act_grad and act_backward under #if ACT == kind.
 
 // class_index returns label as a class index below n, or −1 when it is not
 // a whole number in [0, n).

@@ -15,13 +15,12 @@
 // beta ≠ 0.
 // Uniforms: m, n, k (the product's size: pass 0 rows of xᵀ, out, batch;
 // pass 1 batch, in, out); rows (in, the rows of xᵀ) and first_row (pass 0);
-// alpha (the activation's parameter); beta (dW's or dx's), beta_b (db's);
+// act_p0, act_p1 (the activation's parameters); beta (dW's or dx's), beta_b (db's);
 // k_begin, k_chunk, slices: split-K as in matmul_forward.comp — with more
 // than one slice, slice z writes its raw sums for the m×n rows computed to
 // binding 5, P[z·m·n + i·n + j], and matmul_reduce.comp adds the slices in
 // order into dW, db or dx (backend/gl/linear.go).
-// Defines: PASS (0 or 1); ACT, the activation, numbered as
-// backend.ActivationKind (the ACT_ defines below).
+// Defines: PASS (0 or 1); ACT, the activation, a backend.ActivationKind.
 //
 // The tiling is matmul_forward.comp's: a 16×16 work group computes a
 // TILE_M×TILE_N block, each invocation a WORK_M×WORK_N sub-block on a
@@ -30,8 +29,8 @@
 // and a work group steps on by the dispatch's size beyond GL's 65535
 // groups. Pass 0 loads xᵀ as MatMul's Trans operand and dz as its NoTrans
 // one, pass 1 dz as NoTrans and Wᵀ as Trans, each along its contiguous
-// index. dz is dy[i]·<kind>_grad(z[i]), the product the activation kernels
-// form, so NaN and ±Inf come out as on the unfused path. TILE_M and TILE_N
+// index. dz is act_backward(dy[i], z[i]), what activation_backward.comp
+// forms, so NaN and ±Inf come out as on the unfused path. TILE_M and TILE_N
 // are set by the launcher (backend/gl/linear.go), whose grid depends on them.
 #ifndef TILE_M
 #define TILE_M 64
@@ -46,24 +45,9 @@
 #define WORK_M (TILE_M / THREADS)
 #define WORK_N (TILE_N / THREADS)
 
-// backend.ActivationKind's numbering (checked by shaders/linear_test.go).
-#define ACT_IDENTITY 0
-#define ACT_RELU 1
-#define ACT_LEAKYRELU 2
-#define ACT_ELU 3
-#define ACT_GELU 4
-#define ACT_GELU_TANH 5
-#define ACT_SIGMOID 6
-#define ACT_TANH 7
-#define ACT_SILU 8
-
 // The activation and (linear_backward.comp) the pass are compiled in: the
 // launcher asks for the variant "…?ACT=k,PASS=p" (glrt.Variant), so no
 // invocation branches on them.
-#ifndef ACT
-#define ACT ACT_IDENTITY
-#endif
-const int act = ACT;
 #ifndef PASS
 #define PASS 0
 #endif
@@ -81,7 +65,6 @@ uniform int n;
 uniform int k;
 uniform int rows;
 uniform int first_row;
-uniform float alpha;
 uniform float beta;
 uniform float beta_b;
 uniform int k_begin;
@@ -91,28 +74,11 @@ uniform int slices;
 shared float a_tile[TILE_K][TILE_M];
 shared float b_tile[TILE_K][TILE_N];
 
-// activation_grad is f'(v) for the kind act, as <kind>_backward.comp.
-float activation_grad(float v) {
-	switch (act) {
-	case ACT_RELU: return relu_grad(v);
-	case ACT_LEAKYRELU: return leaky_relu_grad(v, alpha);
-	case ACT_ELU: return elu_grad(v, alpha);
-	case ACT_GELU: return gelu_grad(v);
-	case ACT_GELU_TANH: return gelu_tanh_grad(v);
-	case ACT_SIGMOID: return sigmoid_grad(v);
-	case ACT_TANH: return tanh_grad(v);
-	case ACT_SILU: return silu_grad(v);
-	}
-	return 1.0;
-}
-
 // dz_at is dz[r][col] = dy[r][col]·f'(z[r][col]), dz being cols wide; the
-// identity's is dy itself, ReLU's a selection (relu_backward_f).
+// identity's is dy·1, ReLU's a selection (act_backward).
 float dz_at(int r, int col, int cols) {
 	int e = r * cols + col;
-	if (act == ACT_IDENTITY) return dy[e];
-	if (act == ACT_RELU) return relu_backward_f(dy[e], z[e]);
-	return dy[e] * activation_grad(z[e]);
+	return act_backward(dy[e], z[e]);
 }
 
 // op_a(i, l) is the product's left operand, op_b(l, j) its right one, 0

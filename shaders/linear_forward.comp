@@ -6,9 +6,9 @@
 // CPU reference: backend/cpu/linear.go Backend.LinearForward (linearForward).
 // Bindings: 0 x, 1 W, 2 bias (read when has_bias ≠ 0), 3 y, 4 z (written
 // when store_z ≠ 0). An unused binding holds any buffer; it is not touched.
-// Uniforms: m, n, k (batch, out, in), has_bias, store_z, alpha (the
-// activation's parameter, Activation.Param()). Defines: ACT, the
-// activation, numbered as backend.ActivationKind (the ACT_ defines below).
+// Uniforms: m, n, k (batch, out, in), has_bias, store_z, act_p0 and act_p1
+// (the activation's parameters, Activation.Param). Defines: ACT, the
+// activation, a backend.ActivationKind.
 //
 // The product is matmul_forward.comp's for NoTrans·NoTrans, tile for tile:
 // a 16×16 work group computes a TILE_M×TILE_N block, each invocation a
@@ -18,7 +18,7 @@
 // size over blocks beyond GL's 65535 groups per dimension). Each element
 // sums its k products in order, as matmul_forward.comp does: z has the bits
 // of MatMul followed by AddBias. The epilogue adds the bias and applies f
-// with common.glsl's functions, the ones the activation kernels call, so
+// with act_forward, the function activation_forward.comp calls, so
 // NaN and ±Inf come out as on the unfused path. TILE_M and TILE_N are set
 // by the launcher (backend/gl/linear.go), whose grid depends on them.
 #ifndef TILE_M
@@ -34,24 +34,9 @@
 #define WORK_M (TILE_M / THREADS)
 #define WORK_N (TILE_N / THREADS)
 
-// backend.ActivationKind's numbering (checked by shaders/linear_test.go).
-#define ACT_IDENTITY 0
-#define ACT_RELU 1
-#define ACT_LEAKYRELU 2
-#define ACT_ELU 3
-#define ACT_GELU 4
-#define ACT_GELU_TANH 5
-#define ACT_SIGMOID 6
-#define ACT_TANH 7
-#define ACT_SILU 8
-
 // The activation and (linear_backward.comp) the pass are compiled in: the
 // launcher asks for the variant "…?ACT=k,PASS=p" (glrt.Variant), so no
 // invocation branches on them.
-#ifndef ACT
-#define ACT ACT_IDENTITY
-#endif
-const int act = ACT;
 
 layout(local_size_x = THREADS, local_size_y = THREADS) in;
 layout(std430, binding = 0) readonly buffer X { float x[]; };
@@ -64,25 +49,9 @@ uniform int n;
 uniform int k;
 uniform int has_bias;
 uniform int store_z;
-uniform float alpha;
 
 shared float a_tile[TILE_K][TILE_M];
 shared float b_tile[TILE_K][TILE_N];
-
-// activation_forward is f(v) for the kind act, as <kind>_forward.comp.
-float activation_forward(float v) {
-	switch (act) {
-	case ACT_RELU: return relu_forward_f(v);
-	case ACT_LEAKYRELU: return leaky_relu_forward_f(v, alpha);
-	case ACT_ELU: return elu_forward_f(v, alpha);
-	case ACT_GELU: return gelu_forward_f(v);
-	case ACT_GELU_TANH: return gelu_tanh_forward_f(v);
-	case ACT_SIGMOID: return sigmoid_f(v);
-	case ACT_TANH: return tanh_f(v);
-	case ACT_SILU: return silu_forward_f(v);
-	}
-	return v;
-}
 
 // x[i][l] and W[l][j], 0 outside the matrices.
 float load_x(int i, int l) {
@@ -142,7 +111,7 @@ void block(int row0, int col0, int tx, int ty, int tid) {
 				if (store_z != 0) {
 					z[i * n + j] = v;
 				}
-				y[i * n + j] = activation_forward(v);
+				y[i * n + j] = act_forward(v);
 			}
 		}
 	}

@@ -3,8 +3,11 @@
 // (backend/gl/internal/glrt), after "#version 430 core" and any #define
 // overrides; each .comp file is one kernel, named after the CPU reference
 // function it mirrors (matmul_forward.comp ↔ cpu Backend.MatMul,
-// relu_backward.comp ↔ cpu reluBackward), and its header comment names that
-// function and the buffer bindings.
+// activation_backward.comp ↔ cpu activationBackward), and its header
+// comment names that function and the buffer bindings. The activation
+// kernels (activation_*.comp, linear_*.comp) are templates: backend/gl
+// appends each activation's GLSL, from the table in backend/activations.go,
+// to common.glsl and compiles them once per activation (#define ACT).
 //
 // Conventions: shapes and scalars are uniforms, never #defines, so that no
 // program is compiled per shape; 1-D kernels use work groups of WG (256)

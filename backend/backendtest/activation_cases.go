@@ -19,16 +19,6 @@ var activationForwardTol = Tol{ATol: 1e-30, RTol: 1e-5}
 // the 0.05 floor (5e-7·|dy|) admits.
 var activationBackwardTol = Tol{ATol: 1e-30, RTol: 1e-5}
 
-// activationsUnderTest are every kind with its default parameter, and the two
-// parametrised kinds with another value.
-func activationsUnderTest() []backend.Activation {
-	var as []backend.Activation
-	for _, k := range backend.ActivationKinds() {
-		as = append(as, backend.Activation{Kind: k})
-	}
-	return append(as, backend.Activation{Kind: backend.LeakyReLU, Alpha: 0.2}, backend.Activation{Kind: backend.ELU, Alpha: 0.5})
-}
-
 func activationCases() []Case {
 	var cs []Case
 	for _, f := range activationsUnderTest() {
@@ -74,43 +64,15 @@ func activationCases() []Case {
 	return cs
 }
 
-// activationOracle is f(x) in float64, straight from the definitions.
+// activationOracle is f(x) in float64: the activation table's reference,
+// which TestActivationGolden (package backend) checks against PyTorch's
+// golden values, and the golden check here checks the backends against
+// directly.
 func activationOracle(f backend.Activation, x float64) float64 {
-	a := float64(f.Param())
-	sigma := func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
-	switch f.Kind {
-	case backend.ReLU:
-		return math.Max(0, x)
-	case backend.LeakyReLU:
-		return math.Max(0, x) + a*math.Min(0, x)
-	case backend.ELU:
-		return math.Max(0, x) + a*math.Expm1(math.Min(0, x))
-	case backend.GELU:
-		return x * 0.5 * math.Erfc(-x/math.Sqrt2)
-	case backend.GELUTanh:
-		// x/2·(1 + tanh u) = x·σ(2u): the same number, without the
-		// cancellation of 1 + tanh u that float64 suffers below x ≈ −6.
-		return x * sigma(2*math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x))
-	case backend.Sigmoid:
-		return sigma(x)
-	case backend.Tanh:
-		return math.Tanh(x)
-	case backend.SiLU:
-		return x * sigma(x)
-	}
-	return x
+	return f.Kind.Def().F(x, f.Float64())
 }
 
-// activationDerivative is f'(x) by a second-order one-sided difference of the
-// float64 oracle, taken on the side of x that the kernels' convention uses at
-// a kink (f'(0) is the left derivative: relu'(0) = 0). It checks the
-// kernels' derivative formulas without repeating them; its error, about
-// h²·|f⁽³⁾|/3 + 1e-16·|f|/h, is below 1e-8 with h = 1e-4·max(1, |x|).
+// activationDerivative is f'(x) in float64, the table's reference DF.
 func activationDerivative(f backend.Activation, x float64) float64 {
-	h := 1e-4 * math.Max(1, math.Abs(x))
-	if x > 0 {
-		h = -h // step to the right: the points x, x+|h|, x+2|h|
-	}
-	fx, f1, f2 := activationOracle(f, x), activationOracle(f, x-h), activationOracle(f, x-2*h)
-	return (3*fx - 4*f1 + f2) / (2 * h)
+	return f.Kind.Def().DF(x, f.Float64())
 }

@@ -6,25 +6,6 @@ import (
 	"gltrain/backend"
 )
 
-// Each activation has a forward function f(x) and a backward function giving
-// its local gradient f'(x), both in float64 with the kind's parameter alpha.
-// The kernels below apply them elementwise: dst = f(x), dx = dy·f'(x).
-type activationFuncs struct {
-	forward, backward func(x, alpha float64) float64
-}
-
-var activations = [...]activationFuncs{
-	backend.Identity:  {identityForward, identityBackward},
-	backend.ReLU:      {reluForward, reluBackward},
-	backend.LeakyReLU: {leakyReLUForward, leakyReLUBackward},
-	backend.ELU:       {eluForward, eluBackward},
-	backend.GELU:      {geluForward, geluBackward},
-	backend.GELUTanh:  {geluTanhForward, geluTanhBackward},
-	backend.Sigmoid:   {sigmoidForward, sigmoidBackward},
-	backend.Tanh:      {tanhForward, tanhBackward},
-	backend.SiLU:      {siluForward, siluBackward},
-}
-
 // ActivationForward sets dst = f(x).
 func (be *Backend) ActivationForward(f backend.Activation, dst, x backend.Tensor) error {
 	var t [2]*Tensor
@@ -42,9 +23,13 @@ func (be *Backend) ActivationForward(f backend.Activation, dst, x backend.Tensor
 	return nil
 }
 
-// activationForward sets d = f(s); d and s are (n). ReLU and the identity,
-// exact in float32, run as float32 loops; the others through the float64
-// reference functions.
+// activationForward sets d = f(s); d and s are (n), through the activation
+// table's float64 reference F, rounded to float32:
+//
+//	for i := range d { d[i] = float32(F(float64(s[i]), params)) }
+//
+// ReLU and the identity, exact in float32, run as float32 loops instead,
+// which give the same bits.
 func activationForward(f backend.Activation, d, s []float32) {
 	switch f.Kind {
 	case backend.Identity:
@@ -52,22 +37,16 @@ func activationForward(f backend.Activation, d, s []float32) {
 	case backend.ReLU:
 		reluChunk(d, s)
 	default:
-		fn, alpha := activations[f.Kind].forward, float64(f.Param())
+		fn, p := f.Kind.Def().F, f.Float64()
 		for i, x := range s[:len(d)] {
-			d[i] = float32(fn(float64(x), alpha))
+			d[i] = float32(fn(float64(x), p))
 		}
 	}
 }
 
 // activationCost is the work of one element of f relative to an addition,
-// for parallelFor: ReLU and the identity cost about as much, the others a
-// few exponentials.
-func activationCost(f backend.Activation) int {
-	if f.Kind == backend.ReLU || f.Kind == backend.Identity {
-		return 1
-	}
-	return 16
-}
+// for parallelFor: the table's Cost.
+func activationCost(f backend.Activation) int { return f.Kind.Def().Cost }
 
 // reluGo sets d = relu32(s), with d no longer than s; with cgo on amd64,
 // reluChunk runs it eight elements at a time with AVX2, to the same bits.
@@ -107,9 +86,10 @@ func reluBackward32(g, x float32) float32 {
 	return math.Float32frombits(math.Float32bits(g) & (pos | nan))
 }
 
-// activationBackward sets d = g ⊙ f'(x); d, g and x are (n). ReLU (a
-// selection, see reluBackward32) and the identity run as float32 loops,
-// which give the float64 reference's bits.
+// activationBackward sets d = g ⊙ f'(x); d, g and x are (n), through the
+// table's float64 reference DF: the IEEE product g·f'(x) rounded to
+// float32, or +0 where the kind's Gate is false. ReLU (see reluBackward32) and the identity
+// run as float32 loops, which give the same bits.
 func activationBackward(f backend.Activation, d, g, x []float32) {
 	switch f.Kind {
 	case backend.Identity:
@@ -117,9 +97,13 @@ func activationBackward(f backend.Activation, d, g, x []float32) {
 	case backend.ReLU:
 		reluBackwardChunk(d, g, x)
 	default:
-		fn, alpha := activations[f.Kind].backward, float64(f.Param())
+		def, p := f.Kind.Def(), f.Float64()
 		for i, xi := range x[:len(d)] {
-			d[i] = float32(float64(g[i]) * fn(float64(xi), alpha))
+			if def.Gate != nil && !def.Gate(float64(xi), p) {
+				d[i] = 0
+				continue
+			}
+			d[i] = float32(float64(g[i]) * def.DF(float64(xi), p))
 		}
 	}
 }
@@ -140,123 +124,4 @@ func (be *Backend) ActivationBackward(f backend.Activation, dx, x, y, dy backend
 	d, xs, g := t[0].data, t[1].data, t[3].data
 	parallelFor(len(d), activationCost(f), func(lo, hi int) { activationBackward(f, d[lo:hi], g[lo:hi], xs[lo:hi]) })
 	return nil
-}
-
-func identityForward(x, _ float64) float64  { return x }
-func identityBackward(_, _ float64) float64 { return 1 }
-
-// reluForward is x < 0 ? +0 : x, so that NaN and −0 pass, as in PyTorch;
-// reluBackward takes relu'(0) = 0 and relu'(NaN) = 1, as PyTorch does (its
-// backward selects dy where not x ≤ 0; the kernels use reluBackward32).
-func reluForward(x, _ float64) float64 {
-	if x < 0 {
-		return 0
-	}
-	return x
-}
-func reluBackward(x, _ float64) float64 {
-	if x <= 0 {
-		return 0
-	}
-	return 1
-}
-
-func leakyReLUForward(x, slope float64) float64 {
-	if x > 0 {
-		return x
-	}
-	return slope * x
-}
-func leakyReLUBackward(x, slope float64) float64 {
-	if x > 0 {
-		return 1
-	}
-	return slope
-}
-
-// eluForward uses expm1 so that small negative x keep their digits. As in
-// PyTorch, whose test is x ≤ 0, NaN takes the x > 0 branch (elu'(NaN) = 1),
-// and ±0 gives +0·α, its exp(x) − 1 being +0 at −0 too.
-func eluForward(x, alpha float64) float64 {
-	switch {
-	case !(x <= 0):
-		return x
-	case x == 0:
-		return alpha * 0
-	}
-	return alpha * math.Expm1(x)
-}
-func eluBackward(x, alpha float64) float64 {
-	if !(x <= 0) {
-		return 1
-	}
-	return alpha * math.Exp(x)
-}
-
-// normalCDF is Φ(x) = erfc(−x/√2)/2, written with erfc so that the far left
-// tail keeps its relative precision.
-func normalCDF(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }
-
-// normalPDF is φ(x) = exp(−x²/2)/√(2π).
-func normalPDF(x float64) float64 { return math.Exp(-0.5*x*x) / math.Sqrt(2*math.Pi) }
-
-// geluForward is x·Φ(x); geluBackward is Φ(x) + x·φ(x). At ±Inf, IEEE
-// arithmetic gives PyTorch's values: GELU(−Inf) = −Inf·0 = NaN, and
-// GELU'(±Inf) = NaN (the term ±Inf·φ(±Inf) = ±Inf·0).
-func geluForward(x, _ float64) float64  { return x * normalCDF(x) }
-func geluBackward(x, _ float64) float64 { return normalCDF(x) + x*normalPDF(x) }
-
-const geluTanhC = 0.044715
-
-// geluTanhForward is x/2·(1 + tanh(u)) with u = √(2/π)·(x + 0.044715·x³),
-// evaluated as x·σ(2u), the same value without the cancellation of 1 + tanh
-// for negative u.
-func geluTanhForward(x, _ float64) float64 {
-	u := math.Sqrt(2/math.Pi) * (x + geluTanhC*x*x*x)
-	return x * sigmoid(2*u)
-}
-
-// geluTanhBackward is σ(2u) + x·2σ(2u)(1−σ(2u))·u', u' = √(2/π)(1 + 3·0.044715·x²).
-// At ±Inf it is NaN, as in PyTorch (±Inf·0 in the second term).
-func geluTanhBackward(x, _ float64) float64 {
-	if math.IsInf(x, 0) {
-		return math.NaN()
-	}
-	u := math.Sqrt(2/math.Pi) * (x + geluTanhC*x*x*x)
-	du := math.Sqrt(2/math.Pi) * (1 + 3*geluTanhC*x*x)
-	s := sigmoid(2 * u)
-	if s == 0 || s == 1 {
-		return s // the second term is 0·finite (PyTorch's float32 kernel overflows to NaN for |x| ≳ 7e12)
-	}
-	return s + x*2*s*(1-s)*du
-}
-
-// sigmoid is 1/(1+exp(−x)), evaluated as exp(x)/(1+exp(x)) for negative x so
-// that neither side overflows.
-func sigmoid(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
-}
-
-func sigmoidForward(x, _ float64) float64 { return sigmoid(x) }
-func sigmoidBackward(x, _ float64) float64 {
-	s := sigmoid(x)
-	return s * (1 - s)
-}
-
-func tanhForward(x, _ float64) float64 { return math.Tanh(x) }
-func tanhBackward(x, _ float64) float64 {
-	t := math.Tanh(x)
-	return 1 - t*t
-}
-
-// siluForward is x·σ(x); siluBackward is σ(x)·(1 + x·(1 − σ(x))). As in
-// PyTorch, SiLU(−Inf) = −Inf·0 = NaN and SiLU'(±Inf) = NaN.
-func siluForward(x, _ float64) float64 { return x * sigmoid(x) }
-func siluBackward(x, _ float64) float64 {
-	s := sigmoid(x)
-	return s * (1 + x*(1-s))
 }

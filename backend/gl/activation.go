@@ -4,20 +4,8 @@ import (
 	"gltrain/backend"
 )
 
-// activationShaders names each kind's kernels, forward and backward; the
-// identity needs none (it is a copy, done with scale.comp).
-var activationShaders = [...][2]string{
-	backend.ReLU:      {"relu_forward.comp", "relu_backward.comp"},
-	backend.LeakyReLU: {"leaky_relu_forward.comp", "leaky_relu_backward.comp"},
-	backend.ELU:       {"elu_forward.comp", "elu_backward.comp"},
-	backend.GELU:      {"gelu_forward.comp", "gelu_backward.comp"},
-	backend.GELUTanh:  {"gelu_tanh_forward.comp", "gelu_tanh_backward.comp"},
-	backend.Sigmoid:   {"sigmoid_forward.comp", "sigmoid_backward.comp"},
-	backend.Tanh:      {"tanh_forward.comp", "tanh_backward.comp"},
-	backend.SiLU:      {"silu_forward.comp", "silu_backward.comp"},
-}
-
-// ActivationForward sets dst = f(x) (<kind>_forward.comp).
+// ActivationForward sets dst = f(x) (activation_forward.comp, compiled for
+// f's kind from the activation table).
 func (be *Backend) ActivationForward(f backend.Activation, dst, x backend.Tensor) error {
 	var t [2]*Tensor
 	if err := be.tensors("activation forward", t[:], dst, x); err != nil {
@@ -29,27 +17,26 @@ func (be *Backend) ActivationForward(f backend.Activation, dst, x backend.Tensor
 	if err := backend.CheckSame(f.Kind.String()+" forward", t[0].shape, t[1].shape); err != nil {
 		return err
 	}
-	if err := be.ready("activation forward", activationShader(f.Kind, 0)); err != nil {
+	shader := actShaders[f.Kind][0]
+	if err := be.ready("activation forward", shader); err != nil {
 		return err
 	}
 	d, xt := t[0], t[1]
-	return be.enqueue(activationOp(f.Kind, 0), func() error {
-		n := d.shape.Len()
-		if f.Kind == backend.Identity {
-			return be.scale(d.out(), 1, xt.in(), n)
-		}
-		p, err := be.program(activationShaders[f.Kind][0])
+	return be.enqueue(activationOps[f.Kind][0], func() error {
+		p, err := be.program(shader)
 		if err != nil {
 			return err
 		}
+		n := d.shape.Len()
 		p.SetInt("n", n)
-		p.SetFloat("alpha", f.Param())
+		setActivation(p, f)
 		return be.dev.Dispatch(p, groups(n), 1, 1, xt.in(), d.out())
 	})
 }
 
-// ActivationBackward sets dx = dy ⊙ f'(x) (<kind>_backward.comp). The kernels
-// compute f' from x, which keeps its digits where f saturates; y is not read.
+// ActivationBackward sets dx = dy ⊙ f'(x) (activation_backward.comp). The
+// kernels compute f' from x, which keeps its digits where f saturates; y is
+// not read.
 func (be *Backend) ActivationBackward(f backend.Activation, dx, x, y, dy backend.Tensor) error {
 	var t [4]*Tensor
 	if err := be.tensors("activation backward", t[:], dx, x, y, dy); err != nil {
@@ -61,47 +48,29 @@ func (be *Backend) ActivationBackward(f backend.Activation, dx, x, y, dy backend
 	if err := backend.CheckSame(f.Kind.String()+" backward", t[0].shape, t[1].shape, t[2].shape, t[3].shape); err != nil {
 		return err
 	}
-	if err := be.ready("activation backward", activationShader(f.Kind, 1)); err != nil {
+	shader := actShaders[f.Kind][1]
+	if err := be.ready("activation backward", shader); err != nil {
 		return err
 	}
 	d, xt, dyt := t[0], t[1], t[3]
-	return be.enqueue(activationOp(f.Kind, 1), func() error {
-		n := d.shape.Len()
-		if f.Kind == backend.Identity {
-			return be.scale(d.out(), 1, dyt.in(), n)
-		}
-		p, err := be.program(activationShaders[f.Kind][1])
+	return be.enqueue(activationOps[f.Kind][1], func() error {
+		p, err := be.program(shader)
 		if err != nil {
 			return err
 		}
+		n := d.shape.Len()
 		p.SetInt("n", n)
-		p.SetFloat("alpha", f.Param())
+		setActivation(p, f)
 		return be.dev.Dispatch(p, groups(n), 1, 1, xt.in(), dyt.in(), d.out())
 	})
 }
 
-// activationShader is kind's forward (pass 0) or backward (1) kernel;
-// the identity's is scale.comp.
-func activationShader(k backend.ActivationKind, pass int) string {
-	if k == backend.Identity {
-		return "scale.comp"
-	}
-	return activationShaders[k][pass]
-}
-
 // activationOps are the ops' names in errors, made once, so that queuing an
 // activation builds no string.
-var activationOps = func() map[backend.ActivationKind][2]string {
-	m := map[backend.ActivationKind][2]string{}
+var activationOps = func() [][2]string {
+	names := make([][2]string, len(backend.ActivationKinds()))
 	for _, k := range backend.ActivationKinds() {
-		m[k] = [2]string{k.String() + " forward", k.String() + " backward"}
+		names[k] = [2]string{k.String() + " forward", k.String() + " backward"}
 	}
-	return m
+	return names
 }()
-
-func activationOp(k backend.ActivationKind, pass int) string {
-	if names, ok := activationOps[k]; ok {
-		return names[pass]
-	}
-	return "activation"
-}

@@ -132,6 +132,7 @@ func New(o Options) (*Backend, error) {
 	if src == nil {
 		src = shaders.FS
 	}
+	src = withActivations{src}
 	b := &Backend{src: src}
 	b.s.init()
 	// Pool buffers are made on the device by their first command (see
@@ -201,9 +202,12 @@ func (b *Backend) Warmup() (time.Duration, error) {
 		if names, err = fs.Glob(b.src, "*.comp"); err != nil {
 			return err
 		}
+		// The kernels compiled per activation exist only as variants.
+		files := names
+		names = slices.DeleteFunc(slices.Clone(files), func(n string) bool { return actKernel[n] })
 		for _, k := range backend.ActivationKinds() {
-			for _, v := range linearShaders[k] {
-				if file, _, _ := strings.Cut(v, "?"); slices.Contains(names, file) {
+			for _, v := range actShaders[k] {
+				if file, _, _ := strings.Cut(v, "?"); slices.Contains(files, file) {
 					names = append(names, v)
 				}
 			}

@@ -1,8 +1,6 @@
 package gl
 
 import (
-	"strconv"
-
 	"gltrain/backend"
 	"gltrain/backend/gl/internal/glrt"
 )
@@ -42,7 +40,7 @@ func (be *Backend) LinearForward(f backend.Activation, y, z, x, w, bias backend.
 		p.SetInt("k", k)
 		p.SetInt("has_bias", boolInt(tb != nil))
 		p.SetInt("store_z", boolInt(tz != nil))
-		p.SetFloat("alpha", f.Param())
+		setActivation(p, f)
 		// Unused bindings hold a tensor of the call, which the kernel
 		// does not touch.
 		biasArg, zArg := tx.in(), ty.out()
@@ -232,29 +230,12 @@ func (be *Backend) setLinear(p *glrt.Program, f backend.Activation, m, n, k int)
 	p.SetInt("m", m)
 	p.SetInt("n", n)
 	p.SetInt("k", k)
-	p.SetFloat("alpha", f.Param())
+	setActivation(p, f)
 }
-
-// linearShaders are the program variants of the fused linear kernels, per
-// activation kind: linear_forward.comp, then linear_backward.comp's passes
-// 0 and 1, each compiled for its activation (glrt.Variant), named once so
-// that queuing a call builds no string.
-var linearShaders = func() map[backend.ActivationKind][3]string {
-	m := map[backend.ActivationKind][3]string{}
-	for _, k := range backend.ActivationKinds() {
-		act := strconv.Itoa(int(k))
-		m[k] = [3]string{
-			glrt.Variant("linear_forward.comp", "ACT", act),
-			glrt.Variant("linear_backward.comp", "ACT", act, "PASS", "0"),
-			glrt.Variant("linear_backward.comp", "ACT", act, "PASS", "1"),
-		}
-	}
-	return m
-}()
 
 // linearShader is kernel i (0 forward, 1 and 2 the backward passes) of
 // activation k.
-func linearShader(i int, k backend.ActivationKind) string { return linearShaders[k][i] }
+func linearShader(i int, k backend.ActivationKind) string { return actShaders[k][2+i] }
 
 // outArg binds an output that the kernel also reads when beta ≠ 0.
 func outArg(t *Tensor, beta float32) glrt.Arg {

@@ -101,26 +101,13 @@ type usageError struct{ error }
 var (
 	backendNames  = []string{"auto", "gl", "cpu"}
 	dataNames     = append(data.Generators(), "mnist")
-	activationSet = activationNames()
+	activationSet = backend.ActivationNames()
 )
 
-// activationNames lists every activation backend.ParseActivation accepts,
-// by its canonical name.
-func activationNames() []string {
-	var names []string
-	for _, k := range backend.ActivationKinds() {
-		names = append(names, k.String())
-	}
-	return names
-}
-
 // activationUsage is -act's help: every name, the aliases, and the
-// parameters with their defaults.
+// parameters with their defaults, from the activation table.
 func activationUsage() string {
-	return "activation of the hidden layers: " + strings.Join(activationSet, ", ") + "\n" +
-		"(case-insensitive; also linear and none for identity, swish for silu, gelu_exact, leaky_relu, gelu_tanh).\n" +
-		fmt.Sprintf("leakyrelu:SLOPE sets Leaky ReLU's negative slope, %g by default; PyTorch's default is 0.01, so\n", backend.DefaultLeakySlope) +
-		"leakyrelu:0.01 matches torch.nn.LeakyReLU(). elu:ALPHA sets ELU's α (default 1).\n" +
+	return "activation of the hidden layers: " + backend.ActivationHelp() + "\n" +
 		"gelu is the exact GELU (erf, PyTorch's default), gelu-tanh its tanh approximation"
 }
 
@@ -273,8 +260,8 @@ func (c *config) validate(hidden, act, loss string) error {
 	if c.act, err = backend.ParseActivation(act); err != nil {
 		return badValue("act", act, activationSet, "")
 	}
-	if a := math.Abs(float64(c.act.Alpha)); a != 0 && a < minNormal32 { // a subnormal, 0 on a GPU
-		return usageError{fmt.Errorf("invalid value %q for -act: the parameter is too small for float32 (at least %g)", act, minNormal32)}
+	if err := checkAlpha(c.act); err != nil {
+		return usageError{fmt.Errorf("invalid value %q for -act: %v", act, err)}
 	}
 	if c.loss, err = nn.ParseLoss(loss); err != nil {
 		return badValue("loss", loss, []string{"softmax", "svm", "mse"}, "")

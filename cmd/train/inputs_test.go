@@ -171,7 +171,7 @@ func TestCheckpointFieldsValidated(t *testing.T) {
 		{"model", `{"inputs":2,"outputs":2}`, `__metadata__ "model": no layers`},
 		{"model", model(`{"type":"linear","in":2,"out":0}`), `__metadata__ "model": layer 0 ("linear"): 2→0 after a layer of width 2`},
 		{"model", model(linear0, `{"type":"swish2"}`, linear2), `__metadata__ "model": layer 1 ("swish2"): unknown layer type`},
-		{"model", model(linear0, `{"type":"relu","alpha":0.1}`, linear2), `__metadata__ "model": layer 1 ("relu"): only leakyrelu and elu take alpha`},
+		{"model", model(linear0, `{"type":"relu","alpha":0.1}`, linear2), `__metadata__ "model": layer 1 ("relu"): relu takes no parameter (alpha 0.1)`},
 		{"model", model(linear0, `{"type":"dropout","p":1.5}`, linear2), `__metadata__ "model": layer 1 ("dropout"): probability 1.5`},
 		{"model", model(linear0, `{"type":"relu"}`), `__metadata__ "model": the layers give 64 outputs, the model says 2`},
 		// A valid model that is not the file's: its tensors do not fit.

@@ -118,10 +118,13 @@ func parseLayerItem(s string, act backend.Activation) (layerItem, error) {
 	return item, checkAlpha(item.act)
 }
 
-// checkAlpha refuses an activation parameter float32 would flush to 0.
+// checkAlpha refuses an activation parameter float32 holds only as a
+// subnormal, which a GPU flushes to 0.
 func checkAlpha(f backend.Activation) error {
-	if a := math.Abs(float64(f.Alpha)); a != 0 && a < minNormal32 {
-		return fmt.Errorf("the parameter is too small for float32 (at least %g)", minNormal32)
+	for _, p := range f.Params {
+		if a := math.Abs(float64(p)); a != 0 && a < minNormal32 {
+			return fmt.Errorf("the parameter is too small for float32 (at least %g)", minNormal32)
+		}
 	}
 	return nil
 }
@@ -145,12 +148,12 @@ func (c *config) modelSpec(features, classes int, img *nn.Image) (nn.Spec, error
 		case "dropout":
 			s.Layers = append(s.Layers, nn.LayerSpec{Type: "dropout", P: it.p})
 		case "act":
-			s.Layers = append(s.Layers, nn.LayerSpec{Type: it.act.Kind.String(), Alpha: it.act.Alpha})
+			s.Layers = append(s.Layers, nn.ActivationSpec(it.act))
 		case "flatten":
 			s.Layers, img = append(s.Layers, nn.LayerSpec{Type: "flatten"}), nil
 		case "linear":
 			s.Layers = append(s.Layers, nn.LayerSpec{Type: "linear", In: in, Out: it.units},
-				nn.LayerSpec{Type: it.act.Kind.String(), Alpha: it.act.Alpha})
+				nn.ActivationSpec(it.act))
 			in, img = it.units, nil
 		case "conv", "maxpool":
 			if img == nil {

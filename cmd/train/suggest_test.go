@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -87,12 +88,19 @@ func TestHelpListsActivations(t *testing.T) {
 		_, err := backend.ParseActivation(k.String())
 		assert.NoError(t, err, k.String())
 	}
-	for _, alias := range []string{"linear", "none", "swish", "gelu_exact", "leaky_relu", "gelu_tanh"} {
-		assert.Contains(t, act, alias)
+	for _, k := range backend.ActivationKinds() {
+		for _, alias := range k.Def().Aliases {
+			assert.Contains(t, act, alias+" ("+k.String()+")")
+		}
+		for _, p := range k.Def().Params {
+			assert.Contains(t, act, fmt.Sprintf("%s %g", p.Name, p.Default), "%v's default", k)
+		}
+	}
+	for _, alias := range []string{"linear", "none", "swish", "gelu_exact", "leaky_relu", "gelu_tanh", "Hard-Swish"} {
 		_, err := backend.ParseActivation(alias)
 		assert.NoError(t, err, alias)
 	}
-	assert.Contains(t, act, "Leaky ReLU's negative slope, 0.1 by default; PyTorch's default is 0.01")
+	assert.Contains(t, act, "slope 0.1; PyTorch's default is 0.01")
 	assert.Contains(t, act, "leakyrelu:0.01 matches torch.nn.LeakyReLU()")
 	assert.Equal(t, 0.1, backend.DefaultLeakySlope, "existing checkpoints rely on the slope of 0.1")
 }

@@ -12,8 +12,14 @@ import json
 import struct
 import sys
 
+import inspect
+import os
+
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "backend", "backendtest", "testdata"))
+from torch_activations import ACTIVATIONS  # noqa: E402  (the activation table's PyTorch modules)
 
 path, x_path, logits_path = sys.argv[1:4]
 with open(path, "rb") as f:
@@ -30,8 +36,6 @@ for name, t in header.items():
     a, b = t["data_offsets"]
     state[name] = torch.from_numpy(np.frombuffer(body[a:b], dtype="<f4").copy().reshape(t["shape"]))
 
-acts = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid, "silu": torch.nn.SiLU,
-        "gelu": torch.nn.GELU, "elu": torch.nn.ELU, "identity": torch.nn.Identity}
 
 
 def layer(spec):
@@ -48,13 +52,14 @@ def layer(spec):
         return torch.nn.Conv2d(spec["c"], spec["out"], (spec["kh"], spec["kw"]), stride=spec["stride"], padding=spec.get("pad", 0))
     if kind == "maxpool2d":
         return torch.nn.MaxPool2d((spec["kh"], spec["kw"]), stride=spec["stride"])
-    if kind == "leakyrelu":
-        return torch.nn.LeakyReLU(spec.get("alpha", 0.1))
-    if kind == "gelu-tanh":
-        return torch.nn.GELU(approximate="tanh")
     if kind == "sequential":
         return torch.nn.Sequential(*[layer(s) for s in spec["layers"]])
-    return acts[kind]()
+    # An activation: its first parameter is "alpha", the others by name.
+    make = ACTIVATIONS[kind]
+    params = dict(spec.get("params", {}))
+    if "alpha" in spec:
+        params[next(iter(inspect.signature(make).parameters))] = spec["alpha"]
+    return make(**params)
 
 
 model = json.loads(meta["model"])

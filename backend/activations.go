@@ -23,6 +23,7 @@ const (
 	HardSwish
 	HardSigmoid
 	SELU
+	LogSigmoid
 )
 
 // DefaultLeakySlope is LeakyReLU's negative slope when none is given: 0.1, as
@@ -226,6 +227,20 @@ var activationTable = [...]ActivationDef{
 			Grad:    "if (is_nan_f(x)) return x; return x > 0.0 ? 1.05070098735548 : 1.75809934084738 * exp_f(x);",
 		},
 		Init: InitLeCun, Cost: 16,
+	},
+	// log σ(x) = min(x, 0) − log(1 + exp(−|x|)), PyTorch's form, which
+	// neither overflows nor cancels; its derivative is σ(−x).
+	LogSigmoid: {
+		Name: "logsigmoid", Formula: "log σ(x) = −softplus(−x)",
+		F: func(x float64, _ ActivationParams) float64 {
+			return ifElse(math.IsNaN(x), x, math.Min(x, 0)-math.Log1p(math.Exp(-math.Abs(x))))
+		},
+		DF: func(x float64, _ ActivationParams) float64 { return sigmoid(-x) },
+		GLSL: GLSLActivation{
+			Forward: "if (is_nan_f(x)) return x; return min(x, 0.0) - log1p_f(exp_f(-abs(x)));",
+			Grad:    "return sigmoid_f(-x);",
+		},
+		Init: InitXavier, Cost: 16,
 	},
 }
 

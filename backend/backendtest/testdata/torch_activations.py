@@ -27,4 +27,5 @@ ACTIVATIONS = {
     "hardswish": lambda: torch.nn.Hardswish(),
     "hardsigmoid": lambda: torch.nn.Hardsigmoid(),
     "selu": lambda: torch.nn.SELU(),
+    "logsigmoid": lambda: torch.nn.LogSigmoid(),
 }

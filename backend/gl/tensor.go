@@ -12,7 +12,7 @@ import (
 // the whole of a pooled buffer, or a view of a packed one (Pack).
 type Tensor struct {
 	shape    backend.Shape
-	buf      *glrt.Buffer
+	buf      glrt.Buffer
 	capacity int // the buffer's size class, in elements; 0 for a view
 	off      int // a view's first element in buf
 	view     bool
@@ -26,7 +26,7 @@ func (t *Tensor) Shape() backend.Shape { return t.shape }
 
 // arg binds t for a kernel with the access of mode (glrt.In, Out, InOut);
 // a view is bound as its range of the buffer.
-func (t *Tensor) arg(mode func(*glrt.Buffer) glrt.Arg) glrt.Arg {
+func (t *Tensor) arg(mode func(glrt.Buffer) glrt.Arg) glrt.Arg {
 	a := mode(t.buf)
 	if t.view {
 		a = a.Range(t.off, t.shape.Len())
@@ -141,7 +141,7 @@ func (b *Backend) tensors(op string, out []*Tensor, ts ...backend.Tensor) error 
 // the caller's side like every pool use: later commands that get it run
 // after those (stream.go).
 type scratch struct {
-	buf      *glrt.Buffer
+	buf      glrt.Buffer
 	capacity int
 }
 

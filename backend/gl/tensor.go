@@ -139,20 +139,22 @@ func (b *Backend) tensors(op string, out []*Tensor, ts ...backend.Tensor) error 
 // scratch is a pooled buffer lent to the commands of one call (row losses,
 // partial sums). Get it before queuing them and put it back right after, on
 // the caller's side like every pool use: later commands that get it run
-// after those (stream.go).
+// after those (stream.go). Its pool capacity is its size, buf.Elems(): a
+// scratch is one interface word pair, so that the plans holding several
+// stay small enough for the closures of queued commands to copy rather
+// than move to the heap.
 type scratch struct {
-	buf      glrt.Buffer
-	capacity int
+	buf glrt.Buffer
 }
 
 func (b *Backend) getScratch(n int) (scratch, error) {
-	buf, capacity, err := b.pool.Get(n)
-	return scratch{buf, capacity}, err
+	buf, _, err := b.pool.Get(n)
+	return scratch{buf}, err
 }
 
 func (b *Backend) putScratch(s scratch) {
 	if s.buf != nil {
-		b.pool.Put(s.buf, s.capacity)
+		b.pool.Put(s.buf, s.buf.Elems())
 	}
 }
 

@@ -24,9 +24,11 @@
 // # Errors
 //
 // Every operation returns an error; none panics on bad input. Each
-// implementation validates its arguments at its exported entry with the
-// Check functions of this package (shape.go), so the rules and the wording
-// live in one place, and its kernels then trust their inputs. A shape
+// implementation validates its arguments at its exported entry with one
+// call, Check(be).Op(args…) (check.go), which asks the backend only whether
+// each tensor is its own (Owner) and applies the Check functions of this
+// package (shape.go), so the rules, their order and the wording live in one
+// place for every backend; its kernels then trust their inputs. A shape
 // mismatch wraps ErrShape and names the operation and the shapes involved:
 //
 //	matmul: op(a) 3×4 × op(b) 5×2: inner dimensions differ: shape mismatch

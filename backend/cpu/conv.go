@@ -35,16 +35,12 @@ const convSlabs = 16
 
 // Conv2DForward computes y = conv(x, w) + b (see backend.Convolver).
 func (be *Backend) Conv2DForward(g backend.Conv2D, y, x, w, b backend.Tensor) error {
-	const op = "conv2d forward"
-	var t [4]*Tensor
-	if err := be.tensors(op, t[:], y, x, w, b); err != nil {
+	if err := backend.Check(be).Conv2DForward(g, y, x, w, b); err != nil {
 		return err
 	}
-	if err := backend.CheckConv2D(op, g, x, w, b, y); err != nil {
-		return err
-	}
-	yd, xd, wd, bd := t[0].data, t[1].data, t[2].data, t[3].data
-	n, P, patch := t[1].shape.Rows, g.OutH()*g.OutW(), g.Patch()
+	xt := x.(*Tensor)
+	yd, xd, wd, bd := y.(*Tensor).data, xt.data, w.(*Tensor).data, b.(*Tensor).data
+	n, P, patch := xt.shape.Rows, g.OutH()*g.OutW(), g.Patch()
 	workers := parallelWorkers(n, g.K*P*patch)
 	cols, err := be.scratch(workers * patch * P)
 	if err != nil {
@@ -69,16 +65,12 @@ func (be *Backend) Conv2DForward(g backend.Conv2D, y, x, w, b backend.Tensor) er
 
 // Conv2DBackwardData computes dx from dy and w (see backend.Convolver).
 func (be *Backend) Conv2DBackwardData(g backend.Conv2D, dx, dy, w backend.Tensor) error {
-	const op = "conv2d backward data"
-	var t [3]*Tensor
-	if err := be.tensors(op, t[:], dx, dy, w); err != nil {
+	if err := backend.Check(be).Conv2DBackwardData(g, dx, dy, w); err != nil {
 		return err
 	}
-	if err := backend.CheckConv2D(op, g, dx, w, nil, dy); err != nil {
-		return err
-	}
-	dxd, dyd, wd := t[0].data, t[1].data, t[2].data
-	n, P, patch := t[0].shape.Rows, g.OutH()*g.OutW(), g.Patch()
+	dxt := dx.(*Tensor)
+	dxd, dyd, wd := dxt.data, dy.(*Tensor).data, w.(*Tensor).data
+	n, P, patch := dxt.shape.Rows, g.OutH()*g.OutW(), g.Patch()
 	workers := parallelWorkers(n, g.K*P*patch)
 	dcols, err := be.scratch(workers * patch * P)
 	if err != nil {
@@ -98,16 +90,12 @@ func (be *Backend) Conv2DBackwardData(g backend.Conv2D, dx, dy, w backend.Tensor
 // Conv2DBackwardFilter computes dw and db from x and dy (see
 // backend.Convolver).
 func (be *Backend) Conv2DBackwardFilter(g backend.Conv2D, dw, db, x, dy backend.Tensor) error {
-	const op = "conv2d backward filter"
-	var t [4]*Tensor
-	if err := be.tensors(op, t[:], dw, db, x, dy); err != nil {
+	if err := backend.Check(be).Conv2DBackwardFilter(g, dw, db, x, dy); err != nil {
 		return err
 	}
-	if err := backend.CheckConv2D(op, g, x, dw, db, dy); err != nil {
-		return err
-	}
-	dwd, dbd, xd, dyd := t[0].data, t[1].data, t[2].data, t[3].data
-	n, P, patch := t[2].shape.Rows, g.OutH()*g.OutW(), g.Patch()
+	xt := x.(*Tensor)
+	dwd, dbd, xd, dyd := dw.(*Tensor).data, db.(*Tensor).data, xt.data, dy.(*Tensor).data
+	n, P, patch := xt.shape.Rows, g.OutH()*g.OutW(), g.Patch()
 	conv2DBiasBackward(dbd, dyd, n, P)
 	slabs := min(n, convSlabs)
 	if slabs == 0 {
@@ -304,16 +292,12 @@ func conv2DBiasBackward(db, dy []float32, n, P int) {
 // MaxPool2DForward sets y and arg to each window's maximum and its position
 // (see backend.Convolver).
 func (be *Backend) MaxPool2DForward(p backend.Pool2D, y, arg, x backend.Tensor) error {
-	const op = "maxpool2d forward"
-	var t [3]*Tensor
-	if err := be.tensors(op, t[:], y, arg, x); err != nil {
+	if err := backend.Check(be).MaxPool2DForward(p, y, arg, x); err != nil {
 		return err
 	}
-	if err := backend.CheckPool2D(op, p, x, y, arg); err != nil {
-		return err
-	}
-	n := t[2].shape.Rows
-	yd, at, xd := t[0].data, t[1].data, t[2].data
+	xt := x.(*Tensor)
+	n := xt.shape.Rows
+	yd, at, xd := y.(*Tensor).data, arg.(*Tensor).data, xt.data
 	OH, OW := p.OutH(), p.OutW()
 	parallelFor(n*p.C, OH*OW*p.KH*p.KW, func(lo, hi int) {
 		if p.KH == 2 && p.KW == 2 && p.Stride == 2 {
@@ -401,16 +385,12 @@ func bit(t bool) uint32 {
 
 // MaxPool2DBackward routes dy to the maxima (see backend.Convolver).
 func (be *Backend) MaxPool2DBackward(p backend.Pool2D, dx, arg, dy backend.Tensor) error {
-	const op = "maxpool2d backward"
-	var t [3]*Tensor
-	if err := be.tensors(op, t[:], dx, arg, dy); err != nil {
+	if err := backend.Check(be).MaxPool2DBackward(p, dx, arg, dy); err != nil {
 		return err
 	}
-	if err := backend.CheckPool2D(op, p, dx, dy, arg); err != nil {
-		return err
-	}
-	n := t[0].shape.Rows
-	dxd, at, dyd := t[0].data, t[1].data, t[2].data
+	dxt := dx.(*Tensor)
+	n := dxt.shape.Rows
+	dxd, at, dyd := dxt.data, arg.(*Tensor).data, dy.(*Tensor).data
 	OH, OW := p.OutH(), p.OutW()
 	parallelFor(n*p.C, p.H*p.W, func(lo, hi int) {
 		if p.KH == 2 && p.KW == 2 && p.Stride == 2 {

@@ -2,50 +2,49 @@ package cpu
 
 import "gltrain/backend"
 
-// binary resolves and checks dst, a, b of an elementwise op, then runs f over
-// the elements: dst[i] = f(a[i], b[i]).
-func (be *Backend) binary(op string, dst, a, b backend.Tensor, f func(x, y float32) float32) error {
-	var t [3]*Tensor
-	if err := be.tensors(op, t[:], dst, a, b); err != nil {
-		return err
-	}
-	if err := backend.CheckSame(op, t[0].shape, t[1].shape, t[2].shape); err != nil {
-		return err
-	}
-	d, x, y := t[0].data, t[1].data, t[2].data
+// binary runs f over the elements of checked tensors: dst[i] = f(a[i], b[i]).
+func binary(dst, a, b backend.Tensor, f func(x, y float32) float32) {
+	d, x, y := dst.(*Tensor).data, a.(*Tensor).data, b.(*Tensor).data
 	parallelFor(len(d), 1, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			d[i] = f(x[i], y[i])
 		}
 	})
-	return nil
 }
 
 // Add sets dst = a + b.
 func (be *Backend) Add(dst, a, b backend.Tensor) error {
-	return be.binary("add", dst, a, b, func(x, y float32) float32 { return x + y })
+	if err := backend.Check(be).Add(dst, a, b); err != nil {
+		return err
+	}
+	binary(dst, a, b, func(x, y float32) float32 { return x + y })
+	return nil
 }
 
 // Sub sets dst = a − b.
 func (be *Backend) Sub(dst, a, b backend.Tensor) error {
-	return be.binary("sub", dst, a, b, func(x, y float32) float32 { return x - y })
+	if err := backend.Check(be).Sub(dst, a, b); err != nil {
+		return err
+	}
+	binary(dst, a, b, func(x, y float32) float32 { return x - y })
+	return nil
 }
 
 // Mul sets dst = a ⊙ b.
 func (be *Backend) Mul(dst, a, b backend.Tensor) error {
-	return be.binary("mul", dst, a, b, func(x, y float32) float32 { return x * y })
+	if err := backend.Check(be).Mul(dst, a, b); err != nil {
+		return err
+	}
+	binary(dst, a, b, func(x, y float32) float32 { return x * y })
+	return nil
 }
 
 // Scale sets dst = alpha·x.
 func (be *Backend) Scale(dst backend.Tensor, alpha float32, x backend.Tensor) error {
-	var t [2]*Tensor
-	if err := be.tensors("scale", t[:], dst, x); err != nil {
+	if err := backend.Check(be).Scale(dst, alpha, x); err != nil {
 		return err
 	}
-	if err := backend.CheckSame("scale", t[0].shape, t[1].shape); err != nil {
-		return err
-	}
-	d, s := t[0].data, t[1].data
+	d, s := dst.(*Tensor).data, x.(*Tensor).data
 	for i := range d {
 		d[i] = alpha * s[i]
 	}
@@ -54,14 +53,10 @@ func (be *Backend) Scale(dst backend.Tensor, alpha float32, x backend.Tensor) er
 
 // Axpy sets y = alpha·x + y.
 func (be *Backend) Axpy(alpha float32, x, y backend.Tensor) error {
-	var t [2]*Tensor
-	if err := be.tensors("axpy", t[:], x, y); err != nil {
+	if err := backend.Check(be).Axpy(alpha, x, y); err != nil {
 		return err
 	}
-	if err := backend.CheckSame("axpy", t[1].shape, t[0].shape); err != nil {
-		return err
-	}
-	xs, ys := t[0].data, t[1].data
+	xs, ys := x.(*Tensor).data, y.(*Tensor).data
 	for i := range ys {
 		ys[i] += alpha * xs[i]
 	}
@@ -70,26 +65,23 @@ func (be *Backend) Axpy(alpha float32, x, y backend.Tensor) error {
 
 // Fill sets every element of dst to value.
 func (be *Backend) Fill(dst backend.Tensor, value float32) error {
-	d, err := be.tensor("fill", dst)
-	if err != nil {
+	if err := backend.Check(be).Fill(dst, value); err != nil {
 		return err
 	}
-	for i := range d.data {
-		d.data[i] = value
+	d := dst.(*Tensor).data
+	for i := range d {
+		d[i] = value
 	}
 	return nil
 }
 
 // AddBias sets dst[i,j] = x[i,j] + bias[0,j].
 func (be *Backend) AddBias(dst, x, bias backend.Tensor) error {
-	var t [3]*Tensor
-	if err := be.tensors("add bias", t[:], dst, x, bias); err != nil {
+	if err := backend.Check(be).AddBias(dst, x, bias); err != nil {
 		return err
 	}
-	if err := backend.CheckAddBias(t[0].shape, t[1].shape, t[2].shape); err != nil {
-		return err
-	}
-	addBias(t[0].data, t[1].data, t[2].data, t[1].shape.Cols)
+	xt := x.(*Tensor)
+	addBias(dst.(*Tensor).data, xt.data, bias.(*Tensor).data, xt.shape.Cols)
 	return nil
 }
 
@@ -104,15 +96,11 @@ func addBias(dst, x, bias []float32, n int) {
 
 // Broadcast sets dst (m×n) from x of shape 1×1, 1×n or m×1.
 func (be *Backend) Broadcast(dst, x backend.Tensor) error {
-	var t [2]*Tensor
-	if err := be.tensors("broadcast", t[:], dst, x); err != nil {
+	if err := backend.Check(be).Broadcast(dst, x); err != nil {
 		return err
 	}
-	ds, xs := t[0].shape, t[1].shape
-	if err := backend.CheckBroadcast(ds, xs); err != nil {
-		return err
-	}
-	d, s := t[0].data, t[1].data
+	dt, xt := dst.(*Tensor), x.(*Tensor)
+	ds, xs, d, s := dt.shape, xt.shape, dt.data, xt.data
 	for i := 0; i < ds.Rows; i++ {
 		for j := 0; j < ds.Cols; j++ {
 			// Index x by (i mod rows(x), j mod cols(x)): a 1-wide axis repeats.

@@ -6,21 +6,6 @@ import (
 	"gltrain/backend"
 )
 
-// lossTensors resolves the tensors of a loss (grad may be nil) and checks
-// them with backend.CheckLoss.
-func (be *Backend) lossTensors(op string, loss, grad, pred, target backend.Tensor, labels bool) (l, g, p, y *Tensor, err error) {
-	var t [3]*Tensor
-	if err := be.tensors(op, t[:], loss, pred, target); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	if grad != nil {
-		if g, err = be.tensor(op, grad); err != nil {
-			return nil, nil, nil, nil, err
-		}
-	}
-	return t[0], g, t[1], t[2], backend.CheckLoss(op, loss, grad, pred, target, labels)
-}
-
 // classIndex returns label as an index into n classes, or false when it is
 // not a whole number in [0, n).
 func classIndex(label float32, n int) (int, bool) {
@@ -33,10 +18,11 @@ func classIndex(label float32, n int) (int, bool) {
 // SoftmaxCrossEntropy computes the mean cross-entropy of softmax(logits)
 // against integer labels, and its gradient when dlogits is not nil.
 func (be *Backend) SoftmaxCrossEntropy(loss, dlogits, logits, labels backend.Tensor) error {
-	l, g, x, y, err := be.lossTensors("softmax cross-entropy", loss, dlogits, logits, labels, true)
-	if err != nil {
+	if err := backend.Check(be).SoftmaxCrossEntropy(loss, dlogits, logits, labels); err != nil {
 		return err
 	}
+	l, x, y := loss.(*Tensor), logits.(*Tensor), labels.(*Tensor)
+	g, _ := dlogits.(*Tensor) // nil: no gradient wanted
 	m, n := x.shape.Rows, x.shape.Cols
 	var total float64
 	for i := 0; i < m; i++ {
@@ -98,10 +84,11 @@ func softmaxCrossEntropyRow(grad, x []float32, label float32, batch int) float64
 // MeanSquaredError computes the mean of (pred − target)² over all elements,
 // and its gradient when dpred is not nil.
 func (be *Backend) MeanSquaredError(loss, dpred, pred, target backend.Tensor) error {
-	l, g, p, y, err := be.lossTensors("mean squared error", loss, dpred, pred, target, false)
-	if err != nil {
+	if err := backend.Check(be).MeanSquaredError(loss, dpred, pred, target); err != nil {
 		return err
 	}
+	l, p, y := loss.(*Tensor), pred.(*Tensor), target.(*Tensor)
+	g, _ := dpred.(*Tensor) // nil: no gradient wanted
 	count := float64(len(p.data))
 	var total float64
 	for i, v := range p.data {
@@ -118,13 +105,11 @@ func (be *Backend) MeanSquaredError(loss, dpred, pred, target backend.Tensor) er
 // SVMHinge computes the mean multiclass hinge loss and its gradient when
 // dscores is not nil.
 func (be *Backend) SVMHinge(loss, dscores, scores, labels backend.Tensor, margin float32) error {
-	l, g, s, y, err := be.lossTensors("svm hinge", loss, dscores, scores, labels, true)
-	if err != nil {
+	if err := backend.Check(be).SVMHinge(loss, dscores, scores, labels, margin); err != nil {
 		return err
 	}
-	if err := backend.CheckMargin("svm hinge", margin); err != nil {
-		return err
-	}
+	l, s, y := loss.(*Tensor), scores.(*Tensor), labels.(*Tensor)
+	g, _ := dscores.(*Tensor) // nil: no gradient wanted
 	m, n := s.shape.Rows, s.shape.Cols
 	var total float64
 	for i := 0; i < m; i++ {

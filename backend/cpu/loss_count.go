@@ -13,22 +13,11 @@ var _ backend.SoftmaxCrossEntropyCounter = (*Backend)(nil)
 //		hits  += [argmax(x[i,:]) = y_i]
 //	loss = total / m; correct = hits
 func (be *Backend) SoftmaxCrossEntropyCount(loss, dlogits, correct, logits, labels backend.Tensor) error {
-	const op = "softmax cross-entropy count"
-	var t [4]*Tensor
-	if err := be.tensors(op, t[:], loss, correct, logits, labels); err != nil {
+	if err := backend.Check(be).SoftmaxCrossEntropyCount(loss, dlogits, correct, logits, labels); err != nil {
 		return err
 	}
-	var g *Tensor
-	if dlogits != nil {
-		var err error
-		if g, err = be.tensor(op, dlogits); err != nil {
-			return err
-		}
-	}
-	if err := backend.CheckSoftmaxCrossEntropyCount(loss, dlogits, correct, logits, labels); err != nil {
-		return err
-	}
-	l, c, x, y := t[0], t[1], t[2], t[3]
+	l, c, x, y := loss.(*Tensor), correct.(*Tensor), logits.(*Tensor), labels.(*Tensor)
+	g, _ := dlogits.(*Tensor) // nil: no gradient wanted
 	m, n := x.shape.Rows, x.shape.Cols
 	var total float64
 	hits := 0

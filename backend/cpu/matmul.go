@@ -11,15 +11,10 @@ import (
 // in float32 and splitting large products across cores. When beta is 0,
 // C's prior contents are ignored, NaN included.
 func (be *Backend) MatMul(tA, tB backend.Transpose, alpha float32, a, b backend.Tensor, beta float32, c backend.Tensor) error {
-	var t [3]*Tensor
-	if err := be.tensors("matmul", t[:], a, b, c); err != nil {
+	if err := backend.Check(be).MatMul(tA, tB, alpha, a, b, beta, c); err != nil {
 		return err
 	}
-	ta, tb, tc := t[0], t[1], t[2]
-	if err := backend.CheckMatMulArgs(tA, tB, a, b, c); err != nil {
-		return err
-	}
-	be.gemm(tA, tB, alpha, ta, tb, beta, tc)
+	be.gemm(tA, tB, alpha, a.(*Tensor), b.(*Tensor), beta, c.(*Tensor))
 	return nil
 }
 

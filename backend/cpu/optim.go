@@ -1,7 +1,6 @@
 package cpu
 
 import (
-	"fmt"
 	"math"
 
 	"gltrain/backend"
@@ -10,22 +9,14 @@ import (
 // SGDStep applies one step of SGD with weight decay, momentum and Nesterov
 // momentum (see backend.SGD for the formulation).
 func (be *Backend) SGDStep(cfg backend.SGD, param, grad, velocity backend.Tensor) error {
-	var t [2]*Tensor
-	if err := be.tensors("sgd step", t[:], param, grad); err != nil {
+	if err := backend.Check(be).SGDStep(cfg, param, grad, velocity); err != nil {
 		return err
 	}
 	var v []float32
 	if cfg.Momentum != 0 {
-		vt, err := be.tensor("sgd step", velocity)
-		if err != nil {
-			return fmt.Errorf("%w (momentum needs a velocity tensor)", err)
-		}
-		v = vt.data
+		v = velocity.(*Tensor).data
 	}
-	if err := backend.CheckSGDArgs(cfg, param, grad, velocity); err != nil {
-		return err
-	}
-	sgdStep(t[0].data, t[1].data, v, cfg)
+	sgdStep(param.(*Tensor).data, grad.(*Tensor).data, v, cfg)
 	return nil
 }
 
@@ -49,17 +40,10 @@ func sgdStep(p, g, v []float32, c backend.SGD) {
 
 // AdamStep applies step t of Adam or AdamW (see backend.Adam).
 func (be *Backend) AdamStep(cfg backend.Adam, step int, param, grad, m, v backend.Tensor) error {
-	if err := cfg.Check("adam step", step); err != nil {
+	if err := backend.Check(be).AdamStep(cfg, step, param, grad, m, v); err != nil {
 		return err
 	}
-	var t [4]*Tensor
-	if err := be.tensors("adam step", t[:], param, grad, m, v); err != nil {
-		return err
-	}
-	if err := backend.CheckSame("adam step", t[0].shape, t[1].shape, t[2].shape, t[3].shape); err != nil {
-		return err
-	}
-	adamStep(t[0].data, t[1].data, t[2].data, t[3].data, cfg, cfg.Scalars(step))
+	adamStep(param.(*Tensor).data, grad.(*Tensor).data, m.(*Tensor).data, v.(*Tensor).data, cfg, cfg.Scalars(step))
 	return nil
 }
 

@@ -8,32 +8,24 @@ import (
 
 // Sum sets dst (1×1) to the sum of x, accumulated in float64.
 func (be *Backend) Sum(dst, x backend.Tensor) error {
-	var t [2]*Tensor
-	if err := be.tensors("sum", t[:], dst, x); err != nil {
-		return err
-	}
-	if err := backend.CheckReduce("sum", t[0].shape, t[1].shape, backend.Shape{Rows: 1, Cols: 1}); err != nil {
+	if err := backend.Check(be).Sum(dst, x); err != nil {
 		return err
 	}
 	var s float64
-	for _, v := range t[1].data {
+	for _, v := range x.(*Tensor).data {
 		s += float64(v)
 	}
-	t[0].data[0] = float32(s)
+	dst.(*Tensor).data[0] = float32(s)
 	return nil
 }
 
 // ColSum sets dst (1×n) to the column sums of x (m×n).
 func (be *Backend) ColSum(dst, x backend.Tensor) error {
-	var t [2]*Tensor
-	if err := be.tensors("column sum", t[:], dst, x); err != nil {
+	if err := backend.Check(be).ColSum(dst, x); err != nil {
 		return err
 	}
-	xs := t[1].shape
-	if err := backend.CheckReduce("column sum", t[0].shape, xs, backend.Shape{Rows: 1, Cols: xs.Cols}); err != nil {
-		return err
-	}
-	colSum(t[0].data, t[1].data, xs.Rows, xs.Cols)
+	xt := x.(*Tensor)
+	colSum(dst.(*Tensor).data, xt.data, xt.shape.Rows, xt.shape.Cols)
 	return nil
 }
 
@@ -50,16 +42,13 @@ func colSum(dst, x []float32, m, n int) {
 
 // Argmax sets dst (m×1) to each row's index of its largest element.
 func (be *Backend) Argmax(dst, x backend.Tensor) error {
-	var t [2]*Tensor
-	if err := be.tensors("argmax", t[:], dst, x); err != nil {
+	if err := backend.Check(be).Argmax(dst, x); err != nil {
 		return err
 	}
-	xs := t[1].shape
-	if err := backend.CheckReduce("argmax", t[0].shape, xs, backend.Shape{Rows: xs.Rows, Cols: 1}); err != nil {
-		return err
-	}
-	for i := 0; i < xs.Rows; i++ {
-		t[0].data[i] = float32(argmax(t[1].data[i*xs.Cols : (i+1)*xs.Cols]))
+	d, xt := dst.(*Tensor).data, x.(*Tensor)
+	n := xt.shape.Cols
+	for i := range d {
+		d[i] = float32(argmax(xt.data[i*n : (i+1)*n]))
 	}
 	return nil
 }
@@ -79,20 +68,16 @@ func argmax(row []float32) int {
 // CountCorrect sets dst (1×1) to the number of rows whose argmax equals the
 // label.
 func (be *Backend) CountCorrect(dst, scores, labels backend.Tensor) error {
-	var t [3]*Tensor
-	if err := be.tensors("count correct", t[:], dst, scores, labels); err != nil {
+	if err := backend.Check(be).CountCorrect(dst, scores, labels); err != nil {
 		return err
 	}
-	ss := t[1].shape
-	if err := backend.CheckCountCorrect(t[0].shape, ss, t[2].shape); err != nil {
-		return err
-	}
-	n := 0
+	st, y := scores.(*Tensor), labels.(*Tensor).data
+	ss, n := st.shape, 0
 	for i := 0; i < ss.Rows; i++ {
-		if float32(argmax(t[1].data[i*ss.Cols:(i+1)*ss.Cols])) == t[2].data[i] {
+		if float32(argmax(st.data[i*ss.Cols:(i+1)*ss.Cols])) == y[i] {
 			n++
 		}
 	}
-	t[0].data[0] = float32(n)
+	dst.(*Tensor).data[0] = float32(n)
 	return nil
 }

@@ -11,16 +11,12 @@ var _ backend.Softmaxer = (*Backend)(nil)
 // SoftmaxForward sets each row of dst to the softmax of that row of x (see
 // backend.Softmaxer).
 func (be *Backend) SoftmaxForward(dst, x backend.Tensor) error {
-	const op = "softmax forward"
-	var t [2]*Tensor
-	if err := be.tensors(op, t[:], dst, x); err != nil {
+	if err := backend.Check(be).SoftmaxForward(dst, x); err != nil {
 		return err
 	}
-	if err := backend.CheckSoftmaxForward(dst, x); err != nil {
-		return err
-	}
-	y, xs, n := t[0].data, t[1].data, t[1].shape.Cols
-	parallelFor(t[1].shape.Rows, n*softmaxCost, func(lo, hi int) {
+	xt := x.(*Tensor)
+	y, xs, n := dst.(*Tensor).data, xt.data, xt.shape.Cols
+	parallelFor(xt.shape.Rows, n*softmaxCost, func(lo, hi int) {
 		softmaxForward(y[lo*n:hi*n], xs[lo*n:hi*n], n)
 	})
 	return nil
@@ -75,16 +71,12 @@ func rowMax(x []float32) (float64, bool) {
 // SoftmaxBackward sets dx = y ⊙ (dy − rowsum(dy ⊙ y)) (see
 // backend.Softmaxer).
 func (be *Backend) SoftmaxBackward(dx, y, dy backend.Tensor) error {
-	const op = "softmax backward"
-	var t [3]*Tensor
-	if err := be.tensors(op, t[:], dx, y, dy); err != nil {
+	if err := backend.Check(be).SoftmaxBackward(dx, y, dy); err != nil {
 		return err
 	}
-	if err := backend.CheckSoftmaxBackward(dx, y, dy); err != nil {
-		return err
-	}
-	d, ys, g, n := t[0].data, t[1].data, t[2].data, t[0].shape.Cols
-	parallelFor(t[0].shape.Rows, n*2, func(lo, hi int) {
+	dxt := dx.(*Tensor)
+	d, ys, g, n := dxt.data, y.(*Tensor).data, dy.(*Tensor).data, dxt.shape.Cols
+	parallelFor(dxt.shape.Rows, n*2, func(lo, hi int) {
 		softmaxBackward(d[lo*n:hi*n], ys[lo*n:hi*n], g[lo*n:hi*n], n)
 	})
 	return nil

@@ -53,17 +53,13 @@ func convChunks(g backend.Conv2D, n int, f func(first, images int) error) error 
 // im2col.comp, the product W·cols, and conv2d_permute.comp adding b.
 func (be *Backend) Conv2DForward(g backend.Conv2D, y, x, w, b backend.Tensor) error {
 	const op = "conv2d forward"
-	var t [4]*Tensor
-	if err := be.tensors(op, t[:], y, x, w, b); err != nil {
-		return err
-	}
-	if err := backend.CheckConv2D(op, g, x, w, b, y); err != nil {
+	if err := backend.Check(be).Conv2DForward(g, y, x, w, b); err != nil {
 		return err
 	}
 	if err := be.ready(op, "im2col.comp", "conv2d_permute.comp"); err != nil {
 		return err
 	}
-	ty, tx, tw, tb := t[0], t[1], t[2], t[3]
+	ty, tx, tw, tb := y.(*Tensor), x.(*Tensor), w.(*Tensor), b.(*Tensor)
 	P := g.OutH() * g.OutW()
 	return convChunks(g, tx.shape.Rows, func(first, images int) error {
 		s, err := be.scratchTensors(op, shape(g.Patch(), images*P), shape(g.K, images*P))
@@ -88,17 +84,13 @@ func (be *Backend) Conv2DForward(g backend.Conv2D, y, x, w, b backend.Tensor) er
 // conv2d_permute.comp to filter-major, the product Wᵀ·dY', and col2im.comp.
 func (be *Backend) Conv2DBackwardData(g backend.Conv2D, dx, dy, w backend.Tensor) error {
 	const op = "conv2d backward data"
-	var t [3]*Tensor
-	if err := be.tensors(op, t[:], dx, dy, w); err != nil {
-		return err
-	}
-	if err := backend.CheckConv2D(op, g, dx, w, nil, dy); err != nil {
+	if err := backend.Check(be).Conv2DBackwardData(g, dx, dy, w); err != nil {
 		return err
 	}
 	if err := be.ready(op, "col2im.comp", "conv2d_permute.comp"); err != nil {
 		return err
 	}
-	tdx, tdy, tw := t[0], t[1], t[2]
+	tdx, tdy, tw := dx.(*Tensor), dy.(*Tensor), w.(*Tensor)
 	P := g.OutH() * g.OutW()
 	return convChunks(g, tdx.shape.Rows, func(first, images int) error {
 		s, err := be.scratchTensors(op, shape(g.Patch(), images*P), shape(g.K, images*P))
@@ -125,17 +117,13 @@ func (be *Backend) Conv2DBackwardData(g backend.Conv2D, dx, dy, w backend.Tensor
 // conv2d_bias_backward.comp over dy.
 func (be *Backend) Conv2DBackwardFilter(g backend.Conv2D, dw, db, x, dy backend.Tensor) error {
 	const op = "conv2d backward filter"
-	var t [4]*Tensor
-	if err := be.tensors(op, t[:], dw, db, x, dy); err != nil {
-		return err
-	}
-	if err := backend.CheckConv2D(op, g, x, dw, db, dy); err != nil {
+	if err := backend.Check(be).Conv2DBackwardFilter(g, dw, db, x, dy); err != nil {
 		return err
 	}
 	if err := be.ready(op, "im2col.comp", "conv2d_permute.comp", "conv2d_bias_backward.comp"); err != nil {
 		return err
 	}
-	tdw, tdb, tx, tdy := t[0], t[1], t[2], t[3]
+	tdw, tdb, tx, tdy := dw.(*Tensor), db.(*Tensor), x.(*Tensor), dy.(*Tensor)
 	n, P := tx.shape.Rows, g.OutH()*g.OutW()
 	err := convChunks(g, n, func(first, images int) error {
 		s, err := be.scratchTensors(op, shape(g.Patch(), images*P), shape(g.K, images*P))

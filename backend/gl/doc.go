@@ -19,7 +19,9 @@
 //
 // Shapes and scalars are uniforms, so each kernel is one program, compiled
 // on first use (or all at once by Warmup, timed on its own) and cached
-// (internal/glrt). A compile error names the shader file and carries the
+// (internal/glrt). The op code reaches the GPU only through the
+// glrt.Runtime interface (runtime.go), whose OpenGL implementation is
+// glrt.Device: another GPU API would be another Runtime. A compile error names the shader file and carries the
 // driver's log and the numbered source. Dependent dispatches are separated
 // by shader-storage barriers, only where a buffer is read or rewritten after
 // a write; Download is the only host synchronisation besides Sync.

@@ -105,8 +105,8 @@ type Backend struct {
 	src    fs.FS // the shader sources
 	thread *glthread.Thread
 	ctx    *glctx.Context
-	dev    *glrt.Device
-	pool   *backend.Pool[*glrt.Buffer]
+	dev    device // the GPU runtime (runtime.go)
+	pool   *backend.Pool[glrt.Buffer]
 	info   backend.DeviceInfo
 	closed atomic.Bool
 	s      stream
@@ -137,22 +137,17 @@ func New(o Options) (*Backend, error) {
 	b.s.init()
 	// Pool buffers are made on the device by their first command (see
 	// stream.go), so New never waits for the GL thread.
-	b.pool = backend.NewPool(func(n int) (*glrt.Buffer, error) { return glrt.LazyBuffer(n), nil },
-		func(buf *glrt.Buffer) { b.dev.DeleteBuffer(buf) })
+	b.pool = backend.NewPool(func(n int) (glrt.Buffer, error) { return b.dev.NewBuffer(n), nil },
+		func(buf glrt.Buffer) { b.dev.DeleteBuffer(buf) })
 	b.thread, err = glthread.Start(func() error {
 		ctx, err := glctx.Make(glctx.Options{Paths: paths, Device: o.Device - 1, Major: o.Major, Minor: o.Minor})
 		if err != nil {
 			return err
 		}
 		b.ctx = ctx
-		b.dev = glrt.NewDevice(src)
-		// Diagnostics (see glrt.Device): GLTRAIN_GL_DIAG=barriers or finish.
-		switch os.Getenv("GLTRAIN_GL_DIAG") {
-		case "barriers":
-			b.dev.AllBarriers = true
-		case "finish":
-			b.dev.FinishEach = true
-		}
+		// Diagnostics (see glrt.Options): GLTRAIN_GL_DIAG=barriers or finish.
+		diag := os.Getenv("GLTRAIN_GL_DIAG")
+		b.dev = device{glrt.NewDevice(src, glrt.Options{AllBarriers: diag == "barriers", FinishEach: diag == "finish"})}
 		return nil
 	})
 	if err != nil {
@@ -212,13 +207,13 @@ func (b *Backend) Warmup() (time.Duration, error) {
 				}
 			}
 		}
-		before := b.dev.CompileTime
+		before := b.dev.Stats().CompileTime
 		for _, n := range names {
 			if _, err := b.dev.Program(n); err != nil {
 				return err
 			}
 		}
-		took = b.dev.CompileTime - before
+		took = b.dev.Stats().CompileTime - before
 		return nil
 	})
 	if err == nil {
@@ -248,7 +243,8 @@ func (b *Backend) Counters() Counters {
 		return c
 	}
 	b.thread.Call(func() error {
-		c = Counters{Ops: b.s.ops.Load(), Batches: b.batches, Dispatches: b.dev.Dispatches(), Barriers: b.dev.Barriers, Staging: b.dev.StagingBuffers, Programs: len(b.dev.Programs()), CompileTime: b.dev.CompileTime}
+		st := b.dev.Stats()
+		c = Counters{Ops: b.s.ops.Load(), Batches: b.batches, Dispatches: st.Dispatches, Barriers: st.Barriers, Staging: st.Staging, Programs: st.Programs, CompileTime: st.CompileTime}
 		return nil
 	})
 	return c

@@ -6,14 +6,10 @@ import (
 
 // GatherRows sets dst[i,:] = src[index[i],:] (gather_rows.comp).
 func (be *Backend) GatherRows(dst, src, index backend.Tensor) error {
-	var t [3]*Tensor
-	if err := be.tensors("gather rows", t[:], dst, src, index); err != nil {
+	if err := backend.Check(be).GatherRows(dst, src, index); err != nil {
 		return err
 	}
-	d, s, idx := t[0], t[1], t[2]
-	if err := backend.CheckGatherRows(d.shape, s.shape, idx.shape); err != nil {
-		return err
-	}
+	d, s, idx := dst.(*Tensor), src.(*Tensor), index.(*Tensor)
 	if err := be.ready("gather rows", "gather_rows.comp"); err != nil {
 		return err
 	}
@@ -32,17 +28,13 @@ func (be *Backend) GatherRows(dst, src, index backend.Tensor) error {
 
 // CopyRows sets dst[row+i,:] = src[i,:] (copy_rows.comp).
 func (be *Backend) CopyRows(dst backend.Tensor, row int, src backend.Tensor) error {
-	var t [2]*Tensor
-	if err := be.tensors("copy rows", t[:], dst, src); err != nil {
-		return err
-	}
-	if err := backend.CheckCopyRows(t[0].shape, row, t[1].shape); err != nil {
+	if err := backend.Check(be).CopyRows(dst, row, src); err != nil {
 		return err
 	}
 	if err := be.ready("copy rows", "copy_rows.comp"); err != nil {
 		return err
 	}
-	d, s := t[0], t[1]
+	d, s := dst.(*Tensor), src.(*Tensor)
 	return be.enqueue("copy rows", func() error {
 		p, err := be.program("copy_rows.comp")
 		if err != nil {
@@ -59,17 +51,13 @@ func (be *Backend) CopyRows(dst backend.Tensor, row int, src backend.Tensor) err
 
 // OneHot sets dst[i,j] = 1 where j = labels[i], else 0 (one_hot.comp).
 func (be *Backend) OneHot(dst, labels backend.Tensor) error {
-	var t [2]*Tensor
-	if err := be.tensors("one hot", t[:], dst, labels); err != nil {
-		return err
-	}
-	if err := backend.CheckLabels("one hot", t[0].shape, t[1].shape); err != nil {
+	if err := backend.Check(be).OneHot(dst, labels); err != nil {
 		return err
 	}
 	if err := be.ready("one hot", "one_hot.comp"); err != nil {
 		return err
 	}
-	d, l := t[0], t[1]
+	d, l := dst.(*Tensor), labels.(*Tensor)
 	return be.enqueue("one hot", func() error {
 		p, err := be.program("one_hot.comp")
 		if err != nil {

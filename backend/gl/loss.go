@@ -7,21 +7,6 @@ import (
 	"gltrain/backend/gl/internal/glrt"
 )
 
-// lossTensors resolves the tensors of a loss (grad may be nil) and checks
-// them with backend.CheckLoss.
-func (be *Backend) lossTensors(op string, loss, grad, pred, target backend.Tensor, labels bool) (l, g, p, y *Tensor, err error) {
-	var t [3]*Tensor
-	if err := be.tensors(op, t[:], loss, pred, target); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	if grad != nil {
-		if g, err = be.tensor(op, grad); err != nil {
-			return nil, nil, nil, nil, err
-		}
-	}
-	return t[0], g, t[1], t[2], backend.CheckLoss(op, loss, grad, pred, target, labels)
-}
-
 // rowKernel is a per-row loss's kernels: narrow takes rows of up to
 // narrowCols in one invocation each (set sets its own uniforms); for longer
 // rows wide dispatches the tree passes that write the per-row values into
@@ -121,10 +106,11 @@ func (be *Backend) rowPass(shader string, x, y, g *Tensor, rows scratch, inv flo
 // narrowCols, softmaxWide's passes, then sum.comp).
 func (be *Backend) SoftmaxCrossEntropy(loss, dlogits, logits, labels backend.Tensor) error {
 	const op = "softmax cross-entropy"
-	l, g, x, y, err := be.lossTensors(op, loss, dlogits, logits, labels, true)
-	if err != nil {
+	if err := backend.Check(be).SoftmaxCrossEntropy(loss, dlogits, logits, labels); err != nil {
 		return err
 	}
+	l, x, y := loss.(*Tensor), logits.(*Tensor), labels.(*Tensor)
+	g, _ := dlogits.(*Tensor) // nil: no gradient wanted
 	return be.rowLoss(op, rowKernel{
 		narrow:      "softmax_cross_entropy.comp",
 		wideShaders: softmaxWideShaders,
@@ -139,13 +125,11 @@ func (be *Backend) SoftmaxCrossEntropy(loss, dlogits, logits, labels backend.Ten
 // narrowCols, svmHingeWide's passes, then sum.comp).
 func (be *Backend) SVMHinge(loss, dscores, scores, labels backend.Tensor, margin float32) error {
 	const op = "svm hinge"
-	l, g, s, y, err := be.lossTensors(op, loss, dscores, scores, labels, true)
-	if err != nil {
+	if err := backend.Check(be).SVMHinge(loss, dscores, scores, labels, margin); err != nil {
 		return err
 	}
-	if err := backend.CheckMargin(op, margin); err != nil {
-		return err
-	}
+	l, s, y := loss.(*Tensor), scores.(*Tensor), labels.(*Tensor)
+	g, _ := dscores.(*Tensor) // nil: no gradient wanted
 	return be.rowLoss(op, rowKernel{
 		narrow:      "svm_hinge.comp",
 		set:         func(p *glrt.Program) { p.SetFloat("margin", margin) },
@@ -160,10 +144,11 @@ func (be *Backend) SVMHinge(loss, dscores, scores, labels backend.Tensor, margin
 // when dpred is not nil (mean_squared_error.comp, then sum.comp).
 func (be *Backend) MeanSquaredError(loss, dpred, pred, target backend.Tensor) error {
 	const op = "mean squared error"
-	l, g, p, y, err := be.lossTensors(op, loss, dpred, pred, target, false)
-	if err != nil {
+	if err := backend.Check(be).MeanSquaredError(loss, dpred, pred, target); err != nil {
 		return err
 	}
+	l, p, y := loss.(*Tensor), pred.(*Tensor), target.(*Tensor)
+	g, _ := dpred.(*Tensor) // nil: no gradient wanted
 	if err := be.ready(op, "mean_squared_error.comp", "sum.comp"); err != nil {
 		return err
 	}

@@ -20,21 +20,11 @@ var _ backend.SoftmaxCrossEntropyCounter = (*Backend)(nil)
 // do, with the hits written beside the losses.
 func (be *Backend) SoftmaxCrossEntropyCount(loss, dlogits, correct, logits, labels backend.Tensor) error {
 	const op = "softmax cross-entropy count"
-	var t [4]*Tensor
-	if err := be.tensors(op, t[:], loss, correct, logits, labels); err != nil {
+	if err := backend.Check(be).SoftmaxCrossEntropyCount(loss, dlogits, correct, logits, labels); err != nil {
 		return err
 	}
-	var g *Tensor
-	if dlogits != nil {
-		var err error
-		if g, err = be.tensor(op, dlogits); err != nil {
-			return err
-		}
-	}
-	if err := backend.CheckSoftmaxCrossEntropyCount(loss, dlogits, correct, logits, labels); err != nil {
-		return err
-	}
-	l, c, x, y := t[0], t[1], t[2], t[3]
+	l, c, x, y := loss.(*Tensor), correct.(*Tensor), logits.(*Tensor), labels.(*Tensor)
+	g, _ := dlogits.(*Tensor) // nil: no gradient wanted
 	m, wide := x.shape.Rows, x.shape.Cols > narrowCols
 	names := []string{"sum_pair.comp", "softmax_cross_entropy_count.comp"}
 	if wide {

@@ -100,14 +100,10 @@ func (be *Backend) reduceSlices(s splitK, slices, stride, row0, m, n int, alpha,
 // MatMul computes C = alpha·op(A)·op(B) + beta·C (matmul_forward.comp, in
 // the variant chooseMatMul picks, and matmul_reduce.comp when k is split).
 func (be *Backend) MatMul(tA, tB backend.Transpose, alpha float32, a, b backend.Tensor, beta float32, c backend.Tensor) error {
-	var t [3]*Tensor
-	if err := be.tensors("matmul", t[:], a, b, c); err != nil {
+	if err := backend.Check(be).MatMul(tA, tB, alpha, a, b, beta, c); err != nil {
 		return err
 	}
-	if err := backend.CheckMatMulArgs(tA, tB, a, b, c); err != nil {
-		return err
-	}
-	ta, tb, tc := t[0], t[1], t[2]
+	ta, tb, tc := a.(*Tensor), b.(*Tensor), c.(*Tensor)
 	s := matmulShape{m: tc.shape.Rows, n: tc.shape.Cols, k: tA.Apply(ta.shape).Cols, tA: bool(tA), tB: bool(tB)}
 	if err := be.ready("matmul", matmulProgram(be.defaultVariant(s), s.tA, s.tB), "matmul_reduce.comp"); err != nil {
 		return err

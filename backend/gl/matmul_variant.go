@@ -82,7 +82,7 @@ func (s matmulShape) vec4OK() bool {
 
 // eligible reports whether v can run s on this device.
 func (be *Backend) eligible(v matmulVariant, s matmulShape) bool {
-	return (!v.Vec4 || s.vec4OK()) && v.sharedBytes() <= be.dev.Limits.SharedBytes
+	return (!v.Vec4 || s.vec4OK()) && v.sharedBytes() <= be.dev.Limits().SharedBytes
 }
 
 // defaultVariant is the choice without tuning: the largest tile that still

@@ -10,17 +10,13 @@ import (
 // invocation per output.
 func (be *Backend) MaxPool2DForward(p backend.Pool2D, y, arg, x backend.Tensor) error {
 	const op = "maxpool2d forward"
-	var t [3]*Tensor
-	if err := be.tensors(op, t[:], y, arg, x); err != nil {
-		return err
-	}
-	if err := backend.CheckPool2D(op, p, x, y, arg); err != nil {
+	if err := backend.Check(be).MaxPool2DForward(p, y, arg, x); err != nil {
 		return err
 	}
 	if err := be.ready(op, "maxpool2d_forward.comp"); err != nil {
 		return err
 	}
-	ty, targ, tx := t[0], t[1], t[2]
+	ty, targ, tx := y.(*Tensor), arg.(*Tensor), x.(*Tensor)
 	return be.enqueue(op, func() error {
 		prog, err := be.program("maxpool2d_forward.comp")
 		if err != nil {
@@ -38,17 +34,13 @@ func (be *Backend) MaxPool2DForward(p backend.Pool2D, y, arg, x backend.Tensor) 
 // element of dx.
 func (be *Backend) MaxPool2DBackward(p backend.Pool2D, dx, arg, dy backend.Tensor) error {
 	const op = "maxpool2d backward"
-	var t [3]*Tensor
-	if err := be.tensors(op, t[:], dx, arg, dy); err != nil {
-		return err
-	}
-	if err := backend.CheckPool2D(op, p, dx, dy, arg); err != nil {
+	if err := backend.Check(be).MaxPool2DBackward(p, dx, arg, dy); err != nil {
 		return err
 	}
 	if err := be.ready(op, "maxpool2d_backward.comp"); err != nil {
 		return err
 	}
-	tdx, targ, tdy := t[0], t[1], t[2]
+	tdx, targ, tdy := dx.(*Tensor), arg.(*Tensor), dy.(*Tensor)
 	return be.enqueue(op, func() error {
 		prog, err := be.program("maxpool2d_backward.comp")
 		if err != nil {

@@ -1,28 +1,16 @@
 package gl
 
-import (
-	"fmt"
-
-	"gltrain/backend"
-)
+import "gltrain/backend"
 
 // SGDStep applies one step of SGD in place (sgd_step.comp).
 func (be *Backend) SGDStep(cfg backend.SGD, param, grad, velocity backend.Tensor) error {
-	var t [2]*Tensor
-	if err := be.tensors("sgd step", t[:], param, grad); err != nil {
+	if err := backend.Check(be).SGDStep(cfg, param, grad, velocity); err != nil {
 		return err
 	}
-	p, g := t[0], t[1]
+	p, g := param.(*Tensor), grad.(*Tensor)
 	vArg := g.in() // bound but not read when momentum is 0
 	if cfg.Momentum != 0 {
-		v, err := be.tensor("sgd step", velocity)
-		if err != nil {
-			return fmt.Errorf("%w (momentum needs a velocity tensor)", err)
-		}
-		vArg = v.inOut()
-	}
-	if err := backend.CheckSGDArgs(cfg, param, grad, velocity); err != nil {
-		return err
+		vArg = velocity.(*Tensor).inOut()
 	}
 	if err := be.ready("sgd step", "sgd_step.comp"); err != nil {
 		return err
@@ -45,17 +33,11 @@ func (be *Backend) SGDStep(cfg backend.SGD, param, grad, velocity backend.Tensor
 // AdamStep applies step t of Adam or AdamW in place (adam_step.comp); the
 // bias corrections are computed on the host in float64 (backend.Adam.Scalars).
 func (be *Backend) AdamStep(cfg backend.Adam, step int, param, grad, m, v backend.Tensor) error {
-	if err := cfg.Check("adam step", step); err != nil {
+	if err := backend.Check(be).AdamStep(cfg, step, param, grad, m, v); err != nil {
 		return err
 	}
 	s := cfg.Scalars(step)
-	var t [4]*Tensor
-	if err := be.tensors("adam step", t[:], param, grad, m, v); err != nil {
-		return err
-	}
-	if err := backend.CheckSame("adam step", t[0].shape, t[1].shape, t[2].shape, t[3].shape); err != nil {
-		return err
-	}
+	t := [4]*Tensor{param.(*Tensor), grad.(*Tensor), m.(*Tensor), v.(*Tensor)}
 	if err := be.ready("adam step", "adam_step.comp"); err != nil {
 		return err
 	}

@@ -61,17 +61,13 @@ func (be *Backend) runSum(s sumPlan, dst, x glrt.Arg) error {
 
 // Sum sets dst (1×1) to the sum of x (sum.comp).
 func (be *Backend) Sum(dst, x backend.Tensor) error {
-	var t [2]*Tensor
-	if err := be.tensors("sum", t[:], dst, x); err != nil {
-		return err
-	}
-	if err := backend.CheckReduce("sum", t[0].shape, t[1].shape, backend.Shape{Rows: 1, Cols: 1}); err != nil {
+	if err := backend.Check(be).Sum(dst, x); err != nil {
 		return err
 	}
 	if err := be.ready("sum", "sum.comp"); err != nil {
 		return err
 	}
-	d, xt := t[0], t[1]
+	d, xt := dst.(*Tensor), x.(*Tensor)
 	plan, err := be.planSum(xt.shape.Len(), 1)
 	if err != nil {
 		return err
@@ -108,18 +104,14 @@ func colSumLevels(m int) []int {
 // ColSum sets dst (1×n) to the column sums of x (col_sum.comp, in levels
 // beyond colSumNarrow rows).
 func (be *Backend) ColSum(dst, x backend.Tensor) error {
-	var t [2]*Tensor
-	if err := be.tensors("column sum", t[:], dst, x); err != nil {
-		return err
-	}
-	xs := t[1].shape
-	if err := backend.CheckReduce("column sum", t[0].shape, xs, backend.Shape{Rows: 1, Cols: xs.Cols}); err != nil {
+	if err := backend.Check(be).ColSum(dst, x); err != nil {
 		return err
 	}
 	if err := be.ready("column sum", "col_sum.comp"); err != nil {
 		return err
 	}
-	d, xt := t[0], t[1]
+	d, xt := dst.(*Tensor), x.(*Tensor)
+	xs := xt.shape
 	levels := colSumLevels(xs.Rows)
 	var tmp [2]scratch // levels before the last write these in turn
 	defer func() { be.putScratch(tmp[0]); be.putScratch(tmp[1]) }()
@@ -161,15 +153,11 @@ func (be *Backend) ColSum(dst, x backend.Tensor) error {
 // (argmax.comp; for rows longer than narrowCols, row_argmax_partial.comp's
 // tree).
 func (be *Backend) Argmax(dst, x backend.Tensor) error {
-	var t [2]*Tensor
-	if err := be.tensors("argmax", t[:], dst, x); err != nil {
+	if err := backend.Check(be).Argmax(dst, x); err != nil {
 		return err
 	}
-	xs := t[1].shape
-	if err := backend.CheckReduce("argmax", t[0].shape, xs, backend.Shape{Rows: xs.Rows, Cols: 1}); err != nil {
-		return err
-	}
-	d, xt := t[0], t[1]
+	d, xt := dst.(*Tensor), x.(*Tensor)
+	xs := xt.shape
 	if xs.Cols > narrowCols {
 		if err := be.ready("argmax", "row_argmax_partial.comp"); err != nil {
 			return err
@@ -201,14 +189,11 @@ func (be *Backend) Argmax(dst, x backend.Tensor) error {
 // label (count_correct.comp, then sum.comp; for rows longer than
 // narrowCols, row_argmax_partial.comp's tree, then sum.comp).
 func (be *Backend) CountCorrect(dst, scores, labels backend.Tensor) error {
-	var t [3]*Tensor
-	if err := be.tensors("count correct", t[:], dst, scores, labels); err != nil {
+	if err := backend.Check(be).CountCorrect(dst, scores, labels); err != nil {
 		return err
 	}
-	ss := t[1].shape
-	if err := backend.CheckCountCorrect(t[0].shape, ss, t[2].shape); err != nil {
-		return err
-	}
+	d, st, lt := dst.(*Tensor), scores.(*Tensor), labels.(*Tensor)
+	ss := st.shape
 	wide := ss.Cols > narrowCols
 	rowKernel := "count_correct.comp"
 	if wide {
@@ -217,7 +202,6 @@ func (be *Backend) CountCorrect(dst, scores, labels backend.Tensor) error {
 	if err := be.ready("count correct", rowKernel, "sum.comp"); err != nil {
 		return err
 	}
-	d, st, lt := t[0], t[1], t[2]
 	hit, err := be.getScratch(ss.Rows)
 	if err != nil {
 		return fmt.Errorf("gl: count correct: %w", err)

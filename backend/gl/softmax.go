@@ -30,14 +30,10 @@ var (
 // argmax and sum trees; then softmax_forward.comp).
 func (be *Backend) SoftmaxForward(dst, x backend.Tensor) error {
 	const op = "softmax forward"
-	var t [2]*Tensor
-	if err := be.tensors(op, t[:], dst, x); err != nil {
+	if err := backend.Check(be).SoftmaxForward(dst, x); err != nil {
 		return err
 	}
-	if err := backend.CheckSoftmaxForward(dst, x); err != nil {
-		return err
-	}
-	y, xt := t[0], t[1]
+	y, xt := dst.(*Tensor), x.(*Tensor)
 	m, n := xt.shape.Rows, xt.shape.Cols
 	wide := n > narrowCols
 	names := softmaxForwardShaders
@@ -72,14 +68,10 @@ func (be *Backend) SoftmaxForward(dst, x backend.Tensor) error {
 // softmax_backward.comp).
 func (be *Backend) SoftmaxBackward(dx, y, dy backend.Tensor) error {
 	const op = "softmax backward"
-	var t [3]*Tensor
-	if err := be.tensors(op, t[:], dx, y, dy); err != nil {
+	if err := backend.Check(be).SoftmaxBackward(dx, y, dy); err != nil {
 		return err
 	}
-	if err := backend.CheckSoftmaxBackward(dx, y, dy); err != nil {
-		return err
-	}
-	dxt, yt, dyt := t[0], t[1], t[2]
+	dxt, yt, dyt := dx.(*Tensor), y.(*Tensor), dy.(*Tensor)
 	m, n := yt.shape.Rows, yt.shape.Cols
 	wide := n > narrowCols
 	names := softmaxBackwardShaders

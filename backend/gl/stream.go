@@ -235,7 +235,7 @@ func (be *Backend) run(b *batch) {
 		}
 	}
 	if !failed {
-		if err := glrt.Check("after the batch"); err != nil {
+		if err := be.dev.Check("after the batch"); err != nil {
 			be.s.fail(asyncError(batchOps(b.cmds), err))
 		}
 	}

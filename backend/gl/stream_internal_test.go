@@ -131,10 +131,10 @@ func TestSoftware(t *testing.T) {
 func TestCallErrorIsItsOwn(t *testing.T) {
 	for i, tc := range []struct {
 		op string
-		f  func(b *Backend, buf *glrt.Buffer, past int) error
+		f  func(b *Backend, buf glrt.Buffer, past int) error
 	}{
-		{"upload", func(b *Backend, buf *glrt.Buffer, past int) error { return b.dev.Upload(buf, past, make([]float32, 4)) }},
-		{"download", func(b *Backend, buf *glrt.Buffer, past int) error {
+		{"upload", func(b *Backend, buf glrt.Buffer, past int) error { return b.dev.Upload(buf, past, make([]float32, 4)) }},
+		{"download", func(b *Backend, buf glrt.Buffer, past int) error {
 			return b.dev.Download(make([]float32, 4), buf, past)
 		}},
 	} {

@@ -12,7 +12,7 @@ import (
 // the whole of a pooled buffer, or a view of a packed one (Pack).
 type Tensor struct {
 	shape    backend.Shape
-	buf      *glrt.Buffer
+	buf      glrt.Buffer
 	capacity int // the buffer's size class, in elements; 0 for a view
 	off      int // a view's first element in buf
 	view     bool
@@ -26,7 +26,7 @@ func (t *Tensor) Shape() backend.Shape { return t.shape }
 
 // arg binds t for a kernel with the access of mode (glrt.In, Out, InOut);
 // a view is bound as its range of the buffer.
-func (t *Tensor) arg(mode func(*glrt.Buffer) glrt.Arg) glrt.Arg {
+func (t *Tensor) arg(mode func(glrt.Buffer) glrt.Arg) glrt.Arg {
 	a := mode(t.buf)
 	if t.view {
 		a = a.Range(t.off, t.shape.Len())
@@ -59,13 +59,10 @@ func (b *Backend) New(s backend.Shape) (backend.Tensor, error) {
 // call returns at once; a large one is written by the GL thread before
 // Upload returns, so src is the caller's again either way.
 func (b *Backend) Upload(dst backend.Tensor, src []float32) error {
-	d, err := b.tensor("upload", dst)
-	if err != nil {
+	if err := backend.Check(b).Upload(dst, src); err != nil {
 		return err
 	}
-	if err := backend.CheckData("upload", d.shape, len(src)); err != nil {
-		return err
-	}
+	d := dst.(*Tensor)
 	if len(src) > inlineUpload {
 		return b.call("upload", func() error { return b.dev.Upload(d.buf, d.off, src) })
 	}
@@ -76,13 +73,10 @@ func (b *Backend) Upload(dst backend.Tensor, src []float32) error {
 // it waits for the GL thread and the device, and returns the first error of
 // any queued command.
 func (b *Backend) Download(dst []float32, src backend.Tensor) error {
-	s, err := b.tensor("download", src)
-	if err != nil {
+	if err := backend.Check(b).Download(dst, src); err != nil {
 		return err
 	}
-	if err := backend.CheckData("download", s.shape, len(dst)); err != nil {
-		return err
-	}
+	s := src.(*Tensor)
 	return b.call("download", func() error { return b.dev.Download(dst, s.buf, s.off) })
 }
 
@@ -108,16 +102,26 @@ func (b *Backend) Release(t backend.Tensor) error {
 	return nil
 }
 
+// Own reports whether t is a live tensor of b for the entry checks
+// (backend.Check), on the caller's goroutine: nil if it is, else an error
+// naming op that wraps backend.ErrForeign or ErrReleased. (A closed
+// backend is reported when the call queues its command.)
+func (b *Backend) Own(op string, t backend.Tensor) error {
+	gt, mine := t.(*Tensor)
+	mine = mine && gt != nil && gt.owner == b
+	return backend.OwnError("gl", op, mine, mine && gt.released.Load())
+}
+
+// tensor and tensors are the two-step entry (resolve, then check) that
+// activation.go and linear.go still use; delete them once those entries
+// call backend.Check like the others.
+
 // tensor resolves a handle passed to op, on the caller's goroutine.
 func (b *Backend) tensor(op string, t backend.Tensor) (*Tensor, error) {
-	gt, ok := t.(*Tensor)
-	switch {
-	case !ok || gt == nil || gt.owner != b:
-		return nil, fmt.Errorf("gl: %s: %w", op, backend.ErrForeign)
-	case gt.released.Load():
-		return nil, fmt.Errorf("gl: %s: %w", op, backend.ErrReleased)
+	if err := b.Own(op, t); err != nil {
+		return nil, err
 	}
-	return gt, nil
+	return t.(*Tensor), nil
 }
 
 // tensors resolves several handles into out.
@@ -135,20 +139,22 @@ func (b *Backend) tensors(op string, out []*Tensor, ts ...backend.Tensor) error 
 // scratch is a pooled buffer lent to the commands of one call (row losses,
 // partial sums). Get it before queuing them and put it back right after, on
 // the caller's side like every pool use: later commands that get it run
-// after those (stream.go).
+// after those (stream.go). Its pool capacity is its size, buf.Elems(): a
+// scratch is one interface word pair, so that the plans holding several
+// stay small enough for the closures of queued commands to copy rather
+// than move to the heap.
 type scratch struct {
-	buf      *glrt.Buffer
-	capacity int
+	buf glrt.Buffer
 }
 
 func (b *Backend) getScratch(n int) (scratch, error) {
-	buf, capacity, err := b.pool.Get(n)
-	return scratch{buf, capacity}, err
+	buf, _, err := b.pool.Get(n)
+	return scratch{buf}, err
 }
 
 func (b *Backend) putScratch(s scratch) {
 	if s.buf != nil {
-		b.pool.Put(s.buf, s.capacity)
+		b.pool.Put(s.buf, s.buf.Elems())
 	}
 }
 

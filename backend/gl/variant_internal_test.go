@@ -33,8 +33,8 @@ func TestMatMulVariants(t *testing.T) {
 		t.Skip("compiles every variant")
 	}
 	for _, v := range matmulVariants {
-		if v.sharedBytes() > b.dev.Limits.SharedBytes {
-			t.Logf("%s: needs %d bytes of shared memory, the device has %d", v, v.sharedBytes(), b.dev.Limits.SharedBytes)
+		if v.sharedBytes() > b.dev.Limits().SharedBytes {
+			t.Logf("%s: needs %d bytes of shared memory, the device has %d", v, v.sharedBytes(), b.dev.Limits().SharedBytes)
 			continue
 		}
 		t.Run(v.String(), func(t *testing.T) {
@@ -62,7 +62,7 @@ func TestMatMulVariants(t *testing.T) {
 			var want []float32
 			var wantFrom matmulVariant
 			for _, v := range matmulVariants {
-				if v.sharedBytes() > b.dev.Limits.SharedBytes {
+				if v.sharedBytes() > b.dev.Limits().SharedBytes {
 					continue
 				}
 				forceVariant(t, b, &v)
@@ -236,7 +236,7 @@ func TestMatMulVariantsNonFinite(t *testing.T) {
 		return "finite"
 	}
 	for _, v := range matmulVariants {
-		if v.sharedBytes() > b.dev.Limits.SharedBytes {
+		if v.sharedBytes() > b.dev.Limits().SharedBytes {
 			continue
 		}
 		forceVariant(t, b, &v)

@@ -7,8 +7,9 @@ import (
 	"github.com/go-gl/gl/v4.3-core/gl"
 )
 
-// Buffer is a shader storage buffer of float32 elements.
-type Buffer struct {
+// buffer is a GL shader storage buffer of float32 elements: the Device's
+// Buffer.
+type buffer struct {
 	id    uint32
 	elems int
 	// The numbers of the last dispatch that wrote and that read the
@@ -17,29 +18,29 @@ type Buffer struct {
 }
 
 // Valid reports whether b names a live GL buffer.
-func (b *Buffer) Valid() bool { return b != nil && b.id != 0 }
+func (b *buffer) Valid() bool { return b != nil && b.id != 0 }
 
 // Elems is the buffer's capacity in float32 elements.
-func (b *Buffer) Elems() int { return b.elems }
+func (b *buffer) Elems() int { return b.elems }
 
-// LazyBuffer returns a buffer of elems float32 elements that exists only on
+// NewBuffer returns a buffer of elems float32 elements that exists only on
 // the host until its first use on the GL thread makes it on the device
 // (ensure). It needs no GL call, so any goroutine may make one: the command
 // stream hands out tensors without waiting for the GL thread, and an
 // allocation failure surfaces as the error of the first command using it.
-func LazyBuffer(elems int) *Buffer { return &Buffer{elems: elems} }
+func (d *Device) NewBuffer(elems int) Buffer { return &buffer{elems: elems} }
 
 // ensure makes b on the device if it is not there yet.
-func (d *Device) ensure(b *Buffer) error {
+func (d *Device) ensure(b *buffer) error {
 	if b.id != 0 {
 		return nil
 	}
 	return d.create(b)
 }
 
-// NewBuffer allocates a buffer of elems float32 elements now.
-func (d *Device) NewBuffer(elems int) (*Buffer, error) {
-	b := &Buffer{elems: elems}
+// newBuffer allocates a buffer of elems float32 elements now.
+func (d *Device) newBuffer(elems int) (*buffer, error) {
+	b := &buffer{elems: elems}
 	if err := d.create(b); err != nil {
 		return nil, err
 	}
@@ -47,7 +48,7 @@ func (d *Device) NewBuffer(elems int) (*Buffer, error) {
 }
 
 // create makes b's storage on the device; on failure b stays unmade.
-func (d *Device) create(b *Buffer) error {
+func (d *Device) create(b *buffer) error {
 	elems := b.elems
 	gl.GenBuffers(1, &b.id)
 	d.after("glGenBuffers")
@@ -60,12 +61,13 @@ func (d *Device) create(b *Buffer) error {
 		b.id = 0
 		return err
 	}
-	d.Allocated++
+	d.allocated++
 	return nil
 }
 
 // DeleteBuffer frees b.
-func (d *Device) DeleteBuffer(b *Buffer) {
+func (d *Device) DeleteBuffer(buf Buffer) {
+	b := buf.(*buffer)
 	if b.id == 0 {
 		return
 	}
@@ -77,7 +79,7 @@ func (d *Device) DeleteBuffer(b *Buffer) {
 
 // busy reports whether a dispatch queued since the device was last known
 // idle reads or writes b.
-func (d *Device) busy(b *Buffer) bool { return b.written > d.syncedAt || b.read > d.syncedAt }
+func (d *Device) busy(b *buffer) bool { return b.written > d.syncedAt || b.read > d.syncedAt }
 
 // Upload writes src into b from element offset on.
 //
@@ -89,10 +91,11 @@ func (d *Device) busy(b *Buffer) bool { return b.written > d.syncedAt || b.read 
 // busy buffer is written by a kernel: src goes into an idle staging buffer,
 // and copy_rows.comp, a dispatch like any other, copies it over, ordered by
 // the barrier tracking. An idle buffer is written in place.
-func (d *Device) Upload(b *Buffer, offset int, src []float32) error {
+func (d *Device) Upload(buf Buffer, offset int, src []float32) error {
 	if len(src) == 0 {
 		return nil
 	}
+	b := buf.(*buffer)
 	if err := d.ensure(b); err != nil {
 		return err
 	}
@@ -112,11 +115,11 @@ func (d *Device) Upload(b *Buffer, offset int, src []float32) error {
 	p.SetInt("n", len(src))
 	p.SetInt("offset", offset)
 	d.inflight = append(d.inflight, st)
-	return d.Dispatch(p, Groups(len(src)), 1, 1, In(st), InOut(b))
+	return d.dispatch(p, Groups(len(src)), 1, 1, &Args{In(st), InOut(b)})
 }
 
 // write copies src into b in place with glBufferSubData.
-func (d *Device) write(b *Buffer, offset int, src []float32) {
+func (d *Device) write(b *buffer, offset int, src []float32) {
 	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b.id)
 	d.after("glBindBuffer")
 	gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, offset*4, len(src)*4, unsafe.Pointer(&src[0]))
@@ -130,7 +133,7 @@ const maxInflightStaging = 64
 
 // staging returns an idle staging buffer of at least n elements: one whose
 // copy has completed, else a new one (the size classes of the pool).
-func (d *Device) staging(n int) (*Buffer, error) {
+func (d *Device) staging(n int) (*buffer, error) {
 	if len(d.inflight) >= maxInflightStaging {
 		d.finish()
 	}
@@ -154,8 +157,8 @@ func (d *Device) staging(n int) (*Buffer, error) {
 		d.idleStaging = append(d.idleStaging[:best], d.idleStaging[best+1:]...)
 		return st, nil
 	}
-	d.StagingBuffers++
-	return d.NewBuffer(sizeClass(n))
+	d.staged++
+	return d.newBuffer(sizeClass(n))
 }
 
 // sizeClass rounds n up to a power of two of at least 64 elements, so that
@@ -170,7 +173,7 @@ func sizeClass(n int) int {
 
 // unbind forgets b on the binding points, so the next dispatch binds it
 // again (and so its new storage).
-func (d *Device) unbind(b *Buffer) {
+func (d *Device) unbind(b *buffer) {
 	for i, bound := range d.bound {
 		if bound.id == b.id {
 			d.bound[i] = binding{}
@@ -183,10 +186,11 @@ func (d *Device) unbind(b *Buffer) {
 // wait write b, it waits for the device first (glFinish after a
 // buffer-update barrier), rather than trust the driver to order the read
 // after them.
-func (d *Device) Download(dst []float32, b *Buffer, offset int) error {
+func (d *Device) Download(dst []float32, buf Buffer, offset int) error {
 	if len(dst) == 0 {
 		return nil
 	}
+	b := buf.(*buffer)
 	if err := d.ensure(b); err != nil {
 		return err
 	}

@@ -26,17 +26,15 @@ func Cap(groups int) int { return max(1, min(groups, MaxGroups)) }
 // guarantees 8 to compute shaders.
 const maxBindings = 8
 
-// Device issues GL work on the current context.
+// Device is the OpenGL 4.3 Runtime: it issues GL work on the current
+// context.
 type Device struct {
 	src      fs.FS
 	programs map[string]*Program
-	// Defines are prepended to every shader as #define lines (tile sizes,
-	// say), before the first compile.
-	Defines map[string]string
-	// Limits are the context's compute limits, read at start.
-	Limits Limits
-	// CompileTime is the time spent compiling and linking so far.
-	CompileTime time.Duration
+	defines  map[string]string // Options.Defines
+	limits   Limits            // read at start
+	// compileTime is the time spent compiling and linking so far.
+	compileTime time.Duration
 
 	current uint32               // program in use
 	bound   [maxBindings]binding // buffers on the SSBO binding points
@@ -44,19 +42,15 @@ type Device struct {
 	dispatches    uint64 // dispatches issued; each is numbered by this count
 	ssboBarrierAt uint64 // dispatches ≤ this are ordered before later ones
 	syncedAt      uint64 // dispatches ≤ this have completed (glFinish)
-	// Barriers counts the shader-storage barriers issued; StagingBuffers
-	// the staging buffers allocated for uploads into busy buffers.
-	Barriers, StagingBuffers uint64
-	// Allocated counts the buffers made on the device.
-	Allocated uint64
+	// barriers counts the shader-storage barriers issued; staged the
+	// staging buffers allocated for uploads into busy buffers; allocated
+	// the buffers made on the device.
+	barriers, staged, allocated uint64
 
-	inflight    []*Buffer // staging buffers whose copies may be queued
-	idleStaging []*Buffer // staging buffers free for the next upload
+	inflight    []*buffer // staging buffers whose copies may be queued
+	idleStaging []*buffer // staging buffers free for the next upload
 
-	// Diagnostics, for telling a synchronisation bug from a kernel bug:
-	// AllBarriers issues glMemoryBarrier(GL_ALL_BARRIER_BITS) before every
-	// dispatch and host transfer; FinishEach waits for each dispatch.
-	AllBarriers, FinishEach bool
+	opts Options
 
 	// pending is the first GL error of a call since TakePending, in
 	// debug builds (see debug_on.go).
@@ -79,10 +73,32 @@ func ReadLimits() Limits {
 	return Limits{SharedBytes: int(shared), Invocations: int(inv), GroupsZ: int(z)}
 }
 
+var _ Runtime = (*Device)(nil)
+
+// Options configure a Device.
+type Options struct {
+	// Defines are prepended to every shader as #define lines (tile sizes,
+	// say).
+	Defines map[string]string
+	// Diagnostics, for telling a synchronisation bug from a kernel bug:
+	// AllBarriers issues glMemoryBarrier(GL_ALL_BARRIER_BITS) before every
+	// dispatch; FinishEach waits for each dispatch.
+	AllBarriers, FinishEach bool
+}
+
 // NewDevice returns a device compiling shaders from src (which must hold
 // CommonFile). The context must be current.
-func NewDevice(src fs.FS) *Device {
-	return &Device{src: src, programs: map[string]*Program{}, Defines: map[string]string{}, Limits: ReadLimits()}
+func NewDevice(src fs.FS, o Options) *Device {
+	return &Device{src: src, programs: map[string]*Program{}, defines: o.Defines, limits: ReadLimits(), opts: o}
+}
+
+// Limits are the context's compute limits, read when d was made.
+func (d *Device) Limits() Limits { return d.limits }
+
+// Stats counts d's work so far.
+func (d *Device) Stats() Stats {
+	return Stats{Dispatches: d.dispatches, Barriers: d.barriers, Staging: d.staged, Allocated: d.allocated,
+		Programs: len(d.programs), CompileTime: d.compileTime}
 }
 
 // TimeElapsed runs f, which issues GL work, inside a GL_TIME_ELAPSED query
@@ -109,27 +125,24 @@ func (d *Device) TimeElapsed(f func() error) (time.Duration, error) {
 	return time.Duration(ns), nil
 }
 
-// Dispatches is the number of dispatches issued so far.
-func (d *Device) Dispatches() uint64 { return d.dispatches }
-
 // Arg is a buffer bound to a kernel: binding point i is the i-th Arg. With
 // Len > 0 only the range of Len elements from element Off is bound
 // (glBindBufferRange), so the kernel sees it as its whole array; Off must
-// be a multiple of the offset alignment (see RangeAlign).
+// be a multiple of the offset alignment (backend.PackAlign is).
 type Arg struct {
-	B           *Buffer
+	B           Buffer
 	Off, Len    int
 	Read, Write bool
 }
 
 // In is a buffer the kernel reads.
-func In(b *Buffer) Arg { return Arg{B: b, Read: true} }
+func In(b Buffer) Arg { return Arg{B: b, Read: true} }
 
 // Out is a buffer the kernel writes.
-func Out(b *Buffer) Arg { return Arg{B: b, Write: true} }
+func Out(b Buffer) Arg { return Arg{B: b, Write: true} }
 
 // InOut is a buffer the kernel reads and writes.
-func InOut(b *Buffer) Arg { return Arg{B: b, Read: true, Write: true} }
+func InOut(b Buffer) Arg { return Arg{B: b, Read: true, Write: true} }
 
 // Range restricts a to n elements from element off.
 func (a Arg) Range(off, n int) Arg {
@@ -148,10 +161,21 @@ type binding struct {
 // 1, …, preceded by a shader-storage barrier when an argument depends on an
 // earlier dispatch (see the package doc). Buffers not yet made on the device
 // are made first; the error is that allocation's.
-func (d *Device) Dispatch(p *Program, gx, gy, gz int, args ...Arg) error {
+func (d *Device) Dispatch(p *Program, gx, gy, gz int, args Args) error {
+	return d.dispatch(p, gx, gy, gz, &args)
+}
+
+// dispatch is Dispatch with args by reference.
+func (d *Device) dispatch(prog *Program, gx, gy, gz int, all *Args) error {
+	p := prog.k.(*program)
+	n := 0
+	for n < len(all) && all[n].B != nil {
+		n++
+	}
+	args := all[:n]
 	barrier := false
 	for _, a := range args {
-		b := a.B
+		b := a.B.(*buffer)
 		if err := d.ensure(b); err != nil {
 			return err
 		}
@@ -159,14 +183,14 @@ func (d *Device) Dispatch(p *Program, gx, gy, gz int, args ...Arg) error {
 			barrier = true
 		}
 	}
-	if d.AllBarriers {
+	if d.opts.AllBarriers {
 		gl.MemoryBarrier(gl.ALL_BARRIER_BITS)
 		d.after("glMemoryBarrier")
 	} else if barrier {
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 		d.after("glMemoryBarrier")
 		d.ssboBarrierAt = d.dispatches
-		d.Barriers++
+		d.barriers++
 	}
 	if d.current != p.id {
 		gl.UseProgram(p.id)
@@ -174,31 +198,33 @@ func (d *Device) Dispatch(p *Program, gx, gy, gz int, args ...Arg) error {
 		d.current = p.id
 	}
 	for i, a := range args {
-		want := binding{a.B.id, a.Off, a.Len}
+		id := a.B.(*buffer).id
+		want := binding{id, a.Off, a.Len}
 		if d.bound[i] == want {
 			continue
 		}
 		if a.Len > 0 {
-			gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, uint32(i), a.B.id, a.Off*4, a.Len*4)
+			gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, uint32(i), id, a.Off*4, a.Len*4)
 			d.after("glBindBufferRange")
 		} else {
-			gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(i), a.B.id)
+			gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(i), id)
 			d.after("glBindBufferBase")
 		}
 		d.bound[i] = want
 	}
 	gl.DispatchCompute(uint32(gx), uint32(gy), uint32(gz))
 	d.after("glDispatchCompute")
-	if d.FinishEach {
+	if d.opts.FinishEach {
 		d.finish()
 	}
 	d.dispatches++
 	for _, a := range args {
+		b := a.B.(*buffer)
 		if a.Write {
-			a.B.written = d.dispatches
+			b.written = d.dispatches
 		}
 		if a.Read {
-			a.B.read = d.dispatches
+			b.read = d.dispatches
 		}
 	}
 	return nil

@@ -11,10 +11,10 @@ import (
 	"github.com/go-gl/gl/v4.3-core/gl"
 )
 
-// Program is a linked compute program with its uniforms.
-type Program struct {
+// program is a linked GL compute program with its uniforms: the Kernel of
+// the Device's Programs.
+type program struct {
 	id       uint32
-	name     string
 	uniforms map[string]*uniform
 	dev      *Device // whose GL calls made it (debug builds check them)
 }
@@ -27,13 +27,10 @@ type uniform struct {
 	set  bool
 }
 
-// Name is the shader file the program was built from.
-func (p *Program) Name() string { return p.name }
-
 // lookup returns the uniform called name. The locations of every active
 // uniform are read once, when the program is linked; a name the driver
 // optimised away gets location −1, and setting −1 is a no-op in GL.
-func (p *Program) lookup(name string) *uniform {
+func (p *program) lookup(name string) *uniform {
 	if u, ok := p.uniforms[name]; ok {
 		return u
 	}
@@ -43,7 +40,7 @@ func (p *Program) lookup(name string) *uniform {
 }
 
 // SetInt sets an int uniform.
-func (p *Program) SetInt(name string, v int) {
+func (p *program) SetInt(name string, v int) {
 	u := p.lookup(name)
 	if u.set && u.bits == uint32(int32(v)) {
 		return
@@ -54,7 +51,7 @@ func (p *Program) SetInt(name string, v int) {
 }
 
 // SetFloat sets a float uniform.
-func (p *Program) SetFloat(name string, v float32) {
+func (p *program) SetFloat(name string, v float32) {
 	u := p.lookup(name)
 	if u.set && u.bits == math.Float32bits(v) {
 		return
@@ -65,7 +62,7 @@ func (p *Program) SetFloat(name string, v float32) {
 }
 
 // readUniforms records the location of every active uniform of p.
-func (p *Program) readUniforms() {
+func (p *program) readUniforms() {
 	var count, maxLen int32
 	gl.GetProgramiv(p.id, gl.ACTIVE_UNIFORMS, &count)
 	p.dev.after("glGetProgramiv")
@@ -129,12 +126,13 @@ func (d *Device) Program(name string) (*Program, error) {
 		}
 	}
 	src := d.assemble(string(common), string(body), extra.String())
-	p, err := d.build(name, src)
+	k, err := d.build(name, src)
 	if err != nil {
 		return nil, err
 	}
+	p := NewProgram(name, k)
 	d.programs[name] = p
-	d.CompileTime += time.Since(start)
+	d.compileTime += time.Since(start)
 	return p, nil
 }
 
@@ -161,13 +159,13 @@ func Variant(file string, defines ...string) string {
 func (d *Device) assemble(common, body, variant string) string {
 	var b strings.Builder
 	b.WriteString("#version 430 core\n")
-	keys := make([]string, 0, len(d.Defines))
-	for k := range d.Defines {
+	keys := make([]string, 0, len(d.defines))
+	for k := range d.defines {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(&b, "#define %s %s\n", k, d.Defines[k])
+		fmt.Fprintf(&b, "#define %s %s\n", k, d.defines[k])
 	}
 	b.WriteString(variant)
 	b.WriteString("#line 1 1\n")
@@ -178,7 +176,7 @@ func (d *Device) assemble(common, body, variant string) string {
 }
 
 // build compiles and links src, deleting the GL objects on failure.
-func (d *Device) build(name, src string) (*Program, error) {
+func (d *Device) build(name, src string) (*program, error) {
 	sh := gl.CreateShader(gl.COMPUTE_SHADER)
 	d.after("glCreateShader")
 	csrc, free := gl.Strs(src + "\x00")
@@ -215,7 +213,7 @@ func (d *Device) build(name, src string) (*Program, error) {
 		gl.DeleteProgram(prog)
 		return nil, err
 	}
-	p := &Program{id: prog, name: name, uniforms: make(map[string]*uniform), dev: d}
+	p := &program{id: prog, uniforms: make(map[string]*uniform), dev: d}
 	p.readUniforms()
 	return p, nil
 }
@@ -249,19 +247,9 @@ func numbered(src string) string {
 	return b.String()
 }
 
-// Programs lists the names of the compiled programs.
-func (d *Device) Programs() []string {
-	names := make([]string, 0, len(d.programs))
-	for n := range d.programs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
 func (d *Device) deletePrograms() {
 	for _, p := range d.programs {
-		gl.DeleteProgram(p.id)
+		gl.DeleteProgram(p.k.(*program).id)
 		d.after("glDeleteProgram")
 	}
 	d.programs = map[string]*Program{}

@@ -336,3 +336,54 @@ func (ck Checker) MaxPool2DBackward(p Pool2D, dx, arg, dy Tensor) error {
 	}
 	return CheckPool2D(op, p, dx, dy, arg)
 }
+
+// ActivationForward checks Activator.ActivationForward.
+func (ck Checker) ActivationForward(f Activation, dst, x Tensor) error {
+	if err := ck.own("activation forward", dst, x); err != nil {
+		return err
+	}
+	if err := CheckActivation("activation forward", f); err != nil {
+		return err
+	}
+	return CheckSame(f.Kind.String()+" forward", dst.Shape(), x.Shape())
+}
+
+// ActivationBackward checks Activator.ActivationBackward.
+func (ck Checker) ActivationBackward(f Activation, dx, x, y, dy Tensor) error {
+	if err := ck.own("activation backward", dx, x, y, dy); err != nil {
+		return err
+	}
+	if err := CheckActivation("activation backward", f); err != nil {
+		return err
+	}
+	return CheckSame(f.Kind.String()+" backward", dx.Shape(), x.Shape(), y.Shape(), dy.Shape())
+}
+
+// LinearForward checks LinearFuser.LinearForward; z and bias may be nil.
+func (ck Checker) LinearForward(f Activation, y, z, x, w, bias Tensor) error {
+	const op = "linear forward"
+	if err := ck.own(op, y, x, w); err != nil {
+		return err
+	}
+	for _, t := range [...]Tensor{z, bias} {
+		if err := ck.ownOptional(op, t); err != nil {
+			return err
+		}
+	}
+	return CheckLinearForward(f, y, z, x, w, bias)
+}
+
+// LinearBackward checks LinearFuser.LinearBackward; z (for the identity)
+// and the outputs dx, dw and db may be nil.
+func (ck Checker) LinearBackward(f Activation, dx, dw, db, x, w, z, dy Tensor) error {
+	const op = "linear backward"
+	if err := ck.own(op, x, w, dy); err != nil {
+		return err
+	}
+	for _, t := range [...]Tensor{z, dx, dw, db} {
+		if err := ck.ownOptional(op, t); err != nil {
+			return err
+		}
+	}
+	return CheckLinearBackward(f, dx, dw, db, x, w, z, dy)
+}

@@ -8,17 +8,10 @@ import (
 
 // ActivationForward sets dst = f(x).
 func (be *Backend) ActivationForward(f backend.Activation, dst, x backend.Tensor) error {
-	var t [2]*Tensor
-	if err := be.tensors("activation forward", t[:], dst, x); err != nil {
+	if err := backend.Check(be).ActivationForward(f, dst, x); err != nil {
 		return err
 	}
-	if err := backend.CheckActivation("activation forward", f); err != nil {
-		return err
-	}
-	if err := backend.CheckSame(f.Kind.String()+" forward", t[0].shape, t[1].shape); err != nil {
-		return err
-	}
-	d, s := t[0].data, t[1].data
+	d, s := dst.(*Tensor).data, x.(*Tensor).data // checked: trust
 	parallelFor(len(d), activationCost(f), func(lo, hi int) { activationForward(f, d[lo:hi], s[lo:hi]) })
 	return nil
 }
@@ -111,17 +104,10 @@ func activationBackward(f backend.Activation, d, g, x []float32) {
 // ActivationBackward sets dx = dy ⊙ f'(x). The CPU reference recomputes f'
 // from x in float64 and does not read y.
 func (be *Backend) ActivationBackward(f backend.Activation, dx, x, y, dy backend.Tensor) error {
-	var t [4]*Tensor
-	if err := be.tensors("activation backward", t[:], dx, x, y, dy); err != nil {
+	if err := backend.Check(be).ActivationBackward(f, dx, x, y, dy); err != nil {
 		return err
 	}
-	if err := backend.CheckActivation("activation backward", f); err != nil {
-		return err
-	}
-	if err := backend.CheckSame(f.Kind.String()+" backward", t[0].shape, t[1].shape, t[2].shape, t[3].shape); err != nil {
-		return err
-	}
-	d, xs, g := t[0].data, t[1].data, t[3].data
+	d, xs, g := dx.(*Tensor).data, x.(*Tensor).data, dy.(*Tensor).data // checked: trust
 	parallelFor(len(d), activationCost(f), func(lo, hi int) { activationBackward(f, d[lo:hi], g[lo:hi], xs[lo:hi]) })
 	return nil
 }

@@ -249,28 +249,3 @@ func (b *Backend) Own(op string, t backend.Tensor) error {
 	}
 	return b.checkOpen(op)
 }
-
-// tensor and tensors are the two-step entry (resolve, then check) that
-// activation.go and linear.go still use; delete them once those entries
-// call backend.Check like the others.
-
-// tensor resolves a handle passed to op into this backend's tensor.
-func (b *Backend) tensor(op string, t backend.Tensor) (*Tensor, error) {
-	if err := b.Own(op, t); err != nil {
-		return nil, err
-	}
-	return t.(*Tensor), nil
-}
-
-// tensors resolves several handles at once; it writes into out so that the
-// common calls allocate nothing.
-func (b *Backend) tensors(op string, out []*Tensor, ts ...backend.Tensor) error {
-	for i, t := range ts {
-		ct, err := b.tensor(op, t)
-		if err != nil {
-			return err
-		}
-		out[i] = ct
-	}
-	return nil
-}

@@ -15,18 +15,12 @@ var _ backend.LinearFuser = (*Backend)(nil)
 
 // LinearForward sets z = x·W + b and y = f(z) (see backend.LinearFuser).
 func (be *Backend) LinearForward(f backend.Activation, y, z, x, w, bias backend.Tensor) error {
-	const op = "linear forward"
-	var t [5]*Tensor
-	if err := be.tensors(op, t[:3], y, x, w); err != nil {
+	if err := backend.Check(be).LinearForward(f, y, z, x, w, bias); err != nil {
 		return err
 	}
-	if err := be.optional(op, t[3:], z, bias); err != nil {
-		return err
-	}
-	if err := backend.CheckLinearForward(f, y, z, x, w, bias); err != nil {
-		return err
-	}
-	ty, tx, tw, tz, tb := t[0], t[1], t[2], t[3], t[4]
+	ty, tx, tw := y.(*Tensor), x.(*Tensor), w.(*Tensor) // checked: trust
+	tz, _ := z.(*Tensor)
+	tb, _ := bias.(*Tensor)
 	pre := ty // the product lands in z when it is kept, else in y
 	if tz != nil {
 		pre = tz
@@ -64,18 +58,14 @@ func linearForward(f backend.Activation, y, z, bias []float32, out int) {
 // GPU never stores dz; here it goes through a scratch buffer from the pool,
 // and the identity uses dy itself.
 func (be *Backend) LinearBackward(f backend.Activation, dx, dw, db, x, w, z, dy backend.Tensor, betaX, betaW, betaB float32) error {
-	const op = "linear backward"
-	var t [7]*Tensor
-	if err := be.tensors(op, t[:3], x, w, dy); err != nil {
+	if err := backend.Check(be).LinearBackward(f, dx, dw, db, x, w, z, dy); err != nil {
 		return err
 	}
-	if err := be.optional(op, t[3:], z, dx, dw, db); err != nil {
-		return err
-	}
-	if err := backend.CheckLinearBackward(f, dx, dw, db, x, w, z, dy); err != nil {
-		return err
-	}
-	tx, tw, tdy, tz, tdx, tdw, tdb := t[0], t[1], t[2], t[3], t[4], t[5], t[6]
+	tx, tw, tdy := x.(*Tensor), w.(*Tensor), dy.(*Tensor) // checked: trust
+	tz, _ := z.(*Tensor)
+	tdx, _ := dx.(*Tensor)
+	tdw, _ := dw.(*Tensor)
+	tdb, _ := db.(*Tensor)
 	if tdx == nil && tdw == nil && tdb == nil {
 		return nil
 	}
@@ -147,20 +137,4 @@ func linearDbStore(db []float32, sums [4]float64, beta float32) {
 		}
 		db[k] = v
 	}
-}
-
-// optional resolves handles that may be nil: out[i] is nil for a nil ts[i].
-func (be *Backend) optional(op string, out []*Tensor, ts ...backend.Tensor) error {
-	for i, t := range ts {
-		out[i] = nil
-		if t == nil {
-			continue
-		}
-		ct, err := be.tensor(op, t)
-		if err != nil {
-			return err
-		}
-		out[i] = ct
-	}
-	return nil
 }

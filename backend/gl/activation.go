@@ -7,21 +7,14 @@ import (
 // ActivationForward sets dst = f(x) (activation_forward.comp, compiled for
 // f's kind from the activation table).
 func (be *Backend) ActivationForward(f backend.Activation, dst, x backend.Tensor) error {
-	var t [2]*Tensor
-	if err := be.tensors("activation forward", t[:], dst, x); err != nil {
-		return err
-	}
-	if err := backend.CheckActivation("activation forward", f); err != nil {
-		return err
-	}
-	if err := backend.CheckSame(f.Kind.String()+" forward", t[0].shape, t[1].shape); err != nil {
+	if err := backend.Check(be).ActivationForward(f, dst, x); err != nil {
 		return err
 	}
 	shader := actShaders[f.Kind][0]
 	if err := be.ready("activation forward", shader); err != nil {
 		return err
 	}
-	d, xt := t[0], t[1]
+	d, xt := dst.(*Tensor), x.(*Tensor) // checked: trust
 	return be.enqueue(activationOps[f.Kind][0], func() error {
 		p, err := be.program(shader)
 		if err != nil {
@@ -38,21 +31,14 @@ func (be *Backend) ActivationForward(f backend.Activation, dst, x backend.Tensor
 // kernels compute f' from x, which keeps its digits where f saturates; y is
 // not read.
 func (be *Backend) ActivationBackward(f backend.Activation, dx, x, y, dy backend.Tensor) error {
-	var t [4]*Tensor
-	if err := be.tensors("activation backward", t[:], dx, x, y, dy); err != nil {
-		return err
-	}
-	if err := backend.CheckActivation("activation backward", f); err != nil {
-		return err
-	}
-	if err := backend.CheckSame(f.Kind.String()+" backward", t[0].shape, t[1].shape, t[2].shape, t[3].shape); err != nil {
+	if err := backend.Check(be).ActivationBackward(f, dx, x, y, dy); err != nil {
 		return err
 	}
 	shader := actShaders[f.Kind][1]
 	if err := be.ready("activation backward", shader); err != nil {
 		return err
 	}
-	d, xt, dyt := t[0], t[1], t[3]
+	d, xt, dyt := dx.(*Tensor), x.(*Tensor), dy.(*Tensor) // checked: trust
 	return be.enqueue(activationOps[f.Kind][1], func() error {
 		p, err := be.program(shader)
 		if err != nil {

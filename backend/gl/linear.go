@@ -11,17 +11,12 @@ var _ backend.LinearFuser = (*Backend)(nil)
 // (linear_forward.comp, tiled as MatMul is). bias and z may be nil.
 func (be *Backend) LinearForward(f backend.Activation, y, z, x, w, bias backend.Tensor) error {
 	const op = "linear forward"
-	var t [5]*Tensor
-	if err := be.tensors(op, t[:3], y, x, w); err != nil {
+	if err := backend.Check(be).LinearForward(f, y, z, x, w, bias); err != nil {
 		return err
 	}
-	if err := be.optional(op, t[3:], z, bias); err != nil {
-		return err
-	}
-	if err := backend.CheckLinearForward(f, y, z, x, w, bias); err != nil {
-		return err
-	}
-	ty, tx, tw, tz, tb := t[0], t[1], t[2], t[3], t[4]
+	ty, tx, tw := y.(*Tensor), x.(*Tensor), w.(*Tensor) // checked: trust
+	tz, _ := z.(*Tensor)
+	tb, _ := bias.(*Tensor)
 	if tx.shape.Cols > kChunk {
 		return be.linearForwardSplit(f, ty, tz, tx, tw, tb)
 	}
@@ -80,17 +75,14 @@ func (be *Backend) linearForwardSplit(f backend.Activation, y, z, x, w, bias *Te
 // for the identity, may be nil.
 func (be *Backend) LinearBackward(f backend.Activation, dx, dw, db, x, w, z, dy backend.Tensor, betaX, betaW, betaB float32) error {
 	const op = "linear backward"
-	var t [7]*Tensor
-	if err := be.tensors(op, t[:3], x, w, dy); err != nil {
+	if err := backend.Check(be).LinearBackward(f, dx, dw, db, x, w, z, dy); err != nil {
 		return err
 	}
-	if err := be.optional(op, t[3:], z, dx, dw, db); err != nil {
-		return err
-	}
-	if err := backend.CheckLinearBackward(f, dx, dw, db, x, w, z, dy); err != nil {
-		return err
-	}
-	tx, tw, tdy, tz, tdx, tdw, tdb := t[0], t[1], t[2], t[3], t[4], t[5], t[6]
+	tx, tw, tdy := x.(*Tensor), w.(*Tensor), dy.(*Tensor) // checked: trust
+	tz, _ := z.(*Tensor)
+	tdx, _ := dx.(*Tensor)
+	tdw, _ := dw.(*Tensor)
+	tdb, _ := db.(*Tensor)
 	if tdx == nil && tdw == nil && tdb == nil {
 		return nil
 	}
@@ -243,20 +235,4 @@ func outArg(t *Tensor, beta float32) glrt.Arg {
 		return t.inOut()
 	}
 	return t.out()
-}
-
-// optional resolves handles that may be nil: out[i] is nil for a nil ts[i].
-func (be *Backend) optional(op string, out []*Tensor, ts ...backend.Tensor) error {
-	for i, t := range ts {
-		out[i] = nil
-		if t == nil {
-			continue
-		}
-		gt, err := be.tensor(op, t)
-		if err != nil {
-			return err
-		}
-		out[i] = gt
-	}
-	return nil
 }

@@ -112,30 +112,6 @@ func (b *Backend) Own(op string, t backend.Tensor) error {
 	return backend.OwnError("gl", op, mine, mine && gt.released.Load())
 }
 
-// tensor and tensors are the two-step entry (resolve, then check) that
-// activation.go and linear.go still use; delete them once those entries
-// call backend.Check like the others.
-
-// tensor resolves a handle passed to op, on the caller's goroutine.
-func (b *Backend) tensor(op string, t backend.Tensor) (*Tensor, error) {
-	if err := b.Own(op, t); err != nil {
-		return nil, err
-	}
-	return t.(*Tensor), nil
-}
-
-// tensors resolves several handles into out.
-func (b *Backend) tensors(op string, out []*Tensor, ts ...backend.Tensor) error {
-	for i, t := range ts {
-		gt, err := b.tensor(op, t)
-		if err != nil {
-			return err
-		}
-		out[i] = gt
-	}
-	return nil
-}
-
 // scratch is a pooled buffer lent to the commands of one call (row losses,
 // partial sums). Get it before queuing them and put it back right after, on
 // the caller's side like every pool use: later commands that get it run

@@ -461,7 +461,7 @@ func TestNonFiniteWeightsAreNotSaved(t *testing.T) {
 // a GPU the default is GL.
 func TestAutoPassesOverSoftwareRenderer(t *testing.T) {
 	b := backendtest.Open(t, "gl")
-	software := b.(interface{ Software() bool }).Software()
+	software := b.(backend.SoftwareReporter).Software()
 	code, stdout, stderr := runTrain(t, "-epochs=1", "-plot=")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)

@@ -19,37 +19,36 @@ import (
 	"gltrain/nn/data"
 )
 
-// memoryReporter is implemented by a backend that can tell how much memory
-// its device has free (a GL backend, from GL_NVX_gpu_memory_info or
-// GL_ATI_meminfo, for instance). Without it the host's limit applies.
-type memoryReporter interface {
-	AvailableMemory() (bytes int64, ok bool)
-}
-
 // memLimit is the memory a model may take, and what sets it.
 type memLimit struct {
 	bytes  float64
 	source string
+	// blind: the backend has a device memory of its own
+	// (backend.FreeMemoryReporter) but cannot tell how much is free (the gl
+	// backend on llvmpipe or Intel), so the host's limit stands in for it.
+	blind bool
 }
 
 // memoryLimit is the tightest limit on what the run may allocate: -max-memory
-// when given; else the device's free memory when the backend can tell it;
-// else the host's: its available memory, the cgroup's limit and the
-// process's rlimits, less what each already counts.
+// when given; else the device's free memory when the backend can tell it
+// (backend.FreeMemoryReporter: a GL backend, from GL_NVX_gpu_memory_info or
+// GL_ATI_meminfo); else the host's: its available memory, the cgroup's limit
+// and the process's rlimits, less what each already counts.
 func memoryLimit(b backend.Backend, maxMemory float64) (memLimit, bool) {
 	if maxMemory > 0 {
-		return memLimit{maxMemory, "by -max-memory"}, true
+		return memLimit{bytes: maxMemory, source: "by -max-memory"}, true
 	}
-	if r, ok := b.(memoryReporter); ok {
+	r, ownMemory := b.(backend.FreeMemoryReporter)
+	if ownMemory {
 		if n, ok := r.AvailableMemory(); ok {
-			return memLimit{float64(n), "free on the " + b.Name() + " device"}, true
+			return memLimit{bytes: float64(n), source: "free on the " + b.Name() + " device"}, true
 		}
 	}
-	var best memLimit
+	best := memLimit{blind: ownMemory}
 	found := false
 	consider := func(bytes float64, source string) {
 		if bytes >= 0 && (!found || bytes < best.bytes) {
-			best, found = memLimit{bytes, source}, true
+			best.bytes, best.source, found = bytes, source, true
 		}
 	}
 	status := procStatus()
@@ -97,8 +96,8 @@ func checkMemory(a nn.Spec, name string, c config, d dataset, b backend.Backend)
 	if c.load != "" {
 		advice = "the checkpoint's model is too large here"
 	}
-	if _, ok := b.(memoryReporter); !ok && b.Name() == "gl" {
-		advice += "; the gl backend cannot tell its device's memory, so the host's applies"
+	if limit.blind {
+		advice += "; the " + b.Name() + " backend cannot tell its device's memory, so the host's applies"
 	}
 	return fmt.Errorf("the model %v needs about %s to %s (%s), more than the %s available %s; %s (or set -max-memory if the estimate is wrong)",
 		name, bytesize(est.Total()), what, parts, bytesize(limit.bytes), limit.source, advice)

@@ -6,11 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 	"time"
 
+	"gltrain/backend"
 	"gltrain/nn"
 	"gltrain/nn/data"
 )
@@ -52,40 +52,13 @@ type exitCode struct {
 
 func (e exitCode) Error() string { return e.err.Error() }
 
-// train runs the command after its flags are parsed.
+// train runs the command after its flags are parsed: it reads the
+// checkpoint of -load or -resume, makes the outputs, opens the backend and
+// runs the mode: -predict, -eval, or training (new, from -load, or resumed).
 func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
-	var ck *checkpoint
-	from := c.load
-	if c.resume != "" {
-		from = c.resume
-	}
-	if from != "" {
-		loaded, err := loadCheckpoint(from)
-		if err != nil {
-			return err
-		}
-		ck = &loaded
-		if c.resume != "" {
-			if err := c.adoptRun(loaded); err != nil {
-				return exitCode{2, err}
-			}
-			if was := loaded.Hyper["epochs"]; was != strconv.Itoa(c.epochs) && (c.schedule == "cosine" || c.schedule == "step") {
-				fmt.Fprintf(stderr, "warning: -schedule=%s spreads over -epochs: the run resumed to %d epochs follows the %d-epoch schedule from here, not the %s-epoch one its first epochs followed\n",
-					c.schedule, c.epochs, c.epochs, was)
-			}
-		} else {
-			ck.defaults(&c) // without -data, the data set it was trained on
-		}
-		// That data set is an input too, which -save must not replace.
-		if err := c.checkSave(); err != nil {
-			return exitCode{2, err}
-		}
-		if c.eval && ck.Data != "" && ck.Data != c.data && !sameFile(ck.Data, c.data) {
-			fmt.Fprintf(stderr, "warning: %s was trained on %s and is evaluated on %s (-data)\n", from, ck.Data, c.data)
-		}
-		if !c.given["loss"] {
-			c.loss = ck.Loss
-		}
+	ck, err := readCheckpoint(&c, stderr)
+	if err != nil {
+		return err
 	}
 	rf, err := prepareOutputs(c, time.Now())
 	if err != nil {
@@ -105,20 +78,78 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 	if c.predict != "" {
 		return predict(c, *ck, b, u)
 	}
+	d, spec, err := prepareRun(ctx, c, ck, b, u, stderr)
+	if err != nil {
+		return err
+	}
+	if c.eval {
+		return evalMode(c, ck, d, b, u)
+	}
+	return trainMode(ctx, c, ck, spec, d, rf, b, u)
+}
 
+// checkpointPath is the checkpoint the run starts from: -resume's or
+// -load's, or "".
+func checkpointPath(c config) string {
+	if c.resume != "" {
+		return c.resume
+	}
+	return c.load
+}
+
+// readCheckpoint reads the header of -resume's or -load's checkpoint (nil
+// without either) and takes from it what the flags left to it: a resumed
+// run's hyperparameters, else the data set it was trained on, and the loss.
+func readCheckpoint(c *config, stderr io.Writer) (*checkpoint, error) {
+	from := checkpointPath(*c)
+	if from == "" {
+		return nil, nil
+	}
+	ck, err := loadCheckpoint(from)
+	if err != nil {
+		return nil, err
+	}
+	if c.resume != "" {
+		if err := c.adoptRun(ck); err != nil {
+			return nil, exitCode{2, err}
+		}
+		if was := ck.Hyper["epochs"]; was != strconv.Itoa(c.epochs) && (c.schedule == "cosine" || c.schedule == "step") {
+			fmt.Fprintf(stderr, "warning: -schedule=%s spreads over -epochs: the run resumed to %d epochs follows the %d-epoch schedule from here, not the %s-epoch one its first epochs followed\n",
+				c.schedule, c.epochs, c.epochs, was)
+		}
+	} else {
+		ck.defaults(c) // without -data, the data set it was trained on
+	}
+	// That data set is an input too, which -save must not replace.
+	if err := c.checkSave(); err != nil {
+		return nil, exitCode{2, err}
+	}
+	if c.eval && ck.Data != "" && ck.Data != c.data && !sameFile(ck.Data, c.data) {
+		fmt.Fprintf(stderr, "warning: %s was trained on %s and is evaluated on %s (-data)\n", from, ck.Data, c.data)
+	}
+	if !c.given["loss"] {
+		c.loss = ck.Loss
+	}
+	return &ck, nil
+}
+
+// prepareRun loads the data and works out the model's spec (the
+// checkpoint's, or the flags'), checking that it fits the data and the
+// memory before anything of it is built.
+func prepareRun(ctx context.Context, c config, ck *checkpoint, b backend.Backend, u *ui, stderr io.Writer) (dataset, nn.Spec, error) {
 	var dataLog io.Writer
 	if !c.quiet {
 		dataLog = u.out
 	}
 	d, err := loadData(ctx, c, ck, dataLog)
 	if err != nil {
-		return err
+		return d, nn.Spec{}, err
 	}
 	u.heldName = d.heldName
 	if ck == nil { // a checkpoint fixes the classes; otherwise the data does
 		warning, err := checkClasses(c, d)
 		if err != nil {
-			return err
+			return d, nn.Spec{}, err
 		}
 		if warning != "" {
 			fmt.Fprintf(stderr, "warning: %s\n", warning)
@@ -126,9 +157,18 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 	}
 	u.printf("data     %s", d.describe())
 	if (c.saveBest || c.patience > 0) && d.held.Len() == 0 {
-		return exitCode{2, errors.New("-save-best and -patience need a validation set, and this run holds none out (-val)")}
+		return d, nn.Spec{}, exitCode{2, errors.New("-save-best and -patience need a validation set, and this run holds none out (-val)")}
 	}
+	spec, err := runSpec(c, ck, d)
+	if err != nil {
+		return d, spec, err
+	}
+	return d, spec, checkMemory(spec, spec.String(), c, d, b)
+}
 
+// runSpec is the checkpoint's model, or the one the flags describe, once
+// it is checked against the data.
+func runSpec(c config, ck *checkpoint, d dataset) (nn.Spec, error) {
 	var spec nn.Spec
 	if ck != nil {
 		spec = ck.Spec
@@ -138,7 +178,7 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 			spec, err = c.modelSpec(d.train.Features, d.train.Classes, img)
 		}
 		if err != nil {
-			return exitCode{2, err}
+			return spec, exitCode{2, err}
 		}
 	}
 	if spec.Inputs != d.train.Features || spec.Outputs < d.train.Classes {
@@ -148,18 +188,37 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 			msg = fmt.Sprintf("the model %v has %d outputs, but %s has %d classes", spec, spec.Outputs, c.data, d.train.Classes)
 		}
 		if ck != nil {
-			return fmt.Errorf("%s (trained on %s) does not fit: %s", from, ck.Data, msg)
+			return spec, fmt.Errorf("%s (trained on %s) does not fit: %s", checkpointPath(c), ck.Data, msg)
 		}
-		return errors.New(msg)
+		return spec, errors.New(msg)
 	}
 	if err := spec.Check(); err != nil {
-		return exitCode{2, fmt.Errorf("the model: %w", err)}
+		return spec, exitCode{2, fmt.Errorf("the model: %w", err)}
 	}
-	if err := checkMemory(spec, spec.String(), c, d, b); err != nil {
+	return spec, nil
+}
+
+// evalMode is -eval: the -load model's scores on the data.
+func evalMode(c config, ck *checkpoint, d dataset, b backend.Backend, u *ui) error {
+	m, err := nn.Load(c.load, b)
+	if err != nil {
 		return err
 	}
+	defer m.Release()
+	printModel(u, m, c, ck)
+	return evaluate(m, c, d, u)
+}
+
+func printModel(u *ui, m *nn.Model, c config, ck *checkpoint) {
+	u.printf("model    %v, %d parameters, %v loss%s", m, countParams(m), c.loss, loadedFrom(checkpointPath(c), ck))
+}
+
+// trainMode trains: -resume's run with its optimiser state, or -load's
+// model or a new one from spec with a new optimiser.
+func trainMode(ctx context.Context, c config, ck *checkpoint, spec nn.Spec, d dataset, rf *runFolder, b backend.Backend, u *ui) error {
 	var m *nn.Model
 	var st *nn.TrainState
+	var err error
 	switch {
 	case c.resume != "":
 		m, st, err = nn.Resume(c.resume, b)
@@ -175,12 +234,7 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 	if st != nil && st.Optimizer != nil {
 		defer st.Optimizer.Release()
 	}
-	u.printf("model    %v, %d parameters, %v loss%s", m, countParams(m), c.loss, loadedFrom(from, ck))
-
-	if c.eval {
-		return evaluate(m, c, d, u)
-	}
-
+	printModel(u, m, c, ck)
 	var opt nn.Optimizer
 	if st != nil {
 		opt = st.Optimizer
@@ -190,86 +244,112 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 		}
 		defer opt.Release()
 	}
+	return fit(ctx, c, ck, m, opt, st, d, rf, b, u)
+}
+
+// fit trains m with opt, continuing the run st when it is not nil, with
+// -save's ModelCheckpoint and -patience's EarlyStopping, and reports how it
+// ended.
+func fit(ctx context.Context, c config, ck *checkpoint, m *nn.Model, opt nn.Optimizer, st *nn.TrainState, d dataset, rf *runFolder, b backend.Backend, u *ui) error {
 	schedule, err := nn.ParseSchedule(c.schedule, float32(c.lr), c.epochs)
 	if err != nil {
 		return err
 	}
+	start := nn.TrainState{}
 	if st != nil {
+		start = *st
 		u.printf("resuming epoch %d of %d (step %d) from %s", st.Epochs+1, c.epochs, st.Steps, c.resume)
 	}
 	u.printf("training %s", c.hyperparameters())
 	if rf != nil {
 		u.metrics = rf
 	}
-
 	m.Loss, m.ClassNames, m.Standardizer = c.loss, d.train.ClassNames, d.std
 	m.Meta = c.hyper()
-	start := nn.TrainState{}
-	if st != nil {
-		start = *st
-	}
-	best := math.Inf(1)
-	bestEpoch, saved, stale := 0, 0, 0 // saved: the last epoch written to -save
-	if st != nil && sameFile(c.save, c.resume) {
-		// -save is the file resumed, which holds that epoch's end: an
-		// interrupt before the next must keep it, optimiser state and all.
-		saved = st.Epochs
-	}
-	if ck != nil && c.resume != "" { // -save-best and -patience continue too
-		best, bestEpoch, stale = ck.progress()
-	}
-	var lastGood nn.TrainState
+	save, early := callbacks(c, ck, st)
 	steps := (d.train.Len() + c.batch - 1) / c.batch
 	tr := nn.Trainer{
 		Model: m, Loss: c.loss, Optimizer: opt, Schedule: schedule,
 		Epochs: c.epochs, BatchSize: c.batch, Seed: c.seed, Train: d.train, Val: d.held,
 		StartEpoch: start.Epochs, StartStep: start.Steps,
 		LogEvery: max(1, min(50, steps/10)), OnProgress: u.progress,
-		OnEpoch: func(s nn.EpochStats) error {
-			u.epoch(s, c.epochs)
-			lastGood = nn.TrainState{Optimizer: opt, Epochs: s.Epoch, Steps: s.GlobalStep}
-			better := s.ValLoss < best
-			if better {
-				best, bestEpoch, stale = s.ValLoss, s.Epoch, 0
-			} else {
-				stale++
-			}
-			if c.save != "" && (!c.saveBest || better) {
-				m.Meta["best_val_loss"] = strconv.FormatFloat(best, 'g', -1, 64)
-				m.Meta["best_epoch"], m.Meta["stale_epochs"] = strconv.Itoa(bestEpoch), strconv.Itoa(stale)
-				if err := saveCheckpoint(c.save, m, &lastGood); err != nil {
-					return fmt.Errorf("epoch %d: %w", s.Epoch, err)
-				}
-				saved = s.Epoch
-			}
-			if c.patience > 0 && stale >= c.patience {
-				u.printf("stopping: no better validation loss for %d %s (the best, %.4f, was epoch %d)", stale, plural(stale, "epoch", "epochs"), best, bestEpoch)
-				return nn.ErrStopTraining
-			}
-			return nil
-		},
+		OnEpoch: func(s nn.EpochStats) error { u.epoch(s, c.epochs); return nil },
+	}
+	if save != nil { // appended as nil pointers, they would be non-nil Callbacks
+		tr.Callbacks = append(tr.Callbacks, save)
+	}
+	if early != nil {
+		tr.Callbacks = append(tr.Callbacks, early)
 	}
 	began := time.Now()
 	hist, err := tr.Fit(ctx)
 	elapsed := time.Since(began)
-	var nonFinite *nn.NonFiniteLossError
-	var badWeights *nn.NonFiniteWeightsError
-	kept := func() string {
-		if saved == 0 {
-			return ""
-		}
-		return fmt.Sprintf("; %s keeps the last good model (epoch %d)", c.save, saved)
+	if early != nil && early.Stopped > 0 {
+		mon := early.Monitor
+		u.printf("stopping: no better validation loss for %d %s (the best, %.4f, was epoch %d)", mon.Stale, plural(mon.Stale, "epoch", "epochs"), mon.Best, mon.BestEpoch)
+	}
+	if err := fitFailed(err, c, hist, save); err != nil {
+		return err
+	}
+	if err := summarise(m, c, d, hist, elapsed, u); err != nil {
+		return err
 	}
 	switch {
-	// Divergence first: an interrupt can arrive with it, and must not then
-	// save the diverged model over the last good one.
+	case c.save != "" && c.saveBest:
+		u.printf("saved    %s: the best model, epoch %d (validation loss %.4f)", c.save, save.Monitor.BestEpoch, save.Monitor.Best)
+	case c.save != "":
+		u.printf("saved    %s", c.save)
+	}
+	return rf.finish(m, d, hist, fmt.Sprintf("%v on %s (%s)", m, c.data, b.Name()), u)
+}
+
+// callbacks are -save's checkpoint and -patience's early stopping (nil
+// without them). A resumed run continues what they had measured, and an
+// interruption before its next epoch keeps -save when it is the file
+// resumed, which holds that epoch's end, optimiser state and all.
+func callbacks(c config, ck *checkpoint, st *nn.TrainState) (save *nn.ModelCheckpoint, early *nn.EarlyStopping) {
+	monitor := nn.NewMonitor
+	if ck != nil && c.resume != "" {
+		monitor = ck.monitor
+	}
+	if c.save != "" {
+		save = &nn.ModelCheckpoint{Path: c.save, BestOnly: c.saveBest, Monitor: monitor(), SaveOnInterrupt: true}
+		if st != nil && sameFile(c.save, c.resume) {
+			save.Saved = st.Epochs
+		}
+	}
+	if c.patience > 0 {
+		early = &nn.EarlyStopping{Patience: c.patience, Monitor: monitor()}
+	}
+	return save, early
+}
+
+// fitFailed is the command's error for how Fit ended, nil for success:
+// a divergence (which keeps the last good checkpoint), or an interruption,
+// saying what -save holds.
+func fitFailed(err error, c config, hist *nn.History, save *nn.ModelCheckpoint) error {
+	var nonFinite *nn.NonFiniteLossError
+	var badWeights *nn.NonFiniteWeightsError
+	var failed *nn.CheckpointError
+	saved := 0
+	if save != nil {
+		saved = save.Saved
+	}
+	kept := ""
+	if saved > 0 {
+		kept = fmt.Sprintf("; %s keeps the last good model (epoch %d)", c.save, saved)
+	}
+	switch {
+	case errors.As(err, &failed) && failed.Epoch == 0: // the save at an interruption
+		return exitCode{130, fmt.Errorf("interrupted; %s not saved: %w", c.save, failed.Err)}
+	// Divergence first: an interrupt can arrive with it, and then the
+	// diverged model is not saved over the last good one.
 	case errors.As(err, &nonFinite):
 		msg := strings.Replace(err.Error(), "lower the learning rate (it was", "lower the learning rate (-lr; it was", 1)
-		return errors.New(msg + kept())
+		return errors.New(msg + kept)
 	case errors.As(err, &badWeights):
-		return fmt.Errorf("%v: training diverged; lower the learning rate (-lr; it was %g)%s", err, c.lr, kept())
+		return fmt.Errorf("%v: training diverged; lower the learning rate (-lr; it was %g)%s", err, c.lr, kept)
 	case errors.Is(err, context.Canceled):
-		msg := "interrupted"
 		if c.save != "" && (hist == nil || len(hist.StepLoss) == 0) {
 			// Untrained since it was loaded or built: saving it could only
 			// replace a trained checkpoint with less.
@@ -278,27 +358,13 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 		switch {
 		case c.save != "" && saved > 0:
 			// The epoch-end checkpoint is kept: -resume continues it exactly.
-			msg += fmt.Sprintf("; %s keeps epoch %d, which -resume=%s continues", c.save, saved, c.save)
-		case c.save != "":
-			if serr := saveCheckpoint(c.save, m, nil); serr != nil {
-				return exitCode{130, fmt.Errorf("interrupted; %s not saved: %w", c.save, serr)}
-			}
-			msg += fmt.Sprintf("; saved the model as it was to %s", c.save)
+			return exitCode{130, fmt.Errorf("interrupted; %s keeps epoch %d, which -resume=%s continues", c.save, saved, c.save)}
+		case c.save != "": // saved by the checkpoint's SaveOnInterrupt
+			return exitCode{130, fmt.Errorf("interrupted; saved the model as it was to %s", c.save)}
 		}
-		return exitCode{130, errors.New(msg)}
-	case err != nil:
-		return err
+		return exitCode{130, errors.New("interrupted")}
 	}
-	if err := summarise(m, c, d, hist, elapsed, u); err != nil {
-		return err
-	}
-	switch {
-	case c.save != "" && c.saveBest:
-		u.printf("saved    %s: the best model, epoch %d (validation loss %.4f)", c.save, bestEpoch, best)
-	case c.save != "":
-		u.printf("saved    %s", c.save)
-	}
-	return rf.finish(m, d, hist, fmt.Sprintf("%v on %s (%s)", m, c.data, b.Name()), u)
+	return err
 }
 
 // prepared is m without its standardisation: the command's data sets are

@@ -71,9 +71,20 @@ func memoryLimit(b backend.Backend, maxMemory float64) (memLimit, bool) {
 	return best, found
 }
 
+// memoryNeed is what the run asks of memory besides its model and data:
+// the -batch, the -opt's state, none of either with -eval, and -max-memory
+// (0: what the device or the host has).
+type memoryNeed struct {
+	batch  int
+	opt    string
+	eval   bool
+	loaded bool // the model is -load's: its size is not the flags' to lower
+	max    float64
+}
+
 // checkMemory refuses a model whose estimated memory exceeds the limit,
 // before anything of it is allocated.
-func checkMemory(a nn.Spec, name string, c config, d dataset, b backend.Backend) error {
+func checkMemory(a nn.Spec, name string, c memoryNeed, d dataset, b backend.Backend) error {
 	params, _ := a.Params()
 	samples := d.train.Len() + d.held.Len()
 	evalBatch := min(1024, max(d.train.Len(), d.held.Len())) // nn.Evaluate's default batch
@@ -82,7 +93,7 @@ func checkMemory(a nn.Spec, name string, c config, d dataset, b backend.Backend)
 		est.Params /= 2
 		est.Optimizer = 0
 	}
-	limit, ok := memoryLimit(b, c.maxMemory)
+	limit, ok := memoryLimit(b, c.max)
 	if !ok || est.Total() <= limit.bytes {
 		return nil
 	}
@@ -93,7 +104,7 @@ func checkMemory(a nn.Spec, name string, c config, d dataset, b backend.Backend)
 	}
 	parts += fmt.Sprintf("%s of activations, %s of data", bytesize(est.Activations), bytesize(est.Data))
 	advice := "lower -layers (or -hidden) or -batch"
-	if c.load != "" {
+	if c.loaded {
 		advice = "the checkpoint's model is too large here"
 	}
 	if limit.blind {
@@ -235,18 +246,18 @@ func count(v float64) string {
 // naming the label column, and returns a warning when most classes have a
 // single sample: both are the mark of a wrong -label-col (a float column
 // makes one class per distinct value).
-func checkClasses(c config, d dataset) (warning string, err error) {
-	if !isCSV(c.data) {
+func checkClasses(src dataSource, maxClasses int, d dataset) (warning string, err error) {
+	if !isCSV(src.name) {
 		return "", nil
 	}
-	col := fmt.Sprintf("column %d", c.labelCol)
-	if c.labelCol == 0 {
+	col := fmt.Sprintf("column %d", src.labelCol)
+	if src.labelCol == 0 {
 		col = fmt.Sprintf("the last column (%d)", d.train.Features+1)
 	}
 	classes := d.train.Classes
-	if classes > c.maxClasses {
+	if classes > maxClasses {
 		return "", fmt.Errorf("%s: the labels, %s, make %d classes, more than -max-classes=%d; is -label-col the right column? (raise -max-classes if it is)",
-			c.data, col, classes, c.maxClasses)
+			src.name, col, classes, maxClasses)
 	}
 	counts := make([]int, classes)
 	for _, s := range []data.Set{d.train, d.held} {
@@ -263,7 +274,7 @@ func checkClasses(c config, d dataset) (warning string, err error) {
 		}
 	}
 	if classes > 2 && 2*single > classes {
-		return fmt.Sprintf("%d of the %d classes of %s (labels in %s) have a single sample; is -label-col the right column?", single, classes, c.data, col), nil
+		return fmt.Sprintf("%d of the %d classes of %s (labels in %s) have a single sample; is -label-col the right column?", single, classes, src.name, col), nil
 	}
 	return "", nil
 }

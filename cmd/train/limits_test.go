@@ -49,7 +49,7 @@ func TestMemoryAdvice(t *testing.T) {
 		{"cpu", cpu, 0, "available", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := config{batch: 16, opt: "adam", maxMemory: tc.maxMemory}
+			c := memoryNeed{batch: 16, opt: "adam", max: tc.maxMemory}
 			err := checkMemory(huge, huge.String(), c, d, tc.b)
 			if err == nil {
 				t.Fatalf("%d: a model of 2^40 parameters was accepted", i)

@@ -84,6 +84,32 @@ func (c *config) adoptRun(ck checkpoint) error {
 	return nil
 }
 
+// defaultsFrom makes the checkpoint's data set the default of -data, with
+// that data set's presets for the flags left unset (they were set from the
+// default -data when the flags were parsed).
+func (cfg *config) defaultsFrom(c checkpoint) {
+	if cfg.given["data"] {
+		return
+	}
+	cfg.data = c.Data
+	if l, err := strconv.Atoi(c.Hyper["label-col"]); err == nil && l >= 0 && !cfg.given["label-col"] {
+		cfg.labelCol = l // the file's label column, as it was trained
+	}
+	p := presetFor(cfg.data)
+	if !cfg.given["epochs"] {
+		cfg.epochs = p.epochs
+	}
+	if !cfg.given["batch"] {
+		cfg.batch = p.batch
+	}
+	if !cfg.given["lr"] {
+		cfg.lr = p.lr
+	}
+	if !cfg.given["val"] {
+		cfg.val = p.val
+	}
+}
+
 // checkAdopted checks the values adoptRun took from a checkpoint as the
 // flags that give them are checked: a crafted one would otherwise fail
 // later without naming the checkpoint, or panic (a batch of 0).

@@ -28,7 +28,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, line := range c.ineffective() {
 		fmt.Fprintf(stderr, "warning: %s\n", line)
 	}
-	if err := train(ctx, c, newUI(c, stdout, stderr), stderr); err != nil {
+	if err := train(ctx, c, newUI(c.uiOptions(), stdout, stderr), stderr); err != nil {
 		var code exitCode
 		if errors.As(err, &code) {
 			fmt.Fprintf(stderr, "train: %v\n", code.err)
@@ -60,7 +60,7 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rf, err := prepareOutputs(c, time.Now())
+	rf, err := prepareOutputs(c.outputs(), time.Now())
 	if err != nil {
 		return exitCode{2, err}
 	}
@@ -76,7 +76,7 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 	u.backend = b.Name()
 	u.printf("backend  %s", describe(b))
 	if c.predict != "" {
-		return predict(c, *ck, b, u)
+		return predict(predictFiles{features: c.predict, model: c.load, out: c.out}, *ck, b, u)
 	}
 	d, spec, err := prepareRun(ctx, c, ck, b, u, stderr)
 	if err != nil {
@@ -118,7 +118,7 @@ func readCheckpoint(c *config, stderr io.Writer) (*checkpoint, error) {
 				c.schedule, c.epochs, c.epochs, was)
 		}
 	} else {
-		ck.defaults(c) // without -data, the data set it was trained on
+		c.defaultsFrom(ck) // without -data, the data set it was trained on
 	}
 	// That data set is an input too, which -save must not replace.
 	if err := c.checkSave(); err != nil {
@@ -141,13 +141,13 @@ func prepareRun(ctx context.Context, c config, ck *checkpoint, b backend.Backend
 	if !c.quiet {
 		dataLog = u.out
 	}
-	d, err := loadData(ctx, c, ck, dataLog)
+	d, err := loadData(ctx, c.dataSource(), ck, dataLog)
 	if err != nil {
 		return d, nn.Spec{}, err
 	}
 	u.heldName = d.heldName
 	if ck == nil { // a checkpoint fixes the classes; otherwise the data does
-		warning, err := checkClasses(c, d)
+		warning, err := checkClasses(c.dataSource(), c.maxClasses, d)
 		if err != nil {
 			return d, nn.Spec{}, err
 		}
@@ -163,7 +163,7 @@ func prepareRun(ctx context.Context, c config, ck *checkpoint, b backend.Backend
 	if err != nil {
 		return d, spec, err
 	}
-	return d, spec, checkMemory(spec, spec.String(), c, d, b)
+	return d, spec, checkMemory(spec, spec.String(), c.memoryNeed(), d, b)
 }
 
 // runSpec is the checkpoint's model, or the one the flags describe, once
@@ -175,7 +175,7 @@ func runSpec(c config, ck *checkpoint, d dataset) (nn.Spec, error) {
 	} else {
 		img, err := c.image(d.train.Features)
 		if err == nil {
-			spec, err = c.modelSpec(d.train.Features, d.train.Classes, img)
+			spec, err = modelSpec(c.layers, d.train.Features, d.train.Classes, img)
 		}
 		if err != nil {
 			return spec, exitCode{2, err}
@@ -206,7 +206,7 @@ func evalMode(c config, ck *checkpoint, d dataset, b backend.Backend, u *ui) err
 	}
 	defer m.Release()
 	printModel(u, m, c, ck)
-	return evaluate(m, c, d, u)
+	return evaluate(m, c.loss, d, u)
 }
 
 func printModel(u *ui, m *nn.Model, c config, ck *checkpoint) {
@@ -291,7 +291,7 @@ func fit(ctx context.Context, c config, ck *checkpoint, m *nn.Model, opt nn.Opti
 	if err := fitFailed(err, c, hist, save); err != nil {
 		return err
 	}
-	if err := summarise(m, c, d, hist, elapsed, u); err != nil {
+	if err := summarise(m, c.loss, d, hist, elapsed, u); err != nil {
 		return err
 	}
 	switch {
@@ -404,8 +404,8 @@ func accuracyOn(m *nn.Model, loss nn.Loss, s data.Set) (float64, float64, error)
 // summarise prints the final line: time, throughput and the accuracies,
 // evaluated on the whole training and held-out sets, and on MNIST's test
 // set. It prints even with -quiet.
-func summarise(m *nn.Model, c config, d dataset, h *nn.History, elapsed time.Duration, u *ui) error {
-	trainLoss, trainAcc, err := accuracyOn(m, c.loss, d.train)
+func summarise(m *nn.Model, loss nn.Loss, d dataset, h *nn.History, elapsed time.Duration, u *ui) error {
+	trainLoss, trainAcc, err := accuracyOn(m, loss, d.train)
 	if err != nil {
 		return err
 	}
@@ -416,14 +416,14 @@ func summarise(m *nn.Model, c config, d dataset, h *nn.History, elapsed time.Dur
 	line := fmt.Sprintf("done     %d epochs in %s (%s samples/s): train accuracy %.1f%% (loss %.4f)",
 		len(h.Epochs), elapsed.Round(time.Millisecond), human(float64(samples)/elapsed.Seconds()), 100*trainAcc, trainLoss)
 	if d.held.Len() > 0 {
-		heldLoss, heldAcc, err := accuracyOn(m, c.loss, d.held)
+		heldLoss, heldAcc, err := accuracyOn(m, loss, d.held)
 		if err != nil {
 			return err
 		}
 		line += fmt.Sprintf(", %s accuracy %.1f%% (loss %.4f)", d.heldName, 100*heldAcc, heldLoss)
 	}
 	if d.test.Len() > 0 { // MNIST's test set, here and only here
-		testLoss, testAcc, err := accuracyOn(m, c.loss, d.test)
+		testLoss, testAcc, err := accuracyOn(m, loss, d.test)
 		if err != nil {
 			return err
 		}

@@ -78,14 +78,26 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 	if c.predict != "" {
 		return predict(predictFiles{features: c.predict, model: c.load, out: c.out}, *ck, b, u)
 	}
-	d, spec, err := prepareRun(ctx, c, ck, b, u, stderr)
+	r := &session{c: c, ck: ck, b: b, u: u, rf: rf}
+	spec, err := r.prepare(ctx, stderr)
 	if err != nil {
 		return err
 	}
 	if c.eval {
-		return evalMode(c, ck, d, b, u)
+		return r.evaluate()
 	}
-	return trainMode(ctx, c, ck, spec, d, rf, b, u)
+	return r.train(ctx, spec)
+}
+
+// session is a run of -eval or training once its checkpoint is read and
+// its backend open: what the steps of the run share.
+type session struct {
+	c  config
+	ck *checkpoint // -load's or -resume's; nil without
+	b  backend.Backend
+	u  *ui
+	rf *runFolder // nil without a run folder
+	d  dataset    // once prepared
 }
 
 // checkpointPath is the checkpoint the run starts from: -resume's or
@@ -133,23 +145,25 @@ func readCheckpoint(c *config, stderr io.Writer) (*checkpoint, error) {
 	return &ck, nil
 }
 
-// prepareRun loads the data and works out the model's spec (the
-// checkpoint's, or the flags'), checking that it fits the data and the
-// memory before anything of it is built.
-func prepareRun(ctx context.Context, c config, ck *checkpoint, b backend.Backend, u *ui, stderr io.Writer) (dataset, nn.Spec, error) {
+// prepare loads the data and works out the model's spec (the checkpoint's,
+// or the flags'), checking that it fits the data and the memory before
+// anything of it is built.
+func (r *session) prepare(ctx context.Context, stderr io.Writer) (nn.Spec, error) {
+	c, ck, u := r.c, r.ck, r.u
 	var dataLog io.Writer
 	if !c.quiet {
 		dataLog = u.out
 	}
 	d, err := loadData(ctx, c.dataSource(), ck, dataLog)
 	if err != nil {
-		return d, nn.Spec{}, err
+		return nn.Spec{}, err
 	}
+	r.d = d
 	u.heldName = d.heldName
 	if ck == nil { // a checkpoint fixes the classes; otherwise the data does
 		warning, err := checkClasses(c.dataSource(), c.maxClasses, d)
 		if err != nil {
-			return d, nn.Spec{}, err
+			return nn.Spec{}, err
 		}
 		if warning != "" {
 			fmt.Fprintf(stderr, "warning: %s\n", warning)
@@ -157,13 +171,13 @@ func prepareRun(ctx context.Context, c config, ck *checkpoint, b backend.Backend
 	}
 	u.printf("data     %s", d.describe())
 	if (c.saveBest || c.patience > 0) && d.held.Len() == 0 {
-		return d, nn.Spec{}, exitCode{2, errors.New("-save-best and -patience need a validation set, and this run holds none out (-val)")}
+		return nn.Spec{}, exitCode{2, errors.New("-save-best and -patience need a validation set, and this run holds none out (-val)")}
 	}
 	spec, err := runSpec(c, ck, d)
 	if err != nil {
-		return d, spec, err
+		return spec, err
 	}
-	return d, spec, checkMemory(spec, spec.String(), c.memoryNeed(), d, b)
+	return spec, checkMemory(spec, spec.String(), c.memoryNeed(), d, r.b)
 }
 
 // runSpec is the checkpoint's model, or the one the flags describe, once
@@ -198,24 +212,25 @@ func runSpec(c config, ck *checkpoint, d dataset) (nn.Spec, error) {
 	return spec, nil
 }
 
-// evalMode is -eval: the -load model's scores on the data.
-func evalMode(c config, ck *checkpoint, d dataset, b backend.Backend, u *ui) error {
-	m, err := nn.Load(c.load, b)
+// evaluate is -eval: the -load model's scores on the data.
+func (r *session) evaluate() error {
+	m, err := nn.Load(r.c.load, r.b)
 	if err != nil {
 		return err
 	}
 	defer m.Release()
-	printModel(u, m, c, ck)
-	return evaluate(m, c.loss, d, u)
+	r.printModel(m)
+	return evaluate(m, r.c.loss, r.d, r.u)
 }
 
-func printModel(u *ui, m *nn.Model, c config, ck *checkpoint) {
-	u.printf("model    %v, %d parameters, %v loss%s", m, countParams(m), c.loss, loadedFrom(checkpointPath(c), ck))
+func (r *session) printModel(m *nn.Model) {
+	r.u.printf("model    %v, %d parameters, %v loss%s", m, countParams(m), r.c.loss, loadedFrom(checkpointPath(r.c), r.ck))
 }
 
-// trainMode trains: -resume's run with its optimiser state, or -load's
-// model or a new one from spec with a new optimiser.
-func trainMode(ctx context.Context, c config, ck *checkpoint, spec nn.Spec, d dataset, rf *runFolder, b backend.Backend, u *ui) error {
+// train trains: -resume's run with its optimiser state, or -load's model or
+// a new one from spec with a new optimiser.
+func (r *session) train(ctx context.Context, spec nn.Spec) error {
+	c, b := r.c, r.b
 	var m *nn.Model
 	var st *nn.TrainState
 	var err error
@@ -234,7 +249,7 @@ func trainMode(ctx context.Context, c config, ck *checkpoint, spec nn.Spec, d da
 	if st != nil && st.Optimizer != nil {
 		defer st.Optimizer.Release()
 	}
-	printModel(u, m, c, ck)
+	r.printModel(m)
 	var opt nn.Optimizer
 	if st != nil {
 		opt = st.Optimizer
@@ -244,13 +259,14 @@ func trainMode(ctx context.Context, c config, ck *checkpoint, spec nn.Spec, d da
 		}
 		defer opt.Release()
 	}
-	return fit(ctx, c, ck, m, opt, st, d, rf, b, u)
+	return r.fit(ctx, m, opt, st)
 }
 
 // fit trains m with opt, continuing the run st when it is not nil, with
 // -save's ModelCheckpoint and -patience's EarlyStopping, and reports how it
 // ended.
-func fit(ctx context.Context, c config, ck *checkpoint, m *nn.Model, opt nn.Optimizer, st *nn.TrainState, d dataset, rf *runFolder, b backend.Backend, u *ui) error {
+func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn.TrainState) error {
+	c, d, u := r.c, r.d, r.u
 	schedule, err := nn.ParseSchedule(c.schedule, float32(c.lr), c.epochs)
 	if err != nil {
 		return err
@@ -261,12 +277,12 @@ func fit(ctx context.Context, c config, ck *checkpoint, m *nn.Model, opt nn.Opti
 		u.printf("resuming epoch %d of %d (step %d) from %s", st.Epochs+1, c.epochs, st.Steps, c.resume)
 	}
 	u.printf("training %s", c.hyperparameters())
-	if rf != nil {
-		u.metrics = rf
+	if r.rf != nil {
+		u.metrics = r.rf
 	}
 	m.Loss, m.ClassNames, m.Standardizer = c.loss, d.train.ClassNames, d.std
 	m.Meta = c.hyper()
-	save, early := callbacks(c, ck, st)
+	save, early := callbacks(c, r.ck, st)
 	steps := (d.train.Len() + c.batch - 1) / c.batch
 	tr := nn.Trainer{
 		Model: m, Loss: c.loss, Optimizer: opt, Schedule: schedule,
@@ -300,7 +316,7 @@ func fit(ctx context.Context, c config, ck *checkpoint, m *nn.Model, opt nn.Opti
 	case c.save != "":
 		u.printf("saved    %s", c.save)
 	}
-	return rf.finish(m, d, hist, fmt.Sprintf("%v on %s (%s)", m, c.data, b.Name()), u)
+	return r.rf.finish(m, d, hist, fmt.Sprintf("%v on %s (%s)", m, c.data, r.b.Name()), u)
 }
 
 // callbacks are -save's checkpoint and -patience's early stopping (nil

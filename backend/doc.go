@@ -51,7 +51,9 @@
 // Backend is composed of small interfaces, in the manner of
 // gonum's blas.Float32: Allocator, MatMuler, Elementwise, Broadcaster,
 // Reducer, Activator, Losser, Optimizer and Indexer. Optional capabilities
-// (MemoryReporter, Describer, Packer), optional operations (Softmaxer) and
-// fused fast paths (SoftmaxCrossEntropyCounter, LinearFuser) are separate
-// interfaces found by type assertion.
+// (MemoryReporter, Describer, Packer, and in capability.go SoftwareReporter,
+// FreeMemoryReporter, Warmer, ProgramCounter and ActivityCounter), optional
+// operations (Softmaxer) and fused fast paths (SoftmaxCrossEntropyCounter,
+// LinearFuser) are separate interfaces found by type assertion. A program
+// probes only for these: none names an implementation's type.
 package backend

@@ -143,7 +143,7 @@ func open(name string) (backend.Backend, error) {
 	}
 	b, err := backend.Open(name)
 	if err == nil {
-		if w, ok := b.(warmer); ok {
+		if w, ok := b.(backend.Warmer); ok {
 			if _, err = w.Warmup(); err != nil {
 				b.Close()
 			}

@@ -6,14 +6,8 @@ import (
 	"time"
 
 	"gltrain/backend"
-	"gltrain/backend/gl"
 	"gltrain/bench/cases"
 )
-
-// warmer is the GL backend's shader warm-up, found by type assertion.
-type warmer interface {
-	Warmup() (time.Duration, error)
-}
 
 // openBackends opens each backend, compiles the GL shaders on their own
 // (timed, so the header can report it and no case pays for it), and records
@@ -24,12 +18,12 @@ func openBackends(names []string, rep *Report, stderr io.Writer) []backend.Backe
 		m := BackendMeta{Name: name}
 		b, err := backend.Open(name)
 		if err == nil {
-			if w, ok := b.(warmer); ok {
+			if w, ok := b.(backend.Warmer); ok {
 				t0 := time.Now()
 				took, werr := w.Warmup()
 				m.WarmupNs, m.WarmupWallNs = took.Nanoseconds(), time.Since(t0).Nanoseconds()
-				if g, ok := b.(*gl.Backend); ok {
-					m.Programs = g.Counters().Programs
+				if pc, ok := b.(backend.ProgramCounter); ok {
+					m.Programs = pc.Programs()
 				}
 				if werr != nil {
 					b.Close()

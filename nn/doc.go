@@ -46,6 +46,12 @@
 // epoch), from a log the kernels write on the device, so the host does not
 // wait for the device at every step.
 //
+// Trainer's Callbacks are told of each epoch's end, as Keras's are:
+// ModelCheckpoint saves the model atomically every epoch or only the best
+// by validation loss, and at an interruption keeps what it saved (or saves
+// the model as it is, when no epoch was saved yet); EarlyStopping ends
+// training once the validation loss stops improving.
+//
 // A custom loop on autograd needs no Reset: the graph starts a new step at
 // the first operation after Backward (see package autograd, "Memory").
 //

@@ -250,3 +250,48 @@ func ExampleResume() {
 	// epochs done: 8 steps done: 24
 	// same weights as one run of 8 epochs: true
 }
+
+// Keras-style callbacks: ModelCheckpoint keeps the epoch of the best
+// validation loss in a file (with the optimiser state, so that Resume
+// continues it), EarlyStopping ends training once the validation loss has
+// not improved for Patience epochs, and an interruption (ctx cancelled)
+// before any epoch is saved saves the model as it is.
+func ExampleModelCheckpoint() {
+	b, err := backend.Open("cpu")
+	if err != nil {
+		panic(err)
+	}
+	defer b.Close()
+	spiral, _ := data.Spiral(100, 3, 1)
+	train, val, _ := spiral.Split(0.2, 1)
+	model, _ := nn.MLP(2, []int{100}, 3, nn.ReLU).Build(b, 1)
+	defer model.Release()
+	opt, _ := nn.NewOptimizer("adam", b, model.Parameters(), 0.01, 0)
+	defer opt.Release()
+
+	dir, err := os.MkdirTemp("", "gltrain-example")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "best.safetensors")
+	best := &nn.ModelCheckpoint{Path: path, BestOnly: true, SaveOnInterrupt: true}
+	early := &nn.EarlyStopping{Patience: 5}
+	trainer := nn.Trainer{Model: model, Optimizer: opt, Epochs: 500, BatchSize: 16, Train: train, Val: val,
+		Callbacks: []nn.Callback{best, early}}
+	hist, err := trainer.Fit(context.Background())
+	if err != nil {
+		panic(err)
+	}
+	info, err := nn.ReadInfo(path)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("stopped early:", early.Stopped > 0 && early.Stopped < 500 && len(hist.Epochs) == early.Stopped)
+	fmt.Println("the file holds the best epoch:", info.Epochs == best.Monitor.BestEpoch && info.Epochs == early.Stopped-5)
+	fmt.Println("with the state to resume it:", info.HasOptimizer)
+	// Output:
+	// stopped early: true
+	// the file holds the best epoch: true
+	// with the state to resume it: true
+}

@@ -42,13 +42,17 @@ type Trainer struct {
 	EvalBatch int
 	// OnProgress, when set, is called after each read of the loss.
 	OnProgress func(Progress)
-	// OnEpoch, when set, is called after each epoch; returning
-	// ErrStopTraining ends training early without an error, any other
-	// error ends it with that error.
+	// OnEpoch, when set, is called after each epoch, before Callbacks;
+	// returning ErrStopTraining ends training early without an error, any
+	// other error ends it with that error.
 	OnEpoch func(EpochStats) error
+	// Callbacks are told of each epoch's end, in order, after OnEpoch, and
+	// those that are TrainEnders of Fit's end: ModelCheckpoint,
+	// EarlyStopping or a Callback of your own.
+	Callbacks []Callback
 }
 
-// ErrStopTraining, returned by OnEpoch, stops training early.
+// ErrStopTraining, returned by OnEpoch or a Callback, stops training early.
 var ErrStopTraining = errors.New("stop training")
 
 // Progress is the state of the current epoch at a read of the loss.
@@ -122,7 +126,16 @@ func (t *Trainer) check() error {
 		return err
 	}
 	if t.Val.Len() > 0 {
-		return CheckFits(t.Model, t.Val)
+		if err := CheckFits(t.Model, t.Val); err != nil {
+			return err
+		}
+	}
+	for _, cb := range t.Callbacks {
+		if c, ok := cb.(checker); ok {
+			if err := c.check(t); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -165,11 +178,29 @@ type run struct {
 // Fit trains the model and returns its history. It stops at ctx's
 // cancellation after the step in progress, returning ctx's error with the
 // history so far (the model then holds the last step's weights), and at a
-// NaN or infinite loss with a *NonFiniteLossError.
+// NaN or infinite loss with a *NonFiniteLossError. The Callbacks that are
+// TrainEnders are then told, and their errors joined to Fit's.
 func (t *Trainer) Fit(ctx context.Context) (*History, error) {
 	if err := t.check(); err != nil {
 		return nil, err
 	}
+	h, err := t.fit(ctx)
+	var errs []error
+	for _, cb := range t.Callbacks {
+		if te, ok := cb.(TrainEnder); ok {
+			if e := te.OnTrainEnd(t, h, err); e != nil {
+				errs = append(errs, e)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return h, errors.Join(append([]error{err}, errs...)...)
+	}
+	return h, err
+}
+
+// fit is Fit once its configuration is checked.
+func (t *Trainer) fit(ctx context.Context) (*History, error) {
 	b := t.Model.Backend()
 	r := &run{t: t, b: b, g: autograd.NewGraph(b), bs: newBatches(b, t.Train.Features, t.Model.Outputs), step: t.StartStep}
 	defer r.release()
@@ -222,15 +253,36 @@ func (t *Trainer) Fit(ctx context.Context) (*History, error) {
 		if err != nil {
 			return &r.hist, err
 		}
-		if t.OnEpoch != nil {
-			if err := t.OnEpoch(stats); errors.Is(err, ErrStopTraining) {
-				break
-			} else if err != nil {
-				return &r.hist, err
-			}
+		if stop, err := t.epochEnd(stats); err != nil {
+			return &r.hist, err
+		} else if stop {
+			break
 		}
 	}
 	return &r.hist, nil
+}
+
+// epochEnd tells OnEpoch and the Callbacks of the epoch's end, and reports
+// whether one of them stops training.
+func (t *Trainer) epochEnd(s EpochStats) (stop bool, err error) {
+	tell := func(err error) error {
+		if errors.Is(err, ErrStopTraining) {
+			stop = true
+			return nil
+		}
+		return err
+	}
+	if t.OnEpoch != nil {
+		if err := tell(t.OnEpoch(s)); err != nil {
+			return false, err
+		}
+	}
+	for _, cb := range t.Callbacks {
+		if err := tell(cb.OnEpochEnd(t, s)); err != nil {
+			return false, err
+		}
+	}
+	return stop, nil
 }
 
 // trainStep runs forward, backward and the update on one batch, and logs its

@@ -139,14 +139,8 @@ func Measure(b backend.Backend, c Case, samples int, minSample time.Duration) (R
 	return r, nil
 }
 
-// ActivityCounter is implemented by backends that count the calls queued
-// and the kernels dispatched so far (the gl backend).
-type ActivityCounter interface {
-	Activity() (ops, dispatches uint64)
-}
-
 func activity(b backend.Backend) (ops, dispatches uint64) {
-	if ac, ok := b.(ActivityCounter); ok {
+	if ac, ok := b.(backend.ActivityCounter); ok {
 		return ac.Activity()
 	}
 	return 0, 0

@@ -32,7 +32,7 @@ func openBackend(spec string, threads int) (b backend.Backend, notice string, er
 	}
 	b, err = backend.Open("gl")
 	if err == nil {
-		sw, ok := b.(interface{ Software() bool })
+		sw, ok := b.(backend.SoftwareReporter)
 		if !ok || !sw.Software() {
 			return b, "", nil
 		}

@@ -75,32 +75,6 @@ func shorten(err error) error {
 	return err
 }
 
-// defaults makes the checkpoint's data set the default of -data, with that
-// data set's presets for the flags left unset (they were set from the
-// default -data when the flags were parsed).
-func (c checkpoint) defaults(cfg *config) {
-	if cfg.given["data"] {
-		return
-	}
-	cfg.data = c.Data
-	if l, err := strconv.Atoi(c.Hyper["label-col"]); err == nil && l >= 0 && !cfg.given["label-col"] {
-		cfg.labelCol = l // the file's label column, as it was trained
-	}
-	p := presetFor(cfg.data)
-	if !cfg.given["epochs"] {
-		cfg.epochs = p.epochs
-	}
-	if !cfg.given["batch"] {
-		cfg.batch = p.batch
-	}
-	if !cfg.given["lr"] {
-		cfg.lr = p.lr
-	}
-	if !cfg.given["val"] {
-		cfg.val = p.val
-	}
-}
-
 // saveCheckpoint writes the model, with the run's state when st is set, to
 // path atomically (nn.Save): an interrupted save leaves the previous file
 // whole, and weights that are NaN or infinite are not saved over it

@@ -41,28 +41,39 @@ func (d dataset) describe() string {
 	return line
 }
 
+// dataSource is what the flags say of the data: the -data set (and
+// -data-dir for MNIST, -label-col for CSV), the fraction held out for
+// validation split by seed, and -eval's one set.
+type dataSource struct {
+	name, dir string
+	labelCol  int
+	val       float64
+	seed      uint64
+	eval      bool
+}
+
 // loadData loads, splits and (for CSV) standardises the data set. A
 // checkpoint, when given, fixes how a CSV file is prepared: its
 // standardisation replaces the statistics fitted on the training split, and
 // its class names number the file's labels.
 //
-// Training holds out c.valFraction() of the training data for validation,
-// split by -seed; MNIST's test set is kept apart. With -eval the whole data
+// Training holds out src.val of the training data for validation, split by
+// src.seed; MNIST's test set is kept apart. With src.eval the whole data
 // set is one set, and for MNIST it is the test set.
-func loadData(ctx context.Context, c config, ck *checkpoint, log io.Writer) (dataset, error) {
-	d := dataset{source: c.data, heldName: "validation"}
+func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer) (dataset, error) {
+	d := dataset{source: src.name, heldName: "validation"}
 	split := func(s data.Set) (train, held data.Set, err error) {
-		if c.eval {
+		if src.eval {
 			return s, data.Set{}, nil
 		}
-		return s.Split(c.valFraction(), c.seed)
+		return s.Split(src.val, src.seed)
 	}
-	if c.eval {
-		d.heldName, d.evalName = "", c.data
+	if src.eval {
+		d.heldName, d.evalName = "", src.name
 	}
 	switch {
-	case c.data == "mnist":
-		dir := c.dataDir
+	case src.name == "mnist":
+		dir := src.dir
 		if dir == "" {
 			var err error
 			if dir, err = data.DefaultMNISTDir(); err != nil {
@@ -76,7 +87,7 @@ func loadData(ctx context.Context, c config, ck *checkpoint, log io.Writer) (dat
 		if err != nil {
 			return d, err
 		}
-		if c.eval {
+		if src.eval {
 			d.train, d.evalName = test, "test"
 			return d, nil
 		}
@@ -89,27 +100,27 @@ func loadData(ctx context.Context, c config, ck *checkpoint, log io.Writer) (dat
 			return d, fmt.Errorf("mnist: %w", err)
 		}
 		return d, nil
-	case isCSV(c.data):
-		set, err := data.LoadCSV(c.data, data.CSVOptions{LabelCol: c.labelCol})
+	case isCSV(src.name):
+		set, err := data.LoadCSV(src.name, data.CSVOptions{LabelCol: src.labelCol})
 		if err != nil {
 			return d, err
 		}
 		var std *data.Standardizer
 		if ck != nil {
-			if set, err = relabel(set, c.data, *ck); err != nil {
+			if set, err = relabel(set, src.name, *ck); err != nil {
 				return d, err
 			}
 			std = ck.Std
 		}
 		if d.train, d.held, err = split(set); err != nil {
-			return d, fmt.Errorf("%s: %w", c.data, err)
+			return d, fmt.Errorf("%s: %w", src.name, err)
 		}
 		if std == nil {
 			fitted := data.FitStandardizer(d.train)
 			std = &fitted
 		}
 		if len(std.Mean) != d.train.Features {
-			return d, fmt.Errorf("%s has %d features, the checkpoint's standardisation %d", c.data, d.train.Features, len(std.Mean))
+			return d, fmt.Errorf("%s has %d features, the checkpoint's standardisation %d", src.name, d.train.Features, len(std.Mean))
 		}
 		d.std = std
 		d.train = std.Apply(d.train)
@@ -118,7 +129,7 @@ func loadData(ctx context.Context, c config, ck *checkpoint, log io.Writer) (dat
 		}
 		return d, nil
 	}
-	set, err := data.Generate(c.data, c.seed)
+	set, err := data.Generate(src.name, src.seed)
 	if err != nil {
 		return d, err
 	}

@@ -92,6 +92,29 @@ func (c config) valFraction() float64 {
 	return presetFor(c.data).val
 }
 
+// The parts of the configuration that the other files take: each gets what
+// it reads, not the whole command line.
+
+// dataSource is what loadData reads.
+func (c config) dataSource() dataSource {
+	return dataSource{name: c.data, dir: c.dataDir, labelCol: c.labelCol, val: c.valFraction(), seed: c.seed, eval: c.eval}
+}
+
+// memoryNeed is what checkMemory reads.
+func (c config) memoryNeed() memoryNeed {
+	return memoryNeed{batch: c.batch, opt: c.opt, eval: c.eval, loaded: c.load != "", max: c.maxMemory}
+}
+
+// outputs is what prepareOutputs reads.
+func (c config) outputs() outputs {
+	return outputs{none: c.eval || c.predict != "", save: c.save, plot: c.plot, plotGiven: c.given["plot"], quiet: c.quiet, data: c.data}
+}
+
+// uiOptions is what newUI reads.
+func (c config) uiOptions() uiOptions {
+	return uiOptions{quiet: c.quiet, json: c.json, predictToStdout: c.predict != "" && c.out == ""}
+}
+
 func isCSV(name string) bool { return strings.HasSuffix(strings.ToLower(name), ".csv") }
 
 // usageError is a bad command line: exit status 2.

@@ -349,7 +349,7 @@ func TestCSVFullPrecision(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := loadData(context.Background(), c, nil, nil)
+	d, err := loadData(context.Background(), c.dataSource(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

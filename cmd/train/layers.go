@@ -137,13 +137,13 @@ const maxUnits = 1 << 28
 // values, images of shape img when img is not nil. A layer that does not
 // fit its input (a kernel larger than the image, a convolution on flat
 // features) is an error naming the item and the shapes.
-func (c *config) modelSpec(features, classes int, img *nn.Image) (nn.Spec, error) {
+func modelSpec(items []layerItem, features, classes int, img *nn.Image) (nn.Spec, error) {
 	s := nn.Spec{Inputs: features, Outputs: classes, Image: img}
 	in := features
 	bad := func(i int, format string, args ...any) error {
-		return fmt.Errorf("-layers item %d (%s): %s", i+1, formatLayers(c.layers[i:i+1]), fmt.Sprintf(format, args...))
+		return fmt.Errorf("-layers item %d (%s): %s", i+1, formatLayers(items[i:i+1]), fmt.Sprintf(format, args...))
 	}
-	for i, it := range c.layers {
+	for i, it := range items {
 		switch it.kind {
 		case "dropout":
 			s.Layers = append(s.Layers, nn.LayerSpec{Type: "dropout", P: it.p})

@@ -19,37 +19,36 @@ import (
 	"gltrain/nn/data"
 )
 
-// memoryReporter is implemented by a backend that can tell how much memory
-// its device has free (a GL backend, from GL_NVX_gpu_memory_info or
-// GL_ATI_meminfo, for instance). Without it the host's limit applies.
-type memoryReporter interface {
-	AvailableMemory() (bytes int64, ok bool)
-}
-
 // memLimit is the memory a model may take, and what sets it.
 type memLimit struct {
 	bytes  float64
 	source string
+	// blind: the backend has a device memory of its own
+	// (backend.FreeMemoryReporter) but cannot tell how much is free (the gl
+	// backend on llvmpipe or Intel), so the host's limit stands in for it.
+	blind bool
 }
 
 // memoryLimit is the tightest limit on what the run may allocate: -max-memory
-// when given; else the device's free memory when the backend can tell it;
-// else the host's: its available memory, the cgroup's limit and the
-// process's rlimits, less what each already counts.
+// when given; else the device's free memory when the backend can tell it
+// (backend.FreeMemoryReporter: a GL backend, from GL_NVX_gpu_memory_info or
+// GL_ATI_meminfo); else the host's: its available memory, the cgroup's limit
+// and the process's rlimits, less what each already counts.
 func memoryLimit(b backend.Backend, maxMemory float64) (memLimit, bool) {
 	if maxMemory > 0 {
-		return memLimit{maxMemory, "by -max-memory"}, true
+		return memLimit{bytes: maxMemory, source: "by -max-memory"}, true
 	}
-	if r, ok := b.(memoryReporter); ok {
+	r, ownMemory := b.(backend.FreeMemoryReporter)
+	if ownMemory {
 		if n, ok := r.AvailableMemory(); ok {
-			return memLimit{float64(n), "free on the " + b.Name() + " device"}, true
+			return memLimit{bytes: float64(n), source: "free on the " + b.Name() + " device"}, true
 		}
 	}
-	var best memLimit
+	best := memLimit{blind: ownMemory}
 	found := false
 	consider := func(bytes float64, source string) {
 		if bytes >= 0 && (!found || bytes < best.bytes) {
-			best, found = memLimit{bytes, source}, true
+			best.bytes, best.source, found = bytes, source, true
 		}
 	}
 	status := procStatus()
@@ -72,9 +71,20 @@ func memoryLimit(b backend.Backend, maxMemory float64) (memLimit, bool) {
 	return best, found
 }
 
+// memoryNeed is what the run asks of memory besides its model and data:
+// the -batch, the -opt's state, none of either with -eval, and -max-memory
+// (0: what the device or the host has).
+type memoryNeed struct {
+	batch  int
+	opt    string
+	eval   bool
+	loaded bool // the model is -load's: its size is not the flags' to lower
+	max    float64
+}
+
 // checkMemory refuses a model whose estimated memory exceeds the limit,
 // before anything of it is allocated.
-func checkMemory(a nn.Spec, name string, c config, d dataset, b backend.Backend) error {
+func checkMemory(a nn.Spec, name string, c memoryNeed, d dataset, b backend.Backend) error {
 	params, _ := a.Params()
 	samples := d.train.Len() + d.held.Len()
 	evalBatch := min(1024, max(d.train.Len(), d.held.Len())) // nn.Evaluate's default batch
@@ -83,7 +93,7 @@ func checkMemory(a nn.Spec, name string, c config, d dataset, b backend.Backend)
 		est.Params /= 2
 		est.Optimizer = 0
 	}
-	limit, ok := memoryLimit(b, c.maxMemory)
+	limit, ok := memoryLimit(b, c.max)
 	if !ok || est.Total() <= limit.bytes {
 		return nil
 	}
@@ -94,11 +104,11 @@ func checkMemory(a nn.Spec, name string, c config, d dataset, b backend.Backend)
 	}
 	parts += fmt.Sprintf("%s of activations, %s of data", bytesize(est.Activations), bytesize(est.Data))
 	advice := "lower -layers (or -hidden) or -batch"
-	if c.load != "" {
+	if c.loaded {
 		advice = "the checkpoint's model is too large here"
 	}
-	if _, ok := b.(memoryReporter); !ok && b.Name() == "gl" {
-		advice += "; the gl backend cannot tell its device's memory, so the host's applies"
+	if limit.blind {
+		advice += "; the " + b.Name() + " backend cannot tell its device's memory, so the host's applies"
 	}
 	return fmt.Errorf("the model %v needs about %s to %s (%s), more than the %s available %s; %s (or set -max-memory if the estimate is wrong)",
 		name, bytesize(est.Total()), what, parts, bytesize(limit.bytes), limit.source, advice)
@@ -236,18 +246,18 @@ func count(v float64) string {
 // naming the label column, and returns a warning when most classes have a
 // single sample: both are the mark of a wrong -label-col (a float column
 // makes one class per distinct value).
-func checkClasses(c config, d dataset) (warning string, err error) {
-	if !isCSV(c.data) {
+func checkClasses(src dataSource, maxClasses int, d dataset) (warning string, err error) {
+	if !isCSV(src.name) {
 		return "", nil
 	}
-	col := fmt.Sprintf("column %d", c.labelCol)
-	if c.labelCol == 0 {
+	col := fmt.Sprintf("column %d", src.labelCol)
+	if src.labelCol == 0 {
 		col = fmt.Sprintf("the last column (%d)", d.train.Features+1)
 	}
 	classes := d.train.Classes
-	if classes > c.maxClasses {
+	if classes > maxClasses {
 		return "", fmt.Errorf("%s: the labels, %s, make %d classes, more than -max-classes=%d; is -label-col the right column? (raise -max-classes if it is)",
-			c.data, col, classes, c.maxClasses)
+			src.name, col, classes, maxClasses)
 	}
 	counts := make([]int, classes)
 	for _, s := range []data.Set{d.train, d.held} {
@@ -264,7 +274,7 @@ func checkClasses(c config, d dataset) (warning string, err error) {
 		}
 	}
 	if classes > 2 && 2*single > classes {
-		return fmt.Sprintf("%d of the %d classes of %s (labels in %s) have a single sample; is -label-col the right column?", single, classes, c.data, col), nil
+		return fmt.Sprintf("%d of the %d classes of %s (labels in %s) have a single sample; is -label-col the right column?", single, classes, src.name, col), nil
 	}
 	return "", nil
 }

@@ -239,7 +239,7 @@ func TestCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := loadData(context.Background(), c, nil, nil)
+	d, err := loadData(context.Background(), c.dataSource(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,7 +461,7 @@ func TestNonFiniteWeightsAreNotSaved(t *testing.T) {
 // a GPU the default is GL.
 func TestAutoPassesOverSoftwareRenderer(t *testing.T) {
 	b := backendtest.Open(t, "gl")
-	software := b.(interface{ Software() bool }).Software()
+	software := b.(backend.SoftwareReporter).Software()
 	code, stdout, stderr := runTrain(t, "-epochs=1", "-plot=")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)

@@ -42,7 +42,7 @@ func TestMNISTValidationSplit(t *testing.T) {
 	load := func(args ...string) dataset {
 		c, err := parseFlags(append([]string{"-data=mnist", "-data-dir=" + dir}, args...), &bytes.Buffer{})
 		require.NoError(t, err)
-		d, err := loadData(context.Background(), c, nil, nil)
+		d, err := loadData(context.Background(), c.dataSource(), nil, nil)
 		require.NoError(t, err)
 		return d
 	}

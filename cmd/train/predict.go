@@ -16,6 +16,12 @@ import (
 	"gltrain/nn/data"
 )
 
+// predictFiles are -predict's: the CSV file of features, the -load
+// checkpoint and -out, where the predictions go ("": stdout).
+type predictFiles struct {
+	features, model, out string
+}
+
 // predict is -predict: the -load model's class and probabilities for each
 // row of a CSV file of features, written as CSV to -out (or stdout):
 //
@@ -23,18 +29,18 @@ import (
 //
 // one row per input row, the probabilities summing to 1 (to float32
 // rounding). The model's standardisation is applied to the rows first.
-func predict(c config, ck checkpoint, b backend.Backend, u *ui) error {
-	rows, lines, err := readFeatures(c.predict, ck.Features)
+func predict(c predictFiles, ck checkpoint, b backend.Backend, u *ui) error {
+	rows, lines, err := readFeatures(c.features, ck.Features)
 	if err != nil {
 		return exitCode{2, err}
 	}
-	m, err := nn.Load(c.load, b)
+	m, err := nn.Load(c.model, b)
 	if err != nil {
 		return err
 	}
 	defer m.Release()
 	if m.Inputs != ck.Features { // the file was replaced since it was first read
-		return fmt.Errorf("%s changed while it was read: its model takes %d features, then %d", c.load, ck.Features, m.Inputs)
+		return fmt.Errorf("%s changed while it was read: its model takes %d features, then %d", c.model, ck.Features, m.Inputs)
 	}
 	x := make([]float32, 0, len(rows)*ck.Features)
 	for i, r := range rows {
@@ -43,7 +49,7 @@ func predict(c config, ck checkpoint, b backend.Backend, u *ui) error {
 				v = (v - st.Mean[j]) / st.Std[j]
 			}
 			if math.Abs(v) > math.MaxFloat32 {
-				return exitCode{2, fmt.Errorf("-predict %s: line %d, column %d: %g standardises to %g, beyond float32's range", c.predict, lines[i], j+1, r[j], v)}
+				return exitCode{2, fmt.Errorf("-predict %s: line %d, column %d: %g standardises to %g, beyond float32's range", c.features, lines[i], j+1, r[j], v)}
 			}
 			x = append(x, float32(v))
 		}

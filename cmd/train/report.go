@@ -150,9 +150,9 @@ func displayName(n string) string {
 // of d, its predictions (nn.Predict, on rows prepared as for training) and
 // the scores they give. The report goes to u.out as text, even with -quiet
 // (it is the run's summary), and with -json also to stdout as one object.
-func evaluate(m *nn.Model, c config, d dataset, u *ui) error {
+func evaluate(m *nn.Model, lossFn nn.Loss, d dataset, u *ui) error {
 	set := d.train
-	loss, _, err := accuracyOn(m, c.loss, set)
+	loss, _, err := accuracyOn(m, lossFn, set)
 	if err != nil {
 		return err
 	}

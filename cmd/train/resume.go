@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
@@ -85,6 +84,32 @@ func (c *config) adoptRun(ck checkpoint) error {
 	return nil
 }
 
+// defaultsFrom makes the checkpoint's data set the default of -data, with
+// that data set's presets for the flags left unset (they were set from the
+// default -data when the flags were parsed).
+func (cfg *config) defaultsFrom(c checkpoint) {
+	if cfg.given["data"] {
+		return
+	}
+	cfg.data = c.Data
+	if l, err := strconv.Atoi(c.Hyper["label-col"]); err == nil && l >= 0 && !cfg.given["label-col"] {
+		cfg.labelCol = l // the file's label column, as it was trained
+	}
+	p := presetFor(cfg.data)
+	if !cfg.given["epochs"] {
+		cfg.epochs = p.epochs
+	}
+	if !cfg.given["batch"] {
+		cfg.batch = p.batch
+	}
+	if !cfg.given["lr"] {
+		cfg.lr = p.lr
+	}
+	if !cfg.given["val"] {
+		cfg.val = p.val
+	}
+}
+
 // checkAdopted checks the values adoptRun took from a checkpoint as the
 // flags that give them are checked: a crafted one would otherwise fail
 // later without naming the checkpoint, or panic (a batch of 0).
@@ -109,18 +134,8 @@ func (c *config) checkAdopted() error {
 	return nil
 }
 
-// progress is what -save-best and -patience had measured when the run was
-// saved: the best validation loss, its epoch and the epochs since (+Inf,
-// 0, 0 when the checkpoint does not record them, or records what no run
-// measures: a loss of −Inf, which no epoch would beat, or epochs past the
-// run's).
-func (ck checkpoint) progress() (best float64, bestEpoch, stale int) {
-	best = math.Inf(1)
-	v, err1 := strconv.ParseFloat(ck.Hyper["best_val_loss"], 64)
-	e, err2 := strconv.Atoi(ck.Hyper["best_epoch"])
-	s, err3 := strconv.Atoi(ck.Hyper["stale_epochs"])
-	if err1 != nil || err2 != nil || err3 != nil || math.IsNaN(v) || math.IsInf(v, -1) || e < 0 || s < 0 || e > ck.Epochs || s > ck.Epochs {
-		return best, 0, 0
-	}
-	return v, e, s
-}
+// monitor is what -save-best and -patience had measured when the run was
+// saved (nn.MonitorFromMeta): the best validation loss, its epoch and the
+// epochs since; a fresh monitor when the checkpoint does not record them,
+// or records what no run measures.
+func (ck checkpoint) monitor() *nn.Monitor { return nn.MonitorFromMeta(ck.Hyper, ck.Epochs) }

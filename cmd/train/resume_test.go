@@ -27,7 +27,7 @@ func TestProgressFromCheckpoint(t *testing.T) {
 		{"0.25", "3", "9", unset},
 	} {
 		ck := checkpoint{Epochs: 4, Hyper: map[string]string{"best_val_loss": tc.loss, "best_epoch": tc.epoch, "stale_epochs": tc.stale}}
-		best, epoch, stale := ck.progress()
-		assert.Equal(t, tc.want, []any{best, epoch, stale}, "%d %+v", i, tc)
+		m := ck.monitor()
+		assert.Equal(t, tc.want, []any{m.Best, m.BestEpoch, m.Stale}, "%d %+v", i, tc)
 	}
 }

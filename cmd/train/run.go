@@ -6,11 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 	"time"
 
+	"gltrain/backend"
 	"gltrain/nn"
 	"gltrain/nn/data"
 )
@@ -28,7 +28,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, line := range c.ineffective() {
 		fmt.Fprintf(stderr, "warning: %s\n", line)
 	}
-	if err := train(ctx, c, newUI(c, stdout, stderr), stderr); err != nil {
+	if err := train(ctx, c, newUI(c.uiOptions(), stdout, stderr), stderr); err != nil {
 		var code exitCode
 		if errors.As(err, &code) {
 			fmt.Fprintf(stderr, "train: %v\n", code.err)
@@ -52,42 +52,15 @@ type exitCode struct {
 
 func (e exitCode) Error() string { return e.err.Error() }
 
-// train runs the command after its flags are parsed.
+// train runs the command after its flags are parsed: it reads the
+// checkpoint of -load or -resume, makes the outputs, opens the backend and
+// runs the mode: -predict, -eval, or training (new, from -load, or resumed).
 func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
-	var ck *checkpoint
-	from := c.load
-	if c.resume != "" {
-		from = c.resume
+	ck, err := readCheckpoint(&c, stderr)
+	if err != nil {
+		return err
 	}
-	if from != "" {
-		loaded, err := loadCheckpoint(from)
-		if err != nil {
-			return err
-		}
-		ck = &loaded
-		if c.resume != "" {
-			if err := c.adoptRun(loaded); err != nil {
-				return exitCode{2, err}
-			}
-			if was := loaded.Hyper["epochs"]; was != strconv.Itoa(c.epochs) && (c.schedule == "cosine" || c.schedule == "step") {
-				fmt.Fprintf(stderr, "warning: -schedule=%s spreads over -epochs: the run resumed to %d epochs follows the %d-epoch schedule from here, not the %s-epoch one its first epochs followed\n",
-					c.schedule, c.epochs, c.epochs, was)
-			}
-		} else {
-			ck.defaults(&c) // without -data, the data set it was trained on
-		}
-		// That data set is an input too, which -save must not replace.
-		if err := c.checkSave(); err != nil {
-			return exitCode{2, err}
-		}
-		if c.eval && ck.Data != "" && ck.Data != c.data && !sameFile(ck.Data, c.data) {
-			fmt.Fprintf(stderr, "warning: %s was trained on %s and is evaluated on %s (-data)\n", from, ck.Data, c.data)
-		}
-		if !c.given["loss"] {
-			c.loss = ck.Loss
-		}
-	}
-	rf, err := prepareOutputs(c, time.Now())
+	rf, err := prepareOutputs(c.outputs(), time.Now())
 	if err != nil {
 		return exitCode{2, err}
 	}
@@ -103,22 +76,94 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 	u.backend = b.Name()
 	u.printf("backend  %s", describe(b))
 	if c.predict != "" {
-		return predict(c, *ck, b, u)
+		return predict(predictFiles{features: c.predict, model: c.load, out: c.out}, *ck, b, u)
 	}
+	r := &session{c: c, ck: ck, b: b, u: u, rf: rf}
+	spec, err := r.prepare(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	if c.eval {
+		return r.evaluate()
+	}
+	return r.train(ctx, spec)
+}
 
+// session is a run of -eval or training once its checkpoint is read and
+// its backend open: what the steps of the run share.
+type session struct {
+	c  config
+	ck *checkpoint // -load's or -resume's; nil without
+	b  backend.Backend
+	u  *ui
+	rf *runFolder // nil without a run folder
+	d  dataset    // once prepared
+}
+
+// checkpointPath is the checkpoint the run starts from: -resume's or
+// -load's, or "".
+func checkpointPath(c config) string {
+	if c.resume != "" {
+		return c.resume
+	}
+	return c.load
+}
+
+// readCheckpoint reads the header of -resume's or -load's checkpoint (nil
+// without either) and takes from it what the flags left to it: a resumed
+// run's hyperparameters, else the data set it was trained on, and the loss.
+func readCheckpoint(c *config, stderr io.Writer) (*checkpoint, error) {
+	from := checkpointPath(*c)
+	if from == "" {
+		return nil, nil
+	}
+	ck, err := loadCheckpoint(from)
+	if err != nil {
+		return nil, err
+	}
+	if c.resume != "" {
+		if err := c.adoptRun(ck); err != nil {
+			return nil, exitCode{2, err}
+		}
+		if was := ck.Hyper["epochs"]; was != strconv.Itoa(c.epochs) && (c.schedule == "cosine" || c.schedule == "step") {
+			fmt.Fprintf(stderr, "warning: -schedule=%s spreads over -epochs: the run resumed to %d epochs follows the %d-epoch schedule from here, not the %s-epoch one its first epochs followed\n",
+				c.schedule, c.epochs, c.epochs, was)
+		}
+	} else {
+		c.defaultsFrom(ck) // without -data, the data set it was trained on
+	}
+	// That data set is an input too, which -save must not replace.
+	if err := c.checkSave(); err != nil {
+		return nil, exitCode{2, err}
+	}
+	if c.eval && ck.Data != "" && ck.Data != c.data && !sameFile(ck.Data, c.data) {
+		fmt.Fprintf(stderr, "warning: %s was trained on %s and is evaluated on %s (-data)\n", from, ck.Data, c.data)
+	}
+	if !c.given["loss"] {
+		c.loss = ck.Loss
+	}
+	return &ck, nil
+}
+
+// prepare loads the data and works out the model's spec (the checkpoint's,
+// or the flags'), checking that it fits the data and the memory before
+// anything of it is built.
+func (r *session) prepare(ctx context.Context, stderr io.Writer) (nn.Spec, error) {
+	c, ck, u := r.c, r.ck, r.u
 	var dataLog io.Writer
 	if !c.quiet {
 		dataLog = u.out
 	}
-	d, err := loadData(ctx, c, ck, dataLog)
+	d, err := loadData(ctx, c.dataSource(), ck, dataLog)
 	if err != nil {
-		return err
+		return nn.Spec{}, err
 	}
+	r.d = d
 	u.heldName = d.heldName
 	if ck == nil { // a checkpoint fixes the classes; otherwise the data does
-		warning, err := checkClasses(c, d)
+		warning, err := checkClasses(c.dataSource(), c.maxClasses, d)
 		if err != nil {
-			return err
+			return nn.Spec{}, err
 		}
 		if warning != "" {
 			fmt.Fprintf(stderr, "warning: %s\n", warning)
@@ -126,19 +171,28 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 	}
 	u.printf("data     %s", d.describe())
 	if (c.saveBest || c.patience > 0) && d.held.Len() == 0 {
-		return exitCode{2, errors.New("-save-best and -patience need a validation set, and this run holds none out (-val)")}
+		return nn.Spec{}, exitCode{2, errors.New("-save-best and -patience need a validation set, and this run holds none out (-val)")}
 	}
+	spec, err := runSpec(c, ck, d)
+	if err != nil {
+		return spec, err
+	}
+	return spec, checkMemory(spec, spec.String(), c.memoryNeed(), d, r.b)
+}
 
+// runSpec is the checkpoint's model, or the one the flags describe, once
+// it is checked against the data.
+func runSpec(c config, ck *checkpoint, d dataset) (nn.Spec, error) {
 	var spec nn.Spec
 	if ck != nil {
 		spec = ck.Spec
 	} else {
 		img, err := c.image(d.train.Features)
 		if err == nil {
-			spec, err = c.modelSpec(d.train.Features, d.train.Classes, img)
+			spec, err = modelSpec(c.layers, d.train.Features, d.train.Classes, img)
 		}
 		if err != nil {
-			return exitCode{2, err}
+			return spec, exitCode{2, err}
 		}
 	}
 	if spec.Inputs != d.train.Features || spec.Outputs < d.train.Classes {
@@ -148,18 +202,38 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 			msg = fmt.Sprintf("the model %v has %d outputs, but %s has %d classes", spec, spec.Outputs, c.data, d.train.Classes)
 		}
 		if ck != nil {
-			return fmt.Errorf("%s (trained on %s) does not fit: %s", from, ck.Data, msg)
+			return spec, fmt.Errorf("%s (trained on %s) does not fit: %s", checkpointPath(c), ck.Data, msg)
 		}
-		return errors.New(msg)
+		return spec, errors.New(msg)
 	}
 	if err := spec.Check(); err != nil {
-		return exitCode{2, fmt.Errorf("the model: %w", err)}
+		return spec, exitCode{2, fmt.Errorf("the model: %w", err)}
 	}
-	if err := checkMemory(spec, spec.String(), c, d, b); err != nil {
+	return spec, nil
+}
+
+// evaluate is -eval: the -load model's scores on the data.
+func (r *session) evaluate() error {
+	m, err := nn.Load(r.c.load, r.b)
+	if err != nil {
 		return err
 	}
+	defer m.Release()
+	r.printModel(m)
+	return evaluate(m, r.c.loss, r.d, r.u)
+}
+
+func (r *session) printModel(m *nn.Model) {
+	r.u.printf("model    %v, %d parameters, %v loss%s", m, countParams(m), r.c.loss, loadedFrom(checkpointPath(r.c), r.ck))
+}
+
+// train trains: -resume's run with its optimiser state, or -load's model or
+// a new one from spec with a new optimiser.
+func (r *session) train(ctx context.Context, spec nn.Spec) error {
+	c, b := r.c, r.b
 	var m *nn.Model
 	var st *nn.TrainState
+	var err error
 	switch {
 	case c.resume != "":
 		m, st, err = nn.Resume(c.resume, b)
@@ -175,12 +249,7 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 	if st != nil && st.Optimizer != nil {
 		defer st.Optimizer.Release()
 	}
-	u.printf("model    %v, %d parameters, %v loss%s", m, countParams(m), c.loss, loadedFrom(from, ck))
-
-	if c.eval {
-		return evaluate(m, c, d, u)
-	}
-
+	r.printModel(m)
 	var opt nn.Optimizer
 	if st != nil {
 		opt = st.Optimizer
@@ -190,86 +259,113 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 		}
 		defer opt.Release()
 	}
+	return r.fit(ctx, m, opt, st)
+}
+
+// fit trains m with opt, continuing the run st when it is not nil, with
+// -save's ModelCheckpoint and -patience's EarlyStopping, and reports how it
+// ended.
+func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn.TrainState) error {
+	c, d, u := r.c, r.d, r.u
 	schedule, err := nn.ParseSchedule(c.schedule, float32(c.lr), c.epochs)
 	if err != nil {
 		return err
 	}
-	if st != nil {
-		u.printf("resuming epoch %d of %d (step %d) from %s", st.Epochs+1, c.epochs, st.Steps, c.resume)
-	}
-	u.printf("training %s", c.hyperparameters())
-	if rf != nil {
-		u.metrics = rf
-	}
-
-	m.Loss, m.ClassNames, m.Standardizer = c.loss, d.train.ClassNames, d.std
-	m.Meta = c.hyper()
 	start := nn.TrainState{}
 	if st != nil {
 		start = *st
+		u.printf("resuming epoch %d of %d (step %d) from %s", st.Epochs+1, c.epochs, st.Steps, c.resume)
 	}
-	best := math.Inf(1)
-	bestEpoch, saved, stale := 0, 0, 0 // saved: the last epoch written to -save
-	if st != nil && sameFile(c.save, c.resume) {
-		// -save is the file resumed, which holds that epoch's end: an
-		// interrupt before the next must keep it, optimiser state and all.
-		saved = st.Epochs
+	u.printf("training %s", c.hyperparameters())
+	if r.rf != nil {
+		u.metrics = r.rf
 	}
-	if ck != nil && c.resume != "" { // -save-best and -patience continue too
-		best, bestEpoch, stale = ck.progress()
-	}
-	var lastGood nn.TrainState
+	m.Loss, m.ClassNames, m.Standardizer = c.loss, d.train.ClassNames, d.std
+	m.Meta = c.hyper()
+	save, early := callbacks(c, r.ck, st)
 	steps := (d.train.Len() + c.batch - 1) / c.batch
 	tr := nn.Trainer{
 		Model: m, Loss: c.loss, Optimizer: opt, Schedule: schedule,
 		Epochs: c.epochs, BatchSize: c.batch, Seed: c.seed, Train: d.train, Val: d.held,
 		StartEpoch: start.Epochs, StartStep: start.Steps,
 		LogEvery: max(1, min(50, steps/10)), OnProgress: u.progress,
-		OnEpoch: func(s nn.EpochStats) error {
-			u.epoch(s, c.epochs)
-			lastGood = nn.TrainState{Optimizer: opt, Epochs: s.Epoch, Steps: s.GlobalStep}
-			better := s.ValLoss < best
-			if better {
-				best, bestEpoch, stale = s.ValLoss, s.Epoch, 0
-			} else {
-				stale++
-			}
-			if c.save != "" && (!c.saveBest || better) {
-				m.Meta["best_val_loss"] = strconv.FormatFloat(best, 'g', -1, 64)
-				m.Meta["best_epoch"], m.Meta["stale_epochs"] = strconv.Itoa(bestEpoch), strconv.Itoa(stale)
-				if err := saveCheckpoint(c.save, m, &lastGood); err != nil {
-					return fmt.Errorf("epoch %d: %w", s.Epoch, err)
-				}
-				saved = s.Epoch
-			}
-			if c.patience > 0 && stale >= c.patience {
-				u.printf("stopping: no better validation loss for %d %s (the best, %.4f, was epoch %d)", stale, plural(stale, "epoch", "epochs"), best, bestEpoch)
-				return nn.ErrStopTraining
-			}
-			return nil
-		},
+		OnEpoch: func(s nn.EpochStats) error { u.epoch(s, c.epochs); return nil },
+	}
+	if save != nil { // appended as nil pointers, they would be non-nil Callbacks
+		tr.Callbacks = append(tr.Callbacks, save)
+	}
+	if early != nil {
+		tr.Callbacks = append(tr.Callbacks, early)
 	}
 	began := time.Now()
 	hist, err := tr.Fit(ctx)
 	elapsed := time.Since(began)
-	var nonFinite *nn.NonFiniteLossError
-	var badWeights *nn.NonFiniteWeightsError
-	kept := func() string {
-		if saved == 0 {
-			return ""
-		}
-		return fmt.Sprintf("; %s keeps the last good model (epoch %d)", c.save, saved)
+	if early != nil && early.Stopped > 0 {
+		mon := early.Monitor
+		u.printf("stopping: no better validation loss for %d %s (the best, %.4f, was epoch %d)", mon.Stale, plural(mon.Stale, "epoch", "epochs"), mon.Best, mon.BestEpoch)
+	}
+	if err := fitFailed(err, c, hist, save); err != nil {
+		return err
+	}
+	if err := summarise(m, c.loss, d, hist, elapsed, u); err != nil {
+		return err
 	}
 	switch {
-	// Divergence first: an interrupt can arrive with it, and must not then
-	// save the diverged model over the last good one.
+	case c.save != "" && c.saveBest:
+		u.printf("saved    %s: the best model, epoch %d (validation loss %.4f)", c.save, save.Monitor.BestEpoch, save.Monitor.Best)
+	case c.save != "":
+		u.printf("saved    %s", c.save)
+	}
+	return r.rf.finish(m, d, hist, fmt.Sprintf("%v on %s (%s)", m, c.data, r.b.Name()), u)
+}
+
+// callbacks are -save's checkpoint and -patience's early stopping (nil
+// without them). A resumed run continues what they had measured, and an
+// interruption before its next epoch keeps -save when it is the file
+// resumed, which holds that epoch's end, optimiser state and all.
+func callbacks(c config, ck *checkpoint, st *nn.TrainState) (save *nn.ModelCheckpoint, early *nn.EarlyStopping) {
+	monitor := nn.NewMonitor
+	if ck != nil && c.resume != "" {
+		monitor = ck.monitor
+	}
+	if c.save != "" {
+		save = &nn.ModelCheckpoint{Path: c.save, BestOnly: c.saveBest, Monitor: monitor(), SaveOnInterrupt: true}
+		if st != nil && sameFile(c.save, c.resume) {
+			save.Saved = st.Epochs
+		}
+	}
+	if c.patience > 0 {
+		early = &nn.EarlyStopping{Patience: c.patience, Monitor: monitor()}
+	}
+	return save, early
+}
+
+// fitFailed is the command's error for how Fit ended, nil for success:
+// a divergence (which keeps the last good checkpoint), or an interruption,
+// saying what -save holds.
+func fitFailed(err error, c config, hist *nn.History, save *nn.ModelCheckpoint) error {
+	var nonFinite *nn.NonFiniteLossError
+	var badWeights *nn.NonFiniteWeightsError
+	var failed *nn.CheckpointError
+	saved := 0
+	if save != nil {
+		saved = save.Saved
+	}
+	kept := ""
+	if saved > 0 {
+		kept = fmt.Sprintf("; %s keeps the last good model (epoch %d)", c.save, saved)
+	}
+	switch {
+	case errors.As(err, &failed) && failed.Epoch == 0: // the save at an interruption
+		return exitCode{130, fmt.Errorf("interrupted; %s not saved: %w", c.save, failed.Err)}
+	// Divergence first: an interrupt can arrive with it, and then the
+	// diverged model is not saved over the last good one.
 	case errors.As(err, &nonFinite):
 		msg := strings.Replace(err.Error(), "lower the learning rate (it was", "lower the learning rate (-lr; it was", 1)
-		return errors.New(msg + kept())
+		return errors.New(msg + kept)
 	case errors.As(err, &badWeights):
-		return fmt.Errorf("%v: training diverged; lower the learning rate (-lr; it was %g)%s", err, c.lr, kept())
+		return fmt.Errorf("%v: training diverged; lower the learning rate (-lr; it was %g)%s", err, c.lr, kept)
 	case errors.Is(err, context.Canceled):
-		msg := "interrupted"
 		if c.save != "" && (hist == nil || len(hist.StepLoss) == 0) {
 			// Untrained since it was loaded or built: saving it could only
 			// replace a trained checkpoint with less.
@@ -278,27 +374,13 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 		switch {
 		case c.save != "" && saved > 0:
 			// The epoch-end checkpoint is kept: -resume continues it exactly.
-			msg += fmt.Sprintf("; %s keeps epoch %d, which -resume=%s continues", c.save, saved, c.save)
-		case c.save != "":
-			if serr := saveCheckpoint(c.save, m, nil); serr != nil {
-				return exitCode{130, fmt.Errorf("interrupted; %s not saved: %w", c.save, serr)}
-			}
-			msg += fmt.Sprintf("; saved the model as it was to %s", c.save)
+			return exitCode{130, fmt.Errorf("interrupted; %s keeps epoch %d, which -resume=%s continues", c.save, saved, c.save)}
+		case c.save != "": // saved by the checkpoint's SaveOnInterrupt
+			return exitCode{130, fmt.Errorf("interrupted; saved the model as it was to %s", c.save)}
 		}
-		return exitCode{130, errors.New(msg)}
-	case err != nil:
-		return err
+		return exitCode{130, errors.New("interrupted")}
 	}
-	if err := summarise(m, c, d, hist, elapsed, u); err != nil {
-		return err
-	}
-	switch {
-	case c.save != "" && c.saveBest:
-		u.printf("saved    %s: the best model, epoch %d (validation loss %.4f)", c.save, bestEpoch, best)
-	case c.save != "":
-		u.printf("saved    %s", c.save)
-	}
-	return rf.finish(m, d, hist, fmt.Sprintf("%v on %s (%s)", m, c.data, b.Name()), u)
+	return err
 }
 
 // prepared is m without its standardisation: the command's data sets are
@@ -338,8 +420,8 @@ func accuracyOn(m *nn.Model, loss nn.Loss, s data.Set) (float64, float64, error)
 // summarise prints the final line: time, throughput and the accuracies,
 // evaluated on the whole training and held-out sets, and on MNIST's test
 // set. It prints even with -quiet.
-func summarise(m *nn.Model, c config, d dataset, h *nn.History, elapsed time.Duration, u *ui) error {
-	trainLoss, trainAcc, err := accuracyOn(m, c.loss, d.train)
+func summarise(m *nn.Model, loss nn.Loss, d dataset, h *nn.History, elapsed time.Duration, u *ui) error {
+	trainLoss, trainAcc, err := accuracyOn(m, loss, d.train)
 	if err != nil {
 		return err
 	}
@@ -350,14 +432,14 @@ func summarise(m *nn.Model, c config, d dataset, h *nn.History, elapsed time.Dur
 	line := fmt.Sprintf("done     %d epochs in %s (%s samples/s): train accuracy %.1f%% (loss %.4f)",
 		len(h.Epochs), elapsed.Round(time.Millisecond), human(float64(samples)/elapsed.Seconds()), 100*trainAcc, trainLoss)
 	if d.held.Len() > 0 {
-		heldLoss, heldAcc, err := accuracyOn(m, c.loss, d.held)
+		heldLoss, heldAcc, err := accuracyOn(m, loss, d.held)
 		if err != nil {
 			return err
 		}
 		line += fmt.Sprintf(", %s accuracy %.1f%% (loss %.4f)", d.heldName, 100*heldAcc, heldLoss)
 	}
 	if d.test.Len() > 0 { // MNIST's test set, here and only here
-		testLoss, testAcc, err := accuracyOn(m, c.loss, d.test)
+		testLoss, testAcc, err := accuracyOn(m, loss, d.test)
 		if err != nil {
 			return err
 		}

@@ -35,21 +35,31 @@ type runFolder struct {
 	err     error    // the first error writing metrics.jsonl
 }
 
+// outputs is what the flags say of the run's files: none (-eval and
+// -predict write no run folder), -save, -plot (given or not), -quiet and
+// the -data set the default folder is named after.
+type outputs struct {
+	none             bool
+	save, plot       string
+	plotGiven, quiet bool
+	data             string
+}
+
 // prepareOutputs checks the -save folder and makes the run folder, before
 // the data is loaded. -eval writes neither. The folder is nil (no pictures,
 // no metrics) with -eval, with -plot= and, unless -plot is given, with
 // -quiet. Errors are usageErrors naming the flag and the path.
-func prepareOutputs(c config, now time.Time) (*runFolder, error) {
-	if c.eval || c.predict != "" {
+func prepareOutputs(c outputs, now time.Time) (*runFolder, error) {
+	if c.none {
 		return nil, nil
 	}
 	if err := checkSaveFolder(c.save); err != nil {
 		return nil, err
 	}
 	switch {
-	case c.given["plot"] && c.plot == "", !c.given["plot"] && c.quiet:
+	case c.plotGiven && c.plot == "", !c.plotGiven && c.quiet:
 		return nil, nil
-	case c.given["plot"]:
+	case c.plotGiven:
 		if err := os.MkdirAll(c.plot, 0o755); err != nil {
 			return nil, usageError{fmt.Errorf("invalid value %q for -plot: cannot make the folder: %v", c.plot, pathReason(err))}
 		}

@@ -57,13 +57,19 @@ var (
 // terminal redrawn more often only flickers.
 const barInterval = 50 * time.Millisecond
 
-func newUI(c config, stdout, stderr io.Writer) *ui {
+// uiOptions are the flags of what the command prints: -quiet, -json, and
+// whether -predict writes its CSV to stdout (no -out).
+type uiOptions struct {
+	quiet, json, predictToStdout bool
+}
+
+func newUI(c uiOptions, stdout, stderr io.Writer) *ui {
 	u := &ui{out: stdout, quiet: c.quiet}
 	if c.json {
 		u.out, u.jsonOut = stderr, stdout
 	}
 	u.predOut = stdout
-	if c.predict != "" && c.out == "" { // stdout is the predictions' CSV
+	if c.predictToStdout { // stdout is the predictions' CSV
 		u.out = stderr
 	}
 	u.tty = isTerminal(u.out)

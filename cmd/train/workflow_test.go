@@ -582,7 +582,7 @@ func TestInterruptKeepsResumedCheckpoint(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errOut bytes.Buffer
-	u := newUI(c, cancelOnWrite{&out, "\r", cancel}, &errOut) // the first progress bar: steps are done
+	u := newUI(c.uiOptions(), cancelOnWrite{&out, "\r", cancel}, &errOut) // the first progress bar: steps are done
 	u.tty = true
 	err = train(ctx, c, u, &errOut)
 	var code exitCode

@@ -1,6 +1,9 @@
 package backend
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // The checked entry of every operation, shared by the implementations.
 //
@@ -386,4 +389,19 @@ func (ck Checker) LinearBackward(f Activation, dx, dw, db, x, w, z, dy Tensor) e
 		}
 	}
 	return CheckLinearBackward(f, dx, dw, db, x, w, z, dy)
+}
+
+// Release checks Allocator.Release and reports whether t is a live tensor
+// to release: nil, an already released tensor and any tensor of a closed
+// backend are not (releasing them does nothing); another backend's tensor
+// is an error.
+func (ck Checker) Release(t Tensor) (bool, error) {
+	if t == nil {
+		return false, nil
+	}
+	err := ck.o.Own("release", t)
+	if errors.Is(err, ErrReleased) || errors.Is(err, ErrClosed) {
+		return false, nil
+	}
+	return err == nil, err
 }

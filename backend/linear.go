@@ -144,3 +144,7 @@ func checkDistinct(op string, nOut int, names []string, ts ...Tensor) error {
 	}
 	return nil
 }
+
+// NoOutputs reports whether a LinearBackward call asks for none of dx, dw
+// and db, so that there is nothing to compute.
+func NoOutputs(dx, dw, db Tensor) bool { return dx == nil && dw == nil && db == nil }

@@ -65,3 +65,15 @@ func CheckPack(shapes []Shape) error {
 
 // roundUp rounds n ≥ 0 up to a multiple of m.
 func roundUp(n, m int) int { return (n + m - 1) / m * m }
+
+// NewPacked is the checked entry of Packer.Pack, shared by the
+// implementations: it checks shapes, and returns a new flat tensor (1×total) of
+// their total size with each shape's offset in it (PackOffsets).
+func NewPacked(a Allocator, shapes []Shape) (Tensor, []int, error) {
+	if err := CheckPack(shapes); err != nil {
+		return nil, nil, err
+	}
+	offsets, total := PackOffsets(shapes)
+	t, err := a.New(Shape{Rows: 1, Cols: total})
+	return t, offsets, err
+}

@@ -90,3 +90,18 @@ func (p *Pool[B]) Stats() MemStats {
 	defer p.mu.Unlock()
 	return p.stats
 }
+
+// New is the checked entry of Allocator.New, shared by the
+// implementations: it checks the shape (CheckNew) and that the backend is
+// usable (usable("new"), the backend's own test), then takes a buffer for
+// s.Len() elements with its capacity, as Get.
+func (p *Pool[B]) New(s Shape, usable func(op string) error) (B, int, error) {
+	var zero B
+	if err := CheckNew(s); err != nil {
+		return zero, 0, err
+	}
+	if err := usable("new"); err != nil {
+		return zero, 0, err
+	}
+	return p.Get(s.Len())
+}

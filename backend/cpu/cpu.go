@@ -184,13 +184,7 @@ func (b *Backend) checkOpen(op string) error {
 
 // New returns an uninitialised tensor of shape s.
 func (b *Backend) New(s backend.Shape) (backend.Tensor, error) {
-	if err := backend.CheckNew(s); err != nil {
-		return nil, err
-	}
-	if err := b.checkOpen("new"); err != nil {
-		return nil, err
-	}
-	buf, _, err := b.pool.Get(s.Len())
+	buf, _, err := b.pool.New(s, b.checkOpen)
 	if err != nil {
 		return nil, err
 	}
@@ -218,14 +212,11 @@ func (b *Backend) Download(dst []float32, src backend.Tensor) error {
 // Release returns t's memory to the pool. Releasing a view does nothing;
 // releasing a flat tensor of Pack releases its views too.
 func (b *Backend) Release(t backend.Tensor) error {
-	if t == nil {
-		return nil
+	if live, err := backend.Check(b).Release(t); !live {
+		return err
 	}
-	ct, ok := t.(*Tensor)
-	if !ok || ct == nil || ct.owner != b {
-		return fmt.Errorf("cpu: release: %w", backend.ErrForeign)
-	}
-	if ct.released || ct.view {
+	ct := t.(*Tensor)
+	if ct.view {
 		return nil
 	}
 	ct.released = true

@@ -19,8 +19,7 @@ func (be *Backend) LinearForward(f backend.Activation, y, z, x, w, bias backend.
 		return err
 	}
 	ty, tx, tw := y.(*Tensor), x.(*Tensor), w.(*Tensor) // checked: trust
-	tz, _ := z.(*Tensor)
-	tb, _ := bias.(*Tensor)
+	tz, tb := optional(z), optional(bias)
 	pre := ty // the product lands in z when it is kept, else in y
 	if tz != nil {
 		pre = tz
@@ -58,17 +57,14 @@ func linearForward(f backend.Activation, y, z, bias []float32, out int) {
 // GPU never stores dz; here it goes through a scratch buffer from the pool,
 // and the identity uses dy itself.
 func (be *Backend) LinearBackward(f backend.Activation, dx, dw, db, x, w, z, dy backend.Tensor, betaX, betaW, betaB float32) error {
-	if err := backend.Check(be).LinearBackward(f, dx, dw, db, x, w, z, dy); err != nil {
+	if err := backend.Check(be).LinearBackward(f, dx, dw, db, x, w, z, dy); err != nil || backend.NoOutputs(dx, dw, db) {
 		return err
 	}
-	tx, tw, tdy := x.(*Tensor), w.(*Tensor), dy.(*Tensor) // checked: trust
-	tz, _ := z.(*Tensor)
-	tdx, _ := dx.(*Tensor)
-	tdw, _ := dw.(*Tensor)
-	tdb, _ := db.(*Tensor)
-	if tdx == nil && tdw == nil && tdb == nil {
-		return nil
-	}
+	return be.linearBackward(f, optional(dx), optional(dw), optional(db), x.(*Tensor), w.(*Tensor), optional(z), dy.(*Tensor), betaX, betaW, betaB)
+}
+
+// linearBackward is LinearBackward on checked tensors (nil where not given).
+func (be *Backend) linearBackward(f backend.Activation, tdx, tdw, tdb, tx, tw, tz, tdy *Tensor, betaX, betaW, betaB float32) error {
 	dz := tdy
 	if f.Kind != backend.Identity {
 		buf, class, err := be.pool.Get(tdy.shape.Len())
@@ -137,4 +133,10 @@ func linearDbStore(db []float32, sums [4]float64, beta float32) {
 		}
 		db[k] = v
 	}
+}
+
+// optional is the tensor behind a checked handle that may be nil.
+func optional(t backend.Tensor) *Tensor {
+	ct, _ := t.(*Tensor)
+	return ct
 }

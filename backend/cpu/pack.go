@@ -10,11 +10,7 @@ import "gltrain/backend"
 // tensor returns its memory to the pool and marks the views released, so
 // that later use of one fails with ErrReleased.
 func (b *Backend) Pack(shapes []backend.Shape) (backend.Tensor, []backend.Tensor, error) {
-	if err := backend.CheckPack(shapes); err != nil {
-		return nil, nil, err
-	}
-	offsets, total := backend.PackOffsets(shapes)
-	t, err := b.New(backend.Shape{Rows: 1, Cols: total})
+	t, offsets, err := backend.NewPacked(b, shapes)
 	if err != nil {
 		return nil, nil, err
 	}

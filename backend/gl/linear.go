@@ -15,8 +15,7 @@ func (be *Backend) LinearForward(f backend.Activation, y, z, x, w, bias backend.
 		return err
 	}
 	ty, tx, tw := y.(*Tensor), x.(*Tensor), w.(*Tensor) // checked: trust
-	tz, _ := z.(*Tensor)
-	tb, _ := bias.(*Tensor)
+	tz, tb := optional(z), optional(bias)
 	if tx.shape.Cols > kChunk {
 		return be.linearForwardSplit(f, ty, tz, tx, tw, tb)
 	}
@@ -74,18 +73,15 @@ func (be *Backend) linearForwardSplit(f backend.Activation, y, z, x, w, bias *Te
 // f'(z) formed as dy is loaded (linear_backward.comp). dx, dw, db, and z
 // for the identity, may be nil.
 func (be *Backend) LinearBackward(f backend.Activation, dx, dw, db, x, w, z, dy backend.Tensor, betaX, betaW, betaB float32) error {
-	const op = "linear backward"
-	if err := backend.Check(be).LinearBackward(f, dx, dw, db, x, w, z, dy); err != nil {
+	if err := backend.Check(be).LinearBackward(f, dx, dw, db, x, w, z, dy); err != nil || backend.NoOutputs(dx, dw, db) {
 		return err
 	}
-	tx, tw, tdy := x.(*Tensor), w.(*Tensor), dy.(*Tensor) // checked: trust
-	tz, _ := z.(*Tensor)
-	tdx, _ := dx.(*Tensor)
-	tdw, _ := dw.(*Tensor)
-	tdb, _ := db.(*Tensor)
-	if tdx == nil && tdw == nil && tdb == nil {
-		return nil
-	}
+	return be.linearBackward(f, optional(dx), optional(dw), optional(db), x.(*Tensor), w.(*Tensor), optional(z), dy.(*Tensor), betaX, betaW, betaB)
+}
+
+// linearBackward is LinearBackward on checked tensors (nil where not given).
+func (be *Backend) linearBackward(f backend.Activation, tdx, tdw, tdb, tx, tw, tz, tdy *Tensor, betaX, betaW, betaB float32) error {
+	const op = "linear backward"
 	if err := be.ready(op, linearShader(1, f.Kind), linearShader(2, f.Kind)); err != nil {
 		return err
 	}
@@ -235,4 +231,10 @@ func outArg(t *Tensor, beta float32) glrt.Arg {
 		return t.inOut()
 	}
 	return t.out()
+}
+
+// optional is the tensor behind a checked handle that may be nil.
+func optional(t backend.Tensor) *Tensor {
+	gt, _ := t.(*Tensor)
+	return gt
 }

@@ -17,11 +17,7 @@ var _ backend.Packer = (*Backend)(nil)
 // Releasing a view does nothing; releasing the flat tensor returns the
 // buffer and marks the views released.
 func (b *Backend) Pack(shapes []backend.Shape) (backend.Tensor, []backend.Tensor, error) {
-	if err := backend.CheckPack(shapes); err != nil {
-		return nil, nil, err
-	}
-	offsets, total := backend.PackOffsets(shapes)
-	t, err := b.New(backend.Shape{Rows: 1, Cols: total})
+	t, offsets, err := backend.NewPacked(b, shapes)
 	if err != nil {
 		return nil, nil, err
 	}

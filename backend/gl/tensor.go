@@ -1,7 +1,6 @@
 package gl
 
 import (
-	"fmt"
 	"sync/atomic"
 
 	"gltrain/backend"
@@ -42,15 +41,9 @@ func (t *Tensor) inOut() glrt.Arg { return t.arg(glrt.InOut) }
 // when one of its size class is free. It does not wait for the GL thread: a
 // new buffer is made on the device by the first command that uses it.
 func (b *Backend) New(s backend.Shape) (backend.Tensor, error) {
-	if err := backend.CheckNew(s); err != nil {
-		return nil, err
-	}
-	if err := b.usable("new"); err != nil {
-		return nil, err
-	}
-	buf, capacity, err := b.pool.Get(s.Len())
+	buf, capacity, err := b.pool.New(s, b.usable) // the pool's alloc never fails: buffers are lazy
 	if err != nil {
-		return nil, fmt.Errorf("gl: new: %w", err)
+		return nil, err
 	}
 	return &Tensor{shape: s, buf: buf, capacity: capacity, owner: b}, nil
 }
@@ -85,13 +78,10 @@ func (b *Backend) Download(dst []float32, src backend.Tensor) error {
 // stream.go). Releasing a view does nothing; its packed tensor owns the
 // buffer.
 func (b *Backend) Release(t backend.Tensor) error {
-	if t == nil {
-		return nil
+	if live, err := backend.Check(b).Release(t); !live {
+		return err
 	}
-	gt, ok := t.(*Tensor)
-	if !ok || gt == nil || gt.owner != b {
-		return fmt.Errorf("gl: release: %w", backend.ErrForeign)
-	}
+	gt := t.(*Tensor)
 	if gt.view || gt.released.Swap(true) {
 		return nil
 	}

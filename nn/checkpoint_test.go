@@ -133,10 +133,7 @@ func TestResumeIsBitIdentical(t *testing.T) {
 // Debian's python3-torch is used when installed; the file is read with
 // struct and json, as the safetensors package may be missing.
 func TestPyTorchLoadsCheckpoint(t *testing.T) {
-	python := "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
-		t.Skipf("PyTorch is not installed (%s -c 'import torch': %v); install python3-torch to run this test", python, err)
-	}
+	python := backendtest.PyTorch(t)
 	b := backendtest.Open(t, "cpu")
 	m, set := trained(t, b)
 	m.Standardizer = nil
@@ -289,10 +286,7 @@ func cnn() *nn.Sequential {
 // 54 products in other orders); the checkpoint loads back into gltrain
 // with the same outputs.
 func TestPyTorchLoadsCNN(t *testing.T) {
-	python := "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
-		t.Skipf("PyTorch is not installed (%s -c 'import torch': %v); install python3-torch to run this test", python, err)
-	}
+	python := backendtest.PyTorch(t)
 	b := backendtest.Open(t, "cpu")
 	img := nn.Image{C: 2, H: 17, W: 15}
 	m, err := nn.NewImageModel(b, cnn(), img, 3)
@@ -356,10 +350,7 @@ func TestImageModelErrors(t *testing.T) {
 // strict=True, giving gltrain's logits within 1e-5; and nn.Load rebuilds
 // the same settings.
 func TestPyTorchLoadsEveryActivation(t *testing.T) {
-	python := "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
-		t.Skipf("PyTorch is not installed (%s -c 'import torch': %v); install python3-torch to run this test", python, err)
-	}
+	python := backendtest.PyTorch(t)
 	b := backendtest.Open(t, "cpu")
 	var layers []nn.Module
 	for _, f := range backend.ActivationSettings() {

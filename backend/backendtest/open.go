@@ -1,7 +1,9 @@
 package backendtest
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"sync"
 	"testing"
 
@@ -59,4 +61,22 @@ func ForEach(t *testing.T, f func(t *testing.T, b backend.Backend)) {
 	for _, name := range backend.Names() {
 		t.Run(name, func(t *testing.T) { f(t, Open(t, name)) })
 	}
+}
+
+// PyTorch returns the Python interpreter that imports Debian's torch
+// (/usr/bin/python3), for the tests that check gltrain against PyTorch.
+// Without it the test skips, or fails when PyTorch is required:
+// GLTRAIN_REQUIRE_TORCH=1, which make test sets, having installed
+// python3-torch.
+func PyTorch(t testing.TB) string {
+	t.Helper()
+	python := "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
+		msg := fmt.Sprintf("PyTorch is not installed (%s -c 'import torch': %v); install python3-torch to run this test", python, err)
+		if os.Getenv("GLTRAIN_REQUIRE_TORCH") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return python
 }

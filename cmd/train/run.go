@@ -133,7 +133,7 @@ func readCheckpoint(c *config, stderr io.Writer) (*checkpoint, error) {
 		c.defaultsFrom(ck) // without -data, the data set it was trained on
 	}
 	// That data set is an input too, which -save must not replace.
-	if err := c.checkSave(); err != nil {
+	if err := c.checkOutputs(); err != nil {
 		return nil, exitCode{2, err}
 	}
 	if c.eval && ck.Data != "" && ck.Data != c.data && !sameFile(ck.Data, c.data) {

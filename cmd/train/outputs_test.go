@@ -80,3 +80,27 @@ func TestOutputsNeverReplaceInputs(t *testing.T) {
 	code, _, stderr = runTrain(t, "-backend=cpu", "-resume=mlink.safetensors", "-epochs=2", "-plot=", "-save=m.safetensors", "-quiet")
 	assert.Equal(t, 0, code, stderr)
 }
+
+// TestBadOutPathsFailFast: an -out that is a folder, a device or in a
+// missing folder is refused with exit status 2 before the predictions are
+// computed, naming the path given (not a temporary file) and saying what it
+// is.
+func TestBadOutPathsFailFast(t *testing.T) {
+	t.Chdir(t.TempDir())
+	require.NoError(t, os.WriteFile("d.csv", []byte("a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n"), 0o644))
+	code, _, stderr := runTrain(t, "-backend=cpu", "-data=d.csv", "-epochs=1", "-save=m.safetensors", "-plot=", "-quiet")
+	require.Equal(t, 0, code, stderr)
+	require.NoError(t, os.Mkdir("folder", 0o755))
+	require.NoError(t, os.WriteFile("x.csv", []byte("1,2\n3,4\n"), 0o644))
+	for i, tc := range []struct{ out, want string }{
+		{"folder", `invalid value "folder" for -out: it is a folder; name the file to write`},
+		{"missing/p.csv", `invalid value "missing/p.csv" for -out: the folder missing does not exist`},
+		{"d.csv/p.csv", `invalid value "d.csv/p.csv" for -out: d.csv is not a folder`},
+		{"/dev/null", `invalid value "/dev/null" for -out: it is a character device, not a regular file`},
+	} {
+		code, stdout, stderr := runTrain(t, "-backend=cpu", "-load=m.safetensors", "-predict=x.csv", "-out="+tc.out)
+		assert.Equal(t, 2, code, "%d %s", i, tc.out)
+		assert.Contains(t, stderr, "train: "+tc.want, "%d %s", i, tc.out)
+		assert.NotContains(t, stderr+stdout, "gltrain-", "%d %s: names a temporary file", i, tc.out)
+	}
+}

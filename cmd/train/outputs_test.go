@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -102,5 +106,34 @@ func TestBadOutPathsFailFast(t *testing.T) {
 		assert.Equal(t, 2, code, "%d %s", i, tc.out)
 		assert.Contains(t, stderr, "train: "+tc.want, "%d %s", i, tc.out)
 		assert.NotContains(t, stderr+stdout, "gltrain-", "%d %s: names a temporary file", i, tc.out)
+	}
+}
+
+// fullWriter fails every write, as /dev/full does.
+type fullWriter struct{}
+
+func (fullWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// TestStdoutWriteErrors: a stdout that cannot be written (/dev/full) makes
+// the exit status 1 with one error saying so, for training's epoch lines,
+// -quiet's last line, -json, -eval and -predict, where it was 0.
+func TestStdoutWriteErrors(t *testing.T) {
+	t.Chdir(t.TempDir())
+	require.NoError(t, os.WriteFile("d.csv", []byte("a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n"), 0o644))
+	require.NoError(t, os.WriteFile("x.csv", []byte("1,2\n3,4\n"), 0o644))
+	code, _, stderr := runTrain(t, "-backend=cpu", "-data=d.csv", "-epochs=1", "-save=m.safetensors", "-plot=", "-quiet")
+	require.Equal(t, 0, code, stderr)
+	for i, args := range [][]string{
+		{"-data=d.csv", "-epochs=1", "-plot="},
+		{"-data=d.csv", "-epochs=1", "-plot=", "-quiet"},
+		{"-data=d.csv", "-epochs=1", "-plot=", "-json"},
+		{"-load=m.safetensors", "-eval"},
+		{"-load=m.safetensors", "-predict=x.csv"},
+	} {
+		var errOut bytes.Buffer
+		code := run(context.Background(), append([]string{"-backend=cpu"}, args...), fullWriter{}, &errOut)
+		assert.Equal(t, 1, code, "%d %v: %s", i, args, errOut.String())
+		assert.Equal(t, 1, strings.Count(errOut.String(), "no space left on device"), "%d %v: %s", i, args, errOut.String())
+		assert.Regexp(t, `train: (-predict: )?writing (the predictions )?to stdout: no space left on device`, errOut.String(), "%d %v", i, args)
 	}
 }

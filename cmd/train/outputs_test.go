@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -135,5 +136,40 @@ func TestStdoutWriteErrors(t *testing.T) {
 		assert.Equal(t, 1, code, "%d %v: %s", i, args, errOut.String())
 		assert.Equal(t, 1, strings.Count(errOut.String(), "no space left on device"), "%d %v: %s", i, args, errOut.String())
 		assert.Regexp(t, `train: (-predict: )?writing (the predictions )?to stdout: no space left on device`, errOut.String(), "%d %v", i, args)
+	}
+}
+
+// TestMNISTDirOddFiles: in -data-dir, a FIFO or a link to /dev/zero under an
+// MNIST file's name is refused at once (it was read for ever), and other
+// data under MNIST's names (Fashion-MNIST) is kept and named, not
+// downloaded over; nothing is fetched.
+func TestMNISTDirOddFiles(t *testing.T) {
+	dir := t.TempDir()
+	first := filepath.Join(dir, data.MNISTFiles[0].Name)
+	for i, tc := range []struct {
+		make func() error
+		want string
+	}{
+		{func() error { return syscall.Mkfifo(first, 0o644) }, first + ": a FIFO (named pipe): not a regular file"},
+		{func() error { return os.Symlink("/dev/zero", first) }, first + ": a character device: not a regular file"},
+		{func() error { return os.WriteFile(first, []byte("Fashion-MNIST, say"), 0o644) }, first + " is not the file it should be (18 bytes, not 9912422), so it is not replaced"},
+	} {
+		os.Remove(first)
+		require.NoError(t, tc.make(), i)
+		done := make(chan struct{})
+		var code int
+		var stderr string
+		go func() {
+			defer close(done)
+			code, _, stderr = runTrain(t, "-backend=cpu", "-data=mnist", "-data-dir="+dir, "-plot=")
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d: hangs", i)
+		}
+		assert.Equal(t, 1, code, "%d: %s", i, stderr)
+		assert.Contains(t, stderr, tc.want, i)
+		assert.Equal(t, []string{data.MNISTFiles[0].Name}, entries(t, dir), i)
 	}
 }

@@ -84,7 +84,10 @@ func (c *config) checkOutputs() error {
 			if sameFile(o.path, in.path) {
 				what := fmt.Sprintf("the -%s file %s", in.flag, in.path)
 				if in.flag == "data-dir" {
-					what = fmt.Sprintf("the MNIST file %s (-data-dir)", in.path)
+					what = fmt.Sprintf("the MNIST file %s", in.path)
+					if c.dataDir != "" {
+						what += " (-data-dir)"
+					}
 				}
 				return usageError{fmt.Errorf("invalid value %q for -%s: %s %s, which it would replace; write to another name", c.value(o), o.flag, o.describe(), what)}
 			}

@@ -1,47 +1,134 @@
 package main
 
-// Checks of the command line beyond single values: a -save that would
-// overwrite an input, and flags that have no effect in this run.
+// Checks of the command line beyond single values: an output that would
+// overwrite an input or another output, and flags that have no effect in
+// this run.
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"gltrain/nn/data"
 )
 
-// checkSave refuses a -save path that is the same file as an input: the
-// checkpoint, written atomically over it, would replace the input.
-func (c *config) checkSave() error {
-	if c.save == "" {
-		return nil
+// namedFile is a file a flag names: the flag without its dash ("save",
+// "plot") and the path.
+type namedFile struct{ flag, path string }
+
+// inputFiles are the files the run reads: the checkpoint of -load or
+// -resume, the -data CSV file, -predict's rows and, for MNIST, its four files
+// in -data-dir (which need not exist yet: they are downloaded there).
+func (c *config) inputFiles() []namedFile {
+	var in []namedFile
+	add := func(flag, path string) {
+		if path != "" {
+			in = append(in, namedFile{flag, path})
+		}
 	}
-	// -resume continues the run in its file: saving over it is the point.
-	inputs := []struct{ flag, path string }{{"load", c.load}}
+	add("load", c.load)
+	add("resume", c.resume)
 	if isCSV(c.data) {
-		inputs = append(inputs, struct{ flag, path string }{"data", c.data})
+		add("data", c.data)
 	}
-	for _, in := range inputs {
-		if sameFile(c.save, in.path) {
-			return usageError{fmt.Errorf("invalid value %q for -save: it is the -%s file %s, which the checkpoint would replace; save to another name", c.save, in.flag, in.path)}
+	add("predict", c.predict)
+	if c.data == "mnist" {
+		dir := c.dataDir
+		if dir == "" {
+			dir, _ = data.DefaultMNISTDir()
+		}
+		if dir != "" {
+			for _, f := range data.MNISTFiles {
+				add("data-dir", filepath.Join(dir, f.Name))
+			}
+		}
+	}
+	return in
+}
+
+// outputFiles are the files the run writes, or may write: -save's
+// checkpoint, -out's predictions and, with -plot=DIR, every file of the run
+// folder. A new output flag adds its files here, and checkOutputs keeps it
+// off the inputs and the other outputs.
+func (c *config) outputFiles() []namedFile {
+	var out []namedFile
+	if c.plot != "" && c.given["plot"] && !c.eval && c.predict == "" {
+		for _, name := range runFolderFiles {
+			out = append(out, namedFile{"plot", filepath.Join(c.plot, name)})
+		}
+	}
+	if c.out != "" {
+		out = append(out, namedFile{"out", c.out})
+	}
+	if c.save != "" {
+		out = append(out, namedFile{"save", c.save})
+	}
+	return out
+}
+
+// runFolderFiles are the files a run folder may hold.
+var runFolderFiles = []string{metricsFile, decisionBoundaryFile, lossCurveFile, accuracyCurveFile}
+
+// checkOutputs refuses an output that is the same file as an input, by any
+// path or link (the output, written atomically over it, would replace it),
+// or as another output. -save may name -resume's checkpoint: continuing the
+// run in its file is the point.
+func (c *config) checkOutputs() error {
+	outs, ins := c.outputFiles(), c.inputFiles()
+	for i, o := range outs {
+		for _, in := range ins {
+			if o.flag == "save" && in.flag == "resume" {
+				continue
+			}
+			if sameFile(o.path, in.path) {
+				what := fmt.Sprintf("the -%s file %s", in.flag, in.path)
+				if in.flag == "data-dir" {
+					what = fmt.Sprintf("the MNIST file %s", in.path)
+					if c.dataDir != "" {
+						what += " (-data-dir)"
+					}
+				}
+				return usageError{fmt.Errorf("invalid value %q for -%s: %s %s, which it would replace; write to another name", c.value(o), o.flag, o.describe(), what)}
+			}
+		}
+		for _, o2 := range outs[:i] {
+			if o2.flag != o.flag && sameFile(o.path, o2.path) {
+				return usageError{fmt.Errorf("invalid value %q for -%s: %s %s of -%s=%s; write to another name", c.value(o), o.flag, o.describe(), o2.what(), o2.flag, c.value(o2))}
+			}
 		}
 	}
 	return nil
 }
 
-// sameFile reports whether paths a and b name the same file: the same
-// path once cleaned and made absolute, or, when both exist, the same file
-// by os.SameFile (a symbolic or hard link).
-func sameFile(a, b string) bool {
-	if a == "" || b == "" {
-		return false
+// value is the value given to the flag of output o.
+func (c *config) value(o namedFile) string {
+	switch o.flag {
+	case "save":
+		return c.save
+	case "out":
+		return c.out
+	case "plot":
+		return c.plot
 	}
-	if absPath(a) == absPath(b) {
-		return true
+	return o.path
+}
+
+// describe is how checkOutputs names output o: "it is" for a flag's own
+// file, "its gltrain-loss.png is" for a file in a -plot folder.
+func (o namedFile) describe() string {
+	if o.flag == "plot" {
+		return fmt.Sprintf("its %s is", filepath.Base(o.path))
 	}
-	sa, err1 := os.Stat(a)
-	sb, err2 := os.Stat(b)
-	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+	return "it is"
+}
+
+// what is how checkOutputs names output o as the other side of a clash.
+func (o namedFile) what() string {
+	if o.flag == "plot" {
+		return fmt.Sprintf("the run folder's %s,", filepath.Base(o.path))
+	}
+	return "the file"
 }
 
 // absPath is path made absolute and cleaned; path itself if that fails.
@@ -50,6 +137,49 @@ func absPath(path string) string {
 		return p
 	}
 	return filepath.Clean(path)
+}
+
+// sameFile reports whether paths a and b name the same file: the same
+// path once made absolute with its symbolic links resolved (as far as it
+// exists: a file not yet written, or a folder not yet made, is compared by
+// where it will be), or, when both exist, the same file by os.SameFile (a
+// symbolic or hard link).
+func sameFile(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	if absPath(a) == absPath(b) || resolvedPath(a) == resolvedPath(b) {
+		return true
+	}
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}
+
+// resolvedPath is path made absolute with the symbolic links of its longest
+// existing prefix resolved, and the rest appended as it is.
+func resolvedPath(path string) string {
+	p := absPath(path)
+	var rest []string
+	for i := 0; i < 256; i++ {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Join(append([]string{r}, rest...)...)
+		}
+		if target, err := os.Readlink(p); err == nil { // a link to what is not there yet
+			if !filepath.IsAbs(target) {
+				target = filepath.Join(filepath.Dir(p), target)
+			}
+			p = target
+			continue
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			break
+		}
+		rest = append([]string{filepath.Base(p)}, rest...)
+		p = parent
+	}
+	return absPath(path)
 }
 
 // ineffective lists, one line each, the flags given that this run ignores.

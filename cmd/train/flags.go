@@ -107,7 +107,7 @@ func (c config) memoryNeed() memoryNeed {
 
 // outputs is what prepareOutputs reads.
 func (c config) outputs() outputs {
-	return outputs{none: c.eval || c.predict != "", save: c.save, plot: c.plot, plotGiven: c.given["plot"], quiet: c.quiet, data: c.data}
+	return outputs{none: c.eval || c.predict != "", save: c.save, out: c.out, plot: c.plot, plotGiven: c.given["plot"], quiet: c.quiet, data: c.data}
 }
 
 // uiOptions is what newUI reads.
@@ -324,7 +324,7 @@ func (c *config) validate(hidden, act, loss string) error {
 	if err := c.validateModes(); err != nil {
 		return err
 	}
-	if err := c.checkSave(); err != nil {
+	if err := c.checkOutputs(); err != nil {
 		return err
 	}
 	return nil

@@ -19,9 +19,10 @@
 //	go run ./cmd/train -data=iris.csv -label-col=5 -hidden=16
 //
 // Exit status: 0 on success, 1 when training or loading fails (no GL
-// context with -backend=gl, unreadable data, a loss that diverges), 2 for a
-// bad flag value (an unknown flag, with the closest name; a -plot or -save
-// folder that cannot be written, found before training), 130 when
+// context with -backend=gl, unreadable data, a loss that diverges, a write
+// to stdout that fails), 2 for a bad flag value (an unknown flag, with the
+// closest name; a -plot, -save or -out path that cannot be written, or that
+// names an input or another output, found before training), 130 when
 // interrupted by SIGINT, SIGTERM or SIGHUP (after saving, with -save, once a
 // training step has run: an untrained model is never written over a
 // checkpoint).

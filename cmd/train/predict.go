@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -79,11 +78,17 @@ func predict(c predictFiles, ck checkpoint, b backend.Backend, u *ui) error {
 			rec[0] = names[best]
 			cw.Write(rec)
 		}
-		cw.Flush()
-		return errors.Join(cw.Error(), bw.Flush())
+		cw.Flush() // into bw: an error of bw's is cw's too, once
+		if err := cw.Error(); err != nil {
+			return err
+		}
+		return bw.Flush()
 	}
 	if c.out == "" {
-		return write(u.predOut)
+		if err := write(u.predOut); err != nil {
+			return fmt.Errorf("-predict: writing the predictions to stdout: %w", err)
+		}
+		return nil
 	}
 	if err := safefile.WriteAtomic(c.out, write); err != nil {
 		return fmt.Errorf("-out: %w", err)

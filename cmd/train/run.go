@@ -15,8 +15,35 @@ import (
 	"gltrain/nn/data"
 )
 
-// run is the command: it returns the exit status.
+// run is the command: it returns the exit status. A write to stdout that
+// fails (a full disk, /dev/full) does not stop the run, but makes its exit
+// status 1, with the error, where it would have been 0.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	out := &errWriter{w: stdout}
+	code := runTo(ctx, args, out, stderr)
+	if code == 0 && out.err != nil {
+		fmt.Fprintf(stderr, "train: writing to stdout: %v\n", out.err)
+		return 1
+	}
+	return code
+}
+
+// errWriter passes writes on to w and keeps the first error.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	n, err := e.w.Write(p)
+	if err != nil && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// runTo is run, writing to stdout as it is.
+func runTo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c, err := parseFlags(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -133,7 +160,7 @@ func readCheckpoint(c *config, stderr io.Writer) (*checkpoint, error) {
 		c.defaultsFrom(ck) // without -data, the data set it was trained on
 	}
 	// That data set is an input too, which -save must not replace.
-	if err := c.checkSave(); err != nil {
+	if err := c.checkOutputs(); err != nil {
 		return nil, exitCode{2, err}
 	}
 	if c.eval && ck.Data != "" && ck.Data != c.data && !sameFile(ck.Data, c.data) {

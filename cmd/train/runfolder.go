@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"gltrain/internal/safefile"
 	"gltrain/nn"
 )
 
@@ -29,31 +30,35 @@ const metricsFile = "metrics.jsonl"
 // runFolder is the folder of one training run. Its Write appends to
 // metrics.jsonl, opened (and emptied) at the first epoch.
 type runFolder struct {
-	dir     string
-	created bool     // made by this run: removed again while empty
-	metrics *os.File // nil until the first epoch
-	err     error    // the first error writing metrics.jsonl
+	dir      string
+	created  bool     // made by this run: removed again while empty
+	madeRuns bool     // runs/, its parent, made by this run too
+	metrics  *os.File // nil until the first epoch
+	err      error    // the first error writing metrics.jsonl
 }
 
 // outputs is what the flags say of the run's files: none (-eval and
-// -predict write no run folder), -save, -plot (given or not), -quiet and
-// the -data set the default folder is named after.
+// -predict write no run folder), -save, -out, -plot (given or not), -quiet
+// and the -data set the default folder is named after.
 type outputs struct {
 	none             bool
-	save, plot       string
+	save, out, plot  string
 	plotGiven, quiet bool
 	data             string
 }
 
-// prepareOutputs checks the -save folder and makes the run folder, before
-// the data is loaded. -eval writes neither. The folder is nil (no pictures,
+// prepareOutputs checks the -save and -out paths and makes the run folder,
+// before the data is loaded (and -predict's predictions computed). -eval writes neither. The folder is nil (no pictures,
 // no metrics) with -eval, with -plot= and, unless -plot is given, with
 // -quiet. Errors are usageErrors naming the flag and the path.
 func prepareOutputs(c outputs, now time.Time) (*runFolder, error) {
+	if err := checkOutputFile("out", c.out); err != nil {
+		return nil, err
+	}
 	if c.none {
 		return nil, nil
 	}
-	if err := checkSaveFolder(c.save); err != nil {
+	if err := checkOutputFile("save", c.save); err != nil {
 		return nil, err
 	}
 	switch {
@@ -68,15 +73,18 @@ func prepareOutputs(c outputs, now time.Time) (*runFolder, error) {
 		}
 		return &runFolder{dir: c.plot}, nil
 	}
+	_, err := os.Stat(runsDir)
+	madeRuns := errors.Is(err, fs.ErrNotExist) // then removed again with the run folder
 	dir, err := newRunDir(filepath.Join(runsDir, runName(c.data, now)))
 	if err != nil {
 		return nil, usageError{fmt.Errorf("cannot make the run folder: %v (-plot=DIR chooses another, -plot= writes none)", err)}
 	}
+	rf := &runFolder{dir: dir, created: true, madeRuns: madeRuns}
 	if err := checkWritable(dir); err != nil {
-		os.Remove(dir)
+		rf.close()
 		return nil, usageError{fmt.Errorf("cannot write in the run folder %s: %v (-plot=DIR chooses another, -plot= writes none)", dir, err)}
 	}
-	return &runFolder{dir: dir, created: true}, nil
+	return rf, nil
 }
 
 // runName is a run folder's name: the data set (a CSV file's base name
@@ -97,8 +105,16 @@ func runName(dataName string, now time.Time) string {
 // runs started in the same second get folders of their own. os.Mkdir fails
 // on an existing folder, so two processes cannot take the same one.
 func newRunDir(base string) (string, error) {
-	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
-		return "", pathReason(err)
+	parent := filepath.Dir(base)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		if fi, err := os.Stat(parent); err == nil && !fi.IsDir() {
+			return "", fmt.Errorf("%s is a file, not a folder", parent)
+		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return "", fmt.Errorf("%s: %v", pe.Path, pe.Err)
+		}
+		return "", err
 	}
 	dir := base
 	for i := 2; ; i++ {
@@ -107,33 +123,39 @@ func newRunDir(base string) (string, error) {
 			return dir, nil
 		}
 		if !errors.Is(err, fs.ErrExist) || i > 1000 {
-			return "", pathReason(err)
+			return "", fmt.Errorf("%s: %v", dir, pathReason(err))
 		}
 		dir = fmt.Sprintf("%s-%d", base, i)
 	}
 }
 
-// checkSaveFolder refuses a -save path whose folder is missing, is not a
-// folder or takes no files, and a -save path that is a folder.
-func checkSaveFolder(save string) error {
-	if save == "" {
+// checkOutputFile refuses a path for flag (-save, -out) whose folder is
+// missing, is not a folder or takes no files, and a path that is a folder
+// or another thing than a regular file.
+func checkOutputFile(flag, path string) error {
+	if path == "" {
 		return nil
 	}
-	dir := filepath.Dir(save)
+	bad := func(format string, args ...any) error {
+		return usageError{fmt.Errorf("invalid value %q for -%s: %s", path, flag, fmt.Sprintf(format, args...))}
+	}
+	dir := filepath.Dir(path)
 	fi, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return usageError{fmt.Errorf("invalid value %q for -save: the folder %s does not exist", save, dir)}
+		return bad("the folder %s does not exist", dir)
 	case err != nil:
-		return usageError{fmt.Errorf("invalid value %q for -save: %v", save, err)}
+		return bad("%v", err)
 	case !fi.IsDir():
-		return usageError{fmt.Errorf("invalid value %q for -save: %s is not a folder", save, dir)}
+		return bad("%s is not a folder", dir)
 	}
-	if fi, err := os.Stat(save); err == nil && fi.IsDir() {
-		return usageError{fmt.Errorf("invalid value %q for -save: it is a folder; name the file to write", save)}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return bad("it is a folder; name the file to write")
+	} else if err == nil && !fi.Mode().IsRegular() {
+		return bad("it is %s, not a regular file", safefile.Kind(fi.Mode()))
 	}
 	if err := checkWritable(dir); err != nil {
-		return usageError{fmt.Errorf("invalid value %q for -save: cannot write in the folder %s: %v", save, dir, err)}
+		return bad("cannot write in the folder %s: %v", dir, err)
 	}
 	return nil
 }
@@ -212,7 +234,7 @@ func (r *runFolder) finish(m *nn.Model, d dataset, h *nn.History, title string, 
 
 // close closes metrics.jsonl if finish did not, and removes the folder if
 // this run made it and wrote nothing (a run that failed before its first
-// epoch).
+// epoch), and runs/ too if this run made it and it is left empty.
 func (r *runFolder) close() {
 	if r == nil {
 		return
@@ -221,6 +243,9 @@ func (r *runFolder) close() {
 		r.metrics.Close()
 	}
 	if r.created {
-		os.Remove(r.dir) // fails, as it should, unless empty
+		// Each fails, as it should, unless empty.
+		if os.Remove(r.dir) == nil && r.madeRuns {
+			os.Remove(filepath.Dir(r.dir))
+		}
 	}
 }

@@ -165,19 +165,25 @@ func TestBadOutputPathsFailFast(t *testing.T) {
 		assert.Equal(t, 2, code)
 		assert.Contains(t, stderr, `for -plot: cannot write in the folder: permission denied`)
 	}
-	// A run that fails before its first epoch leaves no empty run folder.
+	// A run that fails before its first epoch leaves no empty run folder,
+	// and no empty runs/ where it made runs/; a runs/ made before is kept.
 	code, _, stderr := runTrain(t, "-backend=cpu", "-data=missing.csv")
+	assert.Equal(t, 1, code, stderr)
+	assert.NoDirExists(t, runsDir)
+	require.NoError(t, os.Mkdir(runsDir, 0o755))
+	code, _, stderr = runTrain(t, "-backend=cpu", "-data=missing.csv")
 	assert.Equal(t, 1, code, stderr)
 	assert.Empty(t, entries(t, runsDir))
 }
 
 // TestRunFolderUnwritable: a current directory where runs/ cannot be made
-// is refused before training, saying how to choose another folder.
+// is refused before training, naming runs and saying how to choose another
+// folder.
 func TestRunFolderUnwritable(t *testing.T) {
 	t.Chdir(t.TempDir())
 	require.NoError(t, os.WriteFile(runsDir, []byte("not a folder"), 0o644))
 	code, stdout, stderr := runTrain(t, "-backend=cpu", "-epochs=1")
 	assert.Equal(t, 2, code)
-	assert.Regexp(t, regexp.MustCompile(`train: cannot make the run folder: not a directory \(-plot=DIR chooses another, -plot= writes none\)`), stderr)
+	assert.Regexp(t, regexp.MustCompile(`train: cannot make the run folder: runs is a file, not a folder \(-plot=DIR chooses another, -plot= writes none\)`), stderr)
 	assert.NotContains(t, stdout, "epoch ")
 }

@@ -1,6 +1,7 @@
 package safefile
 
 import (
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -29,14 +30,23 @@ func WriteAtomic(path string, fill func(io.Writer) error) (err error) {
 	mode := fs.FileMode(0o644)
 	if fi, err := os.Stat(path); err == nil {
 		if !fi.Mode().IsRegular() {
-			return fmt.Errorf("not a regular file (%v)", fi.Mode().Type())
+			kind := Kind(fi.Mode())
+			if kind == "" {
+				kind = fmt.Sprintf("of type %v", fi.Mode().Type())
+			}
+			return &os.PathError{Op: "write", Path: path, Err: fmt.Errorf("%s: %w", kind, ErrNotRegular)}
 		}
 		mode = fi.Mode().Perm()
 	}
 	RemoveStale(path)
 	tmp, err := createLocked(dir, tempPrefix(path)+"*.tmp")
 	if err != nil {
-		return err
+		// Named by the path asked for, not the temporary file's pattern.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return &os.PathError{Op: "write", Path: path, Err: err}
 	}
 	defer func() {
 		if err != nil {

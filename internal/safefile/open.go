@@ -39,22 +39,30 @@ func Open(path string) (*os.File, int64, error) {
 
 // notRegular is Open's error for anything but a regular file.
 func notRegular(path string, m os.FileMode) error {
-	var kind string
-	switch {
-	case m&os.ModeNamedPipe != 0:
-		kind = "a FIFO (named pipe)"
-	case m&os.ModeCharDevice != 0:
-		kind = "a character device"
-	case m&os.ModeDevice != 0:
-		kind = "a device"
-	case m&os.ModeSocket != 0:
-		kind = "a socket"
-	case m.IsDir():
-		kind = "a directory"
-	default:
+	kind := Kind(m)
+	if kind == "" {
 		return &os.PathError{Op: "open", Path: path, Err: ErrNotRegular}
 	}
 	return &os.PathError{Op: "open", Path: path, Err: fmt.Errorf("%s: %w", kind, ErrNotRegular)}
+}
+
+// Kind names the type of a file of mode m that is not a regular file, "a
+// directory", "a FIFO (named pipe)", …; "" for a regular file or a type it
+// does not know.
+func Kind(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO (named pipe)"
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m.IsDir():
+		return "a directory"
+	}
+	return ""
 }
 
 // ErrNotRegular is wrapped by Open's error for anything but a regular file.

@@ -147,3 +147,21 @@ func TestWriteAtomicConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteAtomicNamesPath: a target that is a directory or a device, or in
+// a missing folder, is refused with an error naming the path asked for (not
+// a temporary file) and saying what it is, not a mode string.
+func TestWriteAtomicNamesPath(t *testing.T) {
+	dir := t.TempDir()
+	fill := func(w io.Writer) error { _, err := io.WriteString(w, "x"); return err }
+	for i, tc := range []struct{ path, want string }{
+		{dir, dir + ": a directory: not a regular file"},
+		{"/dev/null", "/dev/null: a character device: not a regular file"},
+		{filepath.Join(dir, "missing", "f"), filepath.Join(dir, "missing", "f") + ": no such file or directory"},
+	} {
+		err := WriteAtomic(tc.path, fill)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), ".gltrain-") {
+			t.Errorf("%d: error %v, want one containing %q", i, err, tc.want)
+		}
+	}
+}

@@ -14,22 +14,27 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"gltrain/internal/safefile"
 )
 
-// File is a file to fetch: its base name (also its name on every mirror) and
-// the SHA-256 of its content, in hex.
+// File is a file to fetch: its base name (also its name on every mirror),
+// the SHA-256 of its content, in hex, and its size in bytes (0: not known).
+// A known size bounds what is read and downloaded.
 type File struct {
 	Name   string
 	SHA256 string
+	Size   int64
 }
 
-// MNISTFiles are the four gzipped IDX files of MNIST with the SHA-256 of the
-// originals from yann.lecun.com, which every mirror serves unchanged.
+// MNISTFiles are the four gzipped IDX files of MNIST with the SHA-256 and
+// size of the originals from yann.lecun.com, which every mirror serves
+// unchanged.
 var MNISTFiles = []File{
-	{Name: "train-images-idx3-ubyte.gz", SHA256: "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"},
-	{Name: "train-labels-idx1-ubyte.gz", SHA256: "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"},
-	{Name: "t10k-images-idx3-ubyte.gz", SHA256: "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"},
-	{Name: "t10k-labels-idx1-ubyte.gz", SHA256: "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"},
+	{Name: "train-images-idx3-ubyte.gz", SHA256: "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609", Size: 9912422},
+	{Name: "train-labels-idx1-ubyte.gz", SHA256: "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c", Size: 28881},
+	{Name: "t10k-images-idx3-ubyte.gz", SHA256: "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6", Size: 1648877},
+	{Name: "t10k-labels-idx1-ubyte.gz", SHA256: "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", Size: 4542},
 }
 
 // MNISTMirrors are the base URLs MNISTFiles are fetched from, tried in order
@@ -68,8 +73,12 @@ func EnsureMNIST(ctx context.Context, dir string, log io.Writer) error {
 
 // Fetch makes sure dir (created if needed) holds every file in files with
 // its SHA-256. A file already there with the right hash is kept; a missing
-// one, or one with the wrong hash, is downloaded from mirror+name for each
-// mirror in turn until one succeeds. A download streams into a temporary
+// one is downloaded from mirror+name for each mirror in turn until one
+// succeeds. A file there with another size or hash is never replaced: it
+// may be other data under the same name (Fashion-MNIST uses MNIST's), and
+// Fetch returns an error naming it. Anything there but a regular file (a
+// FIFO, a link to a device) is refused before it is read, and a file is
+// read no further than its size, or until ctx is done. A download streams into a temporary
 // file in dir while being hashed, is checked, synced and then renamed into
 // place, so a reader never sees a partial or unverified file and a failure
 // leaves nothing behind. A nil client means http.DefaultClient; progress and
@@ -105,13 +114,16 @@ func fetchOne(ctx context.Context, dir string, f File, mirrors []string, client 
 	if b, err := hex.DecodeString(want); err != nil || len(b) != sha256.Size {
 		return fmt.Errorf("fetch %s: SHA-256 %q is not 64 hex digits", f.Name, f.SHA256)
 	}
+	if f.Size < 0 {
+		return fmt.Errorf("fetch %s: size %d is negative", f.Name, f.Size)
+	}
 	path := filepath.Join(dir, f.Name)
-	switch got, err := hashFile(path); {
-	case err == nil && got == want:
+	switch sum, size, err := hashFile(ctx, path, f.Size); {
+	case err == nil && sum == want:
 		fmt.Fprintf(log, "fetch: %s: present, SHA-256 verified\n", path)
 		return nil
 	case err == nil:
-		fmt.Fprintf(log, "fetch: %s: SHA-256 %s, want %s: downloading it again\n", path, got, want)
+		return other(path, f, sum, size)
 	case !errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("fetch: %w", err)
 	}
@@ -126,7 +138,18 @@ func fetchOne(ctx context.Context, dir string, f File, mirrors []string, client 
 			continue
 		}
 		fmt.Fprintf(log, "fetch: downloading %s\n", u)
-		n, err := download(ctx, client, u, path, want)
+		n, err := download(ctx, client, u, path, want, f.Size)
+		if errors.Is(err, fs.ErrExist) { // another process's download, or other data
+			sum, size, err := hashFile(ctx, path, f.Size)
+			switch {
+			case err != nil:
+				return fmt.Errorf("fetch: %w", err)
+			case sum != want:
+				return other(path, f, sum, size)
+			}
+			fmt.Fprintf(log, "fetch: %s: appeared meanwhile, SHA-256 verified\n", path)
+			return nil
+		}
 		if err == nil {
 			fmt.Fprintf(log, "fetch: %s: %d bytes, SHA-256 verified\n", path, n)
 			return nil
@@ -140,10 +163,12 @@ func fetchOne(ctx context.Context, dir string, f File, mirrors []string, client 
 	return fmt.Errorf("fetch %s: every mirror failed:\n%w", f.Name, errors.Join(failures...))
 }
 
-// download streams url into a temporary file next to path while hashing it,
-// and renames it to path if its SHA-256 is want. It returns the bytes
-// received. On failure it removes the temporary file.
-func download(ctx context.Context, client *http.Client, url, path, want string) (n int64, err error) {
+// download streams url into a temporary file next to path while hashing it
+// (no more than size bytes and one, when size is known), and moves it to
+// path if its SHA-256 is want, unless a file appeared at path meanwhile (an
+// error wrapping fs.ErrExist). It
+// returns the bytes received. On failure it removes the temporary file.
+func download(ctx context.Context, client *http.Client, url, path, want string, size int64) (n int64, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return 0, err
@@ -167,9 +192,16 @@ func download(ctx context.Context, client *http.Client, url, path, want string) 
 		}
 	}()
 	h := sha256.New()
-	n, err = io.Copy(io.MultiWriter(tmp, h), resp.Body)
+	var body io.Reader = resp.Body
+	if size > 0 {
+		body = io.LimitReader(body, size+1)
+	}
+	n, err = io.Copy(io.MultiWriter(tmp, h), body)
 	if err != nil {
 		return n, fmt.Errorf("after %d bytes: %w", n, err)
+	}
+	if size > 0 && n > size {
+		return n, fmt.Errorf("more than the %d bytes of the file", size)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != want {
 		return n, fmt.Errorf("SHA-256 %s, want %s (%d bytes received)", got, want, n)
@@ -183,24 +215,61 @@ func download(ctx context.Context, client *http.Client, url, path, want string) 
 	if err := tmp.Close(); err != nil {
 		return n, err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	// A file that appeared at path during the download is kept (the error
+	// wraps fs.ErrExist): a hard link fails where a rename would replace it.
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return n, err
+		}
+		if err := os.Rename(tmp.Name(), path); err != nil { // no hard links here
+			return n, err
+		}
+	} else if err := os.Remove(tmp.Name()); err != nil {
 		return n, err
 	}
 	return n, syncDir(filepath.Dir(path))
 }
 
-// hashFile returns the hex SHA-256 of the file at path.
-func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
+// hashFile returns the hex SHA-256 of the file at path, and its size.
+// Anything but a regular file is refused before it is read (a FIFO would
+// block, a device never end). A file of another size than size, when size
+// is not 0, is not read: the hash is "". Reading stops once ctx is done.
+func hashFile(ctx context.Context, path string, size int64) (sum string, got int64, err error) {
+	f, got, err := safefile.Open(path)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hashing %s: %w", path, err)
+	if size > 0 && got != size {
+		return "", got, nil
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	h := sha256.New()
+	if _, err := io.Copy(h, io.LimitReader(ctxReader{ctx, f}, got+1)); err != nil {
+		return "", got, fmt.Errorf("hashing %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), got, nil
+}
+
+// other is fetchOne's error for a file at path that is not f: it is kept.
+func other(path string, f File, sum string, size int64) error {
+	what := fmt.Sprintf("%d bytes, not %d", size, f.Size)
+	if sum != "" {
+		what = fmt.Sprintf("SHA-256 %s, not %s", sum, f.SHA256)
+	}
+	return fmt.Errorf("fetch: %s is not the file it should be (%s), so it is not replaced: it may be other data under the same name; move it away, or choose another folder", path, what)
+}
+
+// ctxReader reads r until ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // syncDir flushes dir's entries to disk, so that a rename into it survives a

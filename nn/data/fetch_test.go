@@ -6,13 +6,16 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // mirror is a test HTTP server serving files under /good/, and misbehaving
@@ -125,22 +128,101 @@ func TestFetch(t *testing.T) {
 	}
 }
 
-// TestFetchReplacesDamaged checks that a file with the wrong hash is
-// downloaded again.
-func TestFetchReplacesDamaged(t *testing.T) {
+// TestFetchKeepsOtherData: a file with the right name but another hash or
+// size (Fashion-MNIST under MNIST's names, or a damaged copy) is never
+// replaced by a download: Fetch fails naming it, and it is kept as it was.
+// A download that finds a file put at its path meanwhile keeps it too.
+func TestFetchKeepsOtherData(t *testing.T) {
 	content, files := testFiles()
 	m := newMirror(t, content)
-	dir := writeFiles(t, map[string][]byte{"a.gz": []byte("first fil3")})
-	var log bytes.Buffer
-	if err := Fetch(context.Background(), dir, files[:1], []string{m.URL + "/good/"}, m.Client(), &log); err != nil {
-		t.Fatal(err)
+	sized := files[0]
+	sized.Size = int64(len(content["a.gz"]))
+	for i, tc := range []struct {
+		file        File
+		other, want string
+	}{
+		{files[0], "first fil3", "SHA-256 "},
+		{sized, "first fil3", "SHA-256 "},
+		{sized, "other data, longer", "18 bytes, not 10"},
+	} {
+		dir := writeFiles(t, map[string][]byte{"a.gz": []byte(tc.other)})
+		err := Fetch(context.Background(), dir, []File{tc.file}, []string{m.URL + "/good/"}, m.Client(), nil)
+		if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "a.gz")+" is not the file it should be ("+tc.want) || !strings.Contains(err.Error(), "not replaced") {
+			t.Errorf("%d: error %v", i, err)
+		}
+		if got, _ := os.ReadFile(filepath.Join(dir, "a.gz")); string(got) != tc.other {
+			t.Errorf("%d: other data replaced: %q", i, got)
+		}
+		if names := dirNames(t, dir); len(names) != 1 {
+			t.Errorf("%d: left %v", i, names)
+		}
 	}
-	if got, _ := os.ReadFile(filepath.Join(dir, "a.gz")); !bytes.Equal(got, content["a.gz"]) {
-		t.Errorf("damaged file not replaced: %q", got)
+	dir := writeFiles(t, map[string][]byte{"a.gz": []byte("appeared")})
+	path := filepath.Join(dir, "a.gz")
+	if _, err := download(context.Background(), m.Client(), m.URL+"/good/a.gz", path, files[0].SHA256, 0); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("download over a file that appeared: %v", err)
 	}
-	if !strings.Contains(log.String(), "downloading it again") {
-		t.Errorf("log does not mention the damaged file:\n%s", log.String())
+	if got, _ := os.ReadFile(path); string(got) != "appeared" {
+		t.Errorf("a file that appeared during the download was replaced: %q", got)
 	}
+	if names := dirNames(t, dir); len(names) != 1 {
+		t.Errorf("download left %v", names)
+	}
+}
+
+// TestFetchRefusesNonRegular: a FIFO, a link to /dev/zero, a file far larger
+// than the one expected (sparse, 1 TiB) and a directory under a file's name
+// are refused at once, without reading them, naming the path; hashing a file
+// of unknown size stops when the context is done. None is replaced.
+func TestFetchRefusesNonRegular(t *testing.T) {
+	content, files := testFiles()
+	m := newMirror(t, content)
+	sized := files[0]
+	sized.Size = int64(len(content["a.gz"]))
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.gz")
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i, tc := range []struct {
+		make func() error
+		file File
+		ctx  context.Context
+		want string
+	}{
+		{func() error { return syscall.Mkfifo(path, 0o644) }, files[0], context.Background(), "a FIFO (named pipe): not a regular file"},
+		{func() error { return os.Symlink("/dev/zero", path) }, files[0], context.Background(), "a character device: not a regular file"},
+		{func() error { return os.Mkdir(path, 0o755) }, files[0], context.Background(), "a directory: not a regular file"},
+		{func() error { return sparse(path, 1<<40) }, sized, context.Background(), "1099511627776 bytes, not 10"},
+		{func() error { return sparse(path, 1<<40) }, files[0], cancelled, context.Canceled.Error()},
+	} {
+		os.RemoveAll(path)
+		if err := tc.make(); err != nil {
+			t.Skipf("%d: %v", i, err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- Fetch(tc.ctx, dir, []File{tc.file}, []string{m.URL + "/good/"}, m.Client(), nil) }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
+				t.Errorf("%d: error %v, want one naming %s and containing %q", i, err, path, tc.want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%d: Fetch hangs", i)
+		}
+		if fi, err := os.Lstat(path); err != nil || fi.Mode().IsRegular() && fi.Size() == int64(len(content["a.gz"])) {
+			t.Errorf("%d: replaced: %v", i, err)
+		}
+	}
+}
+
+// sparse makes a sparse file of size bytes at path.
+func sparse(path string, size int64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Truncate(size)
 }
 
 // TestFetchFails checks that when every mirror fails the error lists each

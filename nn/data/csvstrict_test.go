@@ -193,3 +193,66 @@ func TestStandardizeFullPrecision(t *testing.T) {
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 func itoa(v int) string { return strconv.Itoa(v) }
+
+// TestParseCSVFirstRow: a first row is a header only when it holds names
+// and no number. One with NaN, Inf, an empty field, hexadecimal or a digit
+// separator beside numbers is data, so its bad value is an error naming
+// line 1, as on line 2; before, it was taken for a header and dropped
+// without a word.
+func TestParseCSVFirstRow(t *testing.T) {
+	for _, tc := range []struct{ name, text, err string }{
+		{"empty field", "1,,0\n3,4,1\n5,6,0\n", `data.csv:1: column 2: "" is not a number`},
+		{"NaN", "NaN,2,0\n3,4,1\n5,6,0\n", `data.csv:1: column 1: "NaN" is not finite`},
+		{"Inf", "1,-Inf,0\n3,4,1\n5,6,0\n", `data.csv:1: column 2: "-Inf" is not finite`},
+		{"hex", "0x1p4,2,0\n3,4,1\n5,6,0\n", `data.csv:1: column 1: "0x1p4" is not a number (hexadecimal is not accepted)`},
+		{"digit separator", "1_000,2,0\n3,4,1\n5,6,0\n", `data.csv:1: column 1: "1_000" is not a number (digit separators`},
+		{"a name beside a number", "x,2,0\n3,4,1\n5,6,0\n", `data.csv:1: column 1: "x" is not a number; the line is read as data, not as a header, because it holds numbers`},
+		{"all empty", ",,0\n3,4,1\n5,6,0\n", `data.csv:1: column 1: "" is not a number`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseCSV(strings.NewReader(tc.text), "data.csv", CSVOptions{})
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("error %v, want one containing %q", err, tc.err)
+			}
+		})
+	}
+	// Names, with a column left unnamed (a pandas index), are a header.
+	for _, text := range []string{"x1,x2,label\n1,2,0\n3,4,1\n", ",x2,label\n1,2,0\n3,4,1\n", "nan_count,x,y\n1,2,0\n3,4,1\n"} {
+		s, err := ParseCSV(strings.NewReader(text), "data.csv", CSVOptions{})
+		if err != nil || s.Len() != 2 {
+			t.Errorf("%q: %d rows, error %v; want the header skipped and 2 rows", text, s.Len(), err)
+		}
+	}
+}
+
+// TestParseNumber: the one number parser of data files, which -predict
+// uses too.
+func TestParseNumber(t *testing.T) {
+	for _, s := range []string{"1", " -2.5 ", ".5", "5.", "1e3", "+1E-3"} {
+		if _, err := ParseNumber(s); err != nil {
+			t.Errorf("ParseNumber(%q): %v", s, err)
+		}
+	}
+	for _, s := range []string{"", "1_000", "0x1p4", "0x10", "NaN", "inf", "1e39", "abc", "1e", "."} {
+		if v, err := ParseNumber(s); err == nil {
+			t.Errorf("ParseNumber(%q) = %v, want an error", s, v)
+		}
+	}
+	for _, tc := range []struct {
+		rec  []string
+		skip int
+		want bool
+	}{
+		{[]string{"x", "y"}, -1, true},
+		{[]string{"", "y"}, -1, true},
+		{[]string{"", ""}, -1, false},
+		{[]string{"x", "NaN"}, -1, false},
+		{[]string{"x", "0x10"}, -1, false},
+		{[]string{"1", "label"}, 1, false},
+		{[]string{"x", "7"}, 1, true},
+	} {
+		if got := IsHeaderRow(tc.rec, tc.skip); got != tc.want {
+			t.Errorf("IsHeaderRow(%q, %d) = %v, want %v", tc.rec, tc.skip, got, tc.want)
+		}
+	}
+}

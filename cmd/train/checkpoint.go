@@ -19,7 +19,8 @@ import (
 type checkpoint struct {
 	Spec       nn.Spec
 	Loss       nn.Loss
-	Data       string
+	Data       string    // -data: a data set's name, or a CSV file's path (absolute since DataFile is recorded)
+	DataFile   *dataFile // the CSV file's size and hash; nil when not recorded (older checkpoints)
 	Features   int
 	Classes    int
 	ClassNames []string
@@ -94,6 +95,12 @@ func loadCheckpoint(path string) (checkpoint, error) {
 		Classes: info.Spec.Outputs, ClassNames: info.ClassNames, Std: info.Standardizer,
 		Epochs: info.Epochs, Steps: info.Steps, Optimizer: info.HasOptimizer, Hyper: info.Meta}
 	if err := c.validate(); err != nil {
+		return c, fmt.Errorf("%s: not a usable gltrain checkpoint: %w", path, err)
+	}
+	if c.DataFile, err = recordedFile(info.Meta); err == nil && c.DataFile != nil && !isCSV(c.Data) {
+		err = fmt.Errorf("__metadata__ \"meta\" %q: recorded for %s, which is not a CSV file", metaDataSHA256, excerpt(c.Data))
+	}
+	if err != nil {
 		return c, fmt.Errorf("%s: not a usable gltrain checkpoint: %w", path, err)
 	}
 	return c, nil

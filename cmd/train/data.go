@@ -22,7 +22,8 @@ type dataset struct {
 	evalName    string   // -eval: what train holds: "test" (mnist) or the -data value
 	source      string   // the -data value
 	std         *data.Standardizer
-	twoD        bool // a generated 2-D set: a decision boundary can be drawn
+	file        *dataFile // a CSV file's identity, for the checkpoint; nil for others
+	twoD        bool      // a generated 2-D set: a decision boundary can be drawn
 }
 
 // describe is the "data" line: the sets and their sizes.
@@ -50,6 +51,13 @@ type dataSource struct {
 	val       float64
 	seed      uint64
 	eval      bool
+	// checkpoint is the -resume or -load file ("" without). sameData: the
+	// data must be the one it was trained on (-resume, or no -data given),
+	// unless changedOK (-data-changed=ok); fromCheckpoint: its path is the
+	// checkpoint's (no -data given).
+	checkpoint               string
+	sameData, fromCheckpoint bool
+	changedOK                bool
 }
 
 // loadData loads, splits and (for CSV) standardises the data set. A
@@ -101,9 +109,15 @@ func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer
 		}
 		return d, nil
 	case isCSV(src.name):
-		set, err := data.LoadCSV(src.name, data.CSVOptions{LabelCol: src.labelCol})
+		set, file, err := loadCSV(src.name, data.CSVOptions{LabelCol: src.labelCol})
 		if err != nil {
-			return d, err
+			return d, missingData(err, src, src.checkpoint)
+		}
+		d.file = &file
+		if ck != nil && src.sameData {
+			if err := checkSameData(src, src.checkpoint, ck.DataFile, file); err != nil {
+				return d, err
+			}
 		}
 		var std *data.Standardizer
 		if ck != nil {

@@ -160,7 +160,7 @@ func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer
 func relabel(s data.Set, path string, ck checkpoint) (data.Set, error) {
 	switch {
 	case len(ck.ClassNames) == 0 && len(s.ClassNames) > 0:
-		return s, fmt.Errorf("%s labels its classes by name (%s), the checkpoint by number", path, strings.Join(s.ClassNames, ", "))
+		return s, fmt.Errorf("%s labels its classes by name (%s), the checkpoint by number", path, nameList(s.ClassNames))
 	case len(ck.ClassNames) == 0:
 		if s.Classes > ck.Classes {
 			return s, fmt.Errorf("%s has labels up to %d; the checkpoint knows classes 0 to %d", path, s.Classes-1, ck.Classes-1)
@@ -168,7 +168,7 @@ func relabel(s data.Set, path string, ck checkpoint) (data.Set, error) {
 		s.Classes = ck.Classes
 		return s, nil
 	case len(s.ClassNames) == 0:
-		return s, fmt.Errorf("%s labels its classes by number, the checkpoint by name (%s)", path, strings.Join(ck.ClassNames, ", "))
+		return s, fmt.Errorf("%s labels its classes by number, the checkpoint by name (%s)", path, nameList(ck.ClassNames))
 	}
 	index := make(map[string]int, len(ck.ClassNames))
 	for i, n := range ck.ClassNames {
@@ -178,7 +178,7 @@ func relabel(s data.Set, path string, ck checkpoint) (data.Set, error) {
 	for i, n := range s.ClassNames {
 		j, ok := index[n]
 		if !ok {
-			return s, fmt.Errorf("%s has the label %q, which is not a class of the checkpoint (%s)", path, n, strings.Join(ck.ClassNames, ", "))
+			return s, fmt.Errorf("%s has the label %s, which is not a class of the checkpoint (%s)", path, excerpt(n), nameList(ck.ClassNames))
 		}
 		mapping[i] = j
 	}
@@ -188,4 +188,19 @@ func relabel(s data.Set, path string, ck checkpoint) (data.Set, error) {
 	}
 	s.Labels, s.Classes, s.ClassNames = labels, len(ck.ClassNames), ck.ClassNames
 	return s, nil
+}
+
+// nameList is class names for a message: each as displayName prints it,
+// the first 10 of more.
+func nameList(names []string) string {
+	const most = 10
+	shown := make([]string, 0, most)
+	for _, n := range names[:min(len(names), most)] {
+		shown = append(shown, displayName(n))
+	}
+	list := strings.Join(shown, ", ")
+	if len(names) > most {
+		list += fmt.Sprintf(", … (%d in all)", len(names))
+	}
+	return list
 }

@@ -58,6 +58,12 @@ func predict(c predictFiles, ck checkpoint, b backend.Backend, u *ui) error {
 		return err
 	}
 	names := classNames(m.ClassNames, m.Outputs)
+	if len(m.ClassNames) == m.Outputs {
+		// The names exactly, in CSV's quoting; a checkpoint holds no
+		// control characters (data.CheckClassName), so none reaches a
+		// terminal through stdout.
+		names = m.ClassNames
+	}
 	write := func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
 		cw := csv.NewWriter(bw)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -46,4 +47,45 @@ func TestPredictFirstRow(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte(",b\n1,2\n3,4\n5,6\n"), 0o644))
 	stdout := mustTrain(t, "-backend=cpu", "-load="+model, "-predict="+path)
 	assert.Len(t, strings.Split(strings.TrimSpace(stdout), "\n"), 4, "a header and three rows:\n%s", stdout)
+}
+
+// TestClassNamesPrintedSafely: -predict writes class names exactly, in
+// CSV's quoting (before: Go-quoted, and a name over 64 bytes cut to an
+// excerpt), and a label holding control characters (a terminal escape, CR)
+// is refused when the training CSV is read, naming its line (before: it
+// reached the terminal raw).
+func TestClassNamesPrintedSafely(t *testing.T) {
+	dir := t.TempDir()
+	long := strings.TrimSpace(strings.Repeat("long name ", 8)) // 79 bytes
+	odd := `say "hi", twice`
+	train := filepath.Join(dir, "names.csv")
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.Write([]string{"a", "b", "kind"})
+	for i := range 8 {
+		w.Write([]string{fmt.Sprint(i % 2), fmt.Sprint(1 - i%2), []string{long, odd}[i%2]})
+	}
+	w.Flush()
+	require.NoError(t, os.WriteFile(train, []byte(b.String()), 0o644))
+	model := filepath.Join(dir, "m.safetensors")
+	mustTrain(t, "-backend=cpu", "-plot=", "-data="+train, "-epochs=1", "-layers=4", "-save="+model)
+	rows := filepath.Join(dir, "rows.csv")
+	require.NoError(t, os.WriteFile(rows, []byte("0,1\n1,0\n"), 0o644))
+	stdout := mustTrain(t, "-backend=cpu", "-load="+model, "-predict="+rows)
+	recs, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+	require.NoError(t, err, stdout)
+	require.Len(t, recs, 3, stdout)
+	assert.Equal(t, []string{"prediction", "p_" + long, "p_" + odd}, recs[0])
+	for _, r := range recs[1:] {
+		assert.Contains(t, []string{long, odd}, r[0])
+	}
+
+	for i, label := range []string{"\x1b[31mred", "car\rriage"} {
+		path := filepath.Join(dir, fmt.Sprintf("bad%d.csv", i))
+		require.NoError(t, os.WriteFile(path, []byte("a,kind\n1,x\n2,\""+label+"\"\n"), 0o644))
+		code, stdout, stderr := runTrain(t, "-backend=cpu", "-plot=", "-data="+path, "-epochs=1")
+		assert.Equal(t, 1, code, stderr)
+		assert.Contains(t, stderr, path+":3: column 2: label "+fmt.Sprintf("%q", label)+" holds control characters", "%d", i)
+		assert.NotContains(t, stdout+stderr, label, "%d: printed raw", i)
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"gltrain/internal/safefile"
 )
@@ -86,7 +85,8 @@ func LoadCSV(path string, opts CSVOptions) (Set, error) {
 // number such as 1.5 is an error (a feature column taken for the label).
 // When some label is not a number, every label is a name, mapped to class
 // ids in sorted (byte-wise) order and kept in ClassNames ("1" and "1.0" are
-// then two names). Names must be valid UTF-8. The file must hold at least
+// then two names). Names must be valid UTF-8 without control characters
+// (CheckClassName). The file must hold at least
 // two distinct labels.
 //
 // The first row is a header (HeaderAuto) when its features are names and
@@ -199,8 +199,8 @@ func (p *csvParser) row(cr *csv.Reader, rec []string) error {
 	switch lbl := rec[p.label]; {
 	case lbl == "":
 		return fmt.Errorf("%s:%d: column %d: empty label", p.name, l, p.label+1)
-	case !utf8.ValidString(lbl):
-		return fmt.Errorf("%s:%d: column %d: label %s is not valid UTF-8", p.name, l, p.label+1, excerpt(lbl))
+	case CheckClassName(lbl) != nil:
+		return fmt.Errorf("%s:%d: column %d: label %w", p.name, l, p.label+1, CheckClassName(lbl))
 	}
 	if first && p.opts.Header == HeaderAuto {
 		p.maybeHeader = !isNumber(rec[p.label])

@@ -97,7 +97,19 @@ func loadCSV(path string, opts data.CSVOptions) (data.Set, dataFile, error) {
 	if err != nil {
 		return set, dataFile{}, err
 	}
-	return set, dataFile{path: absPath(path), size: h.n, sha256: hex.EncodeToString(h.h.Sum(nil))}, nil
+	return set, dataFile{path: recordablePath(path), size: h.n, sha256: hex.EncodeToString(h.h.Sum(nil))}, nil
+}
+
+// recordablePath is path made absolute for a checkpoint, or path as given
+// (a printable -data) when the absolute one is not printable UTF-8 or too
+// long (a working folder so named): what the checkpoint records must load
+// back. Resumed elsewhere, such a path finds another file or none, which
+// the hash then tells.
+func recordablePath(path string) string {
+	if abs := absPath(path); printablePath(abs) && len(abs) <= maxPath {
+		return abs
+	}
+	return path
 }
 
 // hashCounter hashes and counts what is written to it.

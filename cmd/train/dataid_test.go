@@ -164,3 +164,18 @@ func TestOlderCheckpointData(t *testing.T) {
 	assert.Equal(t, other, info.Meta["data"])
 	assert.NotEmpty(t, info.Meta["data-sha256"])
 }
+
+// TestDataPathNotPrintable: run from a folder whose name holds a control
+// character, a checkpoint records -data as given (its absolute path could
+// not be saved as UTF-8 text and loaded back), and still resumes.
+func TestDataPathNotPrintable(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "odd\x1bdir")
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	t.Chdir(dir)
+	require.NoError(t, os.WriteFile("pts.csv", []byte(pointsCSV), 0o644))
+	mustTrain(t, "-backend=cpu", "-plot=", "-data=pts.csv", "-epochs=1", "-layers=4", "-save=m.safetensors")
+	info, err := nn.ReadInfo("m.safetensors")
+	require.NoError(t, err)
+	assert.Equal(t, "pts.csv", info.Meta["data"])
+	mustTrain(t, "-backend=cpu", "-plot=", "-resume=m.safetensors", "-epochs=2")
+}

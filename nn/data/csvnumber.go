@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // ParseNumber parses a number written as text in a data file: a decimal,
@@ -55,14 +56,27 @@ func IsHeaderRow(rec []string, skip int) bool {
 
 // numberLike reports whether s is a number in some spelling: a decimal, or
 // anything strconv.ParseFloat or ParseInt (base prefixes: 0x10, 0b1) reads,
-// out of range included.
+// out of range included, also when written with other scripts' digits
+// (fullwidth １２).
 func numberLike(s string) bool {
 	if isDecimal(s) {
 		return true
 	}
+	if ascii := strings.Map(asciiDigit, s); ascii != s {
+		return numberLike(ascii)
+	}
 	_, err := strconv.ParseFloat(s, 64)
 	_, ierr := strconv.ParseInt(s, 0, 64)
 	return err == nil || errors.Is(err, strconv.ErrRange) || ierr == nil || errors.Is(ierr, strconv.ErrRange)
+}
+
+// asciiDigit maps a decimal digit of another script to '0', and any other
+// rune to itself.
+func asciiDigit(r rune) rune {
+	if r > unicode.MaxASCII && unicode.IsDigit(r) {
+		return '0'
+	}
+	return r
 }
 
 // isName reports whether the field s is a name: neither empty nor

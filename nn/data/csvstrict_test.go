@@ -255,6 +255,9 @@ func TestParseNumber(t *testing.T) {
 		{[]string{"x", "0x10"}, -1, false},
 		{[]string{"1", "label"}, 1, false},
 		{[]string{"x", "7"}, 1, true},
+		{[]string{"１", "２"}, -1, false},
+		{[]string{"١٢", "y"}, -1, false},
+		{[]string{"x1", "y2"}, -1, true},
 	} {
 		if got := IsHeaderRow(tc.rec, tc.skip); got != tc.want {
 			t.Errorf("IsHeaderRow(%q, %d) = %v, want %v", tc.rec, tc.skip, got, tc.want)

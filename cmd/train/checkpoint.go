@@ -15,7 +15,9 @@ import (
 // checkpoint is what the command reads of a saved model before building
 // it (nn.ReadInfo): the model's spec, how to prepare its data, and the run's
 // hyperparameters. The command keeps its own fields in the model's Meta:
-// "data" (the -data it was trained on) and the hyperparameters (hyperKeys).
+// "data" (the -data it was trained on: a CSV file's absolute path, with its
+// size and SHA-256 in "data-size" and "data-sha256", dataid.go) and the
+// hyperparameters (hyperKeys).
 type checkpoint struct {
 	Spec       nn.Spec
 	Loss       nn.Loss

@@ -162,6 +162,8 @@ func (h header) validate() error {
 		switch {
 		case n == "":
 			return field("class_names", "name %d is empty", i)
+		case data.CheckClassName(n) != nil:
+			return field("class_names", "name %d: %v", i, data.CheckClassName(n))
 		case seen[n]:
 			return field("class_names", "%s appears twice", excerpt(n))
 		}

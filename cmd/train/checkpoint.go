@@ -15,11 +15,14 @@ import (
 // checkpoint is what the command reads of a saved model before building
 // it (nn.ReadInfo): the model's spec, how to prepare its data, and the run's
 // hyperparameters. The command keeps its own fields in the model's Meta:
-// "data" (the -data it was trained on) and the hyperparameters (hyperKeys).
+// "data" (the -data it was trained on: a CSV file's absolute path, with its
+// size and SHA-256 in "data-size" and "data-sha256", dataid.go) and the
+// hyperparameters (hyperKeys).
 type checkpoint struct {
 	Spec       nn.Spec
 	Loss       nn.Loss
-	Data       string
+	Data       string    // -data: a data set's name, or a CSV file's path (absolute since DataFile is recorded)
+	DataFile   *dataFile // the CSV file's size and hash; nil when not recorded (older checkpoints)
 	Features   int
 	Classes    int
 	ClassNames []string
@@ -94,6 +97,12 @@ func loadCheckpoint(path string) (checkpoint, error) {
 		Classes: info.Spec.Outputs, ClassNames: info.ClassNames, Std: info.Standardizer,
 		Epochs: info.Epochs, Steps: info.Steps, Optimizer: info.HasOptimizer, Hyper: info.Meta}
 	if err := c.validate(); err != nil {
+		return c, fmt.Errorf("%s: not a usable gltrain checkpoint: %w", path, err)
+	}
+	if c.DataFile, err = recordedFile(info.Meta); err == nil && c.DataFile != nil && !isCSV(c.Data) {
+		err = fmt.Errorf("__metadata__ \"meta\" %q: recorded for %s, which is not a CSV file", metaDataSHA256, excerpt(c.Data))
+	}
+	if err != nil {
 		return c, fmt.Errorf("%s: not a usable gltrain checkpoint: %w", path, err)
 	}
 	return c, nil

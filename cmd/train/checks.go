@@ -193,6 +193,9 @@ func (c *config) ineffective() []string {
 	if dataKnown && c.given["data-dir"] && c.data != "mnist" {
 		lines = append(lines, fmt.Sprintf("-data-dir has no effect: it is where the MNIST files are, and the data is %s", c.data))
 	}
+	if c.given["data-changed"] && c.load == "" && c.resume == "" {
+		lines = append(lines, "-data-changed has no effect without -resume or -load: it says whether their data may differ from the checkpoint's")
+	}
 	if c.given["act"] && c.given["hidden"] && len(c.hidden) == 0 {
 		lines = append(lines, "-act has no effect: without hidden layers the model is linear")
 	}
@@ -212,7 +215,7 @@ func (c *config) ineffective() []string {
 	}
 	if c.predict != "" {
 		var unused []string
-		for _, f := range []string{"save", "opt", "lr", "wd", "schedule", "epochs", "batch", "plot", "val", "data", "label-col", "loss"} {
+		for _, f := range []string{"save", "opt", "lr", "wd", "schedule", "epochs", "batch", "plot", "val", "data", "label-col", "loss", "data-changed"} {
 			if c.given[f] {
 				unused = append(unused, "-"+f)
 			}

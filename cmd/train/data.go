@@ -22,7 +22,8 @@ type dataset struct {
 	evalName    string   // -eval: what train holds: "test" (mnist) or the -data value
 	source      string   // the -data value
 	std         *data.Standardizer
-	twoD        bool // a generated 2-D set: a decision boundary can be drawn
+	file        *dataFile // a CSV file's identity, for the checkpoint; nil for others
+	twoD        bool      // a generated 2-D set: a decision boundary can be drawn
 }
 
 // describe is the "data" line: the sets and their sizes.
@@ -50,6 +51,13 @@ type dataSource struct {
 	val       float64
 	seed      uint64
 	eval      bool
+	// checkpoint is the -resume or -load file ("" without). sameData: the
+	// data must be the one it was trained on (-resume, or no -data given),
+	// unless changedOK (-data-changed=ok); fromCheckpoint: its path is the
+	// checkpoint's (no -data given).
+	checkpoint               string
+	sameData, fromCheckpoint bool
+	changedOK                bool
 }
 
 // loadData loads, splits and (for CSV) standardises the data set. A
@@ -101,9 +109,15 @@ func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer
 		}
 		return d, nil
 	case isCSV(src.name):
-		set, err := data.LoadCSV(src.name, data.CSVOptions{LabelCol: src.labelCol})
+		set, file, err := loadCSV(src.name, data.CSVOptions{LabelCol: src.labelCol})
 		if err != nil {
-			return d, err
+			return d, missingData(err, src, src.checkpoint)
+		}
+		d.file = &file
+		if ck != nil && src.sameData {
+			if err := checkSameData(src, src.checkpoint, ck.DataFile, file); err != nil {
+				return d, err
+			}
 		}
 		var std *data.Standardizer
 		if ck != nil {
@@ -146,7 +160,7 @@ func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer
 func relabel(s data.Set, path string, ck checkpoint) (data.Set, error) {
 	switch {
 	case len(ck.ClassNames) == 0 && len(s.ClassNames) > 0:
-		return s, fmt.Errorf("%s labels its classes by name (%s), the checkpoint by number", path, strings.Join(s.ClassNames, ", "))
+		return s, fmt.Errorf("%s labels its classes by name (%s), the checkpoint by number", path, nameList(s.ClassNames))
 	case len(ck.ClassNames) == 0:
 		if s.Classes > ck.Classes {
 			return s, fmt.Errorf("%s has labels up to %d; the checkpoint knows classes 0 to %d", path, s.Classes-1, ck.Classes-1)
@@ -154,7 +168,7 @@ func relabel(s data.Set, path string, ck checkpoint) (data.Set, error) {
 		s.Classes = ck.Classes
 		return s, nil
 	case len(s.ClassNames) == 0:
-		return s, fmt.Errorf("%s labels its classes by number, the checkpoint by name (%s)", path, strings.Join(ck.ClassNames, ", "))
+		return s, fmt.Errorf("%s labels its classes by number, the checkpoint by name (%s)", path, nameList(ck.ClassNames))
 	}
 	index := make(map[string]int, len(ck.ClassNames))
 	for i, n := range ck.ClassNames {
@@ -164,7 +178,7 @@ func relabel(s data.Set, path string, ck checkpoint) (data.Set, error) {
 	for i, n := range s.ClassNames {
 		j, ok := index[n]
 		if !ok {
-			return s, fmt.Errorf("%s has the label %q, which is not a class of the checkpoint (%s)", path, n, strings.Join(ck.ClassNames, ", "))
+			return s, fmt.Errorf("%s has the label %s, which is not a class of the checkpoint (%s)", path, excerpt(n), nameList(ck.ClassNames))
 		}
 		mapping[i] = j
 	}
@@ -174,4 +188,19 @@ func relabel(s data.Set, path string, ck checkpoint) (data.Set, error) {
 	}
 	s.Labels, s.Classes, s.ClassNames = labels, len(ck.ClassNames), ck.ClassNames
 	return s, nil
+}
+
+// nameList is class names for a message: each as displayName prints it,
+// the first 10 of more.
+func nameList(names []string) string {
+	const most = 10
+	shown := make([]string, 0, most)
+	for _, n := range names[:min(len(names), most)] {
+		shown = append(shown, displayName(n))
+	}
+	list := strings.Join(shown, ", ")
+	if len(names) > most {
+		list += fmt.Sprintf(", … (%d in all)", len(names))
+	}
+	return list
 }

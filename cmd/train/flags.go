@@ -52,6 +52,10 @@ type config struct {
 	// given holds the flags set on the command line, so that a data set's
 	// own defaults (preset) fill only the others.
 	given map[string]bool
+
+	// dataChanged is -data-changed: "ok" runs on data that is not the
+	// checkpoint's (dataid.go); "refuse" refuses it.
+	dataChanged string
 }
 
 // preset is a data set's defaults for the flags left unset: the 2-D sets
@@ -97,7 +101,10 @@ func (c config) valFraction() float64 {
 
 // dataSource is what loadData reads.
 func (c config) dataSource() dataSource {
-	return dataSource{name: c.data, dir: c.dataDir, labelCol: c.labelCol, val: c.valFraction(), seed: c.seed, eval: c.eval}
+	ck := checkpointPath(c)
+	return dataSource{name: c.data, dir: c.dataDir, labelCol: c.labelCol, val: c.valFraction(), seed: c.seed, eval: c.eval,
+		checkpoint: ck, sameData: c.resume != "" || (ck != "" && !c.given["data"]), fromCheckpoint: ck != "" && !c.given["data"],
+		changedOK: c.dataChanged == "ok"}
 }
 
 // memoryNeed is what checkMemory reads.
@@ -153,6 +160,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.IntVar(&c.threads, "threads", 0, "CPU threads (Go's GOMAXPROCS and the BLAS library's); 0: every core")
 	fs.StringVar(&c.data, "data", "spiral", "data set: spiral, circles, xor, moons (2-D, generated), mnist, or PATH.csv")
 	fs.StringVar(&c.dataDir, "data-dir", "", "where the MNIST files are, or are downloaded to (default: the user cache dir, gltrain/mnist)")
+	fs.StringVar(&c.dataChanged, "data-changed", "refuse", "what -resume does, and -load or -eval without -data, when the CSV file is not the one the checkpoint\n"+
+		"was trained on (its size and SHA-256 differ: rows added, values or class names changed, another file): refuse, or ok to go on with it")
 	fs.IntVar(&c.labelCol, "label-col", 0, "CSV: the label's column, counting from 1 (0: the last column)")
 	hidden := fs.String("hidden", "100", "hidden layer sizes, comma-separated, each followed by -act; empty for a linear classifier (mnist: 256, CSV: 64)")
 	layers := fs.String("layers", "", "the hidden layers, comma-separated (replaces -hidden): N is a Linear of N units followed by -act,\n"+
@@ -275,6 +284,9 @@ func (c *config) validate(hidden, act, loss string) error {
 	}
 	if !contains(dataNames, c.data) && !isCSV(c.data) {
 		return badValue("data", c.data, dataNames, ", or a path to a .csv file")
+	}
+	if !contains(dataChangedValues, c.dataChanged) {
+		return badValue("data-changed", c.dataChanged, dataChangedValues, "")
 	}
 	var err error
 	if c.hidden, err = parseInts(hidden); err != nil {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"strconv"
-	"strings"
 
 	"gltrain/backend"
 	"gltrain/internal/safefile"
@@ -58,6 +57,12 @@ func predict(c predictFiles, ck checkpoint, b backend.Backend, u *ui) error {
 		return err
 	}
 	names := classNames(m.ClassNames, m.Outputs)
+	if len(m.ClassNames) == m.Outputs {
+		// The names exactly, in CSV's quoting; a checkpoint holds no
+		// control characters (data.CheckClassName), so none reaches a
+		// terminal through stdout.
+		names = m.ClassNames
+	}
 	write := func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
 		cw := csv.NewWriter(bw)
@@ -101,10 +106,11 @@ func predict(c predictFiles, ck checkpoint, b backend.Backend, u *ui) error {
 const maxPredictBytes = 1 << 30
 
 // readFeatures reads rows of width features from a CSV file, and the line
-// of each: numbers only, an optional header first (a row that is not all
-// numbers), after an optional UTF-8 byte order mark. A row of the wrong
-// width, or a value that is not a finite number within float32's range, is
-// refused with its line number; so is a record longer than
+// of each: numbers only (data.ParseNumber, as training reads them), an
+// optional header first (a row of names without a number,
+// data.IsHeaderRow), after an optional UTF-8 byte order mark. A row of the
+// wrong width, or a value that is not a decimal number, finite and within
+// float32's range, is refused with its line number, line 1 included; so is a record longer than
 // data.DefaultMaxRecordBytes, before it is buffered.
 func readFeatures(path string, features int) (rows [][]float64, lines []int, err error) {
 	f, size, err := safefile.Open(path)
@@ -131,25 +137,18 @@ func readFeatures(path string, features int) (rows [][]float64, lines []int, err
 			return nil, nil, fmt.Errorf("-predict %s: %w", path, err)
 		}
 		line, _ := r.FieldPos(0)
+		if first && data.IsHeaderRow(rec, -1) { // names only: a header
+			continue
+		}
 		row := make([]float64, len(rec))
-		bad := -1
 		for j, s := range rec {
-			v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-				bad = j
-				break
-			}
-			if math.Abs(v) > math.MaxFloat32 { // a number, so no header: the model would see ±Inf
-				return nil, nil, fmt.Errorf("-predict %s: line %d, column %d: %s is beyond float32's range", path, line, j+1, excerpt(s))
+			v, err := data.ParseNumber(s) // as the training CSV's features
+			if err != nil {
+				return nil, nil, fmt.Errorf("-predict %s: line %d, column %d: %w", path, line, j+1, err)
 			}
 			row[j] = v
 		}
-		switch {
-		case bad >= 0 && first: // a header
-			continue
-		case bad >= 0:
-			return nil, nil, fmt.Errorf("-predict %s: line %d, column %d: %s is not a finite number", path, line, bad+1, excerpt(rec[bad]))
-		case len(row) != features:
+		if len(row) != features {
 			return nil, nil, fmt.Errorf("-predict %s: line %d has %d values; the model takes %d features (no label column)", path, line, len(row), features)
 		}
 		rows, lines = append(rows, row), append(lines, line)

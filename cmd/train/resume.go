@@ -46,6 +46,9 @@ func (c *config) adoptRun(ck checkpoint) error {
 		if _, ok := h[key]; key == "epochs" || key == "layers" || !c.given[key] || !ok {
 			continue
 		}
+		if key == "data" && isCSV(mine[key]) && isCSV(h[key]) && (ck.DataFile != nil || c.dataChanged == "ok") {
+			continue // compared by content as it is read (checkSameData)
+		}
 		if mine[key] != h[key] && !(key == "data" && sameFile(mine[key], h[key])) {
 			return usageError{fmt.Errorf("-%s=%s disagrees with the run in %s (-%s=%s): a resumed run keeps its settings; drop -%s",
 				key, excerpt(mine[key]), c.resume, key, excerpt(h[key]), key)}
@@ -59,7 +62,10 @@ func (c *config) adoptRun(ck checkpoint) error {
 			}
 		}
 	}
-	c.data, c.opt, c.schedule, c.layersText = ck.Data, h["opt"], h["schedule"], h["layers"]
+	if !c.given["data"] {
+		c.data = ck.Data
+	}
+	c.opt, c.schedule, c.layersText = h["opt"], h["schedule"], h["layers"]
 	parse("loss", func(s string) (e error) { c.loss, e = nn.ParseLoss(s); return })
 	parse("lr", func(s string) (e error) { c.lr, e = strconv.ParseFloat(s, 64); return })
 	parse("wd", func(s string) (e error) { c.wd, e = strconv.ParseFloat(s, 64); return })

@@ -309,6 +309,9 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 	}
 	m.Loss, m.ClassNames, m.Standardizer = c.loss, d.train.ClassNames, d.std
 	m.Meta = c.hyper()
+	if d.file != nil {
+		d.file.record(m.Meta)
+	}
 	save, early := callbacks(c, r.ck, st)
 	steps := (d.train.Len() + c.batch - 1) / c.batch
 	tr := nn.Trainer{

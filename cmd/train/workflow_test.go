@@ -402,8 +402,8 @@ func TestPredict(t *testing.T) {
 	}{
 		{"size,weight\n1,2\n3,4\n5,6,7\n", "line 4 has 3 values; the model takes 2 features (no label column)"},
 		{"1,2\n3\n", "line 2 has 1 values; the model takes 2 features"},
-		{"size,weight\n1,2\n3,x\n", `line 3, column 2: "x" is not a finite number`},
-		{"1,2\n3,NaN\n", `line 2, column 2: "NaN" is not a finite number`},
+		{"size,weight\n1,2\n3,x\n", `line 3, column 2: "x" is not a number`},
+		{"1,2\n3,NaN\n", `line 2, column 2: "NaN" is not finite`},
 		{"size,weight\n", "no rows"},
 	} {
 		path := filepath.Join(dir, fmt.Sprintf("bad%d.csv", i))
@@ -529,8 +529,8 @@ func TestPredictReadsRowsAsTraining(t *testing.T) {
 	for i, tc := range []struct {
 		content, std, want string
 	}{
-		{"a,b\n1,2\n1e39,0\n", "", `line 3, column 1: "1e39" is beyond float32's range`},
-		{"1e39,0\n", "", `line 1, column 1: "1e39" is beyond float32's range`},
+		{"a,b\n1,2\n1e39,0\n", "", `line 3, column 1: "1e39" is out of float32 range`},
+		{"1e39,0\n", "", `line 1, column 1: "1e39" is out of float32 range`},
 		{"a,b\n1,0\n3,1e30\n", `{"mean":[0,0],"std":[1,1e-10]}`, "line 3, column 2: 1e+30 standardises to 1e+40, beyond float32's range"},
 		{"1,2\n3,4\n" + strings.Repeat("0,", 3<<20) + "0\n", "", "line 3: a record longer than 4194304 bytes"},
 		{"1,2\n\"" + strings.Repeat("0\n", 3<<20) + "\"\n", "", "line 2: a record longer than 4194304 bytes"},

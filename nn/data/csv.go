@@ -7,12 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"gltrain/internal/safefile"
 )
@@ -21,8 +18,8 @@ import (
 type HeaderMode int
 
 const (
-	// HeaderAuto (the zero value) takes the first row as a header when one
-	// of its feature fields is not a number.
+	// HeaderAuto (the zero value) takes the first row as a header when its
+	// feature fields are names, none a number (IsHeaderRow).
 	HeaderAuto HeaderMode = iota
 	// HeaderYes always skips the first row.
 	HeaderYes
@@ -88,13 +85,16 @@ func LoadCSV(path string, opts CSVOptions) (Set, error) {
 // number such as 1.5 is an error (a feature column taken for the label).
 // When some label is not a number, every label is a name, mapped to class
 // ids in sorted (byte-wise) order and kept in ClassNames ("1" and "1.0" are
-// then two names). Names must be valid UTF-8. The file must hold at least
+// then two names). Names must be valid UTF-8 without control characters
+// (CheckClassName). The file must hold at least
 // two distinct labels.
 //
-// The first row is a header (HeaderAuto) when one of its features is not a
-// number, or when its label is not a number but every other row's label is
-// (x1,x2,label over integer labels). A header of numbers only (1,2,3) cannot
-// be told from data: pass HeaderYes.
+// The first row is a header (HeaderAuto) when its features are names and
+// none is a number in any spelling (IsHeaderRow: NaN, 0x1p4 or 1_000 make
+// it data, and then an error naming line 1), or when its label is not a
+// number but every other row's label is (x1,x2,label over integer labels).
+// A header of numbers only (1,2,3) cannot be told from data: pass
+// HeaderYes.
 //
 // A record longer than MaxRecordBytes or a field longer than MaxFieldBytes
 // is an error naming its line; messages quote at most 32 bytes of a field.
@@ -188,10 +188,10 @@ func (p *csvParser) row(cr *csv.Reader, rec []string) error {
 		if j == p.label {
 			continue
 		}
-		v, err := parseFeature(field)
+		v, err := ParseNumber(field)
 		if err != nil {
 			l, _ := cr.FieldPos(j)
-			return fmt.Errorf("%s:%d: column %d: %w", p.name, l, j+1, err)
+			return fmt.Errorf("%s:%d: column %d: %w%s", p.name, l, j+1, err, p.notHeader(first, rec))
 		}
 		p.x = append(p.x, v)
 	}
@@ -199,8 +199,8 @@ func (p *csvParser) row(cr *csv.Reader, rec []string) error {
 	switch lbl := rec[p.label]; {
 	case lbl == "":
 		return fmt.Errorf("%s:%d: column %d: empty label", p.name, l, p.label+1)
-	case !utf8.ValidString(lbl):
-		return fmt.Errorf("%s:%d: column %d: label %s is not valid UTF-8", p.name, l, p.label+1, excerpt(lbl))
+	case CheckClassName(lbl) != nil:
+		return fmt.Errorf("%s:%d: column %d: label %w", p.name, l, p.label+1, CheckClassName(lbl))
 	}
 	if first && p.opts.Header == HeaderAuto {
 		p.maybeHeader = !isNumber(rec[p.label])
@@ -208,6 +208,20 @@ func (p *csvParser) row(cr *csv.Reader, rec []string) error {
 	p.labels = append(p.labels, strings.Clone(rec[p.label])) // rec is reused
 	p.lines = append(p.lines, l)
 	return nil
+}
+
+// notHeader explains, for an error on the first row, why that row was read
+// as data although it holds a name: it holds numbers too.
+func (p *csvParser) notHeader(first bool, rec []string) string {
+	if !first || p.opts.Header != HeaderAuto {
+		return ""
+	}
+	for j, field := range rec {
+		if j != p.label && isName(field) {
+			return fmt.Sprintf("; the line is read as data, not as a header, because it holds numbers (a header holds only names; column %d is one)", j+1)
+		}
+	}
+	return ""
 }
 
 // first fixes the column count and the label column from the first row.
@@ -252,90 +266,7 @@ func (p *csvParser) isHeader(rec []string) bool {
 	case HeaderNo:
 		return false
 	}
-	for j, field := range rec {
-		if j != p.label && !isNumber(field) {
-			return true
-		}
-	}
-	return false
-}
-
-// isDecimal reports whether s is a decimal number:
-//
-//	[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?
-func isDecimal(s string) bool {
-	i := 0
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
-	}
-	digits := func() int {
-		start := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		return i - start
-	}
-	mantissa := digits()
-	if i < len(s) && s[i] == '.' {
-		i++
-		mantissa += digits()
-	}
-	if mantissa == 0 {
-		return false
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		if digits() == 0 {
-			return false
-		}
-	}
-	return i == len(s)
-}
-
-// isNumber reports whether s reads as a number for the header and label
-// rules: a decimal, or NaN or an infinity as ParseFloat spells them.
-func isNumber(s string) bool {
-	if isDecimal(s) {
-		return true
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	return err == nil && (math.IsNaN(v) || math.IsInf(v, 0))
-}
-
-// parseFeature parses a feature field as a finite float64 within float32's
-// range.
-func parseFeature(s string) (float64, error) {
-	if !isDecimal(s) {
-		if v, err := strconv.ParseFloat(s, 64); err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
-			return 0, fmt.Errorf("%s is not finite", excerpt(s))
-		}
-		return 0, fmt.Errorf("%s is not a number%s", excerpt(s), numberHint(s))
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.Abs(v) > math.MaxFloat32 {
-		return 0, fmt.Errorf("%s is out of float32 range", excerpt(s))
-	}
-	return v, nil
-}
-
-// numberHint says why a field that looks like a number is not one.
-func numberHint(s string) string {
-	_, err := strconv.ParseFloat(s, 64)
-	lower := strings.ToLower(s)
-	switch {
-	case strings.ContainsAny(s, ";\t"):
-		return " (is the file separated by semicolons or tabs? fields must be separated by commas)"
-	case err != nil && !errors.Is(err, strconv.ErrRange):
-		return ""
-	case strings.Contains(s, "_"):
-		return " (digit separators _ are not accepted)"
-	case strings.Contains(lower, "0x"):
-		return " (hexadecimal is not accepted)"
-	}
-	return ""
+	return IsHeaderRow(rec, p.label)
 }
 
 // set maps the labels to class ids and returns the data set.

@@ -5,7 +5,27 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"unicode"
+	"unicode/utf8"
 )
+
+// CheckClassName says what is wrong with a class name (nil: nothing). A
+// name is printed, and written to CSV files: it must be valid UTF-8 without
+// control characters (C0, DEL, C1: a terminal acts on an escape sequence,
+// and CR or LF splits a line). ParseCSV refuses such labels, and a
+// checkpoint such class names (nn.Save and nn.Load), so that no command
+// prints one. The error quotes a short excerpt.
+func CheckClassName(name string) error {
+	if !utf8.ValidString(name) {
+		return fmt.Errorf("%s is not valid UTF-8", excerpt(name))
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("%s holds control characters (%U)", excerpt(name), r)
+		}
+	}
+	return nil
+}
 
 // maxClasses bounds integer labels, so that a stray large number in the
 // label column is an error rather than a one-hot matrix nobody can allocate.

@@ -40,6 +40,9 @@ func TestParseCSVStrict(t *testing.T) {
 		{name: "fractional label", text: "1,0.0\n2,1.0\n3,1.5\n", err: `data.csv:3: column 2: label 1.5 is a number but not an integer`},
 		{name: "NaN label", text: "1,0\n2,NaN\n", err: "label NaN outside [0,65536)"},
 		{name: "label not UTF-8", text: "1,a\n2,\xff\n", err: `data.csv:2: column 2: label "\xff" is not valid UTF-8`},
+		{name: "label with a terminal escape", text: "1,a\n2,\x1b[31mred\n", err: `data.csv:2: column 2: label "\x1b[31mred" holds control characters (U+001B)`},
+		{name: "label with CR", text: "1,a\n2,\"b\rc\"\n", err: `data.csv:2: column 2: label "b\rc" holds control characters (U+000D)`},
+		{name: "label with a C1 control", text: "1,a\n2,b\u009bc\n", err: `holds control characters (U+009B)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := ParseCSV(strings.NewReader(tc.text), "data.csv", tc.opts)
@@ -143,9 +146,11 @@ func TestParseCSVRecordLimit(t *testing.T) {
 			}
 		})
 	}
-	s, err := ParseCSV(strings.NewReader("1,\"a\nb\"\n2,c\n"), "data.csv", CSVOptions{MaxRecordBytes: 8})
-	if err != nil || s.Len() != 2 {
-		t.Errorf("records at the limit: %v", err)
+	// A record at the limit, a newline in its quoted field, is read whole
+	// (the label is then refused for its newline, CheckClassName).
+	_, err := ParseCSV(strings.NewReader("1,\"a\nb\"\n2,c\n"), "data.csv", CSVOptions{MaxRecordBytes: 8})
+	if want := `data.csv:1: column 2: label "a\nb" holds control characters`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("records at the limit: %v, want an error containing %q", err, want)
 	}
 }
 
@@ -193,3 +198,69 @@ func TestStandardizeFullPrecision(t *testing.T) {
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 func itoa(v int) string { return strconv.Itoa(v) }
+
+// TestParseCSVFirstRow: a first row is a header only when it holds names
+// and no number. One with NaN, Inf, an empty field, hexadecimal or a digit
+// separator beside numbers is data, so its bad value is an error naming
+// line 1, as on line 2; before, it was taken for a header and dropped
+// without a word.
+func TestParseCSVFirstRow(t *testing.T) {
+	for _, tc := range []struct{ name, text, err string }{
+		{"empty field", "1,,0\n3,4,1\n5,6,0\n", `data.csv:1: column 2: "" is not a number`},
+		{"NaN", "NaN,2,0\n3,4,1\n5,6,0\n", `data.csv:1: column 1: "NaN" is not finite`},
+		{"Inf", "1,-Inf,0\n3,4,1\n5,6,0\n", `data.csv:1: column 2: "-Inf" is not finite`},
+		{"hex", "0x1p4,2,0\n3,4,1\n5,6,0\n", `data.csv:1: column 1: "0x1p4" is not a number (hexadecimal is not accepted)`},
+		{"digit separator", "1_000,2,0\n3,4,1\n5,6,0\n", `data.csv:1: column 1: "1_000" is not a number (digit separators`},
+		{"a name beside a number", "x,2,0\n3,4,1\n5,6,0\n", `data.csv:1: column 1: "x" is not a number; the line is read as data, not as a header, because it holds numbers`},
+		{"all empty", ",,0\n3,4,1\n5,6,0\n", `data.csv:1: column 1: "" is not a number`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseCSV(strings.NewReader(tc.text), "data.csv", CSVOptions{})
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("error %v, want one containing %q", err, tc.err)
+			}
+		})
+	}
+	// Names, with a column left unnamed (a pandas index), are a header.
+	for _, text := range []string{"x1,x2,label\n1,2,0\n3,4,1\n", ",x2,label\n1,2,0\n3,4,1\n", "nan_count,x,y\n1,2,0\n3,4,1\n"} {
+		s, err := ParseCSV(strings.NewReader(text), "data.csv", CSVOptions{})
+		if err != nil || s.Len() != 2 {
+			t.Errorf("%q: %d rows, error %v; want the header skipped and 2 rows", text, s.Len(), err)
+		}
+	}
+}
+
+// TestParseNumber: the one number parser of data files, which -predict
+// uses too.
+func TestParseNumber(t *testing.T) {
+	for _, s := range []string{"1", " -2.5 ", ".5", "5.", "1e3", "+1E-3"} {
+		if _, err := ParseNumber(s); err != nil {
+			t.Errorf("ParseNumber(%q): %v", s, err)
+		}
+	}
+	for _, s := range []string{"", "1_000", "0x1p4", "0x10", "NaN", "inf", "1e39", "abc", "1e", "."} {
+		if v, err := ParseNumber(s); err == nil {
+			t.Errorf("ParseNumber(%q) = %v, want an error", s, v)
+		}
+	}
+	for _, tc := range []struct {
+		rec  []string
+		skip int
+		want bool
+	}{
+		{[]string{"x", "y"}, -1, true},
+		{[]string{"", "y"}, -1, true},
+		{[]string{"", ""}, -1, false},
+		{[]string{"x", "NaN"}, -1, false},
+		{[]string{"x", "0x10"}, -1, false},
+		{[]string{"1", "label"}, 1, false},
+		{[]string{"x", "7"}, 1, true},
+		{[]string{"１", "２"}, -1, false},
+		{[]string{"١٢", "y"}, -1, false},
+		{[]string{"x1", "y2"}, -1, true},
+	} {
+		if got := IsHeaderRow(tc.rec, tc.skip); got != tc.want {
+			t.Errorf("IsHeaderRow(%q, %d) = %v, want %v", tc.rec, tc.skip, got, tc.want)
+		}
+	}
+}

@@ -36,9 +36,16 @@ type Options struct {
 	// "gonum" always uses gonum's. $GLTRAIN_BLAS=gonum hides the library
 	// from auto too.
 	BLAS string
-	// Threads is the BLAS library's thread count; 0 means GOMAXPROCS.
+	// Threads is the BLAS library's thread count; 0 means GOMAXPROCS. At
+	// most MaxThreads (NewWithOptions uses MaxThreads for more).
 	Threads int
 }
+
+// MaxThreads bounds the thread count of Options and of the train command's
+// -threads (GOMAXPROCS too): far more than any machine's cores, and far
+// below the tens of thousands of OS threads at which a process dies of
+// thread exhaustion (Go's default limit is 10,000).
+const MaxThreads = 1024
 
 // ParseOptions reads the registry options: comma-separated words, each
 // blas=auto, blas=gonum or threads=N.
@@ -53,8 +60,8 @@ func ParseOptions(s string) (Options, error) {
 			o.BLAS = v
 		case k == "threads":
 			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return o, fmt.Errorf("cpu options: %q: want threads=N with N ≥ 1", w)
+			if err != nil || n < 1 || n > MaxThreads {
+				return o, fmt.Errorf("cpu options: %q: want threads=N with 1 ≤ N ≤ %d", w, MaxThreads)
 			}
 			o.Threads = n
 		default:
@@ -91,9 +98,10 @@ func NewWithOptions(o Options) *Backend {
 	if o.BLAS != "gonum" {
 		if lib, err := blas.Load(); err == nil {
 			threads := o.Threads
-			if threads == 0 {
+			if threads <= 0 {
 				threads = runtime.GOMAXPROCS(0)
 			}
+			threads = min(threads, MaxThreads)
 			lib.SetThreads(threads)
 			b.blas, b.products = lib, lib.Name
 		}

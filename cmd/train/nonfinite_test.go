@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -75,4 +76,13 @@ func formatValue(v float32) string {
 		return "NaN"
 	}
 	return "Inf"
+}
+
+// TestMostThreadsRun: the largest -threads accepted trains, in a child
+// process (GOMAXPROCS is the process's).
+func TestMostThreadsRun(t *testing.T) {
+	cmd := command(t, "-backend=cpu", "-epochs=1", "-plot=", "-threads="+strconv.Itoa(maxThreads))
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "1024 threads") {
+		t.Fatalf("-threads=%d: %v\n%s", maxThreads, err, out)
+	}
 }

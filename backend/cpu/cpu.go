@@ -24,9 +24,16 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
+		if err := CheckEnv(); err != nil {
+			return nil, fmt.Errorf("cpu: %w", err)
+		}
 		return NewWithOptions(o), nil
 	})
 }
+
+// CheckEnv refuses a value of $GLTRAIN_BLAS other than auto or gonum, which
+// the registry's opener does before making a backend.
+func CheckEnv() error { return blas.CheckEnv() }
 
 // Options configure a CPU backend.
 type Options struct {
@@ -95,6 +102,9 @@ func NewWithOptions(o Options) *Backend {
 	b := &Backend{gemmMin: smallGemm}
 	b.pool = backend.NewPool(b.alloc, func([]float32) {})
 	b.products = "gonum blas32 (install libopenblas0 for faster products)"
+	if err := CheckEnv(); err != nil {
+		b.products = "gonum blas32 (" + err.Error() + ")"
+	}
 	if o.BLAS != "gonum" {
 		if lib, err := blas.Load(); err == nil {
 			threads := o.Threads

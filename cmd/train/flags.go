@@ -250,6 +250,11 @@ const maxThreads = cpu.MaxThreads
 
 // validate checks every value, naming the bad one and the valid ones.
 func (c *config) validate(hidden, act, loss string) error {
+	// The backends' environment, checked here so that -backend=auto does
+	// not take a misspelt GL setting for a missing context.
+	if err := errors.Join(cpu.CheckEnv(), gl.CheckEnv()); err != nil {
+		return usageError{err}
+	}
 	for _, f := range []struct{ name, path string }{{"data", c.data}, {"save", c.save}, {"load", c.load}} {
 		if !printablePath(f.path) {
 			return usageError{fmt.Errorf("invalid value %s for -%s: not UTF-8, or holds control characters (checkpoints record paths as UTF-8 text)", excerpt(f.path), f.name)}

@@ -139,6 +139,8 @@ func (t *Trainer) check() error {
 		return errors.New("nn: trainer: the training set is empty")
 	case t.EvalBatch < 0:
 		return fmt.Errorf("nn: trainer: evaluation batch %d: want 0 (1024) or more", t.EvalBatch)
+	case t.LogEvery < 0:
+		return fmt.Errorf("nn: trainer: LogEvery %d: want 0 (50) or more", t.LogEvery)
 	}
 	if err := t.Loss.check("trainer"); err != nil {
 		return err

@@ -57,10 +57,12 @@ func TestInvalidValuesRefused(t *testing.T) {
 	m := newModel()
 	_, _, err = nn.Evaluate(m, nn.SoftmaxCrossEntropy, dev, -5)
 	want("Evaluate with batch −5", err, "batch size -5: want 0 (1024) or more")
-	_, err = (&nn.Trainer{Model: m, Optimizer: nil, Epochs: 1, BatchSize: 10, Train: set, EvalBatch: -5}).Fit(context.Background())
-	if err == nil {
-		t.Error("Fit with EvalBatch −5: no error")
-	}
+	opt, _ := nn.NewOptimizer("sgd", b, m.Parameters(), 0.1, 0)
+	defer opt.Release()
+	_, err = (&nn.Trainer{Model: m, Optimizer: opt, Epochs: 1, BatchSize: 10, Train: set, EvalBatch: -5}).Fit(context.Background())
+	want("Fit with EvalBatch −5", err, "evaluation batch -5: want 0 (1024) or more")
+	_, err = (&nn.Trainer{Model: m, Optimizer: opt, Epochs: 1, BatchSize: 10, Train: set, LogEvery: -5}).Fit(context.Background())
+	want("Fit with LogEvery −5", err, "LogEvery -5: want 0 (50) or more")
 
 	for _, name := range []string{"sgd", "momentum", "adam"} {
 		m := newModel()

@@ -19,6 +19,11 @@ var (
 	// ErrDeviceLost reports a device that stopped answering or failed
 	// (a GL error, a lost context).
 	ErrDeviceLost = errors.New("device lost")
+	// ErrOutOfMemory reports an allocation the device or host cannot hold:
+	// GL_OUT_OF_MEMORY on GL; on the CPU, a tensor larger than the memory
+	// the host has left (MemAvailable, the cgroup's limit, RLIMIT_AS),
+	// checked before allocating, where Go would end the process.
+	ErrOutOfMemory = errors.New("out of memory")
 	// ErrInvalidArgument reports a scalar argument out of its domain
 	// (a negative learning rate, a step count below one).
 	ErrInvalidArgument = errors.New("invalid argument")

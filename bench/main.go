@@ -127,6 +127,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "bench:", err)
 		return 2
 	}
+	if err := backend.CheckEnv("GLTRAIN_REQUIRE_GL", "0", "1"); err != nil {
+		fmt.Fprintln(stderr, "bench:", err)
+		return 2
+	}
 	if c.threads > 0 {
 		runtime.GOMAXPROCS(c.threads)
 		// llvmpipe, when it is the GL driver, reads its thread count when

@@ -319,6 +319,9 @@ type Info struct {
 	// HasOptimizer reports saved optimiser state, which Resume restores.
 	Epochs, Steps int
 	HasOptimizer  bool
+	// Optimizer names the saved optimiser's kind as NewOptimizer does
+	// (sgd, momentum, nesterov, adam or adamw); "" without one.
+	Optimizer string
 }
 
 // ReadInfo reads the checkpoint at path without building its model. A
@@ -341,6 +344,9 @@ func ReadInfo(path string) (*Info, error) {
 		return nil, bad(err)
 	}
 	info := &Info{Spec: h.Model, Loss: h.Loss, ClassNames: h.ClassNames, Standardizer: h.Std, Meta: h.Meta, HasOptimizer: h.Optimizer != nil}
+	if o := h.Optimizer; o != nil {
+		info.Optimizer = o.kind()
+	}
 	if h.Train != nil {
 		info.Epochs, info.Steps = h.Train.Epochs, h.Train.Steps
 	}

@@ -20,7 +20,13 @@ func Evaluate(m *Model, loss Loss, set *DeviceSet, batchSize int) (meanLoss, acc
 	}
 	defer m.SetTraining(m.Training())
 	m.SetTraining(false)
-	if batchSize < 1 {
+	if err := loss.check("evaluate"); err != nil {
+		return 0, 0, err
+	}
+	if batchSize < 0 {
+		return 0, 0, fmt.Errorf("nn: evaluate: batch size %d: want 0 (1024) or more: %w", batchSize, backend.ErrInvalidArgument)
+	}
+	if batchSize == 0 {
 		batchSize = 1024
 	}
 	b := m.Backend()

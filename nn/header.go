@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
+	"io"
 	"strconv"
 	"strings"
 
@@ -32,6 +32,12 @@ func parseHeader(md map[string]string) (header, error) {
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(v); err != nil {
 			return field(key, err)
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return field(key, errors.New("more after the JSON value"))
+		}
+		if k, ok := duplicateKey(md[key]); ok {
+			return field(key, fmt.Errorf("key %s appears twice in one object", excerpt(k)))
 		}
 		return nil
 	}
@@ -82,6 +88,45 @@ func parseHeader(md map[string]string) (header, error) {
 		h.Std = &data.Standardizer{Mean: st.Mean, Std: st.Std}
 	}
 	return h, h.validate()
+}
+
+// duplicateKey returns a key that appears twice in one JSON object of s
+// (which decoded already), where encoding/json would keep the last silently.
+func duplicateKey(s string) (string, bool) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	type level struct {
+		keys   map[string]bool // nil in an array
+		expect bool            // an object's next token is a key
+	}
+	var stack []level
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		top := len(stack) - 1
+		if top >= 0 && stack[top].keys != nil && stack[top].expect {
+			if k, ok := tok.(string); ok {
+				if stack[top].keys[k] {
+					return k, true
+				}
+				stack[top].keys[k] = true
+				stack[top].expect = false
+				continue
+			}
+		}
+		if top >= 0 && stack[top].keys != nil {
+			stack[top].expect = true // after this value, a key or '}'
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, level{keys: map[string]bool{}, expect: true})
+		case json.Delim('['):
+			stack = append(stack, level{})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:top]
+		}
+	}
 }
 
 // parseVersion1 reads the fields of a version 1 checkpoint (the train
@@ -172,15 +217,8 @@ func (h header) validate() error {
 	if h.Std == nil {
 		return nil
 	}
-	if len(h.Std.Mean) != m.Inputs || len(h.Std.Std) != m.Inputs {
-		return field("standardize", "%d means and %d deviations for %d inputs", len(h.Std.Mean), len(h.Std.Std), m.Inputs)
-	}
-	for j := range h.Std.Mean {
-		if mu, s := h.Std.Mean[j], h.Std.Std[j]; math.IsNaN(mu) || math.IsInf(mu, 0) {
-			return field("standardize", "mean of feature %d is %v, want a finite number", j, mu)
-		} else if !(s > 0) || math.IsInf(s, 0) {
-			return field("standardize", "deviation of feature %d is %v, want a finite number > 0", j, s)
-		}
+	if err := checkStandardizer(h.Std, m.Inputs); err != nil {
+		return field("standardize", "%v", err)
 	}
 	return nil
 }

@@ -48,6 +48,15 @@ func ParseLoss(s string) (Loss, error) {
 	return 0, fmt.Errorf("unknown loss %s (valid: %s)", excerpt(s), strings.Join(lossNames, ", "))
 }
 
+// check refuses a Loss that is none of the constants (a Loss(7) made by a
+// conversion), which Apply would otherwise take for cross-entropy.
+func (l Loss) check(op string) error {
+	if l < 0 || int(l) >= len(lossNames) {
+		return fmt.Errorf("nn: %s: loss %d is not a Loss (valid: %s): %w", op, int(l), strings.Join(lossNames, ", "), backend.ErrInvalidArgument)
+	}
+	return nil
+}
+
 // NeedsOneHot reports whether the loss compares scores with one-hot targets.
 func (l Loss) NeedsOneHot() bool { return l == MeanSquaredError }
 

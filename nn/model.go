@@ -153,6 +153,8 @@ func (bd *builder) module(mod Module, in int, prefix string, next Module) (int, 
 	case Activation, *Activation, Softmax, *Softmax:
 		if f, ok := activationOf(l); ok && !f.Kind.Valid() {
 			return 0, fmt.Errorf("nn: layer %s: unknown activation %v", layerName(prefix), f.Kind)
+		} else if err := backend.CheckActivation("layer "+layerName(prefix), f); ok && err != nil {
+			return 0, fmt.Errorf("nn: %w", err) // a NaN LeakyReLU slope, say
 		}
 		return in, nil
 	case nil:

@@ -35,6 +35,7 @@ type SGD struct {
 	velocity []backend.Tensor // zero-filled, lazily unless packed; nil without momentum
 	pk       *packing         // nil when not packed
 	b        backend.Backend
+	released bool // Release was called: Step and Save refuse it
 }
 
 // NewSGD returns an SGD optimiser over params on b, packing them when b
@@ -62,6 +63,9 @@ func NewSGD(b backend.Backend, params []*autograd.Value, cfg backend.SGD) (*SGD,
 // over the flat tensors when packed and every parameter has a gradient, else
 // one per parameter.
 func (o *SGD) Step() error {
+	if o.released {
+		return errReleasedOptimizer("sgd")
+	}
 	if o.pk.ready(o.params) {
 		var v backend.Tensor
 		if o.cfg.Momentum != 0 {
@@ -102,6 +106,7 @@ func (o *SGD) SetLR(lr float32) { o.cfg.LR = lr }
 // Release frees the velocities and, when packed, the flat tensors, giving
 // each parameter still in its view a tensor of its own again (unpack).
 func (o *SGD) Release() error {
+	o.released = true
 	if o.pk == nil {
 		return releaseAll(o.b, o.velocity)
 	}
@@ -133,6 +138,8 @@ type Adam struct {
 	steps  []int
 	pk     *packing // nil when not packed
 	b      backend.Backend
+	// released: Release was called; Step and Save refuse it.
+	released bool
 }
 
 // NewAdam returns an Adam (or AdamW) optimiser over params on b, packing
@@ -158,6 +165,9 @@ func NewAdam(b backend.Backend, params []*autograd.Value, cfg backend.Adam) (*Ad
 // over the flat tensors when packed, every parameter has a gradient and all
 // have taken as many steps, else one per parameter.
 func (o *Adam) Step() error {
+	if o.released {
+		return errReleasedOptimizer("adam")
+	}
 	if o.pk.ready(o.params) && allEqual(o.steps) {
 		for i := range o.steps {
 			o.steps[i]++
@@ -204,6 +214,7 @@ func (o *Adam) SetLR(lr float32) { o.cfg.LR = lr }
 // Release frees the moment estimates and, when packed, the flat tensors,
 // giving each parameter still in its view a tensor of its own again.
 func (o *Adam) Release() error {
+	o.released = true
 	if o.pk == nil {
 		return errors.Join(releaseAll(o.b, o.m), releaseAll(o.b, o.v))
 	}
@@ -212,6 +223,12 @@ func (o *Adam) Release() error {
 	err := o.pk.release(o.params)
 	o.pk = nil
 	return err
+}
+
+// errReleasedOptimizer is the error of an optimiser used after Release,
+// whose state is gone.
+func errReleasedOptimizer(name string) error {
+	return fmt.Errorf("nn: %s: step after Release: the optimiser's state is freed; make a new one: %w", name, backend.ErrReleased)
 }
 
 // OptimizerNames lists the names NewOptimizer accepts.

@@ -19,6 +19,26 @@ type optimizerJSON struct {
 	Steps []int         `json:"steps,omitempty"`
 }
 
+// kind names the optimiser as NewOptimizer does: adam or adamw; sgd,
+// momentum or nesterov; "" for a type with the fields of another, which
+// loadOptimizer refuses.
+func (j optimizerJSON) kind() string {
+	adam, sgd := j.Type == "adam" && j.Adam != nil && j.SGD == nil, j.Type == "sgd" && j.SGD != nil && j.Adam == nil
+	switch {
+	case adam && j.Adam.Decoupled:
+		return "adamw"
+	case adam:
+		return "adam"
+	case sgd && j.SGD.Nesterov:
+		return "nesterov"
+	case sgd && j.SGD.Momentum != 0:
+		return "momentum"
+	case sgd:
+		return "sgd"
+	}
+	return ""
+}
+
 // maxSteps bounds a checkpoint's step counts: far more than a run takes,
 // and far enough from overflowing an int as the run goes on.
 const maxSteps = 1 << 53
@@ -40,10 +60,16 @@ func saveOptimizer(m *Model, o Optimizer) (optimizerJSON, []NamedTensor, error) 
 	var names []string
 	switch o := o.(type) {
 	case *Adam:
+		if o.released {
+			return j, nil, errors.New("the optimiser was released; its state is gone")
+		}
 		cfg := o.cfg
 		j = optimizerJSON{Type: "adam", Adam: &cfg, Steps: append([]int(nil), o.steps...)}
 		params, state, names = o.params, [][]backend.Tensor{o.m, o.v}, []string{expAvg, expAvgSq}
 	case *SGD:
+		if o.released {
+			return j, nil, errors.New("the optimiser was released; its state is gone")
+		}
 		cfg := o.cfg
 		j = optimizerJSON{Type: "sgd", SGD: &cfg}
 		params = o.params

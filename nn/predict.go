@@ -105,6 +105,9 @@ func (m *Model) run(op string, x []float32, each func(b backend.Backend, g *auto
 	if err := m.check(op); err != nil {
 		return err
 	}
+	if err := m.checkInputs(op, x); err != nil {
+		return err
+	}
 	in := m.Inputs
 	if len(x)%in != 0 {
 		return fmt.Errorf("nn: %s: %d values are not rows of %d inputs", op, len(x), in)

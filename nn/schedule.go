@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"gltrain/backend"
 )
 
 // Schedule gives the learning rate of each epoch (counted from 0), as
@@ -50,8 +52,14 @@ func (s CosineLR) LR(e int) float32 {
 // ParseSchedule reads a schedule for base rate lr over epochs: "constant"
 // (or ""), "step" (×0.1 every third of the epochs), "step:N:G" (×G every N
 // epochs) or "cosine" (to 0). Only step takes parameters; G must be a
-// finite float32 greater than 0.
+// finite float32 greater than 0, and so must lr; epochs must be 1 or more.
 func ParseSchedule(s string, lr float32, epochs int) (Schedule, error) {
+	if !(lr > 0) || math.IsInf(float64(lr), 0) {
+		return nil, fmt.Errorf("schedule %s: learning rate %v: want a finite number > 0: %w", excerpt(s), lr, backend.ErrInvalidArgument)
+	}
+	if epochs < 1 {
+		return nil, fmt.Errorf("schedule %s: %d epochs: want 1 or more: %w", excerpt(s), epochs, backend.ErrInvalidArgument)
+	}
 	name, rest, hasRest := strings.Cut(strings.ToLower(s), ":")
 	if hasRest && name != "step" {
 		return nil, fmt.Errorf("schedule %q: %s takes no parameters", s, name)

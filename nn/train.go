@@ -103,6 +103,25 @@ func (e *NonFiniteLossError) Error() string {
 		e.Loss, e.Step, e.Epoch, e.LR)
 }
 
+// checkSteps refuses a run whose step counts would pass maxSteps, the most
+// a checkpoint records, so that a resumed run with a huge step count is
+// refused before it trains rather than when it saves. The optimiser's own
+// counts (Adam's) are checked too.
+func (t *Trainer) checkSteps() error {
+	perEpoch := data.NewBatcher(t.Train.Len(), t.BatchSize, 0).Batches()
+	more := float64(t.Epochs-t.StartEpoch) * float64(perEpoch)
+	start := t.StartStep
+	if a, ok := t.Optimizer.(*Adam); ok {
+		for _, s := range a.steps {
+			start = max(start, s)
+		}
+	}
+	if float64(start)+more > maxSteps {
+		return fmt.Errorf("nn: trainer: starting at step %d, %d epochs of %d steps would pass %d steps, the most a checkpoint records", start, t.Epochs-t.StartEpoch, perEpoch, maxSteps)
+	}
+	return nil
+}
+
 // check validates the configuration and that the model fits the data.
 func (t *Trainer) check() error {
 	switch {
@@ -118,6 +137,16 @@ func (t *Trainer) check() error {
 		return fmt.Errorf("nn: trainer: batch size %d: want at least 1", t.BatchSize)
 	case t.Train.Len() == 0:
 		return errors.New("nn: trainer: the training set is empty")
+	case t.EvalBatch < 0:
+		return fmt.Errorf("nn: trainer: evaluation batch %d: want 0 (1024) or more", t.EvalBatch)
+	case t.LogEvery < 0:
+		return fmt.Errorf("nn: trainer: LogEvery %d: want 0 (50) or more", t.LogEvery)
+	}
+	if err := t.Loss.check("trainer"); err != nil {
+		return err
+	}
+	if err := t.checkSteps(); err != nil {
+		return err
 	}
 	if err := t.Model.check("trainer"); err != nil {
 		return err

@@ -2,8 +2,9 @@
 //	row_loss[i] = Σ_{j≠c} max(0, s_j − s_c + margin)
 //	grad[i,j]   = inv_batch for each j ≠ c inside the margin,
 //	grad[i,c]   = −(their count)·inv_batch                (when with_grad is set)
-// sum.comp then averages the row losses. A label that is not a class index
-// gives NaN loss and gradient.
+// sum.comp then averages the row losses. A label that is not a class index,
+// or a score that is NaN or ±Inf, gives NaN loss and gradient (max(0, ·)
+// would hide a diverged row as 0). The test is on the bits (is_finite_f).
 // CPU reference: backend/cpu/loss.go svmHingeRow.
 // Bindings: 0 scores, 1 labels, 2 row_loss, 3 grad (any buffer when with_grad is 0).
 // Uniforms: m, n (scores is m×n), margin, inv_batch, with_grad.
@@ -22,7 +23,11 @@ void main() {
 	FOR_EACH(i, m) {
 		uint base = i * uint(n);
 		int c = class_index(labels[i], n);
-		if (c < 0) {
+		bool finite = true;
+		for (int j = 0; j < n; j++) {
+			finite = finite && is_finite_f(scores[base + uint(j)]);
+		}
+		if (c < 0 || !finite) {
 			row_loss[i] = NAN;
 			if (with_grad != 0) {
 				for (int j = 0; j < n; j++) {

@@ -5,7 +5,8 @@
 //	row_loss[i] = L                                         (by element (i, 0))
 //	grad[i,j]   = inv_batch when j ≠ c and s_j − s_c + margin > 0, else 0
 //	grad[i,c]   = −q · inv_batch                          (when with_grad is set)
-// A label that is not a class index gives NaN loss and gradient.
+// A label that is not a class index, or a NaN row sum (a score that is NaN
+// or ±Inf, svm_hinge_partial.comp), gives NaN loss and gradient.
 // CPU reference: backend/cpu/loss.go svmHingeRow.
 // Bindings: 0 scores (m×n), 1 labels, 2 sums (m pairs), 3 row_loss, 4 grad
 // (any buffer when with_grad is 0). Uniforms: m, n, margin, inv_batch, with_grad.
@@ -28,12 +29,13 @@ void main() {
 		int j = with_grad != 0 ? int(e % uint(n)) : 0;
 		uint base = i * uint(n);
 		int c = class_index(labels[i], n);
+		bool bad = c < 0 || is_nan_f(sums[2u * i]);
 		if (j == 0) {
-			row_loss[i] = c < 0 ? NAN : sums[2u * i];
+			row_loss[i] = bad ? NAN : sums[2u * i];
 		}
 		if (with_grad != 0) {
 			float g;
-			if (c < 0) {
+			if (bad) {
 				g = NAN;
 			} else if (j == c) {
 				g = -sums[2u * i + 1u] * inv_batch;

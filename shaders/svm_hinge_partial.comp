@@ -4,7 +4,9 @@
 //	              the count of those terms above 0)
 // so that row_partial_sum.comp's levels leave the row's loss and the count
 // of classes inside the margin. A label that is not a class index gives
-// (0, 0); svm_hinge_finish.comp writes NaN for it. Work item w = i·k + g
+// (0, 0); svm_hinge_finish.comp writes NaN for it. A score that is NaN or
+// ±Inf (in the chunk, or the label's) makes the chunk's loss NaN, which the
+// sums carry to svm_hinge_finish.comp. Work item w = i·k + g
 // (one work group each, the dispatch stepping on beyond its size):
 // invocation t adds elements t, t + WG, … of the chunk in order (PER_THREAD
 // at most), then the group adds its WG sums as a binary tree; the order is
@@ -38,14 +40,19 @@ void main() {
 		float loss = 0.0, inside = 0.0;
 		if (c >= 0) {
 			float sc = scores[base + uint(c)];
+			bool finite = is_finite_f(sc);
 			for (uint q = 0u; q < uint(PER_THREAD); q++) {
 				uint j = start + lid + q * uint(WG);
 				if (j >= end) break;
+				finite = finite && is_finite_f(scores[base + j]);
 				float d = scores[base + j] - sc + margin;
 				if (int(j) != c && d > 0.0) {
 					loss += d;
 					inside += 1.0;
 				}
+			}
+			if (!finite) {
+				loss = NAN;
 			}
 		}
 		part_loss[lid] = loss;

@@ -30,6 +30,9 @@ func RequireGL() bool {
 // saying why.
 func Open(t testing.TB, spec string) backend.Backend {
 	t.Helper()
+	if err := backend.CheckEnv("GLTRAIN_REQUIRE_GL", "0", "1"); err != nil {
+		t.Fatal(err)
+	}
 	opened.Lock()
 	defer opened.Unlock()
 	if opened.backends == nil {

@@ -13,7 +13,8 @@ import (
 // Run is the conformance suite: it checks every case of Cases on b against
 // the float64 oracles, on normal and on extreme inputs, then the
 // hand-computed cases, every activation at NaN, ±Inf and ±0 against
-// PyTorch's values (directly and through the fused layer), the error paths,
+// PyTorch's values (directly and through the fused layer), every loss on
+// NaN and ±Inf scores (runLossSpecials), the error paths,
 // determinism, buffer reuse, the optional fused operations against the
 // calls they fuse, the softmax's hand-computed and non-finite rows (when b
 // implements backend.Softmaxer), convolution and max pooling against
@@ -32,6 +33,7 @@ func Run(t *testing.T, b backend.Backend) {
 	t.Run("determinism", func(t *testing.T) { runDeterminism(t, b) })
 	t.Run("memory", func(t *testing.T) { runMemory(t, b) })
 	t.Run("fused loss", func(t *testing.T) { runFusedLoss(t, b) })
+	t.Run("loss specials", func(t *testing.T) { runLossSpecials(t, b) })
 	t.Run("linear", func(t *testing.T) { runLinear(t, b) })
 	t.Run("softmax", func(t *testing.T) { runSoftmax(t, b) })
 	t.Run("conv", func(t *testing.T) { runConv(t, b) })

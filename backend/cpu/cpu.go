@@ -24,9 +24,16 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
+		if err := CheckEnv(); err != nil {
+			return nil, fmt.Errorf("cpu: %w", err)
+		}
 		return NewWithOptions(o), nil
 	})
 }
+
+// CheckEnv refuses a value of $GLTRAIN_BLAS other than auto or gonum, which
+// the registry's opener does before making a backend.
+func CheckEnv() error { return blas.CheckEnv() }
 
 // Options configure a CPU backend.
 type Options struct {
@@ -36,9 +43,16 @@ type Options struct {
 	// "gonum" always uses gonum's. $GLTRAIN_BLAS=gonum hides the library
 	// from auto too.
 	BLAS string
-	// Threads is the BLAS library's thread count; 0 means GOMAXPROCS.
+	// Threads is the BLAS library's thread count; 0 means GOMAXPROCS. At
+	// most MaxThreads (NewWithOptions uses MaxThreads for more).
 	Threads int
 }
+
+// MaxThreads bounds the thread count of Options and of the train command's
+// -threads (GOMAXPROCS too): far more than any machine's cores, and far
+// below the tens of thousands of OS threads at which a process dies of
+// thread exhaustion (Go's default limit is 10,000).
+const MaxThreads = 1024
 
 // ParseOptions reads the registry options: comma-separated words, each
 // blas=auto, blas=gonum or threads=N.
@@ -53,8 +67,8 @@ func ParseOptions(s string) (Options, error) {
 			o.BLAS = v
 		case k == "threads":
 			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return o, fmt.Errorf("cpu options: %q: want threads=N with N ≥ 1", w)
+			if err != nil || n < 1 || n > MaxThreads {
+				return o, fmt.Errorf("cpu options: %q: want threads=N with 1 ≤ N ≤ %d", w, MaxThreads)
 			}
 			o.Threads = n
 		default:
@@ -88,12 +102,16 @@ func NewWithOptions(o Options) *Backend {
 	b := &Backend{gemmMin: smallGemm}
 	b.pool = backend.NewPool(b.alloc, func([]float32) {})
 	b.products = "gonum blas32 (install libopenblas0 for faster products)"
+	if err := CheckEnv(); err != nil {
+		b.products = "gonum blas32 (" + err.Error() + ")"
+	}
 	if o.BLAS != "gonum" {
 		if lib, err := blas.Load(); err == nil {
 			threads := o.Threads
-			if threads == 0 {
+			if threads <= 0 {
 				threads = runtime.GOMAXPROCS(0)
 			}
+			threads = min(threads, MaxThreads)
 			lib.SetThreads(threads)
 			b.blas, b.products = lib, lib.Name
 		}

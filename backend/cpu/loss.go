@@ -15,6 +15,16 @@ func classIndex(label float32, n int) (int, bool) {
 	return int(label), true
 }
 
+// allFinite reports whether no element of x is NaN or ±Inf.
+func allFinite(x []float32) bool {
+	for _, v := range x {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return false
+		}
+	}
+	return true
+}
+
 // SoftmaxCrossEntropy computes the mean cross-entropy of softmax(logits)
 // against integer labels, and its gradient when dlogits is not nil.
 func (be *Backend) SoftmaxCrossEntropy(loss, dlogits, logits, labels backend.Tensor) error {
@@ -125,10 +135,13 @@ func (be *Backend) SVMHinge(loss, dscores, scores, labels backend.Tensor, margin
 
 // svmHingeRow returns one row's loss Σ_{j≠y} max(0, s_j − s_y + margin) and
 // writes its gradient into grad when it is not nil: +1/batch for each class
-// inside the margin, and minus their count over batch for the label.
+// inside the margin, and minus their count over batch for the label. A label
+// that is not a class index, or a score that is NaN or ±Inf, gives NaN loss
+// and gradient: max(0, ·) would otherwise turn a diverged row (an infinite
+// label score, a NaN anywhere) into a loss of 0.
 func svmHingeRow(grad, s []float32, label float32, margin float64, batch int) float64 {
 	c, ok := classIndex(label, len(s))
-	if !ok {
+	if !ok || !allFinite(s) {
 		for j := range grad {
 			grad[j] = float32(math.NaN())
 		}

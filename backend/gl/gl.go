@@ -1,6 +1,7 @@
 package gl
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -118,8 +119,22 @@ type Backend struct {
 	tune *tuner
 }
 
+// CheckEnv refuses a value of an environment variable the GL backend reads
+// that it does not know: $GLTRAIN_GL_CONTEXT (a context path),
+// $GLTRAIN_GL_DIAG (barriers or finish) and $GLTRAIN_GL_TUNE (on or off).
+// New does it first.
+func CheckEnv() error {
+	return errors.Join(
+		backend.CheckEnv("GLTRAIN_GL_CONTEXT", glctx.Names()...),
+		backend.CheckEnv("GLTRAIN_GL_DIAG", "barriers", "finish"),
+		backend.CheckEnv("GLTRAIN_GL_TUNE", "on", "off"))
+}
+
 // New makes a GL context as o says and returns a backend on it.
 func New(o Options) (*Backend, error) {
+	if err := CheckEnv(); err != nil {
+		return nil, fmt.Errorf("gl: %w", err)
+	}
 	choice := o.Context
 	if choice == "" {
 		choice = os.Getenv("GLTRAIN_GL_CONTEXT")

@@ -91,11 +91,15 @@ func (s *stream) fail(err error) {
 }
 
 // asyncError is the error of a queued command: it names the op, and is
-// ErrDeviceLost when the context is gone.
+// ErrDeviceLost when the context is gone, ErrOutOfMemory on
+// GL_OUT_OF_MEMORY.
 func asyncError(op string, err error) error {
 	var e *glrt.ErrGL
 	if errors.As(err, &e) && e.ContextLost() {
 		return fmt.Errorf("gl: %s: %w: %w", op, backend.ErrDeviceLost, err)
+	}
+	if errors.As(err, &e) && e.OutOfMemory() {
+		return fmt.Errorf("gl: %s: %w: %w", op, backend.ErrOutOfMemory, err)
 	}
 	return fmt.Errorf("gl: %s: %w", op, err)
 }

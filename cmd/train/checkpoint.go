@@ -31,6 +31,7 @@ type checkpoint struct {
 	Steps      int
 	Optimizer  bool // optimiser state saved: -resume can continue the run
 	Hyper      map[string]string
+	OptKind    string // the optimiser state's kind (nn.Info.Optimizer)
 }
 
 // hyperKeys are the hyperparameters a checkpoint records, as flag names.
@@ -53,6 +54,17 @@ func (c checkpoint) validate() error {
 		return field("data", "%s is neither a data set (%s) nor a .csv file", excerpt(c.Data), strings.Join(dataNames, ", "))
 	case c.Classes < 2: // the classes are the model's outputs, not a field of "meta"
 		return fmt.Errorf("__metadata__ \"model\": %d outputs, want at least 2 (one per class)", c.Classes)
+	}
+	// The run's recorded flags must agree with what the file holds: a
+	// resumed run would train with the state's optimiser and the model's
+	// loss while reporting (and saving) the others.
+	// Values that are no loss or optimiser at all are refused with the
+	// other flags' values (checkAdopted).
+	if l, err := nn.ParseLoss(c.Hyper["loss"]); err == nil && l != c.Loss {
+		return field("loss", "%s, but the model's loss is %v", excerpt(c.Hyper["loss"]), c.Loss)
+	}
+	if s := strings.ToLower(c.Hyper["opt"]); contains(nn.OptimizerNames, s) && c.OptKind != "" && s != c.OptKind {
+		return field("opt", "%s, but the optimiser state is %s's", excerpt(s), c.OptKind)
 	}
 	return nil
 }
@@ -95,7 +107,7 @@ func loadCheckpoint(path string) (checkpoint, error) {
 	}
 	c := checkpoint{Spec: info.Spec, Loss: info.Loss, Data: info.Meta["data"], Features: info.Spec.Inputs,
 		Classes: info.Spec.Outputs, ClassNames: info.ClassNames, Std: info.Standardizer,
-		Epochs: info.Epochs, Steps: info.Steps, Optimizer: info.HasOptimizer, Hyper: info.Meta}
+		Epochs: info.Epochs, Steps: info.Steps, Optimizer: info.HasOptimizer, OptKind: info.Optimizer, Hyper: info.Meta}
 	if err := c.validate(); err != nil {
 		return c, fmt.Errorf("%s: not a usable gltrain checkpoint: %w", path, err)
 	}

@@ -157,7 +157,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.SetOutput(io.Discard) // errors are reported by run, in one line
 	fs.StringVar(&c.backend, "backend", "auto", "where to train: auto (GL on a GPU, else the CPU; a software renderer such as llvmpipe is passed over), gl, or cpu;\n"+
 		"gl:PATH forces a context path (egl-device, egl-surfaceless, egl-default, glfw); cpu:blas=gonum skips OpenBLAS")
-	fs.IntVar(&c.threads, "threads", 0, "CPU threads (Go's GOMAXPROCS and the BLAS library's); 0: every core")
+	fs.IntVar(&c.threads, "threads", 0, "CPU threads (Go's GOMAXPROCS and the BLAS library's), at most "+strconv.Itoa(maxThreads)+"; 0: every core")
 	fs.StringVar(&c.data, "data", "spiral", "data set: spiral, circles, xor, moons (2-D, generated), mnist, or PATH.csv")
 	fs.StringVar(&c.dataDir, "data-dir", "", "where the MNIST files are, or are downloaded to (default: the user cache dir, gltrain/mnist)")
 	fs.StringVar(&c.dataChanged, "data-changed", "refuse", "what -resume does, and -load or -eval without -data, when the CSV file is not the one the checkpoint\n"+
@@ -253,12 +253,17 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 // far fewer than one class per distinct value of a float column makes.
 const defaultMaxClasses = 10000
 
-// maxThreads bounds -threads: Go's GOMAXPROCS takes an int32, and no
-// machine has more cores.
-const maxThreads = 1 << 16
+// maxThreads bounds -threads: what runs (see cpu.MaxThreads); tens of
+// thousands die of thread exhaustion.
+const maxThreads = cpu.MaxThreads
 
 // validate checks every value, naming the bad one and the valid ones.
 func (c *config) validate(hidden, act, loss string) error {
+	// The backends' environment, checked here so that -backend=auto does
+	// not take a misspelt GL setting for a missing context.
+	if err := errors.Join(cpu.CheckEnv(), gl.CheckEnv()); err != nil {
+		return usageError{err}
+	}
 	for _, f := range []struct{ name, path string }{{"data", c.data}, {"save", c.save}, {"load", c.load}} {
 		if !printablePath(f.path) {
 			return usageError{fmt.Errorf("invalid value %s for -%s: not UTF-8, or holds control characters (checkpoints record paths as UTF-8 text)", excerpt(f.path), f.name)}
@@ -316,7 +321,7 @@ func (c *config) validate(hidden, act, loss string) error {
 	case c.wd != 0 && !float32Normal(c.wd):
 		return usageError{fmt.Errorf("invalid value %v for -wd: want 0, or a number > 0 that float32 holds (%g to %g)", c.wd, minNormal32, math.MaxFloat32)}
 	case c.threads > maxThreads:
-		return usageError{fmt.Errorf("invalid value %d for -threads: want at most %d", c.threads, maxThreads)}
+		return usageError{fmt.Errorf("invalid value %d for -threads: want 0 (every core) to %d", c.threads, maxThreads)}
 	case c.maxClasses < 2:
 		return usageError{fmt.Errorf("invalid value %d for -max-classes: want at least 2", c.maxClasses)}
 	case c.epochs < 1:

@@ -313,6 +313,9 @@ func TestFlagValuesInFloat32(t *testing.T) {
 		{[]string{"-backend=gl:glfw,device=0"}, `for -backend: gl options: device=0 picks an EGL device, which the glfw path does not use`},
 		{[]string{"-act=leakyrelu:1e-40"}, `invalid value "leakyrelu:1e-40" for -act: the parameter is too small for float32`},
 		{[]string{"-threads=3000000000"}, "invalid value 3000000000 for -threads"},
+		{[]string{"-threads=1025"}, "invalid value 1025 for -threads: want 0 (every core) to 1024"},
+		{[]string{"-threads=40000"}, "invalid value 40000 for -threads: want 0 (every core) to 1024"},
+		{[]string{"-backend=cpu:threads=1025"}, `cpu options: "threads=1025": want threads=N with 1 ≤ N ≤ 1024`},
 		{[]string{"-max-classes=1"}, "invalid value 1 for -max-classes"},
 		{[]string{"-max-memory=lots"}, `invalid value "lots" for -max-memory`},
 	} {

@@ -56,6 +56,10 @@ func predict(c predictFiles, ck checkpoint, b backend.Backend, u *ui) error {
 	if err != nil {
 		return err
 	}
+	if i, ok := nonFiniteRow(probs); ok {
+		return fmt.Errorf("-predict %s: line %d: the model %s gives probabilities that are NaN or Inf (it has diverged, or holds NaN or Inf); nothing was written",
+			c.features, lines[i], c.model)
+	}
 	names := classNames(m.ClassNames, m.Outputs)
 	if len(m.ClassNames) == m.Outputs {
 		// The names exactly, in CSV's quoting; a checkpoint holds no
@@ -100,6 +104,18 @@ func predict(c predictFiles, ck checkpoint, b backend.Backend, u *ui) error {
 	}
 	u.printf("wrote    %d predictions to %s", len(probs), c.out)
 	return nil
+}
+
+// nonFiniteRow returns the first row of probs holding NaN or ±Inf.
+func nonFiniteRow(probs [][]float32) (int, bool) {
+	for i, p := range probs {
+		for _, v := range p {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return i, true
+			}
+		}
+	}
+	return 0, false
 }
 
 // maxPredictBytes bounds a -predict file.

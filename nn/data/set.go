@@ -51,13 +51,13 @@ func (s Set) Row(i int) []float32 {
 
 // Validate reports the first inconsistency in s: Features or Classes below 1,
 // len(X) ≠ Len()×Features, a label outside [0, Classes), a feature that is NaN
-// or infinite, or ClassNames of the wrong length.
+// or infinite, or ClassNames of the wrong length; or Classes above MaxClasses.
 func (s Set) Validate() error {
 	if err := s.checkShape(); err != nil {
 		return fmt.Errorf("data: %w", err)
 	}
-	if s.Classes < 1 {
-		return fmt.Errorf("data: set %q: %d classes, want at least 1", s.Name, s.Classes)
+	if s.Classes < 1 || s.Classes > MaxClasses {
+		return fmt.Errorf("data: set %q: %d classes, want 1 to %d (labels travel as float32, whose whole numbers are exact to 2^24)", s.Name, s.Classes, MaxClasses)
 	}
 	if s.ClassNames != nil && len(s.ClassNames) != s.Classes {
 		return fmt.Errorf("data: set %q: %d class names for %d classes", s.Name, len(s.ClassNames), s.Classes)
@@ -134,3 +134,7 @@ func (s Set) Split(valFraction float64, seed uint64) (train, val Set, err error)
 	slices.Sort(trainIdx)
 	return s.Subset(trainIdx), s.Subset(valIdx), nil
 }
+
+// MaxClasses bounds a set's classes: labels go to the device as float32,
+// which rounds whole numbers above 2^24 (16777217 becomes 16777216).
+const MaxClasses = 1 << 24

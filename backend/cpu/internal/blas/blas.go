@@ -18,11 +18,16 @@ import (
 	"unsafe"
 
 	"github.com/ebitengine/purego"
+
+	"gltrain/backend"
 )
 
 // Env names the environment variable that hides every library (set it to
 // "gonum"): the fallback path, for tests and comparisons.
 const Env = "GLTRAIN_BLAS"
+
+// CheckEnv refuses a value of $GLTRAIN_BLAS other than auto or gonum.
+func CheckEnv() error { return backend.CheckEnv(Env, "auto", "gonum") }
 
 // candidates are the libraries tried, in order: OpenBLAS by its own soname
 // first (its threads can be set and its build read), then the generic
@@ -70,10 +75,11 @@ func Load() (*Lib, error) {
 }
 
 func load() (*Lib, error) {
-	if v := os.Getenv(Env); v == "gonum" {
+	if err := CheckEnv(); err != nil {
+		return nil, err
+	}
+	if os.Getenv(Env) == "gonum" {
 		return nil, fmt.Errorf("%s=gonum", Env)
-	} else if v != "" && v != "auto" {
-		return nil, fmt.Errorf("%s=%q: want gonum or auto", Env, v)
 	}
 	if runtime.GOOS != "linux" && runtime.GOOS != "freebsd" {
 		return nil, fmt.Errorf("no BLAS loading on %s", runtime.GOOS)

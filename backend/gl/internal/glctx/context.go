@@ -19,6 +19,7 @@ import (
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
+	"gltrain/backend"
 	"gltrain/backend/gl/internal/glrt"
 )
 
@@ -36,6 +37,15 @@ const (
 // Auto is every path, headless first.
 var Auto = []Path{EGLDevice, EGLSurfaceless, EGLDefault, GLFW}
 
+// Names are the choices ParsePaths reads.
+func Names() []string {
+	names := []string{"auto", "egl"}
+	for _, p := range Auto {
+		names = append(names, string(p))
+	}
+	return names
+}
+
 // ParsePaths reads a path choice: "auto" (or ""), "egl" (the three EGL
 // paths) or one path name.
 func ParsePaths(s string) ([]Path, error) {
@@ -50,7 +60,7 @@ func ParsePaths(s string) ([]Path, error) {
 			return []Path{p}, nil
 		}
 	}
-	return nil, fmt.Errorf("unknown GL context path %q (valid: auto, egl, egl-device, egl-surfaceless, egl-default, glfw)", s)
+	return nil, fmt.Errorf("unknown GL context path %s (valid: %s)", backend.Brief(s), strings.Join(Names(), ", "))
 }
 
 // Options chooses how to make the context.

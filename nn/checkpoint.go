@@ -110,7 +110,8 @@ func (m *Model) checkpoint(st *TrainState) ([]safetensors.Tensor, map[string]str
 // Load reads a model saved by Save (or a version 1 checkpoint of the train
 // command) and builds it on b, with its loss, standardisation, class names
 // and Meta, in training mode (as NewModel; SetTraining(false) for inference
-// of your own, which Predict and Probabilities do for you). Optimiser state in the file is ignored (see
+// of your own on a graph in autograd.ModeDefault; Predict and Probabilities
+// evaluate whatever the mode). Optimiser state in the file is ignored (see
 // Resume). A model with a layer of your own is refused: build it and use
 // LoadInto. Every field is checked before anything is allocated, and errors
 // name the file and the field.

@@ -18,14 +18,14 @@ func Evaluate(m *Model, loss Loss, set *DeviceSet, batchSize int) (meanLoss, acc
 	if err := fits(m, set.Name, set.Features, set.Classes); err != nil {
 		return 0, 0, err
 	}
-	defer m.SetTraining(m.Training())
-	m.SetTraining(false)
+	defer m.evaluating()()
 	if batchSize < 1 {
 		batchSize = 1024
 	}
 	b := m.Backend()
 	g := autograd.NewGraph(b)
 	g.SetGrad(false)
+	g.SetMode(autograd.ModeEval)
 	bs := newBatches(b, set.Features, m.Outputs)
 	defer bs.release()
 	acc := make([]backend.Tensor, 3) // loss sum, hit sum, this batch's hits

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gltrain/autograd"
 	"gltrain/backend"
@@ -42,6 +43,11 @@ type Model struct {
 	layouts  map[*autograd.Value]layout // how a parameter is saved
 	dims     map[*autograd.Value][]int  // the saved shape of a parameter that has one of its own
 	training bool
+	// ownModes: a layer of the caller's own type has a mode (ModeSetter),
+	// which may not read the graph's: evaluation then sets it, holding
+	// modeMu, as SetTraining and Training do.
+	ownModes bool
+	modeMu   *sync.Mutex // a pointer: copies of a Model share its layers, and so the lock
 }
 
 // layout is how a parameter is saved: as it is held (rows×cols), transposed
@@ -82,7 +88,7 @@ func newModel(b backend.Backend, net Module, inputs int, img *Image, seed uint64
 	case inputs < 1:
 		return nil, fmt.Errorf("nn: new model: %d inputs, want at least 1", inputs)
 	}
-	m := &Model{Net: net, Inputs: inputs, b: b, layouts: map[*autograd.Value]layout{}, dims: map[*autograd.Value][]int{}}
+	m := &Model{Net: net, Inputs: inputs, b: b, layouts: map[*autograd.Value]layout{}, dims: map[*autograd.Value][]int{}, modeMu: new(sync.Mutex)}
 	m.Image = img
 	bd := &builder{b: b, seed: seed, m: m, img: img}
 	out, err := bd.module(net, inputs, "", nil)
@@ -160,6 +166,9 @@ func (bd *builder) module(mod Module, in int, prefix string, next Module) (int, 
 	}
 	for _, p := range mod.Parameters() {
 		bd.m.layouts[p] = asHeld
+	}
+	if _, ok := mod.(ModeSetter); ok {
+		bd.m.ownModes = true
 	}
 	bd.img = nil
 	return probe(bd.b, mod, in, prefix)
@@ -258,10 +267,23 @@ func (m *Model) Parameters() []*autograd.Value { return m.Net.Parameters() }
 
 // SetTraining sets training mode (the default after NewModel: Dropout draws
 // masks) or evaluation mode (Dropout is the identity) on every layer that
-// has a mode, as PyTorch's train() and eval() do. The Trainer trains in
-// training mode; Evaluate, Predict and Probabilities run in evaluation mode;
-// each restores the mode it found.
+// has a mode, as PyTorch's train() and eval() do: the mode of forward passes
+// on a graph of your own that leaves it to the layers (autograd.ModeDefault).
+// The stock tools do not read or change it: the Trainer's graph trains
+// (autograd.ModeTrain), and those of Evaluate, Predict and Probabilities
+// evaluate (autograd.ModeEval), so that these may run at once on one model.
+// A layer of your own that has a mode (ModeSetter) is the exception, as it
+// may not read the graph's: evaluation sets it to evaluation mode and back,
+// one evaluation at a time, and Fit to training mode and back.
 func (m *Model) SetTraining(training bool) {
+	if m.modeMu != nil {
+		m.modeMu.Lock()
+		defer m.modeMu.Unlock()
+	}
+	m.setTraining(training)
+}
+
+func (m *Model) setTraining(training bool) {
 	m.training = training
 	if s, ok := m.Net.(ModeSetter); ok {
 		s.SetTraining(training)
@@ -269,7 +291,30 @@ func (m *Model) SetTraining(training bool) {
 }
 
 // Training reports whether the model is in training mode.
-func (m *Model) Training() bool { return m.training }
+func (m *Model) Training() bool {
+	if m.modeMu != nil {
+		m.modeMu.Lock()
+		defer m.modeMu.Unlock()
+	}
+	return m.training
+}
+
+// evaluating readies m for a forward pass in evaluation mode on a graph in
+// autograd.ModeEval, and returns what undoes it. Only a model with a layer
+// of its own that has a mode needs anything: it is set to evaluation mode,
+// holding the lock until the returned function restores it.
+func (m *Model) evaluating() (done func()) {
+	if !m.ownModes || m.modeMu == nil {
+		return func() {}
+	}
+	m.modeMu.Lock()
+	was := m.training
+	m.setTraining(false)
+	return func() {
+		m.setTraining(was)
+		m.modeMu.Unlock()
+	}
+}
 
 // check reports a model that NewModel did not make (a literal): the stock
 // tools need its backend and widths.

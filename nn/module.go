@@ -21,8 +21,11 @@ type Module interface {
 
 // ModeSetter is a module whose forward differs between training and
 // evaluation, as Dropout's does. Model.SetTraining reaches every module that
-// implements it; the Trainer trains in training mode and evaluates in
-// evaluation mode.
+// implements it. A module should read the mode of the pass from the graph
+// first (autograd.Graph.Mode: the Trainer's graph trains, Evaluate's,
+// Predict's and Probabilities' evaluate) and use its own setting only on a
+// graph in autograd.ModeDefault, as Dropout does; for one of your own that
+// does not, see Model.SetTraining.
 type ModeSetter interface {
 	SetTraining(training bool)
 }

@@ -204,6 +204,11 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 	b := t.Model.Backend()
 	r := &run{t: t, b: b, g: autograd.NewGraph(b), bs: newBatches(b, t.Train.Features, t.Model.Outputs), step: t.StartStep}
 	defer r.release()
+	r.g.SetMode(autograd.ModeTrain)
+	if m := t.Model; m.ownModes { // a layer of the caller's own has a mode (SetTraining)
+		defer m.SetTraining(m.Training())
+		m.SetTraining(true)
+	}
 	logEvery := t.LogEvery
 	if logEvery < 1 {
 		logEvery = 50
@@ -229,7 +234,6 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 		defer val.Release()
 	}
 	batcher := data.NewBatcher(t.Train.Len(), t.BatchSize, t.Seed)
-	defer t.Model.SetTraining(t.Model.Training())
 	for e := t.StartEpoch; e < t.Epochs; e++ {
 		if t.Schedule != nil {
 			t.Optimizer.SetLR(t.Schedule.LR(e))
@@ -293,7 +297,6 @@ func (r *run) trainStep(rows []int) error {
 		return fmt.Errorf("nn: step %d: %w", r.step+1, err)
 	}
 	g := r.g
-	r.t.Model.SetTraining(true)
 	scores := r.t.Model.Forward(g, g.Input(bt.x))
 	loss, err := r.t.Loss.applyCounting(g, scores, g.Input(bt.y), bt.onehot, r.hit)
 	if err == nil {

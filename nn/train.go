@@ -125,6 +125,9 @@ func (t *Trainer) check() error {
 	if err := CheckFits(t.Model, t.Train); err != nil {
 		return err
 	}
+	if err := t.checkOptimizer(); err != nil {
+		return err
+	}
 	if t.Val.Len() > 0 {
 		if err := CheckFits(t.Model, t.Val); err != nil {
 			return err
@@ -136,6 +139,30 @@ func (t *Trainer) check() error {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// checkOptimizer refuses an optimiser that says which parameters it updates
+// (SGD and Adam do: Parameters) when one of them is not the model's, or
+// none is: one made over another model's parameters would train nothing.
+func (t *Trainer) checkOptimizer() error {
+	o, ok := t.Optimizer.(interface{ Parameters() []*autograd.Value })
+	if !ok {
+		return nil
+	}
+	mine := map[*autograd.Value]bool{}
+	for _, p := range t.Model.Parameters() {
+		mine[p] = true
+	}
+	ps := o.Parameters()
+	for _, p := range ps {
+		if !mine[p] {
+			return fmt.Errorf("nn: trainer: the optimiser updates %s, which is not a parameter of the model %v: make it over the model's Parameters()", excerpt(p.Name()), t.Model)
+		}
+	}
+	if len(ps) == 0 && len(mine) > 0 {
+		return fmt.Errorf("nn: trainer: the optimiser updates none of the %d parameters of the model %v: make it over the model's Parameters()", len(mine), t.Model)
 	}
 	return nil
 }

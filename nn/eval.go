@@ -15,6 +15,9 @@ func Evaluate(m *Model, loss Loss, set *DeviceSet, batchSize int) (meanLoss, acc
 	if err := m.check("evaluate"); err != nil {
 		return 0, 0, err
 	}
+	if set == nil || set.N < 1 || set.X == nil || set.Y == nil {
+		return 0, 0, errors.New("nn: evaluate: no data: the set is nil, empty or released (make it with Upload)")
+	}
 	if err := fits(m, set.Name, set.Features, set.Classes); err != nil {
 		return 0, 0, err
 	}

@@ -164,7 +164,13 @@ func (bd *builder) module(mod Module, in int, prefix string, next Module) (int, 
 	case nil:
 		return 0, fmt.Errorf("nn: layer %s is nil", layerName(prefix))
 	}
-	for _, p := range mod.Parameters() {
+	for i, p := range mod.Parameters() {
+		switch {
+		case p == nil:
+			return 0, fmt.Errorf("nn: layer %s (%T): parameter %d is nil", layerName(prefix), mod, i)
+		case p.Tensor() == nil:
+			return 0, fmt.Errorf("nn: layer %s (%T): parameter %d (%s) has no tensor (released?)", layerName(prefix), mod, i, excerpt(p.Name()))
+		}
 		bd.m.layouts[p] = asHeld
 	}
 	if _, ok := mod.(ModeSetter); ok {
@@ -254,16 +260,28 @@ func (m *Model) checkNames() error {
 	return nil
 }
 
-// Backend is the backend the model's parameters live on.
-func (m *Model) Backend() backend.Backend { return m.b }
+// Backend is the backend the model's parameters live on (nil for a nil
+// model).
+func (m *Model) Backend() backend.Backend {
+	if m == nil {
+		return nil
+	}
+	return m.b
+}
 
 // Forward computes the outputs (batch×Outputs) of x (batch×Inputs).
 func (m *Model) Forward(g *autograd.Graph, x *autograd.Value) *autograd.Value {
 	return m.Net.Forward(g, x)
 }
 
-// Parameters lists the parameters: 0.weight, 0.bias, ….
-func (m *Model) Parameters() []*autograd.Value { return m.Net.Parameters() }
+// Parameters lists the parameters: 0.weight, 0.bias, … (none for a nil
+// model or one without a network).
+func (m *Model) Parameters() []*autograd.Value {
+	if m == nil || isNil(m.Net) {
+		return nil
+	}
+	return m.Net.Parameters()
+}
 
 // SetTraining sets training mode (the default after NewModel: Dropout draws
 // masks) or evaluation mode (Dropout is the identity) on every layer that
@@ -322,12 +340,20 @@ func (m *Model) check(op string) error {
 	if m == nil || m.b == nil || m.Net == nil || m.Inputs < 1 || m.Outputs < 1 || m.layouts == nil {
 		return fmt.Errorf("nn: %s: the model was not made by NewModel (or Arch.Build, or Load)", op)
 	}
+	for _, p := range m.Parameters() {
+		if p == nil || p.Tensor() == nil {
+			return fmt.Errorf("nn: %s: the model was released (Release)", op)
+		}
+	}
 	return nil
 }
 
 // String describes the model in one line: "2-64 tanh-32 relu-dropout 0.2-3"
 // for a Sequential of built-in layers; a long one is cut with "…".
 func (m *Model) String() string {
+	if m == nil {
+		return "<nil model>"
+	}
 	s := strconv.Itoa(m.Inputs)
 	seq, ok := m.Net.(*Sequential)
 	if !ok {

@@ -191,11 +191,13 @@ func TestPredictAppliesStandardizer(t *testing.T) {
 	for i := range set.X { // raw features far from standard
 		set.X[i] = 100*set.X[i] + 40
 	}
-	st := data.FitStandardizer(set)
+	st, err := data.FitStandardizer(set)
+	require.NoError(t, err)
 	m, err := nn.NewModel(b, issueNet(), 2, 3)
 	require.NoError(t, err)
 	defer m.Release()
-	std := st.Apply(set)
+	std, err := st.Apply(set)
+	require.NoError(t, err)
 	want, err := nn.Probabilities(m, std.X)
 	require.NoError(t, err)
 	m.Standardizer = &st

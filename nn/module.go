@@ -73,6 +73,9 @@ func NewLinear(b backend.Backend, in, out int, init Init, seed uint64, prefix st
 
 // build allocates W (in×Out, drawn by init from seed) and b (zero).
 func (l *Linear) build(b backend.Backend, in int, init Init, seed uint64, prefix string) error {
+	if b == nil {
+		return fmt.Errorf("nn: linear %d→%d: nil backend", in, l.Out)
+	}
 	if in < 1 || l.Out < 1 {
 		return fmt.Errorf("nn: linear %d→%d: sizes must be at least 1", in, l.Out)
 	}

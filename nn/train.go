@@ -169,7 +169,12 @@ func (t *Trainer) checkOptimizer() error {
 
 // CheckFits refuses a model whose input width differs from the data's
 // features, or whose outputs are fewer than the data's classes.
-func CheckFits(m *Model, s data.Set) error { return fits(m, s.Name, s.Features, s.Classes) }
+func CheckFits(m *Model, s data.Set) error {
+	if err := m.check("check fits"); err != nil {
+		return err
+	}
+	return fits(m, s.Name, s.Features, s.Classes)
+}
 
 func fits(m *Model, name string, features, classes int) error {
 	if m.Inputs != features {

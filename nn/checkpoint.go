@@ -100,10 +100,7 @@ func (m *Model) checkpoint(st *TrainState) ([]safetensors.Tensor, map[string]str
 			}
 		}
 	}
-	if err := h.validate(); err != nil { // what saves must load
-		return nil, nil, err
-	}
-	md, err := h.metadata()
+	md, err := h.saveMetadata()
 	return tensors, md, err
 }
 

@@ -72,9 +72,11 @@ const (
 // to check that the layers fit together and to find Outputs. The model
 // starts in training mode, as a PyTorch module does (SetTraining).
 //
-// The model holds net's layers, not copies: a network given to NewModel
-// twice gives two models sharing one set of weights (the second seed draws
-// nothing), and releasing either frees them.
+// The model holds net's layers, not copies, and a layer belongs to one
+// model at a time: NewModel refuses a network with a parameter of another
+// model not yet released (releasing either would free the other's
+// weights), and one whose parameters were released. Build new layers for
+// each model.
 func NewModel(b backend.Backend, net Module, inputs int, seed uint64) (*Model, error) {
 	return newModel(b, net, inputs, nil, seed)
 }
@@ -87,6 +89,11 @@ func newModel(b backend.Backend, net Module, inputs int, img *Image, seed uint64
 		return nil, errors.New("nn: new model: nil network")
 	case inputs < 1:
 		return nil, fmt.Errorf("nn: new model: %d inputs, want at least 1", inputs)
+	}
+	if !isNil(net) {
+		if err := checkUnowned(net.Parameters()); err != nil {
+			return nil, err // nothing is released: the parameters are another model's
+		}
 	}
 	m := &Model{Net: net, Inputs: inputs, b: b, layouts: map[*autograd.Value]layout{}, dims: map[*autograd.Value][]int{}, modeMu: new(sync.Mutex)}
 	m.Image = img
@@ -101,6 +108,7 @@ func newModel(b backend.Backend, net Module, inputs int, img *Image, seed uint64
 	}
 	m.Outputs = out
 	m.SetTraining(true)
+	own(m)
 	return m, nil
 }
 
@@ -165,11 +173,8 @@ func (bd *builder) module(mod Module, in int, prefix string, next Module) (int, 
 		return 0, fmt.Errorf("nn: layer %s is nil", layerName(prefix))
 	}
 	for i, p := range mod.Parameters() {
-		switch {
-		case p == nil:
+		if p == nil { // one without a tensor is refused before building (checkUnowned)
 			return 0, fmt.Errorf("nn: layer %s (%T): parameter %d is nil", layerName(prefix), mod, i)
-		case p.Tensor() == nil:
-			return 0, fmt.Errorf("nn: layer %s (%T): parameter %d (%s) has no tensor (released?)", layerName(prefix), mod, i, excerpt(p.Name()))
 		}
 		bd.m.layouts[p] = asHeld
 	}
@@ -188,6 +193,9 @@ func (bd *builder) linear(l *Linear, in int, prefix string, next Module) (int, e
 	seed := paramSeed(bd.seed, bd.linears)
 	bd.linears++
 	if l.Weight == nil {
+		if l.In != 0 && l.In != in {
+			return 0, fmt.Errorf("nn: layer %s: Linear declares In %d, but the width before it is %d", layerName(prefix), l.In, in)
+		}
 		init := chooseInit(l.Init, next)
 		if err := l.build(bd.b, in, init, seed, prefix); err != nil {
 			return 0, fmt.Errorf("nn: layer %s: %w", layerName(prefix), err)
@@ -410,6 +418,7 @@ func (m *Model) Release() error {
 	if m == nil || m.Net == nil || m.b == nil {
 		return nil
 	}
+	disown(m)
 	var errs []error
 	for _, p := range m.Parameters() {
 		if p == nil || p.Tensor() == nil {

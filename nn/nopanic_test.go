@@ -44,7 +44,7 @@ func TestLibraryErrorsInsteadOfPanics(t *testing.T) {
 		{"parameter without a tensor", func() error {
 			_, err := nn.NewModel(b, &fixedParams{ps: []*autograd.Value{autograd.NewParameter(b, "w", nil)}}, 2, 1)
 			return err
-		}, `parameter 0 ("w") has no tensor`},
+		}, `nn: new model: parameter "w" has no tensor`},
 		{"save after release", func() error {
 			return nn.Save(filepath.Join(t.TempDir(), "m.safetensors"), released, nil)
 		}, "nn: save: the model was released"},

@@ -37,7 +37,7 @@ func (r *modeRecorder) Forward(g *autograd.Graph, x *autograd.Value) *autograd.V
 	return x
 }
 
-// TestConcurrentInference: Predict and Probabilities called at once on one
+// TestConcurrentInference: Predict, Probabilities and Evaluate called at once on one
 // model, with dropout and with a layer of the caller's own that has a mode,
 // evaluate every time (the answers of a serial call), race with nothing
 // (run with -race), and leave the model in the mode it was in.
@@ -61,6 +61,11 @@ func TestConcurrentInference(t *testing.T) {
 				require.NoError(t, err)
 				wantC, err := nn.Predict(m, x)
 				require.NoError(t, err)
+				ds, err := nn.Upload(b, data.Set{Name: "x", X: x, Labels: []int{0, 1, 2, 0, 1, 2}, Features: 2, Classes: 3})
+				require.NoError(t, err)
+				defer ds.Release()
+				wantL, wantA, err := nn.Evaluate(m, nn.SoftmaxCrossEntropy, ds, 4)
+				require.NoError(t, err)
 				var wg sync.WaitGroup
 				errs := make(chan error, 64)
 				for w := range 6 {
@@ -68,15 +73,22 @@ func TestConcurrentInference(t *testing.T) {
 					go func() {
 						defer wg.Done()
 						for range 4 {
-							if w%2 == 0 {
+							switch w % 3 {
+							case 0:
 								p, err := nn.Probabilities(m, x)
 								if err == nil && !assert.Equal(t, wantP, p, "probabilities in evaluation mode") {
 									return
 								}
 								errs <- err
-							} else {
+							case 1:
 								c, err := nn.Predict(m, x)
 								if err == nil && !assert.Equal(t, wantC, c, "classes in evaluation mode") {
+									return
+								}
+								errs <- err
+							default:
+								l, a, err := nn.Evaluate(m, nn.SoftmaxCrossEntropy, ds, 4)
+								if err == nil && !assert.Equal(t, []float64{wantL, wantA}, []float64{l, a}, "evaluation") {
 									return
 								}
 								errs <- err

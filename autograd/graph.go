@@ -247,6 +247,21 @@ func (g *Graph) valid(op string, vs ...*Value) bool {
 	return true
 }
 
+// Fail records err as the graph's error, unless one is already recorded, and
+// returns the placeholder of a failed operation: how a module reports bad
+// input from its Forward without panicking. Operations that follow do
+// nothing, and Err and Backward return the first error, as for an error of
+// the graph's own operations.
+func (g *Graph) Fail(err error) *Value {
+	if err == nil {
+		err = fmt.Errorf("fail: nil error: %w", backend.ErrInvalidArgument)
+	}
+	if g.err == nil {
+		g.err = err
+	}
+	return g.bad
+}
+
 // fail records err, prefixed with "autograd: ", unless an error is already
 // recorded, and returns the placeholder value.
 func (g *Graph) fail(err error) *Value {

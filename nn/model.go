@@ -277,8 +277,12 @@ func (m *Model) Backend() backend.Backend {
 	return m.b
 }
 
-// Forward computes the outputs (batch×Outputs) of x (batch×Inputs).
+// Forward computes the outputs (batch×Outputs) of x (batch×Inputs). A
+// model without a network records an error on g.
 func (m *Model) Forward(g *autograd.Graph, x *autograd.Value) *autograd.Value {
+	if m == nil || isNil(m.Net) {
+		return g.Fail(errors.New("nn: forward: the model has no network (make it with NewModel)"))
+	}
 	return m.Net.Forward(g, x)
 }
 

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 
@@ -147,7 +148,13 @@ func Seq(layers ...Module) *Sequential { return &Sequential{Layers: layers} }
 // the values of the two layers apart (the same bits on the CPU backend, to
 // float32 rounding on a device that sums in another order).
 func (s *Sequential) Forward(g *autograd.Graph, x *autograd.Value) *autograd.Value {
+	if s == nil {
+		return g.Fail(errors.New("nn: nil Sequential"))
+	}
 	for i := 0; i < len(s.Layers); i++ {
+		if isNil(s.Layers[i]) { // NewModel refuses it; a Sequential used alone may hold it
+			return g.Fail(fmt.Errorf("nn: sequential: layer %d is nil", i))
+		}
 		if l, ok := s.Layers[i].(*Linear); ok && i+1 < len(s.Layers) {
 			if f, ok := activationOf(s.Layers[i+1]); ok {
 				x = g.Linear(x, l.Weight, l.Bias, f)

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"gltrain/autograd"
+	"gltrain/backend"
 	"gltrain/backend/backendtest"
 	"gltrain/nn"
 	"gltrain/nn/data"
@@ -75,4 +76,31 @@ func TestLibraryErrorsInsteadOfPanics(t *testing.T) {
 	assert.NoError(t, (*nn.DeviceSet)(nil).Release())
 	_, _, err = nn.Evaluate(m, nn.SoftmaxCrossEntropy, ds, 0)
 	assert.ErrorContains(t, err, "released")
+}
+
+// TestForwardOfNothingIsAnError: a Sequential holding a nil layer, a nil
+// Sequential and a Model without a network record an error on the graph
+// instead of panicking; Graph.Fail is how a module reports one.
+func TestForwardOfNothingIsAnError(t *testing.T) {
+	b := backendtest.Open(t, "cpu")
+	x, err := backend.FromData(b, backend.Shape{Rows: 1, Cols: 2}, []float32{1, 2})
+	require.NoError(t, err)
+	defer b.Release(x)
+	for _, tc := range []struct {
+		name string
+		f    func(g *autograd.Graph, x *autograd.Value) *autograd.Value
+		want string
+	}{
+		{"nil layer", nn.Seq(nn.Act(nn.ReLU), nil).Forward, "nn: sequential: layer 1 is nil"},
+		{"nil Linear before an activation", nn.Seq((*nn.Linear)(nil), nn.Act(nn.ReLU)).Forward, "nn: sequential: layer 0 is nil"},
+		{"nil Sequential", (*nn.Sequential)(nil).Forward, "nn: nil Sequential"},
+		{"model literal", (&nn.Model{}).Forward, "nn: forward: the model has no network"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := autograd.NewGraph(b)
+			defer g.Reset()
+			tc.f(g, g.Input(x))
+			assert.ErrorContains(t, g.Err(), tc.want)
+		})
+	}
 }

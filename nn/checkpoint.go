@@ -91,6 +91,11 @@ func (m *Model) checkpoint(st *TrainState) ([]safetensors.Tensor, map[string]str
 		h.Train = &trainJSON{Epochs: st.Epochs, Steps: st.Steps}
 		if st.Optimizer != nil {
 			opt, ts, err := saveOptimizer(m, st.Optimizer)
+			if err == nil {
+				if err = opt.check(len(m.Parameters())); err != nil {
+					err = fmt.Errorf("Resume would refuse the optimiser: %w", err)
+				}
+			}
 			if err != nil {
 				return nil, nil, err
 			}

@@ -1,6 +1,7 @@
 package nn_test
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,4 +62,26 @@ func TestSaveWritesOnlyWhatLoads(t *testing.T) {
 	assert.Equal(t, m.ClassNames, l.ClassNames)
 	assert.Equal(t, m.Meta, l.Meta)
 	assert.Equal(t, nn.SVMHinge, l.Loss)
+}
+
+// TestSaveRefusesOptimizerResumeWouldRefuse: an optimiser whose learning
+// rate was set out of range is refused by Save, by Resume's rule.
+func TestSaveRefusesOptimizerResumeWouldRefuse(t *testing.T) {
+	b := backendtest.Open(t, "cpu")
+	m, err := nn.NewModel(b, nn.Seq(&nn.Linear{Out: 2}), 2, 1)
+	require.NoError(t, err)
+	defer m.Release()
+	for _, name := range []string{"sgd", "adam"} {
+		opt, err := nn.NewOptimizer(name, b, m.Parameters(), 0.1, 0)
+		require.NoError(t, err)
+		for _, lr := range []float32{-1, float32(math.NaN())} {
+			opt.SetLR(lr)
+			path := filepath.Join(t.TempDir(), "m.safetensors")
+			err := nn.Save(path, m, &nn.TrainState{Optimizer: opt, Epochs: 1, Steps: 1})
+			assert.ErrorContains(t, err, "Resume would refuse the optimiser: "+name+": learning rate", "%s %v", name, lr)
+			_, statErr := os.Stat(path)
+			assert.True(t, os.IsNotExist(statErr), "nothing is written")
+		}
+		require.NoError(t, opt.Release())
+	}
 }

@@ -63,7 +63,8 @@ const (
 
 // NewModel builds net on b for samples of inputs features and returns the
 // model. Layers declared without parameters (&Linear{Out: n}) get them here:
-// each Linear's In is the width before it, and its weights are drawn from
+// each Linear's In is the width before it (a declared In that differs is
+// an error), and its weights are drawn from
 // seed (layer i from a seed derived from (seed, i)), so the same seed gives
 // the same model on every backend. Dropout layers without a Seed get one
 // from seed. The parameters of a Sequential are named by position as

@@ -51,7 +51,7 @@ var (
 // 1×Out (saved as PyTorch's weight, Out×In, and bias, Out).
 //
 // Declare it with its output size only, &Linear{Out: 64}: NewModel sets In
-// from the layer before and draws W with Init, or when Init is nil with the
+// from the layer before (an In declared too must equal it) and draws W with Init, or when Init is nil with the
 // initialiser the following activation calls for (InitFor: He for the ReLU
 // family, Xavier for tanh, sigmoid and the output layer); b starts at zero.
 // NewLinear makes one with its parameters at once.

@@ -28,6 +28,7 @@ type Graph struct {
 	bad    *Value   // the placeholder returned once an error is recorded
 	err    error    // the first error, sticky until Reset
 	noGrad bool
+	mode   Mode
 	spent  bool // a Backward ran since the last reset: the next operation starts a new step
 	warned bool // the growth warning was given
 }
@@ -65,6 +66,30 @@ func (g *Graph) SetGrad(enabled bool) { g.noGrad = !enabled }
 
 // GradEnabled reports whether operations record what Backward needs.
 func (g *Graph) GradEnabled() bool { return !g.noGrad }
+
+// Mode says whether a forward pass recorded on a graph trains or
+// evaluates, for the layers whose forward differs between the two (a
+// dropout layer draws masks only while training). It belongs to the pass,
+// not to the layers, so that passes in both modes may run on one model at
+// once: a graph per goroutine, each with its mode.
+type Mode uint8
+
+const (
+	// ModeDefault leaves the choice to each layer's own setting (nn's
+	// Model.SetTraining): a graph's mode until SetMode.
+	ModeDefault Mode = iota
+	// ModeTrain is training: dropout draws its masks.
+	ModeTrain
+	// ModeEval is evaluation: dropout is the identity.
+	ModeEval
+)
+
+// SetMode sets the mode of the forward passes that follow, until it is
+// called again (Reset keeps the setting).
+func (g *Graph) SetMode(m Mode) { g.mode = m }
+
+// Mode returns the graph's mode (ModeDefault unless SetMode set another).
+func (g *Graph) Mode() Mode { return g.mode }
 
 // Input returns a constant leaf holding t (data, labels): no gradient flows
 // into it, and the graph does not own t, so Reset leaves it alone.
@@ -220,6 +245,21 @@ func (g *Graph) valid(op string, vs ...*Value) bool {
 		return false
 	}
 	return true
+}
+
+// Fail records err as the graph's error, unless one is already recorded, and
+// returns the placeholder of a failed operation: how a module reports bad
+// input from its Forward without panicking. Operations that follow do
+// nothing, and Err and Backward return the first error, as for an error of
+// the graph's own operations.
+func (g *Graph) Fail(err error) *Value {
+	if err == nil {
+		err = fmt.Errorf("fail: nil error: %w", backend.ErrInvalidArgument)
+	}
+	if g.err == nil {
+		g.err = err
+	}
+	return g.bad
 }
 
 // fail records err, prefixed with "autograd: ", unless an error is already

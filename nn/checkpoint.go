@@ -91,6 +91,11 @@ func (m *Model) checkpoint(st *TrainState) ([]safetensors.Tensor, map[string]str
 		h.Train = &trainJSON{Epochs: st.Epochs, Steps: st.Steps}
 		if st.Optimizer != nil {
 			opt, ts, err := saveOptimizer(m, st.Optimizer)
+			if err == nil {
+				if err = opt.check(len(m.Parameters())); err != nil {
+					err = fmt.Errorf("Resume would refuse the optimiser: %w", err)
+				}
+			}
 			if err != nil {
 				return nil, nil, err
 			}
@@ -100,17 +105,15 @@ func (m *Model) checkpoint(st *TrainState) ([]safetensors.Tensor, map[string]str
 			}
 		}
 	}
-	if err := h.validate(); err != nil { // what saves must load
-		return nil, nil, err
-	}
-	md, err := h.metadata()
+	md, err := h.saveMetadata()
 	return tensors, md, err
 }
 
 // Load reads a model saved by Save (or a version 1 checkpoint of the train
 // command) and builds it on b, with its loss, standardisation, class names
 // and Meta, in training mode (as NewModel; SetTraining(false) for inference
-// of your own, which Predict and Probabilities do for you). Optimiser state in the file is ignored (see
+// of your own on a graph in autograd.ModeDefault; Predict and Probabilities
+// evaluate whatever the mode). Optimiser state in the file is ignored (see
 // Resume). A model with a layer of your own is refused: build it and use
 // LoadInto. Every field is checked before anything is allocated, and errors
 // name the file and the field.

@@ -35,7 +35,8 @@ func trained(t *testing.T, b backend.Backend) (*nn.Model, data.Set) {
 	defer opt.Release()
 	_, err = (&nn.Trainer{Model: m, Optimizer: opt, Epochs: 3, BatchSize: 16, Train: set}).Fit(context.Background())
 	require.NoError(t, err)
-	st := data.FitStandardizer(set)
+	st, err := data.FitStandardizer(set)
+	require.NoError(t, err)
 	m.Standardizer, m.ClassNames, m.Meta = &st, []string{"a", "b", "c"}, map[string]string{"data": "spiral"}
 	return m, set
 }

@@ -24,6 +24,9 @@ const maxRows = 1 << 24
 
 // Upload validates s and copies it to b.
 func Upload(b backend.Backend, s data.Set) (*DeviceSet, error) {
+	if b == nil {
+		return nil, fmt.Errorf("nn: upload %s: nil backend", s.Name)
+	}
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -50,8 +53,20 @@ func Upload(b backend.Backend, s data.Set) (*DeviceSet, error) {
 	return &DeviceSet{Name: s.Name, X: x, Y: y, N: n, Features: s.Features, Classes: s.Classes, b: b}, nil
 }
 
-// Release frees the device copies.
-func (d *DeviceSet) Release() error { return errors.Join(d.b.Release(d.X), d.b.Release(d.Y)) }
+// Release frees the device copies; releasing twice frees nothing twice.
+func (d *DeviceSet) Release() error {
+	if d == nil || d.b == nil {
+		return nil
+	}
+	var errs []error
+	for _, t := range []*backend.Tensor{&d.X, &d.Y} {
+		if *t != nil {
+			errs = append(errs, d.b.Release(*t))
+			*t = nil
+		}
+	}
+	return errors.Join(errs...)
+}
 
 // batch holds the device tensors of one batch size, reused every step: the
 // row indices uploaded from the host, the gathered features and labels, and

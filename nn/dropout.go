@@ -8,7 +8,10 @@ import (
 
 // Dropout zeroes each input with probability P while training and scales
 // the others by 1/(1−P), so that the expected output is the input (PyTorch's
-// torch.nn.Dropout); in evaluation mode it is the identity.
+// torch.nn.Dropout); in evaluation mode it is the identity. The mode is the
+// graph's (autograd.Graph.SetMode: the Trainer's graph trains, those of
+// Evaluate, Predict and Probabilities evaluate), or the layer's own
+// (SetTraining) on a graph left in autograd.ModeDefault.
 //
 // The mask is drawn on the host and uploaded: the mask of the c-th training
 // forward is a function of (Seed, c) alone, so a seed gives the same masks
@@ -23,13 +26,16 @@ type Dropout struct {
 	host     []float32
 }
 
-// SetTraining switches the mask on (training) or off (evaluation).
+// SetTraining switches the mask on (training) or off (evaluation) on graphs
+// that leave the mode to the layer (autograd.ModeDefault).
 func (d *Dropout) SetTraining(training bool) { d.training = training }
 
 // Forward multiplies x by the next mask in training mode and returns x
-// unchanged otherwise.
+// unchanged otherwise: the mode is g's, or the layer's own when g leaves it
+// to the layer. In evaluation mode it reads and writes nothing of d, so
+// evaluations may run at once on one layer.
 func (d *Dropout) Forward(g *autograd.Graph, x *autograd.Value) *autograd.Value {
-	if !d.training || d.P == 0 || g.Err() != nil {
+	if !d.trains(g) || d.P == 0 || g.Err() != nil {
 		return x
 	}
 	n := x.Shape().Len()
@@ -40,6 +46,17 @@ func (d *Dropout) Forward(g *autograd.Graph, x *autograd.Value) *autograd.Value 
 	dropoutMask(d.host, d.P, d.Seed, d.calls)
 	d.calls++
 	return g.Mul(x, g.Constant(x.Shape(), d.host))
+}
+
+// trains reports whether a forward pass on g draws a mask.
+func (d *Dropout) trains(g *autograd.Graph) bool {
+	switch g.Mode() {
+	case autograd.ModeTrain:
+		return true
+	case autograd.ModeEval:
+		return false
+	}
+	return d.training
 }
 
 // Parameters returns none.

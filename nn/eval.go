@@ -15,11 +15,13 @@ func Evaluate(m *Model, loss Loss, set *DeviceSet, batchSize int) (meanLoss, acc
 	if err := m.check("evaluate"); err != nil {
 		return 0, 0, err
 	}
+	if set == nil || set.N < 1 || set.X == nil || set.Y == nil {
+		return 0, 0, errors.New("nn: evaluate: no data: the set is nil, empty or released (make it with Upload)")
+	}
 	if err := fits(m, set.Name, set.Features, set.Classes); err != nil {
 		return 0, 0, err
 	}
-	defer m.SetTraining(m.Training())
-	m.SetTraining(false)
+	defer m.evaluating()()
 	if err := loss.check("evaluate"); err != nil {
 		return 0, 0, err
 	}
@@ -32,6 +34,7 @@ func Evaluate(m *Model, loss Loss, set *DeviceSet, batchSize int) (meanLoss, acc
 	b := m.Backend()
 	g := autograd.NewGraph(b)
 	g.SetGrad(false)
+	g.SetMode(autograd.ModeEval)
 	bs := newBatches(b, set.Features, m.Outputs)
 	defer bs.release()
 	acc := make([]backend.Tensor, 3) // loss sum, hit sum, this batch's hits

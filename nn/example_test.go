@@ -99,7 +99,14 @@ func ExampleProbabilities() {
 	}
 	defer b.Close()
 	spiral, _ := data.Spiral(100, 3, 1)
-	st := data.FitStandardizer(spiral)
+	st, err := data.FitStandardizer(spiral)
+	if err != nil {
+		panic(err)
+	}
+	train, err := st.Apply(spiral)
+	if err != nil {
+		panic(err)
+	}
 	m, err := nn.NewModel(b, nn.Seq(&nn.Linear{Out: 100}, nn.Act(nn.ReLU), &nn.Linear{Out: 3}), 2, 1)
 	if err != nil {
 		panic(err)
@@ -108,7 +115,7 @@ func ExampleProbabilities() {
 	m.Standardizer = &st
 	opt, _ := nn.NewOptimizer("adam", b, m.Parameters(), 0.01, 0)
 	defer opt.Release()
-	trainer := nn.Trainer{Model: m, Optimizer: opt, Epochs: 200, BatchSize: 300, Train: st.Apply(spiral)}
+	trainer := nn.Trainer{Model: m, Optimizer: opt, Epochs: 200, BatchSize: 300, Train: train}
 	if _, err := trainer.Fit(context.Background()); err != nil {
 		panic(err)
 	}

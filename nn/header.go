@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gltrain/nn/data"
 )
@@ -165,6 +166,24 @@ func (h *header) parseVersion1(md map[string]string) error {
 	return nil
 }
 
+// saveMetadata formats the header as __metadata__ for Save, checked as
+// Load will check it: by validate before formatting (which would hide
+// invalid UTF-8, replacing it), then by parseHeader on the result, so that
+// what saves also loads.
+func (h header) saveMetadata() (map[string]string, error) {
+	if err := h.validate(); err != nil {
+		return nil, err
+	}
+	md, err := h.metadata()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := parseHeader(md); err != nil {
+		return nil, fmt.Errorf("Load would refuse it: %w", err)
+	}
+	return md, nil
+}
+
 // maxFieldBytes bounds a JSON field of a checkpoint's metadata before it is
 // decoded: 10,000 layers take about 1 MB.
 const maxFieldBytes = 4 << 20
@@ -183,6 +202,8 @@ func (h header) validate() error {
 	}
 	m := h.Model
 	switch {
+	case h.Loss < 0 || int(h.Loss) >= len(lossNames):
+		return field("loss", "%v, want one of %s", h.Loss, strings.Join(lossNames, ", "))
 	case m.Inputs < 1 || m.Inputs > maxWidth:
 		return field("model", "%d inputs, want 1 to %d", m.Inputs, maxWidth)
 	case m.Outputs < 1 || m.Outputs > maxWidth:
@@ -201,6 +222,11 @@ func (h header) validate() error {
 		return field("train", "%d epochs and %d steps, want 0 or more", h.Train.Epochs, h.Train.Steps)
 	case h.Train != nil && (h.Train.Epochs > maxSteps || h.Train.Steps > maxSteps):
 		return field("train", "%d epochs and %d steps, want at most %d", h.Train.Epochs, h.Train.Steps, maxSteps)
+	}
+	for k, v := range h.Meta {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return field("meta", "%s: %s is not valid UTF-8", excerpt(k), excerpt(v))
+		}
 	}
 	seen := make(map[string]bool, len(h.ClassNames))
 	for i, n := range h.ClassNames {

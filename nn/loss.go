@@ -28,7 +28,7 @@ var lossNames = []string{SoftmaxCrossEntropy: "softmax", SVMHinge: "svm", MeanSq
 
 // String is the loss's short name, as ParseLoss reads it.
 func (l Loss) String() string {
-	if int(l) < len(lossNames) {
+	if l >= 0 && int(l) < len(lossNames) {
 		return lossNames[l]
 	}
 	return fmt.Sprintf("loss(%d)", int(l))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gltrain/autograd"
 	"gltrain/backend"
@@ -42,6 +43,11 @@ type Model struct {
 	layouts  map[*autograd.Value]layout // how a parameter is saved
 	dims     map[*autograd.Value][]int  // the saved shape of a parameter that has one of its own
 	training bool
+	// ownModes: a layer of the caller's own type has a mode (ModeSetter),
+	// which may not read the graph's: evaluation then sets it, holding
+	// modeMu, as SetTraining and Training do.
+	ownModes bool
+	modeMu   *sync.Mutex // a pointer: copies of a Model share its layers, and so the lock
 }
 
 // layout is how a parameter is saved: as it is held (rows×cols), transposed
@@ -57,7 +63,8 @@ const (
 
 // NewModel builds net on b for samples of inputs features and returns the
 // model. Layers declared without parameters (&Linear{Out: n}) get them here:
-// each Linear's In is the width before it, and its weights are drawn from
+// each Linear's In is the width before it (a declared In that differs is
+// an error), and its weights are drawn from
 // seed (layer i from a seed derived from (seed, i)), so the same seed gives
 // the same model on every backend. Dropout layers without a Seed get one
 // from seed. The parameters of a Sequential are named by position as
@@ -66,9 +73,11 @@ const (
 // to check that the layers fit together and to find Outputs. The model
 // starts in training mode, as a PyTorch module does (SetTraining).
 //
-// The model holds net's layers, not copies: a network given to NewModel
-// twice gives two models sharing one set of weights (the second seed draws
-// nothing), and releasing either frees them.
+// The model holds net's layers, not copies, and a layer belongs to one
+// model at a time: NewModel refuses a network with a parameter of another
+// model not yet released (releasing either would free the other's
+// weights), and one whose parameters were released. Build new layers for
+// each model.
 func NewModel(b backend.Backend, net Module, inputs int, seed uint64) (*Model, error) {
 	return newModel(b, net, inputs, nil, seed)
 }
@@ -82,7 +91,12 @@ func newModel(b backend.Backend, net Module, inputs int, img *Image, seed uint64
 	case inputs < 1:
 		return nil, fmt.Errorf("nn: new model: %d inputs, want at least 1", inputs)
 	}
-	m := &Model{Net: net, Inputs: inputs, b: b, layouts: map[*autograd.Value]layout{}, dims: map[*autograd.Value][]int{}}
+	if !isNil(net) {
+		if err := checkUnowned(net.Parameters()); err != nil {
+			return nil, err // nothing is released: the parameters are another model's
+		}
+	}
+	m := &Model{Net: net, Inputs: inputs, b: b, layouts: map[*autograd.Value]layout{}, dims: map[*autograd.Value][]int{}, modeMu: new(sync.Mutex)}
 	m.Image = img
 	bd := &builder{b: b, seed: seed, m: m, img: img}
 	out, err := bd.module(net, inputs, "", nil)
@@ -95,6 +109,7 @@ func newModel(b backend.Backend, net Module, inputs int, img *Image, seed uint64
 	}
 	m.Outputs = out
 	m.SetTraining(true)
+	own(m)
 	return m, nil
 }
 
@@ -160,8 +175,14 @@ func (bd *builder) module(mod Module, in int, prefix string, next Module) (int, 
 	case nil:
 		return 0, fmt.Errorf("nn: layer %s is nil", layerName(prefix))
 	}
-	for _, p := range mod.Parameters() {
+	for i, p := range mod.Parameters() {
+		if p == nil { // one without a tensor is refused before building (checkUnowned)
+			return 0, fmt.Errorf("nn: layer %s (%T): parameter %d is nil", layerName(prefix), mod, i)
+		}
 		bd.m.layouts[p] = asHeld
+	}
+	if _, ok := mod.(ModeSetter); ok {
+		bd.m.ownModes = true
 	}
 	bd.img = nil
 	return probe(bd.b, mod, in, prefix)
@@ -175,6 +196,9 @@ func (bd *builder) linear(l *Linear, in int, prefix string, next Module) (int, e
 	seed := paramSeed(bd.seed, bd.linears)
 	bd.linears++
 	if l.Weight == nil {
+		if l.In != 0 && l.In != in {
+			return 0, fmt.Errorf("nn: layer %s: Linear declares In %d, but the width before it is %d", layerName(prefix), l.In, in)
+		}
 		init := chooseInit(l.Init, next)
 		if err := l.build(bd.b, in, init, seed, prefix); err != nil {
 			return 0, fmt.Errorf("nn: layer %s: %w", layerName(prefix), err)
@@ -247,23 +271,52 @@ func (m *Model) checkNames() error {
 	return nil
 }
 
-// Backend is the backend the model's parameters live on.
-func (m *Model) Backend() backend.Backend { return m.b }
+// Backend is the backend the model's parameters live on (nil for a nil
+// model).
+func (m *Model) Backend() backend.Backend {
+	if m == nil {
+		return nil
+	}
+	return m.b
+}
 
-// Forward computes the outputs (batch×Outputs) of x (batch×Inputs).
+// Forward computes the outputs (batch×Outputs) of x (batch×Inputs). A
+// model without a network records an error on g.
 func (m *Model) Forward(g *autograd.Graph, x *autograd.Value) *autograd.Value {
+	if m == nil || isNil(m.Net) {
+		return g.Fail(errors.New("nn: forward: the model has no network (make it with NewModel)"))
+	}
 	return m.Net.Forward(g, x)
 }
 
-// Parameters lists the parameters: 0.weight, 0.bias, ….
-func (m *Model) Parameters() []*autograd.Value { return m.Net.Parameters() }
+// Parameters lists the parameters: 0.weight, 0.bias, … (none for a nil
+// model or one without a network).
+func (m *Model) Parameters() []*autograd.Value {
+	if m == nil || isNil(m.Net) {
+		return nil
+	}
+	return m.Net.Parameters()
+}
 
 // SetTraining sets training mode (the default after NewModel: Dropout draws
 // masks) or evaluation mode (Dropout is the identity) on every layer that
-// has a mode, as PyTorch's train() and eval() do. The Trainer trains in
-// training mode; Evaluate, Predict and Probabilities run in evaluation mode;
-// each restores the mode it found.
+// has a mode, as PyTorch's train() and eval() do: the mode of forward passes
+// on a graph of your own that leaves it to the layers (autograd.ModeDefault).
+// The stock tools do not read or change it: the Trainer's graph trains
+// (autograd.ModeTrain), and those of Evaluate, Predict and Probabilities
+// evaluate (autograd.ModeEval), so that these may run at once on one model.
+// A layer of your own that has a mode (ModeSetter) is the exception, as it
+// may not read the graph's: evaluation sets it to evaluation mode and back,
+// one evaluation at a time, and Fit to training mode and back.
 func (m *Model) SetTraining(training bool) {
+	if m.modeMu != nil {
+		m.modeMu.Lock()
+		defer m.modeMu.Unlock()
+	}
+	m.setTraining(training)
+}
+
+func (m *Model) setTraining(training bool) {
 	m.training = training
 	if s, ok := m.Net.(ModeSetter); ok {
 		s.SetTraining(training)
@@ -271,7 +324,30 @@ func (m *Model) SetTraining(training bool) {
 }
 
 // Training reports whether the model is in training mode.
-func (m *Model) Training() bool { return m.training }
+func (m *Model) Training() bool {
+	if m.modeMu != nil {
+		m.modeMu.Lock()
+		defer m.modeMu.Unlock()
+	}
+	return m.training
+}
+
+// evaluating readies m for a forward pass in evaluation mode on a graph in
+// autograd.ModeEval, and returns what undoes it. Only a model with a layer
+// of its own that has a mode needs anything: it is set to evaluation mode,
+// holding the lock until the returned function restores it.
+func (m *Model) evaluating() (done func()) {
+	if !m.ownModes || m.modeMu == nil {
+		return func() {}
+	}
+	m.modeMu.Lock()
+	was := m.training
+	m.setTraining(false)
+	return func() {
+		m.setTraining(was)
+		m.modeMu.Unlock()
+	}
+}
 
 // check reports a model that NewModel did not make (a literal): the stock
 // tools need its backend and widths.
@@ -279,12 +355,20 @@ func (m *Model) check(op string) error {
 	if m == nil || m.b == nil || m.Net == nil || m.Inputs < 1 || m.Outputs < 1 || m.layouts == nil {
 		return fmt.Errorf("nn: %s: the model was not made by NewModel (or Arch.Build, or Load)", op)
 	}
+	for _, p := range m.Parameters() {
+		if p == nil || p.Tensor() == nil {
+			return fmt.Errorf("nn: %s: the model was released (Release)", op)
+		}
+	}
 	return nil
 }
 
 // String describes the model in one line: "2-64 tanh-32 relu-dropout 0.2-3"
 // for a Sequential of built-in layers; a long one is cut with "…".
 func (m *Model) String() string {
+	if m == nil {
+		return "<nil model>"
+	}
 	s := strconv.Itoa(m.Inputs)
 	seq, ok := m.Net.(*Sequential)
 	if !ok {
@@ -341,6 +425,7 @@ func (m *Model) Release() error {
 	if m == nil || m.Net == nil || m.b == nil {
 		return nil
 	}
+	disown(m)
 	var errs []error
 	for _, p := range m.Parameters() {
 		if p == nil || p.Tensor() == nil {

@@ -128,33 +128,6 @@ func TestDropoutMasks(t *testing.T) {
 	}
 }
 
-// TestTrainerSwitchesModes: Fit trains in training mode and restores the
-// mode it found; Predict runs in evaluation mode, deterministically.
-func TestTrainerSwitchesModes(t *testing.T) {
-	b := backendtest.Open(t, "cpu")
-	set, err := data.Spiral(60, 3, 1)
-	require.NoError(t, err)
-	m, err := nn.NewModel(b, issueNet(), 2, 1)
-	require.NoError(t, err)
-	defer m.Release()
-	opt, err := nn.NewOptimizer("adam", b, m.Parameters(), 0.01, 0)
-	require.NoError(t, err)
-	defer opt.Release()
-	m.SetTraining(false)
-	modes := []bool{}
-	tr := nn.Trainer{Model: m, Optimizer: opt, Epochs: 2, BatchSize: 30, Train: set, Val: set,
-		OnProgress: func(nn.Progress) { modes = append(modes, m.Training()) }}
-	_, err = tr.Fit(context.Background())
-	require.NoError(t, err)
-	assert.Contains(t, modes, true, "training steps run in training mode")
-	assert.False(t, m.Training(), "Fit leaves the model in the mode it found")
-	p1, err := nn.Predict(m, set.X)
-	require.NoError(t, err)
-	p2, err := nn.Predict(m, set.X)
-	require.NoError(t, err)
-	assert.Equal(t, p1, p2)
-}
-
 // TestModelLiteralIsRefused: a Model not made by NewModel gets an error
 // from the stock tools, not a panic.
 func TestModelLiteralIsRefused(t *testing.T) {
@@ -218,11 +191,13 @@ func TestPredictAppliesStandardizer(t *testing.T) {
 	for i := range set.X { // raw features far from standard
 		set.X[i] = 100*set.X[i] + 40
 	}
-	st := data.FitStandardizer(set)
+	st, err := data.FitStandardizer(set)
+	require.NoError(t, err)
 	m, err := nn.NewModel(b, issueNet(), 2, 3)
 	require.NoError(t, err)
 	defer m.Release()
-	std := st.Apply(set)
+	std, err := st.Apply(set)
+	require.NoError(t, err)
 	want, err := nn.Probabilities(m, std.X)
 	require.NoError(t, err)
 	m.Standardizer = &st

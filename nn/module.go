@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 
@@ -21,8 +22,11 @@ type Module interface {
 
 // ModeSetter is a module whose forward differs between training and
 // evaluation, as Dropout's does. Model.SetTraining reaches every module that
-// implements it; the Trainer trains in training mode and evaluates in
-// evaluation mode.
+// implements it. A module should read the mode of the pass from the graph
+// first (autograd.Graph.Mode: the Trainer's graph trains, Evaluate's,
+// Predict's and Probabilities' evaluate) and use its own setting only on a
+// graph in autograd.ModeDefault, as Dropout does; for one of your own that
+// does not, see Model.SetTraining.
 type ModeSetter interface {
 	SetTraining(training bool)
 }
@@ -47,7 +51,7 @@ var (
 // 1×Out (saved as PyTorch's weight, Out×In, and bias, Out).
 //
 // Declare it with its output size only, &Linear{Out: 64}: NewModel sets In
-// from the layer before and draws W with Init, or when Init is nil with the
+// from the layer before (an In declared too must equal it) and draws W with Init, or when Init is nil with the
 // initialiser the following activation calls for (InitFor: He for the ReLU
 // family, Xavier for tanh, sigmoid and the output layer); b starts at zero.
 // NewLinear makes one with its parameters at once.
@@ -70,6 +74,9 @@ func NewLinear(b backend.Backend, in, out int, init Init, seed uint64, prefix st
 
 // build allocates W (in×Out, drawn by init from seed) and b (zero).
 func (l *Linear) build(b backend.Backend, in int, init Init, seed uint64, prefix string) error {
+	if b == nil {
+		return fmt.Errorf("nn: linear %d→%d: nil backend", in, l.Out)
+	}
 	if in < 1 || l.Out < 1 {
 		return fmt.Errorf("nn: linear %d→%d: sizes must be at least 1", in, l.Out)
 	}
@@ -141,7 +148,13 @@ func Seq(layers ...Module) *Sequential { return &Sequential{Layers: layers} }
 // the values of the two layers apart (the same bits on the CPU backend, to
 // float32 rounding on a device that sums in another order).
 func (s *Sequential) Forward(g *autograd.Graph, x *autograd.Value) *autograd.Value {
+	if s == nil {
+		return g.Fail(errors.New("nn: nil Sequential"))
+	}
 	for i := 0; i < len(s.Layers); i++ {
+		if isNil(s.Layers[i]) { // NewModel refuses it; a Sequential used alone may hold it
+			return g.Fail(fmt.Errorf("nn: sequential: layer %d is nil", i))
+		}
 		if l, ok := s.Layers[i].(*Linear); ok && i+1 < len(s.Layers) {
 			if f, ok := activationOf(s.Layers[i+1]); ok {
 				x = g.Linear(x, l.Weight, l.Bias, f)

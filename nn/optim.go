@@ -3,6 +3,7 @@ package nn
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gltrain/autograd"
@@ -44,6 +45,10 @@ func NewSGD(b backend.Backend, params []*autograd.Value, cfg backend.SGD) (*SGD,
 	if err := cfg.Check("sgd"); err != nil {
 		return nil, fmt.Errorf("nn: %w", err)
 	}
+	if err := checkParams("sgd", b, params); err != nil {
+		return nil, err
+	}
+	params = slices.Clone(params) // the caller's slice may change
 	o := &SGD{cfg: cfg, params: params, velocity: make([]backend.Tensor, len(params)), b: b}
 	state := 0
 	if cfg.Momentum != 0 {
@@ -93,6 +98,9 @@ func (o *SGD) Step() error {
 	}
 	return nil
 }
+
+// Parameters lists the parameters the optimiser updates (a copy).
+func (o *SGD) Parameters() []*autograd.Value { return slices.Clone(o.params) }
 
 // ZeroGrad clears the gradients.
 func (o *SGD) ZeroGrad() { autograd.ZeroGrad(o.params...) }
@@ -148,6 +156,10 @@ func NewAdam(b backend.Backend, params []*autograd.Value, cfg backend.Adam) (*Ad
 	if err := cfg.Check("adam", 1); err != nil {
 		return nil, fmt.Errorf("nn: %w", err)
 	}
+	if err := checkParams("adam", b, params); err != nil {
+		return nil, err
+	}
+	params = slices.Clone(params) // the caller's slice may change
 	n := len(params)
 	o := &Adam{cfg: cfg, params: params, m: make([]backend.Tensor, n), v: make([]backend.Tensor, n), steps: make([]int, n), b: b}
 	var err error
@@ -202,6 +214,9 @@ func (o *Adam) Step() error {
 	return nil
 }
 
+// Parameters lists the parameters the optimiser updates (a copy).
+func (o *Adam) Parameters() []*autograd.Value { return slices.Clone(o.params) }
+
 // ZeroGrad clears the gradients.
 func (o *Adam) ZeroGrad() { autograd.ZeroGrad(o.params...) }
 
@@ -252,6 +267,26 @@ func NewOptimizer(name string, b backend.Backend, params []*autograd.Value, lr, 
 		return NewAdam(b, params, cfg)
 	}
 	return nil, fmt.Errorf("unknown optimiser %q (valid: %s)", name, strings.Join(OptimizerNames, ", "))
+}
+
+// checkParams refuses what an optimiser cannot step: no backend, a nil
+// parameter, and a parameter listed twice, which each step would update
+// twice.
+func checkParams(op string, b backend.Backend, params []*autograd.Value) error {
+	if b == nil {
+		return fmt.Errorf("nn: %s: nil backend", op)
+	}
+	at := make(map[*autograd.Value]int, len(params))
+	for i, p := range params {
+		if p == nil {
+			return fmt.Errorf("nn: %s: parameter %d is nil", op, i)
+		}
+		if j, ok := at[p]; ok {
+			return fmt.Errorf("nn: %s: parameter %s is listed twice (at %d and %d): each step would update it twice", op, excerpt(p.Name()), j, i)
+		}
+		at[p] = i
+	}
+	return nil
 }
 
 func zeros(b backend.Backend, s backend.Shape) (backend.Tensor, error) {

@@ -117,24 +117,14 @@ func loadOptimizer(m *Model, j optimizerJSON, ts []NamedTensor) (Optimizer, erro
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("not a usable gltrain checkpoint: __metadata__ \"optimizer\": %s", fmt.Sprintf(format, args...))
 	}
+	if err := j.check(len(params)); err != nil {
+		return nil, bad("%v", err)
+	}
 	var names []string
-	switch {
-	case j.Type == "adam" && j.Adam != nil && j.SGD == nil:
-		if len(j.Steps) != len(params) {
-			return nil, bad("%d step counts for %d parameters", len(j.Steps), len(params))
-		}
-		for _, s := range j.Steps {
-			if s < 0 || s > maxSteps {
-				return nil, bad("step count %d, want 0 to %d", s, maxSteps)
-			}
-		}
+	if j.Adam != nil {
 		names = []string{expAvg, expAvgSq}
-	case j.Type == "sgd" && j.SGD != nil && j.Adam == nil && j.Steps == nil:
-		if j.SGD.Momentum != 0 {
-			names = []string{momentumBuffer}
-		}
-	default:
-		return nil, bad("type %s with the fields of another", excerpt(j.Type))
+	} else if j.SGD.Momentum != 0 {
+		names = []string{momentumBuffer}
 	}
 	// The state tensors present must be whole sets: every name for a
 	// parameter, or none (a parameter never stepped).
@@ -194,6 +184,26 @@ func loadOptimizer(m *Model, j optimizerJSON, ts []NamedTensor) (Optimizer, erro
 		}
 	}
 	return o, nil
+}
+
+// check validates j for an optimiser over n parameters, as Resume needs it:
+// Save checks what it writes with it too, so that what saves also resumes.
+func (j optimizerJSON) check(n int) error {
+	switch {
+	case j.Type == "adam" && j.Adam != nil && j.SGD == nil:
+		if len(j.Steps) != n {
+			return fmt.Errorf("%d step counts for %d parameters", len(j.Steps), n)
+		}
+		for _, s := range j.Steps {
+			if s < 0 || s > maxSteps {
+				return fmt.Errorf("step count %d, want 0 to %d", s, maxSteps)
+			}
+		}
+		return j.Adam.Check("adam", 1)
+	case j.Type == "sgd" && j.SGD != nil && j.Adam == nil && j.Steps == nil:
+		return j.SGD.Check("sgd")
+	}
+	return fmt.Errorf("type %s with the fields of another", excerpt(j.Type))
 }
 
 // names0 is the first state name, or "" for an optimiser without state.

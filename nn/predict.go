@@ -115,12 +115,12 @@ func (m *Model) run(op string, x []float32, each func(b backend.Backend, g *auto
 	if st := m.Standardizer; st != nil && (len(st.Mean) != in || len(st.Std) != in) {
 		return fmt.Errorf("nn: %s: the Standardizer has %d means and %d deviations for %d inputs", op, len(st.Mean), len(st.Std), in)
 	}
-	defer m.SetTraining(m.Training())
-	m.SetTraining(false)
+	defer m.evaluating()()
 	n := len(x) / in
 	b := m.Backend()
 	g := autograd.NewGraph(b)
 	g.SetGrad(false)
+	g.SetMode(autograd.ModeEval)
 	host := make([]float32, min(n, predictBatch))
 	var buf []float32
 	if m.Standardizer != nil {

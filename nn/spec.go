@@ -51,6 +51,9 @@ type Spec struct {
 // SpecOf describes m's network: its Custom field is set when a layer is
 // not built in (or the network is not a Sequential).
 func SpecOf(m *Model) Spec {
+	if m == nil {
+		return Spec{}
+	}
 	s := Spec{Inputs: m.Inputs, Outputs: m.Outputs, Image: m.Image}
 	seq, ok := m.Net.(*Sequential)
 	if !ok {

@@ -154,6 +154,9 @@ func (t *Trainer) check() error {
 	if err := CheckFits(t.Model, t.Train); err != nil {
 		return err
 	}
+	if err := t.checkOptimizer(); err != nil {
+		return err
+	}
 	if t.Val.Len() > 0 {
 		if err := CheckFits(t.Model, t.Val); err != nil {
 			return err
@@ -169,9 +172,38 @@ func (t *Trainer) check() error {
 	return nil
 }
 
+// checkOptimizer refuses an optimiser that says which parameters it updates
+// (SGD and Adam do: Parameters) when one of them is not the model's, or
+// none is: one made over another model's parameters would train nothing.
+func (t *Trainer) checkOptimizer() error {
+	o, ok := t.Optimizer.(interface{ Parameters() []*autograd.Value })
+	if !ok {
+		return nil
+	}
+	mine := map[*autograd.Value]bool{}
+	for _, p := range t.Model.Parameters() {
+		mine[p] = true
+	}
+	ps := o.Parameters()
+	for _, p := range ps {
+		if !mine[p] {
+			return fmt.Errorf("nn: trainer: the optimiser updates %s, which is not a parameter of the model %v: make it over the model's Parameters()", excerpt(p.Name()), t.Model)
+		}
+	}
+	if len(ps) == 0 && len(mine) > 0 {
+		return fmt.Errorf("nn: trainer: the optimiser updates none of the %d parameters of the model %v: make it over the model's Parameters()", len(mine), t.Model)
+	}
+	return nil
+}
+
 // CheckFits refuses a model whose input width differs from the data's
 // features, or whose outputs are fewer than the data's classes.
-func CheckFits(m *Model, s data.Set) error { return fits(m, s.Name, s.Features, s.Classes) }
+func CheckFits(m *Model, s data.Set) error {
+	if err := m.check("check fits"); err != nil {
+		return err
+	}
+	return fits(m, s.Name, s.Features, s.Classes)
+}
 
 func fits(m *Model, name string, features, classes int) error {
 	if m.Inputs != features {
@@ -233,6 +265,11 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 	b := t.Model.Backend()
 	r := &run{t: t, b: b, g: autograd.NewGraph(b), bs: newBatches(b, t.Train.Features, t.Model.Outputs), step: t.StartStep}
 	defer r.release()
+	r.g.SetMode(autograd.ModeTrain)
+	if m := t.Model; m.ownModes { // a layer of the caller's own has a mode (SetTraining)
+		defer m.SetTraining(m.Training())
+		m.SetTraining(true)
+	}
 	logEvery := t.LogEvery
 	if logEvery < 1 {
 		logEvery = 50
@@ -258,7 +295,6 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 		defer val.Release()
 	}
 	batcher := data.NewBatcher(t.Train.Len(), t.BatchSize, t.Seed)
-	defer t.Model.SetTraining(t.Model.Training())
 	for e := t.StartEpoch; e < t.Epochs; e++ {
 		if t.Schedule != nil {
 			t.Optimizer.SetLR(t.Schedule.LR(e))
@@ -322,7 +358,6 @@ func (r *run) trainStep(rows []int) error {
 		return fmt.Errorf("nn: step %d: %w", r.step+1, err)
 	}
 	g := r.g
-	r.t.Model.SetTraining(true)
 	scores := r.t.Model.Forward(g, g.Input(bt.x))
 	loss, err := r.t.Loss.applyCounting(g, scores, g.Input(bt.y), bt.onehot, r.hit)
 	if err == nil {

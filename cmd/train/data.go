@@ -130,16 +130,23 @@ func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer
 			return d, fmt.Errorf("%s: %w", src.name, err)
 		}
 		if std == nil {
-			fitted := data.FitStandardizer(d.train)
+			fitted, err := data.FitStandardizer(d.train)
+			if err != nil {
+				return d, fmt.Errorf("%s: %w", src.name, err)
+			}
 			std = &fitted
 		}
 		if len(std.Mean) != d.train.Features {
 			return d, fmt.Errorf("%s has %d features, the checkpoint's standardisation %d", src.name, d.train.Features, len(std.Mean))
 		}
 		d.std = std
-		d.train = std.Apply(d.train)
+		if d.train, err = std.Apply(d.train); err != nil {
+			return d, fmt.Errorf("%s: %w", src.name, err)
+		}
 		if d.held.Len() > 0 {
-			d.held = std.Apply(d.held)
+			if d.held, err = std.Apply(d.held); err != nil {
+				return d, fmt.Errorf("%s: %w", src.name, err)
+			}
 		}
 		return d, nil
 	}

@@ -82,7 +82,10 @@ func run(b backend.Backend, steps int, w io.Writer) error {
 	g := autograd.NewGraph(b)
 	defer g.Reset() // frees the last step's tensors; the loop itself needs no Reset
 
-	model.SetTraining(true) // model.train(): no layer here cares, a Dropout would
+	// model.train(): no layer here cares, a Dropout would. It sets the mode
+	// of graphs that leave it to the layers; g.SetMode(autograd.ModeTrain)
+	// would set this graph's instead.
+	model.SetTraining(true)
 	for step := 1; step <= steps; step++ {
 		logits := model.Forward(g, g.Input(x))
 		loss := g.SoftmaxCrossEntropy(logits, g.Input(y))
@@ -104,7 +107,7 @@ func run(b backend.Backend, steps int, w io.Writer) error {
 			fmt.Fprintf(w, "step %4d: loss %.4f%s\n", step, l[0], liveBuffers(b))
 		}
 	}
-	model.SetTraining(false) // model.eval()
+	model.SetTraining(false) // model.eval(); Predict evaluates whatever the mode
 
 	classes, err := nn.Predict(model, spiral.X)
 	if err != nil {

@@ -66,7 +66,17 @@ func run(b backend.Backend, w io.Writer) error {
 	}
 	// Fit the standardisation on the training split only, and train on
 	// standardised features.
-	st := data.FitStandardizer(train)
+	st, err := data.FitStandardizer(train)
+	if err != nil {
+		return err
+	}
+	train, err = st.Apply(train)
+	if err != nil {
+		return err
+	}
+	if val, err = st.Apply(val); err != nil {
+		return err
+	}
 
 	model, err := nn.NewModel(b, nn.Seq(&nn.Linear{Out: 16}, nn.Act(nn.ReLU), &nn.Linear{Out: fruit.Classes}), fruit.Features, 1)
 	if err != nil {
@@ -81,7 +91,7 @@ func run(b backend.Backend, w io.Writer) error {
 	}
 	defer opt.Release()
 	trainer := nn.Trainer{Model: model, Optimizer: opt, Epochs: 100, BatchSize: 16, Seed: 1,
-		Train: st.Apply(train), Val: st.Apply(val)}
+		Train: train, Val: val}
 	history, err := trainer.Fit(context.Background())
 	if err != nil {
 		return err

@@ -111,7 +111,17 @@ func trainAndSave(b backend.Backend, path string, w io.Writer) (*nn.Model, error
 	if err != nil {
 		return nil, err
 	}
-	st := data.FitStandardizer(train)
+	st, err := data.FitStandardizer(train)
+	if err != nil {
+		return nil, err
+	}
+	train, err = st.Apply(train)
+	if err != nil {
+		return nil, err
+	}
+	if val, err = st.Apply(val); err != nil {
+		return nil, err
+	}
 	model, err := nn.NewModel(b, nn.Seq(
 		&nn.Linear{Out: 64}, nn.Act(nn.Tanh),
 		&nn.Linear{Out: 32}, nn.Act(nn.ReLU),
@@ -132,7 +142,7 @@ func trainAndSave(b backend.Backend, path string, w io.Writer) (*nn.Model, error
 	}
 	defer opt.Release()
 	trainer := nn.Trainer{Model: model, Optimizer: opt, Epochs: 50, BatchSize: 32, Seed: 3,
-		Train: st.Apply(train), Val: st.Apply(val)}
+		Train: train, Val: val}
 	history, err := trainer.Fit(context.Background())
 	if err == nil {
 		last := history.Epochs[len(history.Epochs)-1]

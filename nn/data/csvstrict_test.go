@@ -181,11 +181,11 @@ func TestStandardizeFullPrecision(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := FitStandardizer(train)
+	st := mustFit(t, train)
 	if st.Mean[0] < 1e8 || st.Mean[0] > 1e8+1 || math.Abs(st.Std[0]-0.5) > 0.01 {
 		t.Errorf("feature 0: mean %v, std %v; want in [1e8, 1e8+1] and about 0.5", st.Mean[0], st.Std[0])
 	}
-	for _, set := range []Set{st.Apply(train), st.Apply(val)} {
+	for _, set := range []Set{mustApply(t, st, train), mustApply(t, st, val)} {
 		for k := range set.Len() {
 			v, label := set.X[k*2], set.Labels[k]
 			if (label == 0) != (v < 0) || math.Abs(math.Abs(float64(v))-1) > 0.1 {

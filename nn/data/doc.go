@@ -24,7 +24,8 @@
 // # Errors
 //
 // User input (files, sizes, names) never causes a panic: every failure is an
-// error that names the file, line or argument and what is wrong. The few
-// panics documented on methods are for broken invariants of the caller's own
-// program, such as an index out of range passed to Subset.
+// error that names the file, line or argument and what is wrong, as are an
+// index out of range (Row, Subset) and a standardizer of another width
+// (Apply). The one panic documented (NewBatcher of a negative count) is for
+// a broken invariant of the caller's own program.
 package data

@@ -17,7 +17,8 @@ func ExampleSpiral() {
 	}
 	fmt.Println(s.Len(), "points,", s.Features, "features,", s.Classes, "classes")
 	for j := range s.Classes {
-		first, last := s.Row(100*j), s.Row(100*j+99)
+		first, _ := s.Row(100 * j)
+		last, _ := s.Row(100*j + 99)
 		fmt.Printf("arm %d: radius %.2f to %.2f\n", j,
 			math.Hypot(float64(first[0]), float64(first[1])),
 			math.Hypot(float64(last[0]), float64(last[1])))
@@ -61,8 +62,16 @@ func ExampleStandardizer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	st := data.FitStandardizer(train)
-	train, val = st.Apply(train), st.Apply(val)
+	st, err := data.FitStandardizer(train)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if train, err = st.Apply(train); err != nil {
+		log.Fatal(err)
+	}
+	if val, err = st.Apply(val); err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println(train.Len(), "training,", val.Len(), "validation samples")
 	// Output:
 	// 240 training, 60 validation samples

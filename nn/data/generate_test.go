@@ -35,16 +35,16 @@ func TestSpiralConstruction(t *testing.T) {
 				}
 				th := t0 + 0.2*rng.NormFloat64()
 				want := []float32{float32(r * math.Sin(th)), float32(r * math.Cos(th))}
-				if got := s.Row(row); math.Abs(float64(got[0]-want[0])) > 1e-6 || math.Abs(float64(got[1]-want[1])) > 1e-6 {
+				if got := s.row(row); math.Abs(float64(got[0]-want[0])) > 1e-6 || math.Abs(float64(got[1]-want[1])) > 1e-6 {
 					t.Errorf("%d: class %d point %d = %v, want %v", i, j, k, got, want)
 				}
 				if s.Labels[row] != j {
 					t.Errorf("%d: row %d label %d, want %d", i, row, s.Labels[row], j)
 				}
-				if k == 0 && (s.Row(row)[0] != 0 || s.Row(row)[1] != 0) {
-					t.Errorf("%d: class %d starts at %v, want the origin (radius 0)", i, j, s.Row(row))
+				if k == 0 && (s.row(row)[0] != 0 || s.row(row)[1] != 0) {
+					t.Errorf("%d: class %d starts at %v, want the origin (radius 0)", i, j, s.row(row))
 				}
-				if radius := math.Hypot(float64(s.Row(row)[0]), float64(s.Row(row)[1])); math.Abs(radius-r) > 1e-6 {
+				if radius := math.Hypot(float64(s.row(row)[0]), float64(s.row(row)[1])); math.Abs(radius-r) > 1e-6 {
 					t.Errorf("%d: class %d point %d at radius %v, want linspace's %v", i, j, k, radius, r)
 				}
 			}
@@ -67,12 +67,12 @@ func TestCirclesConstruction(t *testing.T) {
 			if k >= nOut {
 				radius, label = tc.factor, 1
 			}
-			p := s.Row(k)
+			p := s.row(k)
 			if got := math.Hypot(float64(p[0]), float64(p[1])); math.Abs(got-radius) > 1e-6 || s.Labels[k] != label {
 				t.Errorf("%d: point %d at radius %v label %d, want %v and %d", i, k, got, s.Labels[k], radius, label)
 			}
 		}
-		if p := s.Row(0); p[0] != 1 || p[1] != 0 { // θ = 0 first, endpoint excluded
+		if p := s.row(0); p[0] != 1 || p[1] != 0 { // θ = 0 first, endpoint excluded
 			t.Errorf("%d: first outer point %v, want (1, 0)", i, p)
 		}
 	}
@@ -84,7 +84,7 @@ func TestMoonsConstruction(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k := range s.Len() {
-		x, y := float64(s.Row(k)[0]), float64(s.Row(k)[1])
+		x, y := float64(s.row(k)[0]), float64(s.row(k)[1])
 		var d float64 // distance from the moon's circle
 		if k < 5 {
 			d = math.Hypot(x, y) - 1
@@ -106,7 +106,7 @@ func TestMoonsConstruction(t *testing.T) {
 		row  int
 		want []float32
 	}{{0, []float32{1, 0}}, {4, []float32{-1, 0}}, {5, []float32{0, 0.5}}, {9, []float32{2, 0.5}}} {
-		if got := s.Row(tc.row); math.Abs(float64(got[0]-tc.want[0])) > 1e-7 || math.Abs(float64(got[1]-tc.want[1])) > 1e-7 {
+		if got := s.row(tc.row); math.Abs(float64(got[0]-tc.want[0])) > 1e-7 || math.Abs(float64(got[1]-tc.want[1])) > 1e-7 {
 			t.Errorf("%d: row %d = %v, want %v", i, tc.row, got, tc.want)
 		}
 	}
@@ -129,7 +129,7 @@ func TestXORSeparability(t *testing.T) {
 			t.Errorf("%d: a line gets %.1f%% of XOR(%d, %v) right, want at most 75%%", i, 100*acc, tc.n, tc.noise)
 		}
 		for k := range s.Len() {
-			x, y := s.Row(k)[0], s.Row(k)[1]
+			x, y := s.row(k)[0], s.row(k)[1]
 			f := relu(x-y) + relu(y-x) - relu(x+y) - relu(-x-y) // |x-y| - |x+y|, > 0 iff x·y < 0
 			if pred := map[bool]int{true: 1, false: 0}[f > 0]; pred != s.Labels[k] {
 				t.Errorf("%d: point %d (%v, %v) label %d, hidden layer says %d", i, k, x, y, s.Labels[k], pred)
@@ -155,7 +155,7 @@ func TestNotLinearlySeparable(t *testing.T) {
 		pair := Set{Features: 2, Classes: 2}
 		for k := range s.Len() {
 			if l := s.Labels[k]; l == a || l == (a+1)%3 {
-				pair.X = append(pair.X, s.Row(k)...)
+				pair.X = append(pair.X, s.row(k)...)
 				pair.Labels = append(pair.Labels, map[bool]int{true: 1, false: 0}[l == a])
 			}
 		}

@@ -43,9 +43,21 @@ func (s Set) value(k int) float64 {
 // Len returns the number of samples, len(s.Labels).
 func (s Set) Len() int { return len(s.Labels) }
 
-// Row returns the features of sample i, a slice of s.X (not a copy).
-// It panics if i is out of range.
-func (s Set) Row(i int) []float32 {
+// Row returns the features of sample i, a slice of s.X (not a copy). It
+// returns an error if i is out of range or X and Labels disagree with
+// Features.
+func (s Set) Row(i int) ([]float32, error) {
+	if err := s.checkShape(); err != nil {
+		return nil, fmt.Errorf("data: row: %w", err)
+	}
+	if i < 0 || i >= s.Len() {
+		return nil, fmt.Errorf("data: set %q: row %d of %d", s.Name, i, s.Len())
+	}
+	return s.row(i), nil
+}
+
+// row is Row for an i in range of a consistent set.
+func (s Set) row(i int) []float32 {
 	return s.X[i*s.Features : (i+1)*s.Features : (i+1)*s.Features]
 }
 
@@ -90,13 +102,22 @@ func (s Set) checkShape() error {
 
 // Subset returns a new set holding the samples idx, in that order (indices may
 // repeat). It copies the rows; Name, Features, Classes and ClassNames are kept.
-// It panics if an index is out of range.
-func (s Set) Subset(idx []int) Set {
+// It returns an error if an index is out of range or X and Labels disagree
+// with Features.
+func (s Set) Subset(idx []int) (Set, error) {
+	if err := s.checkShape(); err != nil {
+		return Set{}, fmt.Errorf("data: subset: %w", err)
+	}
+	for k, i := range idx {
+		if i < 0 || i >= s.Len() {
+			return Set{}, fmt.Errorf("data: subset of %q: index %d is %d, outside [0,%d)", s.Name, k, i, s.Len())
+		}
+	}
 	out := s
 	out.X = make([]float32, 0, len(idx)*s.Features)
 	out.Labels = make([]int, len(idx))
 	for k, i := range idx {
-		out.X = append(out.X, s.Row(i)...)
+		out.X = append(out.X, s.row(i)...)
 		out.Labels[k] = s.Labels[i]
 	}
 	out.exact = nil
@@ -107,7 +128,7 @@ func (s Set) Subset(idx []int) Set {
 		}
 	}
 	out.ClassNames = slices.Clone(s.ClassNames)
-	return out
+	return out, nil
 }
 
 // Split divides s at random into a training and a validation set: the
@@ -132,7 +153,10 @@ func (s Set) Split(valFraction float64, seed uint64) (train, val Set, err error)
 	valIdx, trainIdx := perm[:nVal], perm[nVal:]
 	slices.Sort(valIdx)
 	slices.Sort(trainIdx)
-	return s.Subset(trainIdx), s.Subset(valIdx), nil
+	if train, err = s.Subset(trainIdx); err == nil {
+		val, err = s.Subset(valIdx)
+	}
+	return train, val, err
 }
 
 // MaxClasses bounds a set's classes: labels go to the device as float32,

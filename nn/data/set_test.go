@@ -54,7 +54,10 @@ func TestValidate(t *testing.T) {
 
 func TestSubset(t *testing.T) {
 	s := Set{Name: "s", X: []float32{0, 1, 10, 11, 20, 21}, Labels: []int{0, 1, 2}, Features: 2, Classes: 3, ClassNames: []string{"a", "b", "c"}}
-	sub := s.Subset([]int{2, 0, 2})
+	sub, err := s.Subset([]int{2, 0, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if want := []float32{20, 21, 0, 1, 20, 21}; !slices.Equal(sub.X, want) {
 		t.Errorf("X = %v, want %v", sub.X, want)
 	}

@@ -25,10 +25,12 @@ type Standardizer struct {
 //	Std[j]  = sqrt(Σ_i (x[i][j] - Mean[j])² / n)
 //
 // A feature with standard deviation 0 (constant, or an empty set) gets Std 1,
-// so Apply only centres it instead of dividing by zero. FitStandardizer
-// trusts s to be consistent (see Validate): it panics if X is shorter than
-// Len()×Features.
-func FitStandardizer(s Set) Standardizer {
+// so Apply only centres it instead of dividing by zero. It returns an error
+// if X and Labels disagree with Features.
+func FitStandardizer(s Set) (Standardizer, error) {
+	if err := s.checkShape(); err != nil {
+		return Standardizer{}, fmt.Errorf("data: fit standardizer: %w", err)
+	}
 	f, n := s.Features, s.Len()
 	st := Standardizer{Mean: make([]float64, f), Std: make([]float64, f)}
 	for k := range n * f {
@@ -53,16 +55,20 @@ func FitStandardizer(s Set) Standardizer {
 		}
 		st.Std[j] = sd
 	}
-	return st
+	return st, nil
 }
 
 // Apply returns a copy of s with every feature standardised, computed in
 // float64 from the set's full-precision values when it has them and rounded
-// to float32 last; s is unchanged. It panics if st was fitted on a set with
-// a different number of features.
-func (st Standardizer) Apply(s Set) Set {
+// to float32 last; s is unchanged. It returns an error if st does not
+// have one mean and one deviation per feature of s (it was fitted on a set
+// of another width), or if X and Labels disagree with Features.
+func (st Standardizer) Apply(s Set) (Set, error) {
+	if err := s.checkShape(); err != nil {
+		return Set{}, fmt.Errorf("data: standardize: %w", err)
+	}
 	if len(st.Mean) != s.Features || len(st.Std) != s.Features {
-		panic(fmt.Sprintf("data: standardizer of %d features applied to set %q of %d", len(st.Mean), s.Name, s.Features))
+		return Set{}, fmt.Errorf("data: standardize %q: the standardizer has %d means and %d deviations for %d features", s.Name, len(st.Mean), len(st.Std), s.Features)
 	}
 	out := s
 	out.X = make([]float32, len(s.X))
@@ -73,5 +79,5 @@ func (st Standardizer) Apply(s Set) Set {
 	out.exact = nil
 	out.Labels = slices.Clone(s.Labels)
 	out.ClassNames = slices.Clone(s.ClassNames)
-	return out
+	return out, nil
 }

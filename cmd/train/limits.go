@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -86,13 +87,7 @@ type memoryNeed struct {
 // before anything of it is allocated.
 func checkMemory(a nn.Spec, name string, c memoryNeed, d dataset, b backend.Backend) error {
 	params, _ := a.Params()
-	samples := d.train.Len() + d.held.Len()
-	evalBatch := min(1024, max(d.train.Len(), d.held.Len())) // nn.Evaluate's default batch
-	est := nn.EstimateMemory(a, max(1, min(c.batch, d.train.Len())), evalBatch, samples, nn.OptimizerSlots(c.opt))
-	if c.eval { // no gradients, no optimiser
-		est.Params /= 2
-		est.Optimizer = 0
-	}
+	est := runMemory(a, c, d, b)
 	limit, ok := memoryLimit(b, c.max)
 	if !ok || est.Total() <= limit.bytes {
 		return nil
@@ -112,6 +107,27 @@ func checkMemory(a nn.Spec, name string, c memoryNeed, d dataset, b backend.Back
 	}
 	return fmt.Errorf("the model %v needs about %s to %s (%s), more than the %s available %s; %s (or set -max-memory if the estimate is wrong)",
 		name, bytesize(est.Total()), what, parts, bytesize(limit.bytes), limit.source, advice)
+}
+
+// runMemory estimates the memory of the run (nn.EstimateRun): training
+// in -batch batches, unless -eval; evaluating each set (the training set
+// and the held-out one after training, the held-out one after each epoch,
+// MNIST's test set) in nn.Evaluate's batches; on the cpu backend each
+// convolution holds the columns of one image per thread.
+func runMemory(a nn.Spec, c memoryNeed, d dataset, b backend.Backend) nn.MemoryEstimate {
+	u := nn.MemoryUse{TrainRows: d.train.Len(), OptSlots: nn.OptimizerSlots(c.opt)}
+	if !c.eval {
+		u.Batch = max(1, c.batch)
+	}
+	for _, s := range []data.Set{d.train, d.held, d.test} {
+		if s.Len() > 0 {
+			u.EvalSets = append(u.EvalSets, s.Len())
+		}
+	}
+	if b.Name() == "cpu" {
+		u.ConvImages = runtime.GOMAXPROCS(0)
+	}
+	return nn.EstimateRun(a, u)
 }
 
 // meminfo reads /proc/meminfo, in bytes; empty where there is none.

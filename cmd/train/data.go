@@ -50,6 +50,7 @@ type dataSource struct {
 	val       float64
 	seed      uint64
 	eval      bool
+	maxMemory float64 // -max-memory: bounds the memory of reading a CSV file too
 }
 
 // loadData loads, splits and (for CSV) standardises the data set. A
@@ -101,6 +102,9 @@ func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer
 		}
 		return d, nil
 	case isCSV(src.name):
+		if err := checkCSVMemory("-data", src.name, src.maxMemory, csvDataBytes); err != nil {
+			return d, err
+		}
 		set, err := data.LoadCSV(src.name, data.CSVOptions{LabelCol: src.labelCol})
 		if err != nil {
 			return d, err

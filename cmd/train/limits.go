@@ -294,3 +294,40 @@ func checkClasses(src dataSource, maxClasses int, d dataset) (warning string, er
 	}
 	return "", nil
 }
+
+// checkCSVMemory refuses a CSV file whose rows would take more memory than
+// the host allows, naming the file and the memory, before they are read:
+// counting its fields (data.CountCSV) takes a pass of constant memory.
+// what names the file's flag; need gives the memory of its rows.
+func checkCSVMemory(what, path string, maxMemory float64, need func(data.CSVSize) float64) error {
+	size, err := data.CountCSV(path)
+	if err != nil {
+		return nil // reading it says what is wrong
+	}
+	n := need(size)
+	limit, ok := memoryLimit(nil, maxMemory) // the host's: the rows are read into host memory
+	if !ok || n <= limit.bytes {
+		return nil
+	}
+	return fmt.Errorf("%s %s: its %s values in %s rows need about %s to read, more than the %s available %s; use a smaller file (or set -max-memory if the estimate is wrong)",
+		what, path, count(float64(size.Fields)), count(float64(size.Records)), bytesize(n), bytesize(limit.bytes), limit.source)
+}
+
+// csvDataBytes is the memory of -data's CSV file: data.LoadCSV's set
+// (CSVSize.ReadBytes), its training and held-out splits, the same again
+// (a feature in float64 and float32, a label), their standardised copies
+// (a feature in float32, a label), and the file's size: the reader's
+// record strings, garbage the collector may not have reclaimed yet.
+func csvDataBytes(s data.CSVSize) float64 {
+	return 2*s.ReadBytes() + 4*float64(s.Fields) + 8*float64(s.Records) + float64(s.Bytes)
+}
+
+// csvPredictBytes is the memory of -predict's file of rows for a model of
+// classes outputs: each row's values in float64 and its slice, its line,
+// the values in float32 for the model, and its probabilities and their
+// slice, and the file's size (the reader's records, as for -data).
+func csvPredictBytes(classes int) func(data.CSVSize) float64 {
+	return func(s data.CSVSize) float64 {
+		return float64(s.Fields)*(8+4) + float64(s.Records)*(24+8+24+4*float64(classes)) + float64(s.Bytes)
+	}
+}

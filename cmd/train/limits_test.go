@@ -78,7 +78,7 @@ func TestMemoryAdvice(t *testing.T) {
 // once missed (it said 3.5 GiB for a CNN that peaked at 7.85 GiB, and
 // accepted it). Each run is a child process on the cpu backend, where the
 // pool's buffers are host memory: the estimate is read from the refusal
-// that -max-memory=1 gives, the peak is the child's maximum resident set
+// that -max-memory=40M gives, the peak is the child's maximum resident set
 // (getrusage) less that of a child that only parses its flags (the Go
 // runtime and the libraries, about 20 MB, which no estimate counts).
 //
@@ -119,7 +119,8 @@ func TestMemoryEstimateCoversPeak(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"-backend=cpu", "-plot=", "-epochs=1", "-quiet"}, tc.args...)
-			_, refusal := maxRSS(append(args, "-max-memory=1")...)
+			// Enough to read the file (under 20 MiB), too little for the model.
+			_, refusal := maxRSS(append(args, "-max-memory=40M")...)
 			m := regexp.MustCompile(`needs about ([0-9.]+) (MiB|GiB)`).FindStringSubmatch(refusal)
 			require.NotNil(t, m, "no estimate in %q", refusal)
 			est, err := strconv.ParseFloat(m[1], 64)

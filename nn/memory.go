@@ -121,6 +121,7 @@ func EstimateRun(s Spec, u MemoryUse) MemoryEstimate {
 	if evalBatch < 1 {
 		evalBatch = 1024
 	}
+	evalBatch = s.evalRows(evalBatch) // as Evaluate bounds it
 	samples := 0
 	for _, n := range u.EvalSets {
 		samples += n
@@ -200,4 +201,48 @@ func (s Spec) rowCosts() (train, eval float64, scratch []convScratch) {
 	train += 3*classes + 2
 	eval += 2*classes + 2
 	return train, eval, scratch
+}
+
+// maxTensorElems is the most elements a tensor may have
+// (backend.MaxElems); a variable so that tests can lower it.
+var maxTensorElems = backend.MaxElems
+
+// widestRow is the most elements one row of a batch takes in a tensor as
+// it passes through s: its inputs, a layer's output, the class scores.
+func (s Spec) widestRow() int {
+	widest := max(s.Inputs, s.Outputs, 1)
+	var walk func(ls []LayerSpec)
+	walk = func(ls []LayerSpec) {
+		for _, l := range ls {
+			switch l.Type {
+			case "sequential":
+				walk(l.Layers)
+			case "linear":
+				widest = max(widest, l.Out)
+			case "conv2d":
+				g := backend.Conv2D{C: l.C, H: l.H, W: l.W, K: l.Out, KH: l.KH, KW: l.KW, Stride: max(l.Stride, 1), Pad: l.Pad}
+				widest = max(widest, g.Out())
+			case "maxpool2d":
+				p := backend.Pool2D{C: l.C, H: l.H, W: l.W, KH: l.KH, KW: l.KW, Stride: max(l.Stride, 1)}
+				widest = max(widest, p.Out())
+			}
+		}
+	}
+	walk(s.Layers)
+	return widest
+}
+
+// evalRows bounds an evaluation batch of rows rows so that no tensor of it
+// exceeds maxTensorElems: a layer wide enough to train in small batches
+// (3 million units in batches of 16) evaluates in batches that fit, rather
+// than failing in Evaluate's default 1024 rows.
+func (s Spec) evalRows(rows int) int {
+	return max(1, min(rows, maxTensorElems/s.widestRow()))
+}
+
+// evalRows is Spec.evalRows for m's layers; a model with a layer of its
+// own type is bounded by its inputs and outputs.
+func (m *Model) evalRows(rows int) int {
+	ls, _ := specOf(m.Net)
+	return Spec{Inputs: m.Inputs, Outputs: m.Outputs, Layers: []LayerSpec{ls}}.evalRows(rows)
 }

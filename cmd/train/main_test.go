@@ -25,6 +25,13 @@ import (
 // statuses and signals): with GLTRAIN_TRAIN_MAIN=1 the binary is train.
 func TestMain(m *testing.M) {
 	if os.Getenv("GLTRAIN_TRAIN_MAIN") == "1" {
+		if path := os.Getenv("GLTRAIN_TRAIN_HWM"); path != "" {
+			// The child's own peak resident set: getrusage's counts the
+			// test process's, whose memory the child shares until exec.
+			code := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
+			os.WriteFile(path, []byte(strconv.FormatFloat(procStatus()["VmHWM"], 'f', 0, 64)), 0o644)
+			os.Exit(code)
+		}
 		main()
 		return
 	}

@@ -69,7 +69,11 @@ func LoadCSV(path string, opts CSVOptions) (Set, error) {
 		return Set{}, fmt.Errorf("csv: %w", err)
 	}
 	defer f.Close()
-	if opts.size, err = countCSV(f); err != nil {
+	limit := DefaultMaxRecordBytes
+	if opts.MaxRecordBytes > 0 {
+		limit = opts.MaxRecordBytes
+	}
+	if opts.size, err = countCSV(f, limit); err != nil {
 		return Set{}, fmt.Errorf("csv: %s: %w", path, err)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {

@@ -11,7 +11,8 @@ import (
 // CSVSize is what a CSV file holds, counted without parsing it: its bytes,
 // records and fields. Commas and newlines inside quoted fields do not
 // count; a blank line counts as a record, so Records and Fields are upper
-// bounds.
+// bounds. The count stops at a record longer than DefaultMaxRecordBytes,
+// where reading the file fails.
 type CSVSize struct {
 	Bytes, Records, Fields int64
 }
@@ -26,23 +27,28 @@ func CountCSV(path string) (CSVSize, error) {
 		return CSVSize{}, fmt.Errorf("csv: %w", err)
 	}
 	defer f.Close()
-	size, err := countCSV(f)
+	size, err := countCSV(f, DefaultMaxRecordBytes)
 	if err != nil {
 		return size, fmt.Errorf("csv: %s: %w", path, err)
 	}
 	return size, nil
 }
 
-// countCSV counts r's records and fields (see CSVSize).
-func countCSV(r io.Reader) (CSVSize, error) {
+// countCSV counts r's records and fields (see CSVSize), up to a record
+// longer than maxRecord bytes.
+func countCSV(r io.Reader, maxRecord int) (CSVSize, error) {
 	var s CSVSize
 	quoted, open := false, false // open: a record has begun
+	record := 0                  // bytes of the record so far
 	br := bufio.NewReaderSize(r, 1<<16)
 	buf := make([]byte, 1<<16)
 	for {
 		n, err := br.Read(buf)
 		s.Bytes += int64(n)
 		for _, c := range buf[:n] {
+			if record++; record > maxRecord {
+				return s, nil // the reader stops here too
+			}
 			switch {
 			case c == '"':
 				quoted = !quoted
@@ -52,7 +58,7 @@ func countCSV(r io.Reader) (CSVSize, error) {
 			case c == '\n':
 				s.Records++
 				s.Fields++
-				open = false
+				open, record = false, 0
 				continue
 			}
 			open = true

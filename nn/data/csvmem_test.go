@@ -25,10 +25,14 @@ func TestCountCSV(t *testing.T) {
 		{"1,2,3\r\n4,5,6\r\n", 2, 6},
 		{"a,\"b,\nc\",d\n1,2,3\n", 2, 6},
 	} {
-		s, err := countCSV(strings.NewReader(tc.in))
+		s, err := countCSV(strings.NewReader(tc.in), 100)
 		require.NoError(t, err)
 		assert.Equal(t, CSVSize{Bytes: int64(len(tc.in)), Records: tc.records, Fields: tc.fields}, s, "%d: %q", i, tc.in)
 	}
+	// A record over the limit ends the count, where the reader fails.
+	s, err := countCSV(strings.NewReader("1,2\n"+strings.Repeat("3", 200)+"\n4,5\n"), 100)
+	require.NoError(t, err)
+	assert.Equal(t, [2]int64{1, 2}, [2]int64{s.Records, s.Fields})
 }
 
 // TestLoadCSVReserves: LoadCSV counts the file first and reserves its

@@ -67,12 +67,12 @@ func setMetadata(t *testing.T, path, key, value string) {
 // its output and its peak resident memory in bytes (getrusage's maxrss).
 func child(t *testing.T, cmd *exec.Cmd) (code int, out string, peak int64) {
 	t.Helper()
+	measured := childPeak(t, cmd)
 	b, _ := cmd.CombinedOutput()
 	if cmd.ProcessState == nil {
 		t.Fatalf("%v did not run: %s", cmd.Args, b)
 	}
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return cmd.ProcessState.ExitCode(), string(b), ru.Maxrss * 1024
+	return cmd.ProcessState.ExitCode(), string(b), measured()
 }
 
 // underAddressLimit wraps cmd to run under RLIMIT_AS of limit bytes, with

@@ -42,17 +42,14 @@ func runChild(t *testing.T, limit time.Duration, wrap []string, args ...string) 
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), "GLTRAIN_TRAIN_MAIN=1", "GLTRAIN_IGNORE_SIGXFSZ=1")
 	cmd.Dir = t.TempDir()
+	measured := childPeak(t, cmd)
 	var b bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &b, &b
 	cmd.Run()
 	if ctx.Err() != nil {
 		t.Fatalf("%v: still running after %v (blocked?); output %.500s", args, limit, b.String())
 	}
-	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if ru != nil {
-		peak = ru.Maxrss * 1024 // kB on Linux
-	}
-	return cmd.ProcessState.ExitCode(), b.String(), peak
+	return cmd.ProcessState.ExitCode(), b.String(), measured()
 }
 
 // sparseFile makes a file of size bytes of zeros (a hole: no disk used),

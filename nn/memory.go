@@ -34,11 +34,14 @@ type MemoryEstimate struct {
 	Params      float64 // the parameters and their gradients
 	Optimizer   float64 // the optimiser's state
 	Activations float64 // the tensors of every batch size the run uses, training and evaluation, and the convolutions' scratch
-	Data        float64 // the data sets, on the host and on the device
+	Data        float64 // the data sets on the device
+	HostData    float64 // the data sets on the host, loaded before a run is estimated
 }
 
 // Total is the sum of the parts.
-func (e MemoryEstimate) Total() float64 { return e.Params + e.Optimizer + e.Activations + e.Data }
+func (e MemoryEstimate) Total() float64 {
+	return e.Params + e.Optimizer + e.Activations + e.Data + e.HostData
+}
 
 // EstimateMemory estimates the memory of training a on samples rows of data
 // in batches of batch rows, evaluating them in batches of evalBatch rows,
@@ -135,7 +138,8 @@ func EstimateRun(s Spec, u MemoryUse) MemoryEstimate {
 	e := MemoryEstimate{
 		Params:      poolRounding * f32 * 2 * p, // the parameters and a host copy
 		Activations: poolRounding * f32 * act,
-		Data:        float64(samples) * (f32*float64(s.Inputs) + 8 + poolRounding*f32*float64(s.Inputs+1)),
+		Data:        poolRounding * f32 * float64(samples) * float64(s.Inputs+1),
+		HostData:    float64(samples) * (f32*float64(s.Inputs) + 8),
 	}
 	if u.Batch > 0 {
 		e.Params += poolRounding * f32 * p // the gradients

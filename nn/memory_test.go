@@ -97,7 +97,8 @@ func TestEstimateMemory(t *testing.T) {
 		Params:      pool * 4 * 3 * 603, // the parameters, their gradients, a host copy
 		Optimizer:   pool * 4 * 2 * 603,
 		Activations: pool * 4 * ((16+12)*527 + (240+60)*218),
-		Data:        300 * (4*2 + 8 + pool*4*3),
+		Data:        300 * pool * 4 * 3,
+		HostData:    300 * (4*2 + 8),
 	}
 	if e != want {
 		t.Errorf("EstimateMemory = %+v, want %+v", e, want)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"syscall"
@@ -24,6 +25,9 @@ import (
 type memLimit struct {
 	bytes  float64
 	source string
+	// used: the limit is what is left of the host's memory, with what the
+	// process holds (its data, once loaded) already taken off.
+	used bool
 	// blind: the backend has a device memory of its own
 	// (backend.FreeMemoryReporter) but cannot tell how much is free (the gl
 	// backend on llvmpipe or Intel), so the host's limit stands in for it.
@@ -34,7 +38,8 @@ type memLimit struct {
 // when given; else the device's free memory when the backend can tell it
 // (backend.FreeMemoryReporter: a GL backend, from GL_NVX_gpu_memory_info or
 // GL_ATI_meminfo); else the host's: its available memory, the cgroup's limit
-// and the process's rlimits, less what each already counts.
+// and the process's rlimits, less what each already counts, plus the Go
+// heap's spare memory (goHeapSpare), which each counts but the run reuses.
 func memoryLimit(b backend.Backend, maxMemory float64) (memLimit, bool) {
 	if maxMemory > 0 {
 		return memLimit{bytes: maxMemory, source: "by -max-memory"}, true
@@ -45,19 +50,20 @@ func memoryLimit(b backend.Backend, maxMemory float64) (memLimit, bool) {
 			return memLimit{bytes: float64(n), source: "free on the " + b.Name() + " device"}, true
 		}
 	}
-	best := memLimit{blind: ownMemory}
+	best := memLimit{blind: ownMemory, used: true}
 	found := false
 	consider := func(bytes float64, source string) {
 		if bytes >= 0 && (!found || bytes < best.bytes) {
 			best.bytes, best.source, found = bytes, source, true
 		}
 	}
+	free, released := goHeapSpare()
 	status := procStatus()
 	if v, ok := meminfo()["MemAvailable"]; ok {
-		consider(v, "on the host: MemAvailable in /proc/meminfo")
+		consider(v+free, "on the host: MemAvailable in /proc/meminfo")
 	}
 	if limit, used, ok := cgroupMemory(); ok {
-		consider(limit-used, "under the cgroup's memory limit")
+		consider(limit-used+free, "under the cgroup's memory limit")
 	}
 	for _, r := range []struct {
 		res    int
@@ -66,10 +72,28 @@ func memoryLimit(b backend.Backend, maxMemory float64) (memLimit, bool) {
 	}{{syscall.RLIMIT_AS, "VmSize", "under the address-space limit, ulimit -v"}, {syscall.RLIMIT_DATA, "VmData", "under the data-size limit, ulimit -d"}} {
 		var rl syscall.Rlimit
 		if syscall.Getrlimit(r.res, &rl) == nil && rl.Cur != math.MaxUint64 && rl.Cur < 1<<62 {
-			consider(float64(rl.Cur)-status[r.used], r.source)
+			consider(float64(rl.Cur)-status[r.used]+free+released, r.source)
 		}
 	}
 	return best, found
+}
+
+// goHeapSpare is the Go heap's memory that holds no objects, after a
+// collection: free is resident, released is returned to the system but
+// still mapped. The run's allocations reuse both before they map more, so
+// what the host's limits count as used includes them: reading a CSV file
+// leaves as much garbage as its data, which once made the model's check
+// refuse a run that fits.
+func goHeapSpare() (free, released float64) {
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/memory/classes/heap/free:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	for _, m := range s {
+		if m.Value.Kind() != metrics.KindUint64 {
+			return 0, 0
+		}
+	}
+	return float64(s[0].Value.Uint64()), float64(s[1].Value.Uint64())
 }
 
 // memoryNeed is what the run asks of memory besides its model and data:
@@ -89,6 +113,9 @@ func checkMemory(a nn.Spec, name string, c memoryNeed, d dataset, b backend.Back
 	params, _ := a.Params()
 	est := runMemory(a, c, d, b)
 	limit, ok := memoryLimit(b, c.max)
+	if ok && limit.used { // the data is loaded: the limit counts it already
+		est.HostData = 0
+	}
 	if !ok || est.Total() <= limit.bytes {
 		return nil
 	}
@@ -97,7 +124,7 @@ func checkMemory(a nn.Spec, name string, c memoryNeed, d dataset, b backend.Back
 	if c.eval {
 		what, parts = "evaluate", fmt.Sprintf("%s parameters: %s, ", count(params), bytesize(est.Params))
 	}
-	parts += fmt.Sprintf("%s of activations, %s of data", bytesize(est.Activations), bytesize(est.Data))
+	parts += fmt.Sprintf("%s of activations, %s of data", bytesize(est.Activations), bytesize(est.Data+est.HostData))
 	advice := "lower -layers (or -hidden) or -batch"
 	if c.loaded {
 		advice = "the checkpoint's model is too large here"

@@ -102,7 +102,7 @@ func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer
 		}
 		return d, nil
 	case isCSV(src.name):
-		if err := checkCSVMemory("-data", src.name, src.maxMemory, csvDataBytes); err != nil {
+		if err := checkCSVMemory("-data", src.name, 0, src.maxMemory, csvDataBytes); err != nil {
 			return d, err
 		}
 		set, err := data.LoadCSV(src.name, data.CSVOptions{LabelCol: src.labelCol})

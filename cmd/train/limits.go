@@ -325,8 +325,12 @@ func checkClasses(src dataSource, maxClasses int, d dataset) (warning string, er
 // checkCSVMemory refuses a CSV file whose rows would take more memory than
 // the host allows, naming the file and the memory, before they are read:
 // counting its fields (data.CountCSV) takes a pass of constant memory.
-// what names the file's flag; need gives the memory of its rows.
-func checkCSVMemory(what, path string, maxMemory float64, need func(data.CSVSize) float64) error {
+// what names the file's flag; need gives the memory of its rows. A file
+// over maxBytes (0: no bound), which its reader refuses, is not counted.
+func checkCSVMemory(what, path string, maxBytes int64, maxMemory float64, need func(data.CSVSize) float64) error {
+	if fi, err := os.Stat(path); err != nil || maxBytes > 0 && fi.Size() > maxBytes {
+		return nil // reading it says what is wrong
+	}
 	size, err := data.CountCSV(path)
 	if err != nil {
 		return nil // reading it says what is wrong

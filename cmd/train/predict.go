@@ -31,7 +31,7 @@ type predictFiles struct {
 // one row per input row, the probabilities summing to 1 (to float32
 // rounding). The model's standardisation is applied to the rows first.
 func predict(c predictFiles, ck checkpoint, b backend.Backend, u *ui) error {
-	if err := checkCSVMemory("-predict", c.features, c.maxMemory, csvPredictBytes(ck.Classes)); err != nil {
+	if err := checkCSVMemory("-predict", c.features, maxPredictBytes, c.maxMemory, csvPredictBytes(ck.Classes)); err != nil {
 		return err
 	}
 	rows, lines, err := readFeatures(c.features, ck.Features)

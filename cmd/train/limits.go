@@ -26,7 +26,8 @@ type memLimit struct {
 	bytes  float64
 	source string
 	// used: the limit is what is left of the host's memory, with what the
-	// process holds (its data, once loaded) already taken off.
+	// process holds (its data, once loaded) already taken off, or a
+	// device's free memory, which the host's data does not take.
 	used bool
 	// blind: the backend has a device memory of its own
 	// (backend.FreeMemoryReporter) but cannot tell how much is free (the gl
@@ -47,7 +48,7 @@ func memoryLimit(b backend.Backend, maxMemory float64) (memLimit, bool) {
 	r, ownMemory := b.(backend.FreeMemoryReporter)
 	if ownMemory {
 		if n, ok := r.AvailableMemory(); ok {
-			return memLimit{bytes: float64(n), source: "free on the " + b.Name() + " device"}, true
+			return memLimit{bytes: float64(n), source: "free on the " + b.Name() + " device", used: true}, true
 		}
 	}
 	best := memLimit{blind: ownMemory, used: true}

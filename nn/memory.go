@@ -31,7 +31,7 @@ func OptimizerSlots(name string) int {
 // least: a bound computed before anything is allocated, so that a model
 // that cannot fit is refused rather than half built.
 type MemoryEstimate struct {
-	Params      float64 // the parameters and their gradients
+	Params      float64 // the parameters, their gradients (when training) and a host copy for saving
 	Optimizer   float64 // the optimiser's state
 	Activations float64 // the tensors of every batch size the run uses, training and evaluation, and the convolutions' scratch
 	Data        float64 // the data sets on the device

@@ -41,6 +41,10 @@ func (t Transpose) Apply(s Shape) Shape {
 // offset on every device (2^31 bytes).
 const maxElems = 1<<29 - 1
 
+// MaxElems is the most elements a tensor may have, on every backend
+// (CheckNew): a batch's rows times its widest row must fit it.
+const MaxElems = maxElems
+
 // CheckNew validates the shape of a tensor about to be created.
 func CheckNew(s Shape) error {
 	if s.Rows < 1 || s.Cols < 1 || s.Rows > maxElems || s.Cols > maxElems || s.Rows*s.Cols > maxElems {

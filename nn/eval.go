@@ -9,7 +9,8 @@ import (
 )
 
 // Evaluate returns the mean loss and the accuracy of the model on set, in
-// batches of batchSize rows (1024 when 0), without gradients. The sums
+// batches of batchSize rows (1024 when 0; fewer where a row's widest
+// tensor times the rows would exceed backend.MaxElems), without gradients. The sums
 // accumulate on the device; the host reads them once.
 func Evaluate(m *Model, loss Loss, set *DeviceSet, batchSize int) (meanLoss, accuracy float64, err error) {
 	if err := m.check("evaluate"); err != nil {
@@ -31,6 +32,7 @@ func Evaluate(m *Model, loss Loss, set *DeviceSet, batchSize int) (meanLoss, acc
 	if batchSize == 0 {
 		batchSize = 1024
 	}
+	batchSize = m.evalRows(batchSize) // no tensor over the element limit
 	b := m.Backend()
 	g := autograd.NewGraph(b)
 	g.SetGrad(false)

@@ -80,16 +80,39 @@ func make1s(n int) []int {
 }
 
 // TestEstimateMemory: the estimate counts parameters, gradients, the
-// optimiser's state, activations and data, without building anything.
+// optimiser's state, activations and data, without building anything, and
+// the tensors of each batch size the run uses apart: a pool keeps them all.
 func TestEstimateMemory(t *testing.T) {
 	a := nn.MLP(2, []int{100}, 3, nn.ReLU) // 2·100+100 + 100·3+3 = 603 parameters
 	if p := a.Params(); p != 603 {
 		t.Errorf("Params = %v, want 603", p)
 	}
 	e := nn.EstimateMemory(a.Spec(), 16, 240, 300, nn.OptimizerSlots("adam"))
-	want := nn.MemoryEstimate{Params: 4 * 2 * 603, Optimizer: 4 * 2 * 603, Activations: 4 * 480 * 105, Data: 4 * 300 * 3}
+	// Elements a row: a training batch's 7 (indices, labels, 2 inputs, 3
+	// one-hot), 300 + 200 + 9 for the layers, 11 for the loss; an
+	// evaluation batch's 7, 100 + 100 + 3 and 8. Batches of 16 and 12
+	// rows train, of 240 and 60 evaluate. Pooled buffers count 9/8.
+	const pool = 9.0 / 8
+	want := nn.MemoryEstimate{
+		Params:      pool * 4 * 3 * 603, // the parameters, their gradients, a host copy
+		Optimizer:   pool * 4 * 2 * 603,
+		Activations: pool * 4 * ((16+12)*527 + (240+60)*218),
+		Data:        300 * pool * 4 * 3,
+		HostData:    300 * (4*2 + 8),
+	}
 	if e != want {
 		t.Errorf("EstimateMemory = %+v, want %+v", e, want)
+	}
+	// A convolution's columns: per image 9·(28·28) patches, for 4 images
+	// at once (the cpu backend's threads) or the whole batch (gl's).
+	cnn := nn.Spec{Inputs: 784, Outputs: 10, Layers: []nn.LayerSpec{{Type: "conv2d", C: 1, H: 28, W: 28, Out: 8, KH: 3, KW: 3, Stride: 1, Pad: 1}, {Type: "flatten"}, {Type: "linear", In: 8 * 784, Out: 10}}}
+	use := nn.MemoryUse{EvalSets: []int{1000}, ConvImages: 4}
+	cpu, gl := nn.EstimateRun(cnn, use), nn.EstimateRun(cnn, nn.MemoryUse{EvalSets: []int{1000}})
+	if d := gl.Activations - cpu.Activations; d != pool*4*2*9*784*(1000-4) {
+		t.Errorf("the whole batch's columns over 4 images' = %v bytes", d)
+	}
+	if cpu.Optimizer != 0 || cpu.Params != pool*4*2*(8*9+8+8*784*10+10) {
+		t.Errorf("evaluation only: %+v, want no gradients or optimiser", cpu)
 	}
 	huge := nn.MLP(1_000_000, []int{1_000_000, 1_000_000}, 10, nn.ReLU)
 	if tot := nn.EstimateMemory(huge.Spec(), 1, 1, 1, 0).Total(); !(tot > 8e12) {

@@ -15,7 +15,8 @@ const predictBatch = 4096
 // Predict returns the class (the index of the largest output) of each row
 // of x: raw features, row-major, m.Inputs per row. The model's Standardizer,
 // when set, is applied first; the model runs in evaluation mode, without
-// gradients, in batches of up to 4096 rows.
+// gradients, in batches of up to 4096 rows (fewer where a row's widest
+// tensor times the rows would exceed backend.MaxElems).
 func Predict(m *Model, x []float32) ([]int, error) {
 	if err := m.check("predict"); err != nil {
 		return nil, err
@@ -121,13 +122,14 @@ func (m *Model) run(op string, x []float32, each func(b backend.Backend, g *auto
 	g := autograd.NewGraph(b)
 	g.SetGrad(false)
 	g.SetMode(autograd.ModeEval)
-	host := make([]float32, min(n, predictBatch))
+	step := m.evalRows(predictBatch) // no tensor over the element limit
+	host := make([]float32, min(n, step))
 	var buf []float32
 	if m.Standardizer != nil {
-		buf = make([]float32, min(n, predictBatch)*in)
+		buf = make([]float32, min(n, step)*in)
 	}
-	for start := 0; start < n; start += predictBatch {
-		rows := min(predictBatch, n-start)
+	for start := 0; start < n; start += step {
+		rows := min(step, n-start)
 		batch := m.standardize(x[start*in:(start+rows)*in], buf)
 		xt, err := backend.FromData(b, backend.Shape{Rows: rows, Cols: in}, batch)
 		if err != nil {

@@ -58,6 +58,7 @@ type dataSource struct {
 	checkpoint               string
 	sameData, fromCheckpoint bool
 	changedOK                bool
+	maxMemory                float64 // -max-memory: bounds the memory of reading a CSV file too
 }
 
 // loadData loads, splits and (for CSV) standardises the data set. A
@@ -109,6 +110,9 @@ func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer
 		}
 		return d, nil
 	case isCSV(src.name):
+		if err := checkCSVMemory("-data", src.name, 0, src.maxMemory, csvDataBytes); err != nil {
+			return d, err
+		}
 		set, file, err := loadCSV(src.name, data.CSVOptions{LabelCol: src.labelCol})
 		if err != nil {
 			return d, missingData(err, src, src.checkpoint)

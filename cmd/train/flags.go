@@ -104,7 +104,7 @@ func (c config) dataSource() dataSource {
 	ck := checkpointPath(c)
 	return dataSource{name: c.data, dir: c.dataDir, labelCol: c.labelCol, val: c.valFraction(), seed: c.seed, eval: c.eval,
 		checkpoint: ck, sameData: c.resume != "" || (ck != "" && !c.given["data"]), fromCheckpoint: ck != "" && !c.given["data"],
-		changedOK: c.dataChanged == "ok"}
+		changedOK: c.dataChanged == "ok", maxMemory: c.maxMemory}
 }
 
 // memoryNeed is what checkMemory reads.
@@ -198,7 +198,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		"with -eval, one object of the metrics")
 	fs.BoolVar(&c.quiet, "quiet", false, "print only the final summary and errors")
 	fs.IntVar(&c.maxClasses, "max-classes", defaultMaxClasses, "refuse data with more classes than this (a wrong -label-col makes one class per distinct value)")
-	maxMemory := fs.String("max-memory", "", "refuse a model whose estimated training memory exceeds this, e.g. 512M or 8G\n(default: what the host has available, or its cgroup or ulimit allows)")
+	maxMemory := fs.String("max-memory", "", "refuse a model, or a CSV file of -data or -predict, whose estimated memory exceeds this, e.g. 512M or 8G\n(default: what the host has available, or its cgroup or ulimit allows)")
 	fs.Usage = func() {} // the flag package calls it for errors too; run reports those in one line
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -41,25 +40,16 @@ func runChild(t *testing.T, limit time.Duration, wrap []string, args ...string) 
 	defer cancel()
 	argv := append(append(wrap, os.Args[0]), args...)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	peakFile := filepath.Join(t.TempDir(), "peak")
-	cmd.Env = append(os.Environ(), "GLTRAIN_TRAIN_MAIN=1", "GLTRAIN_IGNORE_SIGXFSZ=1", "GLTRAIN_TEST_PEAK="+peakFile)
+	cmd.Env = append(os.Environ(), "GLTRAIN_TRAIN_MAIN=1", "GLTRAIN_IGNORE_SIGXFSZ=1")
 	cmd.Dir = t.TempDir()
+	measured := childPeak(t, cmd)
 	var b bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &b, &b
 	cmd.Run()
 	if ctx.Err() != nil {
 		t.Fatalf("%v: still running after %v (blocked?); output %.500s", args, limit, b.String())
 	}
-	// The child's own peak (see TestMain); where it could not say (killed
-	// by a signal), its rusage, which may include this process's peak.
-	if kB, err := os.ReadFile(peakFile); err == nil {
-		if v, err := strconv.ParseInt(string(kB), 10, 64); err == nil {
-			peak = v * 1024
-		}
-	} else if ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage); ru != nil {
-		peak = ru.Maxrss * 1024 // kB on Linux
-	}
-	return cmd.ProcessState.ExitCode(), b.String(), peak
+	return cmd.ProcessState.ExitCode(), b.String(), measured()
 }
 
 // sparseFile makes a file of size bytes of zeros (a hole: no disk used),

@@ -10,6 +10,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,6 +25,10 @@ import (
 type memLimit struct {
 	bytes  float64
 	source string
+	// used: the limit is what is left of the host's memory, with what the
+	// process holds (its data, once loaded) already taken off, or a
+	// device's free memory, which the host's data does not take.
+	used bool
 	// blind: the backend has a device memory of its own
 	// (backend.FreeMemoryReporter) but cannot tell how much is free (the gl
 	// backend on llvmpipe or Intel), so the host's limit stands in for it.
@@ -33,7 +39,8 @@ type memLimit struct {
 // when given; else the device's free memory when the backend can tell it
 // (backend.FreeMemoryReporter: a GL backend, from GL_NVX_gpu_memory_info or
 // GL_ATI_meminfo); else the host's: its available memory, the cgroup's limit
-// and the process's rlimits, less what each already counts.
+// and the process's rlimits, less what each already counts, plus the Go
+// heap's spare memory (goHeapSpare), which each counts but the run reuses.
 func memoryLimit(b backend.Backend, maxMemory float64) (memLimit, bool) {
 	if maxMemory > 0 {
 		return memLimit{bytes: maxMemory, source: "by -max-memory"}, true
@@ -41,22 +48,23 @@ func memoryLimit(b backend.Backend, maxMemory float64) (memLimit, bool) {
 	r, ownMemory := b.(backend.FreeMemoryReporter)
 	if ownMemory {
 		if n, ok := r.AvailableMemory(); ok {
-			return memLimit{bytes: float64(n), source: "free on the " + b.Name() + " device"}, true
+			return memLimit{bytes: float64(n), source: "free on the " + b.Name() + " device", used: true}, true
 		}
 	}
-	best := memLimit{blind: ownMemory}
+	best := memLimit{blind: ownMemory, used: true}
 	found := false
 	consider := func(bytes float64, source string) {
 		if bytes >= 0 && (!found || bytes < best.bytes) {
 			best.bytes, best.source, found = bytes, source, true
 		}
 	}
+	free, released := goHeapSpare()
 	status := procStatus()
 	if v, ok := meminfo()["MemAvailable"]; ok {
-		consider(v, "on the host: MemAvailable in /proc/meminfo")
+		consider(v+free, "on the host: MemAvailable in /proc/meminfo")
 	}
 	if limit, used, ok := cgroupMemory(); ok {
-		consider(limit-used, "under the cgroup's memory limit")
+		consider(limit-used+free, "under the cgroup's memory limit")
 	}
 	for _, r := range []struct {
 		res    int
@@ -65,10 +73,28 @@ func memoryLimit(b backend.Backend, maxMemory float64) (memLimit, bool) {
 	}{{syscall.RLIMIT_AS, "VmSize", "under the address-space limit, ulimit -v"}, {syscall.RLIMIT_DATA, "VmData", "under the data-size limit, ulimit -d"}} {
 		var rl syscall.Rlimit
 		if syscall.Getrlimit(r.res, &rl) == nil && rl.Cur != math.MaxUint64 && rl.Cur < 1<<62 {
-			consider(float64(rl.Cur)-status[r.used], r.source)
+			consider(float64(rl.Cur)-status[r.used]+free+released, r.source)
 		}
 	}
 	return best, found
+}
+
+// goHeapSpare is the Go heap's memory that holds no objects, after a
+// collection: free is resident, released is returned to the system but
+// still mapped. The run's allocations reuse both before they map more, so
+// what the host's limits count as used includes them: reading a CSV file
+// leaves as much garbage as its data, which once made the model's check
+// refuse a run that fits.
+func goHeapSpare() (free, released float64) {
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/memory/classes/heap/free:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	for _, m := range s {
+		if m.Value.Kind() != metrics.KindUint64 {
+			return 0, 0
+		}
+	}
+	return float64(s[0].Value.Uint64()), float64(s[1].Value.Uint64())
 }
 
 // memoryNeed is what the run asks of memory besides its model and data:
@@ -86,14 +112,11 @@ type memoryNeed struct {
 // before anything of it is allocated.
 func checkMemory(a nn.Spec, name string, c memoryNeed, d dataset, b backend.Backend) error {
 	params, _ := a.Params()
-	samples := d.train.Len() + d.held.Len()
-	evalBatch := min(1024, max(d.train.Len(), d.held.Len())) // nn.Evaluate's default batch
-	est := nn.EstimateMemory(a, max(1, min(c.batch, d.train.Len())), evalBatch, samples, nn.OptimizerSlots(c.opt))
-	if c.eval { // no gradients, no optimiser
-		est.Params /= 2
-		est.Optimizer = 0
-	}
+	est := runMemory(a, c, d, b)
 	limit, ok := memoryLimit(b, c.max)
+	if ok && limit.used { // the data is loaded: the limit counts it already
+		est.HostData = 0
+	}
 	if !ok || est.Total() <= limit.bytes {
 		return nil
 	}
@@ -102,7 +125,7 @@ func checkMemory(a nn.Spec, name string, c memoryNeed, d dataset, b backend.Back
 	if c.eval {
 		what, parts = "evaluate", fmt.Sprintf("%s parameters: %s, ", count(params), bytesize(est.Params))
 	}
-	parts += fmt.Sprintf("%s of activations, %s of data", bytesize(est.Activations), bytesize(est.Data))
+	parts += fmt.Sprintf("%s of activations, %s of data", bytesize(est.Activations), bytesize(est.Data+est.HostData))
 	advice := "lower -layers (or -hidden) or -batch"
 	if c.loaded {
 		advice = "the checkpoint's model is too large here"
@@ -112,6 +135,27 @@ func checkMemory(a nn.Spec, name string, c memoryNeed, d dataset, b backend.Back
 	}
 	return fmt.Errorf("the model %v needs about %s to %s (%s), more than the %s available %s; %s (or set -max-memory if the estimate is wrong)",
 		name, bytesize(est.Total()), what, parts, bytesize(limit.bytes), limit.source, advice)
+}
+
+// runMemory estimates the memory of the run (nn.EstimateRun): training
+// in -batch batches, unless -eval; evaluating each set (the training set
+// and the held-out one after training, the held-out one after each epoch,
+// MNIST's test set) in nn.Evaluate's batches; on the cpu backend each
+// convolution holds the columns of one image per thread.
+func runMemory(a nn.Spec, c memoryNeed, d dataset, b backend.Backend) nn.MemoryEstimate {
+	u := nn.MemoryUse{TrainRows: d.train.Len(), OptSlots: nn.OptimizerSlots(c.opt)}
+	if !c.eval {
+		u.Batch = max(1, c.batch)
+	}
+	for _, s := range []data.Set{d.train, d.held, d.test} {
+		if s.Len() > 0 {
+			u.EvalSets = append(u.EvalSets, s.Len())
+		}
+	}
+	if b.Name() == "cpu" {
+		u.ConvImages = runtime.GOMAXPROCS(0)
+	}
+	return nn.EstimateRun(a, u)
 }
 
 // meminfo reads /proc/meminfo, in bytes; empty where there is none.
@@ -277,4 +321,45 @@ func checkClasses(src dataSource, maxClasses int, d dataset) (warning string, er
 		return fmt.Sprintf("%d of the %d classes of %s (labels in %s) have a single sample; is -label-col the right column?", single, classes, src.name, col), nil
 	}
 	return "", nil
+}
+
+// checkCSVMemory refuses a CSV file whose rows would take more memory than
+// the host allows, naming the file and the memory, before they are read:
+// counting its fields (data.CountCSV) takes a pass of constant memory.
+// what names the file's flag; need gives the memory of its rows. A file
+// over maxBytes (0: no bound), which its reader refuses, is not counted.
+func checkCSVMemory(what, path string, maxBytes int64, maxMemory float64, need func(data.CSVSize) float64) error {
+	if fi, err := os.Stat(path); err != nil || maxBytes > 0 && fi.Size() > maxBytes {
+		return nil // reading it says what is wrong
+	}
+	size, err := data.CountCSV(path)
+	if err != nil {
+		return nil // reading it says what is wrong
+	}
+	n := need(size)
+	limit, ok := memoryLimit(nil, maxMemory) // the host's: the rows are read into host memory
+	if !ok || n <= limit.bytes {
+		return nil
+	}
+	return fmt.Errorf("%s %s: its %s values in %s rows need about %s to read, more than the %s available %s; use a smaller file (or set -max-memory if the estimate is wrong)",
+		what, path, count(float64(size.Fields)), count(float64(size.Records)), bytesize(n), bytesize(limit.bytes), limit.source)
+}
+
+// csvDataBytes is the memory of -data's CSV file: data.LoadCSV's set
+// (CSVSize.ReadBytes), its training and held-out splits, the same again
+// (a feature in float64 and float32, a label), their standardised copies
+// (a feature in float32, a label), and the file's size: the reader's
+// record strings, garbage the collector may not have reclaimed yet.
+func csvDataBytes(s data.CSVSize) float64 {
+	return 2*s.ReadBytes() + 4*float64(s.Fields) + 8*float64(s.Records) + float64(s.Bytes)
+}
+
+// csvPredictBytes is the memory of -predict's file of rows for a model of
+// classes outputs: each row's values in float64 and its slice, its line,
+// the values in float32 for the model, and its probabilities and their
+// slice, and the file's size (the reader's records, as for -data).
+func csvPredictBytes(classes int) func(data.CSVSize) float64 {
+	return func(s data.CSVSize) float64 {
+		return float64(s.Fields)*(8+4) + float64(s.Records)*(24+8+24+4*float64(classes)) + float64(s.Bytes)
+	}
 }

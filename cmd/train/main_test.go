@@ -23,20 +23,15 @@ import (
 
 // TestMain lets a test run the command as a child process (for exit
 // statuses and signals): with GLTRAIN_TRAIN_MAIN=1 the binary is train.
-// With GLTRAIN_TEST_PEAK=FILE too, the child writes its peak RSS there
-// (VmHWM, in kB) as it exits: its rusage cannot tell it, since Go starts
-// children with vfork, and Linux carries the parent's peak RSS into the
-// child's at exec.
+// With GLTRAIN_TRAIN_HWM=FILE too, the child writes its peak RSS there
+// (VmHWM, in bytes) as it exits (childPeak): its rusage cannot tell it,
+// since Go starts children with vfork, and Linux carries the parent's peak
+// RSS into the child's at exec.
 func TestMain(m *testing.M) {
 	if os.Getenv("GLTRAIN_TRAIN_MAIN") == "1" {
 		code := mainCode()
-		if f := os.Getenv("GLTRAIN_TEST_PEAK"); f != "" {
-			status, _ := os.ReadFile("/proc/self/status")
-			for _, line := range strings.Split(string(status), "\n") {
-				if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-					os.WriteFile(f, []byte(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB"))), 0o644)
-				}
-			}
+		if path := os.Getenv("GLTRAIN_TRAIN_HWM"); path != "" {
+			os.WriteFile(path, []byte(strconv.FormatFloat(procStatus()["VmHWM"], 'f', 0, 64)), 0o644)
 		}
 		os.Exit(code)
 	}

@@ -18,6 +18,7 @@ import (
 // checkpoint and -out, where the predictions go ("": stdout).
 type predictFiles struct {
 	features, model, out string
+	maxMemory            float64 // -max-memory
 }
 
 // predict is -predict: the -load model's class and probabilities for each
@@ -28,6 +29,9 @@ type predictFiles struct {
 // one row per input row, the probabilities summing to 1 (to float32
 // rounding). The model's standardisation is applied to the rows first.
 func predict(c predictFiles, ck checkpoint, b backend.Backend, u *ui) error {
+	if err := checkCSVMemory("-predict", c.features, maxPredictBytes, c.maxMemory, csvPredictBytes(ck.Classes)); err != nil {
+		return err
+	}
 	rows, lines, err := readFeatures(c.features, ck.Features)
 	if err != nil {
 		return exitCode{2, err}

@@ -103,7 +103,7 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 	u.backend = b.Name()
 	u.printf("backend  %s", describe(b))
 	if c.predict != "" {
-		return predict(predictFiles{features: c.predict, model: c.load, out: c.out}, *ck, b, u)
+		return predict(predictFiles{features: c.predict, model: c.load, out: c.out, maxMemory: c.maxMemory}, *ck, b, u)
 	}
 	r := &session{c: c, ck: ck, b: b, u: u, rf: rf}
 	spec, err := r.prepare(ctx, stderr)

@@ -52,6 +52,8 @@ type CSVOptions struct {
 	// MaxRecordBytes and MaxFieldBytes cap a record and a field; 0 means
 	// DefaultMaxRecordBytes and DefaultMaxFieldBytes.
 	MaxRecordBytes, MaxFieldBytes int
+
+	size CSVSize // LoadCSV's count of the file, to reserve its values
 }
 
 // LoadCSV reads a labelled data set from the CSV file at path; see ParseCSV.
@@ -64,6 +66,16 @@ func LoadCSV(path string, opts CSVOptions) (Set, error) {
 		return Set{}, fmt.Errorf("csv: %w", err)
 	}
 	defer f.Close()
+	limit := DefaultMaxRecordBytes
+	if opts.MaxRecordBytes > 0 {
+		limit = opts.MaxRecordBytes
+	}
+	if opts.size, err = countCSV(f, limit); err != nil {
+		return Set{}, fmt.Errorf("csv: %s: %w", path, err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return Set{}, fmt.Errorf("csv: %s: %w", path, err)
+	}
 	return ParseCSV(f, path, opts)
 }
 
@@ -117,6 +129,7 @@ func ParseCSV(r io.Reader, name string, opts CSVOptions) (Set, error) {
 	cr.FieldsPerRecord = -1 // checked here, to say which line
 	cr.ReuseRecord = true
 	p := csvParser{name: name, opts: opts}
+	p.reserve(opts.size)
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {

@@ -30,9 +30,9 @@ func TestSaveWritesOnlyWhatLoads(t *testing.T) {
 		want string
 	}{
 		{"names equal but for invalid UTF-8", func(m *nn.Model) { m.ClassNames = []string{"a\xff", "a\xfe"} },
-			`__metadata__ "class_names": name 0, "a\xff", is not valid UTF-8`},
+			`__metadata__ "class_names": name 0: "a\xff" is not valid UTF-8`},
 		{"a name of invalid UTF-8", func(m *nn.Model) { m.ClassNames = []string{"b", "caf\xe9"} },
-			`name 1, "caf\xe9", is not valid UTF-8`},
+			`name 1: "caf\xe9" is not valid UTF-8`},
 		{"a Meta value of invalid UTF-8", func(m *nn.Model) { m.Meta = map[string]string{"data": "\xff.csv"} },
 			`__metadata__ "meta": "data": "\xff.csv" is not valid UTF-8`},
 		{"a Meta key of invalid UTF-8", func(m *nn.Model) { m.Meta = map[string]string{"\xff": "x"} },

@@ -294,31 +294,12 @@ func TestPyTorchLoadsCNN(t *testing.T) {
 	require.NoError(t, err)
 	defer m.Release()
 	assert.Equal(t, "510-conv 4@3×3 relu-maxpool 2×2-conv 6@3×3/2+1 relu-maxpool 2×2-flatten-16 relu-3", m.String())
-	m.SetTraining(false)
-	x := make([]float32, 5*img.Len())
-	for i := range x {
-		x[i] = float32(math.Sin(float64(i)))
-	}
-	xt, err := backend.FromData(b, backend.Shape{Rows: 5, Cols: img.Len()}, x)
-	require.NoError(t, err)
-	defer b.Release(xt)
-	g := autograd.NewGraph(b)
-	g.SetGrad(false)
-	logits, err := backend.ToHost(b, m.Forward(g, g.Input(xt)).Tensor())
-	require.NoError(t, err)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "cnn.safetensors")
-	require.NoError(t, nn.Save(path, m, nil))
+	x := sines(5*img.Len(), 1)
+	path := torchCompare(t, python, m, x, "1e-4")
 	state, err := m.State()
 	require.NoError(t, err)
 	assert.Equal(t, []int{4, 2, 3, 3}, state[0].Shape, "a Conv2d weight is (out, in, kh, kw)")
 	assert.Equal(t, []int{4}, state[1].Shape)
-
-	writeFloats(t, filepath.Join(dir, "x.f32"), x)
-	writeFloats(t, filepath.Join(dir, "logits.f32"), logits)
-	out, err := exec.Command(python, "testdata/torch_load.py", path, filepath.Join(dir, "x.f32"), filepath.Join(dir, "logits.f32"), "1e-4").CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	t.Logf("%s", out)
 
 	l, err := nn.Load(path, b)
 	require.NoError(t, err)
@@ -360,12 +341,30 @@ func TestPyTorchLoadsEveryActivation(t *testing.T) {
 	m, err := nn.NewModel(b, nn.Seq(append(layers, &nn.Linear{Out: 3})...), 2, 7)
 	require.NoError(t, err)
 	defer m.Release()
-	m.SetTraining(false)
-	x := make([]float32, 2*40)
+	path := torchCompare(t, python, m, sines(2*40, 3), "1e-5")
+	l, err := nn.Load(path, b)
+	require.NoError(t, err)
+	defer l.Release()
+	assert.Equal(t, m.String(), l.String())
+}
+
+// sines is n values a·sin(i), inputs that cover both signs.
+func sines(n int, a float64) []float32 {
+	x := make([]float32, n)
 	for i := range x {
-		x[i] = float32(3 * math.Sin(float64(i)))
+		x[i] = float32(a * math.Sin(float64(i)))
 	}
-	xt, err := backend.FromData(b, backend.Shape{Rows: 40, Cols: 2}, x)
+	return x
+}
+
+// torchCompare saves m (in evaluation mode) and has torch_load.py rebuild it
+// in PyTorch, load it strictly and compare its logits for the rows x with
+// gltrain's within tol; it returns the checkpoint's path.
+func torchCompare(t *testing.T, python string, m *nn.Model, x []float32, tol string) string {
+	t.Helper()
+	b := m.Backend()
+	m.SetTraining(false)
+	xt, err := backend.FromData(b, backend.Shape{Rows: len(x) / m.Inputs, Cols: m.Inputs}, x)
 	require.NoError(t, err)
 	defer b.Release(xt)
 	g := autograd.NewGraph(b)
@@ -373,15 +372,12 @@ func TestPyTorchLoadsEveryActivation(t *testing.T) {
 	logits, err := backend.ToHost(b, m.Forward(g, g.Input(xt)).Tensor())
 	require.NoError(t, err)
 	dir := t.TempDir()
-	path := filepath.Join(dir, "acts.safetensors")
+	path := filepath.Join(dir, "m.safetensors")
 	require.NoError(t, nn.Save(path, m, nil))
-	l, err := nn.Load(path, b)
-	require.NoError(t, err)
-	defer l.Release()
-	assert.Equal(t, m.String(), l.String())
 	writeFloats(t, filepath.Join(dir, "x.f32"), x)
 	writeFloats(t, filepath.Join(dir, "logits.f32"), logits)
-	out, err := exec.Command(python, "testdata/torch_load.py", path, filepath.Join(dir, "x.f32"), filepath.Join(dir, "logits.f32")).CombinedOutput()
+	out, err := exec.Command(python, "testdata/torch_load.py", path, filepath.Join(dir, "x.f32"), filepath.Join(dir, "logits.f32"), tol).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	t.Logf("%s", out)
+	return path
 }

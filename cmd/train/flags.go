@@ -99,6 +99,23 @@ func (c config) valFraction() float64 {
 // The parts of the configuration that the other files take: each gets what
 // it reads, not the whole command line.
 
+// applyPreset sets the flags the user left unset that a data set's preset
+// gives (-epochs, -batch, -lr, -val; -hidden is set where it is parsed).
+func (c *config) applyPreset(p preset) {
+	if !c.given["epochs"] {
+		c.epochs = p.epochs
+	}
+	if !c.given["batch"] {
+		c.batch = p.batch
+	}
+	if !c.given["lr"] {
+		c.lr = p.lr
+	}
+	if !c.given["val"] {
+		c.val = p.val
+	}
+}
+
 // dataSource is what loadData reads.
 func (c config) dataSource() dataSource {
 	ck := checkpointPath(c)
@@ -221,18 +238,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	if !c.given["hidden"] {
 		*hidden = joinInts(p.hidden)
 	}
-	if !c.given["epochs"] {
-		c.epochs = p.epochs
-	}
-	if !c.given["batch"] {
-		c.batch = p.batch
-	}
-	if !c.given["lr"] {
-		c.lr = p.lr
-	}
-	if !c.given["val"] {
-		c.val = p.val
-	}
+	c.applyPreset(p)
 	if err := c.validate(*hidden, *act, *loss); err != nil {
 		return c, err
 	}

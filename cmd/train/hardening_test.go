@@ -33,19 +33,26 @@ func trainCheckpoint(t *testing.T, dir string, args ...string) string {
 	return path
 }
 
-// setMetadata rewrites one __metadata__ value of a safetensors file, keeping
-// its tensors: the tampered checkpoints of the tests.
-func setMetadata(t *testing.T, path, key, value string) {
+// readHeader reads a safetensors file: its bytes, its header's length and
+// the header's entries.
+func readHeader(t *testing.T, path string) (b []byte, n uint64, hdr map[string]json.RawMessage) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := binary.LittleEndian.Uint64(b)
-	var hdr map[string]json.RawMessage
+	n = binary.LittleEndian.Uint64(b)
 	if err := json.Unmarshal(b[8:8+n], &hdr); err != nil {
 		t.Fatal(err)
 	}
+	return b, n, hdr
+}
+
+// setMetadata rewrites one __metadata__ value of a safetensors file, keeping
+// its tensors: the tampered checkpoints of the tests.
+func setMetadata(t *testing.T, path, key, value string) {
+	t.Helper()
+	b, n, hdr := readHeader(t, path)
 	var md map[string]string
 	if err := json.Unmarshal(hdr["__metadata__"], &md); err != nil {
 		t.Fatal(err)

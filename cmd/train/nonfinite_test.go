@@ -15,15 +15,7 @@ import (
 // safetensors file: the diverged checkpoints of the tests.
 func setTensorValue(t *testing.T, path, name string, i int, v float32) {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := binary.LittleEndian.Uint64(b)
-	var hdr map[string]json.RawMessage
-	if err := json.Unmarshal(b[8:8+n], &hdr); err != nil {
-		t.Fatal(err)
-	}
+	b, n, hdr := readHeader(t, path)
 	var info struct {
 		Offsets [2]int `json:"data_offsets"`
 	}

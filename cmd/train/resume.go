@@ -101,19 +101,7 @@ func (cfg *config) defaultsFrom(c checkpoint) {
 	if l, err := strconv.Atoi(c.Hyper["label-col"]); err == nil && l >= 0 && !cfg.given["label-col"] {
 		cfg.labelCol = l // the file's label column, as it was trained
 	}
-	p := presetFor(cfg.data)
-	if !cfg.given["epochs"] {
-		cfg.epochs = p.epochs
-	}
-	if !cfg.given["batch"] {
-		cfg.batch = p.batch
-	}
-	if !cfg.given["lr"] {
-		cfg.lr = p.lr
-	}
-	if !cfg.given["val"] {
-		cfg.val = p.val
-	}
+	cfg.applyPreset(presetFor(cfg.data))
 }
 
 // checkAdopted checks the values adoptRun took from a checkpoint as the

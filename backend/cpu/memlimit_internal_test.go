@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"gltrain/backend"
+	"gltrain/internal/hostmem"
 )
 
 // TestNewBeyondHostMemory: a tensor larger than the memory the host has
@@ -41,7 +42,7 @@ func TestNewUnderAddressLimit(t *testing.T) {
 		t.Skip("reads /proc")
 	}
 	if os.Getenv("GLTRAIN_TEST_ADDRESS_LIMIT") == "1" {
-		vm := meminfo("/proc/self/status")["VmSize"]
+		vm := hostmem.ProcStatus()["VmSize"]
 		lim := uint64(vm + 512<<20)
 		if err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: lim, Max: lim}); err != nil {
 			t.Skip(err)

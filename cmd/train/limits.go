@@ -4,19 +4,16 @@ package main
 // device or the host has, and the classes of the data against -max-classes.
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"gltrain/backend"
+	"gltrain/internal/hostmem"
 	"gltrain/nn"
 	"gltrain/nn/data"
 )
@@ -38,9 +35,10 @@ type memLimit struct {
 // memoryLimit is the tightest limit on what the run may allocate: -max-memory
 // when given; else the device's free memory when the backend can tell it
 // (backend.FreeMemoryReporter: a GL backend, from GL_NVX_gpu_memory_info or
-// GL_ATI_meminfo); else the host's: its available memory, the cgroup's limit
-// and the process's rlimits, less what each already counts, plus the Go
-// heap's spare memory (goHeapSpare), which each counts but the run reuses.
+// GL_ATI_meminfo); else the host's, as hostmem reads them: its available
+// memory, the cgroup's limit and the process's rlimits, less what each
+// already counts, plus the Go heap's spare memory (goHeapSpare), which each
+// counts but the run reuses.
 func memoryLimit(b backend.Backend, maxMemory float64) (memLimit, bool) {
 	if maxMemory > 0 {
 		return memLimit{bytes: maxMemory, source: "by -max-memory"}, true
@@ -59,21 +57,20 @@ func memoryLimit(b backend.Backend, maxMemory float64) (memLimit, bool) {
 		}
 	}
 	free, released := goHeapSpare()
-	status := procStatus()
-	if v, ok := meminfo()["MemAvailable"]; ok {
-		consider(v+free, "on the host: MemAvailable in /proc/meminfo")
+	status := hostmem.ProcStatus()
+	if v, ok := hostmem.Meminfo()["MemAvailable"]; ok {
+		consider(float64(v)+free, "on the host: MemAvailable in /proc/meminfo")
 	}
-	if limit, used, ok := cgroupMemory(); ok {
-		consider(limit-used+free, "under the cgroup's memory limit")
+	if limit, used, _, ok := hostmem.Cgroup(); ok {
+		consider(float64(limit-used)+free, "under the cgroup's memory limit")
 	}
 	for _, r := range []struct {
-		res    int
+		limit  func() (int64, bool)
 		used   string
 		source string
-	}{{syscall.RLIMIT_AS, "VmSize", "under the address-space limit, ulimit -v"}, {syscall.RLIMIT_DATA, "VmData", "under the data-size limit, ulimit -d"}} {
-		var rl syscall.Rlimit
-		if syscall.Getrlimit(r.res, &rl) == nil && rl.Cur != math.MaxUint64 && rl.Cur < 1<<62 {
-			consider(float64(rl.Cur)-status[r.used]+free+released, r.source)
+	}{{hostmem.AddressSpace, "VmSize", "under the address-space limit, ulimit -v"}, {hostmem.DataSize, "VmData", "under the data-size limit, ulimit -d"}} {
+		if limit, ok := r.limit(); ok {
+			consider(float64(limit-status[r.used])+free+released, r.source)
 		}
 	}
 	return best, found
@@ -156,86 +153,6 @@ func runMemory(a nn.Spec, c memoryNeed, d dataset, b backend.Backend) nn.MemoryE
 		u.ConvImages = runtime.GOMAXPROCS(0)
 	}
 	return nn.EstimateRun(a, u)
-}
-
-// meminfo reads /proc/meminfo, in bytes; empty where there is none.
-func meminfo() map[string]float64 {
-	return readKB("/proc/meminfo")
-}
-
-// procStatus reads the sizes (Vm…) of /proc/self/status, in bytes.
-func procStatus() map[string]float64 {
-	return readKB("/proc/self/status")
-}
-
-// readKB reads the "Name: N kB" lines of a /proc file, as bytes.
-func readKB(path string) map[string]float64 {
-	out := map[string]float64{}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return out
-	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		name, rest, ok := strings.Cut(sc.Text(), ":")
-		f := strings.Fields(rest)
-		if !ok || len(f) != 2 || f[1] != "kB" {
-			continue
-		}
-		if v, err := strconv.ParseFloat(f[0], 64); err == nil {
-			out[name] = v * 1024
-		}
-	}
-	return out
-}
-
-// cgroupMemory is the memory limit of the process's cgroup and its usage,
-// in bytes: cgroup v2's memory.max and memory.current, or v1's
-// memory.limit_in_bytes and memory.usage_in_bytes. ok is false without a
-// limit.
-func cgroupMemory() (limit, used float64, ok bool) {
-	cg, err := os.ReadFile("/proc/self/cgroup")
-	if err != nil {
-		return 0, 0, false
-	}
-	for _, line := range strings.Split(string(cg), "\n") {
-		f := strings.SplitN(line, ":", 3)
-		if len(f) != 3 {
-			continue
-		}
-		var dirs []string
-		var max, cur string
-		switch {
-		case f[0] == "0" && f[1] == "": // v2
-			dirs = []string{filepath.Join("/sys/fs/cgroup", f[2]), "/sys/fs/cgroup"}
-			max, cur = "memory.max", "memory.current"
-		case contains(strings.Split(f[1], ","), "memory"): // v1
-			dirs = []string{filepath.Join("/sys/fs/cgroup/memory", f[2]), "/sys/fs/cgroup/memory"}
-			max, cur = "memory.limit_in_bytes", "memory.usage_in_bytes"
-		default:
-			continue
-		}
-		for _, dir := range dirs { // in a container the cgroup is mounted as the root
-			l, err1 := readNumber(filepath.Join(dir, max))
-			u, err2 := readNumber(filepath.Join(dir, cur))
-			if err1 == nil && err2 == nil && l < 1<<62 { // "max", or v1's page-rounded maximum: no limit
-				return l, u, true
-			}
-		}
-	}
-	return 0, 0, false
-}
-
-func readNumber(path string) (float64, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0, err
-	}
-	s := strings.TrimSpace(string(b))
-	if s == "max" {
-		return math.Inf(1), nil
-	}
-	return strconv.ParseFloat(s, 64)
 }
 
 // parseSize reads -max-memory: bytes, or a number with a suffix K, M, G or

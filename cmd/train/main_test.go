@@ -18,6 +18,7 @@ import (
 
 	"gltrain/backend"
 	"gltrain/backend/backendtest"
+	"gltrain/internal/hostmem"
 	"gltrain/nn"
 )
 
@@ -31,7 +32,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv("GLTRAIN_TRAIN_MAIN") == "1" {
 		code := mainCode()
 		if path := os.Getenv("GLTRAIN_TRAIN_HWM"); path != "" {
-			os.WriteFile(path, []byte(strconv.FormatFloat(procStatus()["VmHWM"], 'f', 0, 64)), 0o644)
+			os.WriteFile(path, []byte(strconv.FormatInt(hostmem.ProcStatus()["VmHWM"], 10)), 0o644)
 		}
 		os.Exit(code)
 	}

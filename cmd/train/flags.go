@@ -304,6 +304,10 @@ func (c *config) validate(hidden, act, loss string) error {
 		return usageError{fmt.Errorf("invalid value %q for -hidden: %v (want sizes ≥ 1 separated by commas, e.g. 256,128, or empty)", hidden, err)}
 	}
 	if c.act, err = backend.ParseActivation(act); err != nil {
+		name, _, _ := strings.Cut(act, ":")
+		if _, known := backend.LookupActivation(name); known { // a bad parameter: say which
+			return usageError{fmt.Errorf("invalid value %q for -act: %v", act, err)}
+		}
 		return badValue("act", act, activationSet, "")
 	}
 	if err := checkAlpha(c.act); err != nil {

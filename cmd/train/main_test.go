@@ -87,7 +87,9 @@ func TestBadFlagValues(t *testing.T) {
 		{[]string{"-nosuchflag"}, "flag provided but not defined: -nosuchflag"},
 		{[]string{"spiral"}, `unexpected argument "spiral"`},
 		{[]string{"-backend=gl:bogus"}, `invalid value "gl:bogus" for -backend: gl options: unknown GL context path "bogus"`},
-		{[]string{"-act=leakyrelu:nan"}, `invalid value "leakyrelu:nan" for -act`},
+		{[]string{"-act=leakyrelu:nan"}, `invalid value "leakyrelu:nan" for -act: activation "leakyrelu:nan": slope NaN: want a finite number ≠ 0`},
+		{[]string{"-act=softplus:0"}, `invalid value "softplus:0" for -act: activation "softplus:0": beta 0: want > 0`},
+		{[]string{"-act=relu:2"}, `invalid value "relu:2" for -act: activation "relu:2": relu takes no parameter`},
 	} {
 		code, stdout, stderr := runTrain(t, tc.args...)
 		if code != 2 || !strings.Contains(stderr, tc.want) || stdout != "" {

@@ -99,6 +99,9 @@ func (o *SGD) Step() error {
 	return nil
 }
 
+// Config is the optimiser's configuration (its LR the current rate).
+func (o *SGD) Config() backend.SGD { return o.cfg }
+
 // Parameters lists the parameters the optimiser updates (a copy).
 func (o *SGD) Parameters() []*autograd.Value { return slices.Clone(o.params) }
 
@@ -249,18 +252,30 @@ func errReleasedOptimizer(name string) error {
 // OptimizerNames lists the names NewOptimizer accepts.
 var OptimizerNames = []string{"sgd", "momentum", "nesterov", "adam", "adamw"}
 
+// DefaultMomentum is the momentum of NewOptimizer's "momentum" and
+// "nesterov".
+const DefaultMomentum = 0.9
+
 // NewOptimizer returns the optimiser called name with learning rate lr and
 // weight decay wd: "sgd" (plain), "momentum" (0.9), "nesterov" (0.9,
 // Nesterov), "adam" (L2 decay) or "adamw" (decoupled decay), with PyTorch's
 // default betas and epsilon.
 func NewOptimizer(name string, b backend.Backend, params []*autograd.Value, lr, wd float32) (Optimizer, error) {
+	return NewOptimizerMomentum(name, b, params, lr, wd, DefaultMomentum)
+}
+
+// NewOptimizerMomentum is NewOptimizer with the momentum of "momentum" and
+// "nesterov" given (0 ≤ momentum < 1, and > 0 for them, backend.SGD.Check);
+// the other optimisers have none and ignore it.
+func NewOptimizerMomentum(name string, b backend.Backend, params []*autograd.Value, lr, wd, momentum float32) (Optimizer, error) {
 	switch strings.ToLower(name) {
 	case "sgd":
 		return NewSGD(b, params, backend.SGD{LR: lr, WeightDecay: wd})
-	case "momentum":
-		return NewSGD(b, params, backend.SGD{LR: lr, Momentum: 0.9, WeightDecay: wd})
-	case "nesterov":
-		return NewSGD(b, params, backend.SGD{LR: lr, Momentum: 0.9, Nesterov: true, WeightDecay: wd})
+	case "momentum", "nesterov":
+		if momentum == 0 {
+			return nil, fmt.Errorf("nn: %s: momentum 0: want 0 < momentum < 1 (momentum 0 is plain sgd): %w", strings.ToLower(name), backend.ErrInvalidArgument)
+		}
+		return NewSGD(b, params, backend.SGD{LR: lr, Momentum: momentum, Nesterov: strings.ToLower(name) == "nesterov", WeightDecay: wd})
 	case "adam", "adamw":
 		cfg := backend.DefaultAdam(lr)
 		cfg.WeightDecay, cfg.Decoupled = wd, strings.ToLower(name) == "adamw"

@@ -36,6 +36,9 @@ type config struct {
 	loss       nn.Loss
 	opt        string
 	lr, wd     float64
+	momentum   float64 // -momentum: of -opt=momentum and nesterov
+	warmup     int     // -warmup: steps of linear warm-up; 0: none
+	clip       float64 // -clip: the gradients' largest global 2-norm; 0: no clipping
 	schedule   string
 	epochs     int
 	batch      int
@@ -191,6 +194,10 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&c.opt, "opt", "adam", "optimiser: "+strings.Join(nn.OptimizerNames, ", "))
 	fs.Float64Var(&c.lr, "lr", 0.01, "learning rate (mnist: 0.001)")
 	fs.Float64Var(&c.wd, "wd", 0, "weight decay (L2 for sgd, momentum, nesterov and adam; decoupled for adamw)")
+	fs.Float64Var(&c.momentum, "momentum", nn.DefaultMomentum, "momentum of -opt=momentum and nesterov, 0 < m < 1 (PyTorch's SGD momentum)")
+	fs.IntVar(&c.warmup, "warmup", 0, "linear learning-rate warm-up over this many steps, on top of -schedule:\n"+
+		"step s (from 0) trains at the schedule's rate × min(1, (s+1)/STEPS); 0: none")
+	clip := fs.String("clip", "", "clip the gradients to this global 2-norm each step, as PyTorch's clip_grad_norm_ (a finite number > 0; empty: none)")
 	fs.StringVar(&c.schedule, "schedule", "constant", "learning-rate schedule per epoch: constant, step (×0.1 every third of the epochs), step:N:G, cosine")
 	fs.IntVar(&c.epochs, "epochs", 30, "passes over the training data (mnist: 5)")
 	fs.IntVar(&c.batch, "batch", 16, "mini-batch size (mnist: 128, CSV: 32)")
@@ -249,6 +256,9 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		return c, err
 	}
 	var err error
+	if c.clip, err = parseClip(*clip); err != nil {
+		return c, usageError{fmt.Errorf("invalid value %q for -clip: %v", *clip, err)}
+	}
 	if c.maxMemory, err = parseSize(*maxMemory); err != nil {
 		return c, usageError{fmt.Errorf("invalid value %q for -max-memory: %v", *maxMemory, err)}
 	}
@@ -321,6 +331,9 @@ func (c *config) validate(hidden, act, loss string) error {
 	}
 	if _, err := nn.ParseSchedule(c.schedule, 1, 1); err != nil {
 		return usageError{fmt.Errorf("invalid value %q for -schedule: %v", c.schedule, err)}
+	}
+	if err := c.checkTraining(c.resume == ""); err != nil {
+		return usageError{err}
 	}
 	// The rates are float32 on the device, where a subnormal is flushed to 0
 	// and a value past float32's range is infinite: both are checked as the
@@ -416,8 +429,18 @@ func (c *config) validateLayers(layers string) error {
 // hyperparameters formats the training settings as the flags that give
 // them, so that the header line can be pasted to repeat the run.
 func (c config) hyperparameters() string {
-	return fmt.Sprintf("-opt=%s -lr=%g -wd=%g -schedule=%s -batch=%d -epochs=%d -seed=%d",
-		c.opt, c.lr, c.wd, c.schedule, c.batch, c.epochs, c.seed)
+	s := fmt.Sprintf("-opt=%s", c.opt)
+	if hasMomentum(c.opt) {
+		s += fmt.Sprintf(" -momentum=%g", c.momentum)
+	}
+	s += fmt.Sprintf(" -lr=%g -wd=%g -schedule=%s", c.lr, c.wd, c.schedule)
+	if c.warmup > 0 {
+		s += fmt.Sprintf(" -warmup=%d", c.warmup)
+	}
+	if c.clip > 0 {
+		s += fmt.Sprintf(" -clip=%g", c.clip)
+	}
+	return s + fmt.Sprintf(" -batch=%d -epochs=%d -seed=%d", c.batch, c.epochs, c.seed)
 }
 
 // minNormal32 is the least normal float32: GPUs flush smaller values to 0.

@@ -19,6 +19,9 @@ func (c config) hyper() map[string]string {
 		"lr":        strconv.FormatFloat(c.lr, 'g', -1, 64),
 		"wd":        strconv.FormatFloat(c.wd, 'g', -1, 64),
 		"schedule":  c.schedule,
+		"momentum":  strconv.FormatFloat(c.momentum, 'g', -1, 64),
+		"warmup":    strconv.Itoa(c.warmup),
+		"clip":      strconv.FormatFloat(c.clip, 'g', -1, 64),
 		"batch":     strconv.Itoa(c.batch),
 		"epochs":    strconv.Itoa(c.epochs),
 		"seed":      strconv.FormatUint(c.seed, 10),
@@ -35,7 +38,15 @@ func (c *config) adoptRun(ck checkpoint) error {
 	if !ck.Optimizer {
 		return usageError{fmt.Errorf("-resume=%s: the checkpoint holds no optimiser state (it was saved by an older gltrain, or without training); start from it with -load", c.resume)}
 	}
-	h := ck.Hyper
+	h := make(map[string]string, len(ck.Hyper)+len(newerHyper))
+	for k, v := range ck.Hyper {
+		h[k] = v
+	}
+	for k, v := range newerHyper { // what a run saved before these flags trained with
+		if _, ok := h[k]; !ok {
+			h[k] = v
+		}
+	}
 	for _, key := range hyperKeys {
 		if _, ok := h[key]; !ok && key != "layers" && key != "label-col" {
 			return usageError{fmt.Errorf("-resume=%s: the checkpoint does not record -%s; start from it with -load", c.resume, key)}
@@ -69,6 +80,9 @@ func (c *config) adoptRun(ck checkpoint) error {
 	parse("loss", func(s string) (e error) { c.loss, e = nn.ParseLoss(s); return })
 	parse("lr", func(s string) (e error) { c.lr, e = strconv.ParseFloat(s, 64); return })
 	parse("wd", func(s string) (e error) { c.wd, e = strconv.ParseFloat(s, 64); return })
+	parse("momentum", func(s string) (e error) { c.momentum, e = strconv.ParseFloat(s, 64); return })
+	parse("warmup", func(s string) (e error) { c.warmup, e = strconv.Atoi(s); return })
+	parse("clip", func(s string) (e error) { c.clip, e = strconv.ParseFloat(s, 64); return })
 	parse("batch", func(s string) (e error) { c.batch, e = strconv.Atoi(s); return })
 	parse("seed", func(s string) (e error) { c.seed, e = strconv.ParseUint(s, 10, 64); return })
 	parse("val", func(s string) (e error) { c.val, e = strconv.ParseFloat(s, 64); return })
@@ -125,8 +139,16 @@ func (c *config) checkAdopted() error {
 	if _, err := nn.ParseSchedule(c.schedule, 1, 1); err != nil {
 		return fmt.Errorf("-schedule=%s: %v", excerpt(c.schedule), shorten(err))
 	}
-	return nil
+	if c.clip != 0 && !float32Normal(c.clip) {
+		return fmt.Errorf("-clip=%v: want a finite number > 0 that float32 holds", c.clip)
+	}
+	return c.checkTraining(true)
 }
+
+// newerHyper are the hyperparameters that checkpoints record since
+// -momentum, -warmup and -clip, with the values that runs saved before
+// trained with.
+var newerHyper = map[string]string{"momentum": "0.9", "warmup": "0", "clip": "0"}
 
 // monitor is what -save-best and -patience had measured when the run was
 // saved (nn.MonitorFromMeta): the best validation loss, its epoch and the

@@ -281,7 +281,7 @@ func (r *session) train(ctx context.Context, spec nn.Spec) error {
 	if st != nil {
 		opt = st.Optimizer
 	} else {
-		if opt, err = nn.NewOptimizer(c.opt, b, m.Parameters(), float32(c.lr), float32(c.wd)); err != nil {
+		if opt, err = nn.NewOptimizerMomentum(c.opt, b, m.Parameters(), float32(c.lr), float32(c.wd), float32(c.momentum)); err != nil {
 			return err
 		}
 		defer opt.Release()

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"gltrain/backend/cpu"
+	"gltrain/nn"
+)
+
+// TestTrainingFlagValues: -momentum, -warmup and -clip refuse what no run
+// can use with exit status 2 and a line naming the flag.
+func TestTrainingFlagValues(t *testing.T) {
+	for i, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-opt=momentum", "-momentum=1"}, "invalid value 1 for -momentum: want 0 < m < 1"},
+		{[]string{"-opt=momentum", "-momentum=-0.1"}, "invalid value -0.1 for -momentum"},
+		{[]string{"-opt=nesterov", "-momentum=0"}, "invalid value 0 for -momentum with -opt=nesterov"},
+		{[]string{"-opt=momentum", "-momentum=NaN"}, "invalid value NaN for -momentum"},
+		{[]string{"-opt=adam", "-momentum=0.5"}, "-momentum applies to -opt=momentum and nesterov, not -opt=adam"},
+		{[]string{"-warmup=-1"}, "invalid value -1 for -warmup"},
+		{[]string{"-clip=-1"}, `invalid value "-1" for -clip: want a finite number > 0`},
+		{[]string{"-clip=0"}, `invalid value "0" for -clip: want a finite number > 0`},
+		{[]string{"-clip=inf"}, `invalid value "inf" for -clip: want a finite number > 0`},
+		{[]string{"-clip=NaN"}, `invalid value "NaN" for -clip: want a finite number > 0`},
+		{[]string{"-clip=1e39"}, `invalid value "1e39" for -clip: want a finite number > 0 that float32 holds`},
+		{[]string{"-clip=x"}, `invalid value "x" for -clip: not a number`},
+	} {
+		code, stdout, stderr := runTrain(t, tc.args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) || stdout != "" {
+			t.Errorf("%d %v: exit %d, stderr %q, stdout %q; want 2 and %q", i, tc.args, code, stderr, stdout, tc.want)
+		}
+	}
+}
+
+// TestMomentumIsRecorded: -momentum trains with that momentum (the
+// optimiser state the checkpoint holds says so), is recorded with the
+// other hyperparameters, and -resume keeps it, refusing another.
+func TestMomentumIsRecorded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	code, stdout, stderr := runTrain(t, "-backend=cpu", "-epochs=1", "-plot=", "-opt=momentum", "-momentum=0.5", "-save="+path)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "training -opt=momentum -momentum=0.5 -lr=")
+	info, err := nn.ReadInfo(path)
+	require.NoError(t, err)
+	assert.Equal(t, "0.5", info.Meta["momentum"])
+	b := cpu.New()
+	defer b.Close()
+	m, st, err := nn.Resume(path, b)
+	require.NoError(t, err)
+	defer m.Release()
+	defer st.Optimizer.Release()
+	sgd, ok := st.Optimizer.(*nn.SGD)
+	require.True(t, ok, "%T", st.Optimizer)
+	assert.Equal(t, float32(0.5), sgd.Config().Momentum)
+
+	code, _, stderr = runTrain(t, "-backend=cpu", "-epochs=2", "-plot=", "-resume="+path, "-momentum=0.8")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `-momentum="0.8" disagrees with the run`)
+	code, stdout, stderr = runTrain(t, "-backend=cpu", "-epochs=2", "-plot=", "-resume="+path)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "-momentum=0.5")
+}
+
+// TestOlderCheckpointsTrainedWithDefaults: a checkpoint saved before
+// -momentum, -warmup and -clip were recorded resumes with what it was
+// trained with: momentum 0.9, no warm-up, no clipping.
+func TestOlderCheckpointsTrainedWithDefaults(t *testing.T) {
+	c := config{given: map[string]bool{"epochs": true}, resume: "old.safetensors", epochs: 3}
+	h := map[string]string{"loss": "softmax", "opt": "momentum", "lr": "0.01", "wd": "0", "schedule": "constant",
+		"batch": "16", "epochs": "2", "seed": "1", "val": "0.2"}
+	require.NoError(t, c.adoptRun(checkpoint{Optimizer: true, Epochs: 2, Data: "spiral", Hyper: h}))
+	assert.Equal(t, []any{0.9, 0, 0.0}, []any{c.momentum, c.warmup, c.clip})
+}

@@ -18,8 +18,9 @@ type Trainer struct {
 	Model     *Model
 	Loss      Loss
 	Optimizer Optimizer
-	// Schedule sets the learning rate at the start of each epoch; nil
-	// keeps the optimiser's.
+	// Schedule sets the learning rate at the start of each epoch, and
+	// before each step when it is a StepSchedule (Warmup); nil keeps the
+	// optimiser's.
 	Schedule  Schedule
 	Epochs    int
 	BatchSize int
@@ -304,6 +305,9 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 		for i, rows := range epochBatches {
 			if err := ctx.Err(); err != nil {
 				return &r.hist, errors.Join(err, r.flush(len(epochBatches)))
+			}
+			if ss, ok := t.Schedule.(StepSchedule); ok {
+				t.Optimizer.SetLR(ss.LRAt(e, r.step))
 			}
 			if err := r.trainStep(rows); err != nil {
 				return &r.hist, err

@@ -298,6 +298,9 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 	if err != nil {
 		return err
 	}
+	if c.warmup > 0 {
+		schedule = nn.Warmup{Schedule: schedule, Steps: c.warmup}
+	}
 	start := nn.TrainState{}
 	if st != nil {
 		start = *st

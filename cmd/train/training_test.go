@@ -78,3 +78,19 @@ func TestOlderCheckpointsTrainedWithDefaults(t *testing.T) {
 	require.NoError(t, c.adoptRun(checkpoint{Optimizer: true, Epochs: 2, Data: "spiral", Hyper: h}))
 	assert.Equal(t, []any{0.9, 0, 0.0}, []any{c.momentum, c.warmup, c.clip})
 }
+
+// TestWarmupFlag: -warmup ramps the rate over its steps (the first
+// epoch's reported rate is the rate of its last step), is recorded, and
+// shows in the header line.
+func TestWarmupFlag(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.safetensors")
+	// spiral: 240 training rows, 15 steps of 16 an epoch; warm-up over 30
+	// steps: epoch 1 ends at step 14, at 15/30 of -lr.
+	code, stdout, stderr := runTrain(t, "-backend=cpu", "-epochs=1", "-plot=", "-json", "-opt=sgd", "-lr=0.1", "-warmup=30", "-save="+path)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "-schedule=constant -warmup=30 -batch=")
+	assert.Contains(t, stdout, `"lr":0.05`)
+	info, err := nn.ReadInfo(path)
+	require.NoError(t, err)
+	assert.Equal(t, "30", info.Meta["warmup"])
+}

@@ -47,6 +47,10 @@ type Trainer struct {
 	// returning ErrStopTraining ends training early without an error, any
 	// other error ends it with that error.
 	OnEpoch func(EpochStats) error
+	// ClipNorm, when > 0, clips the gradients to this global 2-norm before
+	// each step, on the device (GradClipper, PyTorch's clip_grad_norm_);
+	// the backend must implement backend.GradNormClipper.
+	ClipNorm float32
 	// Callbacks are told of each epoch's end, in order, after OnEpoch, and
 	// those that are TrainEnders of Fit's end: ModelCheckpoint,
 	// EarlyStopping or a Callback of your own.
@@ -142,6 +146,11 @@ func (t *Trainer) check() error {
 		return fmt.Errorf("nn: trainer: evaluation batch %d: want 0 (1024) or more", t.EvalBatch)
 	case t.LogEvery < 0:
 		return fmt.Errorf("nn: trainer: LogEvery %d: want 0 (50) or more", t.LogEvery)
+	case t.ClipNorm < 0 || t.ClipNorm != t.ClipNorm || math.IsInf(float64(t.ClipNorm), 0):
+		return fmt.Errorf("nn: trainer: ClipNorm %v: want 0 (no clipping) or a finite number > 0", t.ClipNorm)
+	}
+	if _, ok := t.Model.Backend().(backend.GradNormClipper); t.ClipNorm > 0 && !ok {
+		return fmt.Errorf("nn: trainer: ClipNorm on %s: %w", t.Model.Backend().Name(), errors.ErrUnsupported)
 	}
 	if err := t.Loss.check("trainer"); err != nil {
 		return err
@@ -226,8 +235,10 @@ type run struct {
 	lossLog backend.Tensor // one row per step since the last read
 	hitLog  backend.Tensor
 	hit     backend.Tensor
-	pending []int // batch sizes of the steps in the logs
-	step    int   // steps done in all
+	clip    *GradClipper     // nil without Trainer.ClipNorm
+	grads   []backend.Tensor // the gradients clip scales, reused
+	pending []int            // batch sizes of the steps in the logs
+	step    int              // steps done in all
 	hist    History
 	// The epoch in progress.
 	epoch                int
@@ -287,6 +298,11 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 	}
 	if r.hit, err = b.New(backend.Shape{Rows: 1, Cols: 1}); err != nil {
 		return nil, fmt.Errorf("nn: fit: %w", err)
+	}
+	if t.ClipNorm > 0 {
+		if r.clip, err = NewGradClipper(b); err != nil {
+			return nil, err
+		}
 	}
 	var val *DeviceSet
 	if t.Val.Len() > 0 {
@@ -367,6 +383,9 @@ func (r *run) trainStep(rows []int) error {
 	if err == nil {
 		err = g.Backward(loss)
 	}
+	if err == nil && r.clip != nil {
+		err = r.clip.Clip(r.gradients(), r.t.ClipNorm)
+	}
 	if err == nil {
 		err = r.t.Optimizer.Step()
 	}
@@ -385,6 +404,19 @@ func (r *run) trainStep(rows []int) error {
 	r.pending = append(r.pending, len(rows))
 	r.step++
 	return nil
+}
+
+// gradients are what the clip scales: the optimiser's flat gradient
+// tensor when it packs them, else each parameter's gradient.
+func (r *run) gradients() []backend.Tensor {
+	r.grads = r.grads[:0]
+	if flat := packedGrads(r.t.Optimizer); flat != nil {
+		return append(r.grads, flat)
+	}
+	for _, p := range r.t.Model.Parameters() {
+		r.grads = append(r.grads, p.Grad())
+	}
+	return r.grads
 }
 
 func (r *run) beginEpoch(e int) {
@@ -449,6 +481,9 @@ func (r *run) endEpoch(val *DeviceSet) (EpochStats, error) {
 
 func (r *run) release() {
 	r.g.Reset()
+	if r.clip != nil {
+		r.clip.Release()
+	}
 	r.bs.release()
 	for _, t := range []backend.Tensor{r.lossLog, r.hitLog, r.hit} {
 		if t != nil {

@@ -319,7 +319,7 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 	steps := (d.train.Len() + c.batch - 1) / c.batch
 	tr := nn.Trainer{
 		Model: m, Loss: c.loss, Optimizer: opt, Schedule: schedule,
-		Epochs: c.epochs, BatchSize: c.batch, Seed: c.seed, Train: d.train, Val: d.held,
+		Epochs: c.epochs, BatchSize: c.batch, Seed: c.seed, Train: d.train, Val: d.held, ClipNorm: float32(c.clip),
 		StartEpoch: start.Epochs, StartStep: start.Steps,
 		LogEvery: max(1, min(50, steps/10)), OnProgress: u.progress,
 		OnEpoch: func(s nn.EpochStats) error { u.epoch(s, c.epochs); return nil },

@@ -94,3 +94,15 @@ func TestWarmupFlag(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "30", info.Meta["warmup"])
 }
+
+// TestClipFlag: -clip trains (here on the CPU) with the clip, shows it in
+// the header line and records it.
+func TestClipFlag(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.safetensors")
+	code, stdout, stderr := runTrain(t, "-backend=cpu", "-epochs=1", "-plot=", "-clip=0.5", "-save="+path)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "-schedule=constant -clip=0.5 -batch=")
+	info, err := nn.ReadInfo(path)
+	require.NoError(t, err)
+	assert.Equal(t, "0.5", info.Meta["clip"])
+}

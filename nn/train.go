@@ -314,7 +314,7 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 	batcher := data.NewBatcher(t.Train.Len(), t.BatchSize, t.Seed)
 	for e := t.StartEpoch; e < t.Epochs; e++ {
 		if t.Schedule != nil {
-			t.Optimizer.SetLR(t.Schedule.LR(e))
+			t.Optimizer.SetLR(t.plateaued(t.Schedule.LR(e)))
 		}
 		r.beginEpoch(e + 1)
 		epochBatches := batcher.Epoch(e)
@@ -323,7 +323,7 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 				return &r.hist, errors.Join(err, r.flush(len(epochBatches)))
 			}
 			if ss, ok := t.Schedule.(StepSchedule); ok {
-				t.Optimizer.SetLR(ss.LRAt(e, r.step))
+				t.Optimizer.SetLR(t.plateaued(ss.LRAt(e, r.step)))
 			}
 			if err := r.trainStep(rows); err != nil {
 				return &r.hist, err
@@ -345,6 +345,17 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 		}
 	}
 	return &r.hist, nil
+}
+
+// plateaued is the schedule's rate lr under the reductions of a
+// ReduceLROnPlateau among the Callbacks (lr without one).
+func (t *Trainer) plateaued(lr float32) float32 {
+	for _, cb := range t.Callbacks {
+		if p, ok := cb.(*ReduceLROnPlateau); ok {
+			lr = p.rate(lr)
+		}
+	}
+	return lr
 }
 
 // epochEnd tells OnEpoch and the Callbacks of the epoch's end, and reports

@@ -39,6 +39,7 @@ type config struct {
 	momentum   float64 // -momentum: of -opt=momentum and nesterov
 	warmup     int     // -warmup: steps of linear warm-up; 0: none
 	clip       float64 // -clip: the gradients' largest global 2-norm; 0: no clipping
+	plateau    string  // -plateau: PATIENCE[:FACTOR]; "": none
 	schedule   string
 	epochs     int
 	batch      int
@@ -198,6 +199,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.IntVar(&c.warmup, "warmup", 0, "linear learning-rate warm-up over this many steps, on top of -schedule:\n"+
 		"step s (from 0) trains at the schedule's rate × min(1, (s+1)/STEPS); 0: none")
 	clip := fs.String("clip", "", "clip the gradients to this global 2-norm each step, as PyTorch's clip_grad_norm_ (a finite number > 0; empty: none)")
+	fs.StringVar(&c.plateau, "plateau", "", "PATIENCE[:FACTOR]: multiply the learning rate by FACTOR (default 0.1) once the validation loss has not\n"+
+		"improved (by 1e-4 relative) for more than PATIENCE epochs, PyTorch's ReduceLROnPlateau; on top of -schedule")
 	fs.StringVar(&c.schedule, "schedule", "constant", "learning-rate schedule per epoch: constant, step (×0.1 every third of the epochs), step:N:G, cosine")
 	fs.IntVar(&c.epochs, "epochs", 30, "passes over the training data (mnist: 5)")
 	fs.IntVar(&c.batch, "batch", 16, "mini-batch size (mnist: 128, CSV: 32)")
@@ -439,6 +442,9 @@ func (c config) hyperparameters() string {
 	}
 	if c.clip > 0 {
 		s += fmt.Sprintf(" -clip=%g", c.clip)
+	}
+	if c.plateau != "" {
+		s += " -plateau=" + c.plateau
 	}
 	return s + fmt.Sprintf(" -batch=%d -epochs=%d -seed=%d", c.batch, c.epochs, c.seed)
 }

@@ -22,6 +22,7 @@ func (c config) hyper() map[string]string {
 		"momentum":  strconv.FormatFloat(c.momentum, 'g', -1, 64),
 		"warmup":    strconv.Itoa(c.warmup),
 		"clip":      strconv.FormatFloat(c.clip, 'g', -1, 64),
+		"plateau":   c.plateau,
 		"batch":     strconv.Itoa(c.batch),
 		"epochs":    strconv.Itoa(c.epochs),
 		"seed":      strconv.FormatUint(c.seed, 10),
@@ -83,6 +84,7 @@ func (c *config) adoptRun(ck checkpoint) error {
 	parse("momentum", func(s string) (e error) { c.momentum, e = strconv.ParseFloat(s, 64); return })
 	parse("warmup", func(s string) (e error) { c.warmup, e = strconv.Atoi(s); return })
 	parse("clip", func(s string) (e error) { c.clip, e = strconv.ParseFloat(s, 64); return })
+	c.plateau = h["plateau"]
 	parse("batch", func(s string) (e error) { c.batch, e = strconv.Atoi(s); return })
 	parse("seed", func(s string) (e error) { c.seed, e = strconv.ParseUint(s, 10, 64); return })
 	parse("val", func(s string) (e error) { c.val, e = strconv.ParseFloat(s, 64); return })
@@ -148,7 +150,7 @@ func (c *config) checkAdopted() error {
 // newerHyper are the hyperparameters that checkpoints record since
 // -momentum, -warmup and -clip, with the values that runs saved before
 // trained with.
-var newerHyper = map[string]string{"momentum": "0.9", "warmup": "0", "clip": "0"}
+var newerHyper = map[string]string{"momentum": "0.9", "warmup": "0", "clip": "0", "plateau": ""}
 
 // monitor is what -save-best and -patience had measured when the run was
 // saved (nn.MonitorFromMeta): the best validation loss, its epoch and the

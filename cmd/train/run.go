@@ -316,6 +316,10 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 		d.file.record(m.Meta)
 	}
 	save, early := callbacks(c, r.ck, st)
+	plateau, err := plateauCallback(c, r.ck)
+	if err != nil {
+		return err
+	}
 	steps := (d.train.Len() + c.batch - 1) / c.batch
 	tr := nn.Trainer{
 		Model: m, Loss: c.loss, Optimizer: opt, Schedule: schedule,
@@ -323,6 +327,9 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 		StartEpoch: start.Epochs, StartStep: start.Steps,
 		LogEvery: max(1, min(50, steps/10)), OnProgress: u.progress,
 		OnEpoch: func(s nn.EpochStats) error { u.epoch(s, c.epochs); return nil },
+	}
+	if plateau != nil { // before the save, which records its state
+		tr.Callbacks = append(tr.Callbacks, plateau)
 	}
 	if save != nil { // appended as nil pointers, they would be non-nil Callbacks
 		tr.Callbacks = append(tr.Callbacks, save)

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"gltrain/nn"
 )
 
 // The flags of the training loop beyond the optimiser's rate and decay:
@@ -33,7 +35,51 @@ func (c *config) checkTraining(optKnown bool) error {
 	case c.clip < 0 || math.IsNaN(c.clip) || math.IsInf(c.clip, 0):
 		return fmt.Errorf("invalid value %v for -clip: want a finite number > 0", c.clip)
 	}
+	if _, _, err := parsePlateau(c.plateau); err != nil {
+		return fmt.Errorf("invalid value %s for -plateau: %v", excerpt(c.plateau), err)
+	}
+	if c.plateau != "" && c.val == 0 && (c.given["val"] || c.resume != "") {
+		return errors.New("-plateau needs a validation set: -val=0 holds none out")
+	}
 	return nil
+}
+
+// parsePlateau reads -plateau, PATIENCE[:FACTOR]: patience ≥ 0 epochs and
+// 0 < factor < 1 (default 0.1); "" is none (patience −1).
+func parsePlateau(s string) (patience int, factor float64, err error) {
+	if s == "" {
+		return -1, 0, nil
+	}
+	p, f, hasFactor := strings.Cut(s, ":")
+	factor = 0.1
+	bad := errors.New("want PATIENCE[:FACTOR], epochs ≥ 0 and a factor 0 < f < 1, e.g. 5 or 5:0.5")
+	if patience, err = strconv.Atoi(p); err != nil || patience < 0 {
+		return 0, 0, bad
+	}
+	if hasFactor {
+		if factor, err = strconv.ParseFloat(f, 64); err != nil || !(factor > 0 && factor < 1) {
+			return 0, 0, bad
+		}
+	}
+	return patience, factor, nil
+}
+
+// plateauCallback is -plateau's ReduceLROnPlateau (nil without), with
+// PyTorch's defaults but the patience and factor; a resumed run continues
+// the state its checkpoint recorded.
+func plateauCallback(c config, ck *checkpoint) (*nn.ReduceLROnPlateau, error) {
+	patience, factor, err := parsePlateau(c.plateau)
+	if err != nil || patience < 0 {
+		return nil, err
+	}
+	p := nn.NewReduceLROnPlateau()
+	p.Patience, p.Factor = patience, factor
+	if ck != nil && c.resume != "" {
+		if _, err := p.PlateauFromMeta(ck.Hyper); err != nil {
+			return nil, fmt.Errorf("-resume=%s: %v", c.resume, err)
+		}
+	}
+	return p, nil
 }
 
 // parseClip reads -clip: empty for none, else a finite number > 0 that

@@ -106,3 +106,56 @@ func TestClipFlag(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "0.5", info.Meta["clip"])
 }
+
+// TestPlateauResumesToTheBit: a -plateau run of 6 epochs and one of 3
+// resumed to 6 end with the same plateau state and the same weights, bit
+// for bit, the rate having been lowered along the way; a bad -plateau and
+// one without a validation set exit with status 2.
+func TestPlateauResumesToTheBit(t *testing.T) {
+	dir := t.TempDir()
+	whole, half := filepath.Join(dir, "whole.safetensors"), filepath.Join(dir, "half.safetensors")
+	args := []string{"-backend=cpu", "-plot=", "-opt=sgd", "-lr=3", "-plateau=0:0.5", "-hidden=16"}
+	code, stdout, stderr := runTrain(t, append(args, "-epochs=6", "-save="+whole)...)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "-plateau=0:0.5")
+	code, _, stderr = runTrain(t, append(args, "-epochs=3", "-save="+half)...)
+	require.Equal(t, 0, code, stderr)
+	code, _, stderr = runTrain(t, "-backend=cpu", "-plot=", "-epochs=6", "-resume="+half)
+	require.Equal(t, 0, code, stderr)
+	a, err := nn.ReadInfo(whole)
+	require.NoError(t, err)
+	b, err := nn.ReadInfo(half)
+	require.NoError(t, err)
+	assert.NotEqual(t, "1", a.Meta[nn.MetaPlateauScale], "the rate was never lowered: the test tests nothing")
+	for _, k := range []string{nn.MetaPlateauBest, nn.MetaPlateauBad, nn.MetaPlateauCooldown, nn.MetaPlateauScale, "plateau"} {
+		assert.Equal(t, a.Meta[k], b.Meta[k], k)
+	}
+	be := cpu.New()
+	defer be.Close()
+	ma, err := nn.Load(whole, be)
+	require.NoError(t, err)
+	defer ma.Release()
+	mb, err := nn.Load(half, be)
+	require.NoError(t, err)
+	defer mb.Release()
+	sa, err := ma.State()
+	require.NoError(t, err)
+	sb, err := mb.State()
+	require.NoError(t, err)
+	assert.Equal(t, sa, sb)
+
+	for i, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-plateau=x"}, `invalid value "x" for -plateau: want PATIENCE[:FACTOR]`},
+		{[]string{"-plateau=-1"}, `invalid value "-1" for -plateau`},
+		{[]string{"-plateau=3:1"}, `invalid value "3:1" for -plateau`},
+		{[]string{"-plateau=3", "-val=0"}, "-plateau needs a validation set"},
+	} {
+		code, stdout, stderr := runTrain(t, tc.args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) || stdout != "" {
+			t.Errorf("%d %v: exit %d, stderr %q; want 2 and %q", i, tc.args, code, stderr, tc.want)
+		}
+	}
+}

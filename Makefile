@@ -14,7 +14,7 @@ BUILD_PACKAGES := ca-certificates gcc libc6-dev pkg-config libgl-dev libegl-dev 
 RUN_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri libglx-mesa0 xvfb xauth libopenblas0-openmp
 # To test against PyTorch: Debian's torch 1.13 (checkpoints it loads, and
 # the activation golden file's script), which the tests then require.
-TEST_PACKAGES := python3-torch python3-numpy
+TEST_PACKAGES := python3-torch python3-numpy dataset-fashion-mnist
 PACKAGES := $(BUILD_PACKAGES) $(RUN_PACKAGES)
 
 # Tests run under Xvfb when no display is set, so the GLFW path runs too, and

@@ -44,6 +44,15 @@ func (c *config) inputFiles() []namedFile {
 			}
 		}
 	}
+	if c.data == "fashion-mnist" {
+		dir := c.dataDir
+		if dir == "" {
+			dir = data.FashionMNISTDir
+		}
+		for _, f := range data.FashionMNISTFiles {
+			add("data-dir", filepath.Join(dir, f.Name))
+		}
+	}
 	return in
 }
 
@@ -190,7 +199,7 @@ func (c *config) ineffective() []string {
 	if dataKnown && c.given["label-col"] && !isCSV(c.data) {
 		lines = append(lines, fmt.Sprintf("-label-col has no effect: %s is not a CSV file", c.data))
 	}
-	if dataKnown && c.given["data-dir"] && c.data != "mnist" {
+	if dataKnown && c.given["data-dir"] && !isIDX(c.data) {
 		lines = append(lines, fmt.Sprintf("-data-dir has no effect: it is where the MNIST files are, and the data is %s", c.data))
 	}
 	if c.given["data-changed"] && c.load == "" && c.resume == "" {

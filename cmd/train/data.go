@@ -109,6 +109,24 @@ func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer
 			return d, fmt.Errorf("mnist: %w", err)
 		}
 		return d, nil
+	case src.name == "fashion-mnist":
+		test, err := data.LoadFashionMNIST(ctx, src.dir, false)
+		if err != nil {
+			return d, err
+		}
+		if src.eval {
+			d.train, d.evalName = test, "test"
+			return d, nil
+		}
+		all, err := data.LoadFashionMNIST(ctx, src.dir, true)
+		if err != nil {
+			return d, err
+		}
+		d.test = test
+		if d.train, d.held, err = split(all); err != nil {
+			return d, fmt.Errorf("fashion-mnist: %w", err)
+		}
+		return d, nil
 	case isCSV(src.name):
 		if err := checkCSVMemory("-data", src.name, 0, src.maxMemory, csvDataBytes); err != nil {
 			return d, err

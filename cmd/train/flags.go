@@ -74,7 +74,7 @@ type preset struct {
 
 func presetFor(dataName string) preset {
 	switch {
-	case dataName == "mnist":
+	case isIDX(dataName): // Fashion-MNIST takes MNIST's
 		// Keras's habit: 5,000 of the 60,000 training images validate; the
 		// test set is kept for one evaluation at the end.
 		return preset{hidden: []int{256}, epochs: 5, batch: 128, lr: 1e-3, val: mnistVal}
@@ -143,6 +143,10 @@ func (c config) uiOptions() uiOptions {
 	return uiOptions{quiet: c.quiet, json: c.json, predictToStdout: c.predict != "" && c.out == ""}
 }
 
+// isIDX reports whether the data set is read from MNIST's IDX files:
+// mnist or fashion-mnist, which share its presets and image shape.
+func isIDX(name string) bool { return name == "mnist" || name == "fashion-mnist" }
+
 func isCSV(name string) bool { return strings.HasSuffix(strings.ToLower(name), ".csv") }
 
 // usageError is a bad command line: exit status 2.
@@ -151,7 +155,7 @@ type usageError struct{ error }
 // valid names for the messages of bad values.
 var (
 	backendNames  = []string{"auto", "gl", "cpu"}
-	dataNames     = append(data.Generators(), "mnist")
+	dataNames     = append(data.Generators(), "mnist", "fashion-mnist")
 	activationSet = backend.ActivationNames()
 )
 
@@ -179,8 +183,10 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&c.backend, "backend", "auto", "where to train: auto (GL on a GPU, else the CPU; a software renderer such as llvmpipe is passed over), gl, or cpu;\n"+
 		"gl:PATH forces a context path (egl-device, egl-surfaceless, egl-default, glfw); cpu:blas=gonum skips OpenBLAS")
 	fs.IntVar(&c.threads, "threads", 0, "CPU threads (Go's GOMAXPROCS and the BLAS library's), at most "+strconv.Itoa(maxThreads)+"; 0: every core")
-	fs.StringVar(&c.data, "data", "spiral", "data set: spiral, circles, xor, moons (2-D, generated), mnist, or PATH.csv")
-	fs.StringVar(&c.dataDir, "data-dir", "", "where the MNIST files are, or are downloaded to (default: the user cache dir, gltrain/mnist)")
+	fs.StringVar(&c.data, "data", "spiral", "data set: spiral, circles, xor, moons (2-D, generated), mnist, fashion-mnist\n"+
+		"(Debian's dataset-fashion-mnist package, "+data.FashionMNISTDir+"), or PATH.csv")
+	fs.StringVar(&c.dataDir, "data-dir", "", "where the MNIST files are, or are downloaded to (default: the user cache dir, gltrain/mnist);\n"+
+		"for fashion-mnist, where its files are (default: "+data.FashionMNISTDir+")")
 	fs.StringVar(&c.dataChanged, "data-changed", "refuse", "what -resume does, and -load or -eval without -data, when the CSV file is not the one the checkpoint\n"+
 		"was trained on (its size and SHA-256 differ: rows added, values or class names changed, another file): refuse, or ok to go on with it")
 	fs.IntVar(&c.labelCol, "label-col", 0, "CSV: the label's column, counting from 1 (0: the last column)")
@@ -517,7 +523,7 @@ func (c *config) parseInputShape(s string) error {
 // 1x28x28, else none. It must hold the data's features.
 func (c *config) image(features int) (*nn.Image, error) {
 	img := c.inputShape
-	if img == nil && c.data == "mnist" {
+	if img == nil && isIDX(c.data) {
 		img = &nn.Image{C: 1, H: 28, W: 28}
 	}
 	if img != nil && img.Len() != features {

@@ -72,7 +72,7 @@ func TestBadFlagValues(t *testing.T) {
 		want string
 	}{
 		{[]string{"-backend=vulkan"}, `invalid value "vulkan" for -backend: valid values are auto, gl, cpu`},
-		{[]string{"-data=cifar"}, `invalid value "cifar" for -data: valid values are circles, moons, spiral, xor, mnist, or a path to a .csv file`},
+		{[]string{"-data=cifar"}, `invalid value "cifar" for -data: valid values are circles, moons, spiral, xor, mnist, fashion-mnist, or a path to a .csv file`},
 		{[]string{"-act=swish2"}, `invalid value "swish2" for -act: valid values are identity, relu, leakyrelu, elu, gelu, gelu-tanh, sigmoid, tanh, silu`},
 		{[]string{"-loss=l1"}, `invalid value "l1" for -loss: valid values are softmax, svm, mse`},
 		{[]string{"-opt=rmsprop"}, `invalid value "rmsprop" for -opt: valid values are sgd, momentum, nesterov, adam, adamw`},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -158,4 +159,17 @@ func TestPlateauResumesToTheBit(t *testing.T) {
 			t.Errorf("%d %v: exit %d, stderr %q; want 2 and %q", i, tc.args, code, stderr, tc.want)
 		}
 	}
+}
+
+// TestFashionMNISTPresets: -data=fashion-mnist takes MNIST's presets and
+// image shape.
+func TestFashionMNISTPresets(t *testing.T) {
+	c, err := parseFlags([]string{"-data=fashion-mnist"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	m, err := parseFlags([]string{"-data=mnist"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, []any{m.hidden, m.epochs, m.batch, m.lr, m.valFraction()}, []any{c.hidden, c.epochs, c.batch, c.lr, c.valFraction()})
+	img, err := c.image(784)
+	require.NoError(t, err)
+	assert.Equal(t, nn.Image{C: 1, H: 28, W: 28}, *img)
 }

@@ -53,10 +53,14 @@ func (k mnistKind) describe(dims []int) string {
 // (labels), if the images are not 28×28, if a file is shorter or longer than
 // its header says, if a label is not a digit, or if the counts of images and
 // labels differ. It does not check the files' SHA-256: EnsureMNIST does.
-func LoadMNIST(dir string, train bool) (Set, error) {
-	prefix, name := "t10k", "mnist-test"
+func LoadMNIST(dir string, train bool) (Set, error) { return loadIDXSet(dir, train, "mnist") }
+
+// loadIDXSet is LoadMNIST for a data set in MNIST's files and format, the
+// set named set+"-train" or set+"-test".
+func loadIDXSet(dir string, train bool, set string) (Set, error) {
+	prefix, name := "t10k", set+"-test"
 	if train {
-		prefix, name = "train", "mnist-train"
+		prefix, name = "train", set+"-train"
 	}
 	imgPath, err := findFile(dir, prefix+"-images-idx3-ubyte")
 	if err != nil {

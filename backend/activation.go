@@ -116,7 +116,7 @@ type ParamDef struct {
 	// clamp's bounds), where 0 is a valid value.
 	Required bool
 	// Min and Max bound the valid values (inclusive; ±Inf for none).
-	// NaN, ±Inf and 0 are never valid.
+	// NaN and ±Inf are never valid, nor is 0 unless Required.
 	Min, Max float64
 	// Test is a second value the conformance and golden tests use.
 	Test float64

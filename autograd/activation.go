@@ -4,9 +4,10 @@ import (
 	"gltrain/backend"
 )
 
-// Activation returns f(x) elementwise, for any of backend's activation
-// functions (ReLU, LeakyReLU, ELU, GELU, GELUTanh, Sigmoid, Tanh, SiLU,
-// Identity). An unknown kind is an error.
+// Activation returns f(x) elementwise, for any row of backend's activation
+// table: the activation functions (ReLU, LeakyReLU, ELU, GELU, …) and the
+// primitives (Exp, Log, …, Pow, Clamp; see unary.go). An unknown kind or a
+// bad parameter is an error.
 func (g *Graph) Activation(f backend.Activation, x *Value) *Value {
 	if !g.use(f.Kind.String(), x) {
 		return g.bad

@@ -40,7 +40,7 @@ func TestActivationGolden(t *testing.T) {
 	golden, err := backendtest.ActivationGolden()
 	require.NoError(t, err)
 	xs, dys := backendtest.GoldenXs(), backendtest.GoldenDys()
-	for _, a := range backend.ActivationSettings() {
+	for _, a := range backend.UnarySettings() {
 		g, ok := golden[a.String()]
 		if !assert.True(t, ok, "activation_golden.json has no %s: run backend/backendtest/testdata/activation_golden.py", a) {
 			continue
@@ -70,12 +70,12 @@ func TestActivationGolden(t *testing.T) {
 // pins (0, ±3, Softplus's threshold), where a formula slip between the
 // golden points would show.
 func TestActivationDerivatives(t *testing.T) {
-	for _, a := range backend.ActivationSettings() {
+	for _, a := range backend.UnarySettings() {
 		d, p := a.Kind.Def(), a.Float64()
 		bad := 0
 		for i := -1200; i <= 1200; i++ {
 			x := float64(i)/100 + 0.003
-			if nearKink(a, x) {
+			if nearKink(a, x) || (d.Domain != nil && !d.Domain(x, p)) {
 				continue
 			}
 			h := 1e-5 * math.Max(1, math.Abs(x))
@@ -91,12 +91,19 @@ func TestActivationDerivatives(t *testing.T) {
 	}
 }
 
-// nearKink reports whether x is within 0.01 of a point where a's f' jumps.
+// nearKink reports whether x is within 0.01 of a point where a's f' jumps,
+// or, for a primitive, within 0.1 of 0, where the poles of log, 1/x and
+// their kin make a central difference of step 1e-5 err by more than 1e-6.
 func nearKink(a backend.Activation, x float64) bool {
 	kinks := []float64{0, -3, 3}
-	if a.Kind == backend.Softplus {
-		p := a.Float64()
+	p := a.Float64()
+	switch {
+	case a.Kind == backend.Softplus:
 		kinks = append(kinks, p[1]/p[0])
+	case a.Kind == backend.Clamp:
+		kinks = append(kinks, p[0], p[1])
+	case a.Kind.Def().Primitive && math.Abs(x) < 0.1:
+		return true
 	}
 	for _, k := range kinks {
 		if math.Abs(x-k) < 0.01 {
@@ -111,6 +118,11 @@ func nearKink(a backend.Activation, x float64) bool {
 func TestParseActivation(t *testing.T) {
 	for _, a := range backend.ActivationSettings() {
 		got, err := backend.ParseActivation(a.String())
+		require.NoError(t, err, a.String())
+		assert.Equal(t, a, got)
+	}
+	for _, a := range backend.UnarySettings() {
+		got, err := backend.ParseUnary(a.String())
 		require.NoError(t, err, a.String())
 		assert.Equal(t, a, got)
 	}
@@ -137,5 +149,65 @@ func TestParseActivation(t *testing.T) {
 		if assert.Error(t, err, in) {
 			assert.Contains(t, err.Error(), msg)
 		}
+	}
+}
+
+// TestPrimitiveParams: a primitive is no activation (ParseActivation,
+// ActivationNames and the help refuse or omit it), and its required
+// parameters take 0 as a value, must be given, are always written, and
+// pass CheckActivation at 0; clamp wants lo ≤ hi. The activations' forms
+// and their zero-means-default rule are unchanged.
+func TestPrimitiveParams(t *testing.T) {
+	for _, k := range backend.PrimitiveKinds() {
+		_, err := backend.ParseActivation(k.String())
+		if assert.Error(t, err, k.String()) {
+			assert.Contains(t, err.Error(), "is an elementwise primitive, not an activation (valid: identity, relu,")
+		}
+		assert.NotContains(t, backend.ActivationNames(), k.String())
+		assert.NotContains(t, backend.ActivationHelp(), k.String()+",")
+		got, ok := backend.LookupActivation(k.String())
+		assert.True(t, ok && got == k, k.String())
+	}
+	assert.Equal(t, append(backend.ActivationKinds(), backend.PrimitiveKinds()...), backend.UnaryKinds())
+	for in, want := range map[string]backend.Activation{
+		"pow:0":         {Kind: backend.Pow},
+		"pow:-0.5":      {Kind: backend.Pow, Params: [2]float32{-0.5}},
+		"clamp:0:0":     {Kind: backend.Clamp},
+		"Clamp:-1:6":    {Kind: backend.Clamp, Params: [2]float32{-1, 6}},
+		"exp":           {Kind: backend.Exp},
+		"leakyrelu:0.1": {Kind: backend.LeakyReLU}, // the default, stored as 0 as before
+	} {
+		a, err := backend.ParseUnary(in)
+		if assert.NoError(t, err, in) {
+			assert.Equal(t, want, a, in)
+			assert.NoError(t, backend.CheckActivation("op", a), in)
+		}
+	}
+	assert.Equal(t, "pow:0", backend.Activation{Kind: backend.Pow}.String())
+	assert.Equal(t, "clamp:0:0", backend.Activation{Kind: backend.Clamp}.String())
+	assert.Equal(t, "clamp:0:6", backend.Activation{Kind: backend.Clamp, Params: [2]float32{0, 6}}.String())
+	assert.Equal(t, float32(0), backend.Activation{Kind: backend.Pow}.Param(0), "0 is pow's exponent, not a default")
+	for in, msg := range map[string]string{
+		"pow":         `activation "pow": pow takes exponent (1 required)`,
+		"clamp:1":     `activation "clamp:1": clamp takes lo and hi (2 required)`,
+		"pow:1:2":     `activation "pow:1:2": pow takes exponent (1 required)`,
+		"pow:inf":     `activation "pow:inf": exponent +Inf: want a finite number`,
+		"clamp:2:1":   `activation "clamp:2:1": lo 2 > hi 1`,
+		"clamp:nan:1": `activation "clamp:nan:1": lo NaN: want a finite number`,
+		"exp:1":       `activation "exp:1": exp takes no parameter`,
+		"nope":        `unknown activation or primitive "nope" (valid: identity, relu,`,
+	} {
+		_, err := backend.ParseUnary(in)
+		if assert.Error(t, err, in) {
+			assert.Contains(t, err.Error(), msg)
+		}
+	}
+	for _, a := range []backend.Activation{
+		{Kind: backend.Clamp, Params: [2]float32{2, 1}},
+		{Kind: backend.Pow, Params: [2]float32{float32(math.Inf(1))}},
+		{Kind: backend.Exp, Params: [2]float32{1}},
+	} {
+		err := backend.CheckActivation("op", a)
+		assert.ErrorIs(t, err, backend.ErrInvalidArgument, a.String())
 	}
 }

@@ -1,6 +1,9 @@
 package backend
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // The activation functions: the rows of activationTable, in order. σ(x) =
 // 1/(1+exp(−x)) is the logistic sigmoid (note the plus sign: the course
@@ -24,6 +27,19 @@ const (
 	HardSigmoid
 	SELU
 	LogSigmoid
+
+	// The elementwise primitives (rows with Primitive set; see
+	// ActivationDef), after the activations so that the activations' kinds
+	// keep their numbers.
+	Exp
+	Log
+	Sqrt
+	Rsqrt
+	Reciprocal
+	Abs
+	Square
+	Pow
+	Clamp
 )
 
 // DefaultLeakySlope is LeakyReLU's negative slope when none is given: 0.1, as
@@ -242,7 +258,186 @@ var activationTable = [...]ActivationDef{
 		},
 		Init: InitXavier, Cost: 16,
 	},
+
+	// The primitives. Their derivatives are PyTorch's backward formulas
+	// (derivatives.yaml), whose IEEE products and quotients give the values
+	// at NaN, ±Inf and ±0: log'(±0) = ±Inf, sqrt'(−0) = −Inf, abs'(0) = 0.
+	Exp: {
+		Name: "exp", Formula: "exp(x)", Primitive: true,
+		F:    func(x float64, _ ActivationParams) float64 { return math.Exp(x) },
+		DF:   func(x float64, _ ActivationParams) float64 { return math.Exp(x) },
+		GLSL: GLSLActivation{Forward: "if (is_nan_f(x)) return x; return exp_f(x);", Grad: "return act_f(x);"},
+		Init: InitXavier, Cost: 16,
+	},
+	// log' is 1/x everywhere, NaN's own and negative x's included (PyTorch's
+	// dy/x does not look at log's NaN).
+	Log: {
+		Name: "log", Formula: "log(x)", Primitive: true, Domain: positive,
+		F:    func(x float64, _ ActivationParams) float64 { return math.Log(x) },
+		DF:   func(x float64, _ ActivationParams) float64 { return 1 / x },
+		GLSL: GLSLActivation{Forward: "if (is_nan_f(x)) return x; return log_f(x);", Grad: reciprocalGLSL},
+		Init: InitXavier, Cost: 16,
+	},
+	// sqrt(−0) = −0, so sqrt'(−0) = 1/(2·−0) = −Inf, as PyTorch's dy/(2y).
+	Sqrt: {
+		Name: "sqrt", Formula: "√x", Primitive: true, Domain: positive,
+		F:  func(x float64, _ ActivationParams) float64 { return math.Sqrt(x) },
+		DF: func(x float64, _ ActivationParams) float64 { return 1 / (2 * math.Sqrt(x)) },
+		GLSL: GLSLActivation{Forward: sqrtGLSL, Grad: `float r = act_f(x);
+	if (r == 0.0) return uintBitsToFloat(floatBitsToUint(r) | 0x7f800000u);
+	if (!is_finite_f(r)) return is_nan_f(r) ? r : 0.0;
+	return 0.5 / r;`},
+		Init: InitXavier, Cost: 4,
+	},
+	// rsqrt(±0) = ±Inf; rsqrt' = −y³/2, PyTorch's form in y.
+	Rsqrt: {
+		Name: "rsqrt", Formula: "1/√x", Primitive: true, Domain: positive,
+		F:    func(x float64, _ ActivationParams) float64 { return 1 / math.Sqrt(x) },
+		DF:   func(x float64, _ ActivationParams) float64 { r := 1 / math.Sqrt(x); return -0.5 * r * r * r },
+		GLSL: GLSLActivation{Forward: rsqrtGLSL, Grad: "float r = act_f(x); return -0.5 * r * r * r;"},
+		Init: InitXavier, Cost: 4,
+	},
+	// reciprocal' = −y², PyTorch's form in y: −Inf at ±0, −0 at ±Inf.
+	Reciprocal: {
+		Name: "reciprocal", Formula: "1/x", Primitive: true,
+		F:    func(x float64, _ ActivationParams) float64 { return 1 / x },
+		DF:   func(x float64, _ ActivationParams) float64 { r := 1 / x; return -(r * r) },
+		GLSL: GLSLActivation{Forward: reciprocalGLSL, Grad: "float r = act_f(x); return -(r * r);"},
+		Init: InitXavier, Cost: 2,
+	},
+	// abs' is PyTorch's sgn(x): 0 at ±0 and at NaN.
+	Abs: {
+		Name: "abs", Formula: "|x|", Primitive: true,
+		F: func(x float64, _ ActivationParams) float64 { return math.Abs(x) },
+		DF: func(x float64, _ ActivationParams) float64 {
+			return ifElse(x > 0, 1, ifElse(x < 0, -1, 0))
+		},
+		GLSL: GLSLActivation{
+			Forward: "return uintBitsToFloat(floatBitsToUint(x) & 0x7fffffffu);",
+			// ±1 by the sign bit: a compiler may turn the select chain
+			// x > 0 ? 1 : x < 0 ? −1 : 0 into a negation that gives −0
+			// (Mesa's llvmpipe does).
+			Grad: "if (is_nan_f(x) || x == 0.0) return 0.0; return uintBitsToFloat(floatBitsToUint(x) & 0x80000000u | 0x3f800000u);",
+		},
+		Init: InitXavier, Cost: 1,
+	},
+	Square: {
+		Name: "square", Formula: "x²", Primitive: true,
+		F:    func(x float64, _ ActivationParams) float64 { return x * x },
+		DF:   func(x float64, _ ActivationParams) float64 { return 2 * x },
+		GLSL: GLSLActivation{Forward: "return x * x;", Grad: "return 2.0 * x;"},
+		Init: InitXavier, Cost: 1,
+	},
+	// PyTorch's torch.pow(x, p) by a scalar: 1 for p = 0 (NaN included), x
+	// for p = 1, sqrt and rsqrt for p = ±½ (so pow(−0, ½) = −0 and
+	// pow(−Inf, ½) = NaN), C's pow otherwise. Its gradient is p·pow(x, p−1)
+	// by the same rules, and a selection of +0 for p = 0.
+	Pow: {
+		Name: "pow", Formula: "x^exponent (torch.pow by a scalar)", Primitive: true,
+		Params:   []ParamDef{{Name: "exponent", Required: true, Min: math.Inf(-1), Max: math.Inf(1)}},
+		Settings: [][]float64{{2}, {3}, {0.5}, {1.5}, {-1}, {-0.5}, {-2}, {0}, {1}},
+		Domain:   func(x float64, p ActivationParams) bool { return p[0] == math.Trunc(p[0]) || x > 0 },
+		F:        func(x float64, p ActivationParams) float64 { return torchPow(x, p[0]) },
+		DF: func(x float64, p ActivationParams) float64 {
+			return ifElse(p[0] == 0, 0, p[0]*torchPow(x, p[0]-1))
+		},
+		Gate: func(_ float64, p ActivationParams) bool { return p[0] != 0 },
+		GLSL: GLSLActivation{Forward: powGLSL,
+			Grad: "if (exponent == 0.0) return 0.0; return exponent * act_f(x, exponent - 1.0);",
+			Gate: "return exponent != 0.0;"},
+		Init: InitXavier, Cost: 16,
+	},
+	// torch.clamp(x, lo, hi), lo ≤ hi finite: NaN stays NaN and x (−0
+	// included) stays x from lo to hi; the gradient selects dy where
+	// lo ≤ x ≤ hi, both ends included, and +0 elsewhere and at NaN.
+	Clamp: {
+		Name: "clamp", Formula: "min(max(x, lo), hi) (torch.clamp)", Primitive: true,
+		Params: []ParamDef{
+			{Name: "lo", Required: true, Min: math.Inf(-1), Max: math.Inf(1)},
+			{Name: "hi", Required: true, Min: math.Inf(-1), Max: math.Inf(1)},
+		},
+		Settings: [][]float64{{-1, 1}, {0, 6}, {-3, 0}, {2, 2}},
+		Check: func(p ActivationParams) string {
+			if p[0] > p[1] {
+				return fmt.Sprintf("lo %g > hi %g", p[0], p[1])
+			}
+			return ""
+		},
+		F: func(x float64, p ActivationParams) float64 {
+			return ifElse(x < p[0], p[0], ifElse(x > p[1], p[1], x))
+		},
+		DF:   func(x float64, p ActivationParams) float64 { return ifElse(x >= p[0] && x <= p[1], 1, 0) },
+		Gate: func(x float64, p ActivationParams) bool { return x >= p[0] && x <= p[1] },
+		GLSL: GLSLActivation{
+			// Not x < lo ? lo : x > hi ? hi : x, which a compiler may make
+			// min and max, whose zeros' signs are unspecified (llvmpipe's
+			// clamp(−0, −3, 0) is +0).
+			Forward: "if (is_nan_f(x) || (x >= lo && x <= hi)) return x; return x < lo ? lo : hi;",
+			Grad:    "return x >= lo && x <= hi && !is_nan_f(x) ? 1.0 : 0.0;",
+			Gate:    "return x >= lo && x <= hi && !is_nan_f(x);",
+		},
+		Init: InitXavier, Cost: 1,
+	},
 }
+
+// positive is the domain of log, sqrt and rsqrt, for the random tests.
+func positive(x float64, _ ActivationParams) bool { return x > 0 }
+
+// torchPow is PyTorch's pow(x, e) by a scalar in float64: sqrt and 1/sqrt
+// for e = ±½ (its kernel's special cases whose values differ from C's
+// pow: at −0 and −Inf), C's pow (Go's math.Pow, the same special values)
+// otherwise.
+func torchPow(x, e float64) float64 {
+	switch e {
+	case 0.5:
+		return math.Sqrt(x)
+	case -0.5:
+		return 1 / math.Sqrt(x)
+	}
+	return math.Pow(x, e)
+}
+
+// The GLSL bodies the primitives share. A GPU's 1/x, sqrt and inversesqrt
+// are accurate to a few ulp only for finite, nonzero, non-negative x, so
+// zeros, infinities, NaN and negative x are decided by hand, sign bits
+// included.
+const (
+	reciprocalGLSL = `if (is_nan_f(x)) return x;
+	if (x == 0.0) return uintBitsToFloat(floatBitsToUint(x) | 0x7f800000u);
+	if (!is_finite_f(x)) return uintBitsToFloat(floatBitsToUint(x) & 0x80000000u);
+	return 1.0 / x;`
+	sqrtGLSL = `if (is_nan_f(x) || x == 0.0) return x;
+	if (x < 0.0) return NAN;
+	if (!is_finite_f(x)) return x;
+	return sqrt(x);`
+	rsqrtGLSL = `if (is_nan_f(x)) return x;
+	if (x == 0.0) return uintBitsToFloat(floatBitsToUint(x) | 0x7f800000u);
+	if (x < 0.0) return NAN;
+	if (!is_finite_f(x)) return 0.0;
+	return inversesqrt(x);`
+	// powGLSL is torchPow: C's pow special values by hand, then
+	// exp(p·log|x|) with common.glsl's exp_f and log_f (relative error
+	// about |p·log x|·2⁻²⁴, below 5e-6 wherever the result is finite).
+	powGLSL = `if (exponent == 0.0) return 1.0;
+	if (is_nan_f(x)) return x;
+	if (exponent == 1.0) return x;
+	if (exponent == 2.0) return x * x;
+	if (exponent == 3.0) return x * x * x;
+	if (exponent == 0.5) {
+		` + "if (is_nan_f(x) || x == 0.0) return x; if (x < 0.0) return NAN; if (!is_finite_f(x)) return x; return sqrt(x);" + `
+	}
+	if (exponent == -0.5) {
+		` + "if (x == 0.0) return uintBitsToFloat(floatBitsToUint(x) | 0x7f800000u); if (x < 0.0) return NAN; if (!is_finite_f(x)) return 0.0; return inversesqrt(x);" + `
+	}
+	bool integer = floor(exponent) == exponent;
+	bool odd = integer && abs(exponent) < 16777216.0 && fract(exponent * 0.5) != 0.0;
+	float s = odd && floatBitsToUint(x) >= 0x80000000u ? -1.0 : 1.0;
+	float ax = abs(x);
+	if (ax == 0.0) return s * (exponent > 0.0 ? 0.0 : INF);
+	if (!is_finite_f(ax)) return s * (exponent > 0.0 ? INF : 0.0);
+	if (x < 0.0 && !integer) return NAN;
+	return s * exp_f(exponent * log_f(ax));`
+)
 
 func ifElse(c bool, a, b float64) float64 {
 	if c {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -107,14 +108,8 @@ func runActivationSpecials(t *testing.T, b backend.Backend) {
 			if !ok {
 				t.Fatalf("activation_golden.json has no %s: run backend/backendtest/testdata/activation_golden.py", f)
 			}
-			wantY, wantDx := make([]float64, len(x)), make([]float64, len(x))
-			for i := range x {
-				wantY[i] = float64(float32(g.F[i/nd]))
-				wantDx[i] = float64(float32(g.DX[i/nd][i%nd]))
-				if GoldenTail(g.DF[i/nd], activationDerivative(f, float64(x[i]))) {
-					wantDx[i] = unjudged
-				}
-			}
+			wantY, wantDx := specialWant(f, g, x, dy, xs, nd, false)
+			linY, linDx := specialWant(f, g, x, dy, xs, nd, true)
 			got, err := specialRun(b, f, x, dy)
 			if err != nil {
 				t.Fatal(err)
@@ -123,10 +118,7 @@ func runActivationSpecials(t *testing.T, b backend.Backend) {
 				if got[j] == nil {
 					continue
 				}
-				want := wantY
-				if j%2 == 1 {
-					want = wantDx
-				}
+				want := [][]float64{wantY, wantDx, linY, linDx}[j]
 				// The fused layer forms z = 0 + x·1, which is +0 at x = −0,
 				// so the sign of its zeros is not the activation's.
 				if msg := specialDiff(x, dy, got[j], want, j < 2, j%2 == 1); msg != "" {
@@ -135,6 +127,30 @@ func runActivationSpecials(t *testing.T, b backend.Backend) {
 			}
 		})
 	}
+}
+
+// specialWant is the golden f and dx at each x (the points xs, each
+// meeting nd upstream gradients) as float32, unjudged in a far tail (see
+// GoldenTail, and where dy = ±0 meets an f' beyond float32's range, such as
+// exp'(100): a float32 kernel's f' is Inf there, and ±0·Inf is NaN, the
+// float64 product ±0). With plusZero, x = −0 takes +0's values: the fused
+// layer's z = 0 + x·1 is +0 there, which a primitive tells from −0 (1/x is
+// +Inf).
+func specialWant(f backend.Activation, g Golden, x, dy, xs []float32, nd int, plusZero bool) (y, dx []float64) {
+	zero := slices.IndexFunc(xs, func(v float32) bool { return v == 0 && !math.Signbit(float64(v)) })
+	y, dx = make([]float64, len(x)), make([]float64, len(x))
+	for i := range x {
+		k, xi := i/nd, float64(x[i])
+		if plusZero && xi == 0 {
+			k, xi = zero, 0
+		}
+		y[i] = float64(float32(g.F[k]))
+		dx[i] = float64(float32(g.DX[k][i%nd]))
+		if GoldenTail(g.DF[k], activationDerivative(f, xi)) || (dy[i] == 0 && math.Abs(g.DF[k]) > math.MaxFloat32) {
+			dx[i] = unjudged
+		}
+	}
+	return y, dx
 }
 
 // specialRun returns y = f(x) and dx by ActivationForward and

@@ -26,6 +26,8 @@ type In struct {
 	Shape backend.Shape
 	Dist  Dist
 	Range int // Labels: the number of classes (or rows)
+	// Map, when set, transforms each drawn value (into an op's domain).
+	Map func(float32) float32
 }
 
 // Out describes one output of a case. An output with From ≥ 0 starts as a

@@ -35,8 +35,9 @@ var (
 var specialDys = []float32{1, -2, inf32, -inf32, nan32, 0, negZero32}
 
 // activationsUnderTest are the settings the golden file covers: every kind
-// with its defaults, and with each parameter at its Test value.
-func activationsUnderTest() []backend.Activation { return backend.ActivationSettings() }
+// with its defaults, and with each parameter at its Test value, and the
+// primitives at their rows' Settings.
+func activationsUnderTest() []backend.Activation { return backend.UnarySettings() }
 
 // GoldenTail reports whether the backward pass at a point whose f' is
 // golden (PyTorch's) and ref (the table's reference) cannot be judged:

@@ -197,6 +197,9 @@ func draw(in In, seed uint64, extreme bool) []float32 {
 		default:
 			data[i] = float32(r.NormFloat64())
 		}
+		if in.Map != nil {
+			data[i] = in.Map(data[i])
+		}
 	}
 	return data
 }

@@ -54,8 +54,8 @@ func (be *Backend) ActivationBackward(f backend.Activation, dx, x, y, dy backend
 // activationOps are the ops' names in errors, made once, so that queuing an
 // activation builds no string.
 var activationOps = func() [][2]string {
-	names := make([][2]string, len(backend.ActivationKinds()))
-	for _, k := range backend.ActivationKinds() {
+	names := make([][2]string, len(backend.UnaryKinds()))
+	for _, k := range backend.UnaryKinds() {
 		names[k] = [2]string{k.String() + " forward", k.String() + " backward"}
 	}
 	return names

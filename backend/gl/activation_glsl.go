@@ -25,7 +25,7 @@ var activationGLSL = func() string {
 	for i := 0; i < backend.MaxActivationParams; i++ {
 		fmt.Fprintf(&b, "uniform float act_p%d;\n", i)
 	}
-	for _, k := range backend.ActivationKinds() {
+	for _, k := range backend.UnaryKinds() {
 		d := k.Def()
 		params, args := "float x", "x"
 		for i, p := range d.Params {
@@ -67,8 +67,8 @@ func (w withActivations) ReadFile(name string) ([]byte, error) {
 // and activation_backward.comp, then linear_forward.comp and
 // linear_backward.comp's passes 0 and 1, each compiled for the kind.
 var actShaders = func() [][5]string {
-	m := make([][5]string, len(backend.ActivationKinds()))
-	for _, k := range backend.ActivationKinds() {
+	m := make([][5]string, len(backend.UnaryKinds()))
+	for _, k := range backend.UnaryKinds() {
 		act := fmt.Sprint(int(k))
 		m[k] = [5]string{
 			glrt.Variant("activation_forward.comp", "ACT", act),

@@ -203,7 +203,8 @@ func (b *Backend) Sync() error {
 
 // Warmup compiles every kernel now, so that no compile lands inside a timed
 // region, and returns the time compiling took: every shader file, and the
-// program variants the fused linear kernels use, one per activation.
+// program variants the fused linear kernels use, one per activation, and
+// the elementwise ones of the primitives (exp, …, clamp).
 func (b *Backend) Warmup() (time.Duration, error) {
 	var took time.Duration
 	var names []string
@@ -215,8 +216,12 @@ func (b *Backend) Warmup() (time.Duration, error) {
 		// The kernels compiled per activation exist only as variants.
 		files := names
 		names = slices.DeleteFunc(slices.Clone(files), func(n string) bool { return actKernel[n] })
-		for _, k := range backend.ActivationKinds() {
-			for _, v := range actShaders[k] {
+		for _, k := range backend.UnaryKinds() {
+			vs := actShaders[k][:]
+			if k.Def().Primitive { // the graph's primitives: no fused layer
+				vs = vs[:2]
+			}
+			for _, v := range vs {
 				if file, _, _ := strings.Cut(v, "?"); slices.Contains(files, file) {
 					names = append(names, v)
 				}

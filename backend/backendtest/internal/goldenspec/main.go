@@ -1,6 +1,6 @@
 // Command goldenspec prints, as JSON, what the activation golden file must
 // cover: the points (backendtest.GoldenXs, GoldenDys) and every setting of
-// the activation table (backend.ActivationSettings) with its parameters by
+// the activation table, primitives included (backend.UnarySettings), with its parameters by
 // name. backend/backendtest/testdata/activation_golden.py reads it and asks
 // PyTorch for the values.
 package main
@@ -34,7 +34,7 @@ func main() {
 		Dys      []string  `json:"dys"`
 		Settings []setting `json:"settings"`
 	}{Xs: enc(backendtest.GoldenXs()), Dys: enc(backendtest.GoldenDys())}
-	for _, a := range backend.ActivationSettings() {
+	for _, a := range backend.UnarySettings() {
 		s := setting{Setting: a.String(), Name: a.Kind.String(), Params: map[string]float64{}}
 		for i, p := range a.Kind.Def().Params {
 			s.Params[p.Name] = float64(a.Param(i))

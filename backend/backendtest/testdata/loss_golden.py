@@ -1,0 +1,85 @@
+"""Regenerates loss_golden.json: PyTorch's value and gradient (with
+respect to the predictions, or logits) of the elementwise losses of
+backend.RegressionLosser, in float64, on fixed float32 inputs, ordinary
+and with NaN and ±Inf.
+
+usage (from the repository root, with Debian's python3-torch):
+    /usr/bin/python3 backend/backendtest/testdata/loss_golden.py
+
+Which PyTorch function each loss is:
+    l1     torch.nn.L1Loss()                       (mean)
+    huber  torch.nn.HuberLoss(delta=delta)         (mean); at delta = 1 the
+           script asserts it equals torch.nn.SmoothL1Loss(beta=1)
+    bce    torch.nn.BCEWithLogitsLoss()            (mean)
+Numbers are written as Python's repr ("nan", "-inf", "-0.0"), which Go's
+strconv.ParseFloat reads exactly.
+"""
+import json
+import os
+
+import torch
+
+here = os.path.dirname(os.path.abspath(__file__))
+g = torch.Generator().manual_seed(23)
+
+
+def f32(rows, cols, scale=1.0):
+    return (torch.randn(rows, cols, generator=g) * scale).float()
+
+
+def loss_and_grad(name, pred, target, delta):
+    p = pred.double().clone().requires_grad_(True)
+    t = target.double()
+    if name == "l1":
+        loss = torch.nn.L1Loss()(p, t)
+    elif name == "huber":
+        loss = torch.nn.HuberLoss(delta=delta)(p, t)
+        if delta == 1.0:
+            s = torch.nn.SmoothL1Loss(beta=1.0)(p.detach(), t)
+            assert torch.equal(s, loss.detach()) or (s.isnan() and loss.isnan()), (s, loss)
+    else:
+        loss = torch.nn.BCEWithLogitsLoss()(p, t)
+    (grad,) = torch.autograd.grad(loss, p)
+    return loss.detach(), grad
+
+
+def inputs():
+    """(label, pred, target) pairs: 3×5 ordinary inputs with exact ties
+    (pred = target, the L1 and Huber kinks) and |d| = delta points, a
+    multi-label 0/1 target, and 2×3 inputs with one NaN or ±Inf."""
+    p, t = f32(3, 5, 2.0), f32(3, 5, 2.0)
+    p[0, 0] = t[0, 0]          # d = 0: sign 0
+    p[0, 1] = t[0, 1] + 1.0    # |d| = 1: Huber's boundary at delta 1 (as nearly as float32 allows)
+    p[0, 2] = t[0, 2] - 0.5
+    yield "ordinary", p, t
+    yield "multi-label 0/1 target", f32(3, 5, 3.0), (torch.rand(3, 5, generator=g) < 0.5).float()
+    yield "probability target", f32(4, 7, 4.0), torch.rand(4, 7, generator=g).float()
+    for where in ["pred", "target"]:
+        for v in [float("nan"), float("inf"), float("-inf")]:
+            for y in [0.0, 1.0]:
+                p, t = f32(2, 3), torch.full((2, 3), y).float()
+                t[1, 1] = 0.25
+                if where == "pred":
+                    p[1, 2] = v
+                else:
+                    t[1, 2] = v
+                yield f"{v} in {where}, target {y}", p, t
+
+
+def rep(x):
+    return [repr(float(v)) for v in x.flatten()]
+
+
+cases = []
+for label, pred, target in inputs():
+    for name, delta in [("l1", 0.0), ("huber", 1.0), ("huber", 0.5), ("bce", 0.0)]:
+        loss, grad = loss_and_grad(name, pred, target, delta)
+        cases.append({
+            "loss_fn": name, "delta": repr(delta), "inputs": label,
+            "rows": pred.shape[0], "cols": pred.shape[1],
+            "pred": rep(pred), "target": rep(target),
+            "loss": repr(float(loss)), "grad": rep(grad),
+        })
+with open(os.path.join(here, "loss_golden.json"), "w") as f:
+    json.dump({"torch": torch.__version__, "dtype": "float64", "cases": cases}, f, indent=0)
+    f.write("\n")

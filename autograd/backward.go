@@ -74,7 +74,7 @@ func (g *Graph) backwardOf(n *Value) {
 		scaleBackward(g, n)
 	case opSum, opMean:
 		sumBackward(g, n)
-	case opSoftmaxCrossEntropy, opMeanSquaredError, opSVMHinge:
+	case opSoftmaxCrossEntropy, opMeanSquaredError, opSVMHinge, opL1Loss, opHuberLoss, opBCEWithLogits:
 		lossBackward(g, n)
 	case opSoftmax:
 		softmaxBackward(g, n)

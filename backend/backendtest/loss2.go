@@ -163,7 +163,7 @@ type lossGoldenCase struct {
 var lossGoldenTol = Tol{ATol: 1e-6, RTol: 1e-5}
 
 // runLossGolden compares each loss's value and gradient on b with
-// PyTorch's (testdata/loss_golden.py, torch 1.13): within lossGoldenTol
+// PyTorch's (and Losser.MeanSquaredError's on real-valued targets) (testdata/loss_golden.py, torch 1.13): within lossGoldenTol
 // where PyTorch's is finite, and NaN, +Inf or −Inf exactly where PyTorch's
 // is.
 func runLossGolden(t *testing.T, b backend.Backend, rb backend.RegressionLosser) {
@@ -181,7 +181,11 @@ func runLossGolden(t *testing.T, b backend.Backend, rb backend.RegressionLosser)
 		ss := &session{b: b}
 		pred, target := ss.up(sh, narrowAll(parseAll(gc.Pred))), ss.up(sh, narrowAll(parseAll(gc.Target)))
 		loss, grad := ss.poisoned(scalar), ss.poisoned(sh)
-		if ss.err == nil {
+		switch {
+		case ss.err != nil:
+		case gc.LossFn == "mse":
+			ss.do(b.MeanSquaredError(loss, grad, pred, target))
+		default:
 			ss.do(rl.run(rb, loss, grad, pred, target))
 		}
 		res := ss.down(loss, grad)

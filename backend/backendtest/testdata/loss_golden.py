@@ -7,6 +7,8 @@ usage (from the repository root, with Debian's python3-torch):
     /usr/bin/python3 backend/backendtest/testdata/loss_golden.py
 
 Which PyTorch function each loss is:
+    mse    torch.nn.MSELoss()                      (mean; Losser.MeanSquaredError
+           on real-valued targets of one or several columns)
     l1     torch.nn.L1Loss()                       (mean)
     huber  torch.nn.HuberLoss(delta=delta)         (mean); at delta = 1 the
            script asserts it equals torch.nn.SmoothL1Loss(beta=1)
@@ -30,7 +32,9 @@ def f32(rows, cols, scale=1.0):
 def loss_and_grad(name, pred, target, delta):
     p = pred.double().clone().requires_grad_(True)
     t = target.double()
-    if name == "l1":
+    if name == "mse":
+        loss = torch.nn.MSELoss()(p, t)
+    elif name == "l1":
         loss = torch.nn.L1Loss()(p, t)
     elif name == "huber":
         loss = torch.nn.HuberLoss(delta=delta)(p, t)
@@ -72,7 +76,7 @@ def rep(x):
 
 cases = []
 for label, pred, target in inputs():
-    for name, delta in [("l1", 0.0), ("huber", 1.0), ("huber", 0.5), ("bce", 0.0)]:
+    for name, delta in [("mse", 0.0), ("l1", 0.0), ("huber", 1.0), ("huber", 0.5), ("bce", 0.0)]:
         loss, grad = loss_and_grad(name, pred, target, delta)
         cases.append({
             "loss_fn": name, "delta": repr(delta), "inputs": label,

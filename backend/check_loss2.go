@@ -32,3 +32,35 @@ func CheckHuberDelta(op string, delta float32) error {
 	}
 	return nil
 }
+
+// SoftmaxCrossEntropyWeighted checks
+// WeightedLosser.SoftmaxCrossEntropyWeighted: the loss's tensors
+// (CheckLoss with labels), a weight that is nil or 1×classes and no
+// output, and the smoothing last (CheckSmoothing).
+func (ck Checker) SoftmaxCrossEntropyWeighted(loss, dlogits, logits, labels, weight Tensor, smoothing float32) error {
+	const op = "weighted softmax cross-entropy"
+	if err := ck.loss(op, loss, dlogits, logits, labels, true); err != nil {
+		return err
+	}
+	if err := ck.ownOptional(op, weight); err != nil {
+		return err
+	}
+	if weight != nil {
+		if s, c := weight.Shape(), logits.Shape().Cols; s != (Shape{Rows: 1, Cols: c}) {
+			return fmt.Errorf("%s: logits %v, weight %v: want 1×%d: %w", op, logits.Shape(), s, c, ErrShape)
+		}
+		if weight == loss || (dlogits != nil && weight == dlogits) {
+			return fmt.Errorf("%s: weight is also an output: %w", op, ErrAlias)
+		}
+	}
+	return CheckSmoothing(op, smoothing)
+}
+
+// CheckSmoothing validates a label smoothing ε: in [0, 1], as PyTorch
+// requires.
+func CheckSmoothing(op string, smoothing float32) error {
+	if !(smoothing >= 0 && smoothing <= 1) {
+		return fmt.Errorf("%s: label smoothing %v: want a value in [0, 1]: %w", op, smoothing, ErrInvalidArgument)
+	}
+	return nil
+}

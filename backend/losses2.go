@@ -33,3 +33,24 @@ type RegressionLosser interface {
 	// where σ(x) = 1/(1+exp(−x)).
 	BCEWithLogits(loss, dlogits, logits, target Tensor) error
 }
+
+// WeightedLosser is an optional part of Losser, found by type assertion:
+// softmax cross-entropy with class weights and label smoothing, PyTorch's
+// torch.nn.CrossEntropyLoss(weight=w, label_smoothing=ε) with class-index
+// targets and reduction "mean". For logits x (batch×C), labels y
+// (batch×1), weight w (1×C; nil for all ones), log-probabilities
+// lp = log softmax(x) and W = Σ_i w_{y_i}:
+//
+//	loss = 1/W · Σ_i [ (1−ε)·w_{y_i}·(−lp_{i,y_i}) + ε/C · Σ_j w_j·(−lp_ij) ]
+//	dlogits_ij = 1/W · [ (1−ε)·w_{y_i}·(p_ij − [j = y_i]) + ε/C · (p_ij·Σ_k w_k − w_j) ]
+//
+// As in PyTorch, the weighted mean divides by the sum of the target
+// classes' weights (batch when w is nil), also for the smoothing term;
+// with w nil and ε = 0 it is SoftmaxCrossEntropy. A label that is not a
+// class index makes W, so the loss and the whole gradient, NaN; a NaN
+// logit makes the loss NaN. ε is in [0, 1] (CheckSmoothing). Backends
+// may limit C (gl: rows of up to 4096 classes, else an error wrapping
+// errors.ErrUnsupported).
+type WeightedLosser interface {
+	SoftmaxCrossEntropyWeighted(loss, dlogits, logits, labels, weight Tensor, smoothing float32) error
+}

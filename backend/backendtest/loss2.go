@@ -69,6 +69,13 @@ func (rl regressionLoss) String() string {
 	return rl.name
 }
 
+// runLosses2 checks the optional losses: backend.RegressionLosser and
+// backend.WeightedLosser, each where b implements it.
+func runLosses2(t *testing.T, b backend.Backend) {
+	t.Run("regression", func(t *testing.T) { runRegressionLosses(t, b) })
+	t.Run("weighted cross-entropy", func(t *testing.T) { runWeightedCrossEntropy(t, b) })
+}
+
 // runRegressionLosses checks backend.RegressionLosser, when b implements
 // it: every loss against its float64 oracle on random and extreme inputs
 // (with and without the gradient, at ElementDims' sizes, which are not
@@ -154,6 +161,10 @@ type lossGoldenCase struct {
 	Rows, Cols         int
 	Pred, Target, Grad []string
 	Loss               string
+	// The cross-entropy cases' ("ce"): labels (batch×1), weight (1×classes,
+	// none for all 1) and smoothing.
+	Labels, Weight []string
+	Smoothing      string
 }
 
 // lossGoldenTol: the golden file holds PyTorch's float64 results on float32
@@ -175,6 +186,9 @@ func runLossGolden(t *testing.T, b backend.Backend, rb backend.RegressionLosser)
 		t.Fatal("loss_golden.json has no cases: run backend/backendtest/testdata/loss_golden.py")
 	}
 	for i, gc := range file.Cases {
+		if gc.LossFn == "ce" {
+			continue // runWeightedCEGolden's
+		}
 		delta, _ := strconv.ParseFloat(gc.Delta, 64)
 		rl := regressionLoss{name: gc.LossFn, delta: float32(delta)}
 		sh := shp(gc.Rows, gc.Cols)

@@ -13,6 +13,8 @@ Which PyTorch function each loss is:
     huber  torch.nn.HuberLoss(delta=delta)         (mean); at delta = 1 the
            script asserts it equals torch.nn.SmoothL1Loss(beta=1)
     bce    torch.nn.BCEWithLogitsLoss()            (mean)
+    ce     torch.nn.CrossEntropyLoss(weight=w, label_smoothing=eps) (mean:
+           divided by the sum of the target classes' weights, both terms)
 Numbers are written as Python's repr ("nan", "-inf", "-0.0"), which Go's
 strconv.ParseFloat reads exactly.
 """
@@ -84,6 +86,42 @@ for label, pred, target in inputs():
             "pred": rep(pred), "target": rep(target),
             "loss": repr(float(loss)), "grad": rep(grad),
         })
+
+
+def ce_inputs():
+    """(label, logits, labels) for the weighted, smoothed cross-entropy:
+    4×5 ordinary logits, then a NaN, +Inf or −Inf logit at the label or
+    elsewhere, and a label that is no class index (PyTorch refuses it; the
+    golden value is NaN, gltrain's contract)."""
+    y = torch.tensor([0, 3, 1, 3])
+    yield "ordinary", f32(4, 5, 2.0), y
+    for v in [float("nan"), float("inf"), float("-inf")]:
+        for col, where in [(3, "at the label"), (0, "elsewhere")]:
+            x = f32(4, 5)
+            x[1, col] = v
+            yield f"{v} {where}", x, y
+
+
+weights = torch.tensor([0.5, 2.0, 1.0, 3.0, 0.25])
+for label, x, y in ce_inputs():
+    for w in [None, weights]:
+        for eps in [0.0, 0.1]:
+            xd = x.double().clone().requires_grad_(True)
+            fn = torch.nn.CrossEntropyLoss(weight=None if w is None else w.double(), label_smoothing=eps)
+            loss = fn(xd, y)
+            (grad,) = torch.autograd.grad(loss, xd)
+            cases.append({
+                "loss_fn": "ce", "inputs": label, "rows": x.shape[0], "cols": x.shape[1],
+                "pred": rep(x), "labels": rep(y.float()), "weight": [] if w is None else rep(w),
+                "smoothing": repr(eps), "loss": repr(float(loss)), "grad": rep(grad),
+            })
+x = f32(2, 3)
+cases.append({
+    "loss_fn": "ce", "inputs": "label 7 of 3 classes", "rows": 2, "cols": 3,
+    "pred": rep(x), "labels": ["0.0", "7.0"], "weight": [], "smoothing": "0.1",
+    "loss": "nan", "grad": ["nan"] * 6,
+})
+
 with open(os.path.join(here, "loss_golden.json"), "w") as f:
     json.dump({"torch": torch.__version__, "dtype": "float64", "cases": cases}, f, indent=0)
     f.write("\n")

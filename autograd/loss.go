@@ -133,7 +133,7 @@ func lossBackward(g *Graph, n *Value) {
 		grad, gradOwned = g.alloc(pred.shape), true
 		if g.err == nil {
 			l := g.alloc(n.shape)
-			g.kernel(n, g.lossKernel(n.op, l, grad, pred, target, n.alpha))
+			g.kernel(n, g.nodeLossKernel(n, l, grad, pred, target))
 			g.release(l)
 		}
 	}

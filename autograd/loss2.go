@@ -75,3 +75,49 @@ func (g *Graph) regressionLossKernel(op opKind, l, grad backend.Tensor, pred, ta
 	}
 	panic("autograd: " + op.String() + " is not a loss") // our invariant: lossKernel's callers pass losses
 }
+
+// SoftmaxCrossEntropyWeighted returns PyTorch's
+// torch.nn.CrossEntropyLoss(weight=w, label_smoothing=ε) of logits
+// (batch×C) against integer class labels (batch×1), a 1×1 value; weight is
+// a 1×C value of class weights, or nil for all 1. With lp = log softmax and
+// W = Σ_i w_{label_i} (batch when weight is nil):
+//
+//	loss = 1/W · Σ_i [ (1−ε)·w_{y_i}·(−lp_{i,y_i}) + ε/C · Σ_j w_j·(−lp_ij) ]
+//
+// ε is in [0, 1]. No gradient flows into labels or weight. It needs a
+// backend.WeightedLosser; otherwise the error wraps errors.ErrUnsupported.
+func (g *Graph) SoftmaxCrossEntropyWeighted(logits, labels, weight *Value, smoothing float32) *Value {
+	const op = opSoftmaxCrossEntropyWeighted
+	if weight != nil && !g.valid(op.String(), weight) {
+		return g.bad
+	}
+	out := g.lossNode(op, logits, labels, smoothing)
+	if out == g.bad {
+		return out
+	}
+	out.bias = weight
+	return g.done(out, g.weightedLossKernel(out.t, out.cache, logits, labels, weight, smoothing))
+}
+
+// weightedLossKernel runs the backend.WeightedLosser kernel.
+func (g *Graph) weightedLossKernel(l, grad backend.Tensor, logits, labels, weight *Value, smoothing float32) error {
+	wb, ok := g.b.(backend.WeightedLosser)
+	if !ok {
+		return fmt.Errorf("%s: backend %s does not implement backend.WeightedLosser: %w", opSoftmaxCrossEntropyWeighted, g.b.Name(), backend.ErrUnsupported)
+	}
+	var w backend.Tensor
+	if weight != nil {
+		w = weight.t
+	}
+	return wb.SoftmaxCrossEntropyWeighted(l, grad, logits.t, labels.t, w, smoothing)
+}
+
+// nodeLossKernel runs loss node n's kernel again (lossBackward, when the
+// cached gradient was given away): lossKernel's, with the class weights the
+// weighted cross-entropy keeps in n.bias.
+func (g *Graph) nodeLossKernel(n *Value, l, grad backend.Tensor, pred, target *Value) error {
+	if n.op == opSoftmaxCrossEntropyWeighted {
+		return g.weightedLossKernel(l, grad, pred, target, n.bias, n.alpha)
+	}
+	return g.lossKernel(n.op, l, grad, pred, target, n.alpha)
+}

@@ -74,6 +74,56 @@ func (rl regressionLoss) String() string {
 func runLosses2(t *testing.T, b backend.Backend) {
 	t.Run("regression", func(t *testing.T) { runRegressionLosses(t, b) })
 	t.Run("weighted cross-entropy", func(t *testing.T) { runWeightedCrossEntropy(t, b) })
+	t.Run("steady state", func(t *testing.T) { runLosses2Steady(t, b) })
+}
+
+// runLosses2Steady checks that, once each loss has run, running them all
+// again allocates no device buffer (their scratch comes from the pool),
+// when b reports its memory (backend.MemoryReporter) and implements them.
+// The inputs (2×5000 values, 600×7 logits) take several work groups, and
+// the regression sums two passes (gl sums 1024 elements per group).
+func runLosses2Steady(t *testing.T, b backend.Backend) {
+	mr, ok := b.(backend.MemoryReporter)
+	rb, okR := b.(backend.RegressionLosser)
+	wb, okW := b.(backend.WeightedLosser)
+	if !ok || !okR || !okW {
+		t.Skip("backend does not report memory or lacks RegressionLosser or WeightedLosser")
+	}
+	ss := &session{b: b}
+	defer ss.release()
+	sh, ce := shp(2, 5000), shp(600, 7)
+	p, y, g, loss := ss.up(sh, draw(In{Shape: sh}, 1, false)), ss.up(sh, draw(In{Shape: sh, Dist: Positive}, 2, false)), ss.poisoned(sh), ss.poisoned(scalar)
+	x, lab, w, gx := ss.up(ce, draw(In{Shape: ce}, 3, false)), ss.up(shp(600, 1), draw(In{Shape: shp(600, 1), Dist: Labels, Range: 7}, 4, false)),
+		ss.up(shp(1, 7), draw(In{Shape: shp(1, 7), Dist: Positive}, 5, false)), ss.poisoned(ce)
+	if ss.err != nil {
+		t.Fatal(ss.err)
+	}
+	all := func() error {
+		for _, rl := range regressionLosses {
+			if err := rl.run(rb, loss, g, p, y); err != nil {
+				return err
+			}
+		}
+		return wb.SoftmaxCrossEntropyWeighted(loss, gx, x, lab, w, 0.1)
+	}
+	if err := all(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := backend.ToHost(b, loss); err != nil {
+		t.Fatal(err)
+	}
+	warm := mr.MemStats()
+	for i := 0; i < 3; i++ {
+		if err := all(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := backend.ToHost(b, loss); err != nil {
+		t.Fatal(err)
+	}
+	if after := mr.MemStats(); after.Allocations != warm.Allocations {
+		t.Errorf("%d device allocations in 3 rounds of the losses after warm-up, want 0", after.Allocations-warm.Allocations)
+	}
 }
 
 // runRegressionLosses checks backend.RegressionLosser, when b implements

@@ -74,7 +74,8 @@ func (g *Graph) backwardOf(n *Value) {
 		scaleBackward(g, n)
 	case opSum, opMean:
 		sumBackward(g, n)
-	case opSoftmaxCrossEntropy, opMeanSquaredError, opSVMHinge:
+	case opSoftmaxCrossEntropy, opMeanSquaredError, opSVMHinge, opL1Loss, opHuberLoss, opBCEWithLogits,
+		opSoftmaxCrossEntropyWeighted:
 		lossBackward(g, n)
 	case opSoftmax:
 		softmaxBackward(g, n)

@@ -51,9 +51,10 @@ func (g *Graph) lossKernel(op opKind, l, grad backend.Tensor, pred, target *Valu
 		return g.b.SoftmaxCrossEntropy(l, grad, pred.t, target.t)
 	case opMeanSquaredError:
 		return g.b.MeanSquaredError(l, grad, pred.t, target.t)
-	default:
+	case opSVMHinge:
 		return g.b.SVMHinge(l, grad, pred.t, target.t, margin)
 	}
+	return g.regressionLossKernel(op, l, grad, pred, target, margin)
 }
 
 // lossNode validates a loss's inputs and records its node, with the cache
@@ -64,7 +65,7 @@ func (g *Graph) lossNode(op opKind, pred, target *Value, margin float32) *Value 
 		return g.bad
 	}
 	var err error
-	if op == opMeanSquaredError {
+	if op.elementLoss() {
 		err = backend.CheckSame(op.String(), pred.shape, target.shape)
 	} else {
 		err = backend.CheckLabels(op.String(), pred.shape, target.shape)
@@ -72,7 +73,7 @@ func (g *Graph) lossNode(op opKind, pred, target *Value, margin float32) *Value 
 	if err != nil {
 		return g.fail(err)
 	}
-	grad := pred.requiresGrad || op == opMeanSquaredError && target.requiresGrad
+	grad := pred.requiresGrad || op.targetGrad() && target.requiresGrad
 	out := g.node(op, backend.Shape{Rows: 1, Cols: 1}, pred, target, grad)
 	if out == g.bad {
 		return out
@@ -121,7 +122,8 @@ func (g *Graph) SoftmaxCrossEntropyCount(logits, labels *Value, correct backend.
 // ∂loss/∂pred times the upstream gradient dℓ (1×1). When the loss is the
 // root, dℓ is the seed 1 and c passes as it is; otherwise (the loss inside a
 // bigger expression) dℓ is broadcast and multiplied in. For the mean squared
-// error, the target's local gradient is the negative of the prediction's.
+// error, L1 and Huber losses, the target's local gradient is the negative of
+// the prediction's (op.targetGrad).
 func lossBackward(g *Graph, n *Value) {
 	pred, target := n.in[0], n.in[1]
 	grad, gradOwned := n.cache, false
@@ -131,7 +133,7 @@ func lossBackward(g *Graph, n *Value) {
 		grad, gradOwned = g.alloc(pred.shape), true
 		if g.err == nil {
 			l := g.alloc(n.shape)
-			g.kernel(n, g.lossKernel(n.op, l, grad, pred, target, n.alpha))
+			g.kernel(n, g.nodeLossKernel(n, l, grad, pred, target))
 			g.release(l)
 		}
 	}
@@ -146,7 +148,7 @@ func lossBackward(g *Graph, n *Value) {
 			g.release(grad)
 		}
 	}
-	if n.op == opMeanSquaredError {
+	if n.op.targetGrad() {
 		g.contribute(target, -1, d, false)
 	}
 	if !owned && pred.requiresGrad && pred.state != gradLive && pred.grad == nil {

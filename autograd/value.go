@@ -33,6 +33,10 @@ const (
 	opSoftmax
 	opConv2D
 	opMaxPool2D
+	opL1Loss
+	opHuberLoss
+	opBCEWithLogits
+	opSoftmaxCrossEntropyWeighted
 	numOps
 )
 
@@ -44,6 +48,8 @@ var opNames = [numOps]string{
 	opAdd: "add", opSub: "sub", opMul: "mul", opScale: "scale", opSum: "sum", opMean: "mean",
 	opSoftmaxCrossEntropy: "softmax cross-entropy", opMeanSquaredError: "mean squared error", opSVMHinge: "svm hinge",
 	opSoftmax: "softmax", opConv2D: "conv2d", opMaxPool2D: "maxpool2d",
+	opL1Loss: "l1 loss", opHuberLoss: "huber loss", opBCEWithLogits: "bce with logits",
+	opSoftmaxCrossEntropyWeighted: "weighted softmax cross-entropy",
 }
 
 func (k opKind) String() string { return opNames[k] }
@@ -81,8 +87,8 @@ type Value struct {
 	shape   backend.Shape
 	idx     int                // position in graph.nodes
 	act     backend.Activation // opActivation, opLinear
-	bias    *Value             // opLinear's third input, its bias (nil without one)
-	alpha   float32            // opScale's factor, opSum's or opMean's 1/n, opSVMHinge's margin
+	bias    *Value             // opLinear's third input, its bias (nil without one); opSoftmaxCrossEntropyWeighted's class weights
+	alpha   float32            // opScale's factor, opSum's or opMean's 1/n, opSVMHinge's margin, opHuberLoss's delta, the label smoothing
 	tA, tB  backend.Transpose  // opMatMul
 	geom    backend.Conv2D     // opConv2D's geometry; opMaxPool2D's as C, H, W, KH, KW, Stride
 	op      opKind

@@ -11,7 +11,10 @@ import (
 // Evaluate returns the mean loss and the accuracy of the model on set, in
 // batches of batchSize rows (1024 when 0; fewer where a row's widest
 // tensor times the rows would exceed backend.MaxElems), without gradients. The sums
-// accumulate on the device; the host reads them once.
+// accumulate on the device; the host reads them once. A DeviceSet holds
+// class labels, so a regression loss (Loss.Regression) is refused with
+// backend.ErrInvalidArgument rather than given an accuracy that means
+// nothing; evaluate those with Loss.Apply on a targets tensor.
 func Evaluate(m *Model, loss Loss, set *DeviceSet, batchSize int) (meanLoss, accuracy float64, err error) {
 	if err := m.check("evaluate"); err != nil {
 		return 0, 0, err

@@ -9,7 +9,8 @@ import (
 )
 
 // Loss is the training objective comparing a network's scores with class
-// labels.
+// labels or, for the regression losses (Regression), with real-valued
+// targets of the scores' shape.
 type Loss int
 
 const (
@@ -22,9 +23,24 @@ const (
 	// MeanSquaredError compares the scores with one-hot targets, averaged
 	// over every score.
 	MeanSquaredError
+	// L1 is |scores − targets| averaged over every score, against
+	// real-valued targets (PyTorch's torch.nn.L1Loss()); see loss2.go.
+	L1
+	// Huber is the Huber loss of scores − targets with delta 1, averaged
+	// over every score, against real-valued targets (PyTorch's
+	// torch.nn.HuberLoss(), equal to torch.nn.SmoothL1Loss() at delta 1).
+	Huber
+	// BCEWithLogits is the binary cross-entropy of σ(scores) against
+	// targets in [0, 1], averaged over every score: one output for a binary
+	// classifier, several for multi-label targets (PyTorch's
+	// torch.nn.BCEWithLogitsLoss()).
+	BCEWithLogits
 )
 
-var lossNames = []string{SoftmaxCrossEntropy: "softmax", SVMHinge: "svm", MeanSquaredError: "mse"}
+// lossNames are the losses' names in checkpoints and on the command line;
+// a name, once saved, never changes.
+var lossNames = []string{SoftmaxCrossEntropy: "softmax", SVMHinge: "svm", MeanSquaredError: "mse",
+	L1: "l1", Huber: "huber", BCEWithLogits: "bce"}
 
 // String is the loss's short name, as ParseLoss reads it.
 func (l Loss) String() string {
@@ -35,7 +51,8 @@ func (l Loss) String() string {
 }
 
 // ParseLoss reads "softmax" (also "crossentropy", "ce"), "svm" (also
-// "hinge") or "mse".
+// "hinge"), "mse", "l1", "huber" (also "smoothl1") or "bce" (also
+// "bcewithlogits").
 func ParseLoss(s string) (Loss, error) {
 	switch strings.ToLower(s) {
 	case "softmax", "crossentropy", "cross-entropy", "ce":
@@ -44,17 +61,25 @@ func ParseLoss(s string) (Loss, error) {
 		return SVMHinge, nil
 	case "mse":
 		return MeanSquaredError, nil
+	case "l1":
+		return L1, nil
+	case "huber", "smoothl1":
+		return Huber, nil
+	case "bce", "bcewithlogits":
+		return BCEWithLogits, nil
 	}
 	return 0, fmt.Errorf("unknown loss %s (valid: %s)", excerpt(s), strings.Join(lossNames, ", "))
 }
 
 // check refuses a Loss that is none of the constants (a Loss(7) made by a
-// conversion), which Apply would otherwise take for cross-entropy.
+// conversion), which Apply would otherwise take for cross-entropy, and a
+// regression loss (checkLabels): check's callers, the Trainer and
+// Evaluate, compare with class labels.
 func (l Loss) check(op string) error {
 	if l < 0 || int(l) >= len(lossNames) {
 		return fmt.Errorf("nn: %s: loss %d is not a Loss (valid: %s): %w", op, int(l), strings.Join(lossNames, ", "), backend.ErrInvalidArgument)
 	}
-	return nil
+	return l.checkLabels(op)
 }
 
 // NeedsOneHot reports whether the loss compares scores with one-hot targets.
@@ -63,9 +88,14 @@ func (l Loss) NeedsOneHot() bool { return l == MeanSquaredError }
 // Apply records the loss of scores (batch×classes) against labels
 // (batch×1) on g. For MeanSquaredError, onehot is a batch×classes tensor the
 // caller owns, into which the one-hot targets are written on the device;
-// the other losses ignore it. Errors of the graph's operations are the
-// graph's (g.Err); the error returned is that of writing the targets.
+// the other losses ignore it. For the regression losses (Regression),
+// labels holds the real-valued targets, of the scores' shape. Errors of the
+// graph's operations are the graph's (g.Err); the error returned is that of
+// writing the targets.
 func (l Loss) Apply(g *autograd.Graph, scores, labels *autograd.Value, onehot backend.Tensor) (*autograd.Value, error) {
+	if l.Regression() {
+		return l.applyRegression(g, scores, labels), nil
+	}
 	switch l {
 	case SVMHinge:
 		return g.SVMHinge(scores, labels, 1), nil

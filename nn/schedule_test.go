@@ -41,12 +41,12 @@ func TestSchedules(t *testing.T) {
 }
 
 func TestParseNames(t *testing.T) {
-	for _, s := range []string{"softmax", "svm", "mse", "CE", "hinge"} {
+	for _, s := range []string{"softmax", "svm", "mse", "CE", "hinge", "l1", "huber", "SmoothL1", "bce", "BCEWithLogits"} {
 		if _, err := nn.ParseLoss(s); err != nil {
 			t.Errorf("loss %q: %v", s, err)
 		}
 	}
-	if _, err := nn.ParseLoss("l1"); err == nil || !strings.Contains(err.Error(), "softmax, svm, mse") {
+	if _, err := nn.ParseLoss("l2"); err == nil || !strings.Contains(err.Error(), "softmax, svm, mse, l1, huber, bce") {
 		t.Errorf("unknown loss: %v, want the valid names", err)
 	}
 	if _, err := nn.NewOptimizer("rmsprop", nil, nil, 0.1, 0); err == nil || !strings.Contains(err.Error(), "sgd, momentum, nesterov, adam, adamw") {

@@ -39,6 +39,7 @@ func Run(t *testing.T, b backend.Backend) {
 	t.Run("conv", func(t *testing.T) { runConv(t, b) })
 	t.Run("pack", func(t *testing.T) { RunPack(t, b) })
 	t.Run("clip", func(t *testing.T) { runClip(t, b) })
+	t.Run("losses2", func(t *testing.T) { runLosses2(t, b) })
 }
 
 // executor runs a case on a backend and returns its outputs: Execute, or

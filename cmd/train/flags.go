@@ -332,7 +332,7 @@ func (c *config) validate(hidden, act, loss string) error {
 	if err := checkAlpha(c.act); err != nil {
 		return usageError{fmt.Errorf("invalid value %q for -act: %v", act, err)}
 	}
-	if c.loss, err = nn.ParseLoss(loss); err != nil {
+	if c.loss, err = nn.ParseLoss(loss); err != nil || c.loss.Regression() { // regression losses need targets the CLI does not read yet
 		return badValue("loss", loss, []string{"softmax", "svm", "mse"}, "")
 	}
 	if !contains(nn.OptimizerNames, strings.ToLower(c.opt)) {

@@ -191,7 +191,7 @@ func TestCheckpointFieldsValidated(t *testing.T) {
 		{"standardize", `{"mean":[0,0],"std":[-1,1]}`, `__metadata__ "standardize": deviation of feature 0 is -1`},
 		{"standardize", `{"mean":[0],"std":[1]}`, `__metadata__ "standardize": 1 means and 1 deviations for 2 inputs`},
 		{"standardize", `{"mean":[0,0],"std":[1,1],"max":[1,1]}`, `__metadata__ "standardize": json: unknown field "max"`},
-		{"loss", "l1", `__metadata__ "loss"`},
+		{"loss", "l2", `__metadata__ "loss"`},
 		{"train", `{"epochs":-1,"steps":0}`, `__metadata__ "train": -1 epochs and 0 steps, want 0 or more`},
 		{"train", `{"epochs":1,"steps":-5}`, `__metadata__ "train": 1 epochs and -5 steps, want 0 or more`},
 		{"train", `{"epoch":3}`, `__metadata__ "train": json: unknown field "epoch"`},

@@ -33,6 +33,8 @@ const (
 	opSoftmax
 	opConv2D
 	opMaxPool2D
+	opLayerNorm
+	opAvgPool2D
 	numOps
 )
 
@@ -44,6 +46,7 @@ var opNames = [numOps]string{
 	opAdd: "add", opSub: "sub", opMul: "mul", opScale: "scale", opSum: "sum", opMean: "mean",
 	opSoftmaxCrossEntropy: "softmax cross-entropy", opMeanSquaredError: "mean squared error", opSVMHinge: "svm hinge",
 	opSoftmax: "softmax", opConv2D: "conv2d", opMaxPool2D: "maxpool2d",
+	opLayerNorm: "layernorm", opAvgPool2D: "avgpool2d",
 }
 
 func (k opKind) String() string { return opNames[k] }

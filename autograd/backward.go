@@ -86,6 +86,8 @@ func (g *Graph) backwardOf(n *Value) {
 		layerNormBackward(g, n)
 	case opAvgPool2D:
 		avgPool2DBackward(g, n)
+	case opEmbedding:
+		embeddingBackward(g, n)
 	default:
 		panic("autograd: no backward step for " + n.op.String()) // our invariant: every op kind is listed
 	}

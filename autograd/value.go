@@ -35,6 +35,7 @@ const (
 	opMaxPool2D
 	opLayerNorm
 	opAvgPool2D
+	opEmbedding
 	numOps
 )
 
@@ -46,7 +47,7 @@ var opNames = [numOps]string{
 	opAdd: "add", opSub: "sub", opMul: "mul", opScale: "scale", opSum: "sum", opMean: "mean",
 	opSoftmaxCrossEntropy: "softmax cross-entropy", opMeanSquaredError: "mean squared error", opSVMHinge: "svm hinge",
 	opSoftmax: "softmax", opConv2D: "conv2d", opMaxPool2D: "maxpool2d",
-	opLayerNorm: "layernorm", opAvgPool2D: "avgpool2d",
+	opLayerNorm: "layernorm", opAvgPool2D: "avgpool2d", opEmbedding: "embedding",
 }
 
 func (k opKind) String() string { return opNames[k] }

@@ -24,7 +24,70 @@ var (
 	_ selfBuilder = (*LayerNorm)(nil)
 	_ selfBuilder = (*AvgPool2D)(nil)
 	_ selfBuilder = (*GlobalAvgPool)(nil)
+	_ selfBuilder = (*Embedding)(nil)
 )
+
+// Embedding maps ids to vectors, PyTorch's torch.nn.Embedding(Vocab, Dim):
+// its input is one id a sample (a model of 1 input), a row index of Weight
+// stored as a float as labels are, and its output the Dim values of that
+// row. NewModel draws Weight from N(0, 1), PyTorch's default; it is saved
+// as PyTorch's weight, (Vocab, Dim). An id that is not a row index gives a
+// row of NaN, and a NaN weight gradient (autograd's Embedding, whose
+// backward pass is a deterministic scatter-add).
+type Embedding struct {
+	Vocab, Dim int
+	Weight     *autograd.Value
+}
+
+// Forward looks the ids up (autograd's Embedding).
+func (l *Embedding) Forward(g *autograd.Graph, x *autograd.Value) *autograd.Value {
+	return g.Embedding(x, l.Weight)
+}
+
+// Parameters returns Weight (none before the layer is built).
+func (l *Embedding) Parameters() []*autograd.Value {
+	if l.Weight == nil {
+		return nil
+	}
+	return []*autograd.Value{l.Weight}
+}
+
+func (l *Embedding) buildLayer(bd *builder, in int, prefix string) (int, error) {
+	fail := func(err error) (int, error) { return 0, fmt.Errorf("nn: layer %s: %w", layerName(prefix), err) }
+	switch {
+	case bd.img != nil || in != 1:
+		return fail(fmt.Errorf("embedding takes one id a sample, and its input is %d values", in))
+	case l.Vocab < 1 || l.Dim < 1 || int64(l.Vocab)*int64(l.Dim) > 1<<28:
+		return fail(fmt.Errorf("embedding of %d×%d: want Vocab and Dim at least 1, at most 2²⁸ weights", l.Vocab, l.Dim))
+	}
+	s := backend.Shape{Rows: l.Vocab, Cols: l.Dim}
+	seed := paramSeed(bd.seed, bd.linears)
+	bd.linears++
+	if l.Weight == nil {
+		w, err := bd.b.New(s)
+		if err == nil {
+			if err = backend.InitNormal(bd.b, w, seed, 0, 1); err != nil {
+				bd.b.Release(w)
+			}
+		}
+		if err != nil {
+			return fail(err)
+		}
+		l.Weight = autograd.NewParameter(bd.b, prefix+"weight", w)
+	} else {
+		if l.Weight.Shape() != s {
+			return fail(fmt.Errorf("embedding of %d×%d with a weight of %v", l.Vocab, l.Dim, l.Weight.Shape()))
+		}
+		if err := l.Weight.SetName(prefix + "weight"); err != nil {
+			return fail(err)
+		}
+	}
+	bd.m.layouts[l.Weight] = asHeld
+	return l.Dim, nil
+}
+
+func (l *Embedding) describe() string { return fmt.Sprintf("-embedding %d×%d", l.Vocab, l.Dim) }
+func (l *Embedding) spec() LayerSpec  { return LayerSpec{Type: "embedding", In: l.Vocab, Out: l.Dim} }
 
 // LayerNorm normalises each sample's features and applies an affine map,
 // PyTorch's torch.nn.LayerNorm(n) over the last dimension with its
@@ -200,7 +263,8 @@ func (l *GlobalAvgPool) spec() LayerSpec {
 }
 
 // layerSpecModule is specModule's part for the layers of this file: the
-// layer s describes (of type "layernorm", "avgpool2d" or "globalavgpool"),
+// layer s describes (of type "layernorm", "avgpool2d", "globalavgpool" or
+// "embedding"),
 // declared, and its output width.
 func layerSpecModule(s LayerSpec, in int, path string, params func(name string, saved []int)) (Module, int, error) {
 	bad := func(format string, args ...any) error {
@@ -214,6 +278,12 @@ func layerSpecModule(s LayerSpec, in int, path string, params func(name string, 
 		params(path+".weight", []int{in})
 		params(path+".bias", []int{in})
 		return &LayerNorm{N: in}, in, nil
+	case "embedding":
+		if in != 1 || s.In < 1 || s.Out < 1 || int64(s.In)*int64(s.Out) > 1<<28 {
+			return nil, 0, bad("%d×%d after a layer of width %d: want ids, one a sample, and at most 2²⁸ weights", s.In, s.Out, in)
+		}
+		params(path+".weight", []int{s.In, s.Out})
+		return &Embedding{Vocab: s.In, Dim: s.Out}, s.Out, nil
 	case "avgpool2d", "globalavgpool":
 		p := backend.Pool2D{C: s.C, H: s.H, W: s.W, KH: s.KH, KW: s.KW, Stride: s.Stride}
 		if s.Type == "globalavgpool" {

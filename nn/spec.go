@@ -12,11 +12,11 @@ import (
 // its metadata), so that Load rebuilds the model without code. Type is
 // "linear", an activation's name ("relu", "leakyrelu", "gelu-tanh", …, as
 // backend.ParseActivation reads them), "dropout", "softmax", "flatten",
-// "layernorm", "avgpool2d", "globalavgpool" or "sequential".
+// "layernorm", "avgpool2d", "globalavgpool", "embedding" or "sequential".
 type LayerSpec struct {
 	Type  string  `json:"type"`
-	In    int     `json:"in,omitempty"`    // linear, layernorm
-	Out   int     `json:"out,omitempty"`   // linear
+	In    int     `json:"in,omitempty"`    // linear, layernorm; embedding's vocabulary
+	Out   int     `json:"out,omitempty"`   // linear; embedding's dimension
 	Alpha float32 `json:"alpha,omitempty"` // an activation's first parameter (leakyrelu's slope, elu's α, softplus's β); 0: the default
 	// Params holds an activation's other parameters by name (softplus's
 	// "threshold"); a parameter left out takes its default.
@@ -116,6 +116,9 @@ func (s Spec) Params() (params, widths float64) {
 				widths += float64(p.C) * float64(p.OutH()) * float64(p.OutW())
 			case "globalavgpool":
 				widths += float64(l.C)
+			case "embedding":
+				params += float64(l.In) * float64(l.Out)
+				widths += float64(l.Out)
 			case "sequential":
 				walk(l.Layers)
 			}
@@ -242,7 +245,7 @@ func specModule(s LayerSpec, in int, path string, count *int, params func(name s
 			return nil, 0, bad("input %dx%dx%d after a layer of width %d", p.C, p.H, p.W, in)
 		}
 		return &MaxPool2D{KH: p.KH, KW: p.KW, Stride: p.Stride, Geom: p}, p.Out(), nil
-	case "layernorm", "avgpool2d", "globalavgpool":
+	case "layernorm", "avgpool2d", "globalavgpool", "embedding":
 		return layerSpecModule(s, in, path, params)
 	case "softmax":
 		return Softmax{}, in, nil

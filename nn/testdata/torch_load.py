@@ -38,6 +38,13 @@ for name, t in header.items():
 
 
 
+class Embedding(torch.nn.Embedding):
+    """torch.nn.Embedding on gltrain's input, a column of ids stored as floats."""
+
+    def forward(self, x):
+        return super().forward(x.reshape(-1).long())
+
+
 def layer(spec):
     kind = spec["type"]
     if kind == "linear":
@@ -54,6 +61,8 @@ def layer(spec):
         return torch.nn.MaxPool2d((spec["kh"], spec["kw"]), stride=spec["stride"])
     if kind == "layernorm":
         return torch.nn.LayerNorm(spec["in"])
+    if kind == "embedding":
+        return Embedding(spec["in"], spec["out"])
     if kind == "avgpool2d":
         return torch.nn.AvgPool2d((spec["kh"], spec["kw"]), stride=spec["stride"])
     if kind == "globalavgpool":  # one module, so that the indices after it stay gltrain's

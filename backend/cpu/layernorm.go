@@ -28,23 +28,41 @@ func (be *Backend) LayerNormForward(eps float32, y, stats, x, w, b backend.Tenso
 // layerNormForward is one row; x, y, w, b are (n), stats is (2):
 //
 //	μ = Σ x / n;  r = 1/√(Σ (x − μ)²/n + eps);  y = (x − μ)·r·w + b;  stats = (μ, r)
+//
+// The sums run in float64 over four interleaved accumulators (element j
+// into j mod 4, then (a0 + a1) + (a2 + a3)): four independent addition
+// chains instead of one, which the float64 add latency would bound, in an
+// order fixed by n.
 func layerNormForward(eps float64, y, stats, x, w, b []float32) {
 	n := float64(len(x))
-	var s float64
-	for _, v := range x {
-		s += float64(v)
-	}
-	mu := s / n
-	var q float64
-	for _, v := range x {
-		d := float64(v) - mu
-		q += d * d
-	}
-	r := 1 / math.Sqrt(q/n+eps)
+	mu := sum4(x, 0, 1) / n
+	r := 1 / math.Sqrt(sum4(x, mu, 2)/n+eps)
 	for j, v := range x {
 		y[j] = float32((float64(v)-mu)*r*float64(w[j]) + float64(b[j]))
 	}
 	stats[0], stats[1] = float32(mu), float32(r)
+}
+
+// sum4 is Σ (x_j − c)^p for p 1 or 2, in float64, over four interleaved
+// accumulators.
+func sum4(x []float32, c float64, p int) float64 {
+	var a [4]float64
+	j := 0
+	for ; j+4 <= len(x); j += 4 {
+		d0, d1, d2, d3 := float64(x[j])-c, float64(x[j+1])-c, float64(x[j+2])-c, float64(x[j+3])-c
+		if p == 2 {
+			d0, d1, d2, d3 = d0*d0, d1*d1, d2*d2, d3*d3
+		}
+		a[0], a[1], a[2], a[3] = a[0]+d0, a[1]+d1, a[2]+d2, a[3]+d3
+	}
+	for k := 0; j < len(x); j, k = j+1, k+1 {
+		d := float64(x[j]) - c
+		if p == 2 {
+			d *= d
+		}
+		a[k] += d
+	}
+	return (a[0] + a[1]) + (a[2] + a[3])
 }
 
 // LayerNormBackward computes dx, dw and db (see backend.Normalizer): dx row
@@ -73,19 +91,22 @@ func (be *Backend) LayerNormBackward(dx, dw, db, dy, x, w, stats backend.Tensor)
 // layerNormBackward is dx of one row; dx, dy, x, w are (n), stats is (2):
 //
 //	x̂ = (x − μ)·r;  g = dy·w;  dx = r·(g − Σg/n − x̂·Σ(g·x̂)/n)
+//
+// with the sums in float64 over two interleaved pairs of accumulators (as
+// layerNormForward's).
 func layerNormBackward(dx, dy, x, w, stats []float32) {
 	n := float64(len(x))
 	mu, r := float64(stats[0]), float64(stats[1])
-	var sg, sgx float64
+	var sg, sgx [2]float64
 	for j, v := range x {
 		g := float64(dy[j]) * float64(w[j])
-		sg += g
-		sgx += g * (float64(v) - mu) * r
+		sg[j&1] += g
+		sgx[j&1] += g * (float64(v) - mu) * r
 	}
-	sg, sgx = sg/n, sgx/n
+	mg, mgx := (sg[0]+sg[1])/n, (sgx[0]+sgx[1])/n
 	for j, v := range x {
 		xh := (float64(v) - mu) * r
-		dx[j] = float32(r * (float64(dy[j])*float64(w[j]) - sg - xh*sgx))
+		dx[j] = float32(r * (float64(dy[j])*float64(w[j]) - mg - xh*mgx))
 	}
 }
 

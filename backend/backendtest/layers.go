@@ -17,8 +17,9 @@ import (
 func runLayers(t *testing.T, b backend.Backend) {
 	if ln, ok := b.(backend.Normalizer); ok {
 		// 300 and 5000 features are not multiples of a work group, and
-		// 5000 makes each invocation of a GPU row take 20 elements.
-		for i, s := range []backend.Shape{{Rows: 3, Cols: 5}, {Rows: 7, Cols: 300}, {Rows: 2, Cols: 1}, {Rows: 3, Cols: 5000}} {
+		// 5000 makes each invocation of a GPU row take 20 elements; the
+		// widest rows, MaxLayerNormWidth, 64.
+		for i, s := range []backend.Shape{{Rows: 3, Cols: 5}, {Rows: 7, Cols: 300}, {Rows: 2, Cols: 1}, {Rows: 3, Cols: 5000}, {Rows: 2, Cols: backend.MaxLayerNormWidth}} {
 			t.Run(fmt.Sprintf("layernorm %v", s), func(t *testing.T) { runLayerNormCase(t, b, ln, s, uint64(i)) })
 		}
 		t.Run("layernorm NaN and Inf", func(t *testing.T) { runLayerNormSpecial(t, b, ln) })

@@ -83,6 +83,12 @@ func (g *Graph) backwardOf(n *Value) {
 		conv2DBackward(g, n)
 	case opMaxPool2D:
 		maxPool2DBackward(g, n)
+	case opLayerNorm:
+		layerNormBackward(g, n)
+	case opAvgPool2D:
+		avgPool2DBackward(g, n)
+	case opEmbedding:
+		embeddingBackward(g, n)
 	default:
 		panic("autograd: no backward step for " + n.op.String()) // our invariant: every op kind is listed
 	}

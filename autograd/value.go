@@ -37,6 +37,9 @@ const (
 	opHuberLoss
 	opBCEWithLogits
 	opSoftmaxCrossEntropyWeighted
+	opLayerNorm
+	opAvgPool2D
+	opEmbedding
 	numOps
 )
 
@@ -50,6 +53,7 @@ var opNames = [numOps]string{
 	opSoftmax: "softmax", opConv2D: "conv2d", opMaxPool2D: "maxpool2d",
 	opL1Loss: "l1 loss", opHuberLoss: "huber loss", opBCEWithLogits: "bce with logits",
 	opSoftmaxCrossEntropyWeighted: "weighted softmax cross-entropy",
+	opLayerNorm:                   "layernorm", opAvgPool2D: "avgpool2d", opEmbedding: "embedding",
 }
 
 func (k opKind) String() string { return opNames[k] }

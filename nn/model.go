@@ -153,6 +153,8 @@ func (bd *builder) module(mod Module, in int, prefix string, next Module) (int, 
 		return bd.conv(l, in, prefix, next)
 	case *MaxPool2D:
 		return bd.pool(l, in, prefix)
+	case selfBuilder:
+		return l.buildLayer(bd, in, prefix)
 	case Flatten, *Flatten:
 		bd.img = nil
 		return in, nil
@@ -402,6 +404,8 @@ func describeLayer(l Module) string {
 	case *Conv2D:
 		return l.describe()
 	case *MaxPool2D:
+		return l.describe()
+	case selfBuilder:
 		return l.describe()
 	case Softmax, *Softmax:
 		return "softmax"

@@ -11,12 +11,12 @@ import (
 // LayerSpec describes a built-in layer as a checkpoint records it (JSON in
 // its metadata), so that Load rebuilds the model without code. Type is
 // "linear", an activation's name ("relu", "leakyrelu", "gelu-tanh", …, as
-// backend.ParseActivation reads them), "dropout", "softmax", "flatten" or
-// "sequential".
+// backend.ParseActivation reads them), "dropout", "softmax", "flatten",
+// "layernorm", "avgpool2d", "globalavgpool", "embedding" or "sequential".
 type LayerSpec struct {
 	Type  string  `json:"type"`
-	In    int     `json:"in,omitempty"`    // linear
-	Out   int     `json:"out,omitempty"`   // linear
+	In    int     `json:"in,omitempty"`    // linear, layernorm; embedding's vocabulary
+	Out   int     `json:"out,omitempty"`   // linear; embedding's dimension
 	Alpha float32 `json:"alpha,omitempty"` // an activation's first parameter (leakyrelu's slope, elu's α, softplus's β); 0: the default
 	// Params holds an activation's other parameters by name (softplus's
 	// "threshold"); a parameter left out takes its default.
@@ -24,7 +24,7 @@ type LayerSpec struct {
 	P      float64            `json:"p,omitempty"`      // dropout
 	Seed   uint64             `json:"seed,omitempty"`   // dropout's masks
 	Layers []LayerSpec        `json:"layers,omitempty"` // sequential
-	// conv2d and maxpool2d: the input image (C, H, W), the window and the
+	// conv2d, maxpool2d, avgpool2d and globalavgpool: the input image (C, H, W), the window and the
 	// stride; conv2d's filters are Out, its padding Pad.
 	C      int `json:"c,omitempty"`
 	H      int `json:"h,omitempty"`
@@ -108,6 +108,17 @@ func (s Spec) Params() (params, widths float64) {
 			case "maxpool2d":
 				p := backend.Pool2D{C: l.C, H: l.H, W: l.W, KH: l.KH, KW: l.KW, Stride: max(l.Stride, 1)}
 				widths += float64(p.C) * float64(p.OutH()) * float64(p.OutW())
+			case "layernorm":
+				params += 2 * float64(l.In)
+				widths += float64(l.In)
+			case "avgpool2d":
+				p := backend.Pool2D{C: l.C, H: l.H, W: l.W, KH: l.KH, KW: l.KW, Stride: max(l.Stride, 1)}
+				widths += float64(p.C) * float64(p.OutH()) * float64(p.OutW())
+			case "globalavgpool":
+				widths += float64(l.C)
+			case "embedding":
+				params += float64(l.In) * float64(l.Out)
+				widths += float64(l.Out)
 			case "sequential":
 				walk(l.Layers)
 			}
@@ -167,6 +178,8 @@ func specOf(mod Module) (s LayerSpec, custom string) {
 	case *MaxPool2D:
 		p := l.Geom
 		return LayerSpec{Type: "maxpool2d", C: p.C, H: p.H, W: p.W, KH: p.KH, KW: p.KW, Stride: p.Stride}, ""
+	case selfBuilder:
+		return l.spec(), ""
 	}
 	if f, ok := activationOf(mod); ok {
 		return ActivationSpec(f), ""
@@ -232,6 +245,8 @@ func specModule(s LayerSpec, in int, path string, count *int, params func(name s
 			return nil, 0, bad("input %dx%dx%d after a layer of width %d", p.C, p.H, p.W, in)
 		}
 		return &MaxPool2D{KH: p.KH, KW: p.KW, Stride: p.Stride, Geom: p}, p.Out(), nil
+	case "layernorm", "avgpool2d", "globalavgpool", "embedding":
+		return layerSpecModule(s, in, path, params)
 	case "softmax":
 		return Softmax{}, in, nil
 	case "flatten":

@@ -37,6 +37,7 @@ func Run(t *testing.T, b backend.Backend) {
 	t.Run("linear", func(t *testing.T) { runLinear(t, b) })
 	t.Run("softmax", func(t *testing.T) { runSoftmax(t, b) })
 	t.Run("conv", func(t *testing.T) { runConv(t, b) })
+	t.Run("layers", func(t *testing.T) { runLayers(t, b) })
 	t.Run("pack", func(t *testing.T) { RunPack(t, b) })
 	t.Run("clip", func(t *testing.T) { runClip(t, b) })
 	t.Run("losses2", func(t *testing.T) { runLosses2(t, b) })

@@ -193,7 +193,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	hidden := fs.String("hidden", "100", "hidden layer sizes, comma-separated, each followed by -act; empty for a linear classifier (mnist: 256, CSV: 64)")
 	layers := fs.String("layers", "", "the hidden layers, comma-separated (replaces -hidden): N is a Linear of N units followed by -act,\n"+
 		"N:ACT a Linear with its own activation, ACT an activation alone, dropout:P a Dropout layer; for images\n"+
-		"conv:C:K[:S[:P]] (C filters of K×K, stride S, padding P), maxpool:K[:S] and flatten (see -input-shape).\n"+
+		"conv:C:K[:S[:P]] (C filters of K×K, stride S, padding P), maxpool:K[:S], avgpool:K[:S], gap (global average\n"+
+		"pooling, to C features) and flatten (see -input-shape); layernorm on flat features.\n"+
 		"The output Linear to the classes is appended. Examples: -layers=64:tanh,32:relu,dropout:0.2\n"+
 		"-layers=conv:32:3,relu,maxpool:2,conv:64:3,relu,maxpool:2,flatten,128:relu")
 	act := fs.String("act", "relu", activationUsage())

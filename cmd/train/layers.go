@@ -12,12 +12,12 @@ import (
 
 // layerItem is one item of -layers.
 type layerItem struct {
-	kind  string // "linear", "act", "dropout", "conv", "maxpool", "flatten"
+	kind  string // "linear", "act", "dropout", "conv", "maxpool", "avgpool", "gap", "layernorm", "flatten"
 	units int    // linear: units; conv: filters
 	act   backend.Activation
 	p     float64 // dropout
-	k     int     // conv, maxpool: the window
-	s     int     // conv, maxpool: the stride (0: the default)
+	k     int     // conv, maxpool, avgpool: the window
+	s     int     // conv, maxpool, avgpool: the stride (0: the default)
 	pad   int     // conv
 }
 
@@ -27,7 +27,8 @@ const maxLayerItems = 1000
 // parseLayers reads -layers, comma-separated items: N (a Linear of N units
 // followed by act, the -act value), N:ACT (its own activation), ACT (an
 // activation alone), dropout:P, conv:C:K[:S[:P]] (C filters of K×K, stride
-// S, padding P), maxpool:K[:S] and flatten. The error names the bad item.
+// S, padding P), maxpool:K[:S], avgpool:K[:S], gap (global average
+// pooling), layernorm and flatten. The error names the bad item.
 func parseLayers(spec string, act backend.Activation) ([]layerItem, error) {
 	if strings.TrimSpace(spec) == "" {
 		return nil, nil
@@ -81,8 +82,9 @@ func parseLayerItem(s string, act backend.Activation) (layerItem, error) {
 			return layerItem{}, fmt.Errorf("the stride must be at least 1")
 		}
 		return layerItem{kind: "conv", units: v[0], k: v[1], s: v[2], pad: v[3]}, nil
-	case "maxpool":
-		v, err := ints(1, 2, "maxpool:K[:S] (K×K windows, stride S, K by default)")
+	case "maxpool", "avgpool":
+		kind := strings.ToLower(head)
+		v, err := ints(1, 2, kind+":K[:S] (K×K windows, stride S, K by default)")
 		if err != nil {
 			return layerItem{}, err
 		}
@@ -92,22 +94,23 @@ func parseLayerItem(s string, act backend.Activation) (layerItem, error) {
 				return layerItem{}, fmt.Errorf("the stride must be at least 1")
 			}
 		}
-		return layerItem{kind: "maxpool", k: v[0], s: st}, nil
-	case "flatten":
+		return layerItem{kind: kind, k: v[0], s: st}, nil
+	case "flatten", "gap", "layernorm":
+		kind := strings.ToLower(head)
 		if hasRest {
-			return layerItem{}, fmt.Errorf("flatten takes no parameter")
+			return layerItem{}, fmt.Errorf("%s takes no parameter", kind)
 		}
-		return layerItem{kind: "flatten"}, nil
+		return layerItem{kind: kind}, nil
 	}
 	n, err := strconv.Atoi(head)
 	if err != nil {
 		if f, aerr := backend.ParseActivation(s); aerr == nil { // an activation alone
 			return layerItem{kind: "act", act: f}, checkAlpha(f)
 		}
-		return layerItem{}, fmt.Errorf("want N (units, 1 to %d), N:ACT, an activation, dropout:P, conv:C:K[:S[:P]], maxpool:K[:S] or flatten", maxUnits)
+		return layerItem{}, fmt.Errorf("want N (units, 1 to %d), N:ACT, an activation, dropout:P, conv:C:K[:S[:P]], maxpool:K[:S], avgpool:K[:S], gap, layernorm or flatten", maxUnits)
 	}
 	if n < 1 || n > maxUnits {
-		return layerItem{}, fmt.Errorf("want N (units, 1 to %d), N:ACT, an activation, dropout:P, conv:C:K[:S[:P]], maxpool:K[:S] or flatten", maxUnits)
+		return layerItem{}, fmt.Errorf("want N (units, 1 to %d), N:ACT, an activation, dropout:P, conv:C:K[:S[:P]], maxpool:K[:S], avgpool:K[:S], gap, layernorm or flatten", maxUnits)
 	}
 	item := layerItem{kind: "linear", units: n, act: act}
 	if hasRest {
@@ -155,7 +158,25 @@ func modelSpec(items []layerItem, features, classes int, img *nn.Image) (nn.Spec
 			s.Layers = append(s.Layers, nn.LayerSpec{Type: "linear", In: in, Out: it.units},
 				nn.ActivationSpec(it.act))
 			in, img = it.units, nil
-		case "conv", "maxpool":
+		case "layernorm":
+			if img != nil {
+				return s, bad(i, "takes flat features, but its input is %v images (put flatten or gap before it)", *img)
+			}
+			if in > backend.MaxLayerNormWidth {
+				return s, bad(i, "over %d features: at most %d", in, backend.MaxLayerNormWidth)
+			}
+			s.Layers = append(s.Layers, nn.LayerSpec{Type: "layernorm", In: in})
+		case "gap":
+			if img == nil {
+				return s, bad(i, "needs images, but its input is %d flat features (give -input-shape=CxHxW, and no flatten or dense layer before it)", in)
+			}
+			p := backend.GlobalPool2D(img.C, img.H, img.W)
+			if err := p.Check("gap"); err != nil {
+				return s, bad(i, "on %v images: %v", *img, err)
+			}
+			s.Layers = append(s.Layers, nn.LayerSpec{Type: "globalavgpool", C: p.C, H: p.H, W: p.W})
+			in, img = p.C, nil
+		case "conv", "maxpool", "avgpool":
 			if img == nil {
 				return s, bad(i, "needs images, but its input is %d flat features (give -input-shape=CxHxW, and no flatten or dense layer before it)", in)
 			}
@@ -168,10 +189,10 @@ func modelSpec(items []layerItem, features, classes int, img *nn.Image) (nn.Spec
 				img = &nn.Image{C: g.K, H: g.OutH(), W: g.OutW()}
 			} else {
 				p := backend.Pool2D{C: img.C, H: img.H, W: img.W, KH: it.k, KW: it.k, Stride: it.s}
-				if err := p.Check("maxpool"); err != nil {
+				if err := p.Check(it.kind); err != nil {
 					return s, bad(i, "on %v images: %v", *img, err)
 				}
-				s.Layers = append(s.Layers, nn.LayerSpec{Type: "maxpool2d", C: p.C, H: p.H, W: p.W, KH: p.KH, KW: p.KW, Stride: p.Stride})
+				s.Layers = append(s.Layers, nn.LayerSpec{Type: it.kind + "2d", C: p.C, H: p.H, W: p.W, KH: p.KH, KW: p.KW, Stride: p.Stride})
 				img = &nn.Image{C: p.C, H: p.OutH(), W: p.OutW()}
 			}
 			in = img.Len()
@@ -199,12 +220,12 @@ func formatLayers(items []layerItem) string {
 			parts[i] = "dropout:" + strconv.FormatFloat(it.p, 'g', -1, 64)
 		case "act":
 			parts[i] = it.act.String()
-		case "flatten":
-			parts[i] = "flatten"
+		case "flatten", "gap", "layernorm":
+			parts[i] = it.kind
 		case "conv":
 			parts[i] = fmt.Sprintf("conv:%d:%d:%d:%d", it.units, it.k, it.s, it.pad)
-		case "maxpool":
-			parts[i] = fmt.Sprintf("maxpool:%d:%d", it.k, it.s)
+		case "maxpool", "avgpool":
+			parts[i] = fmt.Sprintf("%s:%d:%d", it.kind, it.k, it.s)
 		default:
 			parts[i] = strconv.Itoa(it.units) + ":" + it.act.String()
 		}

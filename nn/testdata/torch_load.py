@@ -38,6 +38,13 @@ for name, t in header.items():
 
 
 
+class Embedding(torch.nn.Embedding):
+    """torch.nn.Embedding on gltrain's input, a column of ids stored as floats."""
+
+    def forward(self, x):
+        return super().forward(x.reshape(-1).long())
+
+
 def layer(spec):
     kind = spec["type"]
     if kind == "linear":
@@ -52,6 +59,14 @@ def layer(spec):
         return torch.nn.Conv2d(spec["c"], spec["out"], (spec["kh"], spec["kw"]), stride=spec["stride"], padding=spec.get("pad", 0))
     if kind == "maxpool2d":
         return torch.nn.MaxPool2d((spec["kh"], spec["kw"]), stride=spec["stride"])
+    if kind == "layernorm":
+        return torch.nn.LayerNorm(spec["in"])
+    if kind == "embedding":
+        return Embedding(spec["in"], spec["out"])
+    if kind == "avgpool2d":
+        return torch.nn.AvgPool2d((spec["kh"], spec["kw"]), stride=spec["stride"])
+    if kind == "globalavgpool":  # one module, so that the indices after it stay gltrain's
+        return torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())
     if kind == "sequential":
         return torch.nn.Sequential(*[layer(s) for s in spec["layers"]])
     # An activation: its first parameter is "alpha", the others by name.

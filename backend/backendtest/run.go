@@ -39,6 +39,7 @@ func Run(t *testing.T, b backend.Backend) {
 	t.Run("conv", func(t *testing.T) { runConv(t, b) })
 	t.Run("pack", func(t *testing.T) { RunPack(t, b) })
 	t.Run("axis", func(t *testing.T) { runAxis(t, b) })
+	t.Run("shape ops", func(t *testing.T) { runShaper(t, b) })
 }
 
 // executor runs a case on a backend and returns its outputs: Execute, or

@@ -33,6 +33,12 @@ const (
 	opSoftmax
 	opConv2D
 	opMaxPool2D
+	opReduceAxis // SumRows … MaxCols (axis.go)
+	opLogSoftmax
+	opTranspose // shape.go
+	opReshape
+	opSliceCols
+	opConcatCols
 	numOps
 )
 
@@ -44,6 +50,8 @@ var opNames = [numOps]string{
 	opAdd: "add", opSub: "sub", opMul: "mul", opScale: "scale", opSum: "sum", opMean: "mean",
 	opSoftmaxCrossEntropy: "softmax cross-entropy", opMeanSquaredError: "mean squared error", opSVMHinge: "svm hinge",
 	opSoftmax: "softmax", opConv2D: "conv2d", opMaxPool2D: "maxpool2d",
+	opReduceAxis: "reduce", opLogSoftmax: "log-softmax",
+	opTranspose: "transpose", opReshape: "reshape", opSliceCols: "slice columns", opConcatCols: "concat columns",
 }
 
 func (k opKind) String() string { return opNames[k] }
@@ -85,6 +93,7 @@ type Value struct {
 	alpha   float32            // opScale's factor, opSum's or opMean's 1/n, opSVMHinge's margin
 	tA, tB  backend.Transpose  // opMatMul
 	geom    backend.Conv2D     // opConv2D's geometry; opMaxPool2D's as C, H, W, KH, KW, Stride
+	at      int                // opReduceAxis' backend.Axis; opSliceCols' first column
 	op      opKind
 	state   gradState
 	// lentGrad: grad was given by SetTensors and belongs to the caller, so

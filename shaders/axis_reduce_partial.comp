@@ -14,6 +14,8 @@
 // fixed by n: deterministic, no atomics.
 // CPU reference: backend/cpu/reduce_axis.go reduceSum, reduceMax and
 // logSoftmaxForward's row sums.
+// Rows of at most PER_THREAD (narrow = 1, one level) take one invocation
+// each instead of a work group, adding in order.
 // Bindings: 0 x (m·n), 1 p_in (2·m·n), 2 shift (m), 3 p_out (2·m·k),
 // 4 dst (m), 5 arg (m). Uniforms: m, n, k, mode, level, last, scale.
 layout(local_size_x = WG) in;
@@ -30,6 +32,7 @@ uniform int mode;
 uniform int level;
 uniform int last;
 uniform float scale;
+uniform int narrow;
 
 #define PER_THREAD 16 // rowPerThread in backend/gl/rowreduce.go
 const uint CHUNK = uint(WG * PER_THREAD);
@@ -49,7 +52,45 @@ bool better(float va, uint ia, float vb, uint ib) {
 	return va > vb || (va == vb && ia < ib);
 }
 
+// take folds input j of row i into the partial (a, b).
+void take(uint i, uint j, inout float a, inout uint b) {
+	uint e = i * uint(n) + j;
+	float v;
+	uint vi = j;
+	if (level == 0) {
+		v = x[e];
+		if (mode == 2) {
+			float d = v - shift[i];
+			v = is_nan_f(d) ? NAN : exp_f(d); // exp_f does not take NaN
+		}
+	} else {
+		v = p_in[2u * e];
+		vi = floatBitsToUint(p_in[2u * e + 1u]);
+	}
+	if (mode != 1) {
+		a += v;
+	} else if (better(v, vi, a, b)) {
+		a = v;
+		b = vi;
+	}
+}
+
+// finish writes row i's result from its final partial (a, b).
+void finish(uint i, float a, uint b) {
+	dst[i] = mode == 1 ? a : scale * a;
+	if (mode == 1) arg[i] = float(b);
+}
+
 void main() {
+	if (narrow != 0) { // rows of at most PER_THREAD: one invocation each
+		FOR_EACH(i, m) {
+			float a = 0.0;
+			uint b = NONE;
+			for (uint j = 0u; j < uint(n); j++) take(i, j, a, b);
+			finish(i, a, b);
+		}
+		return;
+	}
 	uint lid = gl_LocalInvocationID.x;
 	uint items = uint(m) * uint(k);
 	for (uint w = gl_WorkGroupID.x; w < items; w += gl_NumWorkGroups.x) {
@@ -60,25 +101,7 @@ void main() {
 		for (uint q = 0u; q < uint(PER_THREAD); q++) {
 			uint j = start + lid + q * uint(WG);
 			if (j >= end) break;
-			uint e = i * uint(n) + j;
-			float v;
-			uint vi = j;
-			if (level == 0) {
-				v = x[e];
-				if (mode == 2) {
-					float d = v - shift[i];
-					v = is_nan_f(d) ? NAN : exp_f(d); // exp_f does not take NaN
-				}
-			} else {
-				v = p_in[2u * e];
-				vi = floatBitsToUint(p_in[2u * e + 1u]);
-			}
-			if (mode != 1) {
-				a += v;
-			} else if (better(v, vi, a, b)) {
-				a = v;
-				b = vi;
-			}
+			take(i, j, a, b);
 		}
 		part_a[lid] = a;
 		part_b[lid] = b;
@@ -96,8 +119,7 @@ void main() {
 		}
 		if (lid == 0u) {
 			if (last != 0) {
-				dst[i] = mode == 1 ? part_a[0] : scale * part_a[0];
-				if (mode == 1) arg[i] = float(part_b[0]);
+				finish(i, part_a[0], part_b[0]);
 			} else {
 				p_out[2u * w] = part_a[0];
 				p_out[2u * w + 1u] = uintBitsToFloat(part_b[0]);

@@ -5,7 +5,9 @@ package gl
 // rowreduce.go plans its trees (work groups of rowChunk inputs, partials
 // combined in a fixed order until one is left per row), so no invocation
 // loops over more than rowPerThread inputs and every run gives the same
-// bits. A column reduction first transposes x into a scratch buffer
+// bits. Rows of at most rowPerThread take one invocation each instead of a
+// work group (thousands of short rows would idle most of each group). A
+// column reduction first transposes x into a scratch buffer
 // (transpose.comp), then reduces its rows.
 
 import (
@@ -35,6 +37,17 @@ func (be *Backend) runAxisTree(t rowTree, mode int, scale float32, x, shift, dst
 	p, err := be.program("axis_reduce_partial.comp")
 	if err != nil {
 		return err
+	}
+	p.SetInt("narrow", b2i(t.n <= rowPerThread))
+	if t.n <= rowPerThread { // one level, an invocation a row
+		p.SetInt("m", t.m)
+		p.SetInt("n", t.n)
+		p.SetInt("k", 1)
+		p.SetInt("mode", mode)
+		p.SetInt("level", 0)
+		p.SetInt("last", 1)
+		p.SetFloat("scale", scale)
+		return be.dev.Dispatch(p, groups(t.m), 1, 1, x, x, shift, dst, dst, arg)
 	}
 	in, n := x, t.n
 	for l, k := range t.widths {

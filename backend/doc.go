@@ -53,7 +53,7 @@
 // Reducer, Activator, Losser, Optimizer and Indexer. Optional capabilities
 // (MemoryReporter, Describer, Packer, and in capability.go SoftwareReporter,
 // FreeMemoryReporter, Warmer, ProgramCounter and ActivityCounter), optional
-// operations (Softmaxer) and fused fast paths (SoftmaxCrossEntropyCounter,
+// operations (Softmaxer, AxisReducer, LogSoftmaxer, Shaper) and fused fast paths (SoftmaxCrossEntropyCounter,
 // LinearFuser) are separate interfaces found by type assertion. A program
 // probes only for these: none names an implementation's type.
 package backend

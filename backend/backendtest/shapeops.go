@@ -11,7 +11,8 @@ import (
 // runShaper checks backend.Shaper, when b implements it: transposes,
 // reshapes and column copies of data holding NaN, ±Inf and −0 must move
 // every bit, and leave the columns a copy does not cover untouched; bad
-// shapes and columns out of range are errors.
+// shapes and columns out of range are errors; and the operations on packed
+// views (runShapePacked).
 func runShaper(t *testing.T, b backend.Backend) {
 	s, ok := b.(backend.Shaper)
 	if !ok {
@@ -21,6 +22,7 @@ func runShaper(t *testing.T, b backend.Backend) {
 		t.Run(fmt.Sprintf("%v", sh), func(t *testing.T) { runShaperCase(t, b, s, sh) })
 	}
 	t.Run("errors", func(t *testing.T) { runShaperErrors(t, b, s) })
+	t.Run("packed views", func(t *testing.T) { runShapePacked(t, b) })
 }
 
 // specialData is randomData with NaN, ±Inf and −0 at every seventh place.

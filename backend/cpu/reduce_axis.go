@@ -18,22 +18,28 @@ func strides(a backend.Axis, m, n int) (count, length, outer, inner int) {
 	return m, n, n, 1
 }
 
-// ReduceSum sets dst = scale·Σ along a (see backend.AxisReducer).
+// ReduceSum sets dst = scale·Σ along a (see backend.AxisReducer). The
+// reductions are shared among the cores, each reduced whole by one in
+// order, so the bits do not depend on the number of cores; so for
+// ReduceMax and ReduceBackward.
 func (be *Backend) ReduceSum(a backend.Axis, scale float32, dst, x backend.Tensor) error {
 	if err := backend.Check(be).ReduceSum(a, scale, dst, x); err != nil {
 		return err
 	}
 	xt := x.(*Tensor)
-	reduceSum(a, scale, dst.(*Tensor).data, xt.data, xt.shape.Rows, xt.shape.Cols)
+	d, m, n := dst.(*Tensor).data, xt.shape.Rows, xt.shape.Cols
+	count, length, _, _ := strides(a, m, n)
+	parallelFor(count, length, func(lo, hi int) { reduceSum(a, scale, d, xt.data, m, n, lo, hi) })
 	return nil
 }
 
-// reduceSum is the reference loop, in float64; x is (m, n), dst (count):
+// reduceSum is the reference loop, in float64, for reductions lo … hi−1;
+// x is (m, n), dst (count):
 //
 //	dst[r] = scale·Σ_k x[r·outer + k·inner]
-func reduceSum(a backend.Axis, scale float32, dst, x []float32, m, n int) {
-	count, length, outer, inner := strides(a, m, n)
-	for r := 0; r < count; r++ {
+func reduceSum(a backend.Axis, scale float32, dst, x []float32, m, n, lo, hi int) {
+	_, length, outer, inner := strides(a, m, n)
+	for r := lo; r < hi; r++ {
 		var s float64
 		for k := 0; k < length; k++ {
 			s += float64(x[r*outer+k*inner])
@@ -49,15 +55,18 @@ func (be *Backend) ReduceMax(a backend.Axis, dst, arg, x backend.Tensor) error {
 		return err
 	}
 	xt := x.(*Tensor)
-	reduceMax(a, dst.(*Tensor).data, arg.(*Tensor).data, xt.data, xt.shape.Rows, xt.shape.Cols)
+	d, at, m, n := dst.(*Tensor).data, arg.(*Tensor).data, xt.shape.Rows, xt.shape.Cols
+	count, length, _, _ := strides(a, m, n)
+	parallelFor(count, length, func(lo, hi int) { reduceMax(a, d, at, xt.data, m, n, lo, hi) })
 	return nil
 }
 
-// reduceMax is the reference loop: the first largest element of each
-// reduction, a NaN being larger than any number (torch.max(x, dim)).
-func reduceMax(a backend.Axis, dst, arg, x []float32, m, n int) {
-	count, length, outer, inner := strides(a, m, n)
-	for r := 0; r < count; r++ {
+// reduceMax is the reference loop for reductions lo … hi−1: the first
+// largest element of each, a NaN being larger than any number
+// (torch.max(x, dim)).
+func reduceMax(a backend.Axis, dst, arg, x []float32, m, n, lo, hi int) {
+	_, length, outer, inner := strides(a, m, n)
+	for r := lo; r < hi; r++ {
 		best, at := x[r*outer], 0
 		for k := 1; k < length && best == best; k++ {
 			if v := x[r*outer+k*inner]; v > best || v != v {
@@ -78,17 +87,20 @@ func (be *Backend) ReduceBackward(a backend.Axis, scale float32, dx, dy, arg bac
 	if arg != nil {
 		idx = arg.(*Tensor).data
 	}
-	reduceBackward(a, scale, d.data, dy.(*Tensor).data, idx, d.shape.Rows, d.shape.Cols)
+	m, n, g := d.shape.Rows, d.shape.Cols, dy.(*Tensor).data
+	count, length, _, _ := strides(a, m, n)
+	parallelFor(count, length, func(lo, hi int) { reduceBackward(a, scale, d.data, g, idx, m, n, lo, hi) })
 	return nil
 }
 
-// reduceBackward is the reference loop; dx is (m, n), dy and arg (count):
+// reduceBackward is the reference loop for reductions lo … hi−1; dx is
+// (m, n), dy and arg (count):
 //
 //	dx[r·outer + k·inner] = scale·dy[r]                  (arg nil)
 //	dx[r·outer + k·inner] = k = arg[r] ? dy[r] : 0       (else)
-func reduceBackward(a backend.Axis, scale float32, dx, dy, arg []float32, m, n int) {
-	count, length, outer, inner := strides(a, m, n)
-	for r := 0; r < count; r++ {
+func reduceBackward(a backend.Axis, scale float32, dx, dy, arg []float32, m, n, lo, hi int) {
+	_, length, outer, inner := strides(a, m, n)
+	for r := lo; r < hi; r++ {
 		for k := 0; k < length; k++ {
 			v := float32(float64(scale) * float64(dy[r]))
 			if arg != nil {

@@ -308,3 +308,31 @@ func TestAxisErrors(t *testing.T) {
 		g.Reset()
 	}
 }
+
+// TestAxisUnsupported runs every operation of axis.go and shape.go on a
+// backend with none of AxisReducer, LogSoftmaxer and Shaper: each records
+// an error naming the op and wrapping errors.ErrUnsupported.
+func TestAxisUnsupported(t *testing.T) {
+	b := newNullBackend()
+	for i, tc := range []struct {
+		name string
+		f    func(g *autograd.Graph, x *autograd.Value) *autograd.Value
+	}{
+		{"sum rows", (*autograd.Graph).SumRows}, {"mean cols", (*autograd.Graph).MeanCols},
+		{"max rows", (*autograd.Graph).MaxRows}, {"log-softmax", (*autograd.Graph).LogSoftmax},
+		{"transpose", (*autograd.Graph).Transpose},
+		{"reshape", func(g *autograd.Graph, x *autograd.Value) *autograd.Value { return g.Reshape(x, 3, 2) }},
+		{"slice columns", func(g *autograd.Graph, x *autograd.Value) *autograd.Value { return g.SliceCols(x, 0, 1) }},
+		{"concat columns", func(g *autograd.Graph, x *autograd.Value) *autograd.Value { return g.ConcatCols(x, x) }},
+	} {
+		g := autograd.NewGraph(b)
+		x := g.Leaf(upload(t, b, shp(2, 3), make([]float32, 6)), true)
+		if y := tc.f(g, x); y.Tensor() != nil {
+			t.Errorf("%d %s returned a value with a tensor", i, tc.name)
+		}
+		if err := g.Err(); !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), tc.name) {
+			t.Errorf("%d %s: error %v, want one naming the op and wrapping errors.ErrUnsupported", i, tc.name, err)
+		}
+		g.Reset()
+	}
+}

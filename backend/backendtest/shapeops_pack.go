@@ -20,7 +20,9 @@ func runShapePacked(t *testing.T, b backend.Backend) {
 	if !ok || !ok2 || !ok3 || !ok4 {
 		t.Skipf("%s lacks Packer, Shaper, AxisReducer or LogSoftmaxer", b.Name())
 	}
-	const m, n = 5, 13 // views of 65, 65, 70, 5, 5, 13, 13 and 65 elements: none aligned
+	// Rows of 4100: two levels of a GL tree (chunks of 4096) along rows, one
+	// invocation a column along columns; no view a multiple of 64 long.
+	const m, n = 5, 4100
 	shapes := []backend.Shape{shp(m, n), shp(n, m), shp(m, n+1), shp(m, 1), shp(m, 1), shp(1, n), shp(1, n), shp(m, n)}
 	x := specialData(5, m*n)
 	for i := range x {

@@ -89,6 +89,12 @@ func (g *Graph) backwardOf(n *Value) {
 		avgPool2DBackward(g, n)
 	case opEmbedding:
 		embeddingBackward(g, n)
+	case opReduceAxis:
+		reduceAxisBackward(g, n)
+	case opLogSoftmax:
+		logSoftmaxBackward(g, n)
+	case opTranspose, opReshape, opSliceCols, opConcatCols:
+		shapeBackward(g, n)
 	default:
 		panic("autograd: no backward step for " + n.op.String()) // our invariant: every op kind is listed
 	}

@@ -40,6 +40,12 @@ const (
 	opLayerNorm
 	opAvgPool2D
 	opEmbedding
+	opReduceAxis // SumRows … MaxCols (axis.go)
+	opLogSoftmax
+	opTranspose // shape.go
+	opReshape
+	opSliceCols
+	opConcatCols
 	numOps
 )
 
@@ -54,6 +60,8 @@ var opNames = [numOps]string{
 	opL1Loss: "l1 loss", opHuberLoss: "huber loss", opBCEWithLogits: "bce with logits",
 	opSoftmaxCrossEntropyWeighted: "weighted softmax cross-entropy",
 	opLayerNorm:                   "layernorm", opAvgPool2D: "avgpool2d", opEmbedding: "embedding",
+	opReduceAxis: "reduce", opLogSoftmax: "log-softmax",
+	opTranspose: "transpose", opReshape: "reshape", opSliceCols: "slice columns", opConcatCols: "concat columns",
 }
 
 func (k opKind) String() string { return opNames[k] }
@@ -95,6 +103,7 @@ type Value struct {
 	alpha   float32            // opScale's factor, opSum's or opMean's 1/n, opSVMHinge's margin, opHuberLoss's delta, the label smoothing
 	tA, tB  backend.Transpose  // opMatMul
 	geom    backend.Conv2D     // opConv2D's geometry; opMaxPool2D's as C, H, W, KH, KW, Stride
+	at      int                // opReduceAxis' backend.Axis; opSliceCols' first column
 	op      opKind
 	state   gradState
 	// lentGrad: grad was given by SetTensors and belongs to the caller, so

@@ -53,9 +53,10 @@
 // Reducer, Activator, Losser, Optimizer and Indexer. Optional capabilities
 // (MemoryReporter, Describer, Packer, and in capability.go SoftwareReporter,
 // FreeMemoryReporter, Warmer, ProgramCounter and ActivityCounter), optional
-// operations (Softmaxer; in losses2.go RegressionLosser and WeightedLosser;
-// in norm.go and avgpool.go the layers' Normalizer and AvgPooler) and fused
-// fast paths (SoftmaxCrossEntropyCounter,
+// operations (Softmaxer; AxisReducer, LogSoftmaxer and Shaper; in
+// losses2.go RegressionLosser and WeightedLosser; in norm.go and
+// avgpool.go the layers' Normalizer and AvgPooler) and fused fast paths
+// (SoftmaxCrossEntropyCounter,
 // LinearFuser) are separate interfaces found by type assertion. A program
 // probes only for these: none names an implementation's type.
 package backend

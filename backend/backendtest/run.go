@@ -41,6 +41,8 @@ func Run(t *testing.T, b backend.Backend) {
 	t.Run("pack", func(t *testing.T) { RunPack(t, b) })
 	t.Run("clip", func(t *testing.T) { runClip(t, b) })
 	t.Run("losses2", func(t *testing.T) { runLosses2(t, b) })
+	t.Run("axis", func(t *testing.T) { runAxis(t, b) })
+	t.Run("shape ops", func(t *testing.T) { runShaper(t, b) })
 }
 
 // executor runs a case on a backend and returns its outputs: Execute, or

@@ -147,7 +147,7 @@ func New(o Options) (*Backend, error) {
 	if src == nil {
 		src = shaders.FS
 	}
-	src = withActivations{src}
+	src = withBinary{withActivations{src}}
 	b := &Backend{src: src}
 	b.s.init()
 	// Pool buffers are made on the device by their first command (see

@@ -64,7 +64,11 @@ type BinaryDef struct {
 	//	float bin_da(float a, float b, float dy)
 	//	float bin_db(float a, float b, float dy)
 	// which may call common.glsl's functions and must give PyTorch's NaN,
-	// ±Inf and ±0 (test NaN by the bits, is_nan_f).
+	// ±Inf and ±0 (test NaN by the bits, is_nan_f). Compilers turn
+	// a > b ? a : b into a max that may return either zero of a ±0 tie
+	// (Mesa's did, even with the choice made on the bits): maximum and
+	// minimum return b for a tie explicitly and choose by the bits
+	// (select_bits).
 	GLSL GLSLBinary
 }
 
@@ -122,7 +126,7 @@ var binaryTable = [...]BinaryDef{
 		DA: func(a, b, dy float64) float64 { return ifElse(a < b, 0, ifElse(a == b, dy/2, dy)) },
 		DB: func(a, b, dy float64) float64 { return ifElse(a > b, 0, ifElse(a == b, dy/2, dy)) },
 		GLSL: GLSLBinary{
-			F:  "if (is_nan_f(a) || is_nan_f(b)) return NAN; return a > b ? a : b;",
+			F:  "if (is_nan_f(a) || is_nan_f(b)) return NAN; return a == b ? b : select_bits(a > b, a, b);",
 			DA: "if (is_nan_f(a) || is_nan_f(b)) return dy; return a < b ? 0.0 : a == b ? dy * 0.5 : dy;",
 			DB: "if (is_nan_f(a) || is_nan_f(b)) return dy; return a > b ? 0.0 : a == b ? dy * 0.5 : dy;",
 		},
@@ -137,7 +141,7 @@ var binaryTable = [...]BinaryDef{
 		DA: func(a, b, dy float64) float64 { return ifElse(a > b, 0, ifElse(a == b, dy/2, dy)) },
 		DB: func(a, b, dy float64) float64 { return ifElse(a < b, 0, ifElse(a == b, dy/2, dy)) },
 		GLSL: GLSLBinary{
-			F:  "if (is_nan_f(a) || is_nan_f(b)) return NAN; return a < b ? a : b;",
+			F:  "if (is_nan_f(a) || is_nan_f(b)) return NAN; return a == b ? b : select_bits(a < b, a, b);",
 			DA: "if (is_nan_f(a) || is_nan_f(b)) return dy; return a > b ? 0.0 : a == b ? dy * 0.5 : dy;",
 			DB: "if (is_nan_f(a) || is_nan_f(b)) return dy; return a < b ? 0.0 : a == b ? dy * 0.5 : dy;",
 		},

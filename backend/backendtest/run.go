@@ -38,6 +38,7 @@ func Run(t *testing.T, b backend.Backend) {
 	t.Run("softmax", func(t *testing.T) { runSoftmax(t, b) })
 	t.Run("conv", func(t *testing.T) { runConv(t, b) })
 	t.Run("pack", func(t *testing.T) { RunPack(t, b) })
+	t.Run("binary", func(t *testing.T) { runBinary(t, b) })
 }
 
 // executor runs a case on a backend and returns its outputs: Execute, or

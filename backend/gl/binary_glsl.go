@@ -17,7 +17,7 @@ import (
 //	float bin_da(float a, float b, float dy)  dy·∂f/∂a
 //	float bin_db(float a, float b, float dy)  dy·∂f/∂b
 //
-// and div_f, a division with IEEE's special cases. Every kernel gets them
+// and div_f, a division with IEEE's special cases, and select_bits. Every kernel gets them
 // (a few unused functions cost nothing), so that the plain files compile,
 // as Warmup compiles them, as the first row's (BINOP 0).
 var binaryGLSL = func() string {
@@ -39,6 +39,12 @@ float div_f(float a, float b) {
 	if (abs(b) > 8.5e37) return (a * 0.25) / (b * 0.25);
 	if (abs(b) < 1.2e-38) return (a * 0.25) / (b * 0.25 * 16777216.0) * 16777216.0;
 	return a / b;
+}
+
+// select_bits is c ? a : b chosen by the bits, which a compiler cannot turn
+// into max(a, b) (which may return either zero of a ±0 tie).
+float select_bits(bool c, float a, float b) {
+	return uintBitsToFloat(c ? floatBitsToUint(a) : floatBitsToUint(b));
 }
 `)
 	for _, op := range backend.BinaryOps() {

@@ -103,9 +103,9 @@ type binaryForm struct {
 	a, b func(m, n int) backend.Shape
 }
 
-func full(m, n int) backend.Shape   { return shp(m, n) }
-func rowVec(_, n int) backend.Shape { return shp(1, n) }
-func colVec(m, _ int) backend.Shape { return shp(m, 1) }
+func full(m, n int) backend.Shape        { return shp(m, n) }
+func rowVec(_, n int) backend.Shape      { return shp(1, n) }
+func colVec(m, _ int) backend.Shape      { return shp(m, 1) }
 func scalarShape(_, _ int) backend.Shape { return shp(1, 1) }
 
 // binaryForms are the broadcast forms of the rule in the backend package

@@ -82,6 +82,8 @@ func (g *Graph) backwardOf(n *Value) {
 		conv2DBackward(g, n)
 	case opMaxPool2D:
 		maxPool2DBackward(g, n)
+	case opBinary:
+		binaryBackward(g, n)
 	default:
 		panic("autograd: no backward step for " + n.op.String()) // our invariant: every op kind is listed
 	}

@@ -33,6 +33,7 @@ const (
 	opSoftmax
 	opConv2D
 	opMaxPool2D
+	opBinary
 	numOps
 )
 
@@ -44,6 +45,7 @@ var opNames = [numOps]string{
 	opAdd: "add", opSub: "sub", opMul: "mul", opScale: "scale", opSum: "sum", opMean: "mean",
 	opSoftmaxCrossEntropy: "softmax cross-entropy", opMeanSquaredError: "mean squared error", opSVMHinge: "svm hinge",
 	opSoftmax: "softmax", opConv2D: "conv2d", opMaxPool2D: "maxpool2d",
+	opBinary: "binary",
 }
 
 func (k opKind) String() string { return opNames[k] }
@@ -85,6 +87,7 @@ type Value struct {
 	alpha   float32            // opScale's factor, opSum's or opMean's 1/n, opSVMHinge's margin
 	tA, tB  backend.Transpose  // opMatMul
 	geom    backend.Conv2D     // opConv2D's geometry; opMaxPool2D's as C, H, W, KH, KW, Stride
+	binOp   backend.BinaryOp   // opBinary's operation
 	op      opKind
 	state   gradState
 	// lentGrad: grad was given by SetTensors and belongs to the caller, so

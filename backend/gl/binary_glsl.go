@@ -17,16 +17,13 @@ import (
 //	float bin_da(float a, float b, float dy)  dy·∂f/∂a
 //	float bin_db(float a, float b, float dy)  dy·∂f/∂b
 //
-// and div_f, a division with IEEE's special cases, and select_bits. Every kernel gets them
-// (a few unused functions cost nothing), so that the plain files compile,
-// as Warmup compiles them, as the first row's (BINOP 0).
+// and div_f, a division with IEEE's special cases, and select_bits.
+// Programs without BINOP compile none of it.
 var binaryGLSL = func() string {
 	var b strings.Builder
 	b.WriteString(`
 // The binary table's kernels (backend/gl/binary_glsl.go).
-#ifndef BINOP
-#define BINOP 0
-#endif
+#ifdef BINOP
 // div_f is a / b with IEEE's special cases, which GLSL leaves undefined
 // (x/0, x/±Inf), and exact scaling where 1/b would leave the normal range
 // (GLSL may compute a·(1/b): 2.5 ulp for |b| in [2^-126, 2^126]).
@@ -55,6 +52,7 @@ float select_bits(bool c, float a, float b) {
 		fmt.Fprintf(&b, "float bin_db(float a, float b, float dy) {\n\t%s\n}\n", d.GLSL.DB)
 		b.WriteString("#endif\n")
 	}
+	b.WriteString("#endif\n")
 	return b.String()
 }()
 
@@ -84,6 +82,9 @@ var binShaders = func() [][2]string {
 	}
 	return m
 }()
+
+// binKernel marks the kernels that are compiled only per binary op.
+var binKernel = map[string]bool{"binary_forward.comp": true, "binary_backward.comp": true}
 
 // binaryOps are the ops' names in errors, made once.
 var binaryOps = func() [][2]string {

@@ -203,7 +203,8 @@ func (b *Backend) Sync() error {
 
 // Warmup compiles every kernel now, so that no compile lands inside a timed
 // region, and returns the time compiling took: every shader file, and the
-// program variants the fused linear kernels use, one per activation.
+// program variants the fused linear kernels use, one per activation, and
+// the binary kernels', one per op.
 func (b *Backend) Warmup() (time.Duration, error) {
 	var took time.Duration
 	var names []string
@@ -214,9 +215,16 @@ func (b *Backend) Warmup() (time.Duration, error) {
 		}
 		// The kernels compiled per activation exist only as variants.
 		files := names
-		names = slices.DeleteFunc(slices.Clone(files), func(n string) bool { return actKernel[n] })
+		names = slices.DeleteFunc(slices.Clone(files), func(n string) bool { return actKernel[n] || binKernel[n] })
 		for _, k := range backend.ActivationKinds() {
 			for _, v := range actShaders[k] {
+				if file, _, _ := strings.Cut(v, "?"); slices.Contains(files, file) {
+					names = append(names, v)
+				}
+			}
+		}
+		for _, op := range backend.BinaryOps() {
+			for _, v := range binShaders[op] {
 				if file, _, _ := strings.Cut(v, "?"); slices.Contains(files, file) {
 					names = append(names, v)
 				}

@@ -2,6 +2,8 @@ package autograd_test
 
 import (
 	"fmt"
+	"log"
+	"strings"
 	"testing"
 
 	"gltrain/autograd"
@@ -37,9 +39,9 @@ func binaryInputs(op backend.BinaryOp, f binaryForm, seed uint64) (a, b []float3
 		}
 	case backend.BinaryMaximum, backend.BinaryMinimum:
 		out := shp(3, 4)
-		small, big, ss, bs := b, a, f.b, f.a // big is m×n or the same as small's
+		small, big, ss := b, a, f.b // big is m×n, small broadcast over it (or m×n too)
 		if f.a.Len() < f.b.Len() {
-			small, big, ss, bs = a, b, f.a, f.b
+			small, big, ss = a, b, f.a
 		}
 		off := awayFromZero(len(big), seed+3)
 		for i := range big {
@@ -52,7 +54,6 @@ func binaryInputs(op backend.BinaryOp, f binaryForm, seed uint64) (a, b []float3
 			}
 			big[i] = small[r*ss.Cols+c] + off[i]/2*0.25 + 0.1*sign(off[i])
 		}
-		_ = bs
 	}
 	return a, b
 }
@@ -156,17 +157,44 @@ func TestBinaryErrors(t *testing.T) {
 		t.Fatal("no error")
 	}
 	for _, w := range []string{"div", "3×4", "1×3"} {
-		if !contains(err.Error(), w) {
+		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error %q does not mention %q", err, w)
 		}
 	}
 }
 
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
+// ExampleGraph_Div divides each row of x by its own scale, an m×1 column
+// broadcast over the row: the scale's gradient sums its row's shares,
+// −Σ_j x[i,j]/s[i]².
+func ExampleGraph_Div() {
+	b, err := backend.Open("cpu")
+	if err != nil {
+		log.Fatal(err)
 	}
-	return false
+	defer b.Close()
+	value := func(r, c int, v ...float32) *autograd.Value {
+		t, err := backend.FromData(b, backend.Shape{Rows: r, Cols: c}, v)
+		if err != nil {
+			log.Fatal(err)
+		}
+		return autograd.NewParameter(b, "", t)
+	}
+	x, s := value(2, 3, 1, 2, 3, 4, 6, 8), value(2, 1, 2, 4)
+	g := autograd.NewGraph(b)
+	defer g.Reset()
+	y := g.Div(x, s)
+	if err := g.Backward(g.Sum(y)); err != nil {
+		log.Fatal(err)
+	}
+	for _, t := range []backend.Tensor{y.Tensor(), x.Grad(), s.Grad()} {
+		v, err := backend.ToHost(b, t)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(v)
+	}
+	// Output:
+	// [0.5 1 1.5 1 1.5 2]
+	// [0.5 0.5 0.5 0.25 0.25 0.25]
+	// [-1.5 -1.125]
 }

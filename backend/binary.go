@@ -39,7 +39,7 @@ type Binarier interface {
 	// not reduced: the caller sums them over the dimensions a or b was
 	// broadcast along (autograd does, with ColSum, Sum or a product with
 	// ones). Either may be nil when not wanted, not both; da must not be
-	// db, but either may be dy, a or b.
+	// db, but either may be dy (each element reads its inputs first).
 	BinaryBackward(op BinaryOp, da, db, a, b, dy Tensor) error
 }
 

@@ -118,7 +118,8 @@ var binaryForms = []binaryForm{
 // runBinaryBroadcast checks every op in every broadcast form, at sizes that
 // are not multiples of the work group (3×257, 130×3), against the table's
 // float64 references of the same float32 inputs: the forward pass, the
-// backward pass with both gradients, and with only db (da nil). Inputs are
+// backward pass with both gradients, with only db (da nil), and with db
+// written over dy, and the forward pass written over a. Inputs are
 // multiples of ¼ in [−2, 2], so that maximum and minimum meet ties, and
 // div's divisor is at least ½ in magnitude.
 func runBinaryBroadcast(t *testing.T, b backend.Backend, bb backend.Binarier) {
@@ -154,6 +155,12 @@ func runBinaryBroadcast(t *testing.T, b backend.Backend, bb backend.Binarier) {
 						if msg := Diff(sy, got[j], w, binaryTol); msg != "" {
 							t.Errorf("%s: %s", [...]string{"forward", "da", "db", "db alone", "dy untouched"}[j], msg)
 						}
+					}
+					s.do(bb.BinaryBackward(op, nil, dy, xa, xb, dy)) // in place: db overwrites dy
+					if got := s.down(dy); s.err != nil {
+						t.Fatal(s.err)
+					} else if msg := Diff(sy, got[0], wantDB, binaryTol); msg != "" {
+						t.Errorf("db into dy: %s", msg)
 					}
 					if f.a(m, n) == sy { // in place: dst = a
 						s.do(bb.BinaryForward(op, xa, xa, xb))

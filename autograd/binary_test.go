@@ -3,6 +3,7 @@ package autograd_test
 import (
 	"fmt"
 	"log"
+	"math"
 	"strings"
 	"testing"
 
@@ -108,7 +109,8 @@ func binaryCases() []gradCase {
 // TestBinaryCrossBackend runs every op in every broadcast form, forward and
 // backward, on every backend other than "cpu" and on "cpu", and requires
 // the same values and gradients within crossTol (each is one or two
-// kernels and a reduction of at most 4 terms: a few ulps).
+// kernels and a reduction of at most 4 terms: a few ulps), and the same
+// bits when run again (the reductions are deterministic).
 func TestBinaryCrossBackend(t *testing.T) {
 	backendtest.ForEach(t, func(t *testing.T, b backend.Backend) {
 		if b.Name() == "cpu" {
@@ -130,7 +132,14 @@ func TestBinaryCrossBackend(t *testing.T) {
 					}
 					return [][]float32{download(t, be, out.Tensor()), download(t, be, x.Grad()), download(t, be, y.Grad())}
 				}
-				got, want := run(b), run(ref)
+				got, want, again := run(b), run(ref), run(b)
+				for j := range got {
+					for i := range got[j] {
+						if math.Float32bits(got[j][i]) != math.Float32bits(again[j][i]) {
+							t.Errorf("%s %s: output %d element %d: %g, then %g in a second run", op, f.name, j, i, got[j][i], again[j][i])
+						}
+					}
+				}
 				for j, s := range []backend.Shape{shp(3, 4), f.a, f.b} {
 					if d := backendtest.Diff(s, got[j], backendtest.To64(want[j]), crossTol); d != "" {
 						t.Errorf("%s %s: %s on %s versus cpu: %s", op, f.name, [...]string{"y", "∂a", "∂b"}[j], b.Name(), d)

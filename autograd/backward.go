@@ -95,6 +95,8 @@ func (g *Graph) backwardOf(n *Value) {
 		logSoftmaxBackward(g, n)
 	case opTranspose, opReshape, opSliceCols, opConcatCols:
 		shapeBackward(g, n)
+	case opBinary:
+		binaryBackward(g, n)
 	default:
 		panic("autograd: no backward step for " + n.op.String()) // our invariant: every op kind is listed
 	}

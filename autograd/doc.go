@@ -32,8 +32,8 @@
 // gradients are 1, so it passes −4 on to both x and y.
 //
 // Each operation keeps its backward function beside its forward one, one
-// file per family (matmul.go, elementwise.go, activation.go, reduce.go,
-// loss.go, linear.go, softmax.go, axis.go, shape.go), and every backward step is a backend
+// file per family (matmul.go, elementwise.go, binary.go, activation.go,
+// reduce.go, loss.go, linear.go, softmax.go, axis.go, shape.go), and every backward step is a backend
 // kernel: nothing is copied to the host. The losses compute their gradient
 // with respect to the predictions in the same kernel as the loss, during the
 // forward pass, and keep it for the backward pass.

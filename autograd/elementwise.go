@@ -2,15 +2,33 @@ package autograd
 
 import "gltrain/backend"
 
-// Add returns a + b, elementwise; a and b have one shape.
-func (g *Graph) Add(a, b *Value) *Value { return g.binary(opAdd, a, b) }
+// Add returns a + b, elementwise. a and b have one shape, or one of them
+// is broadcast over the other as Binary says.
+func (g *Graph) Add(a, b *Value) *Value { return g.binaryOrBroadcast(opAdd, a, b) }
 
-// Sub returns a − b, elementwise; a and b have one shape.
-func (g *Graph) Sub(a, b *Value) *Value { return g.binary(opSub, a, b) }
+// Sub returns a − b, elementwise. a and b have one shape, or one of them
+// is broadcast over the other as Binary says.
+func (g *Graph) Sub(a, b *Value) *Value { return g.binaryOrBroadcast(opSub, a, b) }
 
-// Mul returns a ⊙ b, the elementwise (Hadamard) product; a and b have one
-// shape.
-func (g *Graph) Mul(a, b *Value) *Value { return g.binary(opMul, a, b) }
+// Mul returns a ⊙ b, the elementwise (Hadamard) product. a and b have one
+// shape, or one of them is broadcast over the other as Binary says.
+func (g *Graph) Mul(a, b *Value) *Value { return g.binaryOrBroadcast(opMul, a, b) }
+
+// binaryOrBroadcast computes Add, Sub or Mul: by the contract's
+// same-shape kernels when a and b have one shape, else by Binary.
+func (g *Graph) binaryOrBroadcast(op opKind, a, b *Value) *Value {
+	if a != nil && b != nil && a.shape != b.shape {
+		bop := backend.BinaryAdd
+		switch op {
+		case opSub:
+			bop = backend.BinarySub
+		case opMul:
+			bop = backend.BinaryMul
+		}
+		return g.Binary(bop, a, b)
+	}
+	return g.binary(op, a, b)
+}
 
 // binary computes the elementwise operation op of a and b.
 func (g *Graph) binary(op opKind, a, b *Value) *Value {

@@ -83,6 +83,7 @@ func gradCases() []gradCase {
 	cases = append(cases, linearCases()...)
 	cases = append(cases, softmaxCases()...)
 	cases = append(cases, convCases()...)
+	cases = append(cases, binaryCases()...)
 	return cases
 }
 

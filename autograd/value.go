@@ -46,6 +46,7 @@ const (
 	opReshape
 	opSliceCols
 	opConcatCols
+	opBinary
 	numOps
 )
 
@@ -62,6 +63,7 @@ var opNames = [numOps]string{
 	opLayerNorm:                   "layernorm", opAvgPool2D: "avgpool2d", opEmbedding: "embedding",
 	opReduceAxis: "reduce", opLogSoftmax: "log-softmax",
 	opTranspose: "transpose", opReshape: "reshape", opSliceCols: "slice columns", opConcatCols: "concat columns",
+	opBinary: "binary",
 }
 
 func (k opKind) String() string { return opNames[k] }
@@ -104,6 +106,7 @@ type Value struct {
 	tA, tB  backend.Transpose  // opMatMul
 	geom    backend.Conv2D     // opConv2D's geometry; opMaxPool2D's as C, H, W, KH, KW, Stride
 	at      int                // opReduceAxis' backend.Axis; opSliceCols' first column
+	binOp   backend.BinaryOp   // opBinary's operation
 	op      opKind
 	state   gradState
 	// lentGrad: grad was given by SetTensors and belongs to the caller, so

@@ -46,6 +46,23 @@
 // and the losses' gradient outputs, the fused layer's outputs and the
 // softmax's outputs must not be their inputs (ErrAlias).
 //
+// # Broadcasting
+//
+// The binary operations (Binarier, with the table of binary.go: add, sub,
+// mul, div, maximum and minimum) follow one rule. The output is m×n, and
+// each operand is m×n, 1×n (the same row for every row), m×1 (the same
+// column for every column) or 1×1 (one value for every element); at least
+// one of them is m×n, and either may be the smaller one:
+//
+//	dst[i,j] = f(a[i·ra, j·ca], b[i·rb, j·cb])
+//
+// where ra is 0 when a has one row and 1 otherwise, ca 0 when a has one
+// column, and the same for b. Other pairs (3×4 with 4×3, 1×4 with 3×1)
+// are ErrShape, naming the op and both shapes (BinaryShape). The backward
+// pass gives dy·∂f/∂a and dy·∂f/∂b at the output's shape; an operand that
+// was broadcast gets their sum over the dimensions it was broadcast along
+// (autograd sums with ColSum, Sum, or a product with a column of ones).
+//
 // # Composition
 //
 // Backend is composed of small interfaces, in the manner of
@@ -53,8 +70,8 @@
 // Reducer, Activator, Losser, Optimizer and Indexer. Optional capabilities
 // (MemoryReporter, Describer, Packer, and in capability.go SoftwareReporter,
 // FreeMemoryReporter, Warmer, ProgramCounter and ActivityCounter), optional
-// operations (Softmaxer; AxisReducer, LogSoftmaxer and Shaper; in
-// losses2.go RegressionLosser and WeightedLosser; in norm.go and
+// operations (Softmaxer, Binarier; AxisReducer, LogSoftmaxer and Shaper;
+// in losses2.go RegressionLosser and WeightedLosser; in norm.go and
 // avgpool.go the layers' Normalizer and AvgPooler) and fused fast paths
 // (SoftmaxCrossEntropyCounter,
 // LinearFuser) are separate interfaces found by type assertion. A program

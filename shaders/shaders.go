@@ -7,7 +7,9 @@
 // comment names that function and the buffer bindings. The activation
 // kernels (activation_*.comp, linear_*.comp) are templates: backend/gl
 // appends each activation's GLSL, from the table in backend/activations.go,
-// to common.glsl and compiles them once per activation (#define ACT).
+// to common.glsl and compiles them once per activation (#define ACT); so
+// are the binary kernels (binary_*.comp), once per row of the table in
+// backend/binary.go (#define BINOP).
 //
 // Conventions: shapes and scalars are uniforms, never #defines, so that no
 // program is compiled per shape; 1-D kernels use work groups of WG (256)

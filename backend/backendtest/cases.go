@@ -85,7 +85,7 @@ var ElementDims = []Dims{{1, 1, 1}, {7, 13, 5}, {33, 65, 40}, {64, 64, 64}, {128
 var MatMulDims = []Dims{{1, 1, 1}, {7, 13, 5}, {33, 65, 17}, {64, 64, 64}, {128, 128, 128}, {129, 65, 257}, {257, 129, 33}, {1, 257, 129}, {257, 1, 2}}
 
 // Cases returns the conformance cases: every operation of the contract, and
-// the optional operations (Softmaxer), which a backend without them skips.
+// the optional operations (Softmaxer, Binarier), which a backend without them skips.
 func Cases() []Case {
 	var cs []Case
 	cs = append(cs, matMulCases()...)
@@ -96,5 +96,6 @@ func Cases() []Case {
 	cs = append(cs, optimizerCases()...)
 	cs = append(cs, indexCases()...)
 	cs = append(cs, softmaxCases()...)
+	cs = append(cs, binaryOpCases()...)
 	return cs
 }

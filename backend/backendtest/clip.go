@@ -148,7 +148,7 @@ func runClipSpecials(t *testing.T, b backend.Backend, c backend.GradNormClipper)
 		if err != nil {
 			t.Fatalf("%d %s: %v", i, tc.name, err)
 		}
-		if !sameFloat(gotSq, tc.wantSq) {
+		if !sameValue32(gotSq, tc.wantSq) {
 			t.Errorf("%d %s: sum of squares %v, want %v", i, tc.name, gotSq, tc.wantSq)
 		}
 		for k := range got {
@@ -157,7 +157,7 @@ func runClipSpecials(t *testing.T, b backend.Backend, c backend.GradNormClipper)
 				if tc.want != nil {
 					want = tc.want[k][j]
 				}
-				if !sameFloat(v, want) {
+				if !sameValue32(v, want) {
 					t.Errorf("%d %s: gradient %d [%d]: %v, want %v", i, tc.name, k, j, v, want)
 				}
 			}
@@ -165,8 +165,8 @@ func runClipSpecials(t *testing.T, b backend.Backend, c backend.GradNormClipper)
 	}
 }
 
-// sameFloat: both NaN, or equal (+0 and −0 are equal).
-func sameFloat(a, b float32) bool {
+// sameValue32: both NaN, or equal (+0 and −0 are equal).
+func sameValue32(a, b float32) bool {
 	return a == b || (a != a && b != b)
 }
 

@@ -147,7 +147,7 @@ func New(o Options) (*Backend, error) {
 	if src == nil {
 		src = shaders.FS
 	}
-	src = withActivations{src}
+	src = withBinary{withActivations{src}}
 	b := &Backend{src: src}
 	b.s.init()
 	// Pool buffers are made on the device by their first command (see
@@ -204,7 +204,8 @@ func (b *Backend) Sync() error {
 // Warmup compiles every kernel now, so that no compile lands inside a timed
 // region, and returns the time compiling took: every shader file, and the
 // program variants the fused linear kernels use, one per activation, and
-// the elementwise ones of the primitives (exp, …, clamp).
+// the elementwise ones of the primitives (exp, …, clamp) and the binary
+// kernels', one per op.
 func (b *Backend) Warmup() (time.Duration, error) {
 	var took time.Duration
 	var names []string
@@ -215,13 +216,20 @@ func (b *Backend) Warmup() (time.Duration, error) {
 		}
 		// The kernels compiled per activation exist only as variants.
 		files := names
-		names = slices.DeleteFunc(slices.Clone(files), func(n string) bool { return actKernel[n] })
+		names = slices.DeleteFunc(slices.Clone(files), func(n string) bool { return actKernel[n] || binKernel[n] })
 		for _, k := range backend.UnaryKinds() {
 			vs := actShaders[k][:]
 			if k.Def().Primitive { // the graph's primitives: no fused layer
 				vs = vs[:2]
 			}
 			for _, v := range vs {
+				if file, _, _ := strings.Cut(v, "?"); slices.Contains(files, file) {
+					names = append(names, v)
+				}
+			}
+		}
+		for _, op := range backend.BinaryOps() {
+			for _, v := range binShaders[op] {
 				if file, _, _ := strings.Cut(v, "?"); slices.Contains(files, file) {
 					names = append(names, v)
 				}

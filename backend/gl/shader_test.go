@@ -73,10 +73,11 @@ func TestWarmup(t *testing.T) {
 	}
 	names, _ := fs.Glob(shaders.FS, "*.comp")
 	// Every file but the four compiled only per activation (the
-	// elementwise activation kernels and the fused linear ones), and
-	// those four's five variants per activation, and the two elementwise
-	// ones per primitive.
-	if c, want := b.Counters(), len(names)-4+5*len(backend.ActivationKinds())+2*len(backend.PrimitiveKinds()); c.Programs != want {
+	// elementwise activation kernels and the fused linear ones) and the
+	// two compiled only per binary op, those four's five variants per
+	// activation, the two elementwise ones per primitive, and the binary
+	// two's two per op.
+	if c, want := b.Counters(), len(names)-4-2+5*len(backend.ActivationKinds())+2*len(backend.PrimitiveKinds())+2*len(backend.BinaryOps()); c.Programs != want {
 		t.Errorf("%d programs compiled, want %d", c.Programs, want)
 	}
 	t.Logf("warm-up: %d kernels compiled and linked in %v (%v wall)", len(names), took.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))

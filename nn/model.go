@@ -68,8 +68,12 @@ const (
 // seed (layer i from a seed derived from (seed, i)), so the same seed gives
 // the same model on every backend. Dropout layers without a Seed get one
 // from seed. The parameters of a Sequential are named by position as
-// PyTorch names them ("0.weight"); a module of your own keeps its names,
-// which must be unique. NewModel runs one forward pass on a row of zeros,
+// PyTorch names them ("0.weight"); those of a module of your own as
+// PyTorch names a module's attributes, by the exported fields that hold
+// them under its place ("2.fc1.weight" for a Linear in field Fc1 of the
+// module at position 2), one it cannot reach so (an unexported field)
+// keeping its name after that place ("2.mine.weight"; as it is for the
+// network itself). The names must be unique. NewModel runs one forward pass on a row of zeros,
 // to check that the layers fit together and to find Outputs. The model
 // starts in training mode, as a PyTorch module does (SetTraining).
 //
@@ -101,7 +105,7 @@ func newModel(b backend.Backend, net Module, inputs int, img *Image, seed uint64
 	bd := &builder{b: b, seed: seed, m: m, img: img}
 	out, err := bd.module(net, inputs, "", nil)
 	if err == nil {
-		err = m.checkNames()
+		err = m.checkNames(bd.ownNames)
 	}
 	if err != nil {
 		m.Release()
@@ -121,6 +125,7 @@ type builder struct {
 	linears  int // Linear and Conv2D layers built: their seeds
 	dropouts int
 	img      *Image // the shape of the images reaching the next layer; nil for flat features
+	ownNames bool   // a module of the caller's own was named (nameOwn)
 }
 
 // module builds mod for inputs of width in, naming its parameters under
@@ -186,6 +191,10 @@ func (bd *builder) module(mod Module, in int, prefix string, next Module) (int, 
 	if _, ok := mod.(ModeSetter); ok {
 		bd.m.ownModes = true
 	}
+	if err := nameOwn(mod, prefix); err != nil {
+		return 0, fmt.Errorf("nn: layer %s (%T): %w", layerName(prefix), mod, err)
+	}
+	bd.ownNames = true
 	bd.img = nil
 	return probe(bd.b, mod, in, prefix)
 }
@@ -261,12 +270,17 @@ func dropoutP(d *Dropout) any {
 }
 
 // checkNames refuses two parameters of one name: Save could not tell them
-// apart.
-func (m *Model) checkNames() error {
+// apart. own: the model has a module of the caller's own, which the error
+// tells how to name.
+func (m *Model) checkNames(own bool) error {
 	seen := map[string]bool{}
 	for _, p := range m.Parameters() {
 		if seen[p.Name()] {
-			return fmt.Errorf("nn: new model: two parameters are named %s", excerpt(p.Name()))
+			hint := ""
+			if own {
+				hint = " (a module of your own: hold its layers and parameters in exported fields, which name them, or give them distinct names, NewLinear's prefix)"
+			}
+			return fmt.Errorf("nn: new model: two parameters are named %s%s", excerpt(p.Name()), hint)
 		}
 		seen[p.Name()] = true
 	}

@@ -12,7 +12,8 @@ import (
 // its metadata), so that Load rebuilds the model without code. Type is
 // "linear", an activation's name ("relu", "leakyrelu", "gelu-tanh", …, as
 // backend.ParseActivation reads them), "dropout", "softmax", "flatten",
-// "layernorm", "avgpool2d", "globalavgpool", "embedding" or "sequential".
+// "layernorm", "avgpool2d", "globalavgpool", "embedding", "sequential" or
+// "residual" (its one inner layer, f, in Layers).
 type LayerSpec struct {
 	Type  string  `json:"type"`
 	In    int     `json:"in,omitempty"`    // linear, layernorm; embedding's vocabulary
@@ -23,7 +24,7 @@ type LayerSpec struct {
 	Params map[string]float32 `json:"params,omitempty"`
 	P      float64            `json:"p,omitempty"`      // dropout
 	Seed   uint64             `json:"seed,omitempty"`   // dropout's masks
-	Layers []LayerSpec        `json:"layers,omitempty"` // sequential
+	Layers []LayerSpec        `json:"layers,omitempty"` // sequential; residual's f
 	// conv2d, maxpool2d, avgpool2d and globalavgpool: the input image (C, H, W), the window and the
 	// stride; conv2d's filters are Out, its padding Pad.
 	C      int `json:"c,omitempty"`
@@ -119,7 +120,7 @@ func (s Spec) Params() (params, widths float64) {
 			case "embedding":
 				params += float64(l.In) * float64(l.Out)
 				widths += float64(l.Out)
-			case "sequential":
+			case "sequential", "residual":
 				walk(l.Layers)
 			}
 		}
@@ -164,6 +165,8 @@ func specOf(mod Module) (s LayerSpec, custom string) {
 			s.Layers = append(s.Layers, ls)
 		}
 		return s, ""
+	case *Residual:
+		return residualSpec(l)
 	case *Linear:
 		return LayerSpec{Type: "linear", In: l.In, Out: l.Out}, ""
 	case *Dropout:
@@ -245,6 +248,8 @@ func specModule(s LayerSpec, in int, path string, count *int, params func(name s
 			return nil, 0, bad("input %dx%dx%d after a layer of width %d", p.C, p.H, p.W, in)
 		}
 		return &MaxPool2D{KH: p.KH, KW: p.KW, Stride: p.Stride, Geom: p}, p.Out(), nil
+	case "residual":
+		return residualModule(s, in, path, count, params)
 	case "layernorm", "avgpool2d", "globalavgpool", "embedding":
 		return layerSpecModule(s, in, path, params)
 	case "softmax":

@@ -12,13 +12,15 @@ import (
 
 // layerItem is one item of -layers.
 type layerItem struct {
-	kind  string // "linear", "act", "dropout", "conv", "maxpool", "avgpool", "gap", "layernorm", "flatten"
+	kind  string // "linear", "act", "dropout", "conv", "maxpool", "avgpool", "gap", "layernorm", "flatten", "res"
 	units int    // linear: units; conv: filters
 	act   backend.Activation
-	p     float64 // dropout
-	k     int     // conv, maxpool, avgpool: the window
-	s     int     // conv, maxpool, avgpool: the stride (0: the default)
-	pad   int     // conv
+	p     float64     // dropout
+	k     int         // conv, maxpool, avgpool: the window
+	s     int         // conv, maxpool, avgpool: the stride (0: the default)
+	pad   int         // conv
+	plain bool        // linear: no activation (a bare N inside res(…))
+	sub   []layerItem // res: the layers of f in x + f(x)
 }
 
 // maxLayerItems bounds -layers.
@@ -28,12 +30,17 @@ const maxLayerItems = 1000
 // followed by act, the -act value), N:ACT (its own activation), ACT (an
 // activation alone), dropout:P, conv:C:K[:S[:P]] (C filters of K×K, stride
 // S, padding P), maxpool:K[:S], avgpool:K[:S], gap (global average
-// pooling), layernorm and flatten. The error names the bad item.
+// pooling), layernorm, flatten and res(ITEMS), a residual block x + f(x)
+// of flat features, f the items inside, where a bare N is a Linear without
+// an activation: res(64:relu,64). The error names the bad item.
 func parseLayers(spec string, act backend.Activation) ([]layerItem, error) {
 	if strings.TrimSpace(spec) == "" {
 		return nil, nil
 	}
-	parts := strings.Split(spec, ",")
+	parts, err := splitItems(spec)
+	if err != nil {
+		return nil, err
+	}
 	if len(parts) > maxLayerItems {
 		return nil, fmt.Errorf("%d items, at most %d", len(parts), maxLayerItems)
 	}
@@ -48,7 +55,44 @@ func parseLayers(spec string, act backend.Activation) ([]layerItem, error) {
 	return items, nil
 }
 
+// splitItems splits spec at the commas outside parentheses.
+func splitItems(spec string) ([]string, error) {
+	var parts []string
+	depth, start := 0, 0
+	for i, r := range spec {
+		switch r {
+		case '(':
+			depth++
+		case ')':
+			if depth--; depth < 0 {
+				return nil, fmt.Errorf("a ) without its ( at character %d", i+1)
+			}
+		case ',':
+			if depth == 0 {
+				parts, start = append(parts, spec[start:i]), i+1
+			}
+		}
+	}
+	if depth != 0 {
+		return nil, fmt.Errorf("a ( without its )")
+	}
+	return append(parts, spec[start:]), nil
+}
+
 func parseLayerItem(s string, act backend.Activation) (layerItem, error) {
+	if low := strings.ToLower(s); strings.HasPrefix(low, "res(") && strings.HasSuffix(low, ")") {
+		sub, err := parseLayers(s[4:len(s)-1], backend.Activation{Kind: backend.Identity})
+		if err != nil {
+			return layerItem{}, fmt.Errorf("in res(…): %v", err)
+		}
+		if len(sub) == 0 {
+			return layerItem{}, fmt.Errorf("want res(ITEMS), the layers of f in x + f(x): res(64:relu,64)")
+		}
+		for i := range sub { // N or N:identity: a Linear alone
+			sub[i].plain = sub[i].kind == "linear" && sub[i].act.Kind == backend.Identity
+		}
+		return layerItem{kind: "res", sub: sub}, nil
+	}
 	head, rest, hasRest := strings.Cut(s, ":")
 	ints := func(min, max int, what string) ([]int, error) {
 		fields := strings.Split(rest, ":")
@@ -107,10 +151,10 @@ func parseLayerItem(s string, act backend.Activation) (layerItem, error) {
 		if f, aerr := backend.ParseActivation(s); aerr == nil { // an activation alone
 			return layerItem{kind: "act", act: f}, checkAlpha(f)
 		}
-		return layerItem{}, fmt.Errorf("want N (units, 1 to %d), N:ACT, an activation, dropout:P, conv:C:K[:S[:P]], maxpool:K[:S], avgpool:K[:S], gap, layernorm or flatten", maxUnits)
+		return layerItem{}, fmt.Errorf("want N (units, 1 to %d), N:ACT, an activation, dropout:P, conv:C:K[:S[:P]], maxpool:K[:S], avgpool:K[:S], gap, layernorm, flatten or res(ITEMS)", maxUnits)
 	}
 	if n < 1 || n > maxUnits {
-		return layerItem{}, fmt.Errorf("want N (units, 1 to %d), N:ACT, an activation, dropout:P, conv:C:K[:S[:P]], maxpool:K[:S], avgpool:K[:S], gap, layernorm or flatten", maxUnits)
+		return layerItem{}, fmt.Errorf("want N (units, 1 to %d), N:ACT, an activation, dropout:P, conv:C:K[:S[:P]], maxpool:K[:S], avgpool:K[:S], gap, layernorm, flatten or res(ITEMS)", maxUnits)
 	}
 	item := layerItem{kind: "linear", units: n, act: act}
 	if hasRest {
@@ -155,9 +199,23 @@ func modelSpec(items []layerItem, features, classes int, img *nn.Image) (nn.Spec
 		case "flatten":
 			s.Layers, img = append(s.Layers, nn.LayerSpec{Type: "flatten"}), nil
 		case "linear":
-			s.Layers = append(s.Layers, nn.LayerSpec{Type: "linear", In: in, Out: it.units},
-				nn.ActivationSpec(it.act))
+			s.Layers = append(s.Layers, nn.LayerSpec{Type: "linear", In: in, Out: it.units})
+			if !it.plain {
+				s.Layers = append(s.Layers, nn.ActivationSpec(it.act))
+			}
 			in, img = it.units, nil
+		case "res":
+			if img != nil {
+				return s, bad(i, "takes flat features, but its input is %v images (put flatten or gap before it)", *img)
+			}
+			f, err := modelSpec(it.sub, in, 0, nil) // its last layer, the output Linear to 0 classes, dropped
+			if err != nil {
+				return s, bad(i, "%v", err)
+			}
+			if out := f.Layers[len(f.Layers)-1].In; out != in {
+				return s, bad(i, "gives %d values from %d: x + f(x) needs its last layer of %d units", out, in, in)
+			}
+			s.Layers = append(s.Layers, nn.LayerSpec{Type: "residual", Layers: []nn.LayerSpec{{Type: "sequential", Layers: f.Layers[:len(f.Layers)-1]}}})
 		case "layernorm":
 			if img != nil {
 				return s, bad(i, "takes flat features, but its input is %v images (put flatten or gap before it)", *img)
@@ -222,12 +280,17 @@ func formatLayers(items []layerItem) string {
 			parts[i] = it.act.String()
 		case "flatten", "gap", "layernorm":
 			parts[i] = it.kind
+		case "res":
+			parts[i] = "res(" + formatLayers(it.sub) + ")"
 		case "conv":
 			parts[i] = fmt.Sprintf("conv:%d:%d:%d:%d", it.units, it.k, it.s, it.pad)
 		case "maxpool", "avgpool":
 			parts[i] = fmt.Sprintf("%s:%d:%d", it.kind, it.k, it.s)
 		default:
 			parts[i] = strconv.Itoa(it.units) + ":" + it.act.String()
+			if it.plain {
+				parts[i] = strconv.Itoa(it.units)
+			}
 		}
 	}
 	return strings.Join(parts, ",")

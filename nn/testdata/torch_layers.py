@@ -4,7 +4,7 @@ usage: torch_layers.py MODEL.safetensors CASE.json
 
 Builds the torch.nn.Sequential the checkpoint's "model" metadata
 describes (linear, flatten, conv2d, maxpool2d, the activations, layernorm,
-avgpool2d, globalavgpool, embedding), loads its tensors with load_state_dict(strict=True),
+avgpool2d, globalavgpool, embedding, residual), loads its tensors with load_state_dict(strict=True),
 runs it in float64 on CASE's inputs x and backpropagates the loss
 sum(y * dy), then compares y, the gradient of x and every parameter's
 gradient with gltrain's (CASE's y, dx and grads by state-dict name):
@@ -49,6 +49,17 @@ class Embedding(torch.nn.Embedding):
         return super().forward(x.reshape(-1).long())
 
 
+class Residual(torch.nn.Module):
+    """gltrain's residual block, x + f(x)."""
+
+    def __init__(self, f):
+        super().__init__()
+        self.f = f
+
+    def forward(self, x):
+        return x + self.f(x)
+
+
 def layer(spec):
     kind = spec["type"]
     if kind == "linear":
@@ -67,6 +78,12 @@ def layer(spec):
         return torch.nn.AvgPool2d((spec["kh"], spec["kw"]), stride=spec["stride"])
     if kind == "globalavgpool":
         return torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())
+    if kind == "residual":
+        return Residual(layer(spec["layers"][0]))
+    if kind == "dropout":  # gltrain's side runs in evaluation mode: the identity, no parameters
+        return torch.nn.Identity()
+    if kind == "sequential":
+        return torch.nn.Sequential(*[layer(s) for s in spec["layers"]])
     make = ACTIVATIONS[kind]
     params = dict(spec.get("params", {}))
     if "alpha" in spec:

@@ -45,6 +45,17 @@ class Embedding(torch.nn.Embedding):
         return super().forward(x.reshape(-1).long())
 
 
+class Residual(torch.nn.Module):
+    """gltrain's residual block, x + f(x)."""
+
+    def __init__(self, f):
+        super().__init__()
+        self.f = f
+
+    def forward(self, x):
+        return x + self.f(x)
+
+
 def layer(spec):
     kind = spec["type"]
     if kind == "linear":
@@ -67,6 +78,8 @@ def layer(spec):
         return torch.nn.AvgPool2d((spec["kh"], spec["kw"]), stride=spec["stride"])
     if kind == "globalavgpool":  # one module, so that the indices after it stay gltrain's
         return torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())
+    if kind == "residual":
+        return Residual(layer(spec["layers"][0]))
     if kind == "sequential":
         return torch.nn.Sequential(*[layer(s) for s in spec["layers"]])
     # An activation: its first parameter is "alpha", the others by name.

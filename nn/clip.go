@@ -119,17 +119,18 @@ func ClipGradNorm(b backend.Backend, params []*autograd.Value, maxNorm float32) 
 	return g.Norm()
 }
 
-// packedGrads is the flat gradient tensor of an optimiser whose parameters
-// all hold their views of it (nil otherwise): one clip over it covers every
-// gradient, its zero padding adding nothing to the norm.
+// packedGrads is the flat gradient tensor of an optimiser packed in one
+// (not split by a weight-decay mask) whose parameters all hold their views
+// of it (nil otherwise): one clip over it covers every gradient, its zero
+// padding adding nothing to the norm.
 func packedGrads(o Optimizer) backend.Tensor {
 	var pk *packing
 	var params []*autograd.Value
 	switch o := o.(type) {
 	case *SGD:
-		pk, params = o.pk, o.params
+		pk, params = packedAll(o.groups)
 	case *Adam:
-		pk, params = o.pk, o.params
+		pk, params = packedAll(o.groups)
 	}
 	if !pk.ready(params) {
 		return nil

@@ -192,12 +192,3 @@ func stepsEqual(steps []int, idx []int) bool {
 	}
 	return true
 }
-
-// packedAll is the packing of groups that are one (every parameter in one
-// flat tensor), else nil.
-func packedAll(gs []group) (*packing, []*autograd.Value) {
-	if len(gs) != 1 {
-		return nil, nil
-	}
-	return gs[0].pk, gs[0].params
-}

@@ -3,6 +3,7 @@ package nn_test
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -231,4 +232,42 @@ func TestDecayMaskMatchesPyTorch(t *testing.T) {
 		require.NoError(t, err, "%s", out)
 		t.Logf("%s", out)
 	}
+}
+
+// TestTrainerClipsWithDecayMask: TestTrainerClips with a weight-decay mask
+// (two packed groups on a backend.Packer): the clip covers the gradients
+// of both groups, so 3 plain-SGD steps with a tiny ClipNorm move the
+// weights by at most 3·lr·ClipNorm in 2-norm. The decay, 1e-9 of weights
+// of norm ~5 a step, adds ~1.5e-8, inside the 1e-5 relative slack (3e-8);
+// a group left unclipped would move by its whole gradient, far more.
+func TestTrainerClipsWithDecayMask(t *testing.T) {
+	backendtest.ForEach(t, func(t *testing.T, b backend.Backend) {
+		set, _ := data.Spiral(10, 3, 1)
+		m, err := nn.NewModel(b, decayNet(), 2, 1)
+		require.NoError(t, err)
+		defer m.Release()
+		before, err := m.State()
+		require.NoError(t, err)
+		opt, err := nn.NewOptimizerDecay("sgd", b, m.Parameters(), 1, 1e-9, 0, nn.DecayMatrices(m))
+		require.NoError(t, err)
+		defer opt.Release()
+		const clip, steps = 1e-3, 3
+		tr := nn.Trainer{Model: m, Optimizer: opt, Epochs: steps, BatchSize: 30, Train: set, ClipNorm: clip}
+		_, err = tr.Fit(context.Background())
+		require.NoError(t, err)
+		after, err := m.State()
+		require.NoError(t, err)
+		var d2 float64
+		moved := map[string]bool{}
+		for i := range before {
+			for j, w := range before[i].Data {
+				d := float64(after[i].Data[j]) - float64(w)
+				d2 += d * d
+				moved[before[i].Name] = moved[before[i].Name] || d != 0
+			}
+		}
+		assert.LessOrEqual(t, math.Sqrt(d2), steps*clip*(1+1e-5))
+		assert.Greater(t, math.Sqrt(d2), clip)
+		assert.True(t, moved["0.weight"] && moved["3.bias"], "both groups step: %v", moved)
+	})
 }

@@ -65,3 +65,14 @@ func TestOlderCheckpointsDecayedEverything(t *testing.T) {
 	require.NoError(t, c.adoptRun(checkpoint{Optimizer: true, Epochs: 2, Data: "spiral", Hyper: h}))
 	assert.True(t, c.wdNorms)
 }
+
+// TestWdNormsWithoutWdWarns: -wd-norms without -wd changes nothing, and
+// says so; with -wd it does not warn.
+func TestWdNormsWithoutWdWarns(t *testing.T) {
+	code, _, stderr := runTrain(t, "-backend=cpu", "-epochs=1", "-plot=", "-wd-norms=false")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "warning: -wd-norms has no effect without -wd")
+	code, _, stderr = runTrain(t, "-backend=cpu", "-epochs=1", "-plot=", "-wd=0.01", "-wd-norms=false")
+	require.Equal(t, 0, code, stderr)
+	assert.NotContains(t, stderr, "-wd-norms has no effect")
+}

@@ -119,20 +119,26 @@ func ClipGradNorm(b backend.Backend, params []*autograd.Value, maxNorm float32) 
 	return g.Norm()
 }
 
-// packedGrads is the flat gradient tensor of an optimiser whose parameters
-// all hold their views of it (nil otherwise): one clip over it covers every
-// gradient, its zero padding adding nothing to the norm.
-func packedGrads(o Optimizer) backend.Tensor {
-	var pk *packing
-	var params []*autograd.Value
+// packedGrads appends to dst the flat gradient tensors of an optimiser
+// whose parameters all hold their views of them — one, or one per group
+// with a weight-decay mask — and returns nil otherwise: one clip over them
+// covers every gradient, their zero padding adding nothing to the norm.
+func packedGrads(o Optimizer, dst []backend.Tensor) []backend.Tensor {
+	var gs []group
 	switch o := o.(type) {
 	case *SGD:
-		pk, params = o.pk, o.params
+		gs = o.groups
 	case *Adam:
-		pk, params = o.pk, o.params
+		gs = o.groups
 	}
-	if !pk.ready(params) {
+	if len(gs) == 0 {
 		return nil
 	}
-	return pk.flat[packGrads]
+	for _, g := range gs {
+		if !g.pk.ready(g.params) {
+			return nil
+		}
+		dst = append(dst, g.pk.flat[packGrads])
+	}
+	return dst
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"gltrain/autograd"
 	"gltrain/backend"
@@ -30,11 +29,14 @@ type Optimizer interface {
 // On a backend that implements backend.Packer, NewSGD packs the parameters,
 // their gradients and the velocities into flat tensors, as Adam describes, and
 // Step is then one SGDStep for all parameters whenever each has a gradient.
+// With a weight-decay mask (NewSGDDecay) the decayed parameters and the
+// others are packed apart, and a step is one SGDStep for each.
 type SGD struct {
 	cfg      backend.SGD
 	params   []*autograd.Value
 	velocity []backend.Tensor // zero-filled, lazily unless packed; nil without momentum
-	pk       *packing         // nil when not packed
+	decay    []bool           // the weight-decay mask; nil: every parameter decays
+	groups   []group          // the parameters by decay (makeGroups), each packed on its own
 	b        backend.Backend
 	released bool // Release was called: Step and Save refuse it
 }
@@ -42,58 +44,72 @@ type SGD struct {
 // NewSGD returns an SGD optimiser over params on b, packing them when b
 // implements backend.Packer.
 func NewSGD(b backend.Backend, params []*autograd.Value, cfg backend.SGD) (*SGD, error) {
+	return newSGD(b, params, cfg, nil)
+}
+
+func newSGD(b backend.Backend, params []*autograd.Value, cfg backend.SGD, decay []bool) (*SGD, error) {
 	if err := cfg.Check("sgd"); err != nil {
 		return nil, fmt.Errorf("nn: %w", err)
 	}
 	if err := checkParams("sgd", b, params); err != nil {
 		return nil, err
 	}
-	params = slices.Clone(params) // the caller's slice may change
-	o := &SGD{cfg: cfg, params: params, velocity: make([]backend.Tensor, len(params)), b: b}
-	state := 0
-	if cfg.Momentum != 0 {
-		state = 1
-	}
-	var err error
-	if o.pk, err = pack(b, params, state); err != nil {
+	decay, err := normMask("sgd", decay, len(params))
+	if err != nil {
 		return nil, err
 	}
-	if o.pk != nil && state == 1 {
-		copy(o.velocity, o.pk.state(0))
+	params = slices.Clone(params) // the caller's slice may change
+	o := &SGD{cfg: cfg, params: params, velocity: make([]backend.Tensor, len(params)), decay: decay, b: b}
+	o.groups = makeGroups(params, decay, cfg.WeightDecay)
+	if cfg.Momentum != 0 {
+		err = packGroups(b, o.groups, 1, o.velocity)
+	} else {
+		err = packGroups(b, o.groups, 0)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return o, nil
 }
 
 // Step applies one SGD step to each parameter with a gradient: one kernel
-// over the flat tensors when packed and every parameter has a gradient, else
-// one per parameter.
+// per group (the decayed parameters, the others) over its flat tensors when
+// packed and each parameter of the group has a gradient, else one per
+// parameter.
 func (o *SGD) Step() error {
 	if o.released {
 		return errReleasedOptimizer("sgd")
 	}
-	if o.pk.ready(o.params) {
-		var v backend.Tensor
-		if o.cfg.Momentum != 0 {
-			v = o.pk.flat[packState]
+	for _, g := range o.groups {
+		cfg := o.cfg
+		if !g.decay {
+			cfg.WeightDecay = 0
 		}
-		if err := o.b.SGDStep(o.cfg, o.pk.flat[packParams], o.pk.flat[packGrads], v); err != nil {
-			return fmt.Errorf("nn: sgd step of %d packed parameters: %w", len(o.params), err)
-		}
-		return nil
-	}
-	for i, p := range o.params {
-		if p.Grad() == nil {
+		if g.pk.ready(g.params) {
+			var v backend.Tensor
+			if cfg.Momentum != 0 {
+				v = g.pk.flat[packState]
+			}
+			if err := o.b.SGDStep(cfg, g.pk.flat[packParams], g.pk.flat[packGrads], v); err != nil {
+				return fmt.Errorf("nn: sgd step of %d packed parameters: %w", len(g.params), err)
+			}
 			continue
 		}
-		if o.cfg.Momentum != 0 && o.velocity[i] == nil {
-			v, err := zeros(o.b, p.Shape())
-			if err != nil {
-				return fmt.Errorf("nn: sgd velocity of %s: %w", p.Name(), err)
+		for _, i := range g.idx {
+			p := o.params[i]
+			if p.Grad() == nil {
+				continue
 			}
-			o.velocity[i] = v
-		}
-		if err := o.b.SGDStep(o.cfg, p.Tensor(), p.Grad(), o.velocity[i]); err != nil {
-			return fmt.Errorf("nn: sgd step of %s: %w", p.Name(), err)
+			if cfg.Momentum != 0 && o.velocity[i] == nil {
+				v, err := zeros(o.b, p.Shape())
+				if err != nil {
+					return fmt.Errorf("nn: sgd velocity of %s: %w", p.Name(), err)
+				}
+				o.velocity[i] = v
+			}
+			if err := o.b.SGDStep(cfg, p.Tensor(), p.Grad(), o.velocity[i]); err != nil {
+				return fmt.Errorf("nn: sgd step of %s: %w", p.Name(), err)
+			}
 		}
 	}
 	return nil
@@ -118,13 +134,7 @@ func (o *SGD) SetLR(lr float32) { o.cfg.LR = lr }
 // each parameter still in its view a tensor of its own again (unpack).
 func (o *SGD) Release() error {
 	o.released = true
-	if o.pk == nil {
-		return releaseAll(o.b, o.velocity)
-	}
-	clear(o.velocity) // views: the flat tensors own the memory
-	err := o.pk.release(o.params)
-	o.pk = nil
-	return err
+	return releaseGroups(o.b, o.groups, o.velocity)
 }
 
 // Adam is Adam, or AdamW when its configuration is Decoupled (backend.Adam),
@@ -141,13 +151,16 @@ func (o *SGD) Release() error {
 // moments untouched, as PyTorch does; the results are the same bits either
 // way. Release unpacks: the parameters still in their views get tensors of
 // their own, so release the optimiser before the parameters' tensors, or
-// detach them first (Model.Release does), lest those copies leak.
+// detach them first (Model.Release does), lest those copies leak. With a
+// weight-decay mask (NewAdamDecay) the decayed parameters and the others
+// are packed apart, and all of this holds for each of the two groups.
 type Adam struct {
 	cfg    backend.Adam
 	params []*autograd.Value
 	m, v   []backend.Tensor
 	steps  []int
-	pk     *packing // nil when not packed
+	decay  []bool  // the weight-decay mask; nil: every parameter decays
+	groups []group // the parameters by decay (makeGroups), each packed on its own
 	b      backend.Backend
 	// released: Release was called; Step and Save refuse it.
 	released bool
@@ -156,62 +169,74 @@ type Adam struct {
 // NewAdam returns an Adam (or AdamW) optimiser over params on b, packing
 // them when b implements backend.Packer.
 func NewAdam(b backend.Backend, params []*autograd.Value, cfg backend.Adam) (*Adam, error) {
+	return newAdam(b, params, cfg, nil)
+}
+
+func newAdam(b backend.Backend, params []*autograd.Value, cfg backend.Adam, decay []bool) (*Adam, error) {
 	if err := cfg.Check("adam", 1); err != nil {
 		return nil, fmt.Errorf("nn: %w", err)
 	}
 	if err := checkParams("adam", b, params); err != nil {
 		return nil, err
 	}
-	params = slices.Clone(params) // the caller's slice may change
-	n := len(params)
-	o := &Adam{cfg: cfg, params: params, m: make([]backend.Tensor, n), v: make([]backend.Tensor, n), steps: make([]int, n), b: b}
-	var err error
-	if o.pk, err = pack(b, params, 2); err != nil {
+	decay, err := normMask("adam", decay, len(params))
+	if err != nil {
 		return nil, err
 	}
-	if o.pk != nil {
-		copy(o.m, o.pk.state(0))
-		copy(o.v, o.pk.state(1))
+	params = slices.Clone(params) // the caller's slice may change
+	n := len(params)
+	o := &Adam{cfg: cfg, params: params, m: make([]backend.Tensor, n), v: make([]backend.Tensor, n), steps: make([]int, n), decay: decay, b: b}
+	o.groups = makeGroups(params, decay, cfg.WeightDecay)
+	if err := packGroups(b, o.groups, 2, o.m, o.v); err != nil {
+		return nil, err
 	}
 	return o, nil
 }
 
 // Step applies one Adam step to each parameter with a gradient: one kernel
-// over the flat tensors when packed, every parameter has a gradient and all
-// have taken as many steps, else one per parameter.
+// per group (the decayed parameters, the others) over its flat tensors when
+// packed, every parameter of the group has a gradient and all have taken as
+// many steps, else one per parameter.
 func (o *Adam) Step() error {
 	if o.released {
 		return errReleasedOptimizer("adam")
 	}
-	if o.pk.ready(o.params) && allEqual(o.steps) {
-		for i := range o.steps {
-			o.steps[i]++
+	for _, g := range o.groups {
+		cfg := o.cfg
+		if !g.decay {
+			cfg.WeightDecay = 0
 		}
-		f := o.pk.flat
-		if err := o.b.AdamStep(o.cfg, o.steps[0], f[packParams], f[packGrads], f[packState], f[packState+1]); err != nil {
-			return fmt.Errorf("nn: adam step of %d packed parameters: %w", len(o.params), err)
-		}
-		return nil
-	}
-	for i, p := range o.params {
-		if p.Grad() == nil {
+		if g.pk.ready(g.params) && stepsEqual(o.steps, g.idx) {
+			for _, i := range g.idx {
+				o.steps[i]++
+			}
+			f := g.pk.flat
+			if err := o.b.AdamStep(cfg, o.steps[g.idx[0]], f[packParams], f[packGrads], f[packState], f[packState+1]); err != nil {
+				return fmt.Errorf("nn: adam step of %d packed parameters: %w", len(g.params), err)
+			}
 			continue
 		}
-		if o.m[i] == nil {
-			m, err := zeros(o.b, p.Shape())
-			if err != nil {
-				return fmt.Errorf("nn: adam moments of %s: %w", p.Name(), err)
+		for _, i := range g.idx {
+			p := o.params[i]
+			if p.Grad() == nil {
+				continue
 			}
-			v, err := zeros(o.b, p.Shape())
-			if err != nil {
-				o.b.Release(m)
-				return fmt.Errorf("nn: adam moments of %s: %w", p.Name(), err)
+			if o.m[i] == nil {
+				m, err := zeros(o.b, p.Shape())
+				if err != nil {
+					return fmt.Errorf("nn: adam moments of %s: %w", p.Name(), err)
+				}
+				v, err := zeros(o.b, p.Shape())
+				if err != nil {
+					o.b.Release(m)
+					return fmt.Errorf("nn: adam moments of %s: %w", p.Name(), err)
+				}
+				o.m[i], o.v[i] = m, v
 			}
-			o.m[i], o.v[i] = m, v
-		}
-		o.steps[i]++
-		if err := o.b.AdamStep(o.cfg, o.steps[i], p.Tensor(), p.Grad(), o.m[i], o.v[i]); err != nil {
-			return fmt.Errorf("nn: adam step of %s: %w", p.Name(), err)
+			o.steps[i]++
+			if err := o.b.AdamStep(cfg, o.steps[i], p.Tensor(), p.Grad(), o.m[i], o.v[i]); err != nil {
+				return fmt.Errorf("nn: adam step of %s: %w", p.Name(), err)
+			}
 		}
 	}
 	return nil
@@ -233,14 +258,7 @@ func (o *Adam) SetLR(lr float32) { o.cfg.LR = lr }
 // giving each parameter still in its view a tensor of its own again.
 func (o *Adam) Release() error {
 	o.released = true
-	if o.pk == nil {
-		return errors.Join(releaseAll(o.b, o.m), releaseAll(o.b, o.v))
-	}
-	clear(o.m) // views: the flat tensors own the memory
-	clear(o.v)
-	err := o.pk.release(o.params)
-	o.pk = nil
-	return err
+	return releaseGroups(o.b, o.groups, o.m, o.v)
 }
 
 // errReleasedOptimizer is the error of an optimiser used after Release,
@@ -268,20 +286,7 @@ func NewOptimizer(name string, b backend.Backend, params []*autograd.Value, lr, 
 // "nesterov" given (0 ≤ momentum < 1, and > 0 for them, backend.SGD.Check);
 // the other optimisers have none and ignore it.
 func NewOptimizerMomentum(name string, b backend.Backend, params []*autograd.Value, lr, wd, momentum float32) (Optimizer, error) {
-	switch strings.ToLower(name) {
-	case "sgd":
-		return NewSGD(b, params, backend.SGD{LR: lr, WeightDecay: wd})
-	case "momentum", "nesterov":
-		if momentum == 0 {
-			return nil, fmt.Errorf("nn: %s: momentum 0: want 0 < momentum < 1 (momentum 0 is plain sgd): %w", strings.ToLower(name), backend.ErrInvalidArgument)
-		}
-		return NewSGD(b, params, backend.SGD{LR: lr, Momentum: momentum, Nesterov: strings.ToLower(name) == "nesterov", WeightDecay: wd})
-	case "adam", "adamw":
-		cfg := backend.DefaultAdam(lr)
-		cfg.WeightDecay, cfg.Decoupled = wd, strings.ToLower(name) == "adamw"
-		return NewAdam(b, params, cfg)
-	}
-	return nil, fmt.Errorf("unknown optimiser %q (valid: %s)", name, strings.Join(OptimizerNames, ", "))
+	return NewOptimizerDecay(name, b, params, lr, wd, momentum, nil)
 }
 
 // checkParams refuses what an optimiser cannot step: no backend, a nil

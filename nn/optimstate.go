@@ -10,13 +10,17 @@ import (
 
 // optimizerJSON is a checkpoint's "optimizer" field: the type, its
 // configuration and, for Adam, each parameter's step count (PyTorch keeps
-// one per parameter). The moments and velocities are tensors named
+// one per parameter), and the weight-decay mask. The moments and velocities are tensors named
 // "optimizer.<parameter>.<state>", with PyTorch's state names.
 type optimizerJSON struct {
 	Type  string        `json:"type"` // "sgd" or "adam"
 	SGD   *backend.SGD  `json:"sgd,omitempty"`
 	Adam  *backend.Adam `json:"adam,omitempty"`
 	Steps []int         `json:"steps,omitempty"`
+	// Decay is the weight-decay mask (NewOptimizerDecay), one entry per
+	// parameter; absent when every parameter decays, as in checkpoints
+	// older than the mask.
+	Decay []bool `json:"decay,omitempty"`
 }
 
 // kind names the optimiser as NewOptimizer does: adam or adamw; sgd,
@@ -64,14 +68,14 @@ func saveOptimizer(m *Model, o Optimizer) (optimizerJSON, []NamedTensor, error) 
 			return j, nil, errors.New("the optimiser was released; its state is gone")
 		}
 		cfg := o.cfg
-		j = optimizerJSON{Type: "adam", Adam: &cfg, Steps: append([]int(nil), o.steps...)}
+		j = optimizerJSON{Type: "adam", Adam: &cfg, Steps: append([]int(nil), o.steps...), Decay: o.Decays()}
 		params, state, names = o.params, [][]backend.Tensor{o.m, o.v}, []string{expAvg, expAvgSq}
 	case *SGD:
 		if o.released {
 			return j, nil, errors.New("the optimiser was released; its state is gone")
 		}
 		cfg := o.cfg
-		j = optimizerJSON{Type: "sgd", SGD: &cfg}
+		j = optimizerJSON{Type: "sgd", SGD: &cfg, Decay: o.Decays()}
 		params = o.params
 		if cfg.Momentum != 0 {
 			state, names = [][]backend.Tensor{o.velocity}, []string{momentumBuffer}
@@ -153,13 +157,13 @@ func loadOptimizer(m *Model, j optimizerJSON, ts []NamedTensor) (Optimizer, erro
 	var err error
 	if j.Adam != nil {
 		var a *Adam
-		if a, err = NewAdam(m.b, params, *j.Adam); err == nil {
+		if a, err = NewAdamDecay(m.b, params, *j.Adam, j.Decay); err == nil {
 			copy(a.steps, j.Steps)
 			o, state = a, [][]backend.Tensor{a.m, a.v}
 		}
 	} else {
 		var s *SGD
-		if s, err = NewSGD(m.b, params, *j.SGD); err == nil {
+		if s, err = NewSGDDecay(m.b, params, *j.SGD, j.Decay); err == nil {
 			o, state = s, [][]backend.Tensor{s.velocity}
 		}
 	}
@@ -189,6 +193,9 @@ func loadOptimizer(m *Model, j optimizerJSON, ts []NamedTensor) (Optimizer, erro
 // check validates j for an optimiser over n parameters, as Resume needs it:
 // Save checks what it writes with it too, so that what saves also resumes.
 func (j optimizerJSON) check(n int) error {
+	if j.Decay != nil && len(j.Decay) != n {
+		return fmt.Errorf("a weight-decay mask of %d entries for %d parameters", len(j.Decay), n)
+	}
 	switch {
 	case j.Type == "adam" && j.Adam != nil && j.SGD == nil:
 		if len(j.Steps) != n {

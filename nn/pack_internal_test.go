@@ -43,9 +43,9 @@ func TestPackPaddingStaysZero(t *testing.T) {
 			var k *packing
 			switch o := opt.(type) {
 			case *SGD:
-				k = o.pk
+				k = o.groups[0].pk
 			case *Adam:
-				k = o.pk
+				k = o.groups[0].pk
 			}
 			if k == nil || len(k.flat) < packState {
 				t.Fatalf("%d %s: not packed", i, name)

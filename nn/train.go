@@ -418,11 +418,13 @@ func (r *run) trainStep(rows []int) error {
 }
 
 // gradients are what the clip scales: the optimiser's flat gradient
-// tensor when it packs them, else each parameter's gradient.
+// tensors (one, or one a weight-decay group) when it packs them, else each
+// parameter's gradient.
 func (r *run) gradients() []backend.Tensor {
 	r.grads = r.grads[:0]
-	if flat := packedGrads(r.t.Optimizer); flat != nil {
-		return append(r.grads, flat)
+	if flat := packedGrads(r.t.Optimizer, r.grads); flat != nil {
+		r.grads = flat
+		return flat
 	}
 	for _, p := range r.t.Model.Parameters() {
 		r.grads = append(r.grads, p.Grad())

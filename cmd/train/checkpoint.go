@@ -35,7 +35,7 @@ type checkpoint struct {
 }
 
 // hyperKeys are the hyperparameters a checkpoint records, as flag names.
-var hyperKeys = []string{"layers", "loss", "opt", "momentum", "lr", "wd", "schedule", "warmup", "clip", "plateau", "batch", "epochs", "seed", "val", "label-col"}
+var hyperKeys = []string{"layers", "loss", "opt", "momentum", "lr", "wd", "wd-norms", "schedule", "warmup", "clip", "plateau", "batch", "epochs", "seed", "val", "label-col"}
 
 // validate checks the command's own fields (the library checks the rest).
 // The error names the field and quotes at most a short excerpt.

@@ -202,6 +202,9 @@ func (c *config) ineffective() []string {
 	if dataKnown && c.given["data-dir"] && !isIDX(c.data) {
 		lines = append(lines, fmt.Sprintf("-data-dir has no effect: it is where the MNIST files are, and the data is %s", c.data))
 	}
+	if c.given["wd-norms"] && c.wd == 0 && c.resume == "" && !c.eval && c.predict == "" {
+		lines = append(lines, "-wd-norms has no effect without -wd: it says which parameters the weight decay applies to")
+	}
 	if c.given["data-changed"] && c.load == "" && c.resume == "" {
 		lines = append(lines, "-data-changed has no effect without -resume or -load: it says whether their data may differ from the checkpoint's")
 	}
@@ -210,7 +213,7 @@ func (c *config) ineffective() []string {
 	}
 	if c.eval {
 		var unused []string
-		for _, f := range []string{"save", "opt", "lr", "wd", "schedule", "epochs", "batch", "plot"} {
+		for _, f := range []string{"save", "opt", "lr", "wd", "wd-norms", "schedule", "epochs", "batch", "plot"} {
 			if c.given[f] {
 				unused = append(unused, "-"+f)
 			}
@@ -224,7 +227,7 @@ func (c *config) ineffective() []string {
 	}
 	if c.predict != "" {
 		var unused []string
-		for _, f := range []string{"save", "opt", "lr", "wd", "schedule", "epochs", "batch", "plot", "val", "data", "label-col", "loss", "data-changed"} {
+		for _, f := range []string{"save", "opt", "lr", "wd", "wd-norms", "schedule", "epochs", "batch", "plot", "val", "data", "label-col", "loss", "data-changed"} {
 			if c.given[f] {
 				unused = append(unused, "-"+f)
 			}

@@ -36,6 +36,7 @@ type config struct {
 	loss       nn.Loss
 	opt        string
 	lr, wd     float64
+	wdNorms    bool    // -wd-norms: decay the biases and norms too; false: only the ≥2-D parameters
 	momentum   float64 // -momentum: of -opt=momentum and nesterov
 	warmup     int     // -warmup: steps of linear warm-up; 0: none
 	clip       float64 // -clip: the gradients' largest global 2-norm; 0: no clipping
@@ -203,6 +204,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&c.opt, "opt", "adam", "optimiser: "+strings.Join(nn.OptimizerNames, ", "))
 	fs.Float64Var(&c.lr, "lr", 0.01, "learning rate (mnist: 0.001)")
 	fs.Float64Var(&c.wd, "wd", 0, "weight decay (L2 for sgd, momentum, nesterov and adam; decoupled for adamw)")
+	fs.BoolVar(&c.wdNorms, "wd-norms", true, "apply -wd to every parameter; false: only to those of 2 or more dimensions (weights, conv filters),\n"+
+		"not to biases and normalisation layers, as nanoGPT does")
 	fs.Float64Var(&c.momentum, "momentum", nn.DefaultMomentum, "momentum of -opt=momentum and nesterov, 0 < m < 1 (PyTorch's SGD momentum)")
 	fs.IntVar(&c.warmup, "warmup", 0, "linear learning-rate warm-up over this many steps, on top of -schedule:\n"+
 		"step s (from 0) trains at the schedule's rate × min(1, (s+1)/STEPS); 0: none")
@@ -444,7 +447,11 @@ func (c config) hyperparameters() string {
 	if hasMomentum(c.opt) {
 		s += fmt.Sprintf(" -momentum=%g", c.momentum)
 	}
-	s += fmt.Sprintf(" -lr=%g -wd=%g -schedule=%s", c.lr, c.wd, c.schedule)
+	s += fmt.Sprintf(" -lr=%g -wd=%g", c.lr, c.wd)
+	if !c.wdNorms {
+		s += " -wd-norms=false"
+	}
+	s += fmt.Sprintf(" -schedule=%s", c.schedule)
 	if c.warmup > 0 {
 		s += fmt.Sprintf(" -warmup=%d", c.warmup)
 	}

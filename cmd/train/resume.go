@@ -18,6 +18,7 @@ func (c config) hyper() map[string]string {
 		"opt":       c.opt,
 		"lr":        strconv.FormatFloat(c.lr, 'g', -1, 64),
 		"wd":        strconv.FormatFloat(c.wd, 'g', -1, 64),
+		"wd-norms":  strconv.FormatBool(c.wdNorms),
 		"schedule":  c.schedule,
 		"momentum":  strconv.FormatFloat(c.momentum, 'g', -1, 64),
 		"warmup":    strconv.Itoa(c.warmup),
@@ -81,6 +82,7 @@ func (c *config) adoptRun(ck checkpoint) error {
 	parse("loss", func(s string) (e error) { c.loss, e = nn.ParseLoss(s); return })
 	parse("lr", func(s string) (e error) { c.lr, e = strconv.ParseFloat(s, 64); return })
 	parse("wd", func(s string) (e error) { c.wd, e = strconv.ParseFloat(s, 64); return })
+	parse("wd-norms", func(s string) (e error) { c.wdNorms, e = strconv.ParseBool(s); return })
 	parse("momentum", func(s string) (e error) { c.momentum, e = strconv.ParseFloat(s, 64); return })
 	parse("warmup", func(s string) (e error) { c.warmup, e = strconv.Atoi(s); return })
 	parse("clip", func(s string) (e error) { c.clip, e = strconv.ParseFloat(s, 64); return })
@@ -148,9 +150,9 @@ func (c *config) checkAdopted() error {
 }
 
 // newerHyper are the hyperparameters that checkpoints record since
-// -momentum, -warmup and -clip, with the values that runs saved before
-// trained with.
-var newerHyper = map[string]string{"momentum": "0.9", "warmup": "0", "clip": "0", "plateau": ""}
+// -momentum, -warmup, -clip, -plateau and -wd-norms, with the values that
+// runs saved before trained with.
+var newerHyper = map[string]string{"momentum": "0.9", "warmup": "0", "clip": "0", "plateau": "", "wd-norms": "true"}
 
 // monitor is what -save-best and -patience had measured when the run was
 // saved (nn.MonitorFromMeta): the best validation loss, its epoch and the

@@ -281,7 +281,11 @@ func (r *session) train(ctx context.Context, spec nn.Spec) error {
 	if st != nil {
 		opt = st.Optimizer
 	} else {
-		if opt, err = nn.NewOptimizerMomentum(c.opt, b, m.Parameters(), float32(c.lr), float32(c.wd), float32(c.momentum)); err != nil {
+		var decay []bool // nil: decay every parameter
+		if !c.wdNorms {
+			decay = nn.DecayMatrices(m)
+		}
+		if opt, err = nn.NewOptimizerDecay(c.opt, b, m.Parameters(), float32(c.lr), float32(c.wd), float32(c.momentum), decay); err != nil {
 			return err
 		}
 		defer opt.Release()

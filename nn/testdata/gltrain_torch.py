@@ -1,0 +1,108 @@
+"""Reads gltrain checkpoints into PyTorch: the shared part of torch_load.py
+and torch_layers.py.
+
+read_checkpoint returns a safetensors file's model tensors (the
+"optimizer." ones left out) and its "model" metadata, read with struct
+and json (the safetensors package may be missing); build returns the
+torch.nn.Sequential the model describes, with PyTorch's modules for every
+layer spec and the activation table's (torch_activations.py). Dropout is
+torch.nn.Dropout, which net.eval() makes the identity.
+"""
+import inspect
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "backend", "backendtest", "testdata"))
+from torch_activations import ACTIVATIONS  # noqa: E402  (the activation table's PyTorch modules)
+
+
+def read_checkpoint(path):
+    """The model tensors by name, and the decoded "model" metadata."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    meta = header.pop("__metadata__")
+    body = raw[8 + n:]
+    state = {}
+    for name, t in header.items():
+        if name.startswith("optimizer."):
+            continue
+        assert t["dtype"] == "F32", t["dtype"]
+        a, b = t["data_offsets"]
+        state[name] = torch.from_numpy(np.frombuffer(body[a:b], dtype="<f4").copy().reshape(t["shape"]))
+    return state, json.loads(meta["model"])
+
+
+class Embedding(torch.nn.Embedding):
+    """torch.nn.Embedding on gltrain's input, a column of ids stored as floats."""
+
+    def forward(self, x):
+        return super().forward(x.reshape(-1).long())
+
+
+class Residual(torch.nn.Module):
+    """gltrain's residual block, x + f(x)."""
+
+    def __init__(self, f):
+        super().__init__()
+        self.f = f
+
+    def forward(self, x):
+        return x + self.f(x)
+
+
+def layer(spec):
+    """The PyTorch module of one gltrain layer spec."""
+    kind = spec["type"]
+    if kind == "linear":
+        return torch.nn.Linear(spec["in"], spec["out"])
+    if kind == "dropout":
+        return torch.nn.Dropout(spec["p"])
+    if kind == "softmax":
+        return torch.nn.Softmax(dim=1)
+    if kind == "flatten":
+        return torch.nn.Flatten()
+    if kind == "conv2d":
+        return torch.nn.Conv2d(spec["c"], spec["out"], (spec["kh"], spec["kw"]), stride=spec["stride"], padding=spec.get("pad", 0))
+    if kind == "maxpool2d":
+        return torch.nn.MaxPool2d((spec["kh"], spec["kw"]), stride=spec["stride"])
+    if kind == "layernorm":
+        return torch.nn.LayerNorm(spec["in"])
+    if kind == "embedding":
+        return Embedding(spec["in"], spec["out"])
+    if kind == "avgpool2d":
+        return torch.nn.AvgPool2d((spec["kh"], spec["kw"]), stride=spec["stride"])
+    if kind == "globalavgpool":  # one module, so that the indices after it stay gltrain's
+        return torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())
+    if kind == "residual":
+        return Residual(layer(spec["layers"][0]))
+    if kind == "sequential":
+        return torch.nn.Sequential(*[layer(s) for s in spec["layers"]])
+    # An activation: its first parameter is "alpha", the others by name.
+    make = ACTIVATIONS[kind]
+    params = dict(spec.get("params", {}))
+    if "alpha" in spec:
+        params[next(iter(inspect.signature(make).parameters))] = spec["alpha"]
+    return make(**params)
+
+
+def build(model, state):
+    """The model's torch.nn.Sequential with state loaded strictly, in eval mode."""
+    net = torch.nn.Sequential(*[layer(s) for s in model["layers"]])
+    net.load_state_dict(state, strict=True)
+    return net.eval()
+
+
+def inputs(model, x):
+    """x as the network takes it: rows of C·H·W values become NCHW images."""
+    x = x.reshape(-1, model["inputs"])
+    if "image" in model:
+        img = model["image"]
+        x = x.reshape(-1, img["c"], img["h"], img["w"])
+    return x

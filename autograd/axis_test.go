@@ -84,20 +84,7 @@ func axisCases() []gradCase {
 // TestAxisGradients checks the backward steps of axis.go and shape.go
 // against centred finite differences, on every backend.
 func TestAxisGradients(t *testing.T) {
-	backendtest.ForEach(t, func(t *testing.T, b backend.Backend) {
-		for i, tc := range axisCases() {
-			t.Run(tc.name, func(t *testing.T) {
-				res, err := autograd.CheckGradients(b, tc.f, tc.in, nil)
-				if err != nil {
-					t.Fatalf("%d %s: %v", i, tc.name, err)
-				}
-				t.Logf("%s: %v", tc.name, res)
-				if !(res.MaxRelErr <= gradTol) {
-					t.Errorf("%d %s: %v > %g", i, tc.name, res, gradTol)
-				}
-			})
-		}
-	})
+	checkGradCases(t, axisCases)
 }
 
 // axisGraph runs every operation of axis.go and shape.go on b, on inputs

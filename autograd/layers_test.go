@@ -66,19 +66,7 @@ func layerCases() []gradCase {
 // against centred finite differences on every backend, within gradTol
 // (gradcheck_test.go says why).
 func TestLayerGradients(t *testing.T) {
-	backendtest.ForEach(t, func(t *testing.T, b backend.Backend) {
-		for i, tc := range layerCases() {
-			t.Run(tc.name, func(t *testing.T) {
-				res, err := autograd.CheckGradients(b, tc.f, tc.in, nil)
-				if err != nil {
-					t.Fatalf("%d %s: %v", i, tc.name, err)
-				}
-				if !(res.MaxRelErr <= gradTol) {
-					t.Errorf("%d %s: %v > %g", i, tc.name, res, gradTol)
-				}
-			})
-		}
-	})
+	checkGradCases(t, layerCases)
 }
 
 // TestEmbeddingScatter: Embedding's weight gradient on every backend is

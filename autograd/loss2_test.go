@@ -69,19 +69,7 @@ func regressionLossCases() []gradCase {
 // Huber are piecewise linear or quadratic away from their kinks (which the
 // inputs avoid), so only f's float32 rounding remains; BCE is smooth.
 func TestRegressionLossGradients(t *testing.T) {
-	backendtest.ForEach(t, func(t *testing.T, b backend.Backend) {
-		for i, tc := range regressionLossCases() {
-			t.Run(tc.name, func(t *testing.T) {
-				res, err := autograd.CheckGradients(b, tc.f, tc.in, nil)
-				if err != nil {
-					t.Fatalf("%d %s: %v", i, tc.name, err)
-				}
-				if !(res.MaxRelErr <= gradTol) {
-					t.Errorf("%d %s: %v > %g", i, tc.name, res, gradTol)
-				}
-			})
-		}
-	})
+	checkGradCases(t, regressionLossCases)
 }
 
 // TestRegressionLossErrors checks that a bad Huber delta and targets of

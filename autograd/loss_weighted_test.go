@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"gltrain/autograd"
-	"gltrain/backend"
 	"gltrain/backend/backendtest"
 )
 
@@ -43,19 +42,7 @@ func weightedCECases() []gradCase {
 // centred finite differences on every backend, within gradTol (the loss is
 // smooth, as SoftmaxCrossEntropy, which measures 1e-4–1e-3).
 func TestWeightedCrossEntropyGradients(t *testing.T) {
-	backendtest.ForEach(t, func(t *testing.T, b backend.Backend) {
-		for i, tc := range weightedCECases() {
-			t.Run(tc.name, func(t *testing.T) {
-				res, err := autograd.CheckGradients(b, tc.f, tc.in, nil)
-				if err != nil {
-					t.Fatalf("%d %s: %v", i, tc.name, err)
-				}
-				if !(res.MaxRelErr <= gradTol) {
-					t.Errorf("%d %s: %v > %g", i, tc.name, res, gradTol)
-				}
-			})
-		}
-	})
+	checkGradCases(t, weightedCECases)
 }
 
 // TestWeightedCrossEntropyIsPlainWithoutOptions: without weights and

@@ -93,7 +93,7 @@ func parseClip(s string) (float64, error) {
 	case err != nil:
 		return 0, errors.New("not a number: want a finite number > 0, the gradients' largest 2-norm")
 	case !float32Normal(v):
-		return 0, fmt.Errorf("want a finite number > 0 that float32 holds (%g to %g), the gradients' largest 2-norm", minNormal32, math.MaxFloat32)
+		return 0, fmt.Errorf("want a finite number > 0 that float32 holds (%g to %g), the gradients' largest 2-norm", float32(minNormal32), float32(math.MaxFloat32))
 	}
 	return v, nil
 }

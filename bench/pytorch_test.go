@@ -57,9 +57,9 @@ func TestPyTorchCasesMatch(t *testing.T) {
 		}
 	}
 	for name, c := range goCases {
-		// Every product, and every MLP step ("mnist-784-256-10/b128"; not
+		// Every product, LayerNorm, and every MLP step ("mnist-784-256-10/b128"; not
 		// the graph-overhead case, which has no PyTorch twin).
-		mirrored := strings.HasPrefix(c.Op, "MatMul") || c.Op == "TrainStep" && mlpStep.MatchString(c.Shape)
+		mirrored := strings.HasPrefix(c.Op, "MatMul") || c.Op == "LayerNorm" || c.Op == "TrainStep" && mlpStep.MatchString(c.Shape)
 		if mirrored && !pyCases[name] {
 			t.Errorf("bench/cases case %s has no bench.py counterpart", name)
 		}

@@ -18,11 +18,18 @@ func (be *Backend) LayerNormForward(eps float32, y, stats, x, w, b backend.Tenso
 	m, n := xt.shape.Rows, xt.shape.Cols
 	yd, sd, xd, wd, bd := y.(*Tensor).data, stats.(*Tensor).data, xt.data, w.(*Tensor).data, b.(*Tensor).data
 	parallelFor(m, 4*n, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			layerNormForward(float64(eps), yd[i*n:(i+1)*n], sd[2*i:2*i+2], xd[i*n:(i+1)*n], wd, bd)
-		}
+		layerNormForwardRows(float64(eps), yd[lo*n:hi*n], sd[2*lo:2*hi], xd[lo*n:hi*n], wd, bd, n)
 	})
 	return nil
+}
+
+// layerNormForwardRowsGo runs layerNormForward on each row of x (rows of
+// n): the loops that layerNormForwardRows runs in C with AVX2, to the bit,
+// where the build has cgo on amd64.
+func layerNormForwardRowsGo(eps float64, y, stats, x, w, b []float32, n int) {
+	for i := 0; i < len(x)/n; i++ {
+		layerNormForward(eps, y[i*n:(i+1)*n], stats[2*i:2*i+2], x[i*n:(i+1)*n], w, b)
+	}
 }
 
 // layerNormForward is one row; x, y, w, b are (n), stats is (2):
@@ -77,33 +84,39 @@ func (be *Backend) LayerNormBackward(dx, dw, db, dy, x, w, stats backend.Tensor)
 	dxd, dwd, dbd, dyd := dx.(*Tensor).data, dw.(*Tensor).data, db.(*Tensor).data, dy.(*Tensor).data
 	xd, wd, sd := xt.data, w.(*Tensor).data, stats.(*Tensor).data
 	parallelFor(m, 6*n, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			r := i * n
-			layerNormBackward(dxd[r:r+n], dyd[r:r+n], xd[r:r+n], wd, sd[2*i:2*i+2])
-		}
+		layerNormBackwardRows(dxd[lo*n:hi*n], dyd[lo*n:hi*n], xd[lo*n:hi*n], wd, sd[2*lo:2*hi], n)
 	})
 	parallelFor(n, 2*m, func(lo, hi int) {
-		layerNormParams(dwd[lo:hi], dbd[lo:hi], dyd, xd, sd, m, n, lo)
+		layerNormParamsCols(dwd[lo:hi], dbd[lo:hi], dyd, xd, sd, m, n, lo)
 	})
 	return nil
+}
+
+// layerNormBackwardRowsGo runs layerNormBackward on each row (rows of n),
+// as layerNormForwardRowsGo does.
+func layerNormBackwardRowsGo(dx, dy, x, w, stats []float32, n int) {
+	for i := 0; i < len(x)/n; i++ {
+		r := i * n
+		layerNormBackward(dx[r:r+n], dy[r:r+n], x[r:r+n], w, stats[2*i:2*i+2])
+	}
 }
 
 // layerNormBackward is dx of one row; dx, dy, x, w are (n), stats is (2):
 //
 //	x̂ = (x − μ)·r;  g = dy·w;  dx = r·(g − Σg/n − x̂·Σ(g·x̂)/n)
 //
-// with the sums in float64 over two interleaved pairs of accumulators (as
+// with the sums in float64 over four interleaved accumulators each (as
 // layerNormForward's).
 func layerNormBackward(dx, dy, x, w, stats []float32) {
 	n := float64(len(x))
 	mu, r := float64(stats[0]), float64(stats[1])
-	var sg, sgx [2]float64
+	var sg, sgx [4]float64
 	for j, v := range x {
 		g := float64(dy[j]) * float64(w[j])
-		sg[j&1] += g
-		sgx[j&1] += g * (float64(v) - mu) * r
+		sg[j&3] += g
+		sgx[j&3] += g * (float64(v) - mu) * r
 	}
-	mg, mgx := (sg[0]+sg[1])/n, (sgx[0]+sgx[1])/n
+	mg, mgx := ((sg[0]+sg[1])+(sg[2]+sg[3]))/n, ((sgx[0]+sgx[1])+(sgx[2]+sgx[3]))/n
 	for j, v := range x {
 		xh := (float64(v) - mu) * r
 		dx[j] = float32(r * (float64(dy[j])*float64(w[j]) - mg - xh*mgx))

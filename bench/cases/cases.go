@@ -43,6 +43,7 @@ func All() []Case {
 	cs = append(cs, MatMul()...)
 	cs = append(cs, Elementwise()...)
 	cs = append(cs, Reductions()...)
+	cs = append(cs, Norms()...)
 	cs = append(cs, SmallOps()...)
 	cs = append(cs, TrainSteps()...)
 	return cs

@@ -88,8 +88,13 @@ def cnn_case(batch, quick):
     return dict(op="TrainStep", shape="mnist-cnn/b%d" % batch, quick=quick, work=work, kind="cnn", args=(batch,))
 
 
+def layernorm_case(m, n, quick):
+    work = {"flops": 0.0, "bytes": 4.0 * 5 * m * n, "samples": 0.0}
+    return dict(op="LayerNorm", shape="%dx%d/fwd+bwd" % (m, n), quick=quick, work=work, kind="layernorm", args=(m, n))
+
+
 def all_cases():
-    """The cases, in bench/cases order (MatMul, then TrainSteps)."""
+    """The cases, in bench/cases order (MatMul, LayerNorm, then TrainSteps)."""
     cs = []
     for s in (64, 128, 256, 512, 1024, 2048, 4096):
         cs.append(matmul_case("", False, False, s, s, s, s in (256, 512)))
@@ -111,6 +116,7 @@ def all_cases():
         matmul_case("mlpw-b1024-da1", False, True, 1024, 1024, 1024, False),  # dh2·W2ᵀ
         matmul_case("mlpw-b1024-dW1", True, False, 784, 1024, 1024, False),  # xᵀ·dh1
     ]
+    cs += [layernorm_case(4096, 768, True), layernorm_case(128, 768, False)]
     cs += [
         train_case("spiral", (2, 100, 3), 300, True),
         train_case("mnist", (784, 256, 10), 128, True),
@@ -179,6 +185,23 @@ def setup_cnn(torch, device, batch):
         opt.step()
 
     return step
+
+
+def setup_layernorm(torch, device, m, n):
+    """LayerNorm over rows of n, forward then backward (dx, dw, db) from a
+    fixed dy, as torch.nn.LayerNorm(n) trains it: eps 1e-5, affine."""
+    g = torch.Generator(device="cpu").manual_seed(1)
+    x = torch.randn(m, n, generator=g).to(device).requires_grad_()
+    w = torch.randn(n, generator=g).to(device).requires_grad_()
+    b = torch.randn(n, generator=g).to(device).requires_grad_()
+    dy = torch.randn(m, n, generator=g).to(device)
+    F = torch.nn.functional
+
+    def run():
+        x.grad = w.grad = b.grad = None
+        F.layer_norm(x, (n,), w, b, 1e-5).backward(dy)
+
+    return run
 
 
 def measure(run, sync, samples, min_sample_ns):
@@ -296,7 +319,7 @@ def main():
             r = {"op": c["op"], "shape": c["shape"], "backend": "pytorch-" + dev, "work": c["work"]}
             sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
             try:
-                setup = {"matmul": setup_matmul, "train": setup_train, "cnn": setup_cnn}[c["kind"]]
+                setup = {"matmul": setup_matmul, "train": setup_train, "cnn": setup_cnn, "layernorm": setup_layernorm}[c["kind"]]
                 warm, n, s = measure(setup(torch, dev, *c["args"]), sync, samples, min_ns)
                 r.update(samples_ns=s, runs_per_sample=n, warmup_ns=warm)
                 s = sorted(s)

@@ -125,6 +125,9 @@ func (gr *Graph) Parameters() []*autograd.Value {
 
 // SetTraining sets the mode of every node's layer that has one.
 func (gr *Graph) SetTraining(training bool) {
+	if gr == nil {
+		return
+	}
 	for _, n := range gr.Nodes {
 		if m, ok := n.Layer.(ModeSetter); ok && !isNil(n.Layer) {
 			m.SetTraining(training)
@@ -281,6 +284,9 @@ func (gr *Graph) buildLayer(bd *builder, in int, prefix string) (int, error) {
 
 // describe is "-graph(deep: x-16 relu-8; wide: x-8; both: concat(deep, wide); head: both-3)".
 func (gr *Graph) describe() string {
+	if gr == nil {
+		return "-(nil graph)"
+	}
 	var parts []string
 	for _, n := range gr.Nodes {
 		in := strings.Join(n.Inputs, ", ")

@@ -244,6 +244,12 @@ func setDropoutCalls(mod Module, calls uint64) {
 		for _, layer := range l.Layers {
 			setDropoutCalls(layer, calls)
 		}
+	case *Residual:
+		setDropoutCalls(l.F, calls)
+	case *Graph:
+		for _, n := range l.Nodes {
+			setDropoutCalls(n.Layer, calls)
+		}
 	}
 }
 

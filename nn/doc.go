@@ -66,6 +66,31 @@
 // never stopped. In PyTorch, the same Sequential loads the model tensors
 // with load_state_dict(…, strict=True).
 //
+// # Residual and graph-shaped models
+//
+// Residual is a block y = x + F(x); Graph is a network of named nodes,
+// each a layer applied to one input ("x", the graph's input, or an
+// earlier node) or a merge of several (MergeAdd, MergeMul, MergeConcat),
+// the last node its output, as Keras's functional API or torch.fx
+// writes a model. A residual MLP and a two-branch model:
+//
+//	res := nn.Seq(&nn.Linear{Out: 32}, nn.Act(nn.ReLU),
+//		&nn.Residual{F: nn.Seq(&nn.Linear{Out: 32}, nn.Act(nn.ReLU), &nn.Linear{Out: 32})},
+//		nn.Act(nn.ReLU), &nn.Linear{Out: 3})
+//	twoBranch := &nn.Graph{Nodes: []nn.Node{
+//		{Name: "deep", Inputs: []string{"x"}, Layer: nn.Seq(&nn.Linear{Out: 32}, nn.Act(nn.ReLU), &nn.Linear{Out: 32})},
+//		{Name: "wide", Inputs: []string{"x"}, Layer: &nn.Linear{Out: 8}},
+//		{Name: "both", Inputs: []string{"deep", "wide"}, Merge: nn.MergeConcat},
+//		{Name: "head", Inputs: []string{"both"}, Layer: &nn.Linear{Out: 3}},
+//	}}
+//
+// Their parameters are named as PyTorch names those of a module holding
+// F as attribute f ("2.f.0.weight") and each node's layer as an attribute
+// of the node's name ("deep.0.weight"). Any composition of built-in
+// layers, Sequential, Residual and Graph nested in one another, is saved
+// with its structure, so Load rebuilds it, and a PyTorch module written
+// the same way loads its tensors with strict=True.
+//
 // # Packed parameters
 //
 // On a backend that can pack tensors (backend.Packer), SGD and Adam move the

@@ -173,7 +173,7 @@ func (s Spec) rowCosts() (train, eval float64, scratch []convScratch) {
 	walk = func(ls []LayerSpec) {
 		for _, l := range ls {
 			switch l.Type {
-			case "sequential":
+			case "sequential", "residual", "graph":
 				walk(l.Layers)
 			case "flatten":
 			case "linear":
@@ -219,7 +219,7 @@ func (s Spec) widestRow() int {
 	walk = func(ls []LayerSpec) {
 		for _, l := range ls {
 			switch l.Type {
-			case "sequential":
+			case "sequential", "residual", "graph":
 				walk(l.Layers)
 			case "linear":
 				widest = max(widest, l.Out)

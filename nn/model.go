@@ -387,6 +387,9 @@ func (m *Model) String() string {
 	}
 	s := strconv.Itoa(m.Inputs)
 	seq, ok := m.Net.(*Sequential)
+	if gr, isGraph := m.Net.(*Graph); isGraph && gr != nil {
+		return s + gr.describe()
+	}
 	if !ok {
 		return fmt.Sprintf("%d-(%T)-%d", m.Inputs, m.Net, m.Outputs)
 	}

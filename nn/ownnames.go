@@ -72,6 +72,15 @@ func (n *namer) module(m Module, prefix string, depth int) error {
 			return nil
 		}
 		return n.module(l.F, prefix+"f.", depth+1)
+	case *Graph:
+		for _, node := range l.Nodes {
+			if !isNil(node.Layer) {
+				if err := n.module(node.Layer, prefix+node.Name+".", depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	}
 	t := reflect.TypeOf(m)
 	if t.Kind() == reflect.Pointer {

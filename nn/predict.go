@@ -96,6 +96,8 @@ func endsInSoftmax(mod Module) bool {
 		return true
 	case *Sequential:
 		return len(l.Layers) > 0 && endsInSoftmax(l.Layers[len(l.Layers)-1])
+	case *Graph:
+		return len(l.Nodes) > 0 && endsInSoftmax(l.Nodes[len(l.Nodes)-1].Layer)
 	}
 	return false
 }

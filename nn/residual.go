@@ -65,19 +65,7 @@ func (r *Residual) buildLayer(bd *builder, in int, prefix string) (int, error) {
 
 // describe is "-res(-64 relu-64)" for F a Sequential of built-in layers.
 func (r *Residual) describe() string {
-	seq, ok := r.F.(*Sequential)
-	if !ok || seq == nil {
-		return "-res(" + strings.TrimPrefix(describeLayer(r.F), "-") + ")"
-	}
-	s := ""
-	for _, l := range seq.Layers {
-		if d := describeLayer(l); strings.HasPrefix(d, "-") || s == "" {
-			s += d
-		} else {
-			s += " " + d
-		}
-	}
-	return "-res(" + strings.TrimPrefix(s, "-") + ")"
+	return "-res(" + strings.TrimPrefix(describeInner(r.F), "-") + ")"
 }
 
 // spec is the layer spec of a Residual of built-in layers; specOf asks

@@ -12,8 +12,10 @@ import (
 // its metadata), so that Load rebuilds the model without code. Type is
 // "linear", an activation's name ("relu", "leakyrelu", "gelu-tanh", …, as
 // backend.ParseActivation reads them), "dropout", "softmax", "flatten",
-// "layernorm", "avgpool2d", "globalavgpool", "embedding", "sequential" or
-// "residual" (its one inner layer, f, in Layers).
+// "layernorm", "avgpool2d", "globalavgpool", "embedding", "sequential",
+// "residual" (its one inner layer, f, in Layers) or "graph" (its nodes in
+// Layers, each with its Name and Inputs, a merge's Type "add", "mul" or
+// "concat").
 type LayerSpec struct {
 	Type  string  `json:"type"`
 	In    int     `json:"in,omitempty"`    // linear, layernorm; embedding's vocabulary
@@ -24,7 +26,9 @@ type LayerSpec struct {
 	Params map[string]float32 `json:"params,omitempty"`
 	P      float64            `json:"p,omitempty"`      // dropout
 	Seed   uint64             `json:"seed,omitempty"`   // dropout's masks
-	Layers []LayerSpec        `json:"layers,omitempty"` // sequential; residual's f
+	Layers []LayerSpec        `json:"layers,omitempty"` // sequential; residual's f; graph's nodes
+	Name   string             `json:"name,omitempty"`   // a graph node's name
+	Inputs []string           `json:"inputs,omitempty"` // a graph node's inputs
 	// conv2d, maxpool2d, avgpool2d and globalavgpool: the input image (C, H, W), the window and the
 	// stride; conv2d's filters are Out, its padding Pad.
 	C      int `json:"c,omitempty"`
@@ -44,6 +48,9 @@ type Spec struct {
 	Outputs int         `json:"outputs"`
 	Image   *Image      `json:"image,omitempty"` // the input images' shape, for a model of images
 	Layers  []LayerSpec `json:"layers,omitempty"`
+	// Net is "graph" when the network is a Graph, Layers its nodes; ""
+	// when it is a Sequential of Layers.
+	Net string `json:"net,omitempty"`
 	// Custom names the Go type of the first layer that is not built in;
 	// such a model is saved without Layers and loaded with LoadInto.
 	Custom string `json:"custom,omitempty"`
@@ -56,6 +63,9 @@ func SpecOf(m *Model) Spec {
 		return Spec{}
 	}
 	s := Spec{Inputs: m.Inputs, Outputs: m.Outputs, Image: m.Image}
+	if gr, ok := m.Net.(*Graph); ok {
+		return graphModelSpec(s, gr)
+	}
 	seq, ok := m.Net.(*Sequential)
 	if !ok {
 		s.Custom = fmt.Sprintf("%T", m.Net)
@@ -120,7 +130,7 @@ func (s Spec) Params() (params, widths float64) {
 			case "embedding":
 				params += float64(l.In) * float64(l.Out)
 				widths += float64(l.Out)
-			case "sequential", "residual":
+			case "sequential", "residual", "graph":
 				walk(l.Layers)
 			}
 		}
@@ -131,9 +141,12 @@ func (s Spec) Params() (params, widths float64) {
 
 // network declares the layers, checking them; params receives each
 // parameter's name and held shape, in order.
-func (s Spec) network(params func(name string, saved []int)) (*Sequential, error) {
+func (s Spec) network(params func(name string, saved []int)) (Module, error) {
 	if s.Custom != "" {
 		return nil, fmt.Errorf("the model has a layer of its own type (%s)", excerpt(s.Custom))
+	}
+	if s.Net != "" {
+		return graphNetwork(s, params)
 	}
 	seq := &Sequential{}
 	count := 0
@@ -167,6 +180,8 @@ func specOf(mod Module) (s LayerSpec, custom string) {
 		return s, ""
 	case *Residual:
 		return residualSpec(l)
+	case *Graph:
+		return graphSpec(l)
 	case *Linear:
 		return LayerSpec{Type: "linear", In: l.In, Out: l.Out}, ""
 	case *Dropout:
@@ -204,6 +219,9 @@ func specModule(s LayerSpec, in int, path string, count *int, params func(name s
 	}
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("layer %s (%s): %s", path, excerpt(s.Type), fmt.Sprintf(format, args...))
+	}
+	if s.Name != "" || s.Inputs != nil {
+		return nil, 0, bad("a name and inputs, which only a graph's node has")
 	}
 	switch s.Type {
 	case "sequential":
@@ -250,6 +268,8 @@ func specModule(s LayerSpec, in int, path string, count *int, params func(name s
 		return &MaxPool2D{KH: p.KH, KW: p.KW, Stride: p.Stride, Geom: p}, p.Out(), nil
 	case "residual":
 		return residualModule(s, in, path, count, params)
+	case "graph":
+		return graphModule(s, in, path, count, params)
 	case "layernorm", "avgpool2d", "globalavgpool", "embedding":
 		return layerSpecModule(s, in, path, params)
 	case "softmax":

@@ -4,8 +4,9 @@ and torch_layers.py.
 read_checkpoint returns a safetensors file's model tensors (the
 "optimizer." ones left out) and its "model" metadata, read with struct
 and json (the safetensors package may be missing); build returns the
-torch.nn.Sequential the model describes, with PyTorch's modules for every
-layer spec and the activation table's (torch_activations.py). Dropout is
+torch.nn.Sequential the model describes (or its Graph, for a model whose
+network is a gltrain Graph), with PyTorch's modules for every layer spec
+and the activation table's (torch_activations.py). Dropout is
 torch.nn.Dropout, which net.eval() makes the identity.
 """
 import inspect
@@ -57,6 +58,56 @@ class Residual(torch.nn.Module):
         return x + self.f(x)
 
 
+class Graph(torch.nn.Module):
+    """gltrain's Graph: named nodes in order, each a layer applied to one
+    input ("x", the graph's input, or an earlier node) or a merge (add, mul,
+    concat) of several; the last node is the output. A layer is held under
+    its node's name, so its parameters are "<name>.weight", as gltrain
+    names them. Merging values of different shapes (images of different
+    sizes, or images and flat features) merges them flattened, as gltrain's
+    rows of C·H·W values are."""
+
+    def __init__(self, nodes):
+        super().__init__()
+        self._graph = [(n["name"], n["type"], n["inputs"]) for n in nodes]
+        for n in nodes:
+            if n["type"] not in MERGES:
+                spec = {k: v for k, v in n.items() if k not in ("name", "inputs")}
+                self._modules[n["name"]] = layer(spec)  # not add_module: a name may be a Module attribute's
+
+    def forward(self, x):
+        values = {"x": x}
+        for name, kind, inputs in self._graph:
+            xs = [values[i] for i in inputs]
+            if kind in MERGES:
+                xs = merge_shapes(kind, xs)
+            if kind == "add":
+                y = sum(xs[1:], xs[0])
+            elif kind == "mul":
+                y = xs[0]
+                for v in xs[1:]:
+                    y = y * v
+            elif kind == "concat":
+                y = torch.cat(xs, dim=1)
+            else:
+                y = self._modules[name](xs[0])
+            values[name] = y
+        return y
+
+
+MERGES = ("add", "mul", "concat")
+
+
+def merge_shapes(kind, xs):
+    """xs as a merge takes them: as they are when they have one shape (for
+    concat, images of one height and width), else flattened."""
+    if kind == "concat" and all(v.dim() == 4 and v.shape[2:] == xs[0].shape[2:] for v in xs):
+        return xs
+    if kind != "concat" and all(v.shape == xs[0].shape for v in xs):
+        return xs
+    return [v.flatten(1) for v in xs]
+
+
 def layer(spec):
     """The PyTorch module of one gltrain layer spec."""
     kind = spec["type"]
@@ -82,6 +133,8 @@ def layer(spec):
         return torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())
     if kind == "residual":
         return Residual(layer(spec["layers"][0]))
+    if kind == "graph":
+        return Graph(spec["layers"])
     if kind == "sequential":
         return torch.nn.Sequential(*[layer(s) for s in spec["layers"]])
     # An activation: its first parameter is "alpha", the others by name.
@@ -94,7 +147,10 @@ def layer(spec):
 
 def build(model, state):
     """The model's torch.nn.Sequential with state loaded strictly, in eval mode."""
-    net = torch.nn.Sequential(*[layer(s) for s in model["layers"]])
+    if model.get("net") == "graph":
+        net = Graph(model["layers"])
+    else:
+        net = torch.nn.Sequential(*[layer(s) for s in model["layers"]])
     net.load_state_dict(state, strict=True)
     return net.eval()
 

@@ -122,6 +122,14 @@ func LoadCSV(path string, opts CSVOptions) (Set, error) {
 //
 //	data.csv:17: column 3: "abc" is not a number
 //
+// With Real, the target columns (Targets, or LabelCol) are read as
+// numbers, as the features are, into Set.Targets, Outputs per row and in
+// the order given, named by the header (TargetNames) when there is one; a
+// column named rather than numbered must be in the header. Under
+// HeaderAuto a first line of two whole numbers then only names or empty
+// fields, followed by a header, is scikit-learn's count line
+// (countLine): skipped, and checked against the file.
+//
 // Ragged rows, an empty file, a header with no rows, a lone column (the
 // error says which other separator the line holds), NaN or infinite
 // features, negative labels and a single class are errors. ParseCSV does not

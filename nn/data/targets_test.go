@@ -172,3 +172,14 @@ func TestBostonCSV(t *testing.T) {
 		t.Errorf("got %d rows, %d features, %d outputs, target 1 %v, names %q; want 506, 13, 1, 21.6, [MEDV]", s.Len(), s.Features, s.Outputs, s.Targets[1], s.TargetNames)
 	}
 }
+
+// TestLabelColumnByName: class labels may be named by their header too.
+func TestLabelColumnByName(t *testing.T) {
+	s, err := ParseCSV(strings.NewReader("species,x,y\ncat,1,2\ndog,3,4\n"), "pets.csv", CSVOptions{Targets: []string{"species"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s.X, []float32{1, 2, 3, 4}) || !slices.Equal(s.ClassNames, []string{"cat", "dog"}) || s.Regression() {
+		t.Errorf("got X %v, classes %q, regression %v", s.X, s.ClassNames, s.Regression())
+	}
+}

@@ -156,8 +156,11 @@ func notRegressionData(src dataSource) error {
 }
 
 // realLabels adds the command's advice to a CSV file's error for a label
-// that is a number but not a whole one.
+// that is a number but not a whole one, or a target that is no number.
 func realLabels(err error) error {
+	if errors.Is(err, data.ErrTargetNotNumber) {
+		return exitCode{2, fmt.Errorf("%w\n(a regression loss reads -label-col as real-valued targets; for class labels use -loss=softmax or svm)", err)}
+	}
 	if !errors.Is(err, data.ErrRealLabels) {
 		return err
 	}

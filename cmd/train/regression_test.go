@@ -123,6 +123,8 @@ func TestRegressionBadInput(t *testing.T) {
 	csvPath := writeRegressionCSV(t, dir)
 	real := filepath.Join(dir, "real.csv")
 	require.NoError(t, os.WriteFile(real, []byte("x,y\n1,21.6\n2,3\n3,4.5\n"), 0o644))
+	labels := filepath.Join(dir, "labels.csv")
+	require.NoError(t, os.WriteFile(labels, []byte("x,y\n1,cat\n2,dog\n"), 0o644))
 	for i, tc := range []struct {
 		args []string
 		want string
@@ -134,6 +136,7 @@ func TestRegressionBadInput(t *testing.T) {
 		{[]string{"-data=" + csvPath, "-loss=mse", "-label-col=w"}, `no column is named "w"`},
 		{[]string{"-data=" + csvPath, "-loss=mse", "-label-col=u,,v"}, `invalid value "u,,v" for -label-col: item 2 is empty`},
 		{[]string{"-data=" + csvPath, "-label-col=u,v"}, "several target columns need real-valued targets"},
+		{[]string{"-data=" + labels, "-loss=mse"}, `column 2: target "cat" is not a number (targets of a regression are numbers)` + "\n(a regression loss reads -label-col as real-valued targets; for class labels use -loss=softmax or svm)"},
 	} {
 		code, _, stderr := runTrain(t, append([]string{"-backend=cpu", "-plot=", "-epochs=1"}, tc.args...)...)
 		if strings.Contains(tc.want, "several target columns") || strings.Contains(tc.want, "no column is named") {

@@ -1,12 +1,17 @@
 package data
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 )
+
+// ErrTargetNotNumber is wrapped by ParseCSV's error for a target (Real)
+// that is not a number: a column of class names, perhaps.
+var ErrTargetNotNumber = errors.New("targets of a regression are numbers")
 
 // resolveTargets fixes the target columns from CSVOptions.Targets (or
 // LabelCol when it is empty), on the first row rec, which must be the
@@ -86,7 +91,7 @@ func (p *csvParser) realTargets(lines []int, rec []string) error {
 	for _, j := range p.targets {
 		v, err := ParseNumber(rec[j])
 		if err != nil {
-			return fmt.Errorf("%s:%d: column %d: target %w (targets of a regression are numbers)", p.name, lines[j], j+1, err)
+			return fmt.Errorf("%s:%d: column %d: target %w (%w)", p.name, lines[j], j+1, err, ErrTargetNotNumber)
 		}
 		p.y = append(p.y, v)
 	}

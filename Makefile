@@ -13,8 +13,10 @@ BUILD_PACKAGES := ca-certificates gcc libc6-dev pkg-config libgl-dev libegl-dev 
 	libxinerama-dev libxcursor-dev libxi-dev libxxf86vm-dev
 RUN_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri libglx-mesa0 xvfb xauth libopenblas0-openmp
 # To test against PyTorch: Debian's torch 1.13 (checkpoints it loads, and
-# the activation golden file's script), which the tests then require.
-TEST_PACKAGES := python3-torch python3-numpy dataset-fashion-mnist
+# the activation golden file's script), which the tests then require;
+# scikit-learn for the Boston housing CSV and its metrics (the regression
+# check, cmd/train's TestBostonMatchesPyTorch).
+TEST_PACKAGES := python3-torch python3-numpy python3-sklearn dataset-fashion-mnist
 PACKAGES := $(BUILD_PACKAGES) $(RUN_PACKAGES)
 
 # Tests run under Xvfb when no display is set, so the GLFW path runs too, and

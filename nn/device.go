@@ -9,14 +9,20 @@ import (
 )
 
 // DeviceSet is a data set uploaded to a backend once: features (N×Features)
-// and labels (N×1, as float32 whole numbers), from which mini-batches are
-// gathered on the device.
+// and labels (N×1, as float32 whole numbers) or, for a set of real-valued
+// targets (Outputs > 0), the targets (N×Outputs), from which mini-batches
+// are gathered on the device.
 type DeviceSet struct {
 	Name                 string
 	X, Y                 backend.Tensor
 	N, Features, Classes int
-	b                    backend.Backend
+	// Outputs is the number of target columns of Y; 0 for class labels.
+	Outputs int
+	b       backend.Backend
 }
+
+// yCols is the width of Y: Outputs, or 1 for class labels.
+func (d *DeviceSet) yCols() int { return max(1, d.Outputs) }
 
 // maxRows is the most rows a DeviceSet holds: row indices and labels travel
 // as float32, whose whole numbers are exact up to 2^24.
@@ -41,16 +47,19 @@ func Upload(b backend.Backend, s data.Set) (*DeviceSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nn: upload %s: %w", s.Name, err)
 	}
-	labels := make([]float32, n)
-	for i, l := range s.Labels {
-		labels[i] = float32(l)
+	labels, cols := s.Targets, max(1, s.Outputs)
+	if !s.Regression() {
+		labels = make([]float32, n)
+		for i, l := range s.Labels {
+			labels[i] = float32(l)
+		}
 	}
-	y, err := backend.FromData(b, backend.Shape{Rows: n, Cols: 1}, labels)
+	y, err := backend.FromData(b, backend.Shape{Rows: n, Cols: cols}, labels)
 	if err != nil {
 		b.Release(x)
 		return nil, fmt.Errorf("nn: upload %s: %w", s.Name, err)
 	}
-	return &DeviceSet{Name: s.Name, X: x, Y: y, N: n, Features: s.Features, Classes: s.Classes, b: b}, nil
+	return &DeviceSet{Name: s.Name, X: x, Y: y, N: n, Features: s.Features, Classes: s.Classes, Outputs: s.Outputs, b: b}, nil
 }
 
 // Release frees the device copies; releasing twice frees nothing twice.
@@ -69,8 +78,8 @@ func (d *DeviceSet) Release() error {
 }
 
 // batch holds the device tensors of one batch size, reused every step: the
-// row indices uploaded from the host, the gathered features and labels, and
-// the one-hot targets of MeanSquaredError.
+// row indices uploaded from the host, the gathered features and labels (or
+// targets), and the one-hot targets of MeanSquaredError.
 type batch struct {
 	idx, x, y, onehot backend.Tensor
 	host              []float32
@@ -83,11 +92,12 @@ type batches struct {
 	b        backend.Backend
 	features int
 	classes  int
+	yCols    int // columns of the labels (1) or targets
 	bySize   map[int]*batch
 }
 
-func newBatches(b backend.Backend, features, classes int) *batches {
-	return &batches{b: b, features: features, classes: classes, bySize: map[int]*batch{}}
+func newBatches(b backend.Backend, features, classes, yCols int) *batches {
+	return &batches{b: b, features: features, classes: classes, yCols: yCols, bySize: map[int]*batch{}}
 }
 
 // gather fills the batch of len(rows) rows of src (rows given as indices)
@@ -98,7 +108,7 @@ func (bs *batches) gather(src *DeviceSet, rows []int) (*batch, error) {
 	if !ok {
 		bt = &batch{host: make([]float32, n)}
 		var err error
-		shapes := []backend.Shape{{Rows: n, Cols: 1}, {Rows: n, Cols: bs.features}, {Rows: n, Cols: 1}, {Rows: n, Cols: bs.classes}}
+		shapes := []backend.Shape{{Rows: n, Cols: 1}, {Rows: n, Cols: bs.features}, {Rows: n, Cols: bs.yCols}, {Rows: n, Cols: bs.classes}}
 		ts := []*backend.Tensor{&bt.idx, &bt.x, &bt.y, &bt.onehot}
 		for i, s := range shapes {
 			if *ts[i], err = bs.b.New(s); err != nil {

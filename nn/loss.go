@@ -72,14 +72,14 @@ func ParseLoss(s string) (Loss, error) {
 }
 
 // check refuses a Loss that is none of the constants (a Loss(7) made by a
-// conversion), which Apply would otherwise take for cross-entropy, and a
-// regression loss (checkLabels): check's callers, the Trainer and
-// Evaluate, compare with class labels.
-func (l Loss) check(op string) error {
+// conversion), which Apply would otherwise take for cross-entropy, and one
+// that does not fit the data (checkTask): a set of class labels, or of
+// real-valued targets when targets is true.
+func (l Loss) check(op, set string, targets bool) error {
 	if l < 0 || int(l) >= len(lossNames) {
 		return fmt.Errorf("nn: %s: loss %d is not a Loss (valid: %s): %w", op, int(l), strings.Join(lossNames, ", "), backend.ErrInvalidArgument)
 	}
-	return l.checkLabels(op)
+	return l.checkTask(op, set, targets)
 }
 
 // NeedsOneHot reports whether the loss compares scores with one-hot targets.

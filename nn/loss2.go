@@ -28,14 +28,28 @@ func (l Loss) applyRegression(g *autograd.Graph, scores, targets *autograd.Value
 	return g.BCEWithLogits(scores, targets)
 }
 
-// checkLabels refuses a regression loss in op (the Trainer, Evaluate),
-// whose data sets (data.Set, DeviceSet) hold class labels, not the
-// real-valued targets these losses compare with: the scores would be
-// compared with label numbers, or fail a shape check deep in the graph.
-// Apply takes the targets directly.
-func (l Loss) checkLabels(op string) error {
-	if l.Regression() {
-		return fmt.Errorf("nn: %s: loss %v compares the scores with real-valued targets, but the data set holds class labels (use Loss.Apply with a targets tensor): %w", op, l, backend.ErrInvalidArgument)
+// checkTask refuses a loss that does not fit the kind of data set op (the
+// Trainer, Evaluate) is given: a regression loss with class labels (the
+// scores would be compared with label numbers), a classification loss
+// (softmax, SVM) with real-valued targets (data.Set.Targets). Mean squared
+// error takes either: one-hot targets made from class labels, or the
+// targets as they are.
+func (l Loss) checkTask(op, set string, targets bool) error {
+	switch {
+	case l.Regression() && !targets:
+		return fmt.Errorf("nn: %s: loss %v compares the scores with real-valued targets, but %s holds class labels (a data.Set with Targets, or Loss.Apply with a targets tensor): %w", op, l, set, backend.ErrInvalidArgument)
+	case targets && l != MeanSquaredError && !l.Regression():
+		return fmt.Errorf("nn: %s: loss %v compares the scores with class labels, but %s holds real-valued targets (use mse, l1, huber or bce): %w", op, l, set, backend.ErrInvalidArgument)
 	}
 	return nil
+}
+
+// applyTargets records the loss of scores against real-valued targets of
+// their shape: mean squared error as it is (no one-hot), the others as
+// Apply.
+func (l Loss) applyTargets(g *autograd.Graph, scores, targets *autograd.Value) *autograd.Value {
+	if l == MeanSquaredError {
+		return g.MeanSquaredError(scores, targets)
+	}
+	return l.applyRegression(g, scores, targets)
 }

@@ -76,15 +76,20 @@ func (p Progress) SamplesPerSec() float64 { return float64(p.Samples) / p.Elapse
 // EpochStats summarises an epoch. Loss and Accuracy are the means over the
 // epoch's steps (the model changing as it goes, as Keras reports them);
 // ValLoss and ValAccuracy evaluate the model at the epoch's end, NaN
-// without a validation set.
+// without a validation set. On real-valued targets (data.Set.Targets)
+// Accuracy is NaN (none is counted while training) and ValAccuracy is
+// Evaluate's (BCEWithLogits' per-label accuracy, else NaN).
 type EpochStats struct {
 	Epoch                int // from 1
 	Loss, Accuracy       float64
 	ValLoss, ValAccuracy float64
-	LR                   float32
-	Steps, Samples       int
-	GlobalStep           int // steps done in all, this epoch's included: TrainState.Steps
-	Duration             time.Duration
+	// ValRegression holds the validation set's regression metrics when
+	// the data holds real-valued targets (nil for class labels).
+	ValRegression  *RegressionMetrics
+	LR             float32
+	Steps, Samples int
+	GlobalStep     int // steps done in all, this epoch's included: TrainState.Steps
+	Duration       time.Duration
 }
 
 // SamplesPerSec is the epoch's training throughput.
@@ -152,7 +157,10 @@ func (t *Trainer) check() error {
 	if _, ok := t.Model.Backend().(backend.GradNormClipper); t.ClipNorm > 0 && !ok {
 		return fmt.Errorf("nn: trainer: ClipNorm on %s: %w", t.Model.Backend().Name(), errors.ErrUnsupported)
 	}
-	if err := t.Loss.check("trainer"); err != nil {
+	if err := t.Loss.check("trainer", t.Train.Name, t.Train.Regression()); err != nil {
+		return err
+	}
+	if err := t.checkTargets(); err != nil {
 		return err
 	}
 	if err := t.checkSteps(); err != nil {
@@ -207,17 +215,21 @@ func (t *Trainer) checkOptimizer() error {
 }
 
 // CheckFits refuses a model whose input width differs from the data's
-// features, or whose outputs are fewer than the data's classes.
+// features, whose outputs are fewer than the data's classes, or, for a
+// set of real-valued targets, not one per target.
 func CheckFits(m *Model, s data.Set) error {
 	if err := m.check("check fits"); err != nil {
 		return err
 	}
-	return fits(m, s.Name, s.Features, s.Classes)
+	return fits(m, s.Name, s.Features, s.Classes, s.Outputs)
 }
 
-func fits(m *Model, name string, features, classes int) error {
+func fits(m *Model, name string, features, classes, targets int) error {
 	if m.Inputs != features {
 		return fmt.Errorf("nn: the model %v takes %d inputs, but %s has %d features", m, m.Inputs, name, features)
+	}
+	if targets > 0 && m.Outputs != targets {
+		return fmt.Errorf("nn: the model %v has %d outputs, but %s has %d targets a row: want one output per target", m, m.Outputs, name, targets)
 	}
 	if m.Outputs < classes {
 		return fmt.Errorf("nn: the model %v has %d outputs, but %s has %d classes", m, m.Outputs, name, classes)
@@ -275,7 +287,7 @@ func (t *Trainer) Fit(ctx context.Context) (*History, error) {
 // fit is Fit once its configuration is checked.
 func (t *Trainer) fit(ctx context.Context) (*History, error) {
 	b := t.Model.Backend()
-	r := &run{t: t, b: b, g: autograd.NewGraph(b), bs: newBatches(b, t.Train.Features, t.Model.Outputs), step: t.StartStep}
+	r := &run{t: t, b: b, g: autograd.NewGraph(b), bs: newBatches(b, t.Train.Features, t.Model.Outputs, max(1, t.Train.Outputs)), step: t.StartStep}
 	defer r.release()
 	r.g.SetMode(autograd.ModeTrain)
 	if m := t.Model; m.ownModes { // a layer of the caller's own has a mode (SetTraining)
@@ -296,7 +308,7 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 			return nil, fmt.Errorf("nn: fit: %w", err)
 		}
 	}
-	if r.hit, err = b.New(backend.Shape{Rows: 1, Cols: 1}); err != nil {
+	if r.hit, err = zeros(b, backend.Shape{Rows: 1, Cols: 1}); err != nil { // stays 0 for targets
 		return nil, fmt.Errorf("nn: fit: %w", err)
 	}
 	if t.ClipNorm > 0 {
@@ -390,7 +402,12 @@ func (r *run) trainStep(rows []int) error {
 	}
 	g := r.g
 	scores := r.t.Model.Forward(g, g.Input(bt.x))
-	loss, err := r.t.Loss.applyCounting(g, scores, g.Input(bt.y), bt.onehot, r.hit)
+	var loss *autograd.Value
+	if r.train.Outputs > 0 {
+		loss = r.t.Loss.applyTargets(g, scores, g.Input(bt.y))
+	} else {
+		loss, err = r.t.Loss.applyCounting(g, scores, g.Input(bt.y), bt.onehot, r.hit)
+	}
 	if err == nil {
 		err = g.Backward(loss)
 	}
@@ -468,7 +485,7 @@ func (r *run) flush(stepsPerEpoch int) error {
 		r.t.OnProgress(Progress{
 			Epoch: r.epoch, Epochs: r.t.Epochs, Step: r.epochSteps, StepsPerEpoch: stepsPerEpoch,
 			GlobalStep: r.step, Samples: r.samples,
-			Loss: r.lossSum / float64(r.samples), Accuracy: r.hits / float64(r.samples),
+			Loss: r.lossSum / float64(r.samples), Accuracy: r.accuracy(),
 			Elapsed: time.Since(r.began),
 		})
 	}
@@ -478,14 +495,18 @@ func (r *run) flush(stepsPerEpoch int) error {
 // endEpoch summarises the epoch and evaluates the validation set.
 func (r *run) endEpoch(val *DeviceSet) (EpochStats, error) {
 	s := EpochStats{
-		Epoch: r.epoch, Loss: r.lossSum / float64(r.samples), Accuracy: r.hits / float64(r.samples),
+		Epoch: r.epoch, Loss: r.lossSum / float64(r.samples), Accuracy: r.accuracy(),
 		ValLoss: math.NaN(), ValAccuracy: math.NaN(), LR: r.t.Optimizer.LR(),
 		Steps: r.epochSteps, Samples: r.samples, GlobalStep: r.step, Duration: time.Since(r.began),
 	}
 	if val != nil {
 		var err error
-		if s.ValLoss, s.ValAccuracy, err = Evaluate(r.t.Model, r.t.Loss, val, r.t.EvalBatch); err != nil {
+		var rm RegressionMetrics
+		if s.ValLoss, s.ValAccuracy, rm, err = evaluate(r.t.Model, r.t.Loss, val, r.t.EvalBatch); err != nil {
 			return s, err
+		}
+		if val.Outputs > 0 {
+			s.ValRegression = &rm
 		}
 	}
 	r.hist.Epochs = append(r.hist.Epochs, s)

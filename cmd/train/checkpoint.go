@@ -32,6 +32,10 @@ type checkpoint struct {
 	Optimizer  bool // optimiser state saved: -resume can continue the run
 	Hyper      map[string]string
 	OptKind    string // the optimiser state's kind (nn.Info.Optimizer)
+	// Regression: the model predicts real-valued targets, named by
+	// TargetNames (Meta "task" and "targets", regression.go).
+	Regression  bool
+	TargetNames []string
 }
 
 // hyperKeys are the hyperparameters a checkpoint records, as flag names.
@@ -52,7 +56,7 @@ func (c checkpoint) validate() error {
 		return field("data", "%s holds control characters or is not UTF-8", excerpt(c.Data))
 	case !contains(dataNames, c.Data) && !isCSV(c.Data):
 		return field("data", "%s is neither a data set (%s) nor a .csv file", excerpt(c.Data), strings.Join(dataNames, ", "))
-	case c.Classes < 2: // the classes are the model's outputs, not a field of "meta"
+	case c.Classes < 2 && !c.Regression: // the classes are the model's outputs, not a field of "meta"
 		return fmt.Errorf("__metadata__ \"model\": %d outputs, want at least 2 (one per class)", c.Classes)
 	}
 	// The run's recorded flags must agree with what the file holds: a
@@ -108,7 +112,7 @@ func loadCheckpoint(path string) (checkpoint, error) {
 	c := checkpoint{Spec: info.Spec, Loss: info.Loss, Data: info.Meta["data"], Features: info.Spec.Inputs,
 		Classes: info.Spec.Outputs, ClassNames: info.ClassNames, Std: info.Standardizer,
 		Epochs: info.Epochs, Steps: info.Steps, Optimizer: info.HasOptimizer, OptKind: info.Optimizer, Hyper: info.Meta}
-	if err := c.validate(); err != nil {
+	if err := errors.Join(c.readTask(info.Meta), c.validate()); err != nil {
 		return c, fmt.Errorf("%s: not a usable gltrain checkpoint: %w", path, err)
 	}
 	if c.DataFile, err = recordedFile(info.Meta); err == nil && c.DataFile != nil && !isCSV(c.Data) {

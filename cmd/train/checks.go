@@ -77,7 +77,7 @@ func (c *config) outputFiles() []namedFile {
 }
 
 // runFolderFiles are the files a run folder may hold.
-var runFolderFiles = []string{metricsFile, decisionBoundaryFile, lossCurveFile, accuracyCurveFile}
+var runFolderFiles = []string{metricsFile, decisionBoundaryFile, lossCurveFile, accuracyCurveFile, r2CurveFile}
 
 // checkOutputs refuses an output that is the same file as an input, by any
 // path or link (the output, written atomically over it, would replace it),

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"gltrain/nn"
 	"gltrain/nn/data"
 )
 
@@ -29,6 +30,10 @@ type dataset struct {
 // describe is the "data" line: the sets and their sizes.
 func (d dataset) describe() string {
 	shape := fmt.Sprintf("%d features, %d classes", d.train.Features, d.train.Classes)
+	if d.train.Regression() {
+		shape = fmt.Sprintf("%d features, %d %s (%s)", d.train.Features, d.train.Outputs, plural(d.train.Outputs, "target", "targets"),
+			nameList(targetNames(d.train.TargetNames, d.train.Outputs)))
+	}
 	switch {
 	case d.evalName == "test":
 		return fmt.Sprintf("%s: %d test samples, %s", d.source, d.train.Len(), shape)
@@ -47,10 +52,14 @@ func (d dataset) describe() string {
 // validation split by seed, and -eval's one set.
 type dataSource struct {
 	name, dir string
-	labelCol  int
-	val       float64
-	seed      uint64
-	eval      bool
+	labelCol  string // -label-col: "0", "14", "12,13", "MEDV"
+	// regression: read the -label-col columns as real-valued targets
+	// (a regression loss, or mse on a CSV file; or the checkpoint's task).
+	regression bool
+	loss       nn.Loss
+	val        float64
+	seed       uint64
+	eval       bool
 	// checkpoint is the -resume or -load file ("" without). sameData: the
 	// data must be the one it was trained on (-resume, or no -data given),
 	// unless changedOK (-data-changed=ok); fromCheckpoint: its path is the
@@ -79,6 +88,9 @@ func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer
 	}
 	if src.eval {
 		d.heldName, d.evalName = "", src.name
+	}
+	if src.regression && !isCSV(src.name) {
+		return d, notRegressionData(src)
 	}
 	switch {
 	case src.name == "mnist":
@@ -131,9 +143,14 @@ func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer
 		if err := checkCSVMemory("-data", src.name, 0, src.maxMemory, csvDataBytes); err != nil {
 			return d, err
 		}
-		set, file, err := loadCSV(src.name, data.CSVOptions{LabelCol: src.labelCol})
+		set, file, err := loadCSV(src.name, data.CSVOptions{Targets: labelItems(src.labelCol), Real: src.regression})
 		if err != nil {
-			return d, missingData(err, src, src.checkpoint)
+			return d, realLabels(missingData(err, src, src.checkpoint))
+		}
+		if src.regression {
+			if err := prepareTargets(src, set, ck); err != nil {
+				return d, err
+			}
 		}
 		d.file = &file
 		if ck != nil && src.sameData {
@@ -143,8 +160,10 @@ func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer
 		}
 		var std *data.Standardizer
 		if ck != nil {
-			if set, err = relabel(set, src.name, *ck); err != nil {
-				return d, err
+			if !set.Regression() {
+				if set, err = relabel(set, src.name, *ck); err != nil {
+					return d, err
+				}
 			}
 			std = ck.Std
 		}

@@ -22,7 +22,7 @@ type config struct {
 	backend    string
 	data       string
 	dataDir    string
-	labelCol   int
+	labelCol   string // -label-col as given, items trimmed: "0" (the last column), "14", "-1", "12,13", "MEDV"
 	hidden     []int
 	layers     []layerItem // -layers, or -hidden with -act
 	layersText string      // -layers as given, or made from -hidden and -act
@@ -54,6 +54,9 @@ type config struct {
 	threads    int
 	maxClasses int
 	maxMemory  float64 // bytes; 0: what the host or device has available
+	// regression: the run reads real-valued targets (regressionTask, or
+	// the checkpoint's task).
+	regression bool
 	// given holds the flags set on the command line, so that a data set's
 	// own defaults (preset) fill only the others.
 	given map[string]bool
@@ -124,7 +127,7 @@ func (c *config) applyPreset(p preset) {
 // dataSource is what loadData reads.
 func (c config) dataSource() dataSource {
 	ck := checkpointPath(c)
-	return dataSource{name: c.data, dir: c.dataDir, labelCol: c.labelCol, val: c.valFraction(), seed: c.seed, eval: c.eval,
+	return dataSource{name: c.data, dir: c.dataDir, labelCol: c.labelCol, regression: c.regression, loss: c.loss, val: c.valFraction(), seed: c.seed, eval: c.eval,
 		checkpoint: ck, sameData: c.resume != "" || (ck != "" && !c.given["data"]), fromCheckpoint: ck != "" && !c.given["data"],
 		changedOK: c.dataChanged == "ok", maxMemory: c.maxMemory}
 }
@@ -190,7 +193,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		"for fashion-mnist, where its files are (default: "+data.FashionMNISTDir+")")
 	fs.StringVar(&c.dataChanged, "data-changed", "refuse", "what -resume does, and -load or -eval without -data, when the CSV file is not the one the checkpoint\n"+
 		"was trained on (its size and SHA-256 differ: rows added, values or class names changed, another file): refuse, or ok to go on with it")
-	fs.IntVar(&c.labelCol, "label-col", 0, "CSV: the label's column, counting from 1 (0: the last column)")
+	fs.StringVar(&c.labelCol, "label-col", "0", "CSV: the label's column, counting from 1 (0 or -1: the last column, -k the k-th from the end), or its\n"+
+		"name in the header; with a regression -loss, one or more target columns, comma-separated (-label-col=12,13 or MEDV)")
 	hidden := fs.String("hidden", "100", "hidden layer sizes, comma-separated, each followed by -act; empty for a linear classifier (mnist: 256, CSV: 64)")
 	layers := fs.String("layers", "", "the hidden layers, comma-separated (replaces -hidden): N is a Linear of N units followed by -act,\n"+
 		"N:ACT a Linear with its own activation, ACT an activation alone, dropout:P a Dropout layer; for images\n"+
@@ -200,7 +204,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		"The output Linear to the classes is appended. Examples: -layers=64:tanh,32:relu,dropout:0.2\n"+
 		"-layers=conv:32:3,relu,maxpool:2,conv:64:3,relu,maxpool:2,flatten,128:relu")
 	act := fs.String("act", "relu", activationUsage())
-	loss := fs.String("loss", "softmax", "loss: softmax (cross-entropy), svm (multiclass hinge), mse (against one-hot targets)")
+	loss := fs.String("loss", "softmax", "loss: softmax (cross-entropy), svm (multiclass hinge), mse (against one-hot targets; on a CSV file, against\n"+
+		"real-valued targets), l1, huber (regression on a CSV file's real-valued -label-col columns), bce (multi-label 0/1 targets)")
 	fs.StringVar(&c.opt, "opt", "adam", "optimiser: "+strings.Join(nn.OptimizerNames, ", "))
 	fs.Float64Var(&c.lr, "lr", 0.01, "learning rate (mnist: 0.001)")
 	fs.Float64Var(&c.wd, "wd", 0, "weight decay (L2 for sgd, momentum, nesterov and adam; decoupled for adamw)")
@@ -262,6 +267,10 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	c.applyPreset(p)
 	if err := c.validate(*hidden, *act, *loss); err != nil {
 		return c, err
+	}
+	c.regression = regressionTask(c.loss, c.data)
+	if c.regression && !isCSV(c.data) && c.load == "" && c.resume == "" { // else the checkpoint may name a CSV file
+		return c, usageError{notRegressionData(c.dataSource()).(exitCode).err}
 	}
 	if err := c.parseInputShape(*inputShape); err != nil {
 		return c, err
@@ -337,8 +346,12 @@ func (c *config) validate(hidden, act, loss string) error {
 	if err := checkAlpha(c.act); err != nil {
 		return usageError{fmt.Errorf("invalid value %q for -act: %v", act, err)}
 	}
-	if c.loss, err = nn.ParseLoss(loss); err != nil || c.loss.Regression() { // regression losses need targets the CLI does not read yet
-		return badValue("loss", loss, []string{"softmax", "svm", "mse"}, "")
+	if c.loss, err = nn.ParseLoss(loss); err != nil {
+		return badValue("loss", loss, []string{"softmax", "svm", "mse", "l1", "huber", "bce"}, "")
+	}
+	labelCol := c.labelCol
+	if c.labelCol, err = normalLabelCols(labelCol); err != nil {
+		return usageError{fmt.Errorf("invalid value %s for -label-col: %v", excerpt(labelCol), err)}
 	}
 	if !contains(nn.OptimizerNames, strings.ToLower(c.opt)) {
 		return badValue("opt", c.opt, nn.OptimizerNames, "")
@@ -367,8 +380,6 @@ func (c *config) validate(hidden, act, loss string) error {
 		return usageError{fmt.Errorf("invalid value %d for -batch: want at least 1", c.batch)}
 	case !(c.val >= 0 && c.val < 1):
 		return usageError{fmt.Errorf("invalid value %v for -val: want a fraction in [0, 1)", c.val)}
-	case c.labelCol < 0:
-		return usageError{fmt.Errorf("invalid value %d for -label-col: want a column number from 1, or 0 for the last", c.labelCol)}
 	case c.eval && c.load == "":
 		return usageError{errors.New("-eval needs -load: there is no model to evaluate")}
 	case strings.HasSuffix(strings.ToLower(c.plot), ".png"):

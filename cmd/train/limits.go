@@ -211,8 +211,8 @@ func checkClasses(src dataSource, maxClasses int, d dataset) (warning string, er
 	if !isCSV(src.name) {
 		return "", nil
 	}
-	col := fmt.Sprintf("column %d", src.labelCol)
-	if src.labelCol == 0 {
+	col := fmt.Sprintf("column %s", src.labelCol)
+	if src.labelCol == "0" || src.labelCol == "-1" {
 		col = fmt.Sprintf("the last column (%d)", d.train.Features+1)
 	}
 	classes := d.train.Classes

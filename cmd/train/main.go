@@ -18,6 +18,11 @@
 //
 //	go run ./cmd/train -data=iris.csv -label-col=5 -hidden=16
 //
+// A regression on real-valued target columns (mse, l1, huber; bce for
+// multi-label 0/1 columns), scored by MAE, RMSE and R²:
+//
+//	go run ./cmd/train -data=boston_house_prices.csv -loss=mse -label-col=MEDV -layers=64
+//
 // Exit status: 0 on success, 1 when training or loading fails (no GL
 // context with -backend=gl, unreadable data, a loss that diverges, a write
 // to stdout that fails), 2 for a bad flag value (an unknown flag, with the
@@ -25,7 +30,9 @@
 // names an input or another output, found before training), 130 when
 // interrupted by SIGINT, SIGTERM or SIGHUP (after saving, with -save, once a
 // training step has run: an untrained model is never written over a
-// checkpoint).
+// checkpoint). A loss that does not fit the data exits with 2 too: a
+// regression loss on class labels, class labels that are real numbers, bce
+// targets outside [0, 1].
 package main
 
 import (

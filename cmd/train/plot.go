@@ -38,6 +38,7 @@ const (
 	decisionBoundaryFile = "gltrain-decision-boundary.png"
 	lossCurveFile        = "gltrain-loss.png"
 	accuracyCurveFile    = "gltrain-accuracy.png"
+	r2CurveFile          = "gltrain-r2.png" // a regression's, instead of the accuracy
 )
 
 // boundaryWidth is the width of the decision boundary's plot, and
@@ -358,7 +359,15 @@ func plotAll(dir string, m *nn.Model, d dataset, h *nn.History, title string) ([
 		}
 		written = append(written, path)
 	}
-	if h != nil && len(h.Epochs) > 0 {
+	if h != nil && len(h.Epochs) > 0 && d.train.Regression() {
+		if h.Epochs[0].ValRegression != nil { // R² is measured on the held-out set only
+			path := filepath.Join(dir, r2CurveFile)
+			if err := plotR2(path, h, d.heldName, "R²: "+title); err != nil {
+				return written, fmt.Errorf("plot %s: %w", path, err)
+			}
+			written = append(written, path)
+		}
+	} else if h != nil && len(h.Epochs) > 0 {
 		path := filepath.Join(dir, accuracyCurveFile)
 		if err := plotAccuracy(path, h, d.heldName, "accuracy: "+title); err != nil {
 			return written, fmt.Errorf("plot %s: %w", path, err)

@@ -56,6 +56,9 @@ func predict(c predictFiles, ck checkpoint, b backend.Backend, u *ui) error {
 			x = append(x, float32(v))
 		}
 	}
+	if ck.Regression {
+		return predictValues(c, m, x, lines, ck, u)
+	}
 	probs, err := nn.Probabilities(prepared(m), x)
 	if err != nil {
 		return err
@@ -97,6 +100,11 @@ func predict(c predictFiles, ck checkpoint, b backend.Backend, u *ui) error {
 		}
 		return bw.Flush()
 	}
+	return writePredictions(c, len(probs), write, u)
+}
+
+// writePredictions writes -predict's CSV with write, to -out or stdout.
+func writePredictions(c predictFiles, n int, write func(io.Writer) error, u *ui) error {
 	if c.out == "" {
 		if err := write(u.predOut); err != nil {
 			return fmt.Errorf("-predict: writing the predictions to stdout: %w", err)
@@ -106,7 +114,7 @@ func predict(c predictFiles, ck checkpoint, b backend.Backend, u *ui) error {
 	if err := safefile.WriteAtomic(c.out, write); err != nil {
 		return fmt.Errorf("-out: %w", err)
 	}
-	u.printf("wrote    %d predictions to %s", len(probs), c.out)
+	u.printf("wrote    %d predictions to %s", n, c.out)
 	return nil
 }
 

@@ -151,6 +151,9 @@ func displayName(n string) string {
 // the scores they give. The report goes to u.out as text, even with -quiet
 // (it is the run's summary), and with -json also to stdout as one object.
 func evaluate(m *nn.Model, lossFn nn.Loss, d dataset, u *ui) error {
+	if d.train.Regression() {
+		return evaluateRegression(m, lossFn, d, u)
+	}
 	set := d.train
 	loss, _, err := accuracyOn(m, lossFn, set)
 	if err != nil {

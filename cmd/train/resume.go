@@ -28,7 +28,7 @@ func (c config) hyper() map[string]string {
 		"epochs":    strconv.Itoa(c.epochs),
 		"seed":      strconv.FormatUint(c.seed, 10),
 		"val":       strconv.FormatFloat(c.val, 'g', -1, 64),
-		"label-col": strconv.Itoa(c.labelCol),
+		"label-col": c.labelCol,
 	}
 }
 
@@ -94,7 +94,7 @@ func (c *config) adoptRun(ck checkpoint) error {
 		parse("epochs", func(s string) (e error) { c.epochs, e = strconv.Atoi(s); return })
 	}
 	if _, ok := h["label-col"]; ok {
-		parse("label-col", func(s string) (e error) { c.labelCol, e = strconv.Atoi(s); return })
+		parse("label-col", func(s string) (e error) { c.labelCol, e = normalLabelCols(s); return })
 	}
 	if err != nil {
 		return err
@@ -116,7 +116,7 @@ func (cfg *config) defaultsFrom(c checkpoint) {
 		return
 	}
 	cfg.data = c.Data
-	if l, err := strconv.Atoi(c.Hyper["label-col"]); err == nil && l >= 0 && !cfg.given["label-col"] {
+	if l, err := normalLabelCols(c.Hyper["label-col"]); err == nil && c.Hyper["label-col"] != "" && !cfg.given["label-col"] {
 		cfg.labelCol = l // the file's label column, as it was trained
 	}
 	cfg.applyPreset(presetFor(cfg.data))
@@ -137,8 +137,6 @@ func (c *config) checkAdopted() error {
 		return fmt.Errorf("-batch=%d: want at least 1", c.batch)
 	case !(c.val >= 0 && c.val < 1):
 		return fmt.Errorf("-val=%v: want a fraction in [0, 1)", c.val)
-	case c.labelCol < 0:
-		return fmt.Errorf("-label-col=%d: want 0 or more", c.labelCol)
 	}
 	if _, err := nn.ParseSchedule(c.schedule, 1, 1); err != nil {
 		return fmt.Errorf("-schedule=%s: %v", excerpt(c.schedule), shorten(err))

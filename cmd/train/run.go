@@ -169,6 +169,10 @@ func readCheckpoint(c *config, stderr io.Writer) (*checkpoint, error) {
 	if !c.given["loss"] {
 		c.loss = ck.Loss
 	}
+	c.regression = ck.Regression
+	if err := checkTask(*c, ck); err != nil {
+		return nil, err
+	}
 	return &ck, nil
 }
 
@@ -186,8 +190,8 @@ func (r *session) prepare(ctx context.Context, stderr io.Writer) (nn.Spec, error
 		return nn.Spec{}, err
 	}
 	r.d = d
-	u.heldName = d.heldName
-	if ck == nil { // a checkpoint fixes the classes; otherwise the data does
+	u.heldName, u.loss = d.heldName, c.loss
+	if ck == nil && !d.train.Regression() { // a checkpoint fixes the classes; otherwise the data does
 		warning, err := checkClasses(c.dataSource(), c.maxClasses, d)
 		if err != nil {
 			return nn.Spec{}, err
@@ -216,11 +220,14 @@ func runSpec(c config, ck *checkpoint, d dataset) (nn.Spec, error) {
 	} else {
 		img, err := c.image(d.train.Features)
 		if err == nil {
-			spec, err = modelSpec(c.layers, d.train.Features, d.train.Classes, img)
+			spec, err = modelSpec(c.layers, d.train.Features, max(d.train.Classes, d.train.Outputs), img)
 		}
 		if err != nil {
 			return spec, exitCode{2, err}
 		}
+	}
+	if d.train.Regression() && spec.Inputs == d.train.Features && spec.Outputs != d.train.Outputs {
+		return spec, fmt.Errorf("the model %v has %d outputs, but %s has %d targets", spec, spec.Outputs, c.data, d.train.Outputs)
 	}
 	if spec.Inputs != d.train.Features || spec.Outputs < d.train.Classes {
 		// Name only what does not fit: the inputs, else the classes.
@@ -316,6 +323,7 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 	}
 	m.Loss, m.ClassNames, m.Standardizer = c.loss, d.train.ClassNames, d.std
 	m.Meta = c.hyper()
+	recordTask(m.Meta, d)
 	if d.file != nil {
 		d.file.record(m.Meta)
 	}
@@ -465,6 +473,9 @@ func accuracyOn(m *nn.Model, loss nn.Loss, s data.Set) (float64, float64, error)
 // evaluated on the whole training and held-out sets, and on MNIST's test
 // set. It prints even with -quiet.
 func summarise(m *nn.Model, loss nn.Loss, d dataset, h *nn.History, elapsed time.Duration, u *ui) error {
+	if d.train.Regression() {
+		return summariseRegression(m, loss, d, h, elapsed, u)
+	}
 	trainLoss, trainAcc, err := accuracyOn(m, loss, d.train)
 	if err != nil {
 		return err

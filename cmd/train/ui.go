@@ -33,6 +33,7 @@ type ui struct {
 	shown    time.Time    // when the bar was last drawn
 	heldName string
 	backend  string
+	loss     nn.Loss // the run's: bce adds the label accuracy to a regression's lines
 }
 
 // isTerminal reports whether w is a terminal, where the progress bar is
@@ -182,7 +183,7 @@ func barText(p nn.Progress, detail int) string {
 		eta = shortDuration(left)
 	}
 	text := fmt.Sprintf("epoch %*d/%d  loss %.4f", digits(p.Epochs), p.Epoch, p.Epochs, p.Loss)
-	if detail >= 1 {
+	if detail >= 1 && !math.IsNaN(p.Accuracy) { // NaN: a regression, which counts none
 		text += fmt.Sprintf("  acc %5.1f%%", 100*p.Accuracy)
 	}
 	if detail >= 2 {
@@ -210,7 +211,12 @@ func (u *ui) epoch(s nn.EpochStats, epochs int) {
 	}
 	if !u.quiet {
 		line := fmt.Sprintf("epoch %*d/%d  loss %.4f  acc %5.1f%%", digits(epochs), s.Epoch, epochs, s.Loss, 100*s.Accuracy)
-		if !math.IsNaN(s.ValLoss) {
+		if math.IsNaN(s.Accuracy) { // a regression: no accuracy while training
+			line = fmt.Sprintf("epoch %*d/%d  loss %.4f", digits(epochs), s.Epoch, epochs, s.Loss)
+		}
+		if rm := s.ValRegression; rm != nil && !math.IsNaN(s.ValLoss) {
+			line += fmt.Sprintf("  %s loss %.4f  %s", short(u.heldName), s.ValLoss, regressionLine(short(u.heldName)+" ", *rm, u.loss))
+		} else if !math.IsNaN(s.ValLoss) {
 			line += fmt.Sprintf("  %s loss %.4f  %s acc %5.1f%%", short(u.heldName), s.ValLoss, short(u.heldName), 100*s.ValAccuracy)
 		}
 		line += fmt.Sprintf("  %s samples/s  %s", human(s.SamplesPerSec()), s.Duration.Round(time.Millisecond))
@@ -218,12 +224,21 @@ func (u *ui) epoch(s nn.EpochStats, epochs int) {
 	}
 	if u.jsonOut != nil || u.metrics != nil {
 		obj := epochJSON{
-			Epoch: s.Epoch, Epochs: epochs, Loss: s.Loss, Accuracy: s.Accuracy, LR: s.LR,
+			Epoch: s.Epoch, Epochs: epochs, Loss: s.Loss, LR: s.LR,
 			Steps: s.Steps, Samples: s.Samples, Seconds: s.Duration.Seconds(),
 			SamplesPerSec: s.SamplesPerSec(), Backend: u.backend,
 		}
+		if !math.IsNaN(s.Accuracy) {
+			obj.Accuracy = &s.Accuracy
+		}
 		if !math.IsNaN(s.ValLoss) {
-			obj.ValLoss, obj.ValAccuracy = &s.ValLoss, &s.ValAccuracy
+			obj.ValLoss = &s.ValLoss
+			if !math.IsNaN(s.ValAccuracy) {
+				obj.ValAccuracy = &s.ValAccuracy
+			}
+		}
+		if rm := s.ValRegression; rm != nil && !math.IsNaN(s.ValLoss) {
+			obj.ValMAE, obj.ValRMSE, obj.ValR2 = &rm.MAE, &rm.RMSE, &rm.R2
 		}
 		line, _ := json.Marshal(obj)
 		line = append(line, '\n')
@@ -237,14 +252,19 @@ func (u *ui) epoch(s nn.EpochStats, epochs int) {
 }
 
 // epochJSON is one line of -json output and of metrics.jsonl. val_loss and
-// val_accuracy are absent without a validation set.
+// val_accuracy are absent without a validation set; accuracy is absent in
+// a regression, which has val_mae, val_rmse and val_r2 instead (and
+// val_accuracy, the per-label accuracy, with bce).
 type epochJSON struct {
 	Epoch         int      `json:"epoch"`
 	Epochs        int      `json:"epochs"`
 	Loss          float64  `json:"loss"`
-	Accuracy      float64  `json:"accuracy"`
+	Accuracy      *float64 `json:"accuracy,omitempty"`
 	ValLoss       *float64 `json:"val_loss,omitempty"`
 	ValAccuracy   *float64 `json:"val_accuracy,omitempty"`
+	ValMAE        *float64 `json:"val_mae,omitempty"`
+	ValRMSE       *float64 `json:"val_rmse,omitempty"`
+	ValR2         *float64 `json:"val_r2,omitempty"`
 	LR            float32  `json:"lr"`
 	Steps         int      `json:"steps"`
 	Samples       int      `json:"samples"`

@@ -489,7 +489,7 @@ func TestResumeChecksCheckpointValues(t *testing.T) {
 		{"val", "2", "-val=2: want a fraction in [0, 1)"},
 		{"opt", "rmsprop", `-opt="rmsprop": want one of sgd,`},
 		{"schedule", "bogus", `-schedule="bogus": unknown schedule`},
-		{"label-col", "-2", "-label-col=-2: want 0 or more"},
+		{"label-col", "1,,2", `-label-col="1,,2": item 2 is empty`},
 	} {
 		require.NoError(t, os.WriteFile(path, orig, 0o644))
 		meta := map[string]string{}

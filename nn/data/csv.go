@@ -47,6 +47,14 @@ type CSVOptions struct {
 	// columns in error messages; 0 (the default) and -1 mean the last
 	// column, and -k the k-th column from the end.
 	LabelCol int
+	// Targets, when not empty, names the label column, or for Real the
+	// target columns, in order: each a column number as LabelCol counts
+	// them ("14", "-1") or a name in the header ("MEDV"). Without Real it
+	// must name one column. Empty: LabelCol.
+	Targets []string
+	// Real reads the target columns as real numbers into Set.Targets (a
+	// regression or multi-label set) instead of class labels.
+	Real bool
 	// Header says whether the first row is a header (HeaderAuto by default).
 	Header HeaderMode
 	// MaxRecordBytes and MaxFieldBytes cap a record and a field; 0 means
@@ -114,6 +122,14 @@ func LoadCSV(path string, opts CSVOptions) (Set, error) {
 //
 //	data.csv:17: column 3: "abc" is not a number
 //
+// With Real, the target columns (Targets, or LabelCol) are read as
+// numbers, as the features are, into Set.Targets, Outputs per row and in
+// the order given, named by the header (TargetNames) when there is one; a
+// column named rather than numbered must be in the header. Under
+// HeaderAuto a first line of two whole numbers then only names or empty
+// fields, followed by a header, is scikit-learn's count line
+// (countLine): skipped, and checked against the file.
+//
 // Ragged rows, an empty file, a header with no rows, a lone column (the
 // error says which other separator the line holds), NaN or infinite
 // features, negative labels and a single class are errors. ParseCSV does not
@@ -142,9 +158,12 @@ func ParseCSV(r io.Reader, name string, opts CSVOptions) (Set, error) {
 		if err != nil {
 			return Set{}, fmt.Errorf("%s: %w", name, err)
 		}
-		if err := p.row(cr, rec); err != nil {
+		if err := p.record(cr, rec); err != nil {
 			return Set{}, err
 		}
+	}
+	if err := p.flushCount(); err != nil {
+		return Set{}, err
 	}
 	return p.set()
 }
@@ -162,53 +181,75 @@ func skipBOM(r io.Reader) io.Reader {
 type csvParser struct {
 	name      string
 	opts      CSVOptions
-	cols      int // fields per row, from the first row; 0 before it
-	firstLine int // line of the first row
-	label     int // index of the label column
+	cols      int   // fields per row, from the first row; 0 before it
+	firstLine int   // line of the first row
+	label     int   // index of the label column (class labels)
+	targets   []int // indices of the target columns: {label} for class labels
+	header    []string
 	x         []float64
-	labels    []string // raw label fields
-	lines     []int    // line of each label field
+	y         []float64 // Real: the targets, row-major
+	labels    []string  // raw label fields
+	lines     []int     // line of each label field
 	// maybeHeader: the first row's features are numbers but its label is
 	// not; it is a header if every other label is a number (see set).
 	maybeHeader bool
+	count       *countLine // a count line read before the header
+	cand        *heldRecord
 }
 
-// row handles one record: the first fixes the column count and may be a
-// header; the others are data.
-func (p *csvParser) row(cr *csv.Reader, rec []string) error {
-	line, _ := cr.FieldPos(0)
+// record trims and bounds the fields of one record and passes it to row,
+// holding back a first record that may be a count line (countcsv.go).
+func (p *csvParser) record(cr *csv.Reader, rec []string) error {
+	lines := make([]int, len(rec))
 	for j := range rec {
+		lines[j], _ = cr.FieldPos(j)
 		rec[j] = strings.TrimSpace(rec[j])
 		if len(rec[j]) > p.opts.MaxFieldBytes {
-			l, _ := cr.FieldPos(j)
 			return fmt.Errorf("%s:%d: column %d: a field of %d bytes (%s) is longer than %s, the limit (CSVOptions.MaxFieldBytes raises it)",
-				p.name, l, j+1, len(rec[j]), excerpt(rec[j]), bytesString(int64(p.opts.MaxFieldBytes)))
+				p.name, lines[j], j+1, len(rec[j]), excerpt(rec[j]), bytesString(int64(p.opts.MaxFieldBytes)))
 		}
 	}
+	held, err := p.holdCount(lines, rec)
+	if held || err != nil {
+		return err
+	}
+	return p.row(lines, rec)
+}
+
+// row handles one record, trimmed, with the line of each field: the first
+// fixes the column count and may be a header; the others are data.
+func (p *csvParser) row(lines []int, rec []string) error {
+	line := lines[0]
 	first := p.cols == 0
 	if first {
 		if err := p.first(line, rec); err != nil {
 			return err
 		}
 		if p.isHeader(rec) {
+			p.header = slices.Clone(rec)
 			return nil
+		}
+		if err := p.namesNeedHeader(line); err != nil {
+			return err
 		}
 	}
 	if len(rec) != p.cols {
 		return fmt.Errorf("%s:%d: %d fields, want %d as on line %d", p.name, line, len(rec), p.cols, p.firstLine)
 	}
 	for j, field := range rec {
-		if j == p.label {
+		if p.isTarget(j) {
 			continue
 		}
 		v, err := ParseNumber(field)
 		if err != nil {
-			l, _ := cr.FieldPos(j)
-			return fmt.Errorf("%s:%d: column %d: %w%s", p.name, l, j+1, err, p.notHeader(first, rec))
+			return fmt.Errorf("%s:%d: column %d: %w%s", p.name, lines[j], j+1, err, p.notHeader(first, rec))
 		}
 		p.x = append(p.x, v)
 	}
-	l, _ := cr.FieldPos(p.label)
+	if p.opts.Real {
+		return p.realTargets(lines, rec)
+	}
+	l := lines[p.label]
 	switch lbl := rec[p.label]; {
 	case lbl == "":
 		return fmt.Errorf("%s:%d: column %d: empty label", p.name, l, p.label+1)
@@ -230,7 +271,7 @@ func (p *csvParser) notHeader(first bool, rec []string) string {
 		return ""
 	}
 	for j, field := range rec {
-		if j != p.label && isName(field) {
+		if !p.isTarget(j) && isName(field) {
 			return fmt.Sprintf("; the line is read as data, not as a header, because it holds numbers (a header holds only names; column %d is one)", j+1)
 		}
 	}
@@ -242,6 +283,9 @@ func (p *csvParser) first(line int, rec []string) error {
 	p.cols, p.firstLine = len(rec), line
 	if p.cols < 2 {
 		return fmt.Errorf("%s:%d: %d column, want at least 2 (features and a label)%s", p.name, line, p.cols, separatorHint(rec[0]))
+	}
+	if len(p.opts.Targets) > 0 || p.opts.Real {
+		return p.resolveTargets(line, rec)
 	}
 	lc := p.opts.LabelCol
 	switch {
@@ -255,6 +299,7 @@ func (p *csvParser) first(line int, rec []string) error {
 	if p.label < 0 || p.label >= p.cols {
 		return fmt.Errorf("%s:%d: label column %d outside the %d columns", p.name, line, lc, p.cols)
 	}
+	p.targets = []int{p.label}
 	return nil
 }
 
@@ -279,6 +324,9 @@ func (p *csvParser) isHeader(rec []string) bool {
 	case HeaderNo:
 		return false
 	}
+	if p.opts.Real { // a header names the targets too
+		return IsHeaderRow(rec, -1)
+	}
 	return IsHeaderRow(rec, p.label)
 }
 
@@ -286,6 +334,12 @@ func (p *csvParser) isHeader(rec []string) bool {
 func (p *csvParser) set() (Set, error) {
 	if p.cols == 0 {
 		return Set{}, fmt.Errorf("%s: empty file", p.name)
+	}
+	if err := p.checkCount(); err != nil {
+		return Set{}, err
+	}
+	if p.opts.Real {
+		return p.realSet()
 	}
 	features := p.cols - 1
 	if p.maybeHeader && len(p.labels) > 1 && allNumbers(p.labels[1:]) {

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -27,6 +28,11 @@ func CheckClassName(name string) error {
 	return nil
 }
 
+// ErrRealLabels is wrapped by ParseCSV's error for a label that is a
+// number but not a whole one: the column holds real-valued targets, which
+// CSVOptions.Real reads (a regression).
+var ErrRealLabels = errors.New("real-valued targets are read as such for a regression (CSVOptions.Real)")
+
 // maxClasses bounds integer labels, so that a stray large number in the
 // label column is an error rather than a one-hot matrix nobody can allocate.
 const maxClasses = 1 << 16
@@ -44,8 +50,8 @@ func (p *csvParser) intLabels() (labels []int, classes int, err error) {
 		case err != nil || !(v >= 0 && v < maxClasses): // NaN and infinities too
 			return nil, 0, fmt.Errorf("%s:%d: column %d: label %s outside [0,%d)", p.name, p.lines[i], p.label+1, s, maxClasses)
 		case v != math.Trunc(v):
-			return nil, 0, fmt.Errorf("%s:%d: column %d: label %s is a number but not an integer: labels are class ids (0, 1, …) or names; is the label column right?",
-				p.name, p.lines[i], p.label+1, s)
+			return nil, 0, fmt.Errorf("%s:%d: column %d: label %s is a number but not an integer: labels are class ids (0, 1, …) or names; is the label column right? (%w)",
+				p.name, p.lines[i], p.label+1, s, ErrRealLabels)
 		}
 		labels[i] = int(v)
 		classes = max(classes, labels[i]+1)

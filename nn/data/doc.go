@@ -2,8 +2,9 @@
 // plumbing around them:
 //
 //   - Set, a row-major N×Features matrix of float32 features with one class
-//     label per row, with Validate, Split (seeded train/validation split) and
-//     Subset;
+//     label per row, or real-valued targets (Targets, Outputs per row) for a
+//     regression or multi-label set, with Validate, Split (seeded
+//     train/validation split) and Subset;
 //   - Standardizer, the per-feature mean and standard deviation fitted on the
 //     training split only and applied to every split;
 //   - Batcher, a seeded mini-batch iterator: a fresh permutation per epoch,
@@ -13,7 +14,9 @@
 //     Generate, which picks one by name;
 //   - MNIST from its IDX files (ReadIDX, LoadMNIST) and a verified download
 //     (Fetch, EnsureMNIST);
-//   - CSV files of the user's own data (LoadCSV, ParseCSV).
+//   - CSV files of the user's own data (LoadCSV, ParseCSV), with class
+//     labels or real-valued target columns (CSVOptions.Real, Targets), and
+//     scikit-learn's count line before the header.
 //
 // # Randomness
 //

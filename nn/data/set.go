@@ -9,9 +9,12 @@ import (
 )
 
 // Set is a labelled data set: Len() rows of Features float32 features each,
-// stored row-major in X, and one class label per row in Labels.
+// stored row-major in X, and either one class label per row in Labels or,
+// for regression and multi-label data (Outputs > 0), Outputs real-valued
+// targets per row in Targets:
 //
 //	X[i*Features+j] is feature j of sample i, Labels[i] ∈ [0, Classes)
+//	Targets[i*Outputs+k] is target k of sample i (Labels nil, Classes 0)
 //
 // ClassNames, when not nil, names each class id (CSV files with string
 // labels fill it). A Set is a plain value: its methods never modify it, and
@@ -23,6 +26,12 @@ type Set struct {
 	Features   int       // columns of X
 	Classes    int       // labels lie in [0, Classes)
 	ClassNames []string  // optional: ClassNames[c] names class c
+
+	// Targets holds the real-valued targets, Len()×Outputs row-major, of a
+	// regression or multi-label set (Outputs > 0), which has no Labels.
+	Targets     []float32
+	Outputs     int      // target columns; 0 for a set of class labels
+	TargetNames []string // optional: TargetNames[k] names target k (a CSV header's)
 
 	// exact, when it has len(X) values, is X before rounding to float32
 	// (ParseCSV keeps it): FitStandardizer and Apply use it, so that a
@@ -40,8 +49,18 @@ func (s Set) value(k int) float64 {
 	return float64(s.X[k])
 }
 
-// Len returns the number of samples, len(s.Labels).
-func (s Set) Len() int { return len(s.Labels) }
+// Len returns the number of samples: len(s.Labels), or for a set of
+// targets (Outputs > 0) len(s.Targets)/Outputs.
+func (s Set) Len() int {
+	if s.Outputs > 0 {
+		return len(s.Targets) / s.Outputs
+	}
+	return len(s.Labels)
+}
+
+// Regression reports whether the set holds real-valued targets (Outputs >
+// 0) rather than class labels.
+func (s Set) Regression() bool { return s.Outputs > 0 }
 
 // Row returns the features of sample i, a slice of s.X (not a copy). It
 // returns an error if i is out of range or X and Labels disagree with
@@ -68,6 +87,9 @@ func (s Set) Validate() error {
 	if err := s.checkShape(); err != nil {
 		return fmt.Errorf("data: %w", err)
 	}
+	if s.Regression() {
+		return s.validateTargets()
+	}
 	if s.Classes < 1 || s.Classes > MaxClasses {
 		return fmt.Errorf("data: set %q: %d classes, want 1 to %d (labels travel as float32, whose whole numbers are exact to 2^24)", s.Name, s.Classes, MaxClasses)
 	}
@@ -93,15 +115,19 @@ func (s Set) checkShape() error {
 	if s.Features < 1 {
 		return fmt.Errorf("set %q: %d features, want at least 1", s.Name, s.Features)
 	}
-	if len(s.X) != len(s.Labels)*s.Features {
+	if err := s.checkTargetShape(); err != nil {
+		return err
+	}
+	if len(s.X) != s.Len()*s.Features {
 		return fmt.Errorf("set %q: %d feature values for %d samples of %d features, want %d",
-			s.Name, len(s.X), len(s.Labels), s.Features, len(s.Labels)*s.Features)
+			s.Name, len(s.X), s.Len(), s.Features, s.Len()*s.Features)
 	}
 	return nil
 }
 
 // Subset returns a new set holding the samples idx, in that order (indices may
-// repeat). It copies the rows; Name, Features, Classes and ClassNames are kept.
+// repeat). It copies the rows (features, and labels or targets); Name,
+// Features, Classes, ClassNames, Outputs and TargetNames are kept.
 // It returns an error if an index is out of range or X and Labels disagree
 // with Features.
 func (s Set) Subset(idx []int) (Set, error) {
@@ -115,11 +141,17 @@ func (s Set) Subset(idx []int) (Set, error) {
 	}
 	out := s
 	out.X = make([]float32, 0, len(idx)*s.Features)
-	out.Labels = make([]int, len(idx))
+	if !s.Regression() {
+		out.Labels = make([]int, len(idx))
+	}
 	for k, i := range idx {
 		out.X = append(out.X, s.row(i)...)
-		out.Labels[k] = s.Labels[i]
+		if !s.Regression() {
+			out.Labels[k] = s.Labels[i]
+		}
 	}
+	out.Targets = s.subsetTargets(idx)
+	out.TargetNames = slices.Clone(s.TargetNames)
 	out.exact = nil
 	if len(s.exact) == len(s.X) && s.exact != nil {
 		out.exact = make([]float64, 0, len(idx)*s.Features)

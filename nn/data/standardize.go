@@ -78,6 +78,8 @@ func (st Standardizer) Apply(s Set) (Set, error) {
 	}
 	out.exact = nil
 	out.Labels = slices.Clone(s.Labels)
+	out.Targets = slices.Clone(s.Targets) // targets stay raw
+	out.TargetNames = slices.Clone(s.TargetNames)
 	out.ClassNames = slices.Clone(s.ClassNames)
 	return out, nil
 }

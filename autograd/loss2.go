@@ -114,10 +114,14 @@ func (g *Graph) weightedLossKernel(l, grad backend.Tensor, logits, labels, weigh
 
 // nodeLossKernel runs loss node n's kernel again (lossBackward, when the
 // cached gradient was given away): lossKernel's, with the class weights the
-// weighted cross-entropy keeps in n.bias.
+// weighted cross-entropy keeps in n.bias, or BCEWithLogitsPosWeight's
+// pos_weight.
 func (g *Graph) nodeLossKernel(n *Value, l, grad backend.Tensor, pred, target *Value) error {
 	if n.op == opSoftmaxCrossEntropyWeighted {
 		return g.weightedLossKernel(l, grad, pred, target, n.bias, n.alpha)
+	}
+	if n.op == opBCEWithLogits && n.bias != nil {
+		return g.posWeightKernel(l, grad, pred, target, n.bias)
 	}
 	return g.lossKernel(n.op, l, grad, pred, target, n.alpha)
 }

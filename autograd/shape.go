@@ -1,6 +1,7 @@
 package autograd
 
 import (
+	"errors"
 	"fmt"
 
 	"gltrain/backend"
@@ -8,7 +9,7 @@ import (
 
 // The shape operations need a backend.Shaper; on a backend without one
 // they record an error wrapping errors.ErrUnsupported. Each output is a new
-// tensor: a reshape copies rather than sharing x's storage.
+// tensor, but for a reshape on a backend.Viewer, which shares x's storage.
 
 // shaper returns the graph's backend as a Shaper, or records op's error.
 func (g *Graph) shaper(op string, xs ...*Value) (backend.Shaper, bool) {
@@ -38,16 +39,36 @@ func (g *Graph) Transpose(x *Value) *Value {
 
 // Reshape returns x's elements, in row-major order, as a rows×cols value;
 // rows·cols must be x's element count, else Reshape records an ErrShape
-// error. It copies (see backend.Shaper); its gradient is the upstream
-// gradient reshaped back.
+// error. On a backend.Viewer it is a view of x's storage, with no copy and
+// no kernel, and so is its gradient, the upstream gradient reshaped back;
+// otherwise (and for a view of a packed tensor, which Viewer refuses) both
+// copy (backend.Shaper).
 func (g *Graph) Reshape(x *Value, rows, cols int) *Value {
-	s, ok := g.shaper("reshape", x)
-	if !ok {
+	const op = "reshape"
+	if !g.use(op, x) {
 		return g.bad
 	}
 	to := backend.Shape{Rows: rows, Cols: cols}
 	if rows < 1 || cols < 1 || rows*cols != x.shape.Len() || rows > x.shape.Len() || cols > x.shape.Len() {
 		return g.fail(fmt.Errorf("reshape: %v to %d×%d: %w", x.shape, rows, cols, backend.ErrShape))
+	}
+	if v, ok := g.b.(backend.Viewer); ok {
+		t, err := v.View(x.t, to)
+		switch {
+		case err == nil:
+			out := g.newValue(opReshape)
+			out.t, out.shape = t, to
+			if x.requiresGrad && !g.noGrad {
+				out.requiresGrad, out.in = true, [2]*Value{x, nil}
+			}
+			return out
+		case !errors.Is(err, backend.ErrUnsupported):
+			return g.fail(fmt.Errorf("%s: %w", op, err))
+		}
+	}
+	s, ok := g.shaper(op, x)
+	if !ok {
+		return g.bad
 	}
 	out := g.node(opReshape, to, x, nil, x.requiresGrad)
 	if out == g.bad {
@@ -120,14 +141,19 @@ func (g *Graph) concat2(a, b *Value) *Value {
 // permutation or selection of elements, so its gradient moves dy back:
 //
 //	transpose:  dx = dyᵀ
-//	reshape:    dx = dy reshaped to x's shape
+//	reshape:    dx = dy reshaped to x's shape (a view of dy on a Viewer)
 //	slice:      dx = 0, then dx[:, c0:c1] = dy
 //	concat:     da = dy[:, :na],  db = dy[:, na:]
 func shapeBackward(g *Graph, n *Value) {
 	s, dy := g.b.(backend.Shaper), g.upstream(n) // shape nodes exist only on a Shaper
 	x := n.in[0]
 	switch n.op {
-	case opTranspose, opReshape:
+	case opReshape:
+		if g.reshapeGradView(n) {
+			return
+		}
+		fallthrough
+	case opTranspose:
 		dx := g.sink(x)
 		if n.op == opTranspose {
 			g.kernel(n, s.Transpose(dx, dy))
@@ -152,4 +178,24 @@ func shapeBackward(g *Graph, n *Value) {
 			g.commit(v, dv)
 		}
 	}
+}
+
+// reshapeGradView is a reshape's backward step on a backend.Viewer: it
+// takes n's upstream gradient, the last use of it, and gives x a view of it
+// in x's shape, with no copy. It reports false, having done nothing, where
+// the backend has no Viewer or refuses the view (ErrUnsupported), so that
+// the caller copies.
+func (g *Graph) reshapeGradView(n *Value) bool {
+	v, ok := g.b.(backend.Viewer)
+	if !ok || g.err != nil {
+		return false
+	}
+	x, dy := n.in[0], g.upstream(n)
+	dx, err := v.View(dy, x.shape)
+	if errors.Is(err, backend.ErrUnsupported) {
+		return false
+	}
+	g.kernel(n, err)
+	g.contribute(x, 1, dx, err == nil)
+	return true
 }

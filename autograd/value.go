@@ -101,7 +101,7 @@ type Value struct {
 	shape   backend.Shape
 	idx     int                // position in graph.nodes
 	act     backend.Activation // opActivation, opLinear
-	bias    *Value             // opLinear's third input, its bias (nil without one); opSoftmaxCrossEntropyWeighted's class weights
+	bias    *Value             // opLinear's third input, its bias (nil without one); opSoftmaxCrossEntropyWeighted's class weights; opBCEWithLogits' pos_weight (nil without one)
 	alpha   float32            // opScale's factor, opSum's or opMean's 1/n, opSVMHinge's margin, opHuberLoss's delta, the label smoothing
 	tA, tB  backend.Transpose  // opMatMul
 	geom    backend.Conv2D     // opConv2D's geometry; opMaxPool2D's as C, H, W, KH, KW, Stride

@@ -5,10 +5,9 @@ package backend
 // graph, and their gradients. It is optional, found by type assertion in the
 // manner of io/fs; a graph on a backend without it reports ErrUnsupported.
 //
-// Every call copies: a reshape gives a new tensor rather than a view of x,
-// since a Tensor's storage belongs to it alone (Packer's views are the one
-// exception, and they are laid out before the data exists). No call computes
-// anything, so NaN and ±Inf move like any other bits.
+// Every call copies: Reshape gives a new tensor; Viewer.View is the
+// reshape that shares x's storage instead. No call computes anything, so
+// NaN and ±Inf move like any other bits.
 //
 // The calls return ErrShape for shapes that do not fit or columns out of
 // range, ErrAlias when dst is also the input, and ErrForeign for a nil

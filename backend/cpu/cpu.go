@@ -129,8 +129,9 @@ type Tensor struct {
 	data     []float32 // len shape.Len(); cap is the pool's size class, or len for a view
 	owner    *Backend
 	released bool
-	view     bool      // data belongs to a flat tensor of Pack
-	views    []*Tensor // a flat tensor's views, released with it
+	view     bool            // data belongs to a flat tensor of Pack
+	views    []*Tensor       // a flat tensor's views, released with it
+	handles  backend.Handles // the handles sharing data through View (view.go)
 }
 
 // Shape is the tensor's size.
@@ -242,6 +243,10 @@ func (b *Backend) Release(t backend.Tensor) error {
 		v.released, v.data = true, nil
 	}
 	ct.views = nil
+	if !ct.handles.Last() {
+		ct.data = nil // a View still holds the buffer
+		return nil
+	}
 	b.pool.Put(ct.data[:cap(ct.data)], cap(ct.data))
 	ct.data = nil
 	return nil

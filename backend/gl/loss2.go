@@ -40,11 +40,11 @@ func (be *Backend) BCEWithLogits(loss, dlogits, logits, target backend.Tensor) e
 }
 
 // elementLoss queues an elementwise loss kernel (bindings: pred, target,
-// per-element values, gradient; uniforms n, inv_count, with_grad and those
-// set sets) over every element, then sum.comp's deterministic tree of the
+// per-element values, gradient, then extra; uniforms n, inv_count,
+// with_grad and those set sets) over every element, then sum.comp's deterministic tree of the
 // values scaled by 1/count into loss: MeanSquaredError's plan, with the
 // values in a pooled scratch buffer.
-func (be *Backend) elementLoss(op, shader string, loss, grad, pred, target backend.Tensor, set func(p *glrt.Program)) error {
+func (be *Backend) elementLoss(op, shader string, loss, grad, pred, target backend.Tensor, set func(p *glrt.Program), extra ...glrt.Arg) error {
 	l, p, y := loss.(*Tensor), pred.(*Tensor), target.(*Tensor)
 	g, _ := grad.(*Tensor) // nil: no gradient wanted
 	if err := be.ready(op, shader, "sum.comp"); err != nil {
@@ -77,7 +77,9 @@ func (be *Backend) elementLoss(op, shader string, loss, grad, pred, target backe
 		if set != nil {
 			set(prog)
 		}
-		if err := be.dev.Dispatch(prog, groups(n), 1, 1, p.in(), y.in(), glrt.Out(vals.buf), gradArg); err != nil {
+		args := [6]glrt.Arg{p.in(), y.in(), glrt.Out(vals.buf), gradArg}
+		copy(args[4:], extra)
+		if err := be.dev.Dispatch(prog, groups(n), 1, 1, args[:4+len(extra)]...); err != nil {
 			return err
 		}
 		return be.runSum(plan, l.out(), glrt.In(vals.buf))

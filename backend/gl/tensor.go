@@ -18,6 +18,7 @@ type Tensor struct {
 	views    []*Tensor // a packed tensor's views
 	owner    *Backend
 	released atomic.Bool
+	handles  backend.Handles // the handles sharing buf through View (view.go)
 }
 
 // Shape is the tensor's size.
@@ -87,6 +88,9 @@ func (b *Backend) Release(t backend.Tensor) error {
 	}
 	for _, v := range gt.views {
 		v.released.Store(true)
+	}
+	if !gt.handles.Last() {
+		return nil // a View still holds the buffer
 	}
 	b.pool.Put(gt.buf, gt.capacity)
 	return nil

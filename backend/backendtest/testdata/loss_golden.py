@@ -13,6 +13,9 @@ Which PyTorch function each loss is:
     huber  torch.nn.HuberLoss(delta=delta)         (mean); at delta = 1 the
            script asserts it equals torch.nn.SmoothL1Loss(beta=1)
     bce    torch.nn.BCEWithLogitsLoss()            (mean)
+    bce with pos_weight
+           torch.nn.BCEWithLogitsLoss(pos_weight=p) (mean; p one per column,
+           PosWeightedBCE): the cases with a "pos_weight" field
     ce     torch.nn.CrossEntropyLoss(weight=w, label_smoothing=eps) (mean:
            divided by the sum of the target classes' weights, both terms)
 Numbers are written as Python's repr ("nan", "-inf", "-0.0"), which Go's
@@ -47,6 +50,17 @@ def loss_and_grad(name, pred, target, delta):
         loss = torch.nn.BCEWithLogitsLoss()(p, t)
     (grad,) = torch.autograd.grad(loss, p)
     return loss.detach(), grad
+
+
+def bce_pos_weight(label, pred, target, pw):
+    p = pred.double().clone().requires_grad_(True)
+    loss = torch.nn.BCEWithLogitsLoss(pos_weight=pw.double())(p, target.double())
+    (grad,) = torch.autograd.grad(loss, p)
+    return {
+        "loss_fn": "bce", "delta": "0.0", "inputs": label, "rows": pred.shape[0], "cols": pred.shape[1],
+        "pred": rep(pred), "target": rep(target), "pos_weight": rep(pw),
+        "loss": repr(float(loss.detach())), "grad": rep(grad),
+    }
 
 
 def inputs():
@@ -86,6 +100,9 @@ for label, pred, target in inputs():
             "pred": rep(pred), "target": rep(target),
             "loss": repr(float(loss)), "grad": rep(grad),
         })
+    # pos_weight 1, 0, then growing past 1: column 0 is the plain loss.
+    pw = torch.tensor([1.0, 0.0] + [0.5 + 0.75 * j for j in range(pred.shape[1] - 2)])
+    cases.append(bce_pos_weight(label, pred, target, pw))
 
 
 def ce_inputs():
@@ -121,6 +138,12 @@ cases.append({
     "pred": rep(x), "labels": ["0.0", "7.0"], "weight": [], "smoothing": "0.1",
     "loss": "nan", "grad": ["nan"] * 6,
 })
+
+# pos_weight itself NaN, +Inf or 0 in a column, against targets 0, 1 and
+# between (drawn last, so the cases above keep their inputs).
+for v in [float("nan"), float("inf"), 0.0]:
+    x, t = f32(3, 3), torch.tensor([[0.0, 1.0, 0.5], [1.0, 0.0, 0.25], [1.0, 1.0, 0.0]])
+    cases.append(bce_pos_weight(f"pos_weight {v} in column 1", x, t, torch.tensor([2.0, v, 0.5])))
 
 with open(os.path.join(here, "loss_golden.json"), "w") as f:
     json.dump({"torch": torch.__version__, "dtype": "float64", "cases": cases}, f, indent=0)

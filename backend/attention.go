@@ -68,3 +68,24 @@ func (ck Checker) CausalSoftmaxBackward(ds, p, dp Tensor) error {
 	}
 	return CheckCausalSoftmax(op, p, ds, dp)
 }
+
+// CheckCausalSelfAttention checks the geometry of causal self-attention on
+// a fused QKV tensor: batch sequences of T positions, qkv (batch·T)×3C with
+// C a multiple of heads, T at most MaxAttentionContext and the head size
+// C/heads at most MaxBatchedK.
+func CheckCausalSelfAttention(op string, qkv Shape, batch, T, heads int) error {
+	if batch < 1 || T < 1 || heads < 1 {
+		return fmt.Errorf("%s: %d sequences of %d positions, %d heads: want each ≥ 1: %w", op, batch, T, heads, ErrInvalidArgument)
+	}
+	if T > MaxAttentionContext {
+		return fmt.Errorf("%s: context %d: at most %d (the scores are materialised, batch·heads·T² floats): %w", op, T, MaxAttentionContext, ErrInvalidArgument)
+	}
+	if qkv.Rows != batch*T || qkv.Cols%(3*heads) != 0 || qkv.Cols == 0 {
+		return fmt.Errorf("%s: qkv %v for %d sequences of %d positions and %d heads: want %d×3C with C a multiple of %d: %w",
+			op, qkv, batch, T, heads, batch*T, heads, ErrShape)
+	}
+	if hs := qkv.Cols / (3 * heads); hs > MaxBatchedK {
+		return fmt.Errorf("%s: head size %d: at most %d: %w", op, hs, MaxBatchedK, ErrInvalidArgument)
+	}
+	return nil
+}

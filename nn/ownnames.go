@@ -72,6 +72,8 @@ func (n *namer) module(m Module, prefix string, depth int) error {
 			return nil
 		}
 		return n.module(l.F, prefix+"f.", depth+1)
+	case *CausalSelfAttention:
+		return l.nameParams(n, prefix, depth+1)
 	}
 	t := reflect.TypeOf(m)
 	if t.Kind() == reflect.Pointer {

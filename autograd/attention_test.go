@@ -182,3 +182,43 @@ func TestAttentionErrors(t *testing.T) {
 		g.Reset()
 	}
 }
+
+// TestAttentionSteadyState: a training step through the attention (with a
+// dropout mask, the heaviest path) takes its scores, its backward
+// temporary and its gradients from the pool: after the first steps, more
+// steps allocate no device buffer.
+func TestAttentionSteadyState(t *testing.T) {
+	const batch, T, heads, C = 2, 7, 2, 6
+	backendtest.ForEach(t, func(t *testing.T, b backend.Backend) {
+		mr, ok := b.(backend.MemoryReporter)
+		if !ok {
+			t.Skipf("%s does not report memory", b.Name())
+		}
+		p := autograd.NewParameter(b, "qkv", upload(t, b, shp(batch*T, 3*C), uniform(batch*T*3*C, 160, -1, 1)))
+		defer autograd.ReleaseGrad(p)
+		mask := uniform(batch*heads*T*T, 161, 0, 2)
+		g := autograd.NewGraph(b)
+		step := func() {
+			y := g.CausalSelfAttentionDropout(p, g.Constant(shp(batch*heads*T, T), mask), batch, T, heads)
+			if err := g.Backward(g.Sum(y)); err != nil {
+				t.Fatal(err)
+			}
+			if err := g.Reset(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 3 {
+			step()
+		}
+		warm := mr.MemStats()
+		for range 10 {
+			step()
+		}
+		if err := b.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		if after := mr.MemStats(); after.Allocations != warm.Allocations {
+			t.Errorf("allocations grew from %d to %d over 10 steady steps", warm.Allocations, after.Allocations)
+		}
+	})
+}

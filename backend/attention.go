@@ -4,8 +4,8 @@ import "fmt"
 
 // MaxAttentionContext bounds the context T of causal attention: its scores
 // are materialised, B·heads·T² floats (256 MiB for 16 sequences of 4 heads
-// at T = 1024; 16× that at 4096), and a GPU work group of 256 invocations
-// takes a row of T scores, each invocation at most 16 of them.
+// at T = 1024; 16× that at 4096), and 32 GPU invocations take a row of T
+// scores, each at most 128 of them.
 const MaxAttentionContext = 4096
 
 // CausalSoftmaxer is the optional interface of a backend that computes the

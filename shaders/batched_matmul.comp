@@ -7,10 +7,12 @@
 // Bindings: 0 A, 1 B, 2 C (read when beta ≠ 0, written).
 // Uniforms: batch0, batch1; m, n, k (op(A_z) is m×k, op(B_z) k×n, C_z m×n);
 // alpha, beta; a_off, lda, a_s0, a_s1 and the same for b and c.
-// Defines: TRANS_A, TRANS_B 0 or 1 (the operands' layouts, compiled in).
+// Defines: TRANS_A, TRANS_B 0 or 1 (the operands' layouts, compiled in);
+// TILE 32 or 64.
 //
 // A work group computes a TILE×TILE block of one C_z, each of its 16×16
-// invocations a 2×2 sub-block on a 16-strided grid, stepping through k in
+// invocations a WORK×WORK sub-block (2×2 or 4×4) on a 16-strided grid,
+// stepping through k in
 // tiles of TILE_K held in shared memory (matmul_forward.comp's scheme,
 // without its vector loads and split-K): the one loop over an input size is
 // that k loop, of at most backend.MaxBatchedK / TILE_K = 256 tiles. Work
@@ -23,7 +25,9 @@
 #ifndef TRANS_B
 #define TRANS_B 0
 #endif
+#ifndef TILE
 #define TILE 32
+#endif
 #define TILE_K 16
 #define THREADS 16
 #define WORK (TILE / THREADS)

@@ -64,11 +64,14 @@ func batchedCases() []batchedCase {
 		batchedCase{"dy·vᵀ", backend.BatchedGemm{Batch: batch, M: T, N: T, K: hs, TransB: backend.Trans, Alpha: 1}, y, v, att, ny, nqkv, natt},
 		batchedCase{"dsᵀ·q, beta 1", backend.BatchedGemm{Batch: batch, M: T, N: hs, K: T, TransA: backend.Trans, Alpha: 0.5, Beta: 1}, att, q, k, natt, nqkv, nqkv},
 	)
-	// Every transpose, 33×45×19 (off the 32-tiles and the 16 k-tile), a
-	// 2×3 batch with padded leading dimensions and gaps between matrices,
-	// beta 0 and −0.5.
-	for _, tr := range [][2]backend.Transpose{{false, false}, {false, true}, {true, false}, {true, true}} {
-		const m, n, kk = 33, 45, 19
+	// Every transpose, 33×45×19 and 70×65×21 (off the GPU's 32- and
+	// 64-tiles and its 16 k-tile), a 2×3 batch with padded leading
+	// dimensions and gaps between matrices, beta 0 and −0.5.
+	for i, tr := range [][2]backend.Transpose{{false, false}, {false, true}, {true, false}, {true, true}, {false, false}, {false, true}, {true, false}, {true, true}} {
+		m, n, kk := 33, 45, 19
+		if i >= 4 {
+			m, n, kk = 70, 65, 21
+		}
 		ra, ca, rb, cb := m, kk, kk, n
 		if tr[0] {
 			ra, ca = ca, ra
@@ -80,7 +83,7 @@ func batchedCases() []batchedCase {
 		sb := backend.Strided{Offset: 1, LD: cb + 1, Stride: [2]int{3*(rb*(cb+1)+1) + 7, rb*(cb+1) + 1}}
 		sc := backend.Strided{Offset: 2, LD: n + 3, Stride: [2]int{3*(m*(n+3)+4) + 7, m*(n+3) + 4}}
 		for _, beta := range []float32{0, -0.5} {
-			cs = append(cs, batchedCase{fmt.Sprintf("trans %v %v beta %v", tr[0], tr[1], beta),
+			cs = append(cs, batchedCase{fmt.Sprintf("%dx%dx%d trans %v %v beta %v", m, n, kk, tr[0], tr[1], beta),
 				backend.BatchedGemm{Batch: [2]int{2, 3}, M: m, N: n, K: kk, TransA: tr[0], TransB: tr[1], Alpha: 1.5, Beta: beta},
 				sa, sb, sc, 2*sa.Stride[0] + 20, 2*sb.Stride[0] + 20, 2*sc.Stride[0] + 20})
 		}

@@ -29,26 +29,37 @@ func (be *Backend) CausalSoftmaxForward(p, s backend.Tensor) error {
 //
 //	μ = max_{k≤t} s_k;  p_j = exp(s_j − μ) / Σ_{k≤t} exp(s_k − μ)  (j ≤ t);  p_j = 0  (j > t)
 //
-// in float64, NaN in every seen column when a seen score is NaN or μ is
+// in float64 (but for the exponentials' rounding to float32 before the
+// division), NaN in every seen column when a seen score is NaN or μ is
 // ±Inf. p may be s.
 func causalSoftmaxForward(p, s []float32, t int) {
-	mu := math.Inf(-1)
+	mx := float32(math.Inf(-1))
 	bad := false
 	for _, v := range s[:t+1] {
-		bad = bad || v != v
-		mu = max(mu, float64(v))
+		if v > mx {
+			mx = v
+		} else if v != v {
+			bad = true
+		}
 	}
+	mu := float64(mx)
 	if bad || math.IsInf(mu, 0) {
 		for j := range s[:t+1] {
 			p[j] = float32(math.NaN())
 		}
 	} else {
+		// One exp a score: e_j goes to p (rounded to float32) as it is
+		// summed (unrounded), then p_j = e_j·(1/sum), within 2 ulp of
+		// the exact quotient.
 		var sum float64
-		for _, v := range s[:t+1] {
-			sum += math.Exp(float64(v) - mu)
-		}
 		for j, v := range s[:t+1] {
-			p[j] = float32(math.Exp(float64(v)-mu) / sum)
+			e := math.Exp(float64(v) - mu)
+			sum += e
+			p[j] = float32(e)
+		}
+		inv := 1 / sum
+		for j, e := range p[:t+1] {
+			p[j] = float32(float64(e) * inv)
 		}
 	}
 	clear(p[t+1:])

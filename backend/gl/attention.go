@@ -7,9 +7,13 @@ import (
 
 var _ backend.CausalSoftmaxer = (*Backend)(nil)
 
+// softmaxRows is the rows a work group of causal_softmax_*.comp takes: WG
+// invocations, LANES = 32 a row.
+const softmaxRows = glrt.WorkGroup / 32
+
 // CausalSoftmaxForward computes the causal softmax of each row of s (see
 // backend.CausalSoftmaxer) in one dispatch of causal_softmax_forward.comp,
-// a work group per row.
+// 32 invocations a row.
 func (be *Backend) CausalSoftmaxForward(p, s backend.Tensor) error {
 	const op = "causal softmax forward"
 	if err := backend.Check(be).CausalSoftmaxForward(p, s); err != nil {
@@ -20,7 +24,7 @@ func (be *Backend) CausalSoftmaxForward(p, s backend.Tensor) error {
 
 // CausalSoftmaxBackward computes the gradient of the causal softmax's
 // scores (see backend.CausalSoftmaxer) in one dispatch of
-// causal_softmax_backward.comp, a work group per row.
+// causal_softmax_backward.comp, 32 invocations a row.
 func (be *Backend) CausalSoftmaxBackward(ds, p, dp backend.Tensor) error {
 	const op = "causal softmax backward"
 	if err := backend.Check(be).CausalSoftmaxBackward(ds, p, dp); err != nil {
@@ -43,6 +47,6 @@ func (be *Backend) causalSoftmax(op, shader string, x *Tensor, args ...glrt.Arg)
 		}
 		prog.SetInt("rows", rows)
 		prog.SetInt("t_len", n)
-		return be.dev.Dispatch(prog, glrt.Cap(rows), 1, 1, args...)
+		return be.dev.Dispatch(prog, glrt.Cap((rows+softmaxRows-1)/softmaxRows), 1, 1, args...)
 	})
 }

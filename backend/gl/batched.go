@@ -9,16 +9,21 @@ import (
 
 var _ backend.BatchedMatMuler = (*Backend)(nil)
 
-// batchedTile is batched_matmul.comp's TILE: a work group computes a
-// batchedTile×batchedTile block of one product.
-const batchedTile = 32
+// batchedTiles are batched_matmul.comp's TILE sizes: a work group computes
+// a TILE×TILE block of one product, each invocation (TILE/16)² elements.
+// The larger tile does more work per invocation and per barrier, for
+// products with both sides at least 64.
+var batchedTiles = [2]int{32, 64}
 
-// batchedNames are batched_matmul.comp's variants by [TRANS_A][TRANS_B],
+// batchedNames are batched_matmul.comp's variants by [tile][TRANS_A][TRANS_B],
 // built once so that a call builds no string.
-var batchedNames = func() (names [2][2]string) {
-	for ta := range 2 {
-		for tb := range 2 {
-			names[ta][tb] = glrt.Variant("batched_matmul.comp", "TRANS_A", strconv.Itoa(ta), "TRANS_B", strconv.Itoa(tb))
+var batchedNames = func() (names [2][2][2]string) {
+	for i, tile := range batchedTiles {
+		for ta := range 2 {
+			for tb := range 2 {
+				names[i][ta][tb] = glrt.Variant("batched_matmul.comp", "TILE", strconv.Itoa(tile),
+					"TRANS_A", strconv.Itoa(ta), "TRANS_B", strconv.Itoa(tb))
+			}
 		}
 	}
 	return names
@@ -32,13 +37,17 @@ var batchedUniforms = [3][4]string{
 
 // BatchedMatMul computes each product of the batch (see
 // backend.BatchedMatMuler) in one dispatch of batched_matmul.comp: work
-// groups over the blocks of C along x and y and over the matrices along z.
+// groups over the blocks of C along x and y and over the matrices along z,
+// in the variant of the operands' layouts and of the tile the sizes call
+// for.
 func (be *Backend) BatchedMatMul(p backend.BatchedGemm, a, b, c backend.Strided) error {
 	const op = "batched matmul"
 	if err := backend.Check(be).BatchedMatMul(p, a, b, c); err != nil {
 		return err
 	}
-	name := batchedNames[boolInt(bool(p.TransA))][boolInt(bool(p.TransB))]
+	big := boolInt(min(p.M, p.N) >= 64)
+	tile := batchedTiles[big]
+	name := batchedNames[big][boolInt(bool(p.TransA))][boolInt(bool(p.TransB))]
 	if err := be.ready(op, name); err != nil {
 		return err
 	}
@@ -62,8 +71,8 @@ func (be *Backend) BatchedMatMul(p backend.BatchedGemm, a, b, c backend.Strided)
 			prog.SetInt(u[2], v.Stride[0])
 			prog.SetInt(u[3], v.Stride[1])
 		}
-		gx := glrt.Cap((p.N + batchedTile - 1) / batchedTile)
-		gy := glrt.Cap((p.M + batchedTile - 1) / batchedTile)
+		gx := glrt.Cap((p.N + tile - 1) / tile)
+		gy := glrt.Cap((p.M + tile - 1) / tile)
 		return be.dev.Dispatch(prog, gx, gy, glrt.Cap(p.Batch[0]*p.Batch[1]), ta.in(), tb.in(), outArg(tc, p.Beta))
 	})
 }

@@ -47,6 +47,7 @@ const (
 	opSliceCols
 	opConcatCols
 	opBinary
+	opCausalSelfAttention // attention.go
 	numOps
 )
 
@@ -63,7 +64,7 @@ var opNames = [numOps]string{
 	opLayerNorm:                   "layernorm", opAvgPool2D: "avgpool2d", opEmbedding: "embedding",
 	opReduceAxis: "reduce", opLogSoftmax: "log-softmax",
 	opTranspose: "transpose", opReshape: "reshape", opSliceCols: "slice columns", opConcatCols: "concat columns",
-	opBinary: "binary",
+	opBinary: "binary", opCausalSelfAttention: "causal self-attention",
 }
 
 func (k opKind) String() string { return opNames[k] }
@@ -105,8 +106,9 @@ type Value struct {
 	alpha   float32            // opScale's factor, opSum's or opMean's 1/n, opSVMHinge's margin, opHuberLoss's delta, the label smoothing
 	tA, tB  backend.Transpose  // opMatMul
 	geom    backend.Conv2D     // opConv2D's geometry; opMaxPool2D's as C, H, W, KH, KW, Stride
-	at      int                // opReduceAxis' backend.Axis; opSliceCols' first column
+	at      int                // opReduceAxis' backend.Axis; opSliceCols' first column; opCausalSelfAttention's T
 	binOp   backend.BinaryOp   // opBinary's operation
+	heads   int                // opCausalSelfAttention's heads (its T is at)
 	op      opKind
 	state   gradState
 	// lentGrad: grad was given by SetTensors and belongs to the caller, so

@@ -81,6 +81,8 @@ func (n *namer) module(m Module, prefix string, depth int) error {
 			}
 		}
 		return nil
+	case *CausalSelfAttention:
+		return l.nameParams(n, prefix, depth+1)
 	}
 	t := reflect.TypeOf(m)
 	if t.Kind() == reflect.Pointer {

@@ -272,6 +272,8 @@ func specModule(s LayerSpec, in int, path string, count *int, params func(name s
 		return graphModule(s, in, path, count, params)
 	case "layernorm", "avgpool2d", "globalavgpool", "embedding":
 		return layerSpecModule(s, in, path, params)
+	case "causal_self_attention":
+		return attentionSpecModule(s, in, path, params)
 	case "softmax":
 		return Softmax{}, in, nil
 	case "flatten":

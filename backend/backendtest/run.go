@@ -46,6 +46,7 @@ func Run(t *testing.T, b backend.Backend) {
 	t.Run("binary", func(t *testing.T) { runBinary(t, b) })
 	t.Run("scatter", func(t *testing.T) { runScatter(t, b) })
 	t.Run("view", func(t *testing.T) { runView(t, b) })
+	t.Run("attention", func(t *testing.T) { runAttention(t, b) })
 }
 
 // executor runs a case on a backend and returns its outputs: Execute, or

@@ -147,6 +147,11 @@ func load(path string, b backend.Backend, resume bool) (*Model, *TrainState, err
 		return nil, nil, bad(fmt.Errorf("__metadata__ \"model\": the model has a layer of its own type (%s): build the model in code and load the file with nn.LoadInto", excerpt(h.Model.Custom)))
 	}
 	model, optim := splitTensors(f.Tensors, h.version)
+	if h.Model.Net == "gpt" {
+		if model, err = untieHead(model, "transformer.wte.weight"); err != nil {
+			return nil, nil, bad(err)
+		}
+	}
 	net, err := h.network(model)
 	if err != nil {
 		return nil, nil, bad(err)

@@ -208,8 +208,10 @@ func (h header) validate() error {
 		return field("model", "%d inputs, want 1 to %d", m.Inputs, maxWidth)
 	case m.Outputs < 1 || m.Outputs > maxWidth:
 		return field("model", "%d outputs, want 1 to %d", m.Outputs, maxWidth)
-	case m.Custom == "" && len(m.Layers) == 0:
+	case m.Custom == "" && len(m.Layers) == 0 && m.Net != "gpt":
 		return field("model", "no layers")
+	case (m.Net == "gpt") != (m.GPT != nil):
+		return field("model", "net %s with gpt config %v: a gpt config goes with net gpt only", excerpt(m.Net), m.GPT != nil)
 	case len(m.Custom) > maxCustomBytes:
 		return field("model", "custom type %s is too long", excerpt(m.Custom))
 	case m.Image != nil && !m.Image.holds(m.Inputs):

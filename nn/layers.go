@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strconv"
@@ -37,6 +38,7 @@ var (
 type Embedding struct {
 	Vocab, Dim int
 	Weight     *autograd.Value
+	std        float64 // the initial weights' standard deviation; 0: 1
 }
 
 // Forward looks the ids up (autograd's Embedding).
@@ -66,7 +68,7 @@ func (l *Embedding) buildLayer(bd *builder, in int, prefix string) (int, error) 
 	if l.Weight == nil {
 		w, err := bd.b.New(s)
 		if err == nil {
-			if err = backend.InitNormal(bd.b, w, seed, 0, 1); err != nil {
+			if err = backend.InitNormal(bd.b, w, seed, 0, cmp.Or(l.std, 1)); err != nil {
 				bd.b.Release(w)
 			}
 		}

@@ -48,9 +48,10 @@ type Spec struct {
 	Outputs int         `json:"outputs"`
 	Image   *Image      `json:"image,omitempty"` // the input images' shape, for a model of images
 	Layers  []LayerSpec `json:"layers,omitempty"`
-	// Net is "graph" when the network is a Graph, Layers its nodes; ""
-	// when it is a Sequential of Layers.
-	Net string `json:"net,omitempty"`
+	// Net is "graph" when the network is a Graph, Layers its nodes; "gpt"
+	// when it is a GPT of config GPT; "" when it is a Sequential of Layers.
+	Net string     `json:"net,omitempty"`
+	GPT *GPTConfig `json:"gpt,omitempty"`
 	// Custom names the Go type of the first layer that is not built in;
 	// such a model is saved without Layers and loaded with LoadInto.
 	Custom string `json:"custom,omitempty"`
@@ -65,6 +66,11 @@ func SpecOf(m *Model) Spec {
 	s := Spec{Inputs: m.Inputs, Outputs: m.Outputs, Image: m.Image}
 	if gr, ok := m.Net.(*Graph); ok {
 		return graphModelSpec(s, gr)
+	}
+	if gp, ok := m.Net.(*GPT); ok {
+		c := gp.Config
+		s.Net, s.GPT = "gpt", &c
+		return s
 	}
 	seq, ok := m.Net.(*Sequential)
 	if !ok {
@@ -136,6 +142,9 @@ func (s Spec) Params() (params, widths float64) {
 		}
 	}
 	walk(s.Layers)
+	if s.GPT != nil {
+		params, widths = s.GPT.footprint()
+	}
 	return params, widths
 }
 
@@ -144,6 +153,9 @@ func (s Spec) Params() (params, widths float64) {
 func (s Spec) network(params func(name string, saved []int)) (Module, error) {
 	if s.Custom != "" {
 		return nil, fmt.Errorf("the model has a layer of its own type (%s)", excerpt(s.Custom))
+	}
+	if s.Net == "gpt" {
+		return gptNetwork(s, params)
 	}
 	if s.Net != "" {
 		return graphNetwork(s, params)
@@ -182,6 +194,8 @@ func specOf(mod Module) (s LayerSpec, custom string) {
 		return residualSpec(l)
 	case *Graph:
 		return graphSpec(l)
+	case *GPT:
+		return s, "nn.GPT inside another module (a GPT is saved as the whole network)"
 	case *Linear:
 		return LayerSpec{Type: "linear", In: l.In, Out: l.Out}, ""
 	case *Dropout:

@@ -77,7 +77,7 @@ func (m *Model) State() ([]NamedTensor, error) {
 		}
 		out = append(out, t)
 	}
-	return out, nil
+	return append(out, m.tiedHead(out)...), nil
 }
 
 // download reads t, a tensor of p's shape (p itself, or its optimiser
@@ -101,6 +101,10 @@ func (m *Model) LoadState(state []NamedTensor) error {
 		return err
 	}
 	params := m.Parameters()
+	state, err := m.untieHead(state)
+	if err != nil {
+		return fmt.Errorf("nn: load state: %w", err)
+	}
 	if err := m.checkState(state, params, ""); err != nil {
 		return fmt.Errorf("nn: load state: %w", err)
 	}

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""nanoGPT's model in PyTorch, for TestPyTorchGPT: the same GPT as nn.GPT,
+loaded from gltrain's weights with load_state_dict(strict=True), its
+logits, loss and every parameter's gradient computed in float64.
+
+    torch_gpt.py IN.safetensors OUT.safetensors
+
+IN holds the model's tensors under nanoGPT's names (lm_head.weight among
+them, the tied copy of transformer.wte.weight), the batch's "ids" and
+"targets" (B×T, token ids as floats) and the config in its "gpt" metadata
+(JSON: vocab, ctx, layers, heads, embd). OUT gets "logits" (B·T×vocab),
+"loss" (the mean cross-entropy) and "grad.NAME" for every parameter.
+
+The model is nanoGPT's model.py (Karpathy, MIT) as of its manual attention
+path (torch 1.13 has no scaled_dot_product_attention), with dropout 0 and
+bias=True: pre-LayerNorm blocks, attention with a causal mask, an MLP of
+4× width with the exact GELU, a final LayerNorm and the head tied to wte.
+"""
+import json
+import math
+import struct
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.c_attn = nn.Linear(c["embd"], 3 * c["embd"])
+        self.c_proj = nn.Linear(c["embd"], c["embd"])
+        self.n_head, self.n_embd = c["heads"], c["embd"]
+        T = c["ctx"]
+        self.register_buffer("bias", torch.tril(torch.ones(T, T)).view(1, 1, T, T), persistent=False)
+
+    def forward(self, x):
+        B, T, C = x.size()
+        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
+        k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))
+        att = F.softmax(att, dim=-1)
+        y = att @ v
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        return self.c_proj(y)
+
+
+class MLP(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.c_fc = nn.Linear(c["embd"], 4 * c["embd"])
+        self.gelu = nn.GELU()
+        self.c_proj = nn.Linear(4 * c["embd"], c["embd"])
+
+    def forward(self, x):
+        return self.c_proj(self.gelu(self.c_fc(x)))
+
+
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(c["embd"])
+        self.attn = CausalSelfAttention(c)
+        self.ln_2 = nn.LayerNorm(c["embd"])
+        self.mlp = MLP(c)
+
+    def forward(self, x):
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
+
+
+class GPT(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.transformer = nn.ModuleDict(dict(
+            wte=nn.Embedding(c["vocab"], c["embd"]),
+            wpe=nn.Embedding(c["ctx"], c["embd"]),
+            h=nn.ModuleList([Block(c) for _ in range(c["layers"])]),
+            ln_f=nn.LayerNorm(c["embd"]),
+        ))
+        self.lm_head = nn.Linear(c["embd"], c["vocab"], bias=False)
+        self.transformer.wte.weight = self.lm_head.weight  # tied, as nanoGPT
+
+    def forward(self, idx):
+        b, t = idx.size()
+        pos = torch.arange(0, t, dtype=torch.long)
+        x = self.transformer.wte(idx) + self.transformer.wpe(pos)
+        for block in self.transformer.h:
+            x = block(x)
+        return self.lm_head(self.transformer.ln_f(x))
+
+
+def read(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    meta = header.pop("__metadata__", {})
+    body = raw[8 + n:]
+    out = {}
+    for name, t in header.items():
+        assert t["dtype"] == "F32", t["dtype"]
+        a, b = t["data_offsets"]
+        out[name] = torch.from_numpy(np.frombuffer(body[a:b], dtype="<f4").copy().reshape(t["shape"]))
+    return out, meta
+
+
+def write(path, tensors):
+    header, body, off = {}, b"", 0
+    for name, t in tensors.items():
+        data = t.detach().to(torch.float32).contiguous().numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [off, off + len(data)]}
+        body += data
+        off += len(data)
+    h = json.dumps(header).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + body)
+
+
+def main():
+    src, dst = sys.argv[1:3]
+    t, meta = read(src)
+    c = json.loads(meta["gpt"])
+    ids, targets = t.pop("ids").long(), t.pop("targets").long()
+    model = GPT(c).double()
+    model.load_state_dict({k: v.double() for k, v in t.items()}, strict=True)
+    logits = model(ids)
+    loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+    loss.backward()
+    out = {"logits": logits.view(-1, logits.size(-1)), "loss": loss.reshape(1)}
+    for name, p in model.named_parameters():  # the tied weight once, as transformer.wte.weight
+        out["grad." + name] = p.grad
+    write(dst, out)
+
+
+if __name__ == "__main__":
+    main()

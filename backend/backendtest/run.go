@@ -44,6 +44,7 @@ func Run(t *testing.T, b backend.Backend) {
 	t.Run("axis", func(t *testing.T) { runAxis(t, b) })
 	t.Run("shape ops", func(t *testing.T) { runShaper(t, b) })
 	t.Run("binary", func(t *testing.T) { runBinary(t, b) })
+	t.Run("batchnorm", func(t *testing.T) { runBatchNorm(t, b) })
 }
 
 // executor runs a case on a backend and returns its outputs: Execute, or

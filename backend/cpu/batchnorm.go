@@ -1,0 +1,138 @@
+package cpu
+
+import (
+	"math"
+
+	"gltrain/backend"
+)
+
+var _ backend.BatchNormer = (*Backend)(nil)
+
+// channel calls f(lo, hi) for each span x[lo:hi] of channel c's values: one
+// span of hw values in each of the rows rows of width C·hw.
+func channel(p backend.BatchNorm, rows, c int, f func(lo, hi int)) {
+	width := p.C * p.HW
+	for i := 0; i < rows; i++ {
+		lo := i*width + c*p.HW
+		f(lo, lo+p.HW)
+	}
+}
+
+// BatchNormForward normalises x with its batch statistics (see
+// backend.BatchNormer), one channel per worker, in float64.
+func (be *Backend) BatchNormForward(p backend.BatchNorm, eps float32, y, stats, x, w, b backend.Tensor) error {
+	if err := backend.Check(be).BatchNormForward(p, eps, y, stats, x, w, b); err != nil {
+		return err
+	}
+	xt := x.(*Tensor)
+	rows := xt.shape.Rows
+	yd, sd, xd, wd, bd := y.(*Tensor).data, stats.(*Tensor).data, xt.data, w.(*Tensor).data, b.(*Tensor).data
+	parallelFor(p.C, 3*rows*p.HW, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			mu, v, r := batchNormStats(float64(eps), p, rows, c, xd)
+			sd[c], sd[p.C+c], sd[2*p.C+c] = float32(mu), float32(v), float32(r)
+			batchNormApply(p, rows, c, yd, xd, mu, r, float64(wd[c]), float64(bd[c]))
+		}
+	})
+	return nil
+}
+
+// batchNormStats is channel c's mean, biased variance and 1/√(σ² + eps),
+// two passes in float64 over x (rows, C·HW):
+//
+//	μ = Σ x / count;  σ² = Σ (x − μ)² / count;  r = 1/√(σ² + eps)
+func batchNormStats(eps float64, p backend.BatchNorm, rows, c int, x []float32) (mu, v, r float64) {
+	count := float64(rows * p.HW)
+	channel(p, rows, c, func(lo, hi int) { mu += sum4(x[lo:hi], 0, 1) })
+	mu /= count
+	channel(p, rows, c, func(lo, hi int) { v += sum4(x[lo:hi], mu, 2) })
+	v /= count
+	return mu, v, 1 / math.Sqrt(v+eps)
+}
+
+// batchNormApply sets channel c of y to (x − μ)·r·w + b.
+func batchNormApply(p backend.BatchNorm, rows, c int, y, x []float32, mu, r, w, b float64) {
+	channel(p, rows, c, func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			y[j] = float32((float64(x[j])-mu)*r*w + b)
+		}
+	})
+}
+
+// BatchNormBackward computes dx, dw and db (see backend.BatchNormer), one
+// channel per worker, the sums in float64 in the order of the values.
+func (be *Backend) BatchNormBackward(p backend.BatchNorm, dx, dw, db, dy, x, w, stats backend.Tensor) error {
+	if err := backend.Check(be).BatchNormBackward(p, dx, dw, db, dy, x, w, stats); err != nil {
+		return err
+	}
+	xt := x.(*Tensor)
+	rows := xt.shape.Rows
+	dxd, dwd, dbd, dyd := dx.(*Tensor).data, dw.(*Tensor).data, db.(*Tensor).data, dy.(*Tensor).data
+	xd, wd, sd := xt.data, w.(*Tensor).data, stats.(*Tensor).data
+	parallelFor(p.C, 3*rows*p.HW, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			dwd[c], dbd[c] = batchNormBackward(p, rows, c, dxd, dyd, xd, float64(wd[c]), float64(sd[c]), float64(sd[2*p.C+c]))
+		}
+	})
+	return nil
+}
+
+// batchNormBackward is channel c of dx, and its dw and db; dx, dy, x are
+// (rows, C·HW):
+//
+//	x̂ = (x − μ)·r;  db = Σ dy;  dw = Σ dy·x̂;  dx = w·r·(dy − db/count − x̂·dw/count)
+func batchNormBackward(p backend.BatchNorm, rows, c int, dx, dy, x []float32, w, mu, r float64) (dw, db float32) {
+	var sb, sw float64
+	channel(p, rows, c, func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			g := float64(dy[j])
+			sb += g
+			sw += g * (float64(x[j]) - mu) * r
+		}
+	})
+	count := float64(rows * p.HW)
+	mb, mw := sb/count, sw/count
+	channel(p, rows, c, func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			xh := (float64(x[j]) - mu) * r
+			dx[j] = float32(w * r * (float64(dy[j]) - mb - xh*mw))
+		}
+	})
+	return float32(sw), float32(sb)
+}
+
+// BatchNormUpdate moves the running statistics (see backend.BatchNormer):
+//
+//	mean = (1 − m)·mean + m·μ;  variance = (1 − m)·variance + m·σ²·count/(count − 1)
+func (be *Backend) BatchNormUpdate(momentum float32, count int, mean, variance, stats backend.Tensor) error {
+	if err := backend.Check(be).BatchNormUpdate(momentum, count, mean, variance, stats); err != nil {
+		return err
+	}
+	md, vd, sd := mean.(*Tensor).data, variance.(*Tensor).data, stats.(*Tensor).data
+	m, c := float64(momentum), len(md)
+	unbias := float64(count) / float64(count-1)
+	for j := range md {
+		md[j] = float32((1-m)*float64(md[j]) + m*float64(sd[j]))
+		vd[j] = float32((1-m)*float64(vd[j]) + m*float64(sd[c+j])*unbias)
+	}
+	return nil
+}
+
+// BatchNormInference normalises x with the running statistics (see
+// backend.BatchNormer).
+func (be *Backend) BatchNormInference(p backend.BatchNorm, eps float32, y, x, w, b, mean, variance backend.Tensor) error {
+	if err := backend.Check(be).BatchNormInference(p, eps, y, x, w, b, mean, variance); err != nil {
+		return err
+	}
+	xt := x.(*Tensor)
+	rows := xt.shape.Rows
+	yd, xd, wd, bd := y.(*Tensor).data, xt.data, w.(*Tensor).data, b.(*Tensor).data
+	md, vd := mean.(*Tensor).data, variance.(*Tensor).data
+	parallelFor(p.C, rows*p.HW, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			r := 1 / math.Sqrt(float64(vd[c])+float64(eps))
+			batchNormApply(p, rows, c, yd, xd, float64(md[c]), r, float64(wd[c]), float64(bd[c]))
+		}
+	})
+	return nil
+}

@@ -210,10 +210,10 @@ func runBatchNormErrors(t *testing.T, b backend.Backend, bn backend.BatchNormer)
 		err  error
 		want error
 	}{
-		{bn.BatchNormForward(p, backend.BatchNormEps, odd, st, odd, w, bb), backend.ErrShape},          // 5 columns for 2×3
-		{bn.BatchNormForward(p, backend.BatchNormEps, y, w, x, w, bb), backend.ErrShape},               // stats 1×2
-		{bn.BatchNormForward(p, backend.BatchNormEps, x, st, x, w, bb), backend.ErrInvalidArgument},    // y is x
-		{bn.BatchNormForward(p, float32(math.NaN()), y, st, x, w, bb), backend.ErrInvalidArgument},     // eps
+		{bn.BatchNormForward(p, backend.BatchNormEps, odd, st, odd, w, bb), backend.ErrShape},       // 5 columns for 2×3
+		{bn.BatchNormForward(p, backend.BatchNormEps, y, w, x, w, bb), backend.ErrShape},            // stats 1×2
+		{bn.BatchNormForward(p, backend.BatchNormEps, x, st, x, w, bb), backend.ErrInvalidArgument}, // y is x
+		{bn.BatchNormForward(p, float32(math.NaN()), y, st, x, w, bb), backend.ErrInvalidArgument},  // eps
 		{bn.BatchNormForward(backend.BatchNorm{C: 0, HW: 3}, 1e-5, y, st, x, w, bb), backend.ErrInvalidArgument},
 		{bn.BatchNormForward(backend.BatchNorm{C: 2, HW: backend.MaxBatchNormCount}, 1e-5, y, st, x, w, bb), backend.ErrShape},
 		{bn.BatchNormBackward(p, y, w, w, x, x, bb, st), backend.ErrInvalidArgument}, // dw is db

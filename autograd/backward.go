@@ -97,6 +97,8 @@ func (g *Graph) backwardOf(n *Value) {
 		shapeBackward(g, n)
 	case opBinary:
 		binaryBackward(g, n)
+	case opBatchNorm:
+		batchNormBackward(g, n)
 	default:
 		panic("autograd: no backward step for " + n.op.String()) // our invariant: every op kind is listed
 	}

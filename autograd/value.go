@@ -47,6 +47,7 @@ const (
 	opSliceCols
 	opConcatCols
 	opBinary
+	opBatchNorm
 	numOps
 )
 
@@ -63,7 +64,7 @@ var opNames = [numOps]string{
 	opLayerNorm:                   "layernorm", opAvgPool2D: "avgpool2d", opEmbedding: "embedding",
 	opReduceAxis: "reduce", opLogSoftmax: "log-softmax",
 	opTranspose: "transpose", opReshape: "reshape", opSliceCols: "slice columns", opConcatCols: "concat columns",
-	opBinary: "binary",
+	opBinary: "binary", opBatchNorm: "batchnorm",
 }
 
 func (k opKind) String() string { return opNames[k] }

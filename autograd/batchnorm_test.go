@@ -24,15 +24,21 @@ func batchNormCases() []gradCase {
 	}
 	return []gradCase{
 		{"batchnorm1d", []autograd.GradInput{variable(5, 3, uniform(15, 130, -2, 2)), ch(3, 131), ch(3, 132), weights(5, 3, 133)},
-			func(g *autograd.Graph, v []*autograd.Value) *autograd.Value { return project(g, bn(d1, v[0], v[1], v[2], g), v[3]) }},
+			func(g *autograd.Graph, v []*autograd.Value) *autograd.Value {
+				return project(g, bn(d1, v[0], v[1], v[2], g), v[3])
+			}},
 		{"batchnorm2d", []autograd.GradInput{variable(2, 12, uniform(24, 134, -2, 2)), ch(2, 135), ch(2, 136), weights(2, 12, 137)},
-			func(g *autograd.Graph, v []*autograd.Value) *autograd.Value { return project(g, bn(d2, v[0], v[1], v[2], g), v[3]) }},
+			func(g *autograd.Graph, v []*autograd.Value) *autograd.Value {
+				return project(g, bn(d2, v[0], v[1], v[2], g), v[3])
+			}},
 		{"batchnorm2d(x)·x", []autograd.GradInput{variable(2, 12, uniform(24, 138, -2, 2)), ch(2, 139), ch(2, 140)},
 			func(g *autograd.Graph, v []*autograd.Value) *autograd.Value {
 				return g.Sum(g.Mul(bn(d2, v[0], v[1], v[2], g), v[0]))
 			}},
 		{"batchnorm1d, weight as bias", []autograd.GradInput{variable(4, 3, uniform(12, 141, -2, 2)), ch(3, 142), weights(4, 3, 143)},
-			func(g *autograd.Graph, v []*autograd.Value) *autograd.Value { return project(g, bn(d1, v[0], v[1], v[1], g), v[2]) }},
+			func(g *autograd.Graph, v []*autograd.Value) *autograd.Value {
+				return project(g, bn(d1, v[0], v[1], v[1], g), v[2])
+			}},
 	}
 }
 

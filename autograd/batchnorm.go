@@ -26,9 +26,9 @@ type BatchNormRunning struct {
 // variance of channel c over the batch (batch·HW values, at least 2, as
 // PyTorch requires), and run, when not nil, moves towards them; the
 // gradient flows into x, w and b through the batch statistics. In
-// evaluation they are run's (which must not be nil), and no gradient may
-// be asked of it (gradients enabled with an input that requires one is an
-// error: fine-tuning in evaluation mode is not supported). The backend must
+// evaluation they are run's (which must not be nil), constants of the
+// gradient; the backward pass reads them, so they must not change (a
+// training forward) before it. The backend must
 // implement backend.BatchNormer; on one that does not, BatchNorm records an
 // error wrapping errors.ErrUnsupported.
 func (g *Graph) BatchNorm(p backend.BatchNorm, eps float32, x, w, b *Value, run *BatchNormRunning, train bool) *Value {
@@ -54,20 +54,19 @@ func (g *Graph) BatchNorm(p backend.BatchNorm, eps float32, x, w, b *Value, run 
 		return g.fail(fmt.Errorf("%s: input %v: expected more than 1 value per channel when training, got %d: %w", op, x.shape, count, backend.ErrInvalidArgument))
 	case !train && (run == nil || mean == nil || variance == nil):
 		return g.fail(fmt.Errorf("%s: evaluation without running statistics: %w", op, backend.ErrInvalidArgument))
-	case !train && grad && !g.noGrad:
-		return g.fail(fmt.Errorf("%s: gradients in evaluation mode (running statistics): %w", op, backend.ErrUnsupported))
 	}
-	out := g.node(opBatchNorm, x.shape, x, w, train && grad)
+	out := g.node(opBatchNorm, x.shape, x, w, grad)
 	if out == g.bad {
 		return out
-	}
-	if !train {
-		return g.done(out, bn.BatchNormInference(p, eps, out.t, x.t, w.t, b.t, mean, variance))
 	}
 	if out.requiresGrad {
 		out.bias = b
 	}
-	out.geom = backend.Conv2D{C: p.C, H: p.HW}
+	out.geom, out.alpha = backend.Conv2D{C: p.C, H: p.HW}, eps
+	if !train {
+		out.running = [2]backend.Tensor{mean, variance}
+		return g.done(out, bn.BatchNormInference(p, eps, out.t, x.t, w.t, b.t, mean, variance))
+	}
 	if out.cache = g.alloc(backend.Shape{Rows: 3, Cols: p.C}); out.cache == nil {
 		return g.done(out, g.err)
 	}
@@ -77,10 +76,11 @@ func (g *Graph) BatchNorm(p backend.BatchNorm, eps float32, x, w, b *Value, run 
 	return g.done(out, bn.BatchNormUpdate(run.Momentum, count, mean, variance, out.cache))
 }
 
-// batchNormBackward is the backward step of a training BatchNorm, from the
-// batch statistics its forward pass cached: one fused call gives dx, dw
-// and db (backend.BatchNormer), each written to its value's sink, or to a
-// temporary when that value needs no gradient.
+// batchNormBackward is the backward step of BatchNorm, from the batch
+// statistics its forward pass cached in training, or the running ones in
+// evaluation: one fused call gives dx, dw and db (backend.BatchNormer),
+// each written to its value's sink, or to a temporary when that value needs
+// no gradient.
 func batchNormBackward(g *Graph, n *Value) {
 	x, w, b, dy := n.in[0], n.in[1], n.bias, g.upstream(n)
 	p := backend.BatchNorm{C: n.geom.C, HW: n.geom.H}
@@ -98,7 +98,12 @@ func batchNormBackward(g *Graph, n *Value) {
 	} else {
 		db = sinkOr(b)
 	}
-	g.kernel(n, g.b.(backend.BatchNormer).BatchNormBackward(p, dx, dw, db, dy, x.t, w.t, n.cache))
+	bn := g.b.(backend.BatchNormer)
+	if n.cache != nil {
+		g.kernel(n, bn.BatchNormBackward(p, dx, dw, db, dy, x.t, w.t, n.cache))
+	} else {
+		g.kernel(n, bn.BatchNormInferenceBackward(p, n.alpha, dx, dw, db, dy, x.t, w.t, n.running[0], n.running[1]))
+	}
 	for _, c := range []struct {
 		v *Value
 		d backend.Tensor

@@ -108,6 +108,7 @@ type Value struct {
 	geom    backend.Conv2D     // opConv2D's geometry; opMaxPool2D's as C, H, W, KH, KW, Stride
 	at      int                // opReduceAxis' backend.Axis; opSliceCols' first column
 	binOp   backend.BinaryOp   // opBinary's operation
+	running [2]backend.Tensor  // opBatchNorm in evaluation: the running mean and variance (the layer's)
 	op      opKind
 	state   gradState
 	// lentGrad: grad was given by SetTensors and belongs to the caller, so

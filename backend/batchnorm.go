@@ -57,6 +57,12 @@ type BatchNormer interface {
 	// (evaluation mode):
 	//	y = (x − mean_c)/√(variance_c + eps)·w_c + b_c
 	BatchNormInference(p BatchNorm, eps float32, y, x, w, b, mean, variance Tensor) error
+	// BatchNormInferenceBackward is the gradient of BatchNormInference,
+	// the statistics constants: with r_c = 1/√(variance_c + eps) and
+	// x̂ = (x − mean_c)·r_c,
+	//	db_c = Σ dy     dw_c = Σ dy·x̂     dx = dy·w_c·r_c
+	// the sums in a fixed order.
+	BatchNormInferenceBackward(p BatchNorm, eps float32, dx, dw, db, dy, x, w, mean, variance Tensor) error
 }
 
 // Check validates the geometry for inputs of width cols (0: any) and
@@ -177,6 +183,31 @@ func (ck Checker) BatchNormUpdate(momentum float32, count int, mean, variance, s
 		return fmt.Errorf("%s: stats %v: want 3 rows: %w", op, stats.Shape(), ErrShape)
 	}
 	return CheckBatchNorm(op, p, stats, nil, []Tensor{mean, variance}) // stats stands in for x: any rows, C columns
+}
+
+// BatchNormInferenceBackward checks
+// BatchNormer.BatchNormInferenceBackward (CheckBatchNorm): eps finite and
+// at least 0, the three outputs distinct tensors, none an input.
+func (ck Checker) BatchNormInferenceBackward(p BatchNorm, eps float32, dx, dw, db, dy, x, w, mean, variance Tensor) error {
+	const op = "batchnorm inference backward"
+	if err := ck.own(op, dx, dw, db, dy, x, w, mean, variance); err != nil {
+		return err
+	}
+	if err := checkEps(op, eps); err != nil {
+		return err
+	}
+	if err := CheckBatchNorm(op, p, x, nil, []Tensor{dw, db, w, mean, variance}, dx, dy); err != nil {
+		return err
+	}
+	for _, o := range []Tensor{dw, db} {
+		if o == w || o == mean || o == variance {
+			return fmt.Errorf("%s: an output is an input: %w", op, ErrInvalidArgument)
+		}
+	}
+	if dx == dy || dw == db {
+		return fmt.Errorf("%s: two outputs or an output and dy are one tensor: %w", op, ErrInvalidArgument)
+	}
+	return nil
 }
 
 // BatchNormInference checks BatchNormer.BatchNormInference

@@ -12,7 +12,8 @@ import (
 // its metadata), so that Load rebuilds the model without code. Type is
 // "linear", an activation's name ("relu", "leakyrelu", "gelu-tanh", …, as
 // backend.ParseActivation reads them), "dropout", "softmax", "flatten",
-// "layernorm", "avgpool2d", "globalavgpool", "embedding", "sequential" or
+// "layernorm", "batchnorm" (In features, or images C×H×W), "avgpool2d",
+// "globalavgpool", "embedding", "sequential" or
 // "residual" (its one inner layer, f, in Layers).
 type LayerSpec struct {
 	Type  string  `json:"type"`
@@ -112,6 +113,9 @@ func (s Spec) Params() (params, widths float64) {
 			case "layernorm":
 				params += 2 * float64(l.In)
 				widths += float64(l.In)
+			case "batchnorm":
+				params += 2 * float64(max(l.In, l.C))
+				widths += float64(max(l.In, l.C*l.H*l.W))
 			case "avgpool2d":
 				p := backend.Pool2D{C: l.C, H: l.H, W: l.W, KH: l.KH, KW: l.KW, Stride: max(l.Stride, 1)}
 				widths += float64(p.C) * float64(p.OutH()) * float64(p.OutW())
@@ -252,6 +256,8 @@ func specModule(s LayerSpec, in int, path string, count *int, params func(name s
 		return residualModule(s, in, path, count, params)
 	case "layernorm", "avgpool2d", "globalavgpool", "embedding":
 		return layerSpecModule(s, in, path, params)
+	case "batchnorm":
+		return batchNormSpecModule(s, in, path, params)
 	case "softmax":
 		return Softmax{}, in, nil
 	case "flatten":

@@ -4,8 +4,9 @@
 //	mode 1 (backward):         dx = w_c·r_c·(dy − db_c/count − x̂·dw_c/count),
 //	                           x̂ = (x − μ_c)·r_c, count = rows·hw
 //	mode 2 (inference):        y = (x − mean_c)/√(var_c + eps)·w_c + b_c
-// CPU reference: backend/cpu/batchnorm.go batchNormApply and
-// batchNormBackward.
+//	mode 3 (inference backward): dx = dy·w_c·r_c, r from stats
+// CPU reference: backend/cpu/batchnorm.go batchNormApply,
+// batchNormBackward and BatchNormInferenceBackward.
 // Bindings: 0 x, 1 dy, 2 stats (3·C), 3 w, 4 b, 5 s1 (dw, or the running
 // mean), 6 s2 (db, or the running variance), 7 dst (y or dx).
 // Uniforms: rows, channels, hw, mode, eps.
@@ -35,8 +36,10 @@ void main() {
 			float r = stats[2u * uint(channels) + c];
 			float xh = (x[e] - stats[c]) * r;
 			dst[e] = w[c] * r * (dy[e] - s2[c] / count - xh * (s1[c] / count));
-		} else {
+		} else if (mode == 2) {
 			dst[e] = (x[e] - s1[c]) / sqrt(s2[c] + eps) * w[c] + b[c];
+		} else {
+			dst[e] = dy[e] * w[c] * stats[2u * uint(channels) + c];
 		}
 	}
 }

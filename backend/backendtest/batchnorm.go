@@ -12,7 +12,7 @@ import (
 
 // runBatchNorm checks backend.BatchNormer, when b implements it: the
 // training forward, backward, running-statistics update and evaluation
-// forward against float64 oracles on random inputs, a constant channel
+// forward and backward against float64 oracles on random inputs, a constant channel
 // (σ² = 0), NaN and ±Inf channels, repeatable bits, and the argument
 // errors.
 func runBatchNorm(t *testing.T, b backend.Backend) {
@@ -82,22 +82,25 @@ func NewBatchNormOracle(eps float64, rows int, p backend.BatchNorm, x, w, bias, 
 }
 
 // batchNormPass runs the training forward and backward, the running
-// update from mean0 and var0, and the evaluation forward with the updated
-// statistics, into poisoned outputs, and returns y, stats, dx, dw, db, the
-// running mean and variance, and the evaluation's y.
+// update from mean0 and var0, and the evaluation forward and backward with
+// the updated statistics, into poisoned outputs, and returns y, stats, dx,
+// dw, db, the running mean and variance, and the evaluation's y, dx, dw
+// and db.
 func batchNormPass(b backend.Backend, bn backend.BatchNormer, rows int, p backend.BatchNorm, x, w, bias, dy, mean0, var0 []float32) ([][]float32, error) {
 	ss := &session{b: b}
 	defer ss.release()
 	xs, cs := backend.Shape{Rows: rows, Cols: p.C * p.HW}, backend.Shape{Rows: 1, Cols: p.C}
 	xt, wt, bt, dyt, mt, vt := ss.up(xs, x), ss.up(cs, w), ss.up(cs, bias), ss.up(xs, dy), ss.up(cs, mean0), ss.up(cs, var0)
 	yt, st, dxt, dwt, dbt, et := ss.poisoned(xs), ss.poisoned(backend.Shape{Rows: 3, Cols: p.C}), ss.poisoned(xs), ss.poisoned(cs), ss.poisoned(cs), ss.poisoned(xs)
+	edx, edw, edb := ss.poisoned(xs), ss.poisoned(cs), ss.poisoned(cs)
 	if ss.err == nil {
 		ss.do(bn.BatchNormForward(p, backend.BatchNormEps, yt, st, xt, wt, bt))
 		ss.do(bn.BatchNormBackward(p, dxt, dwt, dbt, dyt, xt, wt, st))
 		ss.do(bn.BatchNormUpdate(backend.BatchNormMomentum, rows*p.HW, mt, vt, st))
 		ss.do(bn.BatchNormInference(p, backend.BatchNormEps, et, xt, wt, bt, mt, vt))
+		ss.do(bn.BatchNormInferenceBackward(p, backend.BatchNormEps, edx, edw, edb, dyt, xt, wt, mt, vt))
 	}
-	return ss.down(yt, st, dxt, dwt, dbt, mt, vt, et), ss.err
+	return ss.down(yt, st, dxt, dwt, dbt, mt, vt, et, edx, edw, edb), ss.err
 }
 
 // batchNormTol: y, dx, dw and db are float32 results of sums of up to
@@ -130,7 +133,8 @@ func runBatchNormCase(t *testing.T, b backend.Backend, bn backend.BatchNormer, r
 	}
 	o := NewBatchNormOracle(backend.BatchNormEps, rows, p, x, w, bias, dy)
 	count := float64(rows * p.HW)
-	mean, variance, ey := make([]float64, p.C), make([]float64, p.C), make([]float64, n)
+	mean, variance, ey, edx := make([]float64, p.C), make([]float64, p.C), make([]float64, n), make([]float64, n)
+	edw, edws, edb, edbs := make([]float64, p.C), make([]float64, p.C), make([]float64, p.C), make([]float64, p.C)
 	for c := range p.C {
 		m := float64(backend.BatchNormMomentum)
 		mean[c] = (1-m)*float64(mean0[c]) + m*o.Stats[c]
@@ -138,13 +142,18 @@ func runBatchNormCase(t *testing.T, b backend.Backend, bn backend.BatchNormer, r
 	}
 	for e := range ey { // from the backend's own running statistics: the update is checked above
 		c := e / p.HW % p.C
-		ey[e] = (float64(x[e])-float64(got[5][c]))/math.Sqrt(float64(got[6][c])+backend.BatchNormEps)*float64(w[c]) + float64(bias[c])
+		r := 1 / math.Sqrt(float64(got[6][c])+backend.BatchNormEps)
+		xh, g := (float64(x[e])-float64(got[5][c]))*r, float64(dy[e])
+		ey[e] = xh*float64(w[c]) + float64(bias[c])
+		edx[e] = g * float64(w[c]) * r
+		edw[c], edws[c], edb[c], edbs[c] = edw[c]+g*xh, edws[c]+math.Abs(g*xh), edb[c]+g, edbs[c]+math.Abs(g)
 	}
 	for i, c := range []struct {
 		name        string
 		want, scale []float64
 	}{{"y", o.Y, o.YS}, {"stats", o.Stats, nil}, {"dx", o.DX, o.DXS}, {"dw", o.DW, o.DWS}, {"db", o.DB, o.DBS},
-		{"running mean", mean, nil}, {"running var", variance, nil}, {"eval y", ey, nil}} {
+		{"running mean", mean, nil}, {"running var", variance, nil}, {"eval y", ey, nil},
+		{"eval dx", edx, nil}, {"eval dw", edw, edws}, {"eval db", edb, edbs}} {
 		if msg := DiffScaled(backend.Shape{Rows: 1, Cols: len(c.want)}, got[i], c.want, c.scale, batchNormTol); msg != "" {
 			t.Errorf("%s: %s", c.name, msg)
 		}
@@ -224,6 +233,8 @@ func runBatchNormErrors(t *testing.T, b backend.Backend, bn backend.BatchNormer)
 		{bn.BatchNormUpdate(0.1, 4, w, bb, x), backend.ErrShape},
 		{bn.BatchNormInference(p, 1e-5, y, x, w, bb, st, bb), backend.ErrShape},
 		{bn.BatchNormInference(p, -1, y, x, w, bb, w, bb), backend.ErrInvalidArgument},
+		{bn.BatchNormInferenceBackward(p, 1e-5, y, w, w, x, x, bb, w, bb), backend.ErrInvalidArgument}, // dw is db
+		{bn.BatchNormInferenceBackward(p, 1e-5, y, st, bb, x, x, w, w, bb), backend.ErrShape},          // dw 3×2
 	} {
 		if !errors.Is(tc.err, tc.want) {
 			t.Errorf("%d: error %v, want %v", i, tc.err, tc.want)

@@ -118,6 +118,37 @@ func (be *Backend) BatchNormUpdate(momentum float32, count int, mean, variance, 
 	return nil
 }
 
+// BatchNormInferenceBackward computes dx, dw and db of the evaluation
+// forward (see backend.BatchNormer), one channel per worker, the sums in
+// float64 in the order of the values:
+//
+//	r = 1/√(variance + eps);  x̂ = (x − mean)·r;  db = Σ dy;  dw = Σ dy·x̂;  dx = dy·w·r
+func (be *Backend) BatchNormInferenceBackward(p backend.BatchNorm, eps float32, dx, dw, db, dy, x, w, mean, variance backend.Tensor) error {
+	if err := backend.Check(be).BatchNormInferenceBackward(p, eps, dx, dw, db, dy, x, w, mean, variance); err != nil {
+		return err
+	}
+	xt := x.(*Tensor)
+	rows := xt.shape.Rows
+	dxd, dwd, dbd, dyd := dx.(*Tensor).data, dw.(*Tensor).data, db.(*Tensor).data, dy.(*Tensor).data
+	xd, wd, md, vd := xt.data, w.(*Tensor).data, mean.(*Tensor).data, variance.(*Tensor).data
+	parallelFor(p.C, 2*rows*p.HW, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			mu, r := float64(md[c]), 1/math.Sqrt(float64(vd[c])+float64(eps))
+			var sb, sw float64
+			channel(p, rows, c, func(lo, hi int) {
+				for j := lo; j < hi; j++ {
+					g := float64(dyd[j])
+					sb += g
+					sw += g * (float64(xd[j]) - mu) * r
+					dxd[j] = float32(g * float64(wd[c]) * r)
+				}
+			})
+			dwd[c], dbd[c] = float32(sw), float32(sb)
+		}
+	})
+	return nil
+}
+
 // BatchNormInference normalises x with the running statistics (see
 // backend.BatchNormer).
 func (be *Backend) BatchNormInference(p backend.BatchNorm, eps float32, y, x, w, b, mean, variance backend.Tensor) error {

@@ -15,9 +15,10 @@ const batchNormChunk = glrt.WorkGroup * 16
 
 // The modes of the batch normalisation kernels.
 const (
-	bnForward   = 0
-	bnBackward  = 1
-	bnInference = 2
+	bnForward           = 0
+	bnBackward          = 1
+	bnInference         = 2
+	bnInferenceBackward = 3
 )
 
 // BatchNormForward normalises x with its batch statistics (see
@@ -134,6 +135,7 @@ func (be *Backend) BatchNormUpdate(momentum float32, count int, mean, variance, 
 		}
 		c := ts.shape.Cols
 		prog.SetInt("channels", c)
+		prog.SetInt("mode", 0)
 		prog.SetFloat("momentum", momentum)
 		prog.SetFloat("unbias", unbias)
 		return be.dev.Dispatch(prog, groups(c), 1, 1, ts.in(), tm.inOut(), tv.inOut())
@@ -149,4 +151,43 @@ func (be *Backend) BatchNormInference(p backend.BatchNorm, eps float32, y, x, w,
 	}
 	tx := x.(*Tensor)
 	return be.batchNormApply(op, bnInference, p, eps, y.(*Tensor), tx, tx, tx, w.(*Tensor), b.(*Tensor), mean.(*Tensor), variance.(*Tensor))
+}
+
+// BatchNormInferenceBackward computes dx, dw and db of the evaluation
+// forward (see backend.BatchNormer): batchnorm_update.comp writes the
+// running statistics as stats (μ, σ², r) into a pooled tensor, the
+// training backward's sums give dw and db from them, and
+// batchnorm_apply.comp gives dx = dy·w·r.
+func (be *Backend) BatchNormInferenceBackward(p backend.BatchNorm, eps float32, dx, dw, db, dy, x, w, mean, variance backend.Tensor) error {
+	const op = "batchnorm inference backward"
+	if err := backend.Check(be).BatchNormInferenceBackward(p, eps, dx, dw, db, dy, x, w, mean, variance); err != nil {
+		return err
+	}
+	if err := be.ready(op, "batchnorm_update.comp"); err != nil {
+		return err
+	}
+	stats, err := be.New(backend.Shape{Rows: 3, Cols: p.C})
+	if err != nil {
+		return fmt.Errorf("gl: %s: %w", op, err)
+	}
+	defer be.Release(stats) // later commands that get its buffer run after these
+	ts, tm, tv := stats.(*Tensor), mean.(*Tensor), variance.(*Tensor)
+	err = be.enqueue(op, func() error {
+		prog, err := be.program("batchnorm_update.comp")
+		if err != nil {
+			return err
+		}
+		prog.SetInt("channels", p.C)
+		prog.SetInt("mode", 1)
+		prog.SetFloat("eps", eps)
+		return be.dev.Dispatch(prog, groups(p.C), 1, 1, ts.inOut(), tm.inOut(), tv.inOut())
+	})
+	if err != nil {
+		return err
+	}
+	tx, tdy, tdw, tdb := x.(*Tensor), dy.(*Tensor), dw.(*Tensor), db.(*Tensor)
+	if err := be.batchNormSums(op, bnBackward, p, 0, tx, tdy, ts, ts, tdw, tdb); err != nil {
+		return err
+	}
+	return be.batchNormApply(op, bnInferenceBackward, p, 0, dx.(*Tensor), tx, tdy, ts, w.(*Tensor), w.(*Tensor), tx, tx)
 }

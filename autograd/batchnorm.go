@@ -44,10 +44,17 @@ func (g *Graph) BatchNorm(p backend.BatchNorm, eps float32, x, w, b *Value, run 
 	if run != nil {
 		mean, variance = run.Mean, run.Var
 	}
-	if err := backend.CheckBatchNorm(op, p, x.t, nil, []backend.Tensor{w.t, b.t, mean, variance}); err != nil {
+	grad := x.requiresGrad || w.requiresGrad || b.requiresGrad
+	chans := []backend.Tensor{w.t, b.t, mean, variance}
+	var err error
+	if !train && (!grad || g.noGrad) { // elementwise: any batch
+		err = backend.CheckBatchNormInference(op, p, x.t, chans, nil)
+	} else { // sums over the batch: at most MaxBatchNormCount values a channel
+		err = backend.CheckBatchNorm(op, p, x.t, nil, chans)
+	}
+	if err != nil {
 		return g.fail(err)
 	}
-	grad := x.requiresGrad || w.requiresGrad || b.requiresGrad
 	count := x.shape.Rows * p.HW
 	switch {
 	case train && count < 2:

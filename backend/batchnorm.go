@@ -12,10 +12,11 @@ const (
 	BatchNormMomentum = 0.1
 )
 
-// MaxBatchNormCount bounds the values a channel's statistics are taken
-// over (rows × HW): a GPU sums a channel in blocks of 4096 values, each
-// invocation of a work group of 256 taking at most 16, and then the at most
-// 4096 blocks in one work group, 16 an invocation.
+// MaxBatchNormCount bounds the values a channel's sums are taken over
+// (rows × HW) in training and in the evaluation backward: a GPU sums a
+// channel in blocks of 4096 values, each invocation of a work group of 256
+// taking at most 16, and then the at most 4096 blocks in one work group,
+// 16 an invocation. The evaluation forward, elementwise, has no bound.
 const MaxBatchNormCount = 1 << 24
 
 // BatchNorm is the geometry of a batch normalisation: the rows of x hold C
@@ -85,11 +86,25 @@ func (p BatchNorm) Check(op string, rows, cols int) error {
 // (the output or, backward, dx and dy) has x's shape, the first not x. Any
 // but x may be nil.
 func CheckBatchNorm(op string, p BatchNorm, x, stats Tensor, chans []Tensor, ys ...Tensor) error {
+	return checkBatchNorm(op, p, true, x, stats, chans, ys...)
+}
+
+// CheckBatchNormInference is CheckBatchNorm for the evaluation forward,
+// which sums nothing: any number of rows.
+func CheckBatchNormInference(op string, p BatchNorm, x Tensor, chans []Tensor, y Tensor) error {
+	return checkBatchNorm(op, p, false, x, nil, chans, y)
+}
+
+func checkBatchNorm(op string, p BatchNorm, counted bool, x, stats Tensor, chans []Tensor, ys ...Tensor) error {
 	if x == nil {
 		return fmt.Errorf("%s: no input: %w", op, ErrInvalidArgument)
 	}
 	s := x.Shape()
-	if err := p.Check(op, s.Rows, s.Cols); err != nil {
+	rows := s.Rows
+	if !counted {
+		rows = 0
+	}
+	if err := p.Check(op, rows, s.Cols); err != nil {
 		return err
 	}
 	row := Shape{Rows: 1, Cols: p.C}
@@ -220,7 +235,7 @@ func (ck Checker) BatchNormInference(p BatchNorm, eps float32, y, x, w, b, mean,
 	if err := checkEps(op, eps); err != nil {
 		return err
 	}
-	if err := CheckBatchNorm(op, p, x, nil, []Tensor{w, b, mean, variance}, y); err != nil {
+	if err := CheckBatchNormInference(op, p, x, []Tensor{w, b, mean, variance}, y); err != nil {
 		return err
 	}
 	if y == w || y == b || y == mean || y == variance {

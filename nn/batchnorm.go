@@ -3,6 +3,7 @@ package nn
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"gltrain/autograd"
 	"gltrain/backend"
@@ -261,7 +262,11 @@ func (m *Model) loadBuffers(byName map[string]NamedTensor) error {
 	for _, bf := range buffersOf(m.Net) {
 		t := byName[bf.name]
 		if bf.t == nil {
-			*bf.count = int64(t.Data[0])
+			v := float64(t.Data[0])
+			if !(v >= 0 && v <= 1<<53) || v != math.Trunc(v) {
+				return fmt.Errorf("nn: load %s: %v is not a count of batches", bf.name, t.Data[0])
+			}
+			*bf.count = int64(v)
 			continue
 		}
 		if err := m.b.Upload(bf.t, t.Data); err != nil {

@@ -115,3 +115,18 @@ func TestBatchNormErrors(t *testing.T) {
 	(&nn.BatchNorm{}).Forward(g, nil)
 	assert.ErrorContains(t, g.Err(), "batchnorm: the layer was not built")
 }
+
+// TestBatchNormNotDecayed: DecayMatrices, -wd-norms=false's mask, leaves
+// BatchNorm's weight and bias undecayed, as LayerNorm's, and decays the
+// convolution's and the Linear's weights.
+func TestBatchNormNotDecayed(t *testing.T) {
+	m, err := nn.NewImageModel(cpu.New(), nn.Seq(&nn.Conv2D{Out: 2, KH: 2}, &nn.BatchNorm{}, nn.Flatten{}, &nn.Linear{Out: 3}), nn.Image{C: 1, H: 3, W: 3}, 2)
+	require.NoError(t, err)
+	defer m.Release()
+	var names []string
+	for _, p := range m.Parameters() {
+		names = append(names, p.Name())
+	}
+	assert.Equal(t, []string{"0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias"}, names)
+	assert.Equal(t, []bool{true, false, false, false, true, false}, nn.DecayMatrices(m))
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"gltrain/backend"
+	"gltrain/nn"
 	"gltrain/nn/safetensors"
 )
 
@@ -77,5 +78,37 @@ func TestBatchNormLayers(t *testing.T) {
 		code, _, stderr := runTrain(t, append([]string{"-backend=cpu", "-plot=", "-data=" + path}, tc.args...)...)
 		assert.Equal(t, 2, code, "%d %v: %s", i, tc.args, stderr)
 		assert.Contains(t, stderr, tc.want, "%d %v", i, tc.args)
+	}
+}
+
+// TestCheckBatchNorm: a BatchNorm1d refuses batches of one row, -batch=1
+// or a last batch of one, and every BatchNorm refuses more values a
+// channel than backend.MaxBatchNormCount; BatchNorm2d takes a last batch of
+// one image (its pixels are several values a channel), inside a residual
+// block too.
+func TestCheckBatchNorm(t *testing.T) {
+	bn1 := nn.LayerSpec{Type: "batchnorm", In: 8}
+	bn2 := nn.LayerSpec{Type: "batchnorm", C: 2, H: 3, W: 3}
+	res := func(l nn.LayerSpec) nn.LayerSpec {
+		return nn.LayerSpec{Type: "residual", Layers: []nn.LayerSpec{{Type: "sequential", Layers: []nn.LayerSpec{l}}}}
+	}
+	for i, tc := range []struct {
+		layer        nn.LayerSpec
+		batch, train int
+		want         string
+	}{
+		{bn1, 16, 64, ""},
+		{bn1, 1, 64, "-batch is 1"},
+		{bn1, 16, 65, "the 65 training rows leave a last batch of 1 at -batch=16"},
+		{res(bn1), 16, 65, "a last batch of 1"},
+		{bn2, 16, 65, ""},
+		{bn2, 1 << 22, 1 << 23, "at most 16777216"},
+	} {
+		err := checkBatchNorm(nn.Spec{Layers: []nn.LayerSpec{tc.layer}}, tc.batch, tc.train)
+		if tc.want == "" {
+			assert.NoError(t, err, "%d", i)
+		} else if assert.Error(t, err, "%d", i) {
+			assert.Contains(t, err.Error(), tc.want, "%d", i)
+		}
 	}
 }

@@ -37,24 +37,58 @@ func (be *Backend) BatchNormForward(p backend.BatchNorm, eps float32, y, stats, 
 	return nil
 }
 
-// batchNormStats is channel c's mean, biased variance and 1/√(σ² + eps),
-// two passes in float64 over x (rows, C·HW):
+// batchNormStats is channel c's mean, biased variance and 1/√(σ² + eps)
+// over x (rows, C·HW):
 //
 //	μ = Σ x / count;  σ² = Σ (x − μ)² / count;  r = 1/√(σ² + eps)
+//
+// in one pass of float64 sums of d = x − k and d², k the channel's first
+// value: σ² = Σ d²/count − (Σ d/count)². The shift keeps the cancellation
+// to the spread of x about k, a few standard deviations; float64's 29
+// bits beyond float32's absorb it. A NaN or ±Inf value gives NaN.
 func batchNormStats(eps float64, p backend.BatchNorm, rows, c int, x []float32) (mu, v, r float64) {
 	count := float64(rows * p.HW)
-	channel(p, rows, c, func(lo, hi int) { mu += sum4(x[lo:hi], 0, 1) })
-	mu /= count
-	channel(p, rows, c, func(lo, hi int) { v += sum4(x[lo:hi], mu, 2) })
-	v /= count
+	k := float64(x[c*p.HW])
+	var s, q float64
+	channel(p, rows, c, func(lo, hi int) {
+		a, b := shiftedSums(x[lo:hi], k)
+		s, q = s+a, q+b
+	})
+	m := s / count
+	mu, v = k+m, max(q/count-m*m, 0)
+	if math.IsInf(k, 0) || math.IsNaN(q) || math.IsInf(q, 0) {
+		v = math.NaN()
+	}
 	return mu, v, 1 / math.Sqrt(v+eps)
 }
 
-// batchNormApply sets channel c of y to (x − μ)·r·w + b.
+// shiftedSums is (Σ (x − k), Σ (x − k)²) in float64 over four interleaved
+// pairs of accumulators, in an order fixed by the length.
+func shiftedSums(x []float32, k float64) (s, q float64) {
+	var a, b [4]float64
+	j := 0
+	for ; j+4 <= len(x); j += 4 {
+		d0, d1, d2, d3 := float64(x[j])-k, float64(x[j+1])-k, float64(x[j+2])-k, float64(x[j+3])-k
+		a[0], a[1], a[2], a[3] = a[0]+d0, a[1]+d1, a[2]+d2, a[3]+d3
+		b[0], b[1], b[2], b[3] = b[0]+d0*d0, b[1]+d1*d1, b[2]+d2*d2, b[3]+d3*d3
+	}
+	for i := 0; j < len(x); j, i = j+1, i+1 {
+		d := float64(x[j]) - k
+		a[i] += d
+		b[i] += d * d
+	}
+	return (a[0] + a[1]) + (a[2] + a[3]), (b[0] + b[1]) + (b[2] + b[3])
+}
+
+// batchNormApply sets channel c of y to (x − μ)·r·w + b, as x·s + t with
+// s = r·w and t = b − μ·s in float64 (whose 29 bits beyond float32's
+// absorb the cancellation of x·s against μ·s).
 func batchNormApply(p backend.BatchNorm, rows, c int, y, x []float32, mu, r, w, b float64) {
+	s := r * w
+	t := b - mu*s
 	channel(p, rows, c, func(lo, hi int) {
 		for j := lo; j < hi; j++ {
-			y[j] = float32((float64(x[j])-mu)*r*w + b)
+			y[j] = float32(float64(x[j])*s + t)
 		}
 	})
 }
@@ -81,24 +115,48 @@ func (be *Backend) BatchNormBackward(p backend.BatchNorm, dx, dw, db, dy, x, w, 
 // (rows, C·HW):
 //
 //	x̂ = (x − μ)·r;  db = Σ dy;  dw = Σ dy·x̂;  dx = w·r·(dy − db/count − x̂·dw/count)
+//
+// dx is computed as k1·dy + k2·x + k3 with the constants k1 = w·r,
+// k2 = −w·r²·dw/count and k3 = −k1·db/count − k2·μ, in float64.
 func batchNormBackward(p backend.BatchNorm, rows, c int, dx, dy, x []float32, w, mu, r float64) (dw, db float32) {
-	var sb, sw float64
+	var sb, sx float64
 	channel(p, rows, c, func(lo, hi int) {
-		for j := lo; j < hi; j++ {
-			g := float64(dy[j])
-			sb += g
-			sw += g * (float64(x[j]) - mu) * r
-		}
+		b, s := dySums(dy[lo:hi], x[lo:hi], mu)
+		sb, sx = sb+b, sx+s
 	})
+	sw := sx * r
 	count := float64(rows * p.HW)
-	mb, mw := sb/count, sw/count
+	k1 := w * r
+	k2 := -k1 * r * sw / count
+	k3 := -k1*sb/count - k2*mu
 	channel(p, rows, c, func(lo, hi int) {
 		for j := lo; j < hi; j++ {
-			xh := (float64(x[j]) - mu) * r
-			dx[j] = float32(w * r * (float64(dy[j]) - mb - xh*mw))
+			dx[j] = float32(k1*float64(dy[j]) + k2*float64(x[j]) + k3)
 		}
 	})
 	return float32(sw), float32(sb)
+}
+
+// dySums is (Σ dy, Σ dy·(x − μ)) in float64 over four interleaved pairs of
+// accumulators (as sum4: four independent addition chains, in an order
+// fixed by the length).
+func dySums(dy, x []float32, mu float64) (sb, sx float64) {
+	var b, s [4]float64
+	j := 0
+	for ; j+4 <= len(x); j += 4 {
+		g0, g1, g2, g3 := float64(dy[j]), float64(dy[j+1]), float64(dy[j+2]), float64(dy[j+3])
+		b[0], b[1], b[2], b[3] = b[0]+g0, b[1]+g1, b[2]+g2, b[3]+g3
+		s[0] += g0 * (float64(x[j]) - mu)
+		s[1] += g1 * (float64(x[j+1]) - mu)
+		s[2] += g2 * (float64(x[j+2]) - mu)
+		s[3] += g3 * (float64(x[j+3]) - mu)
+	}
+	for k := 0; j < len(x); j, k = j+1, k+1 {
+		g := float64(dy[j])
+		b[k] += g
+		s[k] += g * (float64(x[j]) - mu)
+	}
+	return (b[0] + b[1]) + (b[2] + b[3]), (s[0] + s[1]) + (s[2] + s[3])
 }
 
 // BatchNormUpdate moves the running statistics (see backend.BatchNormer):

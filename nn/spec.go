@@ -17,7 +17,7 @@ import (
 // "residual" (its one inner layer, f, in Layers).
 type LayerSpec struct {
 	Type  string  `json:"type"`
-	In    int     `json:"in,omitempty"`    // linear, layernorm; embedding's vocabulary
+	In    int     `json:"in,omitempty"`    // linear, layernorm, batchnorm after features; embedding's vocabulary
 	Out   int     `json:"out,omitempty"`   // linear; embedding's dimension
 	Alpha float32 `json:"alpha,omitempty"` // an activation's first parameter (leakyrelu's slope, elu's α, softplus's β); 0: the default
 	// Params holds an activation's other parameters by name (softplus's
@@ -26,7 +26,7 @@ type LayerSpec struct {
 	P      float64            `json:"p,omitempty"`      // dropout
 	Seed   uint64             `json:"seed,omitempty"`   // dropout's masks
 	Layers []LayerSpec        `json:"layers,omitempty"` // sequential; residual's f
-	// conv2d, maxpool2d, avgpool2d and globalavgpool: the input image (C, H, W), the window and the
+	// conv2d, maxpool2d, avgpool2d, globalavgpool and batchnorm after images: the input image (C, H, W), the window and the
 	// stride; conv2d's filters are Out, its padding Pad.
 	C      int `json:"c,omitempty"`
 	H      int `json:"h,omitempty"`

@@ -2,6 +2,7 @@ package nn_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -110,15 +111,16 @@ func TestPyTorchLayers(t *testing.T) {
 				if strings.HasPrefix(name, "batchnorm") {
 					modes = append(modes, true)
 				}
-				for _, train := range modes {
-					c := layerGradsMode(t, m, x, dy, train)
-					js, err := json.Marshal(c)
+				args := []string{"testdata/torch_layers.py", path}
+				for _, train := range modes { // one run of PyTorch for every case: its start takes seconds
+					js, err := json.Marshal(layerGradsMode(t, m, x, dy, train))
 					require.NoError(t, err)
-					require.NoError(t, os.WriteFile(filepath.Join(dir, "case.json"), js, 0o644))
-					out, err := exec.Command(python, "testdata/torch_layers.py", path, filepath.Join(dir, "case.json")).CombinedOutput()
-					require.NoError(t, err, "train=%v: %s", train, out)
-					t.Logf("train=%v: %s", train, out)
+					args = append(args, filepath.Join(dir, fmt.Sprintf("case-train=%v.json", train)))
+					require.NoError(t, os.WriteFile(args[len(args)-1], js, 0o644))
 				}
+				out, err := exec.Command(python, args...).CombinedOutput()
+				require.NoError(t, err, "%s", out)
+				t.Logf("%s", out)
 				l, err := nn.Load(path, b)
 				require.NoError(t, err)
 				defer l.Release()

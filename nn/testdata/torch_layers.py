@@ -1,6 +1,6 @@
 """Checks a gltrain model's outputs and gradients against PyTorch's.
 
-usage: torch_layers.py MODEL.safetensors CASE.json
+usage: torch_layers.py MODEL.safetensors CASE.json [CASE.json …]
 
 Builds the torch.nn.Sequential the checkpoint's "model" metadata
 describes (linear, flatten, conv2d, maxpool2d, the activations, layernorm,
@@ -11,7 +11,7 @@ gradient with gltrain's (CASE's y, dx and grads by state-dict name). The
 network runs in evaluation mode, or in training mode when CASE's "train"
 is true (BatchNorm normalising with the batch's statistics); then the
 buffers after the pass (BatchNorm's running statistics and count) are
-compared with CASE's "buffers" too:
+compared with CASE's "buffers" too. Each case starts from the checkpoint:
 
     |gltrain - torch| <= 1e-5 * |torch| + 1e-5 * max |torch of that tensor|
 
@@ -33,39 +33,48 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gltrain_torch import build, inputs, read_checkpoint  # noqa: E402
 
-path, case_path = sys.argv[1:3]
+path, case_paths = sys.argv[1], sys.argv[2:]
 state, model = read_checkpoint(path)
-with open(case_path) as f:
-    case = json.load(f)
-net = build(model, state).double()  # eval mode, as gltrain's side runs, unless the case trains
-if case.get("train"):
-    net.train()
-x = inputs(model, torch.tensor(case["x"], dtype=torch.float64))
-x.requires_grad_(not any(s["type"] == "embedding" for s in model["layers"]))  # ids take no gradient
-y = net(x)
-dy = torch.tensor(case["dy"], dtype=torch.float64).reshape(y.shape)
-(y * dy).sum().backward()
 
-want = {"y": y.detach()}
-if x.grad is not None:
-    want["dx"] = x.grad
-want.update({"grad " + k: p.grad for k, p in net.named_parameters()})
-got = {"y": case["y"]}
-if case["dx"] is not None:
-    got["dx"] = case["dx"]
-got.update({"grad " + k: v for k, v in case["grads"].items()})
-if case.get("train"):
-    want.update({"buffer " + k: b.double() for k, b in net.named_buffers()})
-    got.update({"buffer " + k: v for k, v in case["buffers"].items()})
-assert sorted(want) == sorted(got), (sorted(want), sorted(got))
-bad = False
-print(f"torch {torch.__version__}: {net}")
-for k in sorted(want):
-    w = want[k].numpy().reshape(-1)
-    g = np.array(got[k], dtype=np.float64)
-    err = np.abs(g - w)
-    lim = 1e-5 * np.abs(w) + 1e-5 * np.abs(w).max() + (1e-6 if case.get("train") else 0)
-    worst = int(np.argmax(err - lim))
-    print(f"{k}: {w.size} values, max |gltrain - torch| {err.max():.3g}, worst [{worst}] {g[worst]:.9g} vs {w[worst]:.9g}")
-    bad = bad or bool((err > lim).any())
-sys.exit(1 if bad else 0)
+
+def check(case):
+    """Runs one case on a fresh network from the checkpoint; True when it matches."""
+    net = build(model, state).double()  # eval mode, as gltrain's side runs, unless the case trains
+    if case.get("train"):
+        net.train()
+    x = inputs(model, torch.tensor(case["x"], dtype=torch.float64))
+    x.requires_grad_(not any(s["type"] == "embedding" for s in model["layers"]))  # ids take no gradient
+    y = net(x)
+    dy = torch.tensor(case["dy"], dtype=torch.float64).reshape(y.shape)
+    (y * dy).sum().backward()
+
+    want = {"y": y.detach()}
+    if x.grad is not None:
+        want["dx"] = x.grad
+    want.update({"grad " + k: p.grad for k, p in net.named_parameters()})
+    got = {"y": case["y"]}
+    if case["dx"] is not None:
+        got["dx"] = case["dx"]
+    got.update({"grad " + k: v for k, v in case["grads"].items()})
+    if case.get("train"):
+        want.update({"buffer " + k: b.double() for k, b in net.named_buffers()})
+        got.update({"buffer " + k: v for k, v in case["buffers"].items()})
+    assert sorted(want) == sorted(got), (sorted(want), sorted(got))
+    ok = True
+    print(f"torch {torch.__version__}, {'training' if case.get('train') else 'evaluation'} mode: {net}")
+    for k in sorted(want):
+        w = want[k].numpy().reshape(-1)
+        g = np.array(got[k], dtype=np.float64)
+        err = np.abs(g - w)
+        lim = 1e-5 * np.abs(w) + 1e-5 * np.abs(w).max() + (1e-6 if case.get("train") else 0)
+        worst = int(np.argmax(err - lim))
+        print(f"{k}: {w.size} values, max |gltrain - torch| {err.max():.3g}, worst [{worst}] {g[worst]:.9g} vs {w[worst]:.9g}")
+        ok = ok and not bool((err > lim).any())
+    return ok
+
+
+results = []
+for case_path in case_paths:
+    with open(case_path) as f:
+        results.append(check(json.load(f)))
+sys.exit(0 if all(results) else 1)

@@ -99,6 +99,8 @@ func (g *Graph) backwardOf(n *Value) {
 		binaryBackward(g, n)
 	case opCausalSelfAttention:
 		causalSelfAttentionBackward(g, n)
+	case opBatchNorm:
+		batchNormBackward(g, n)
 	default:
 		panic("autograd: no backward step for " + n.op.String()) // our invariant: every op kind is listed
 	}

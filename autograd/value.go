@@ -48,6 +48,7 @@ const (
 	opConcatCols
 	opBinary
 	opCausalSelfAttention // attention.go
+	opBatchNorm
 	numOps
 )
 
@@ -64,7 +65,7 @@ var opNames = [numOps]string{
 	opLayerNorm:                   "layernorm", opAvgPool2D: "avgpool2d", opEmbedding: "embedding",
 	opReduceAxis: "reduce", opLogSoftmax: "log-softmax",
 	opTranspose: "transpose", opReshape: "reshape", opSliceCols: "slice columns", opConcatCols: "concat columns",
-	opBinary: "binary", opCausalSelfAttention: "causal self-attention",
+	opBinary: "binary", opCausalSelfAttention: "causal self-attention", opBatchNorm: "batchnorm",
 }
 
 func (k opKind) String() string { return opNames[k] }
@@ -109,6 +110,7 @@ type Value struct {
 	at      int                // opReduceAxis' backend.Axis; opSliceCols' first column; opCausalSelfAttention's T
 	binOp   backend.BinaryOp   // opBinary's operation
 	heads   int                // opCausalSelfAttention's heads (its T is at)
+	running [2]backend.Tensor  // opBatchNorm in evaluation: the running mean and variance (the layer's)
 	op      opKind
 	state   gradState
 	// lentGrad: grad was given by SetTensors and belongs to the caller, so

@@ -71,8 +71,9 @@
 // (MemoryReporter, Describer, Packer, and in capability.go SoftwareReporter,
 // FreeMemoryReporter, Warmer, ProgramCounter and ActivityCounter), optional
 // operations (Softmaxer, Binarier; AxisReducer, LogSoftmaxer and Shaper;
-// in losses2.go RegressionLosser and WeightedLosser; in norm.go and
-// avgpool.go the layers' Normalizer and AvgPooler) and fused fast paths
+// in losses2.go RegressionLosser and WeightedLosser; in norm.go,
+// batchnorm.go and avgpool.go the layers' Normalizer, BatchNormer and
+// AvgPooler) and fused fast paths
 // (SoftmaxCrossEntropyCounter,
 // LinearFuser) are separate interfaces found by type assertion. A program
 // probes only for these: none names an implementation's type.

@@ -84,7 +84,7 @@ func (m *Model) checkpoint(st *TrainState) ([]safetensors.Tensor, map[string]str
 				return nil, nil, &NonFiniteWeightsError{Param: s.Name}
 			}
 		}
-		tensors = append(tensors, safetensors.Tensor{Name: s.Name, Shape: s.Shape, Data: s.Data})
+		tensors = append(tensors, safetensors.Tensor{Name: s.Name, Shape: s.Shape, Data: s.Data, Int64: s.Int64})
 	}
 	h := header{Model: SpecOf(m), Loss: m.Loss, ClassNames: m.ClassNames, Std: m.Standardizer, Meta: m.Meta}
 	if st != nil {
@@ -210,7 +210,7 @@ func LoadInto(path string, m *Model) error {
 // (their prefix removed), renaming and transposing a version 1 file's.
 func splitTensors(ts []safetensors.Tensor, version int) (model, optim []NamedTensor) {
 	for _, t := range ts {
-		nt := NamedTensor{Name: t.Name, Shape: t.Shape, Data: t.Data}
+		nt := NamedTensor{Name: t.Name, Shape: t.Shape, Data: t.Data, Int64: t.Int64}
 		if name, ok := strings.CutPrefix(t.Name, optimizerPrefix); ok {
 			nt.Name = name
 			optim = append(optim, nt)

@@ -2,9 +2,11 @@ package nn_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -29,16 +31,33 @@ func layerNets(b backend.Backend, t *testing.T) map[string]*nn.Model {
 	require.NoError(t, err)
 	emb, err := nn.NewModel(b, nn.Seq(&nn.Embedding{Vocab: 11, Dim: 6}, &nn.LayerNorm{}, &nn.Linear{Out: 3}), 1, 5)
 	require.NoError(t, err)
-	return map[string]*nn.Model{"flat": flat, "images": img, "embedding": emb}
+	bn1, err := nn.NewModel(b, nn.Seq(&nn.Linear{Out: 7}, &nn.BatchNorm{}, nn.Act(nn.Tanh), &nn.Linear{Out: 3}), 5, 6)
+	require.NoError(t, err)
+	bn2, err := nn.NewImageModel(b, nn.Seq(
+		&nn.Conv2D{Out: 3, KH: 3}, &nn.BatchNorm{}, nn.Act(nn.ReLU), &nn.MaxPool2D{KH: 2},
+		nn.Flatten{}, &nn.Linear{Out: 2}), nn.Image{C: 2, H: 7, W: 6}, 7)
+	require.NoError(t, err)
+	return map[string]*nn.Model{"flat": flat, "images": img, "embedding": emb, "batchnorm1d": bn1, "batchnorm2d": bn2}
 }
 
-// perturb draws every LayerNorm's weight and bias, which start at 1 and 0,
-// so that the comparison sees them.
+// perturb draws every LayerNorm's and BatchNorm's weight and bias, which
+// start at 1 and 0, and BatchNorm's running statistics and count, so that
+// the comparison sees them.
 func perturb(t *testing.T, m *nn.Model) {
 	for i, l := range m.Net.(*nn.Sequential).Layers {
 		if ln, ok := l.(*nn.LayerNorm); ok {
 			require.NoError(t, m.Backend().Upload(ln.Weight.Tensor(), sinesAt(ln.N, 1, float64(i))))
 			require.NoError(t, m.Backend().Upload(ln.Bias.Tensor(), sinesAt(ln.N, 1, float64(i+5))))
+		}
+		if bn, ok := l.(*nn.BatchNorm); ok {
+			for j, t2 := range []backend.Tensor{bn.Weight.Tensor(), bn.Bias.Tensor(), bn.RunningMean, bn.RunningVar} {
+				v := sinesAt(bn.C, 1, float64(i+3*j))
+				for k := range v {
+					v[k] += float32(j / 3) // a variance of at least 1: one near 0 would scale float32's rounding by 1/√eps
+				}
+				require.NoError(t, m.Backend().Upload(t2, v))
+			}
+			bn.NumBatchesTracked = 41
 		}
 	}
 }
@@ -69,7 +88,10 @@ func sinesAt(n int, a, phase float64) []float32 {
 // input and every parameter, of the loss Σ y·dy, computed in float64,
 // agree with gltrain's within 1e-5 relative (1e-5 of the tensor's largest
 // element for elements that cancel to near zero: float32 sums err
-// relative to their terms); and nn.Load rebuilds the models.
+// relative to their terms); and nn.Load rebuilds the models. The models
+// with BatchNorm run in evaluation mode (the running statistics) and then
+// in training mode (the batch's), where the running statistics and count
+// after the pass are compared too.
 func TestPyTorchLayers(t *testing.T) {
 	python := backendtest.PyTorch(t)
 	backendtest.ForEach(t, func(t *testing.T, b backend.Backend) {
@@ -82,14 +104,21 @@ func TestPyTorchLayers(t *testing.T) {
 				if m.Inputs == 1 { // ids, 3 repeated
 					x = []float32{3, 10, 3, 3}
 				}
-				c := layerGrads(t, m, x, dy)
 				dir := t.TempDir()
 				path := filepath.Join(dir, "m.safetensors")
-				require.NoError(t, nn.Save(path, m, nil))
-				js, err := json.Marshal(c)
-				require.NoError(t, err)
-				require.NoError(t, os.WriteFile(filepath.Join(dir, "case.json"), js, 0o644))
-				out, err := exec.Command(python, "testdata/torch_layers.py", path, filepath.Join(dir, "case.json")).CombinedOutput()
+				require.NoError(t, nn.Save(path, m, nil)) // before a training pass changes the running statistics
+				modes := []bool{false}
+				if strings.HasPrefix(name, "batchnorm") {
+					modes = append(modes, true)
+				}
+				args := []string{"testdata/torch_layers.py", path}
+				for _, train := range modes { // one run of PyTorch for every case: its start takes seconds
+					js, err := json.Marshal(layerGradsMode(t, m, x, dy, train))
+					require.NoError(t, err)
+					args = append(args, filepath.Join(dir, fmt.Sprintf("case-train=%v.json", train)))
+					require.NoError(t, os.WriteFile(args[len(args)-1], js, 0o644))
+				}
+				out, err := exec.Command(python, args...).CombinedOutput()
 				require.NoError(t, err, "%s", out)
 				t.Logf("%s", out)
 				l, err := nn.Load(path, b)
@@ -105,17 +134,25 @@ func TestPyTorchLayers(t *testing.T) {
 type layerCase struct {
 	X, DY, Y, DX []float32
 	Grads        map[string][]float32
+	Train        bool
+	Buffers      map[string][]float32 // in training: the state after the pass that is not a parameter's
 }
 
 // MarshalJSON writes the keys torch_layers.py reads.
 func (c layerCase) MarshalJSON() ([]byte, error) {
-	return json.Marshal(map[string]any{"x": c.X, "dy": c.DY, "y": c.Y, "dx": c.DX, "grads": c.Grads})
+	return json.Marshal(map[string]any{"x": c.X, "dy": c.DY, "y": c.Y, "dx": c.DX, "grads": c.Grads, "train": c.Train, "buffers": c.Buffers})
 }
 
-// layerGrads runs m on x and backpropagates Σ y·dy.
+// layerGrads runs m on x in evaluation mode and backpropagates Σ y·dy.
 func layerGrads(t *testing.T, m *nn.Model, x, dy []float32) layerCase {
+	return layerGradsMode(t, m, x, dy, false)
+}
+
+// layerGradsMode is layerGrads in training mode or in evaluation mode.
+func layerGradsMode(t *testing.T, m *nn.Model, x, dy []float32, train bool) layerCase {
 	b := m.Backend()
-	m.SetTraining(false)
+	m.SetTraining(train)
+	autograd.ZeroGrad(m.Parameters()...) // a parameter's gradient sums every pass since
 	rows := len(x) / m.Inputs
 	xt, err := backend.FromData(b, backend.Shape{Rows: rows, Cols: m.Inputs}, x)
 	require.NoError(t, err)
@@ -139,6 +176,14 @@ func layerGrads(t *testing.T, m *nn.Model, x, dy []float32) layerCase {
 			gr = transpose(gr, p.Shape())
 		}
 		c.Grads[p.Name()] = gr
+	}
+	if train {
+		c.Train, c.Buffers = true, map[string][]float32{}
+		state, err := m.State()
+		require.NoError(t, err)
+		for _, s := range state[len(m.Parameters()):] {
+			c.Buffers[s.Name] = s.Data
+		}
 	}
 	return c
 }

@@ -454,5 +454,5 @@ func (m *Model) Release() error {
 		}
 		errs = append(errs, autograd.ReleaseGrad(p), m.b.Release(p.Tensor()), p.SetTensors(nil, nil))
 	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, m.releaseBuffers())...)
 }

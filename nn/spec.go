@@ -12,13 +12,13 @@ import (
 // its metadata), so that Load rebuilds the model without code. Type is
 // "linear", an activation's name ("relu", "leakyrelu", "gelu-tanh", …, as
 // backend.ParseActivation reads them), "dropout", "softmax", "flatten",
-// "layernorm", "avgpool2d", "globalavgpool", "embedding", "sequential",
-// "residual" (its one inner layer, f, in Layers) or "graph" (its nodes in
-// Layers, each with its Name and Inputs, a merge's Type "add", "mul" or
-// "concat").
+// "layernorm", "batchnorm" (In features, or images C×H×W), "avgpool2d",
+// "globalavgpool", "embedding", "sequential", "residual" (its one inner
+// layer, f, in Layers) or "graph" (its nodes in Layers, each with its Name
+// and Inputs, a merge's Type "add", "mul" or "concat").
 type LayerSpec struct {
 	Type  string  `json:"type"`
-	In    int     `json:"in,omitempty"`    // linear, layernorm; embedding's vocabulary
+	In    int     `json:"in,omitempty"`    // linear, layernorm, batchnorm after features; embedding's vocabulary
 	Out   int     `json:"out,omitempty"`   // linear; embedding's dimension
 	Alpha float32 `json:"alpha,omitempty"` // an activation's first parameter (leakyrelu's slope, elu's α, softplus's β); 0: the default
 	// Params holds an activation's other parameters by name (softplus's
@@ -29,7 +29,7 @@ type LayerSpec struct {
 	Layers []LayerSpec        `json:"layers,omitempty"` // sequential; residual's f; graph's nodes
 	Name   string             `json:"name,omitempty"`   // a graph node's name
 	Inputs []string           `json:"inputs,omitempty"` // a graph node's inputs
-	// conv2d, maxpool2d, avgpool2d and globalavgpool: the input image (C, H, W), the window and the
+	// conv2d, maxpool2d, avgpool2d, globalavgpool and batchnorm after images: the input image (C, H, W), the window and the
 	// stride; conv2d's filters are Out, its padding Pad.
 	C      int `json:"c,omitempty"`
 	H      int `json:"h,omitempty"`
@@ -128,6 +128,9 @@ func (s Spec) Params() (params, widths float64) {
 			case "layernorm":
 				params += 2 * float64(l.In)
 				widths += float64(l.In)
+			case "batchnorm":
+				params += 2 * float64(max(l.In, l.C))
+				widths += float64(max(l.In, l.C*l.H*l.W))
 			case "avgpool2d":
 				p := backend.Pool2D{C: l.C, H: l.H, W: l.W, KH: l.KH, KW: l.KW, Stride: max(l.Stride, 1)}
 				widths += float64(p.C) * float64(p.OutH()) * float64(p.OutW())
@@ -288,6 +291,8 @@ func specModule(s LayerSpec, in int, path string, count *int, params func(name s
 		return layerSpecModule(s, in, path, params)
 	case "causal_self_attention":
 		return attentionSpecModule(s, in, path, params)
+	case "batchnorm":
+		return batchNormSpecModule(s, in, path, params)
 	case "softmax":
 		return Softmax{}, in, nil
 	case "flatten":

@@ -11,10 +11,15 @@ import (
 // NamedTensor is a tensor's contents on the host in PyTorch's layout: a
 // Linear weight is Out×In ([out, in]), a bias a vector ([out]); a parameter
 // of a layer of your own is saved as it is held ([rows, cols]).
+//
+// Int64 marks a count PyTorch holds as int64 (BatchNorm's
+// num_batches_tracked): Data holds its whole value, and a checkpoint
+// stores it as I64.
 type NamedTensor struct {
 	Name  string
 	Shape []int
 	Data  []float32
+	Int64 bool
 }
 
 // savedShape is the shape p is saved with: its dims when it has them (a
@@ -64,7 +69,9 @@ func transpose(x []float32, rows, cols int) []float32 {
 	return t
 }
 
-// State downloads every parameter, in order, in PyTorch's layout.
+// State downloads every parameter, in order, in PyTorch's layout, and then
+// the buffers of the built-in layers that have them (BatchNorm's running
+// statistics).
 func (m *Model) State() ([]NamedTensor, error) {
 	if err := m.check("state"); err != nil {
 		return nil, err
@@ -77,7 +84,8 @@ func (m *Model) State() ([]NamedTensor, error) {
 		}
 		out = append(out, t)
 	}
-	return append(out, m.tiedHead(out)...), nil
+	bufs, err := m.bufferState()
+	return append(append(out, bufs...), m.tiedHead(out)...), err
 }
 
 // download reads t, a tensor of p's shape (p itself, or its optimiser
@@ -105,7 +113,11 @@ func (m *Model) LoadState(state []NamedTensor) error {
 	if err != nil {
 		return fmt.Errorf("nn: load state: %w", err)
 	}
-	if err := m.checkState(state, params, ""); err != nil {
+	want := make([]expect, len(params))
+	for i, p := range params {
+		want[i] = expect{p.Name(), m.savedShape(p)}
+	}
+	if err := checkTensors(state, append(want, m.bufferExpects()...)); err != nil {
 		return fmt.Errorf("nn: load state: %w", err)
 	}
 	byName := make(map[string]NamedTensor, len(state))
@@ -117,7 +129,7 @@ func (m *Model) LoadState(state []NamedTensor) error {
 			return err
 		}
 	}
-	return nil
+	return m.loadBuffers(byName)
 }
 
 // upload writes saved tensor t (p's saved layout) into dst, a tensor of p's

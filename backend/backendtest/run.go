@@ -47,6 +47,7 @@ func Run(t *testing.T, b backend.Backend) {
 	t.Run("scatter", func(t *testing.T) { runScatter(t, b) })
 	t.Run("view", func(t *testing.T) { runView(t, b) })
 	t.Run("attention", func(t *testing.T) { runAttention(t, b) })
+	t.Run("batchnorm", func(t *testing.T) { runBatchNorm(t, b) })
 }
 
 // executor runs a case on a backend and returns its outputs: Execute, or

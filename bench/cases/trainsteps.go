@@ -81,6 +81,7 @@ func TrainSteps() []Case {
 		trainStep("mnist-784-256-10", []int{784, 256, 10}, 128, true),
 		trainStep("mlp-784-1024-1024-10", []int{784, 1024, 1024, 10}, 1024, false),
 		cnnStep(128, true),
+		cnnBNStep(128, true),
 		{
 			Op: "SmallOp", Shape: "graph-add-1x1", Quick: true,
 			Setup: func(b backend.Backend) (func() error, func(), error) {

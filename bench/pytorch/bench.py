@@ -83,9 +83,10 @@ def cnn_flops(batch):
     return 6.0 * batch * (conv + dense)
 
 
-def cnn_case(batch, quick):
+def cnn_case(batch, quick, bn=False):
     work = {"flops": cnn_flops(batch), "bytes": 0.0, "samples": float(batch)}
-    return dict(op="TrainStep", shape="mnist-cnn/b%d" % batch, quick=quick, work=work, kind="cnn", args=(batch,))
+    name = "mnist-cnn-bn" if bn else "mnist-cnn"
+    return dict(op="TrainStep", shape="%s/b%d" % (name, batch), quick=quick, work=work, kind="cnn", args=(batch, bn))
 
 
 def layernorm_case(m, n, quick):
@@ -122,6 +123,7 @@ def all_cases():
         train_case("mnist", (784, 256, 10), 128, True),
         train_case("mlp", (784, 1024, 1024, 10), 1024, False),
         cnn_case(128, True),
+        cnn_case(128, True, bn=True),
     ]
     return cs
 
@@ -164,14 +166,16 @@ def setup_train(torch, device, sizes, batch):
     return step
 
 
-def setup_cnn(torch, device, batch):
+def setup_cnn(torch, device, batch, bn=False):
     """One Adam training step of the MNIST CNN on a resident batch of
-    1×28×28 N(0,1) images."""
+    1×28×28 N(0,1) images; bn: a BatchNorm2d after each convolution, in
+    training mode."""
     nn, F = torch.nn, torch.nn.functional
     torch.manual_seed(1)
+    norm = (lambda c: [nn.BatchNorm2d(c)]) if bn else (lambda c: [])
     model = nn.Sequential(
-        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(1, 32, 3), *norm(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3), *norm(64), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10),
     ).to(device)
     opt = torch.optim.Adam(model.parameters(), **ADAM)

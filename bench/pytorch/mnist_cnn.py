@@ -12,21 +12,32 @@ the 10,000 test images after each epoch:
     /usr/bin/python3 bench/pytorch/mnist_cnn.py --threads 2 [--epochs 3]
     go run ./cmd/train -data=mnist -layers=conv:32:3,relu,maxpool:2,conv:64:3,relu,maxpool:2,flatten,128:relu -opt=adam -lr=1e-3 -batch=128 -epochs=3 -threads=2
 
+--bn puts a BatchNorm2d (PyTorch's defaults) after each convolution,
+conv-BN-ReLU-pool ×2, then Linear(1600,128), ReLU, Linear(128,10): the
+BatchNorm CNN of issue 23, evaluated with the running statistics:
+
+    /usr/bin/python3 bench/pytorch/mnist_cnn.py --threads 2 --bn --seed 1
+    go run ./cmd/train -data=mnist -layers=conv:32:3,bn,relu,maxpool:2,conv:64:3,bn,relu,maxpool:2,flatten,128:relu -opt=adam -lr=1e-3 -batch=128 -epochs=3 -threads=2 -seed=1
+
 The data are the four IDX files that gltrain caches (`make mnist`).
 """
 from mnist_epoch import fit, setup  # the flags, reader and training loop of the MLP's script
 
 
 def main():
-    a, torch, xtr, ytr, xte, yte = setup(3, lambda ap: ap.add_argument(
-        "--train", type=int, default=55000, help="training images (gltrain's -val=0 trains on all 60000)"))
+    def flags(ap):
+        ap.add_argument("--train", type=int, default=55000, help="training images (gltrain's -val=0 trains on all 60000)")
+        ap.add_argument("--bn", action="store_true", help="a BatchNorm2d after each convolution")
+
+    a, torch, xtr, ytr, xte, yte = setup(3, flags)
     keep = torch.randperm(len(xtr))[:a.train]
     xtr, ytr = xtr[keep].reshape(-1, 1, 28, 28), ytr[keep]
     xte = xte.reshape(-1, 1, 28, 28)
     nn = torch.nn
+    bn = (lambda c: [nn.BatchNorm2d(c)]) if a.bn else (lambda c: [])
     model = nn.Sequential(
-        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(1, 32, 3), *bn(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3), *bn(64), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10))
     fit(torch, model, xtr, ytr, xte, yte, a.epochs, digits=2)
 

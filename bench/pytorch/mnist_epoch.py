@@ -84,6 +84,7 @@ def fit(torch, model, xtr, ytr, xte, yte, epochs, digits=1):
         start = time.perf_counter()
         order = torch.randperm(len(xtr))
         running, seen = 0.0, 0
+        model.train()  # BatchNorm: the batch's statistics
         for i in range(0, len(xtr), 128):
             idx = order[i:i + 128]
             xb, yb = xtr[idx], ytr[idx]
@@ -94,6 +95,7 @@ def fit(torch, model, xtr, ytr, xte, yte, epochs, digits=1):
             running += loss.item() * len(idx)
             seen += len(idx)
         trained = time.perf_counter() - start
+        model.eval()  # BatchNorm: the running statistics, as gltrain's evaluation
         with torch.no_grad():
             logits = torch.cat([model(xte[i:i + 1000]) for i in range(0, len(xte), 1000)])
             tl = lossf(logits, yte).item()

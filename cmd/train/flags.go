@@ -199,10 +199,12 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	layers := fs.String("layers", "", "the hidden layers, comma-separated (replaces -hidden): N is a Linear of N units followed by -act,\n"+
 		"N:ACT a Linear with its own activation, ACT an activation alone, dropout:P a Dropout layer; for images\n"+
 		"conv:C:K[:S[:P]] (C filters of K×K, stride S, padding P), maxpool:K[:S], avgpool:K[:S], gap (global average\n"+
-		"pooling, to C features) and flatten (see -input-shape); layernorm on flat features; res(ITEMS) a residual block\n"+
+		"pooling, to C features) and flatten (see -input-shape); layernorm on flat features; batchnorm (or bn) over the\n"+
+		"batch, BatchNorm1d after flat features and BatchNorm2d after images; res(ITEMS) a residual block\n"+
 		"x + f(x) of the items inside, where a bare N is a Linear without activation: res(64:relu,64).\n"+
 		"The output Linear to the classes is appended. Examples: -layers=64:tanh,32:relu,dropout:0.2\n"+
-		"-layers=conv:32:3,relu,maxpool:2,conv:64:3,relu,maxpool:2,flatten,128:relu")
+		"-layers=conv:32:3,relu,maxpool:2,conv:64:3,relu,maxpool:2,flatten,128:relu\n"+
+		"-layers=conv:32:3,bn,relu,maxpool:2,conv:64:3,bn,relu,maxpool:2,flatten,128:relu")
 	act := fs.String("act", "relu", activationUsage())
 	loss := fs.String("loss", "softmax", "loss: softmax (cross-entropy), svm (multiclass hinge), mse (against one-hot targets; on a CSV file, against\n"+
 		"real-valued targets), l1, huber (regression on a CSV file's real-valued -label-col columns), bce (multi-label 0/1 targets)")

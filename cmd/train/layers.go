@@ -12,7 +12,7 @@ import (
 
 // layerItem is one item of -layers.
 type layerItem struct {
-	kind  string // "linear", "act", "dropout", "conv", "maxpool", "avgpool", "gap", "layernorm", "flatten", "res"
+	kind  string // "linear", "act", "dropout", "conv", "maxpool", "avgpool", "gap", "layernorm", "batchnorm", "flatten", "res"
 	units int    // linear: units; conv: filters
 	act   backend.Activation
 	p     float64     // dropout
@@ -30,7 +30,8 @@ const maxLayerItems = 1000
 // followed by act, the -act value), N:ACT (its own activation), ACT (an
 // activation alone), dropout:P, conv:C:K[:S[:P]] (C filters of K×K, stride
 // S, padding P), maxpool:K[:S], avgpool:K[:S], gap (global average
-// pooling), layernorm, flatten and res(ITEMS), a residual block x + f(x)
+// pooling), layernorm, batchnorm (or bn: BatchNorm1d after flat features,
+// BatchNorm2d after images), flatten and res(ITEMS), a residual block x + f(x)
 // of flat features, f the items inside, where a bare N is a Linear without
 // an activation: res(64:relu,64). The error names the bad item.
 func parseLayers(spec string, act backend.Activation) ([]layerItem, error) {
@@ -139,8 +140,11 @@ func parseLayerItem(s string, act backend.Activation) (layerItem, error) {
 			}
 		}
 		return layerItem{kind: kind, k: v[0], s: st}, nil
-	case "flatten", "gap", "layernorm":
+	case "flatten", "gap", "layernorm", "batchnorm", "bn":
 		kind := strings.ToLower(head)
+		if kind == "bn" {
+			kind = "batchnorm"
+		}
 		if hasRest {
 			return layerItem{}, fmt.Errorf("%s takes no parameter", kind)
 		}
@@ -151,10 +155,10 @@ func parseLayerItem(s string, act backend.Activation) (layerItem, error) {
 		if f, aerr := backend.ParseActivation(s); aerr == nil { // an activation alone
 			return layerItem{kind: "act", act: f}, checkAlpha(f)
 		}
-		return layerItem{}, fmt.Errorf("want N (units, 1 to %d), N:ACT, an activation, dropout:P, conv:C:K[:S[:P]], maxpool:K[:S], avgpool:K[:S], gap, layernorm, flatten or res(ITEMS)", maxUnits)
+		return layerItem{}, fmt.Errorf("want N (units, 1 to %d), N:ACT, an activation, dropout:P, conv:C:K[:S[:P]], maxpool:K[:S], avgpool:K[:S], gap, layernorm, batchnorm, flatten or res(ITEMS)", maxUnits)
 	}
 	if n < 1 || n > maxUnits {
-		return layerItem{}, fmt.Errorf("want N (units, 1 to %d), N:ACT, an activation, dropout:P, conv:C:K[:S[:P]], maxpool:K[:S], avgpool:K[:S], gap, layernorm, flatten or res(ITEMS)", maxUnits)
+		return layerItem{}, fmt.Errorf("want N (units, 1 to %d), N:ACT, an activation, dropout:P, conv:C:K[:S[:P]], maxpool:K[:S], avgpool:K[:S], gap, layernorm, batchnorm, flatten or res(ITEMS)", maxUnits)
 	}
 	item := layerItem{kind: "linear", units: n, act: act}
 	if hasRest {
@@ -224,6 +228,8 @@ func modelSpec(items []layerItem, features, classes int, img *nn.Image) (nn.Spec
 				return s, bad(i, "over %d features: at most %d", in, backend.MaxLayerNormWidth)
 			}
 			s.Layers = append(s.Layers, nn.LayerSpec{Type: "layernorm", In: in})
+		case "batchnorm":
+			s.Layers = append(s.Layers, batchNormSpec(in, img))
 		case "gap":
 			if img == nil {
 				return s, bad(i, "needs images, but its input is %d flat features (give -input-shape=CxHxW, and no flatten or dense layer before it)", in)
@@ -278,7 +284,7 @@ func formatLayers(items []layerItem) string {
 			parts[i] = "dropout:" + strconv.FormatFloat(it.p, 'g', -1, 64)
 		case "act":
 			parts[i] = it.act.String()
-		case "flatten", "gap", "layernorm":
+		case "flatten", "gap", "layernorm", "batchnorm":
 			parts[i] = it.kind
 		case "res":
 			parts[i] = "res(" + formatLayers(it.sub) + ")"

@@ -243,6 +243,9 @@ func runSpec(c config, ck *checkpoint, d dataset) (nn.Spec, error) {
 	if err := spec.Check(); err != nil {
 		return spec, exitCode{2, fmt.Errorf("the model: %w", err)}
 	}
+	if err := checkBatchNorm(spec, c.batch, d.train.Len()); err != nil {
+		return spec, exitCode{2, err}
+	}
 	return spec, nil
 }
 

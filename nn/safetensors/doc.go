@@ -14,7 +14,8 @@
 //
 // The tensors cover the data section exactly: no holes, no overlaps.
 //
-// gltrain's tensors are float32, so only the F32 dtype is read and written.
+// gltrain's tensors are float32, so they are F32; a count that PyTorch
+// holds as int64 (BatchNorm's num_batches_tracked) is I64 (Tensor.Int64).
 // Write emits "__metadata__" first (omitted when empty, keys sorted), then the
 // tensors sorted by name with increasing offsets, and pads the header with
 // spaces to a multiple of 8 bytes so that the data section is aligned: the

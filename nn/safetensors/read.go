@@ -68,6 +68,7 @@ type entry struct {
 	name       string
 	shape      []int
 	begin, end int64
+	int64      bool // dtype I64
 }
 
 // readFrom does Read's work on the size bytes of r; its errors carry no
@@ -107,14 +108,20 @@ func readFrom(r io.Reader, size int64) (*File, error) {
 	f := &File{Tensors: make([]Tensor, len(entries)), Metadata: meta}
 	buf := make([]byte, 64<<10)
 	for i, e := range entries { // in offset order: checkCoverage sorted them
-		t := Tensor{Name: e.name, Shape: e.shape, Data: make([]float32, (e.end-e.begin)/4)}
+		t := Tensor{Name: e.name, Shape: e.shape, Int64: e.int64}
+		w := int(t.width())
+		t.Data = make([]float32, (e.end-e.begin)/int64(w))
 		for k := 0; k < len(t.Data); {
-			chunk := buf[:4*min(len(t.Data)-k, len(buf)/4)]
+			chunk := buf[:w*min(len(t.Data)-k, len(buf)/w)]
 			if _, err := io.ReadFull(r, chunk); err != nil {
 				return nil, fmt.Errorf("tensor %s: reading its data: %w", quote(e.name), unexpectedEOF(err))
 			}
-			for p := 0; p < len(chunk); p, k = p+4, k+1 {
-				t.Data[k] = math.Float32frombits(binary.LittleEndian.Uint32(chunk[p:]))
+			for p := 0; p < len(chunk); p, k = p+w, k+1 {
+				if w == 8 {
+					t.Data[k] = float32(int64(binary.LittleEndian.Uint64(chunk[p:])))
+				} else {
+					t.Data[k] = math.Float32frombits(binary.LittleEndian.Uint32(chunk[p:]))
+				}
 			}
 		}
 		f.Tensors[i] = t
@@ -210,14 +217,18 @@ func parseEntry(name string, raw json.RawMessage, bodyLen int64) (entry, error) 
 	switch {
 	case info.Dtype == nil:
 		return entry{}, fmt.Errorf("tensor %s: no dtype", quote(name))
-	case *info.Dtype != "F32":
-		return entry{}, fmt.Errorf("tensor %s: dtype %s is not supported (only F32)", quote(name), quote(*info.Dtype))
+	case *info.Dtype != "F32" && *info.Dtype != "I64":
+		return entry{}, fmt.Errorf("tensor %s: dtype %s is not supported (only F32 and I64)", quote(name), quote(*info.Dtype))
 	case info.Shape == nil:
 		return entry{}, fmt.Errorf("tensor %s: no shape", quote(name))
 	case len(info.DataOffsets) != 2:
 		return entry{}, fmt.Errorf("tensor %s: data_offsets has %d values, want 2 (begin and end)", quote(name), len(info.DataOffsets))
 	}
-	e := entry{name: name, shape: make([]int, len(info.Shape))}
+	e := entry{name: name, shape: make([]int, len(info.Shape)), int64: *info.Dtype == "I64"}
+	width, dtype := int64(4), "F32"
+	if e.int64 {
+		width, dtype = 8, "I64"
+	}
 	for i, d := range info.Shape {
 		v, err := strconv.ParseInt(string(d), 10, 64)
 		if err != nil || v < 0 || int64(int(v)) != v {
@@ -241,9 +252,9 @@ func parseEntry(name string, raw json.RawMessage, bodyLen int64) (entry, error) 
 	if e.end < e.begin {
 		return entry{}, fmt.Errorf("tensor %s: data offsets [%d,%d) end before they begin", quote(name), e.begin, e.end)
 	}
-	if e.end-e.begin != 4*n {
-		return entry{}, fmt.Errorf("tensor %s: data offsets [%d,%d) span %d bytes, but shape %v of F32 needs %d",
-			quote(name), e.begin, e.end, e.end-e.begin, e.shape, 4*n)
+	if n > maxElems/2 || e.end-e.begin != width*n {
+		return entry{}, fmt.Errorf("tensor %s: data offsets [%d,%d) span %d bytes, but shape %v of %s needs %d",
+			quote(name), e.begin, e.end, e.end-e.begin, e.shape, dtype, width*n)
 	}
 	return e, nil
 }

@@ -36,7 +36,7 @@ func TestReadForeign(t *testing.T) {
 			// sorted by name, header padded with spaces to 8 bytes.
 			name: "reference layout, padded",
 			data: build(`{"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1,2],"data_offsets":[8,16]}}`+"   ", f32(4)...),
-			want: []Tensor{{"a", []int{2}, []float32{1, 2}}, {"b", []int{1, 2}, []float32{3, 4}}},
+			want: []Tensor{{"a", []int{2}, []float32{1, 2}, false}, {"b", []int{1, 2}, []float32{3, 4}, false}},
 			meta: map[string]string{"format": "pt"},
 		},
 		{
@@ -44,20 +44,20 @@ func TestReadForeign(t *testing.T) {
 			// hand-rolled writers).
 			name: "no metadata, unpadded",
 			data: build(`{"x":{"dtype":"F32","shape":[3],"data_offsets":[0,12]}}`, f32(3)...),
-			want: []Tensor{{"x", []int{3}, []float32{1, 2, 3}}},
+			want: []Tensor{{"x", []int{3}, []float32{1, 2, 3}, false}},
 		},
 		{
 			// Python's json.dumps defaults: spaces after separators; header
 			// keys out of offset order; metadata last.
 			name: "json.dumps spacing, keys out of order",
 			data: build(`{"b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}, "a": {"shape": [], "data_offsets": [0, 4], "dtype": "F32"}, "__metadata__": {"k": "v"}}`, f32(2)...),
-			want: []Tensor{{"a", []int{}, []float32{1}}, {"b", []int{1}, []float32{2}}},
+			want: []Tensor{{"a", []int{}, []float32{1}, false}, {"b", []int{1}, []float32{2}, false}},
 			meta: map[string]string{"k": "v"},
 		},
 		{
 			name: "null metadata, zero-size tensor",
 			data: build(`{"__metadata__":null,"e":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"z":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, f32(1)...),
-			want: []Tensor{{"e", []int{0}, []float32{}}, {"z", []int{1}, []float32{1}}},
+			want: []Tensor{{"e", []int{0}, []float32{}, false}, {"z", []int{1}, []float32{1}, false}},
 		},
 		{
 			name: "empty file",
@@ -110,7 +110,7 @@ func TestReadErrors(t *testing.T) {
 		{"truncated object", build(`{`), "invalid JSON"},
 		{"not an object", build(`[1,2]`), "header is not a JSON object"},
 		{"data after the object", build(`{} {}`), "data after the JSON object"},
-		{"F16", build(`{`+tensor("h", "F16", "[1]", "[0,2]")+`}`, 0, 0), `tensor "h": dtype "F16" is not supported (only F32)`},
+		{"F16", build(`{`+tensor("h", "F16", "[1]", "[0,2]")+`}`, 0, 0), `tensor "h": dtype "F16" is not supported (only F32 and I64)`},
 		{"no dtype", build(`{"w":{"shape":[1],"data_offsets":[0,4]}}`, f32(1)...), `tensor "w": no dtype`},
 		{"no shape", build(`{"w":{"dtype":"F32","data_offsets":[0,4]}}`, f32(1)...), `tensor "w": no shape`},
 		{"unknown field", build(`{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"extra":1}}`, f32(1)...), `unknown field "extra"`},

@@ -12,10 +12,23 @@ const metadataKey = "__metadata__"
 // Tensor is a named float32 tensor: Data holds Π Shape values in row-major
 // order. An empty Shape is a scalar (one value); a zero dimension makes an
 // empty tensor.
+//
+// Int64 stores the tensor as I64 (PyTorch's int64, as BatchNorm's
+// num_batches_tracked is): Data then holds whole numbers, written as int64
+// and read back exactly when |v| ≤ 2²⁴. Every other tensor is F32.
 type Tensor struct {
 	Name  string
 	Shape []int
 	Data  []float32
+	Int64 bool
+}
+
+// width is the bytes one value of t takes in the file.
+func (t Tensor) width() int64 {
+	if t.Int64 {
+		return 8
+	}
+	return 4
 }
 
 // File is the content of a safetensors file: its tensors, in the order of

@@ -92,9 +92,13 @@ func header(tensors []Tensor, metadata map[string]string) []byte {
 		if i > 0 || len(metadata) > 0 {
 			b.WriteByte(',')
 		}
-		end := off + 4*int64(len(t.Data))
+		end := off + t.width()*int64(len(t.Data))
+		dtype := "F32"
+		if t.Int64 {
+			dtype = "I64"
+		}
 		writeString(&b, t.Name)
-		fmt.Fprintf(&b, `:{"dtype":"F32","shape":%s,"data_offsets":[%d,%d]}`, shapeJSON(t.Shape), off, end)
+		fmt.Fprintf(&b, `:{"dtype":"%s","shape":%s,"data_offsets":[%d,%d]}`, dtype, shapeJSON(t.Shape), off, end)
 		off = end
 	}
 	b.WriteByte('}')
@@ -142,8 +146,12 @@ func (l *layout) writeTo(w io.Writer) error {
 	}
 	for _, t := range l.tensors {
 		for _, v := range t.Data {
-			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-			if len(buf) == cap(buf) {
+			if t.Int64 {
+				buf = binary.LittleEndian.AppendUint64(buf, uint64(int64(v)))
+			} else {
+				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+			}
+			if len(buf) >= cap(buf)-8 {
 				if err := flush(); err != nil {
 					return err
 				}

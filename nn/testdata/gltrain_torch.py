@@ -34,9 +34,10 @@ def read_checkpoint(path):
     for name, t in header.items():
         if name.startswith("optimizer."):
             continue
-        assert t["dtype"] == "F32", t["dtype"]
+        assert t["dtype"] in ("F32", "I64"), t["dtype"]  # I64: BatchNorm's num_batches_tracked
         a, b = t["data_offsets"]
-        state[name] = torch.from_numpy(np.frombuffer(body[a:b], dtype="<f4").copy().reshape(t["shape"]))
+        dtype = "<f4" if t["dtype"] == "F32" else "<i8"
+        state[name] = torch.from_numpy(np.frombuffer(body[a:b], dtype=dtype).copy().reshape(t["shape"]))
     return state, json.loads(meta["model"])
 
 
@@ -125,6 +126,8 @@ def layer(spec):
         return torch.nn.MaxPool2d((spec["kh"], spec["kw"]), stride=spec["stride"])
     if kind == "layernorm":
         return torch.nn.LayerNorm(spec["in"])
+    if kind == "batchnorm":  # in: features (1d); else images of c channels (2d)
+        return torch.nn.BatchNorm1d(spec["in"]) if "in" in spec else torch.nn.BatchNorm2d(spec["c"])
     if kind == "embedding":
         return Embedding(spec["in"], spec["out"])
     if kind == "avgpool2d":

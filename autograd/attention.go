@@ -32,8 +32,9 @@ import (
 // 4 MiB a layer at T = 128 and 256 MiB at T = 1024, which is fine; beyond,
 // it grows with T² (4 GiB at T = 4096). T above
 // backend.MaxAttentionContext (4096) is an error, and below it a batch the
-// device cannot hold fails with backend.ErrOutOfMemory. A longer context would need the scores computed
-// in blocks (flash attention), which this op does not do.
+// device cannot hold fails with backend.ErrOutOfMemory. A longer context
+// would need the scores computed in blocks (flash attention), which this op
+// does not do.
 //
 // The backward pass, with dY the upstream gradient:
 //

@@ -27,12 +27,14 @@ import (
 // errors.ErrUnsupported.
 //
 // The scores are materialised: the forward pass keeps P, batch·heads·T²
-// floats, for the backward pass, which borrows as many again. That is 64 MiB
-// for 16 sequences of 4 heads at T = 256 and 1 GiB at T = 1024, and grows
-// with T²; T above backend.MaxAttentionContext (4096) is an error, and
-// below it a batch the device cannot hold fails at allocation with
-// backend.ErrOutOfMemory. A longer context would need the scores computed
-// in blocks (flash attention), which this op does not do.
+// floats, for the backward pass, which borrows as many again (and the
+// forward pass too, with dropout). For 16 sequences of 4 heads that is
+// 4 MiB a layer at T = 128 and 256 MiB at T = 1024, which is fine; beyond,
+// it grows with T² (4 GiB at T = 4096). T above
+// backend.MaxAttentionContext (4096) is an error, and below it a batch the
+// device cannot hold fails with backend.ErrOutOfMemory. A longer context
+// would need the scores computed in blocks (flash attention), which this op
+// does not do.
 //
 // The backward pass, with dY the upstream gradient:
 //

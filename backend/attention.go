@@ -34,6 +34,14 @@ type CausalSoftmaxer interface {
 // (n·T)×T for some n ≥ 1 and 1 ≤ T ≤ MaxAttentionContext, the others of
 // its shape.
 func CheckCausalSoftmax(op string, ts ...Tensor) error {
+	for _, t := range ts {
+		if t == nil {
+			return fmt.Errorf("%s: a nil tensor: %w", op, ErrForeign)
+		}
+	}
+	if len(ts) == 0 {
+		return fmt.Errorf("%s: no scores: %w", op, ErrInvalidArgument)
+	}
 	s := ts[0].Shape()
 	if s.Cols < 1 || s.Cols > MaxAttentionContext || s.Rows < 1 || s.Rows%s.Cols != 0 {
 		return fmt.Errorf("%s: scores %v: want (n·T)×T with 1 ≤ T ≤ %d: %w", op, s, MaxAttentionContext, ErrShape)

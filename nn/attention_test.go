@@ -159,3 +159,37 @@ func TestAttentionLayer(t *testing.T) {
 		t.Errorf("4 rows in sequences of 3: error %v", err)
 	}
 }
+
+// TestAttentionDropoutResume: a resumed model draws the attention dropout
+// masks the uninterrupted run would have (the mask of a training forward
+// depends on the seed and the step count alone, which Resume restores).
+func TestAttentionDropoutResume(t *testing.T) {
+	b := backendtest.Open(t, "cpu")
+	m, err := nn.NewModel(b, nn.Seq(&nn.CausalSelfAttention{Embd: 4, Heads: 2, Ctx: 3, P: 0.5}), 4, 9)
+	require.NoError(t, err)
+	defer m.Release()
+	x := sines(2*3*4, 1)
+	train := func(m *nn.Model) []float32 {
+		xt, err := backend.FromData(b, backend.Shape{Rows: 6, Cols: 4}, x)
+		require.NoError(t, err)
+		defer b.Release(xt)
+		g := autograd.NewGraph(b)
+		defer g.Reset()
+		g.SetMode(autograd.ModeTrain)
+		y := m.Forward(g, g.Input(xt))
+		require.NoError(t, g.Err())
+		out, err := backend.ToHost(b, y.Tensor())
+		require.NoError(t, err)
+		return out
+	}
+	first, second := train(m), train(m)
+	assert.NotEqual(t, first, second, "two steps draw two masks")
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	require.NoError(t, nn.Save(path, m, &nn.TrainState{Epochs: 1, Steps: 2}))
+	third := train(m)
+	r, st, err := nn.Resume(path, b)
+	require.NoError(t, err)
+	defer r.Release()
+	require.Equal(t, 2, st.Steps)
+	assert.Equal(t, third, train(r), "the resumed model's first step is the uninterrupted run's third")
+}

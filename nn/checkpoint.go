@@ -240,10 +240,13 @@ func fromVersion1(t NamedTensor) NamedTensor {
 	return t
 }
 
-// setDropoutCalls sets the mask counter of every Dropout in mod.
+// setDropoutCalls sets the mask counter of every Dropout and attention
+// dropout in mod.
 func setDropoutCalls(mod Module, calls uint64) {
 	switch l := mod.(type) {
 	case *Dropout:
+		l.calls = calls
+	case *CausalSelfAttention:
 		l.calls = calls
 	case *Sequential:
 		for _, layer := range l.Layers {

@@ -88,6 +88,13 @@ func batchedCases() []batchedCase {
 				sa, sb, sc, 2*sa.Stride[0] + 20, 2*sb.Stride[0] + 20, 2*sc.Stride[0] + 20})
 		}
 	}
+	// Products of over 2²⁰ multiply-adds, which a CPU BLAS splits across
+	// threads (and batches of smaller ones it does not).
+	cs = append(cs, batchedCase{"130x129x64", backend.BatchedGemm{Batch: [2]int{2, 1}, M: 130, N: 129, K: 64, TransB: backend.Trans, Alpha: 1},
+		backend.Strided{LD: 64, Stride: [2]int{130 * 64, 0}},
+		backend.Strided{LD: 64, Stride: [2]int{129 * 64, 0}},
+		backend.Strided{LD: 129, Stride: [2]int{130 * 129, 0}},
+		2 * 130 * 64, 2 * 129 * 64, 2 * 130 * 129})
 	// The longest k, MaxBatchedK: 256 k-tiles in one GPU loop.
 	cs = append(cs, batchedCase{"k 4096", backend.BatchedGemm{Batch: [2]int{1, 2}, M: 3, N: 5, K: backend.MaxBatchedK, Alpha: 1},
 		backend.Strided{LD: backend.MaxBatchedK, Stride: [2]int{0, 3 * backend.MaxBatchedK}},

@@ -51,7 +51,7 @@ func batchNormStats(eps float64, p backend.BatchNorm, rows, c int, x []float32) 
 	k := float64(x[c*p.HW])
 	var s, q float64
 	channel(p, rows, c, func(lo, hi int) {
-		a, b := shiftedSums(x[lo:hi], k)
+		a, b := shiftedSumsChunk(x[lo:hi], k)
 		s, q = s+a, q+b
 	})
 	m := s / count
@@ -86,11 +86,15 @@ func shiftedSums(x []float32, k float64) (s, q float64) {
 func batchNormApply(p backend.BatchNorm, rows, c int, y, x []float32, mu, r, w, b float64) {
 	s := r * w
 	t := b - mu*s
-	channel(p, rows, c, func(lo, hi int) {
-		for j := lo; j < hi; j++ {
-			y[j] = float32(float64(x[j])*s + t)
-		}
-	})
+	channel(p, rows, c, func(lo, hi int) { applyChunk(y[lo:hi], x[lo:hi], s, t) })
+}
+
+// applyGo sets y = x·s + t in float64: the loop applyChunk runs in C
+// with AVX2, to the bit, where the build has cgo on amd64.
+func applyGo(y, x []float32, s, t float64) {
+	for j, v := range x {
+		y[j] = float32(float64(v)*s + t)
+	}
 }
 
 // BatchNormBackward computes dx, dw and db (see backend.BatchNormer), one
@@ -121,7 +125,7 @@ func (be *Backend) BatchNormBackward(p backend.BatchNorm, dx, dw, db, dy, x, w, 
 func batchNormBackward(p backend.BatchNorm, rows, c int, dx, dy, x []float32, w, mu, r float64) (dw, db float32) {
 	var sb, sx float64
 	channel(p, rows, c, func(lo, hi int) {
-		b, s := dySums(dy[lo:hi], x[lo:hi], mu)
+		b, s := dySumsChunk(dy[lo:hi], x[lo:hi], mu)
 		sb, sx = sb+b, sx+s
 	})
 	sw := sx * r
@@ -129,12 +133,15 @@ func batchNormBackward(p backend.BatchNorm, rows, c int, dx, dy, x []float32, w,
 	k1 := w * r
 	k2 := -k1 * r * sw / count
 	k3 := -k1*sb/count - k2*mu
-	channel(p, rows, c, func(lo, hi int) {
-		for j := lo; j < hi; j++ {
-			dx[j] = float32(k1*float64(dy[j]) + k2*float64(x[j]) + k3)
-		}
-	})
+	channel(p, rows, c, func(lo, hi int) { dxChunk(dx[lo:hi], dy[lo:hi], x[lo:hi], k1, k2, k3) })
 	return float32(sw), float32(sb)
+}
+
+// dxGo sets dx = k1·dy + k2·x + k3 in float64, as applyGo.
+func dxGo(dx, dy, x []float32, k1, k2, k3 float64) {
+	for j, v := range x {
+		dx[j] = float32(k1*float64(dy[j]) + k2*float64(v) + k3)
+	}
 }
 
 // dySums is (Σ dy, Σ dy·(x − μ)) in float64 over four interleaved pairs of

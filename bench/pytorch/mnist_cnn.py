@@ -28,6 +28,9 @@ def main():
     def flags(ap):
         ap.add_argument("--train", type=int, default=55000, help="training images (gltrain's -val=0 trains on all 60000)")
         ap.add_argument("--bn", action="store_true", help="a BatchNorm2d after each convolution")
+        ap.add_argument("--init", choices=("torch", "gltrain"), default="torch",
+                        help="torch: PyTorch's default initialisation; gltrain: gltrain's (nn.InitFor: "
+                             "He normal before a ReLU, Xavier uniform otherwise, biases 0), the same recipe as `train`")
 
     a, torch, xtr, ytr, xte, yte = setup(3, flags)
     keep = torch.randperm(len(xtr))[:a.train]
@@ -39,7 +42,27 @@ def main():
         nn.Conv2d(1, 32, 3), *bn(32), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 64, 3), *bn(64), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10))
+    if a.init == "gltrain":
+        gltrain_init(torch, model)
     fit(torch, model, xtr, ytr, xte, yte, a.epochs, digits=2)
+
+
+def gltrain_init(torch, model):
+    """Initialises model as gltrain's NewModel does (nn.InitFor of the layer
+    after each weighted layer): He normal, N(0, 2/fan_in), for a Conv2d or
+    Linear followed by a ReLU; Xavier uniform for one followed by anything
+    else (a BatchNorm, or nothing: the output layer); biases 0. BatchNorm
+    starts at weight 1 and bias 0 in both."""
+    layers = list(model)
+    for i, m in enumerate(layers):
+        if not isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
+            continue
+        after = layers[i + 1] if i + 1 < len(layers) else None
+        if isinstance(after, torch.nn.ReLU):
+            torch.nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
+        else:
+            torch.nn.init.xavier_uniform_(m.weight)
+        torch.nn.init.zeros_(m.bias)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,12 @@
 // # Models
 //
 // A model is any Module built on a backend by NewModel. The built-in
-// layers are Linear, Activation (any of the nine activations, per layer),
-// Dropout, Softmax, Flatten and Sequential; a type of your own that
-// implements Module is a layer too. Declare layers with their output sizes
-// and let NewModel infer the rest:
+// layers are Linear, Activation (any activation of backend's table, per
+// layer), Dropout, Softmax, Flatten, Sequential, the image layers Conv2D,
+// MaxPool2D, AvgPool2D and GlobalAvgPool, the normalisations LayerNorm and
+// BatchNorm, Embedding, CausalSelfAttention, Residual, Graph and GPT; a
+// type of your own that implements Module is a layer too. Declare layers
+// with their output sizes and let NewModel infer the rest:
 //
 //	net := nn.Seq(
 //		&nn.Linear{Out: 64}, nn.Act(nn.Tanh),
@@ -31,6 +33,45 @@
 // held in×out, the output is batch×out. Parameters are named as PyTorch's
 // torch.nn.Sequential names them: "0.weight", "0.bias", "2.weight", …
 // (activations and dropout count as layers).
+//
+// # Images: a BatchNorm CNN
+//
+// NewImageModel builds a network on images (rows of C·H·W values, NCHW as
+// PyTorch's): conv-BatchNorm-ReLU-pool twice, then Linear layers, is
+//
+//	net := nn.Seq(
+//		&nn.Conv2D{Out: 32, KH: 3}, &nn.BatchNorm{}, nn.Act(nn.ReLU), &nn.MaxPool2D{KH: 2},
+//		&nn.Conv2D{Out: 64, KH: 3}, &nn.BatchNorm{}, nn.Act(nn.ReLU), &nn.MaxPool2D{KH: 2},
+//		nn.Flatten{}, &nn.Linear{Out: 128}, nn.Act(nn.ReLU), &nn.Linear{Out: 10})
+//	model, err := nn.NewImageModel(b, net, nn.Image{C: 1, H: 28, W: 28}, seed)
+//
+// BatchNorm is PyTorch's BatchNorm2d after images and BatchNorm1d after
+// features: it normalises with the batch's statistics while training and
+// with its running statistics (momentum 0.1) in evaluation, and saves
+// running_mean, running_var and num_batches_tracked beside its weight and
+// bias, so that Load, Resume and PyTorch's load_state_dict(strict=True)
+// restore them.
+//
+// # Regression
+//
+// A data set with real-valued targets (data.Set's Targets, one or several
+// columns; data.ParseCSV with CSVOptions.Targets) trains with the
+// regression losses MSE, L1 and Huber, or BCEWithLogits for binary and
+// multi-label 0/1 targets: the model's last Linear has one output a target
+// and no softmax. Evaluate and EvaluateRegression report MAE, RMSE and R²
+// (scikit-learn's r2_score, the mean over the targets), and PredictValues
+// the predicted values (see ExampleEvaluateRegression).
+//
+// # Transformers
+//
+// GPT is nanoGPT's model on token ids (a model of 1 input, B sequences of
+// Ctx tokens as B·Ctx rows): token and position embeddings, pre-LayerNorm
+// blocks of CausalSelfAttention and a GELU MLP, a final LayerNorm and a
+// head tied to the token embedding. Its parameters are named as nanoGPT's,
+// so nanoGPT's GPT loads its checkpoints with strict=True:
+//
+//	c, err := nn.ParseGPTConfig("gpt:layers=4,heads=4,embd=128,ctx=128")
+//	model, err := nn.NewModel(b, &nn.GPT{Config: c}, 1, seed)
 //
 // # Training, evaluation and predictions
 //

@@ -6,6 +6,10 @@ package cpu
 #cgo CFLAGS: -O2
 #include <immintrin.h>
 
+// bn_pair returns two sums by value: a Go pointer passed to C would make
+// the Go side allocate its target on the heap at every call.
+typedef struct { double a, b; } bn_pair;
+
 // The BatchNorm loops of batchnorm.go with AVX2 in float64, four lanes at
 // a time: lane k holds the elements j ≡ k (mod 4), as the Go loops' four
 // interleaved accumulators do, and every product and sum is the Go
@@ -13,7 +17,7 @@ package cpu
 // avx2, not fma), so each result has the Go loops' bits.
 
 __attribute__((target("avx2")))
-static void bn_shifted_sums(const float *x, long n, double k, double *out) {
+static bn_pair bn_shifted_sums(const float *x, long n, double k) {
 	__m256d a = _mm256_setzero_pd(), b = _mm256_setzero_pd(), kv = _mm256_set1_pd(k);
 	long j = 0;
 	for (; j + 4 <= n; j += 4) {
@@ -29,8 +33,8 @@ static void bn_shifted_sums(const float *x, long n, double k, double *out) {
 		la[i] += d;
 		lb[i] += d * d;
 	}
-	out[0] = (la[0] + la[1]) + (la[2] + la[3]);
-	out[1] = (lb[0] + lb[1]) + (lb[2] + lb[3]);
+	bn_pair r = {(la[0] + la[1]) + (la[2] + la[3]), (lb[0] + lb[1]) + (lb[2] + lb[3])};
+	return r;
 }
 
 __attribute__((target("avx2")))
@@ -43,7 +47,7 @@ static void bn_apply(float *y, const float *x, long n, double s, double t) {
 }
 
 __attribute__((target("avx2")))
-static void bn_dy_sums(const float *dy, const float *x, long n, double mu, double *out) {
+static bn_pair bn_dy_sums(const float *dy, const float *x, long n, double mu) {
 	__m256d b = _mm256_setzero_pd(), s = _mm256_setzero_pd(), mv = _mm256_set1_pd(mu);
 	long j = 0;
 	for (; j + 4 <= n; j += 4) {
@@ -59,8 +63,8 @@ static void bn_dy_sums(const float *dy, const float *x, long n, double mu, doubl
 		lb[k] += g;
 		ls[k] += g * ((double)x[j] - mu);
 	}
-	out[0] = (lb[0] + lb[1]) + (lb[2] + lb[3]);
-	out[1] = (ls[0] + ls[1]) + (ls[2] + ls[3]);
+	bn_pair r = {(lb[0] + lb[1]) + (lb[2] + lb[3]), (ls[0] + ls[1]) + (ls[2] + ls[3])};
+	return r;
 }
 
 __attribute__((target("avx2")))
@@ -96,9 +100,8 @@ func shiftedSumsChunk(x []float32, k float64) (s, q float64) {
 	if !batchNormAVX2 || len(x) < bnInCMin {
 		return shiftedSums(x, k)
 	}
-	var out [2]C.double
-	C.bn_shifted_sums(bnPtr(x), C.long(len(x)), C.double(k), &out[0])
-	return float64(out[0]), float64(out[1])
+	r := C.bn_shifted_sums(bnPtr(x), C.long(len(x)), C.double(k))
+	return float64(r.a), float64(r.b)
 }
 
 // applyChunk sets y = x·s + t (batchNormApply's loop), in C for long spans.
@@ -115,9 +118,8 @@ func dySumsChunk(dy, x []float32, mu float64) (sb, sx float64) {
 	if !batchNormAVX2 || len(x) < bnInCMin {
 		return dySums(dy, x, mu)
 	}
-	var out [2]C.double
-	C.bn_dy_sums(bnPtr(dy), bnPtr(x), C.long(len(x)), C.double(mu), &out[0])
-	return float64(out[0]), float64(out[1])
+	r := C.bn_dy_sums(bnPtr(dy), bnPtr(x), C.long(len(x)), C.double(mu))
+	return float64(r.a), float64(r.b)
 }
 
 // dxChunk sets dx = k1·dy + k2·x + k3 (batchNormBackward's loop), in C

@@ -39,12 +39,13 @@ func BenchmarkSum(b *testing.B)                 { benchOp(b, "Sum") }
 func BenchmarkColSum(b *testing.B)              { benchOp(b, "ColSum") }
 func BenchmarkSoftmaxCrossEntropy(b *testing.B) { benchOp(b, "SoftmaxCrossEntropy") }
 func BenchmarkSmallOp(b *testing.B)             { benchOp(b, "SmallOp") }
+func BenchmarkLayerNorm(b *testing.B)           { benchOp(b, "LayerNorm") }
 func BenchmarkTrainStep(b *testing.B)           { benchOp(b, "TrainStep") }
 
 func init() {
 	for _, op := range []string{"MatMul", "MatMulNT", "MatMulTN", "MatMulTT", "ReLUForward", "ReLUBackward",
 		"GELUForward", "GELUBackward", "Add", "SGDMomentumStep", "AdamStep", "Sum", "ColSum",
-		"SoftmaxCrossEntropy", "SmallOp", "TrainStep"} {
+		"SoftmaxCrossEntropy", "SmallOp", "LayerNorm", "TrainStep"} {
 		benchmarked[op] = true
 	}
 }

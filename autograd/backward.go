@@ -87,7 +87,7 @@ func (g *Graph) backwardOf(n *Value) {
 		layerNormBackward(g, n)
 	case opAvgPool2D:
 		avgPool2DBackward(g, n)
-	case opEmbedding:
+	case opEmbedding, opGatherRows:
 		embeddingBackward(g, n)
 	case opReduceAxis:
 		reduceAxisBackward(g, n)

@@ -16,7 +16,7 @@ func (g *Graph) Embedding(ids, w *Value) *Value {
 	if !g.use("embedding", ids, w) {
 		return g.bad
 	}
-	return g.gatherRows("embedding", w, ids)
+	return g.gatherRows(opEmbedding, w, ids)
 }
 
 // GatherRows returns the rows of x (rows×d) that ids (n×1, row indices
@@ -35,17 +35,19 @@ func (g *Graph) GatherRows(x, ids *Value) *Value {
 	if !g.use("gather rows", x, ids) {
 		return g.bad
 	}
-	return g.gatherRows("gather rows", x, ids)
+	return g.gatherRows(opGatherRows, x, ids)
 }
 
-// gatherRows records y[i,:] = x[ids[i],:] as the operation op, its inputs
-// validated (use).
-func (g *Graph) gatherRows(op string, x, ids *Value) *Value {
+// gatherRows records y[i,:] = x[ids[i],:] as the operation op
+// (opEmbedding or opGatherRows: one kernel, two names in messages), its
+// inputs validated (use).
+func (g *Graph) gatherRows(kind opKind, x, ids *Value) *Value {
+	op := kind.String()
 	s := backend.Shape{Rows: ids.shape.Rows, Cols: x.shape.Cols}
 	if err := backend.CheckGatherRows(s, x.shape, ids.shape); err != nil {
 		return g.fail(fmt.Errorf("%s: ids %v, rows of %v: want ids n×1: %w", op, ids.shape, x.shape, backend.ErrShape))
 	}
-	out := g.node(opEmbedding, s, ids, x, x.requiresGrad)
+	out := g.node(kind, s, ids, x, x.requiresGrad)
 	if out == g.bad {
 		return out
 	}

@@ -40,6 +40,7 @@ const (
 	opLayerNorm
 	opAvgPool2D
 	opEmbedding
+	opGatherRows // embedding.go: GatherRows, an Embedding by another name
 	opReduceAxis // SumRows … MaxCols (axis.go)
 	opLogSoftmax
 	opTranspose // shape.go
@@ -62,7 +63,7 @@ var opNames = [numOps]string{
 	opSoftmax: "softmax", opConv2D: "conv2d", opMaxPool2D: "maxpool2d",
 	opL1Loss: "l1 loss", opHuberLoss: "huber loss", opBCEWithLogits: "bce with logits",
 	opSoftmaxCrossEntropyWeighted: "weighted softmax cross-entropy",
-	opLayerNorm:                   "layernorm", opAvgPool2D: "avgpool2d", opEmbedding: "embedding",
+	opLayerNorm:                   "layernorm", opAvgPool2D: "avgpool2d", opEmbedding: "embedding", opGatherRows: "gather rows",
 	opReduceAxis: "reduce", opLogSoftmax: "log-softmax",
 	opTranspose: "transpose", opReshape: "reshape", opSliceCols: "slice columns", opConcatCols: "concat columns",
 	opBinary: "binary", opCausalSelfAttention: "causal self-attention", opBatchNorm: "batchnorm",

@@ -111,22 +111,5 @@ func batchNormBackward(g *Graph, n *Value) {
 	} else {
 		g.kernel(n, bn.BatchNormInferenceBackward(p, n.alpha, dx, dw, db, dy, x.t, w.t, n.running[0], n.running[1]))
 	}
-	for _, c := range []struct {
-		v *Value
-		d backend.Tensor
-	}{{x, dx}, {w, dw}} {
-		if c.v.requiresGrad {
-			g.commit(c.v, c.d)
-		} else {
-			g.release(c.d)
-		}
-	}
-	switch {
-	case b == w && b.requiresGrad:
-		g.contribute(b, 1, db, true)
-	case b.requiresGrad:
-		g.commit(b, db)
-	default:
-		g.release(db)
-	}
+	commitAffine(g, x, w, b, dx, dw, db)
 }

@@ -62,6 +62,12 @@ func layerNormBackward(g *Graph, n *Value) {
 		db = sinkOr(b)
 	}
 	g.kernel(n, g.b.(backend.Normalizer).LayerNormBackward(dx, dw, db, dy, x.t, w.t, n.cache))
+	commitAffine(g, x, w, b, dx, dw, db)
+}
+
+// commitAffine hands a normalisation's gradients to x, w and b (releasing
+// those nothing takes), w's before b's: when w is b, b's adds to w's.
+func commitAffine(g *Graph, x, w, b *Value, dx, dw, db backend.Tensor) {
 	for _, c := range []struct {
 		v *Value
 		d backend.Tensor

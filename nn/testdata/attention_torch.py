@@ -17,41 +17,16 @@ torch_layers.py does:
 Exits 1 on a mismatch.
 """
 import json
-import math
 import os
 import sys
 
 import numpy as np
 import torch
 import torch.nn as nn
-from torch.nn import functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gltrain_torch import read_checkpoint  # noqa: E402
-
-
-class CausalSelfAttention(nn.Module):
-    """nanoGPT's model.py CausalSelfAttention, its manual attention path."""
-
-    def __init__(self, n_embd, n_head, block_size):
-        super().__init__()
-        assert n_embd % n_head == 0
-        self.c_attn = nn.Linear(n_embd, 3 * n_embd)
-        self.c_proj = nn.Linear(n_embd, n_embd)
-        self.n_head, self.n_embd = n_head, n_embd
-        self.register_buffer("bias", torch.tril(torch.ones(block_size, block_size)).view(1, 1, block_size, block_size), persistent=False)
-
-    def forward(self, x):
-        B, T, C = x.size()
-        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
-        k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
-        q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
-        v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
-        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
-        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))
-        att = F.softmax(att, dim=-1)
-        y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
-        return self.c_proj(y)
+from nanogpt import CausalSelfAttention  # noqa: E402
 
 
 path, case_path = sys.argv[1:3]

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"time"
 
 	"gltrain/nn"
@@ -72,6 +73,15 @@ func (g generation) validate(c *config) error {
 // at the end; a summary goes to stderr but with -quiet.
 func generate(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	g := c.gen
+	var unused []string
+	for _, f := range []string{"data", "data-dir", "label-col", "save", "opt", "lr", "wd", "schedule", "warmup", "clip", "epochs", "batch", "val", "plot", "json"} {
+		if c.given[f] {
+			unused = append(unused, "-"+f)
+		}
+	}
+	if len(unused) > 0 {
+		fmt.Fprintf(stderr, "warning: %s: no effect with -generate, which only reads the -load checkpoint\n", strings.Join(unused, ", "))
+	}
 	info, err := nn.ReadInfo(c.load)
 	if err != nil {
 		return exitCode{2, err}

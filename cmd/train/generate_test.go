@@ -56,6 +56,10 @@ func TestGenerate(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Len(t, stdout, 5+1, "an empty prompt prints nothing of its own: 5 bytes after a newline not printed, and a newline")
 	assert.Empty(t, stderr, "-quiet")
+
+	code, _, stderr = runTrain(t, "-backend=cpu", "-load="+ck, "-generate=5", "-quiet", "-epochs=3", "-lr=0.1")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "warning: -lr, -epochs: no effect with -generate, which only reads the -load checkpoint\n", stderr)
 }
 
 // TestGenerateAcrossBackends: a seed gives the same text on gl as on cpu

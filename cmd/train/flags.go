@@ -64,6 +64,8 @@ type config struct {
 	// dataChanged is -data-changed: "ok" runs on data that is not the
 	// checkpoint's (dataid.go); "refuse" refuses it.
 	dataChanged string
+
+	gen generation // -generate and its flags (generate.go)
 }
 
 // preset is a data set's defaults for the flags left unset: the 2-D sets
@@ -244,6 +246,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.BoolVar(&c.quiet, "quiet", false, "print only the final summary and errors")
 	fs.IntVar(&c.maxClasses, "max-classes", defaultMaxClasses, "refuse data with more classes than this (a wrong -label-col makes one class per distinct value)")
 	maxMemory := fs.String("max-memory", "", "refuse a model, or a CSV file of -data or -predict, whose estimated memory exceeds this, e.g. 512M or 8G\n(default: what the host has available, or its cgroup or ulimit allows)")
+	c.gen.register(fs)
 	fs.Usage = func() {} // the flag package calls it for errors too; run reports those in one line
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -268,6 +271,9 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	}
 	c.applyPreset(p)
 	if err := c.validate(*hidden, *act, *loss); err != nil {
+		return c, err
+	}
+	if err := c.gen.validate(&c); err != nil {
 		return c, err
 	}
 	c.regression = regressionTask(c.loss, c.data)

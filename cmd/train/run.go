@@ -55,7 +55,11 @@ func runTo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, line := range c.ineffective() {
 		fmt.Fprintf(stderr, "warning: %s\n", line)
 	}
-	if err := train(ctx, c, newUI(c.uiOptions(), stdout, stderr), stderr); err != nil {
+	mode := func() error { return train(ctx, c, newUI(c.uiOptions(), stdout, stderr), stderr) }
+	if c.gen.n > 0 {
+		mode = func() error { return generate(ctx, c, stdout, stderr) }
+	}
+	if err := mode(); err != nil {
 		var code exitCode
 		if errors.As(err, &code) {
 			fmt.Fprintf(stderr, "train: %v\n", code.err)

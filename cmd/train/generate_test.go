@@ -98,6 +98,7 @@ func TestGenerateBadInput(t *testing.T) {
 		{[]string{"-generate=10", "-load=" + ck, "-top-k=-1"}, "invalid value -1 for -top-k"},
 		{[]string{"-generate=10", "-load=" + ck, "-top-k=257"}, "invalid value 257 for -top-k: the model has 256 tokens"},
 		{[]string{"-generate=10", "-load=" + ck, "-slide=17"}, "invalid value 17 for -slide: at most the model's context, 16"},
+		{[]string{"-generate=10", "-load=" + ck, "-prompt=" + strings.Repeat("x", 17)}, "-prompt of 17 bytes: longer than the model's context of 16"},
 		{[]string{"-generate=10", "-load=" + mlp}, "holds a sequential network of 2 inputs and 3 outputs, not a GPT"},
 		{[]string{"-generate=10", "-load=" + filepath.Join(t.TempDir(), "none.safetensors")}, "none.safetensors"},
 	} {

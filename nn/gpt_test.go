@@ -2,6 +2,7 @@ package nn_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os/exec"
 	"path/filepath"
@@ -188,4 +189,83 @@ func TestGPTTiedHeadRefused(t *testing.T) {
 	st[len(st)-1].Data = append([]float32(nil), st[len(st)-1].Data...)
 	st[len(st)-1].Data[0]++
 	assert.ErrorContains(t, m.LoadState(st), "lm_head.weight differs from transformer.wte.weight")
+}
+
+// TestGPTGradientCheck: the gradients of a 1-layer, 2-head GPT at ctx 8
+// (issue #24's size) agree with centred finite differences of its loss on
+// both backends, for up to 12 elements of every parameter (the tied
+// embedding's gradient sums both uses). The measure and the step are
+// autograd.CheckGradients': |a − n| / max(|a|, |n|, 1e-2·G), G the
+// largest numerical gradient, h = 1e-2·max(|x|, 1); the bound, 1e-2, is
+// autograd's gradTol. The differences of a float32 loss are the noisy
+// side: the worst elements measured 4e-3 (cpu) and 7e-3 (gl).
+func TestGPTGradientCheck(t *testing.T) {
+	c := nn.GPTConfig{Vocab: 11, Ctx: 8, Layers: 1, Heads: 2, Embd: 8}
+	backendtest.ForEach(t, func(t *testing.T, b backend.Backend) {
+		m, err := nn.NewModel(b, &nn.GPT{Config: c}, 1, 5)
+		require.NoError(t, err)
+		defer m.Release()
+		// Away from the initial 1s and 0s, and large enough (amplitude 3) that
+		// the gradients stand well above the loss's float32 rounding, which
+		// the differences divide by 2h.
+		for i, p := range m.Parameters() {
+			require.NoError(t, b.Upload(p.Tensor(), sinesAt(p.Shape().Len(), 3.0, float64(i))))
+		}
+		const n = 2 * 8
+		ids, targets := make([]float32, n), make([]float32, n)
+		for i := range ids {
+			ids[i], targets[i] = float32((i*3+1)%c.Vocab), float32((i*5+2)%c.Vocab)
+		}
+		shape := backend.Shape{Rows: n, Cols: 1}
+		loss := func(backward bool) float64 {
+			g := autograd.NewGraph(b)
+			defer g.Reset()
+			if !backward {
+				g.SetGrad(false)
+			}
+			l := g.SoftmaxCrossEntropy(m.Forward(g, g.Constant(shape, ids)), g.Constant(shape, targets))
+			if backward {
+				require.NoError(t, g.Backward(l))
+			}
+			x, err := backend.ToHost(b, l.Tensor())
+			require.NoError(t, err)
+			return float64(x[0])
+		}
+		autograd.ZeroGrad(m.Parameters()...)
+		loss(true)
+		type pair struct {
+			name   string
+			a, num float64
+		}
+		var pairs []pair
+		top := 0.0
+		for _, p := range m.Parameters() {
+			grad, err := backend.ToHost(b, p.Grad())
+			require.NoError(t, err)
+			x0, err := backend.ToHost(b, p.Tensor())
+			require.NoError(t, err)
+			stride := max(1, len(x0)/12)
+			for j := 0; j < len(x0); j += stride {
+				h := 1e-2 * math.Max(math.Abs(float64(x0[j])), 1)
+				x := append([]float32(nil), x0...)
+				x[j] = x0[j] + float32(h)
+				require.NoError(t, b.Upload(p.Tensor(), x))
+				up := loss(false)
+				x[j] = x0[j] - float32(h)
+				require.NoError(t, b.Upload(p.Tensor(), x))
+				down := loss(false)
+				require.NoError(t, b.Upload(p.Tensor(), x0))
+				num := (up - down) / (float64(x0[j]+float32(h)) - float64(x0[j]-float32(h)))
+				pairs = append(pairs, pair{fmt.Sprintf("%s[%d]", p.Name(), j), float64(grad[j]), num})
+				top = math.Max(top, math.Abs(num))
+			}
+		}
+		worst := 0.0
+		for _, q := range pairs {
+			rel := math.Abs(q.a-q.num) / math.Max(math.Max(math.Abs(q.a), math.Abs(q.num)), 1e-2*top)
+			worst = math.Max(worst, rel)
+			assert.LessOrEqual(t, rel, 1e-2, "%s: analytic %v, numeric %v", q.name, q.a, q.num)
+		}
+		t.Logf("%d elements, worst relative error %.3g", len(pairs), worst)
+	})
 }

@@ -51,18 +51,10 @@ func TestPyTorchGPTTraining(t *testing.T) {
 		init := filepath.Join(dir, "init.safetensors")
 		require.NoError(t, nn.Save(init, m, nil))
 
-		matrix := map[*autograd.Value]bool{}
-		for _, w := range m.Net.(*nn.GPT).Matrices() {
-			matrix[w] = true
-		}
 		params := m.Parameters()
-		decay := make([]bool, len(params))
-		for i, p := range params {
-			decay[i] = matrix[p]
-		}
 		cfg := backend.DefaultAdam(lr)
 		cfg.WeightDecay, cfg.Decoupled = wd, true
-		opt, err := nn.NewAdamDecay(b, params, cfg, decay)
+		opt, err := nn.NewAdamDecay(b, params, cfg, nn.DecayMatrices(m))
 		require.NoError(t, err)
 		defer opt.Release()
 		sched := nn.Warmup{Schedule: nn.ConstantLR{Base: lr}, Steps: warmup}

@@ -14,10 +14,22 @@ import (
 // dimensions — Linear weights, conv filters and embeddings — and false for
 // biases and the normalisation layers' weights and biases, which are saved
 // as vectors. Pass it to NewOptimizerDecay (or NewSGDDecay, NewAdamDecay)
-// to decay only the matrices.
+// to decay only the matrices. For a GPT it is GPT.Matrices, the blocks'
+// Linear weights: its embeddings are not decayed (issue #24's choice; nanoGPT
+// decays them too).
 func DecayMatrices(m *Model) []bool {
 	ps := m.Parameters()
 	decay := make([]bool, len(ps))
+	if gp, ok := m.Net.(*GPT); ok {
+		matrices := map[*autograd.Value]bool{}
+		for _, w := range gp.Matrices() {
+			matrices[w] = true
+		}
+		for i, p := range ps {
+			decay[i] = matrices[p]
+		}
+		return decay
+	}
 	for i, p := range ps {
 		decay[i] = len(m.savedShape(p)) >= 2
 	}

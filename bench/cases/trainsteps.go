@@ -48,19 +48,26 @@ func adamStep(b backend.Backend, batch, in, out int, build func() (*nn.Model, er
 	for i := range labels {
 		labels[i] = float32(i % out)
 	}
-	x, err := backend.FromData(b, shape(batch, in), backend.NormalData(batch*in, 3, 0, 1))
-	var y backend.Tensor
+	return optimizerStep(b, model, opt, shape(batch, in), backend.NormalData(batch*in, 3, 0, 1), labels)
+}
+
+// optimizerStep sets up one step of opt on model with softmax
+// cross-entropy, on the inputs x (of shape xs) and labels uploaded once;
+// its cleanup releases the optimiser and the model too.
+func optimizerStep(b backend.Backend, model *nn.Model, opt nn.Optimizer, xs backend.Shape, x, labels []float32) (func() error, func(), error) {
+	xt, err := backend.FromData(b, xs, x)
+	var yt backend.Tensor
 	if err == nil {
-		y, err = backend.FromData(b, shape(batch, 1), labels)
+		yt, err = backend.FromData(b, shape(len(labels), 1), labels)
 	}
-	cleanup := func() { opt.Release(); model.Release(); b.Release(x); b.Release(y) }
+	cleanup := func() { opt.Release(); model.Release(); b.Release(xt); b.Release(yt) }
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
 	g := autograd.NewGraph(b)
 	run := func() error {
-		loss := g.SoftmaxCrossEntropy(model.Forward(g, g.Input(x)), g.Input(y))
+		loss := g.SoftmaxCrossEntropy(model.Forward(g, g.Input(xt)), g.Input(yt))
 		err := g.Backward(loss)
 		if err == nil {
 			err = opt.Step()
@@ -82,6 +89,7 @@ func TrainSteps() []Case {
 		trainStep("mlp-784-1024-1024-10", []int{784, 1024, 1024, 10}, 1024, false),
 		cnnStep(128, true),
 		cnnBNStep(128, true),
+		gptStep(16, true),
 		{
 			Op: "SmallOp", Shape: "graph-add-1x1", Quick: true,
 			Setup: func(b backend.Backend) (func() error, func(), error) {

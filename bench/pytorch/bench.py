@@ -89,6 +89,21 @@ def cnn_case(batch, quick, bn=False):
     return dict(op="TrainStep", shape="%s/b%d" % (name, batch), quick=quick, work=work, kind="cnn", args=(batch, bn))
 
 
+# The default GPT of `train -model=gpt`: 4 blocks of 4 heads, 128 wide,
+# ctx 128, 256 tokens (nn.DefaultGPTConfig).
+GPT = dict(vocab=256, ctx=128, layers=4, heads=4, embd=128)
+
+
+def gpt_case(batch, quick):
+    c, e = GPT, GPT["embd"]
+    params = c["vocab"] * e + c["ctx"] * e + c["layers"] * (12 * e * e + 13 * e) + 2 * e
+    tokens = batch * c["ctx"]
+    per_token = 6.0 * params + 12.0 * c["layers"] * c["ctx"] * e
+    work = {"flops": per_token * tokens, "bytes": 0.0, "samples": float(tokens)}
+    shape = "gpt-%dx%d-ctx%d/b%d" % (c["layers"], e, c["ctx"], batch)
+    return dict(op="TrainStep", shape=shape, quick=quick, work=work, kind="gpt", args=(batch,))
+
+
 def layernorm_case(m, n, quick):
     work = {"flops": 0.0, "bytes": 4.0 * 5 * m * n, "samples": 0.0}
     return dict(op="LayerNorm", shape="%dx%d/fwd+bwd" % (m, n), quick=quick, work=work, kind="layernorm", args=(m, n))
@@ -124,6 +139,7 @@ def all_cases():
         train_case("mlp", (784, 1024, 1024, 10), 1024, False),
         cnn_case(128, True),
         cnn_case(128, True, bn=True),
+        gpt_case(16, True),
     ]
     return cs
 
@@ -185,6 +201,34 @@ def setup_cnn(torch, device, batch, bn=False):
     def step():
         opt.zero_grad(set_to_none=True)
         loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def setup_gpt(torch, device, batch):
+    """One AdamW step (lr 1e-3, weight decay 0.1 on the blocks' matrices) of
+    nanoGPT's model (nn/testdata/nanogpt.py) at the GPT config, on a
+    resident batch of random bytes, targets the next byte."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "nn", "testdata"))
+    from nanogpt import GPT as Model
+    F = torch.nn.functional
+    torch.manual_seed(1)
+    model = Model(GPT).to(device)
+    decay = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
+    named = list(model.named_parameters())
+    groups = [{"params": [p for n, p in named if n.endswith(decay)], "weight_decay": 0.1},
+              {"params": [p for n, p in named if not n.endswith(decay)], "weight_decay": 0.0}]
+    opt = torch.optim.AdamW(groups, **ADAM)
+    tokens = batch * GPT["ctx"]
+    ids = torch.randint(0, GPT["vocab"], (tokens,))
+    x, y = ids.view(batch, -1).to(device), ids.roll(-1).view(batch, -1).to(device)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        logits = model(x)
+        loss = F.cross_entropy(logits.view(-1, logits.size(-1)), y.reshape(-1))
         loss.backward()
         opt.step()
 
@@ -323,7 +367,7 @@ def main():
             r = {"op": c["op"], "shape": c["shape"], "backend": "pytorch-" + dev, "work": c["work"]}
             sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
             try:
-                setup = {"matmul": setup_matmul, "train": setup_train, "cnn": setup_cnn, "layernorm": setup_layernorm}[c["kind"]]
+                setup = {"matmul": setup_matmul, "train": setup_train, "cnn": setup_cnn, "layernorm": setup_layernorm, "gpt": setup_gpt}[c["kind"]]
                 warm, n, s = measure(setup(torch, dev, *c["args"]), sync, samples, min_ns)
                 r.update(samples_ns=s, runs_per_sample=n, warmup_ns=warm)
                 s = sorted(s)

@@ -117,7 +117,11 @@ func (c *ceLoss) release() {
 // EvaluateCrossEntropy is Evaluate with the softmax cross-entropy loss of
 // opts (label smoothing, class weights), as a Trainer with that
 // CrossEntropy reports its validation loss; the accuracy is Evaluate's.
-// Options that do not fit the model (CrossEntropyOptions) are refused with
+// With class weights, the loss of a set larger than one batch is the mean
+// of each batch's weighted mean, weighted by its rows, as the Trainer's
+// epoch loss is (and as a PyTorch loop averaging batch losses computes
+// it), not one weighted mean over the whole set. Options that do not fit
+// the model (CrossEntropyOptions) are refused with
 // backend.ErrInvalidArgument.
 func EvaluateCrossEntropy(m *Model, opts CrossEntropyOptions, set *DeviceSet, batchSize int) (meanLoss, accuracy float64, err error) {
 	if err := m.check("evaluate"); err != nil {

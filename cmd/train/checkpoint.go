@@ -115,7 +115,7 @@ func loadCheckpoint(path string) (checkpoint, error) {
 		Classes: info.Spec.Outputs, ClassNames: info.ClassNames, Std: info.Standardizer,
 		Epochs: info.Epochs, Steps: info.Steps, Optimizer: info.HasOptimizer, OptKind: info.Optimizer, Hyper: info.Meta,
 		CrossEntropy: info.CrossEntropy}
-	if err := errors.Join(c.readTask(info.Meta), c.validate()); err != nil {
+	if err := errors.Join(c.readTask(info.Meta), c.validate(), c.checkCrossEntropy()); err != nil {
 		return c, fmt.Errorf("%s: not a usable gltrain checkpoint: %w", path, err)
 	}
 	if c.DataFile, err = recordedFile(info.Meta); err == nil && c.DataFile != nil && !isCSV(c.Data) {

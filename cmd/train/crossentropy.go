@@ -158,3 +158,33 @@ func describeCE(o nn.CrossEntropyOptions) string {
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
 }
+
+// checkCrossEntropy refuses a checkpoint whose recorded -label-smoothing
+// and -class-weights disagree with its model's options, which a resumed
+// run trains with: it would report the ones and train with the others.
+// Values that are no options at all are refused with the other flags'
+// (checkAdopted); balanced weights are not recomputed.
+func (c checkpoint) checkCrossEntropy() error {
+	field := func(key, format string, args ...any) error {
+		return fmt.Errorf("__metadata__ \"meta\" %q: %s", key, fmt.Sprintf(format, args...))
+	}
+	o := c.CrossEntropy
+	if s, ok := c.Hyper["label-smoothing"]; ok {
+		if e, err := strconv.ParseFloat(s, 64); err == nil && e >= 0 && float32(e) < 1 && float32(e) != o.LabelSmoothing {
+			return field("label-smoothing", "%s, but the model's label smoothing is %v", excerpt(s), o.LabelSmoothing)
+		}
+	}
+	s, ok := c.Hyper["class-weights"]
+	if !ok {
+		return nil
+	}
+	w, err := parseClassWeights(s)
+	switch {
+	case err != nil:
+		return nil
+	case s == "" && o.ClassWeights != nil, s == "balanced" && o.ClassWeights == nil,
+		w != nil && formatWeights(w) != formatWeights(o.ClassWeights):
+		return field("class-weights", "%s, but the model's class weights are %s", excerpt(s), excerpt(formatWeights(o.ClassWeights)))
+	}
+	return nil
+}

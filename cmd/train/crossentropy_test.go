@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"gltrain/nn"
+	"gltrain/nn/safetensors"
 )
 
 // TestCrossEntropyFlagsRefused: -label-smoothing and -class-weights with
@@ -125,4 +127,60 @@ func TestCrossEntropyEval(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, nn.CrossEntropyOptions{LabelSmoothing: 0.2, ClassWeights: []float32{0.5, 2, 1}}, ck.CrossEntropy)
 	assert.True(t, strings.Contains(out, "-label-smoothing=0.2 -class-weights=0.5,2,1"), out)
+}
+
+// TestCrossEntropyOlderCheckpoint: a checkpoint saved before the options
+// (no "label-smoothing" or "class-weights" among its hyperparameters, no
+// "cross_entropy") resumes with none, and the run it saves records them as
+// none; crafted values, and values that disagree with the model's, are
+// refused, naming the checkpoint and the flag.
+func TestCrossEntropyOlderCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	ck := filepath.Join(dir, "m.safetensors")
+	mustTrain(t, "-backend=cpu", "-plot=", "-epochs=1", "-layers=4", "-save="+ck)
+	f, err := safetensors.ReadFile(ck)
+	require.NoError(t, err)
+	require.NotContains(t, f.Metadata, "cross_entropy")
+	editMeta := func(edit func(map[string]string)) {
+		var meta map[string]string
+		require.NoError(t, json.Unmarshal([]byte(f.Metadata["meta"]), &meta))
+		edit(meta)
+		b, err := json.Marshal(meta)
+		require.NoError(t, err)
+		setMeta(t, ck, "meta", string(b))
+	}
+	good, err := os.ReadFile(ck)
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		key, value, want string
+		code             int // 2: a bad value; 1: an unusable checkpoint
+	}{
+		{"class-weights", "1,x,1", `-resume=` + ck + `: the checkpoint's invalid value "1,x,1" for -class-weights`, 2},
+		{"label-smoothing", "2", `-resume=` + ck + `: the checkpoint's invalid value 2 for -label-smoothing`, 2},
+		{"label-smoothing", "x", `-resume=` + ck + `: the checkpoint's -label-smoothing="x"`, 2},
+		// Values that disagree with the model's options, which -resume
+		// would train with while reporting these.
+		{"label-smoothing", "0.1", ck + `: not a usable gltrain checkpoint: __metadata__ "meta" "label-smoothing": "0.1", but the model's label smoothing is 0`, 1},
+		{"class-weights", "balanced", `"class-weights": "balanced", but the model's class weights are ""`, 1},
+		{"class-weights", "1,2,3", `"class-weights": "1,2,3", but the model's class weights are ""`, 1},
+	} {
+		require.NoError(t, os.WriteFile(ck, good, 0o644))
+		editMeta(func(m map[string]string) { m[tc.key] = tc.value })
+		code, _, stderr := runTrain(t, "-backend=cpu", "-plot=", "-resume="+ck, "-epochs=2")
+		assert.Equal(t, tc.code, code, stderr)
+		assert.Contains(t, stderr, tc.want)
+	}
+	require.NoError(t, os.WriteFile(ck, good, 0o644))
+	editMeta(func(m map[string]string) {
+		delete(m, "label-smoothing")
+		delete(m, "class-weights")
+	})
+	stdout := mustTrain(t, "-backend=cpu", "-plot=", "-resume="+ck, "-epochs=2")
+	assert.NotContains(t, stdout, "-label-smoothing")
+	c, err := loadCheckpoint(ck)
+	require.NoError(t, err)
+	assert.Equal(t, 2, c.Epochs)
+	assert.Equal(t, "0", c.Hyper["label-smoothing"])
+	assert.Equal(t, "", c.Hyper["class-weights"])
+	assert.True(t, c.CrossEntropy.IsZero())
 }

@@ -1,6 +1,8 @@
 package data
 
 import (
+	"encoding/json"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -42,6 +44,52 @@ func TestBalancedClassWeightsErrors(t *testing.T) {
 		_, err := BalancedClassWeights(tc.s)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestBalancedClassWeightsMatchSklearn: on labels of 4 classes with counts
+// 50, 30, 12 and 5, the weights are scikit-learn's
+// compute_class_weight("balanced") rounded to float32, exactly: both
+// compute n/(C·count) in float64. Skipped, naming the reason, without
+// python3-sklearn.
+func TestBalancedClassWeightsMatchSklearn(t *testing.T) {
+	const python = "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import sklearn").Run(); err != nil {
+		t.Skipf("scikit-learn is not installed (%s -c 'import sklearn': %v); install python3-sklearn to run this test", python, err)
+	}
+	var labels []int
+	for c, n := range []int{50, 30, 12, 5} {
+		for range n {
+			labels = append(labels, c)
+		}
+	}
+	in, err := json.Marshal(labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(python, "-c", `
+import json, sys, numpy as np
+from sklearn.utils.class_weight import compute_class_weight
+y = np.array(json.load(sys.stdin))
+json.dump(compute_class_weight("balanced", classes=np.arange(4), y=y).tolist(), sys.stdout)
+`)
+	cmd.Stdin = strings.NewReader(string(in))
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []float64
+	if err := json.Unmarshal(out, &want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := BalancedClassWeights(Set{Name: "s", Labels: labels, Classes: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range want {
+		if got[k] != float32(want[k]) {
+			t.Errorf("weight %d = %v, sklearn's %v", k, got[k], want[k])
 		}
 	}
 }

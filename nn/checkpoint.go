@@ -86,7 +86,7 @@ func (m *Model) checkpoint(st *TrainState) ([]safetensors.Tensor, map[string]str
 		}
 		tensors = append(tensors, safetensors.Tensor{Name: s.Name, Shape: s.Shape, Data: s.Data, Int64: s.Int64})
 	}
-	h := header{Model: SpecOf(m), Loss: m.Loss, ClassNames: m.ClassNames, Std: m.Standardizer, Meta: m.Meta}
+	h := header{Model: SpecOf(m), Loss: m.Loss, CrossEntropy: m.CrossEntropy, ClassNames: m.ClassNames, Std: m.Standardizer, Meta: m.Meta}
 	if st != nil {
 		h.Train = &trainJSON{Epochs: st.Epochs, Steps: st.Steps}
 		if st.Optimizer != nil {
@@ -271,6 +271,10 @@ type header struct {
 	Meta       map[string]string
 	Train      *trainJSON
 	Optimizer  *optimizerJSON
+
+	// CrossEntropy is "cross_entropy", absent for the zero value (and in
+	// checkpoints older than it).
+	CrossEntropy CrossEntropyOptions
 }
 
 type trainJSON struct {
@@ -280,7 +284,7 @@ type trainJSON struct {
 
 // apply gives m the header's loss, standardisation, class names and Meta.
 func (h header) apply(m *Model) {
-	m.Loss, m.ClassNames, m.Standardizer, m.Meta = h.Loss, h.ClassNames, h.Std, h.Meta
+	m.Loss, m.CrossEntropy, m.ClassNames, m.Standardizer, m.Meta = h.Loss, h.CrossEntropy, h.ClassNames, h.Std, h.Meta
 }
 
 // network declares the model the header describes, checking that its
@@ -306,6 +310,9 @@ func (h header) metadata() (map[string]string, error) {
 		return err
 	}
 	errs := []error{put("model", h.Model)}
+	if !h.CrossEntropy.IsZero() {
+		errs = append(errs, put("cross_entropy", h.CrossEntropy))
+	}
 	if h.ClassNames != nil {
 		errs = append(errs, put("class_names", h.ClassNames))
 	}
@@ -329,6 +336,7 @@ func (h header) metadata() (map[string]string, error) {
 type Info struct {
 	Spec         Spec
 	Loss         Loss
+	CrossEntropy CrossEntropyOptions
 	ClassNames   []string
 	Standardizer *data.Standardizer
 	Meta         map[string]string
@@ -365,7 +373,7 @@ func ReadInfo(path string) (*Info, error) {
 	if _, err := h.network(model); err != nil {
 		return nil, bad(err)
 	}
-	info := &Info{Spec: h.Model, Loss: h.Loss, ClassNames: h.ClassNames, Standardizer: h.Std, Meta: h.Meta, HasOptimizer: h.Optimizer != nil}
+	info := &Info{Spec: h.Model, Loss: h.Loss, CrossEntropy: h.CrossEntropy, ClassNames: h.ClassNames, Standardizer: h.Std, Meta: h.Meta, HasOptimizer: h.Optimizer != nil}
 	if o := h.Optimizer; o != nil {
 		info.Optimizer = o.kind()
 	}

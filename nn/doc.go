@@ -93,6 +93,16 @@
 // the model as it is, when no epoch was saved yet); EarlyStopping ends
 // training once the validation loss stops improving.
 //
+// Trainer.CrossEntropy trains the softmax cross-entropy with label
+// smoothing and class weights, PyTorch's CrossEntropyLoss(weight=w,
+// label_smoothing=ε); data.BalancedClassWeights makes scikit-learn's
+// balanced weights, EvaluateCrossEntropy reports the loss with them, and a
+// Model's CrossEntropy is saved with it:
+//
+//	w, err := data.BalancedClassWeights(train)
+//	model.CrossEntropy = nn.CrossEntropyOptions{LabelSmoothing: 0.1, ClassWeights: w}
+//	tr := nn.Trainer{Model: model, Optimizer: opt, Train: train, CrossEntropy: model.CrossEntropy, …}
+//
 // A custom loop on autograd needs no Reset: the graph starts a new step at
 // the first operation after Backward (see package autograd, "Memory").
 //

@@ -18,7 +18,7 @@ import (
 // (a regression loss with class labels, softmax with targets) is refused
 // with backend.ErrInvalidArgument.
 func Evaluate(m *Model, loss Loss, set *DeviceSet, batchSize int) (meanLoss, accuracy float64, err error) {
-	meanLoss, accuracy, _, err = evaluate(m, loss, set, batchSize)
+	meanLoss, accuracy, _, err = evaluate(m, loss, nil, set, batchSize)
 	return meanLoss, accuracy, err
 }
 
@@ -30,12 +30,13 @@ func EvaluateRegression(m *Model, loss Loss, set *DeviceSet, batchSize int) (mea
 	if set != nil && set.Outputs == 0 {
 		return 0, metrics, fmt.Errorf("nn: evaluate regression: %s holds class labels, not targets: %w", set.Name, backend.ErrInvalidArgument)
 	}
-	meanLoss, _, metrics, err = evaluate(m, loss, set, batchSize)
+	meanLoss, _, metrics, err = evaluate(m, loss, nil, set, batchSize)
 	return meanLoss, metrics, err
 }
 
-// evaluate is Evaluate, with the regression metrics of a set of targets.
-func evaluate(m *Model, loss Loss, set *DeviceSet, batchSize int) (meanLoss, accuracy float64, rm RegressionMetrics, err error) {
+// evaluate is Evaluate, with the regression metrics of a set of targets;
+// ce, when not nil, is the cross-entropy's options (EvaluateCrossEntropy).
+func evaluate(m *Model, loss Loss, ce *ceLoss, set *DeviceSet, batchSize int) (meanLoss, accuracy float64, rm RegressionMetrics, err error) {
 	fail := func(err error) (float64, float64, RegressionMetrics, error) { return 0, 0, rm, err }
 	if err := m.check("evaluate"); err != nil {
 		return fail(err)
@@ -94,6 +95,8 @@ func evaluate(m *Model, loss Loss, set *DeviceSet, batchSize int) (meanLoss, acc
 		var l *autograd.Value
 		if sums != nil {
 			l = loss.applyTargets(g, scores, g.Input(bt.y))
+		} else if ce != nil {
+			l, err = ce.applyCounting(g, scores, g.Input(bt.y), acc[2])
 		} else {
 			l, err = loss.applyCounting(g, scores, g.Input(bt.y), bt.onehot, acc[2])
 		}

@@ -60,7 +60,7 @@ func parseHeader(md map[string]string) (header, error) {
 		for _, f := range []struct {
 			key string
 			v   any
-		}{{"meta", &h.Meta}, {"train", &h.Train}, {"optimizer", &h.Optimizer}} {
+		}{{"meta", &h.Meta}, {"train", &h.Train}, {"optimizer", &h.Optimizer}, {"cross_entropy", &h.CrossEntropy}} {
 			if _, ok := md[f.key]; ok {
 				if err := strict(f.key, f.v); err != nil {
 					return h, err
@@ -224,6 +224,9 @@ func (h header) validate() error {
 		return field("train", "%d epochs and %d steps, want 0 or more", h.Train.Epochs, h.Train.Steps)
 	case h.Train != nil && (h.Train.Epochs > maxSteps || h.Train.Steps > maxSteps):
 		return field("train", "%d epochs and %d steps, want at most %d", h.Train.Epochs, h.Train.Steps, maxSteps)
+	}
+	if err := h.CrossEntropy.check("checkpoint", h.Loss, m.Outputs); err != nil {
+		return field("cross_entropy", "%v", err)
 	}
 	for k, v := range h.Meta {
 		if !utf8.ValidString(k) || !utf8.ValidString(v) {

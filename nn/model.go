@@ -24,6 +24,11 @@ type Model struct {
 	Inputs, Outputs int
 	// Loss is the loss the model is trained with; Save records it.
 	Loss Loss
+	// CrossEntropy is the softmax cross-entropy's label smoothing and class
+	// weights the model is trained with (the zero value for none, and for
+	// the other losses); Save records it. The Trainer trains with its own
+	// CrossEntropy: set both.
+	CrossEntropy CrossEntropyOptions
 	// Standardizer, when set, maps raw features to the ones the model was
 	// trained on: Predict and Probabilities apply it to the rows they are
 	// given, and Save records it. The Trainer and Evaluate do not: give

@@ -51,6 +51,11 @@ type Trainer struct {
 	// each step, on the device (GradClipper, PyTorch's clip_grad_norm_);
 	// the backend must implement backend.GradNormClipper.
 	ClipNorm float32
+	// CrossEntropy, when not the zero value, trains the SoftmaxCrossEntropy
+	// loss with label smoothing and class weights (one per model output),
+	// and evaluates the validation loss with them; other losses refuse it.
+	// Set the Model's CrossEntropy too, for Save to record them.
+	CrossEntropy CrossEntropyOptions
 	// Callbacks are told of each epoch's end, in order, after OnEpoch, and
 	// those that are TrainEnders of Fit's end: ModelCheckpoint,
 	// EarlyStopping or a Callback of your own.
@@ -160,6 +165,12 @@ func (t *Trainer) check() error {
 	if err := t.Loss.check("trainer", t.Train.Name, t.Train.Regression()); err != nil {
 		return err
 	}
+	if err := t.CrossEntropy.check("trainer", t.Loss, t.Model.Outputs); err != nil {
+		return err
+	}
+	if _, ok := t.Model.Backend().(backend.WeightedLosser); !t.CrossEntropy.IsZero() && !ok {
+		return fmt.Errorf("nn: trainer: label smoothing and class weights on %s: %w", t.Model.Backend().Name(), errors.ErrUnsupported)
+	}
 	if err := t.checkTargets(); err != nil {
 		return err
 	}
@@ -248,6 +259,7 @@ type run struct {
 	hitLog  backend.Tensor
 	hit     backend.Tensor
 	clip    *GradClipper     // nil without Trainer.ClipNorm
+	ce      *ceLoss          // nil without Trainer.CrossEntropy
 	grads   []backend.Tensor // the gradients clip scales, reused
 	pending []int            // batch sizes of the steps in the logs
 	step    int              // steps done in all
@@ -315,6 +327,9 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 		if r.clip, err = NewGradClipper(b); err != nil {
 			return nil, err
 		}
+	}
+	if r.ce, err = newCELoss("fit", b, t.CrossEntropy); err != nil {
+		return nil, err
 	}
 	var val *DeviceSet
 	if t.Val.Len() > 0 {
@@ -405,6 +420,8 @@ func (r *run) trainStep(rows []int) error {
 	var loss *autograd.Value
 	if r.train.Outputs > 0 {
 		loss = r.t.Loss.applyTargets(g, scores, g.Input(bt.y))
+	} else if r.ce != nil {
+		loss, err = r.ce.applyCounting(g, scores, g.Input(bt.y), r.hit)
 	} else {
 		loss, err = r.t.Loss.applyCounting(g, scores, g.Input(bt.y), bt.onehot, r.hit)
 	}
@@ -502,7 +519,7 @@ func (r *run) endEpoch(val *DeviceSet) (EpochStats, error) {
 	if val != nil {
 		var err error
 		var rm RegressionMetrics
-		if s.ValLoss, s.ValAccuracy, rm, err = evaluate(r.t.Model, r.t.Loss, val, r.t.EvalBatch); err != nil {
+		if s.ValLoss, s.ValAccuracy, rm, err = evaluate(r.t.Model, r.t.Loss, r.ce, val, r.t.EvalBatch); err != nil {
 			return s, err
 		}
 		if val.Outputs > 0 {
@@ -518,6 +535,7 @@ func (r *run) release() {
 	if r.clip != nil {
 		r.clip.Release()
 	}
+	r.ce.release()
 	r.bs.release()
 	for _, t := range []backend.Tensor{r.lossLog, r.hitLog, r.hit} {
 		if t != nil {

@@ -36,10 +36,12 @@ type checkpoint struct {
 	// TargetNames (Meta "task" and "targets", regression.go).
 	Regression  bool
 	TargetNames []string
+	// CrossEntropy is the model's label smoothing and class weights.
+	CrossEntropy nn.CrossEntropyOptions
 }
 
 // hyperKeys are the hyperparameters a checkpoint records, as flag names.
-var hyperKeys = []string{"layers", "loss", "opt", "momentum", "lr", "wd", "wd-norms", "schedule", "warmup", "clip", "plateau", "batch", "epochs", "seed", "val", "label-col"}
+var hyperKeys = append([]string{"layers", "loss", "opt", "momentum", "lr", "wd", "wd-norms", "schedule", "warmup", "clip", "plateau", "batch", "epochs", "seed", "val", "label-col"}, ceFlags...)
 
 // validate checks the command's own fields (the library checks the rest).
 // The error names the field and quotes at most a short excerpt.
@@ -111,8 +113,9 @@ func loadCheckpoint(path string) (checkpoint, error) {
 	}
 	c := checkpoint{Spec: info.Spec, Loss: info.Loss, Data: info.Meta["data"], Features: info.Spec.Inputs,
 		Classes: info.Spec.Outputs, ClassNames: info.ClassNames, Std: info.Standardizer,
-		Epochs: info.Epochs, Steps: info.Steps, Optimizer: info.HasOptimizer, OptKind: info.Optimizer, Hyper: info.Meta}
-	if err := errors.Join(c.readTask(info.Meta), c.validate()); err != nil {
+		Epochs: info.Epochs, Steps: info.Steps, Optimizer: info.HasOptimizer, OptKind: info.Optimizer, Hyper: info.Meta,
+		CrossEntropy: info.CrossEntropy}
+	if err := errors.Join(c.readTask(info.Meta), c.validate(), c.checkCrossEntropy()); err != nil {
 		return c, fmt.Errorf("%s: not a usable gltrain checkpoint: %w", path, err)
 	}
 	if c.DataFile, err = recordedFile(info.Meta); err == nil && c.DataFile != nil && !isCSV(c.Data) {

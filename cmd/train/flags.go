@@ -66,6 +66,11 @@ type config struct {
 	dataChanged string
 
 	gen generation // -generate and its flags (generate.go)
+
+	// -label-smoothing and -class-weights (crossentropy.go): ε, and "",
+	// "balanced" or the weights, comma-separated.
+	labelSmoothing float64
+	classWeights   string
 }
 
 // preset is a data set's defaults for the flags left unset: the 2-D sets
@@ -210,6 +215,10 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	act := fs.String("act", "relu", activationUsage())
 	loss := fs.String("loss", "softmax", "loss: softmax (cross-entropy), svm (multiclass hinge), mse (against one-hot targets; on a CSV file, against\n"+
 		"real-valued targets), l1, huber (regression on a CSV file's real-valued -label-col columns), bce (multi-label 0/1 targets)")
+	fs.Float64Var(&c.labelSmoothing, "label-smoothing", 0, "with -loss=softmax: label smoothing ε in [0, 1), PyTorch's CrossEntropyLoss(label_smoothing=ε):\n"+
+		"the target is 1−ε+ε/C on the label and ε/C on the other classes")
+	fs.StringVar(&c.classWeights, "class-weights", "", "with -loss=softmax: a weight per class, PyTorch's CrossEntropyLoss(weight=w): balanced (n/(C·count), as\n"+
+		"sklearn's compute_class_weight; every class needs a training sample), or w0,w1,… one per class, each > 0")
 	fs.StringVar(&c.opt, "opt", "adam", "optimiser: "+strings.Join(nn.OptimizerNames, ", "))
 	fs.Float64Var(&c.lr, "lr", 0.01, "learning rate (mnist: 0.001)")
 	fs.Float64Var(&c.wd, "wd", 0, "weight decay (L2 for sgd, momentum, nesterov and adam; decoupled for adamw)")
@@ -357,6 +366,9 @@ func (c *config) validate(hidden, act, loss string) error {
 	if c.loss, err = nn.ParseLoss(loss); err != nil {
 		return badValue("loss", loss, []string{"softmax", "svm", "mse", "l1", "huber", "bce"}, "")
 	}
+	if err := c.checkCrossEntropy(); err != nil {
+		return usageError{err}
+	}
 	labelCol := c.labelCol
 	if c.labelCol, err = normalLabelCols(labelCol); err != nil {
 		return usageError{fmt.Errorf("invalid value %s for -label-col: %v", excerpt(labelCol), err)}
@@ -480,6 +492,7 @@ func (c config) hyperparameters() string {
 	if c.plateau != "" {
 		s += " -plateau=" + c.plateau
 	}
+	s += c.ceHyper()
 	return s + fmt.Sprintf(" -batch=%d -epochs=%d -seed=%d", c.batch, c.epochs, c.seed)
 }
 

@@ -29,6 +29,9 @@ func (c config) hyper() map[string]string {
 		"seed":      strconv.FormatUint(c.seed, 10),
 		"val":       strconv.FormatFloat(c.val, 'g', -1, 64),
 		"label-col": c.labelCol,
+
+		"label-smoothing": strconv.FormatFloat(c.labelSmoothing, 'g', -1, 64),
+		"class-weights":   c.classWeights,
 	}
 }
 
@@ -87,6 +90,8 @@ func (c *config) adoptRun(ck checkpoint) error {
 	parse("warmup", func(s string) (e error) { c.warmup, e = strconv.Atoi(s); return })
 	parse("clip", func(s string) (e error) { c.clip, e = strconv.ParseFloat(s, 64); return })
 	c.plateau = h["plateau"]
+	parse("label-smoothing", func(s string) (e error) { c.labelSmoothing, e = strconv.ParseFloat(s, 64); return })
+	c.classWeights = h["class-weights"]
 	parse("batch", func(s string) (e error) { c.batch, e = strconv.Atoi(s); return })
 	parse("seed", func(s string) (e error) { c.seed, e = strconv.ParseUint(s, 10, 64); return })
 	parse("val", func(s string) (e error) { c.val, e = strconv.ParseFloat(s, 64); return })
@@ -144,13 +149,17 @@ func (c *config) checkAdopted() error {
 	if c.clip != 0 && !float32Normal(c.clip) {
 		return fmt.Errorf("-clip=%v: want a finite number > 0 that float32 holds", c.clip)
 	}
+	if err := c.checkCrossEntropy(); err != nil {
+		return err
+	}
 	return c.checkTraining(true)
 }
 
 // newerHyper are the hyperparameters that checkpoints record since
 // -momentum, -warmup, -clip, -plateau and -wd-norms, with the values that
 // runs saved before trained with.
-var newerHyper = map[string]string{"momentum": "0.9", "warmup": "0", "clip": "0", "plateau": "", "wd-norms": "true"}
+var newerHyper = map[string]string{"momentum": "0.9", "warmup": "0", "clip": "0", "plateau": "", "wd-norms": "true",
+	"label-smoothing": "0", "class-weights": ""}
 
 // monitor is what -save-best and -patience had measured when the run was
 // saved (nn.MonitorFromMeta): the best validation loss, its epoch and the

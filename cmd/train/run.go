@@ -129,6 +129,9 @@ type session struct {
 	u  *ui
 	rf *runFolder // nil without a run folder
 	d  dataset    // once prepared
+
+	// ce is -label-smoothing's and -class-weights', once prepared.
+	ce nn.CrossEntropyOptions
 }
 
 // checkpointPath is the checkpoint the run starts from: -resume's or
@@ -173,6 +176,10 @@ func readCheckpoint(c *config, stderr io.Writer) (*checkpoint, error) {
 	if !c.given["loss"] {
 		c.loss = ck.Loss
 	}
+	c.takeCrossEntropy(ck)
+	if err := c.checkCrossEntropy(); err != nil {
+		return nil, exitCode{2, fmt.Errorf("%s: %v", from, err)}
+	}
 	c.regression = ck.Regression
 	if err := checkTask(*c, ck); err != nil {
 		return nil, err
@@ -210,6 +217,9 @@ func (r *session) prepare(ctx context.Context, stderr io.Writer) (nn.Spec, error
 	}
 	spec, err := runSpec(c, ck, d)
 	if err != nil {
+		return spec, err
+	}
+	if r.ce, err = c.crossEntropy(ck, d.train, spec.Outputs); err != nil {
 		return spec, err
 	}
 	return spec, checkMemory(spec, spec.String(), c.memoryNeed(), d, r.b)
@@ -260,12 +270,13 @@ func (r *session) evaluate() error {
 		return err
 	}
 	defer m.Release()
+	m.CrossEntropy = r.ce
 	r.printModel(m)
 	return evaluate(m, r.c.loss, r.d, r.u)
 }
 
 func (r *session) printModel(m *nn.Model) {
-	r.u.printf("model    %v, %d parameters, %v loss%s", m, countParams(m), r.c.loss, loadedFrom(checkpointPath(r.c), r.ck))
+	r.u.printf("model    %v, %d parameters, %v loss%s%s", m, countParams(m), r.c.loss, describeCE(r.ce), loadedFrom(checkpointPath(r.c), r.ck))
 }
 
 // train trains: -resume's run with its optimiser state, or -load's model or
@@ -329,6 +340,7 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 		u.metrics = r.rf
 	}
 	m.Loss, m.ClassNames, m.Standardizer = c.loss, d.train.ClassNames, d.std
+	m.CrossEntropy = r.ce
 	m.Meta = c.hyper()
 	recordTask(m.Meta, d)
 	if d.file != nil {
@@ -343,7 +355,7 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 	tr := nn.Trainer{
 		Model: m, Loss: c.loss, Optimizer: opt, Schedule: schedule,
 		Epochs: c.epochs, BatchSize: c.batch, Seed: c.seed, Train: d.train, Val: d.held, ClipNorm: float32(c.clip),
-		StartEpoch: start.Epochs, StartStep: start.Steps,
+		StartEpoch: start.Epochs, StartStep: start.Steps, CrossEntropy: r.ce,
 		LogEvery: max(1, min(50, steps/10)), OnProgress: u.progress,
 		OnEpoch: func(s nn.EpochStats) error { u.epoch(s, c.epochs); return nil },
 	}
@@ -473,7 +485,7 @@ func accuracyOn(m *nn.Model, loss nn.Loss, s data.Set) (float64, float64, error)
 		return 0, 0, err
 	}
 	defer ds.Release()
-	return nn.Evaluate(m, loss, ds, 0)
+	return evaluateOn(m, loss, ds)
 }
 
 // summarise prints the final line: time, throughput and the accuracies,

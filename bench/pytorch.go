@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -21,6 +22,12 @@ import (
 //
 //go:embed pytorch/bench.py
 var pytorchScript []byte
+
+// nanoGPTModule is bench/pytorch/nanogpt.py, the GPT cases' model, which
+// bench.py imports from a temporary folder on its PYTHONPATH.
+//
+//go:embed pytorch/nanogpt.py
+var nanoGPTModule []byte
 
 // installHint is what the header says when no interpreter imports torch.
 const installHint = "apt-get install python3-torch libopenblas0-openmp"
@@ -143,12 +150,21 @@ func pytorchArgs(suite, filter string, samples int, minSample time.Duration, thr
 // thread variables are set too, so that BLAS pools started before
 // torch.set_num_threads take the same count.
 func runPyTorch(python string, args []string, threads int, stderr io.Writer) (PyTorchMeta, []Result, error) {
+	mods, err := os.MkdirTemp("", "gltrain-bench-py")
+	if err != nil {
+		return PyTorchMeta{}, nil, fmt.Errorf("bench.py: %w", err)
+	}
+	defer os.RemoveAll(mods)
+	if err := os.WriteFile(filepath.Join(mods, "nanogpt.py"), nanoGPTModule, 0o644); err != nil {
+		return PyTorchMeta{}, nil, fmt.Errorf("bench.py: %w", err)
+	}
 	cmd := exec.Command(python, append([]string{"-"}, args...)...)
 	cmd.Stdin = bytes.NewReader(pytorchScript)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, stderr
 	n := strconv.Itoa(threads)
-	cmd.Env = append(os.Environ(), "OMP_NUM_THREADS="+n, "OPENBLAS_NUM_THREADS="+n, "MKL_NUM_THREADS="+n)
+	cmd.Env = append(os.Environ(), "OMP_NUM_THREADS="+n, "OPENBLAS_NUM_THREADS="+n, "MKL_NUM_THREADS="+n,
+		"PYTHONPATH="+mods+string(os.PathListSeparator)+os.Getenv("PYTHONPATH"))
 	if err := cmd.Run(); err != nil {
 		return PyTorchMeta{}, nil, fmt.Errorf("%s bench.py: %w", python, err)
 	}

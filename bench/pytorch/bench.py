@@ -209,10 +209,9 @@ def setup_cnn(torch, device, batch, bn=False):
 
 def setup_gpt(torch, device, batch):
     """One AdamW step (lr 1e-3, weight decay 0.1 on the blocks' matrices) of
-    nanoGPT's model (nn/testdata/nanogpt.py) at the GPT config, on a
+    nanoGPT's model (bench/pytorch/nanogpt.py) at the GPT config, on a
     resident batch of random bytes, targets the next byte."""
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "nn", "testdata"))
-    from nanogpt import GPT as Model
+    from nanogpt import GPT as Model  # bench/pytorch/nanogpt.py: beside this file, or on PYTHONPATH when fed on stdin
     F = torch.nn.functional
     torch.manual_seed(1)
     model = Model(GPT).to(device)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The GPT reference in PyTorch: nanoGPT's model (nn/testdata/nanogpt.py,
+"""The GPT reference in PyTorch: nanoGPT's model (bench/pytorch/nanogpt.py,
 its manual attention path, since torch 1.13 has no
 scaled_dot_product_attention) trained as gltrain trains nn.GPT.
 
@@ -31,7 +31,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "nn", "testdata"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nanogpt import GPT  # noqa: E402
 
 

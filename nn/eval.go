@@ -56,7 +56,7 @@ func evaluate(m *Model, loss Loss, set *DeviceSet, batchSize int) (meanLoss, acc
 	if batchSize == 0 {
 		batchSize = 1024
 	}
-	batchSize = m.evalRows(batchSize) // no tensor over the element limit
+	batchSize = m.sequenceRows(m.evalRows(batchSize)) // no tensor over the element limit; whole sequences
 	b := m.Backend()
 	g := autograd.NewGraph(b)
 	g.SetGrad(false)

@@ -32,6 +32,7 @@ func (c *config) inputFiles() []namedFile {
 	if isCSV(c.data) {
 		add("data", c.data)
 	}
+	add("data", textFile(c.data))
 	add("predict", c.predict)
 	if c.data == "mnist" {
 		dir := c.dataDir

@@ -3,6 +3,7 @@ package nn_test
 import (
 	"context"
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -65,4 +66,21 @@ func TestTrainerTextOrder(t *testing.T) {
 		// float32 sums of w·ctx per-token losses in another grouping: 1e-5 relative.
 		assert.InEpsilon(t, sum/float64(w), last.ValLoss, 1e-5)
 	})
+}
+
+// TestReadInfoGPT: ReadInfo reads a GPT's checkpoint, whose tied head
+// (lm_head.weight) is no parameter of its own, as Load does.
+func TestReadInfoGPT(t *testing.T) {
+	b := backendtest.Open(t, "cpu")
+	c := nn.GPTConfig{Vocab: 256, Ctx: 8, Layers: 1, Heads: 2, Embd: 8}
+	m, err := nn.NewModel(b, &nn.GPT{Config: c}, 1, 1)
+	require.NoError(t, err)
+	defer m.Release()
+	path := filepath.Join(t.TempDir(), "gpt.safetensors")
+	require.NoError(t, nn.Save(path, m, nil))
+	info, err := nn.ReadInfo(path)
+	require.NoError(t, err)
+	require.NotNil(t, info.Spec.GPT)
+	assert.Equal(t, c, *info.Spec.GPT)
+	assert.Equal(t, "gpt:layers=1,heads=2,embd=8,ctx=8,vocab=256", m.String())
 }

@@ -85,7 +85,7 @@ type dataSource struct {
 // set is one set, and for MNIST it is the test set.
 func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer) (dataset, error) {
 	if isText(src.name) {
-		return loadText(src)
+		return loadText(src, ck)
 	}
 	d := dataset{source: src.name, heldName: "validation"}
 	split := func(s data.Set) (train, held data.Set, err error) {

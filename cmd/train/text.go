@@ -85,8 +85,10 @@ type textData struct {
 
 // loadText reads -data's text and makes the sets of a GPT of context
 // src.ctx: training positions and validation windows, or with -eval the
-// windows of the whole text.
-func loadText(src dataSource) (dataset, error) {
+// windows of the whole text. A run that must see the checkpoint's data
+// (-resume, or -load without -data) refuses text whose SHA-256 differs
+// from the one it recorded, unless -data-changed=ok.
+func loadText(src dataSource, ck *checkpoint) (dataset, error) {
 	d := dataset{source: src.name, heldName: "validation"}
 	var t data.Text
 	var err error
@@ -97,6 +99,10 @@ func loadText(src dataSource) (dataset, error) {
 	}
 	if err != nil {
 		return d, exitCode{2, err}
+	}
+	if was := checkpointText(ck); src.sameData && !src.changedOK && was != "" && was != t.SHA256() {
+		return d, exitCode{2, fmt.Errorf("%s is not the text %s was trained on: its SHA-256 is %.12s…, the checkpoint's %.12s… (-data-changed=ok goes on with it)",
+			src.name, src.checkpoint, t.SHA256(), was)}
 	}
 	td := &textData{text: t, ctx: src.ctx, eval: src.eval}
 	d.text = td
@@ -159,6 +165,15 @@ func (t *textData) record(meta map[string]string) {
 	meta[metaTextFiles] = strconv.Itoa(len(t.text.Files))
 	meta[metaTextBytes] = strconv.Itoa(len(t.text.Data))
 	meta[metaTextSHA256] = t.text.SHA256()
+}
+
+// checkpointText is the SHA-256 of the text ck was trained on ("" when
+// it records none).
+func checkpointText(ck *checkpoint) string {
+	if ck == nil {
+		return ""
+	}
+	return ck.Hyper[metaTextSHA256]
 }
 
 // textSpec is the GPT a run on text trains: the checkpoint's, which must

@@ -184,3 +184,19 @@ func TestTextGL(t *testing.T) {
 	}
 	assert.InEpsilon(t, loss("cpu"), loss(gl), 1e-5)
 }
+
+// TestTextChanged: -resume refuses text that is not the checkpoint's
+// (its SHA-256 differs), unless -data-changed=ok.
+func TestTextChanged(t *testing.T) {
+	dir := t.TempDir()
+	path := writeText(t, dir, 40)
+	ck := filepath.Join(dir, "m.safetensors")
+	code, _, stderr := runTrain(t, "-backend=cpu", "-data=text:"+path, tinyGPT, "-batch=4", "-plot=", "-quiet", "-save="+ck)
+	require.Equal(t, 0, code, stderr)
+	writeText(t, dir, 41)
+	code, _, stderr = runTrain(t, "-backend=cpu", "-resume="+ck, "-epochs=2", "-plot=", "-quiet")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "is not the text "+ck+" was trained on")
+	code, _, stderr = runTrain(t, "-backend=cpu", "-resume="+ck, "-epochs=2", "-plot=", "-quiet", "-data-changed=ok")
+	assert.Equal(t, 0, code, stderr)
+}

@@ -161,7 +161,12 @@ const (
 )
 
 // record writes the text's identity into a checkpoint's Meta.
+// "data" becomes text:PATH with PATH absolute, so that -resume and -load
+// find it from another folder.
 func (t *textData) record(meta map[string]string) {
+	if p := textFile(meta["data"]); p != "" {
+		meta["data"] = "text:" + recordablePath(p)
+	}
 	meta[metaTextFiles] = strconv.Itoa(len(t.text.Files))
 	meta[metaTextBytes] = strconv.Itoa(len(t.text.Data))
 	meta[metaTextSHA256] = t.text.SHA256()

@@ -245,7 +245,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&c.predict, "predict", "", "write predictions of the -load model for the rows of this CSV file (features only, no label column)")
 	fs.StringVar(&c.out, "out", "", "where -predict writes its CSV (default: stdout)")
 	fs.BoolVar(&c.eval, "eval", false, "evaluate the -load model instead of training: on the whole -data set as one set (mnist: its test set),\n"+
-		"with its accuracy, loss, confusion matrix and per-class precision, recall and F1")
+		"with its accuracy, loss, confusion matrix and per-class precision, recall and F1; on text, the mean loss over the\n"+
+		"non-overlapping windows of ctx bytes from the start (targets shifted by one, the last partial window dropped)")
 	fs.StringVar(&c.plot, "plot", "", "folder of the run's pictures (PNG) and metrics.jsonl, created if missing\n"+
 		"(default: a new folder runs/DATA-YYYYmmdd-HHMMSS, none with -quiet); -plot= (empty) writes nothing")
 	fs.BoolVar(&c.json, "json", false, "write one JSON object per epoch to stdout (other output goes to stderr);\n"+

@@ -107,7 +107,7 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 		t.Fatalf("-h: exit %d", code)
 	}
 	for _, f := range []string{"-backend", "-data", "-data-dir", "-hidden", "-act", "-loss", "-opt", "-lr", "-wd", "-epochs", "-batch",
-		"-seed", "-val", "-save", "-load", "-eval", "-plot", "-json", "-quiet", "-label-col", "-schedule"} {
+		"-seed", "-val", "-save", "-load", "-eval", "-plot", "-json", "-quiet", "-label-col", "-schedule", "-model"} {
 		if !strings.Contains(stdout, "  "+f+" ") && !strings.Contains(stdout, "  "+f+"\n") {
 			t.Errorf("-h does not document %s", f)
 		}

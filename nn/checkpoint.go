@@ -365,7 +365,7 @@ func ReadInfo(path string) (*Info, error) {
 		return nil, bad(fmt.Errorf("__metadata__ \"model\": the model has a layer of its own type (%s): build the model in code and load the file with nn.LoadInto", excerpt(h.Model.Custom)))
 	}
 	model, _ := splitTensors(f.Tensors, h.version)
-	if h.Model.Net == "gpt" {
+	if h.Model.Net == "gpt" { // as Load reads it: the tied head is wte's copy
 		if model, err = untieHead(model, "transformer.wte.weight"); err != nil {
 			return nil, bad(err)
 		}

@@ -57,7 +57,7 @@ func evaluate(m *Model, loss Loss, ce *ceLoss, set *DeviceSet, batchSize int) (m
 	if batchSize == 0 {
 		batchSize = 1024
 	}
-	batchSize = m.evalRows(batchSize) // no tensor over the element limit
+	batchSize = m.sequenceRows(m.evalRows(batchSize)) // no tensor over the element limit; whole sequences
 	b := m.Backend()
 	g := autograd.NewGraph(b)
 	g.SetGrad(false)

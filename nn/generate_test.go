@@ -188,16 +188,3 @@ func TestGenerateSeed(t *testing.T) {
 		assert.Equal(t, cpu, gl, "seed 1 on cpu and gl")
 	}
 }
-
-// TestReadInfoGPT: ReadInfo reads a GPT checkpoint, whose tied head
-// lm_head.weight is not a parameter of its own (as Load does), before
-// anything is built: -generate checks the config this way.
-func TestReadInfoGPT(t *testing.T) {
-	m := newGenModel(t, backendtest.Open(t, "cpu"))
-	path := t.TempDir() + "/gpt.safetensors"
-	require.NoError(t, nn.Save(path, m, nil))
-	info, err := nn.ReadInfo(path)
-	require.NoError(t, err)
-	require.NotNil(t, info.Spec.GPT)
-	assert.Equal(t, genConfig, *info.Spec.GPT)
-}

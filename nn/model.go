@@ -395,6 +395,9 @@ func (m *Model) String() string {
 	if gr, isGraph := m.Net.(*Graph); isGraph && gr != nil {
 		return s + gr.describe()
 	}
+	if gp, isGPT := m.Net.(*GPT); isGPT && gp != nil {
+		return gp.describe()
+	}
 	if !ok {
 		return fmt.Sprintf("%d-(%T)-%d", m.Inputs, m.Net, m.Outputs)
 	}

@@ -26,6 +26,9 @@ type Trainer struct {
 	BatchSize int
 	// Seed shuffles the batches (a new permutation every epoch).
 	Seed uint64
+	// Order, when set, chooses each step's rows instead of shuffled
+	// batches of BatchSize (a data.TextBatcher for a GPT).
+	Order BatchOrder
 	// StartEpoch is the number of epochs already done: Fit runs epochs
 	// StartEpoch+1 to Epochs, each with the batch order and learning rate
 	// it would have had in one uninterrupted run. Resume sets it.
@@ -123,7 +126,7 @@ func (e *NonFiniteLossError) Error() string {
 // refused before it trains rather than when it saves. The optimiser's own
 // counts (Adam's) are checked too.
 func (t *Trainer) checkSteps() error {
-	perEpoch := data.NewBatcher(t.Train.Len(), t.BatchSize, 0).Batches()
+	perEpoch := t.order().Batches()
 	more := float64(t.Epochs-t.StartEpoch) * float64(perEpoch)
 	start := t.StartStep
 	if a, ok := t.Optimizer.(*Adam); ok {
@@ -338,7 +341,7 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 		}
 		defer val.Release()
 	}
-	batcher := data.NewBatcher(t.Train.Len(), t.BatchSize, t.Seed)
+	batcher := t.order()
 	for e := t.StartEpoch; e < t.Epochs; e++ {
 		if t.Schedule != nil {
 			t.Optimizer.SetLR(t.plateaued(t.Schedule.LR(e)))

@@ -56,7 +56,7 @@ func (c checkpoint) validate() error {
 		return field("data", "%s is %d bytes, longer than a path can be", excerpt(c.Data), len(c.Data))
 	case !printablePath(c.Data):
 		return field("data", "%s holds control characters or is not UTF-8", excerpt(c.Data))
-	case !contains(dataNames, c.Data) && !isCSV(c.Data):
+	case !contains(dataNames, c.Data) && !isCSV(c.Data) && !isText(c.Data):
 		return field("data", "%s is neither a data set (%s) nor a .csv file", excerpt(c.Data), strings.Join(dataNames, ", "))
 	case c.Classes < 2 && !c.Regression: // the classes are the model's outputs, not a field of "meta"
 		return fmt.Errorf("__metadata__ \"model\": %d outputs, want at least 2 (one per class)", c.Classes)

@@ -32,6 +32,7 @@ func (c *config) inputFiles() []namedFile {
 	if isCSV(c.data) {
 		add("data", c.data)
 	}
+	add("data", textFile(c.data))
 	add("predict", c.predict)
 	if c.data == "mnist" {
 		dir := c.dataDir
@@ -152,8 +153,11 @@ func absPath(path string) string {
 // path once made absolute with its symbolic links resolved (as far as it
 // exists: a file not yet written, or a folder not yet made, is compared by
 // where it will be), or, when both exist, the same file by os.SameFile (a
-// symbolic or hard link).
+// symbolic or hard link). Two -data=text:PATH values compare their paths.
 func sameFile(a, b string) bool {
+	if ta, tb := textFile(a), textFile(b); ta != "" && tb != "" {
+		a, b = ta, tb
+	}
 	if a == "" || b == "" {
 		return false
 	}

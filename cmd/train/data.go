@@ -25,10 +25,14 @@ type dataset struct {
 	std         *data.Standardizer
 	file        *dataFile // a CSV file's identity, for the checkpoint; nil for others
 	twoD        bool      // a generated 2-D set: a decision boundary can be drawn
+	text        *textData // text data (text.go); nil for others
 }
 
 // describe is the "data" line: the sets and their sizes.
 func (d dataset) describe() string {
+	if d.text != nil {
+		return d.text.describe(d.source)
+	}
 	shape := fmt.Sprintf("%d features, %d classes", d.train.Features, d.train.Classes)
 	if d.train.Regression() {
 		shape = fmt.Sprintf("%d features, %d %s (%s)", d.train.Features, d.train.Outputs, plural(d.train.Outputs, "target", "targets"),
@@ -68,6 +72,7 @@ type dataSource struct {
 	sameData, fromCheckpoint bool
 	changedOK                bool
 	maxMemory                float64 // -max-memory: bounds the memory of reading a CSV file too
+	ctx                      int     // text: the GPT's context, the length of a sequence and a window
 }
 
 // loadData loads, splits and (for CSV) standardises the data set. A
@@ -79,6 +84,9 @@ type dataSource struct {
 // src.seed; MNIST's test set is kept apart. With src.eval the whole data
 // set is one set, and for MNIST it is the test set.
 func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer) (dataset, error) {
+	if isText(src.name) {
+		return loadText(src, ck)
+	}
 	d := dataset{source: src.name, heldName: "validation"}
 	split := func(s data.Set) (train, held data.Set, err error) {
 		if src.eval {

@@ -71,6 +71,9 @@ type config struct {
 	// "balanced" or the weights, comma-separated.
 	labelSmoothing float64
 	classWeights   string
+
+	// gpt is -model's GPT for text data (the checkpoint's once read).
+	gpt nn.GPTConfig
 }
 
 // preset is a data set's defaults for the flags left unset: the 2-D sets
@@ -91,6 +94,8 @@ func presetFor(dataName string) preset {
 		return preset{hidden: []int{256}, epochs: 5, batch: 128, lr: 1e-3, val: mnistVal}
 	case isCSV(dataName):
 		return preset{hidden: []int{64}, epochs: 30, batch: 32, lr: 0.01, val: defaultVal}
+	case isText(dataName): // 16 sequences a step, nanoGPT's character-level rate
+		return preset{epochs: 1, batch: 16, lr: 1e-3, val: textVal}
 	}
 	return preset{hidden: []int{100}, epochs: 30, batch: 16, lr: 0.01, val: defaultVal}
 }
@@ -99,6 +104,7 @@ func presetFor(dataName string) preset {
 const (
 	defaultVal = 0.2
 	mnistVal   = 1.0 / 12
+	textVal    = 0.1
 )
 
 // valFraction is the fraction of the training data held out: -val when
@@ -134,14 +140,14 @@ func (c *config) applyPreset(p preset) {
 // dataSource is what loadData reads.
 func (c config) dataSource() dataSource {
 	ck := checkpointPath(c)
-	return dataSource{name: c.data, dir: c.dataDir, labelCol: c.labelCol, regression: c.regression, loss: c.loss, val: c.valFraction(), seed: c.seed, eval: c.eval,
+	return dataSource{name: c.data, dir: c.dataDir, labelCol: c.labelCol, regression: c.regression, loss: c.loss, val: c.valFraction(), seed: c.seed, eval: c.eval, ctx: c.gpt.Ctx,
 		checkpoint: ck, sameData: c.resume != "" || (ck != "" && !c.given["data"]), fromCheckpoint: ck != "" && !c.given["data"],
 		changedOK: c.dataChanged == "ok", maxMemory: c.maxMemory}
 }
 
 // memoryNeed is what checkMemory reads.
 func (c config) memoryNeed() memoryNeed {
-	return memoryNeed{batch: c.batch, opt: c.opt, eval: c.eval, loaded: c.load != "", max: c.maxMemory}
+	return memoryNeed{batch: c.batchRows(), opt: c.opt, eval: c.eval, loaded: c.load != "", max: c.maxMemory}
 }
 
 // outputs is what prepareOutputs reads.
@@ -195,7 +201,10 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		"gl:PATH forces a context path (egl-device, egl-surfaceless, egl-default, glfw); cpu:blas=gonum skips OpenBLAS")
 	fs.IntVar(&c.threads, "threads", 0, "CPU threads (Go's GOMAXPROCS and the BLAS library's), at most "+strconv.Itoa(maxThreads)+"; 0: every core")
 	fs.StringVar(&c.data, "data", "spiral", "data set: spiral, circles, xor, moons (2-D, generated), mnist, fashion-mnist\n"+
-		"(Debian's dataset-fashion-mnist package, "+data.FashionMNISTDir+"), or PATH.csv")
+		"(Debian's dataset-fashion-mnist package, "+data.FashionMNISTDir+"), PATH.csv, or text to train a GPT on (-model): text:PATH\n"+
+		"(a file, or a folder's files in sorted order, as bytes) or go (the Go distribution's source of a fixed list of packages)")
+	model := fs.String("model", "gpt", "with text data, the GPT: gpt[:layers=N,heads=N,embd=N,ctx=N], the rest at gpt:layers=4,heads=4,embd=128,ctx=128;\n"+
+		"-batch counts sequences of ctx bytes and an epoch is one pass over the training text (text: -epochs=1, -batch=16, -lr=0.001, -val=0.1)")
 	fs.StringVar(&c.dataDir, "data-dir", "", "where the MNIST files are, or are downloaded to (default: the user cache dir, gltrain/mnist);\n"+
 		"for fashion-mnist, where its files are (default: "+data.FashionMNISTDir+")")
 	fs.StringVar(&c.dataChanged, "data-changed", "refuse", "what -resume does, and -load or -eval without -data, when the CSV file is not the one the checkpoint\n"+
@@ -247,7 +256,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&c.predict, "predict", "", "write predictions of the -load model for the rows of this CSV file (features only, no label column)")
 	fs.StringVar(&c.out, "out", "", "where -predict writes its CSV (default: stdout)")
 	fs.BoolVar(&c.eval, "eval", false, "evaluate the -load model instead of training: on the whole -data set as one set (mnist: its test set),\n"+
-		"with its accuracy, loss, confusion matrix and per-class precision, recall and F1")
+		"with its accuracy, loss, confusion matrix and per-class precision, recall and F1; on text, the mean loss over the\n"+
+		"non-overlapping windows of ctx bytes from the start (targets shifted by one, the last partial window dropped)")
 	fs.StringVar(&c.plot, "plot", "", "folder of the run's pictures (PNG) and metrics.jsonl, created if missing\n"+
 		"(default: a new folder runs/DATA-YYYYmmdd-HHMMSS, none with -quiet); -plot= (empty) writes nothing")
 	fs.BoolVar(&c.json, "json", false, "write one JSON object per epoch to stdout (other output goes to stderr);\n"+
@@ -293,6 +303,9 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		return c, err
 	}
 	if err := c.validateLayers(*layers); err != nil {
+		return c, err
+	}
+	if err := c.validateText(*model); err != nil {
 		return c, err
 	}
 	var err error
@@ -343,8 +356,8 @@ func (c *config) validate(hidden, act, loss string) error {
 	if c.threads < 0 {
 		return usageError{fmt.Errorf("invalid value %d for -threads: want 0 (every core) or more", c.threads)}
 	}
-	if !contains(dataNames, c.data) && !isCSV(c.data) {
-		return badValue("data", c.data, dataNames, ", or a path to a .csv file")
+	if !contains(dataNames, c.data) && !isCSV(c.data) && !isText(c.data) {
+		return badValue("data", c.data, append(dataNames, goCorpus), ", a path to a .csv file, or text:PATH")
 	}
 	if !contains(dataChangedValues, c.dataChanged) {
 		return badValue("data-changed", c.dataChanged, dataChangedValues, "")

@@ -154,6 +154,9 @@ func evaluate(m *nn.Model, lossFn nn.Loss, d dataset, u *ui) error {
 	if d.train.Regression() {
 		return evaluateRegression(m, lossFn, d, u)
 	}
+	if d.text != nil {
+		return evaluateText(m, d, u)
+	}
 	set := d.train
 	loss, _, err := accuracyOn(m, lossFn, set)
 	if err != nil {

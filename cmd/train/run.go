@@ -155,6 +155,9 @@ func readCheckpoint(c *config, stderr io.Writer) (*checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ck.Spec.GPT != nil {
+		c.gpt = *ck.Spec.GPT
+	}
 	if c.resume != "" {
 		if err := c.adoptRun(ck); err != nil {
 			return nil, exitCode{2, err}
@@ -201,8 +204,8 @@ func (r *session) prepare(ctx context.Context, stderr io.Writer) (nn.Spec, error
 		return nn.Spec{}, err
 	}
 	r.d = d
-	u.heldName, u.loss = d.heldName, c.loss
-	if ck == nil && !d.train.Regression() { // a checkpoint fixes the classes; otherwise the data does
+	u.heldName, u.loss, u.tokens = d.heldName, c.loss, d.text != nil
+	if ck == nil && !d.train.Regression() && d.text == nil { // a checkpoint fixes the classes; otherwise the data does
 		warning, err := checkClasses(c.dataSource(), c.maxClasses, d)
 		if err != nil {
 			return nn.Spec{}, err
@@ -229,6 +232,9 @@ func (r *session) prepare(ctx context.Context, stderr io.Writer) (nn.Spec, error
 // it is checked against the data.
 func runSpec(c config, ck *checkpoint, d dataset) (nn.Spec, error) {
 	var spec nn.Spec
+	if d.text != nil {
+		return textSpec(c, ck)
+	}
 	if ck != nil {
 		spec = ck.Spec
 	} else {
@@ -310,6 +316,9 @@ func (r *session) train(ctx context.Context, spec nn.Spec) error {
 		if !c.wdNorms {
 			decay = nn.DecayMatrices(m)
 		}
+		if d := gptDecay(m, c); d != nil {
+			decay = d
+		}
 		if opt, err = nn.NewOptimizerDecay(c.opt, b, m.Parameters(), float32(c.lr), float32(c.wd), float32(c.momentum), decay); err != nil {
 			return err
 		}
@@ -346,6 +355,9 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 	if d.file != nil {
 		d.file.record(m.Meta)
 	}
+	if d.text != nil {
+		d.text.record(m.Meta)
+	}
 	save, early := callbacks(c, r.ck, st)
 	plateau, err := plateauCallback(c, r.ck)
 	if err != nil {
@@ -358,6 +370,11 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 		StartEpoch: start.Epochs, StartStep: start.Steps, CrossEntropy: r.ce,
 		LogEvery: max(1, min(50, steps/10)), OnProgress: u.progress,
 		OnEpoch: func(s nn.EpochStats) error { u.epoch(s, c.epochs); return nil },
+	}
+	if d.text != nil {
+		if err := d.text.order(&tr, c.batch, c.seed); err != nil {
+			return err
+		}
 	}
 	if plateau != nil { // before the save, which records its state
 		tr.Callbacks = append(tr.Callbacks, plateau)
@@ -494,6 +511,10 @@ func accuracyOn(m *nn.Model, loss nn.Loss, s data.Set) (float64, float64, error)
 func summarise(m *nn.Model, loss nn.Loss, d dataset, h *nn.History, elapsed time.Duration, u *ui) error {
 	if d.train.Regression() {
 		return summariseRegression(m, loss, d, h, elapsed, u)
+	}
+	if d.text != nil {
+		summariseText(d, h, elapsed, u)
+		return nil
 	}
 	trainLoss, trainAcc, err := accuracyOn(m, loss, d.train)
 	if err != nil {

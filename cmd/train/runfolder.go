@@ -87,12 +87,15 @@ func prepareOutputs(c outputs, now time.Time) (*runFolder, error) {
 	return rf, nil
 }
 
-// runName is a run folder's name: the data set (a CSV file's base name
-// without its extension) and the time, "spiral-20250102-150405".
+// runName is a run folder's name: the data set (a CSV or text file's base
+// name without its extension) and the time, "spiral-20250102-150405".
 func runName(dataName string, now time.Time) string {
 	name := dataName
-	if isCSV(dataName) {
+	if p := textFile(dataName); isCSV(dataName) || p != "" {
 		base := filepath.Base(dataName)
+		if p != "" {
+			base = filepath.Base(p)
+		}
 		name = strings.TrimSuffix(base, filepath.Ext(base))
 	}
 	if name == "" || name == "." || name == ".." {

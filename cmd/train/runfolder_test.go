@@ -96,6 +96,8 @@ func TestRunFolderNames(t *testing.T) {
 	assert.Equal(t, "iris-20250102-150405", runName("data/iris.csv", now))
 	assert.Equal(t, "Points.v2-20250102-150405", runName("/x/Points.v2.CSV", now))
 	assert.Equal(t, "mnist-20250102-150405", runName("mnist", now))
+	assert.Equal(t, "corpus-20250102-150405", runName("text:/x/corpus.txt", now))
+	assert.Equal(t, "go-20250102-150405", runName("go", now))
 	base := filepath.Join(t.TempDir(), "runs", "spiral-20250102-150405")
 	for _, want := range []string{base, base + "-2", base + "-3"} {
 		got, err := newRunDir(base)

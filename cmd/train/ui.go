@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -34,6 +35,15 @@ type ui struct {
 	heldName string
 	backend  string
 	loss     nn.Loss // the run's: bce adds the label accuracy to a regression's lines
+	tokens   bool    // text data: a sample is a token, and rates are tokens/s
+}
+
+// rate names the throughput's unit: samples/s, or tokens/s on text.
+func (u *ui) rate(s string) string {
+	if u.tokens {
+		return strings.Replace(s, " samples/s", " tokens/s", 1)
+	}
+	return s
 }
 
 // isTerminal reports whether w is a terminal, where the progress bar is
@@ -119,7 +129,7 @@ func (u *ui) progress(p nn.Progress) {
 		)
 	}
 	u.frames.Reset()
-	u.bar.Describe(fitBarText(p, u.columns, u.barCols) + "  ")
+	u.bar.Describe(u.rate(fitBarText(p, u.columns, u.barCols)) + "  ")
 	u.bar.Set(p.Step)
 	frame := u.frames.Bytes()
 	if i := bytes.LastIndexByte(frame, '\r'); i > 0 {
@@ -220,13 +230,17 @@ func (u *ui) epoch(s nn.EpochStats, epochs int) {
 			line += fmt.Sprintf("  %s loss %.4f  %s acc %5.1f%%", short(u.heldName), s.ValLoss, short(u.heldName), 100*s.ValAccuracy)
 		}
 		line += fmt.Sprintf("  %s samples/s  %s", human(s.SamplesPerSec()), s.Duration.Round(time.Millisecond))
-		fmt.Fprintln(u.out, line)
+		fmt.Fprintln(u.out, u.rate(line))
 	}
 	if u.jsonOut != nil || u.metrics != nil {
 		obj := epochJSON{
 			Epoch: s.Epoch, Epochs: epochs, Loss: s.Loss, LR: s.LR,
 			Steps: s.Steps, Samples: s.Samples, Seconds: s.Duration.Seconds(),
 			SamplesPerSec: s.SamplesPerSec(), Backend: u.backend,
+		}
+		if u.tokens {
+			tps := s.SamplesPerSec()
+			obj.TokensPerSec = &tps
 		}
 		if !math.IsNaN(s.Accuracy) {
 			obj.Accuracy = &s.Accuracy
@@ -270,6 +284,7 @@ type epochJSON struct {
 	Samples       int      `json:"samples"`
 	Seconds       float64  `json:"seconds"`
 	SamplesPerSec float64  `json:"samples_per_sec"`
+	TokensPerSec  *float64 `json:"tokens_per_sec,omitempty"` // text: samples are tokens
 	Backend       string   `json:"backend"`
 }
 

@@ -277,10 +277,17 @@ func (b *TextBatcher) StepsPerEpoch() int {
 // Fill writes step s's batch into x and y, batch·ctx token ids each (row
 // i·ctx+t is token t of sequence i), targets shifted by one.
 func (b *TextBatcher) Fill(x, y []float32, step int) {
-	r := backend.NewRand(epochSeed(b.seed, step))
-	starts := len(b.data) - b.ctx // starts in [0, len−ctx−1]
-	for i := 0; i < b.batch; i++ {
-		at := r.IntN(starts)
+	for i, at := range b.starts(step) {
 		fillText(x[i*b.ctx:(i+1)*b.ctx], y[i*b.ctx:(i+1)*b.ctx], b.data, at, b.ctx)
 	}
+}
+
+// starts returns where step's batch sequences start, in [0, len−ctx−1].
+func (b *TextBatcher) starts(step int) []int {
+	r := backend.NewRand(epochSeed(b.seed, step))
+	at := make([]int, b.batch)
+	for i := range at {
+		at[i] = r.IntN(len(b.data) - b.ctx)
+	}
+	return at
 }

@@ -4,6 +4,7 @@ its manual attention path, since torch 1.13 has no
 scaled_dot_product_attention) trained as gltrain trains nn.GPT.
 
     gpt.py steps IN.safetensors
+    gpt.py train DIR [--threads N] [--evals K]
 
 IN holds gltrain's initial checkpoint tensors (nanoGPT's names, the tied
 lm_head.weight among them), the batches "x" and "y" (steps×B×T token ids
@@ -21,6 +22,16 @@ load_state_dict(strict=True) and takes one AdamW step a batch:
 
 in float32, the precision gltrain trains in. It prints the steps' losses
 (the mean cross-entropy of each batch before its step) as a JSON list.
+
+train is the quality reference of `train -data=go -model=gpt`: DIR is
+what `go run ./bench/gptquality -out DIR` writes (init.safetensors,
+gltrain's initial model; train.bin and valid.bin, the corpus cut as train
+cuts it; starts.bin, each step's sequence starts as train draws them;
+meta.json). It trains the same model on the same batches with train's
+defaults for text, Adam (lr 1e-3, PyTorch's betas and eps, no decay, no
+clipping, no warm-up), and prints the validation loss (the mean over the
+validation text's non-overlapping windows of ctx bytes, as train reports
+it) at K evenly spaced steps and at the end, as JSON lines.
 """
 import json
 import os
@@ -83,10 +94,74 @@ def steps(path):
     print()
 
 
+def validate(model, valid, ctx):
+    """The mean loss over valid's non-overlapping windows of ctx tokens
+    (targets shifted by one, the last partial window dropped)."""
+    n = (len(valid) - 1) // ctx
+    ids = torch.frombuffer(bytearray(valid), dtype=torch.uint8).long()
+    total = 0.0
+    model.eval()
+    with torch.no_grad():
+        for w in range(0, n, 64):
+            k = min(64, n - w)
+            x = torch.stack([ids[(w + i) * ctx:(w + i + 1) * ctx] for i in range(k)])
+            y = torch.stack([ids[(w + i) * ctx + 1:(w + i + 1) * ctx + 1] for i in range(k)])
+            logits = model(x)
+            total += F.cross_entropy(logits.view(-1, logits.size(-1)), y.reshape(-1)).item() * k
+    model.train()
+    return total / n
+
+
+def train(d, threads, evals):
+    import time
+    if threads > 0:
+        torch.set_num_threads(threads)
+    with open(os.path.join(d, "meta.json")) as f:
+        meta = json.load(f)
+    c, batch, nsteps = meta["gpt"], meta["batch"], meta["steps"]
+    t, _ = read(os.path.join(d, "init.safetensors"))
+    model = GPT(c)
+    model.load_state_dict(t, strict=True)
+    with open(os.path.join(d, "train.bin"), "rb") as f:
+        text = torch.frombuffer(bytearray(f.read()), dtype=torch.uint8).long()
+    with open(os.path.join(d, "valid.bin"), "rb") as f:
+        valid = f.read()
+    with open(os.path.join(d, "starts.bin"), "rb") as f:
+        starts = np.frombuffer(f.read(), dtype="<i4").reshape(nsteps, batch)
+    opt = torch.optim.Adam(model.parameters(), lr=meta["lr"])
+    ctx = c["ctx"]
+    offsets = torch.arange(ctx)
+    marks = {round(nsteps * (i + 1) / evals) for i in range(evals)}
+    start = time.perf_counter()
+    running = 0.0
+    for s in range(nsteps):
+        at = torch.from_numpy(starts[s].astype(np.int64)).unsqueeze(1) + offsets
+        x, y = text[at], text[at + 1]
+        logits = model(x)
+        loss = F.cross_entropy(logits.view(-1, logits.size(-1)), y.reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        running += loss.item()
+        if s + 1 in marks:
+            print(json.dumps({"step": s + 1, "train_loss": running / (s + 1), "val_loss": validate(model, valid, ctx),
+                              "seconds": time.perf_counter() - start, "torch": torch.__version__,
+                              "threads": torch.get_num_threads()}), flush=True)
+
+
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] != "steps":
+    if len(sys.argv) == 3 and sys.argv[1] == "steps":
+        steps(sys.argv[2])
+    elif len(sys.argv) >= 3 and sys.argv[1] == "train":
+        import argparse
+        ap = argparse.ArgumentParser()
+        ap.add_argument("dir")
+        ap.add_argument("--threads", type=int, default=0)
+        ap.add_argument("--evals", type=int, default=4)
+        a = ap.parse_args(sys.argv[2:])
+        train(a.dir, a.threads, a.evals)
+    else:
         raise SystemExit(__doc__)
-    steps(sys.argv[2])
 
 
 if __name__ == "__main__":

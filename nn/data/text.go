@@ -277,13 +277,14 @@ func (b *TextBatcher) StepsPerEpoch() int {
 // Fill writes step s's batch into x and y, batch·ctx token ids each (row
 // i·ctx+t is token t of sequence i), targets shifted by one.
 func (b *TextBatcher) Fill(x, y []float32, step int) {
-	for i, at := range b.starts(step) {
+	for i, at := range b.Starts(step) {
 		fillText(x[i*b.ctx:(i+1)*b.ctx], y[i*b.ctx:(i+1)*b.ctx], b.data, at, b.ctx)
 	}
 }
 
-// starts returns where step's batch sequences start, in [0, len−ctx−1].
-func (b *TextBatcher) starts(step int) []int {
+// Starts returns where step's batch sequences start, in [0, len−ctx−1]: a
+// reference in another language trains on the same batches from these.
+func (b *TextBatcher) Starts(step int) []int {
 	r := backend.NewRand(epochSeed(b.seed, step))
 	at := make([]int, b.batch)
 	for i := range at {

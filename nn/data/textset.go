@@ -37,7 +37,7 @@ func (b *TextBatcher) Batches() int { return b.StepsPerEpoch() }
 // positions of the sequences Fill(x, y, s) writes, in the same order.
 func (b *TextBatcher) Rows(step int) []int {
 	rows := make([]int, 0, b.batch*b.ctx)
-	for _, at := range b.starts(step) {
+	for _, at := range b.Starts(step) {
 		for t := 0; t < b.ctx; t++ {
 			rows = append(rows, at+t)
 		}

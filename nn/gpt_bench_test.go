@@ -76,5 +76,5 @@ func benchGPTStep(bm *testing.B, b backend.Backend) {
 		bm.ReportMetric(float64(s.LiveBytes+s.IdleBytes)/(1<<20), "MiB-device")
 		bm.ReportMetric(float64(s.Allocations-before.Allocations)/float64(bm.N), "buffers-alloc/op")
 	}
-	
+
 }

@@ -15,7 +15,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -188,28 +187,22 @@ func regressionOn(m *nn.Model, loss nn.Loss, s data.Set) (float64, nn.Regression
 	return nn.EvaluateRegression(m, loss, ds, 0)
 }
 
-// summariseRegression is summarise for a regression: the metrics on the
-// whole training and held-out sets.
-func summariseRegression(m *nn.Model, loss nn.Loss, d dataset, h *nn.History, elapsed time.Duration, u *ui) error {
+// regressionScores is scores for a regression: the metrics on the whole
+// training and held-out sets.
+func regressionScores(m *nn.Model, loss nn.Loss, d dataset) (string, error) {
 	trainLoss, rm, err := regressionOn(m, loss, d.train)
 	if err != nil {
-		return err
+		return "", err
 	}
-	samples := 0
-	for _, e := range h.Epochs {
-		samples += e.Samples
-	}
-	line := fmt.Sprintf("done     %d epochs in %s (%s samples/s): train %s (loss %.4f)",
-		len(h.Epochs), elapsed.Round(time.Millisecond), human(float64(samples)/elapsed.Seconds()), regressionLine("", rm, loss), trainLoss)
+	line := fmt.Sprintf("train %s (loss %.4f)", regressionLine("", rm, loss), trainLoss)
 	if d.held.Len() > 0 {
 		heldLoss, rm, err := regressionOn(m, loss, d.held)
 		if err != nil {
-			return err
+			return "", err
 		}
 		line += fmt.Sprintf(", %s %s (loss %.4f)", d.heldName, regressionLine("", rm, loss), heldLoss)
 	}
-	fmt.Fprintln(u.out, line)
-	return nil
+	return line, nil
 }
 
 // regressionReport is -eval's result on real-valued targets; with -json it

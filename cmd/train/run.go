@@ -44,6 +44,7 @@ func (e *errWriter) Write(p []byte) (int, error) {
 
 // runTo is run, writing to stdout as it is.
 func runTo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	began := time.Now() // the wall time's start: the process's, within Go's start-up
 	c, err := parseFlags(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -55,7 +56,9 @@ func runTo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, line := range c.ineffective() {
 		fmt.Fprintf(stderr, "warning: %s\n", line)
 	}
-	mode := func() error { return train(ctx, c, newUI(c.uiOptions(), stdout, stderr), stderr) }
+	u := newUI(c.uiOptions(), stdout, stderr)
+	u.timing.began = began
+	mode := func() error { return train(ctx, c, u, stderr) }
 	if c.gen.n > 0 {
 		mode = func() error { return generate(ctx, c, stdout, stderr) }
 	}
@@ -71,6 +74,9 @@ func runTo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "train: %v\n", err)
 		return 1
+	}
+	if u.timing.trained { // the last line: the backend is closed, the plots drawn
+		u.printf("%s", u.timing.line(time.Now()))
 	}
 	return 0
 }
@@ -387,7 +393,7 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 	}
 	began := time.Now()
 	hist, err := tr.Fit(ctx)
-	elapsed := time.Since(began)
+	u.timing.training = time.Since(began)
 	if early != nil && early.Stopped > 0 {
 		mon := early.Monitor
 		u.printf("stopping: no better validation loss for %d %s (the best, %.4f, was epoch %d)", mon.Stale, plural(mon.Stale, "epoch", "epochs"), mon.Best, mon.BestEpoch)
@@ -395,9 +401,10 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 	if err := fitFailed(err, c, hist, save); err != nil {
 		return err
 	}
-	if err := summarise(m, c.loss, d, hist, elapsed, u); err != nil {
+	if err := summarise(m, c.loss, d, hist, u); err != nil {
 		return err
 	}
+	u.timing.trained = true
 	switch {
 	case c.save != "" && c.saveBest:
 		u.printf("saved    %s: the best model, epoch %d (validation loss %.4f)", c.save, save.Monitor.BestEpoch, save.Monitor.Best)
@@ -505,41 +512,58 @@ func accuracyOn(m *nn.Model, loss nn.Loss, s data.Set) (float64, float64, error)
 	return evaluateOn(m, loss, ds)
 }
 
-// summarise prints the final line: time, throughput and the accuracies,
-// evaluated on the whole training and held-out sets, and on MNIST's test
-// set. It prints even with -quiet.
-func summarise(m *nn.Model, loss nn.Loss, d dataset, h *nn.History, elapsed time.Duration, u *ui) error {
-	if d.train.Regression() {
-		return summariseRegression(m, loss, d, h, elapsed, u)
-	}
-	if d.text != nil {
-		summariseText(d, h, elapsed, u)
-		return nil
-	}
-	trainLoss, trainAcc, err := accuracyOn(m, loss, d.train)
+// summarise prints the summary line (even with -quiet): the epochs, the
+// training time and throughput, the time of the final evaluation, and the
+// scores it measured.
+func summarise(m *nn.Model, loss nn.Loss, d dataset, h *nn.History, u *ui) error {
+	began := time.Now()
+	scores, err := scores(m, loss, d, h)
 	if err != nil {
 		return err
 	}
+	u.timing.evaluation = time.Since(began)
 	samples := 0
 	for _, e := range h.Epochs {
 		samples += e.Samples
 	}
-	line := fmt.Sprintf("done     %d epochs in %s (%s samples/s): train accuracy %.1f%% (loss %.4f)",
-		len(h.Epochs), elapsed.Round(time.Millisecond), human(float64(samples)/elapsed.Seconds()), 100*trainAcc, trainLoss)
+	train := u.timing.training
+	evaluated := ", evaluated in " + duration(u.timing.evaluation)
+	if d.text != nil { // its scores are the last epoch's: no evaluation
+		evaluated = ""
+	}
+	fmt.Fprintf(u.out, "done     %s in %s (%s)%s: %s\n", epochCount(len(h.Epochs)), duration(train),
+		u.rate(human(float64(samples)/train.Seconds())+" samples/s"), evaluated, scores)
+	return nil
+}
+
+// scores are the summary's scores: the accuracies (or a regression's
+// metrics), evaluated on the whole training and held-out sets, and on
+// MNIST's test set; on text, the last epoch's losses.
+func scores(m *nn.Model, loss nn.Loss, d dataset, h *nn.History) (string, error) {
+	if d.train.Regression() {
+		return regressionScores(m, loss, d)
+	}
+	if d.text != nil {
+		return textScores(d, h), nil
+	}
+	trainLoss, trainAcc, err := accuracyOn(m, loss, d.train)
+	if err != nil {
+		return "", err
+	}
+	line := fmt.Sprintf("train accuracy %.1f%% (loss %.4f)", 100*trainAcc, trainLoss)
 	if d.held.Len() > 0 {
 		heldLoss, heldAcc, err := accuracyOn(m, loss, d.held)
 		if err != nil {
-			return err
+			return "", err
 		}
 		line += fmt.Sprintf(", %s accuracy %.1f%% (loss %.4f)", d.heldName, 100*heldAcc, heldLoss)
 	}
 	if d.test.Len() > 0 { // MNIST's test set, here and only here
 		testLoss, testAcc, err := accuracyOn(m, loss, d.test)
 		if err != nil {
-			return err
+			return "", err
 		}
 		line += fmt.Sprintf(", test accuracy %.1f%% (loss %.4f)", 100*testAcc, testLoss)
 	}
-	fmt.Fprintln(u.out, line)
-	return nil
+	return line, nil
 }

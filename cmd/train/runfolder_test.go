@@ -127,7 +127,7 @@ func TestPlotEmptyWritesNothing(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
 	require.Len(t, lines, 2, stdout)
-	assert.True(t, strings.HasPrefix(lines[0], "done     1 epochs"), lines[0])
+	assert.True(t, strings.HasPrefix(lines[0], "done     1 epoch in "), lines[0])
 	assert.Equal(t, "run      quiet: metrics.jsonl, "+decisionBoundaryFile+", "+lossCurveFile+", "+accuracyCurveFile, lines[1])
 }
 

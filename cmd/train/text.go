@@ -18,7 +18,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"time"
 
 	"gltrain/nn"
 	"gltrain/nn/data"
@@ -216,22 +215,19 @@ func (c config) batchRows() int {
 	return c.batch
 }
 
-// summariseText prints the final line of a run on text: the time, the
-// tokens a second, and the last epoch's losses in nats and bits per byte.
-func summariseText(d dataset, h *nn.History, elapsed time.Duration, u *ui) {
-	tokens := 0
-	for _, e := range h.Epochs {
-		tokens += e.Samples
+// textScores is scores on text: the last epoch's training and held-out
+// losses.
+func textScores(d dataset, h *nn.History) string {
+	n := len(h.Epochs)
+	if n == 0 {
+		return "no epoch ran"
 	}
-	line := fmt.Sprintf("done     %d epochs in %s (%s tokens/s)", len(h.Epochs), elapsed.Round(time.Millisecond), human(float64(tokens)/elapsed.Seconds()))
-	if n := len(h.Epochs); n > 0 {
-		last := h.Epochs[n-1]
-		line += fmt.Sprintf(": train loss %.4f nats/byte", last.Loss)
-		if !math.IsNaN(last.ValLoss) {
-			line += fmt.Sprintf(", %s loss %.4f (%.3f bits/byte)", d.heldName, last.ValLoss, last.ValLoss/math.Ln2)
-		}
+	last := h.Epochs[n-1]
+	line := fmt.Sprintf("train loss %.4f nats/byte", last.Loss)
+	if !math.IsNaN(last.ValLoss) {
+		line += fmt.Sprintf(", %s loss %.4f (%.3f bits/byte)", d.heldName, last.ValLoss, last.ValLoss/math.Ln2)
 	}
-	fmt.Fprintln(u.out, line)
+	return line
 }
 
 // textReport is -eval's report on text, and its -json object.

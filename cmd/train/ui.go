@@ -21,21 +21,24 @@ import (
 // bar per epoch) to out, and with -json one object per epoch to jsonOut; the
 // same objects go to metrics (the run folder's metrics.jsonl) when set.
 type ui struct {
-	out      io.Writer
-	jsonOut  io.Writer // nil without -json
-	predOut  io.Writer // where -predict writes without -out: stdout
-	metrics  io.Writer // nil without a run folder
-	quiet    bool
-	tty      bool
-	bar      *progressbar.ProgressBar
-	frames   bytes.Buffer // the bar's drawings of one update
-	columns  int          // the terminal's width when the bar began; 0: unknown
-	barCols  int          // the bar's width
-	shown    time.Time    // when the bar was last drawn
-	heldName string
-	backend  string
-	loss     nn.Loss // the run's: bce adds the label accuracy to a regression's lines
-	tokens   bool    // text data: a sample is a token, and rates are tokens/s
+	out       io.Writer
+	jsonOut   io.Writer // nil without -json
+	predOut   io.Writer // where -predict writes without -out: stdout
+	metrics   io.Writer // nil without a run folder
+	quiet     bool
+	tty       bool
+	bar       *progressbar.ProgressBar
+	frames    bytes.Buffer // the bar's drawings of one update
+	columns   int          // the terminal's width when the bar began; 0: unknown
+	barCols   int          // the bar's width
+	shown     time.Time    // when the bar was last drawn
+	heldName  string
+	backend   string
+	loss      nn.Loss       // the run's: bce adds the label accuracy to a regression's lines
+	tokens    bool          // text data: a sample is a token, and rates are tokens/s
+	timing    timing        // where a training run's time went
+	began     time.Time     // when the bar's epoch began
+	fullEpoch time.Duration // the last whole epoch's wall time, validation included; 0: none yet
 }
 
 // rate names the throughput's unit: samples/s, or tokens/s on text.
@@ -117,8 +120,9 @@ func (u *ui) progress(p nn.Progress) {
 		return
 	}
 	if u.bar == nil {
+		u.began = now.Add(-p.Elapsed)
 		u.columns = terminalWidth(u.out)
-		u.barCols = newBarWidth(p, u.columns)
+		u.barCols = newBarWidth(p, u.fullEpoch, u.columns)
 		u.bar = progressbar.NewOptions(p.StepsPerEpoch,
 			progressbar.OptionSetWriter(&u.frames),
 			progressbar.OptionSetWidth(u.barCols),
@@ -129,7 +133,7 @@ func (u *ui) progress(p nn.Progress) {
 		)
 	}
 	u.frames.Reset()
-	u.bar.Describe(u.rate(fitBarText(p, u.columns, u.barCols)) + "  ")
+	u.bar.Describe(u.rate(fitBarText(p, u.fullEpoch, u.columns, u.barCols)) + "  ")
 	u.bar.Set(p.Step)
 	frame := u.frames.Bytes()
 	if i := bytes.LastIndexByte(frame, '\r'); i > 0 {
@@ -156,14 +160,14 @@ func barOverhead(steps int) int {
 
 // newBarWidth returns the width of a new bar on a terminal of columns (0:
 // unknown): barWidth, or less to fit the fullest description that leaves
-// it 10 columns, and barSlack more.
-func newBarWidth(p nn.Progress, columns int) int {
+// it 10 columns, and barSlack more. epoch is as for barText.
+func newBarWidth(p nn.Progress, epoch time.Duration, columns int) int {
 	if columns <= 0 {
 		return barWidth
 	}
 	room := 0
 	for detail := 2; detail >= 0; detail-- {
-		room = columns - utf8.RuneCountInString(barText(p, detail)) - barOverhead(p.StepsPerEpoch) - barSlack
+		room = columns - utf8.RuneCountInString(barText(p, epoch, detail)) - barOverhead(p.StepsPerEpoch) - barSlack
 		if room >= 10 {
 			break
 		}
@@ -173,24 +177,33 @@ func newBarWidth(p nn.Progress, columns int) int {
 
 // fitBarText returns the fullest description that fits beside a bar of
 // width on a terminal of columns (0: unknown).
-func fitBarText(p nn.Progress, columns, width int) string {
+func fitBarText(p nn.Progress, epoch time.Duration, columns, width int) string {
 	for detail := 2; detail > 0; detail-- {
-		text := barText(p, detail)
+		text := barText(p, epoch, detail)
 		if columns <= 0 || utf8.RuneCountInString(text)+barOverhead(p.StepsPerEpoch)+width <= columns {
 			return text
 		}
 	}
-	return barText(p, 0)
+	return barText(p, epoch, 0)
 }
 
 // barText is the bar's description: the epoch and its running loss, with
-// detail 1 the accuracy, with 2 the throughput too, then the elapsed time
-// and the ETA (the steps left at the epoch's pace so far).
-func barText(p nn.Progress, detail int) string {
-	eta := "–"
+// detail 1 the accuracy, with 2 the throughput too, then the elapsed time,
+// the epoch's ETA (the steps left at the epoch's pace so far) and the run's
+// (that, and the epochs after this one, each taking epoch, the last whole
+// epoch's wall time with its validation, or at the epoch's pace before one
+// has ended):
+//
+//	epoch  3/30  loss 0.5123  1.2s, ETA 1.2s, run 1m05s
+func barText(p nn.Progress, epoch time.Duration, detail int) string {
+	eta, run := "–", "–"
 	if p.Step > 0 {
-		left := time.Duration(float64(p.Elapsed) * float64(p.StepsPerEpoch-p.Step) / float64(p.Step))
-		eta = shortDuration(left)
+		pace := float64(p.Elapsed) / float64(p.Step)
+		left := time.Duration(pace * float64(p.StepsPerEpoch-p.Step))
+		if epoch <= 0 {
+			epoch = time.Duration(pace * float64(p.StepsPerEpoch))
+		}
+		eta, run = duration(left), duration(left+time.Duration(p.Epochs-p.Epoch)*epoch)
 	}
 	text := fmt.Sprintf("epoch %*d/%d  loss %.4f", digits(p.Epochs), p.Epoch, p.Epochs, p.Loss)
 	if detail >= 1 && !math.IsNaN(p.Accuracy) { // NaN: a regression, which counts none
@@ -199,18 +212,7 @@ func barText(p nn.Progress, detail int) string {
 	if detail >= 2 {
 		text += fmt.Sprintf("  %s samples/s", human(p.SamplesPerSec()))
 	}
-	return text + fmt.Sprintf("  %s, ETA %s", shortDuration(p.Elapsed), eta)
-}
-
-// shortDuration formats d for the bar: "0.8s", "12.3s", "4m05s", "2h03m".
-func shortDuration(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	return text + fmt.Sprintf("  %s, ETA %s, run %s", duration(p.Elapsed), eta, run)
 }
 
 // epoch prints the epoch's line (replacing its bar) and its JSON object.
@@ -218,6 +220,7 @@ func (u *ui) epoch(s nn.EpochStats, epochs int) {
 	if u.bar != nil {
 		fmt.Fprint(u.out, "\r\033[2K") // clear the bar's line; the epoch's line takes it
 		u.bar = nil
+		u.fullEpoch = time.Since(u.began)
 	}
 	if !u.quiet {
 		line := fmt.Sprintf("epoch %*d/%d  loss %.4f  acc %5.1f%%", digits(epochs), s.Epoch, epochs, s.Loss, 100*s.Accuracy)
@@ -229,7 +232,7 @@ func (u *ui) epoch(s nn.EpochStats, epochs int) {
 		} else if !math.IsNaN(s.ValLoss) {
 			line += fmt.Sprintf("  %s loss %.4f  %s acc %5.1f%%", short(u.heldName), s.ValLoss, short(u.heldName), 100*s.ValAccuracy)
 		}
-		line += fmt.Sprintf("  %s samples/s  %s", human(s.SamplesPerSec()), s.Duration.Round(time.Millisecond))
+		line += fmt.Sprintf("  %s samples/s  %s", human(s.SamplesPerSec()), duration(s.Duration))
 		fmt.Fprintln(u.out, u.rate(line))
 	}
 	if u.jsonOut != nil || u.metrics != nil {

@@ -7,11 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strings"
-
-	"gltrain/internal/safefile"
 )
 
 // HeaderMode says whether the first row of a CSV file names its columns.
@@ -60,30 +57,39 @@ type CSVOptions struct {
 	// MaxRecordBytes and MaxFieldBytes cap a record and a field; 0 means
 	// DefaultMaxRecordBytes and DefaultMaxFieldBytes.
 	MaxRecordBytes, MaxFieldBytes int
+	// SkipRows is the number of records (lines, unless a quoted field
+	// spans lines) skipped at the file's start, before its header or first
+	// row: a title, a note, scikit-learn's count line. Errors still name
+	// the file's own lines.
+	SkipRows int
 
 	size CSVSize // LoadCSV's count of the file, to reserve its values
 }
 
 // LoadCSV reads a labelled data set from the CSV file at path; see ParseCSV.
-// The set's Name is the file's base name without its extension. Anything but
+// The set's Name is the file's base name without its extension. A name
+// ending in ".gz" is read through gzip as a stream (OpenCSV). Anything but
 // a regular file (a FIFO, a device) is refused before it is opened for
 // reading.
 func LoadCSV(path string, opts CSVOptions) (Set, error) {
-	f, _, err := safefile.Open(path)
-	if err != nil {
-		return Set{}, fmt.Errorf("csv: %w", err)
-	}
-	defer f.Close()
 	limit := DefaultMaxRecordBytes
 	if opts.MaxRecordBytes > 0 {
 		limit = opts.MaxRecordBytes
 	}
-	if opts.size, err = countCSV(f, limit); err != nil {
+	f, err := OpenCSV(path)
+	if err != nil {
+		return Set{}, err
+	}
+	opts.size, err = countCSV(f, limit)
+	f.Close()
+	if err != nil {
 		return Set{}, fmt.Errorf("csv: %s: %w", path, err)
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return Set{}, fmt.Errorf("csv: %s: %w", path, err)
+	// Read again from the start: a gzip stream cannot seek back.
+	if f, err = OpenCSV(path); err != nil {
+		return Set{}, err
 	}
+	defer f.Close()
 	return ParseCSV(f, path, opts)
 }
 
@@ -146,9 +152,15 @@ func ParseCSV(r io.Reader, name string, opts CSVOptions) (Set, error) {
 	cr.ReuseRecord = true
 	p := csvParser{name: name, opts: opts}
 	p.reserve(opts.size)
-	for {
+	if opts.SkipRows < 0 {
+		return Set{}, fmt.Errorf("%s: SkipRows %d, want 0 or more", name, opts.SkipRows)
+	}
+	for skipped := 0; ; skipped++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
+			if skipped <= opts.SkipRows && opts.SkipRows > 0 {
+				return Set{}, fmt.Errorf("%s: empty file after the %d records skipped (SkipRows %d): it holds %d", name, opts.SkipRows, opts.SkipRows, skipped)
+			}
 			break
 		}
 		var long *recordTooLongError
@@ -157,6 +169,9 @@ func ParseCSV(r io.Reader, name string, opts CSVOptions) (Set, error) {
 		}
 		if err != nil {
 			return Set{}, fmt.Errorf("%s: %w", name, err)
+		}
+		if skipped < opts.SkipRows {
+			continue
 		}
 		if err := p.record(cr, rec); err != nil {
 			return Set{}, err
@@ -348,8 +363,7 @@ func (p *csvParser) set() (Set, error) {
 	if len(p.labels) == 0 {
 		return Set{}, fmt.Errorf("%s: no data rows after the header on line %d", p.name, p.firstLine)
 	}
-	base := filepath.Base(p.name)
-	s := Set{Name: strings.TrimSuffix(base, filepath.Ext(base)), X: make([]float32, len(p.x)), Features: features, exact: p.x}
+	s := Set{Name: setName(p.name), X: make([]float32, len(p.x)), Features: features, exact: p.x}
 	for k, v := range p.x {
 		s.X[k] = float32(v)
 	}

@@ -82,6 +82,12 @@ func (p *csvParser) holdCount(lines []int, rec []string) (held bool, err error) 
 		p.count = &countLine{line: c.lines[0], samples: n, features: f, text: c.rec[0] + "," + c.rec[1]}
 		return false, nil
 	}
+	if len(rec) != len(c.rec) {
+		// Ragged either way: as data it fails at line 1 or 2, whichever
+		// is wrong. It is the count line, with no header after it.
+		return false, fmt.Errorf("%s:%d: %d fields, want %d as on line %d; line %d (%s,…) looks like a count line (samples, features, class names, as scikit-learn writes) with no header after it: skip it with SkipRows 1 (train -skip-rows=1)",
+			p.name, lines[0], len(rec), len(c.rec), c.lines[0], c.lines[0], c.rec[0]+","+c.rec[1])
+	}
 	return false, p.row(c.lines, c.rec)
 }
 

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-
-	"gltrain/internal/safefile"
 )
 
 // CSVSize is what a CSV file holds, counted without parsing it: its bytes,
@@ -19,12 +17,12 @@ type CSVSize struct {
 
 // CountCSV counts the records and fields of the CSV file at path in one
 // pass of constant memory, so that the memory of reading it (ReadBytes) is
-// known before it is read. Anything but a regular file is refused, as
-// LoadCSV refuses it.
+// known before it is read; a ".gz" file's decompressed text is counted, as
+// it streams. Anything but a regular file is refused, as LoadCSV refuses it.
 func CountCSV(path string) (CSVSize, error) {
-	f, _, err := safefile.Open(path)
+	f, err := OpenCSV(path)
 	if err != nil {
-		return CSVSize{}, fmt.Errorf("csv: %w", err)
+		return CSVSize{}, err
 	}
 	defer f.Close()
 	size, err := countCSV(f, DefaultMaxRecordBytes)

@@ -3,7 +3,6 @@ package data
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -105,8 +104,7 @@ func (p *csvParser) realSet() (Set, error) {
 	if len(p.y) == 0 {
 		return Set{}, fmt.Errorf("%s: no data rows after the header on line %d", p.name, p.firstLine)
 	}
-	base := filepath.Base(p.name)
-	s := Set{Name: strings.TrimSuffix(base, filepath.Ext(base)), X: make([]float32, len(p.x)), Features: p.cols - k,
+	s := Set{Name: setName(p.name), X: make([]float32, len(p.x)), Features: p.cols - k,
 		exact: p.x, Targets: make([]float32, len(p.y)), Outputs: k}
 	for i, v := range p.x {
 		s.X[i] = float32(v)

@@ -34,6 +34,8 @@ func (c *config) inputFiles() []namedFile {
 	}
 	add("data", textFile(c.data))
 	add("predict", c.predict)
+	add("val-data", c.valData)
+	add("test-data", c.testData)
 	if c.data == "mnist" {
 		dir := c.dataDir
 		if dir == "" {

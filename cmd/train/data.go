@@ -73,6 +73,7 @@ type dataSource struct {
 	changedOK                bool
 	maxMemory                float64 // -max-memory: bounds the memory of reading a CSV file too
 	ctx                      int     // text: the GPT's context, the length of a sequence and a window
+	csvFiles                         // -skip-rows, -val-data, -test-data
 }
 
 // loadData loads, splits and (for CSV) standardises the data set. A
@@ -151,7 +152,7 @@ func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer
 		if err := checkCSVMemory("-data", src.name, 0, src.maxMemory, csvDataBytes); err != nil {
 			return d, err
 		}
-		set, file, err := loadCSV(src.name, data.CSVOptions{Targets: labelItems(src.labelCol), Real: src.regression})
+		set, file, err := loadCSV(src.name, src.csvOptions())
 		if err != nil {
 			return d, realLabels(missingData(err, src, src.checkpoint))
 		}
@@ -178,6 +179,9 @@ func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer
 		if d.train, d.held, err = split(set); err != nil {
 			return d, fmt.Errorf("%s: %w", src.name, err)
 		}
+		if err := src.loadFiles(&d); err != nil { // -val-data, -test-data
+			return d, err
+		}
 		if std == nil {
 			fitted, err := data.FitStandardizer(d.train)
 			if err != nil {
@@ -195,6 +199,11 @@ func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer
 		if d.held.Len() > 0 {
 			if d.held, err = std.Apply(d.held); err != nil {
 				return d, fmt.Errorf("%s: %w", src.name, err)
+			}
+		}
+		if d.test.Len() > 0 {
+			if d.test, err = std.Apply(d.test); err != nil {
+				return d, fmt.Errorf("%s: %w", src.testData, err)
 			}
 		}
 		return d, nil

@@ -93,7 +93,15 @@ func loadCSV(path string, opts data.CSVOptions) (data.Set, dataFile, error) {
 	}
 	defer f.Close()
 	h := &hashCounter{h: sha256.New()}
-	set, err := data.ParseCSV(io.TeeReader(f, h), path, opts)
+	tee := io.TeeReader(f, h) // the file's identity is its bytes as stored, compressed or not
+	r, err := data.Decompress(path, tee)
+	if err != nil {
+		return data.Set{}, dataFile{}, err
+	}
+	set, err := data.ParseCSV(r, path, opts)
+	if err == nil { // gzip may stop short of the end: hash the rest
+		_, err = io.Copy(io.Discard, tee)
+	}
 	if err != nil {
 		return set, dataFile{}, err
 	}

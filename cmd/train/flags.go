@@ -19,6 +19,7 @@ import (
 
 // config is the parsed command line.
 type config struct {
+	csvFiles   // -skip-rows, -val-data, -test-data (csvfiles.go)
 	backend    string
 	data       string
 	dataDir    string
@@ -142,7 +143,7 @@ func (c config) dataSource() dataSource {
 	ck := checkpointPath(c)
 	return dataSource{name: c.data, dir: c.dataDir, labelCol: c.labelCol, regression: c.regression, loss: c.loss, val: c.valFraction(), seed: c.seed, eval: c.eval, ctx: c.gpt.Ctx,
 		checkpoint: ck, sameData: c.resume != "" || (ck != "" && !c.given["data"]), fromCheckpoint: ck != "" && !c.given["data"],
-		changedOK: c.dataChanged == "ok", maxMemory: c.maxMemory}
+		changedOK: c.dataChanged == "ok", maxMemory: c.maxMemory, csvFiles: c.csvFiles}
 }
 
 // memoryNeed is what checkMemory reads.
@@ -164,7 +165,12 @@ func (c config) uiOptions() uiOptions {
 // mnist or fashion-mnist, which share its presets and image shape.
 func isIDX(name string) bool { return name == "mnist" || name == "fashion-mnist" }
 
-func isCSV(name string) bool { return strings.HasSuffix(strings.ToLower(name), ".csv") }
+// isCSV reports whether name is a CSV file by its name: .csv, or .csv.gz,
+// read through gzip as a stream.
+func isCSV(name string) bool {
+	name = strings.ToLower(name)
+	return strings.HasSuffix(name, ".csv") || strings.HasSuffix(name, ".csv.gz")
+}
 
 // usageError is a bad command line: exit status 2.
 type usageError struct{ error }
@@ -263,6 +269,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.BoolVar(&c.json, "json", false, "write one JSON object per epoch to stdout (other output goes to stderr);\n"+
 		"with -eval, one object of the metrics")
 	fs.BoolVar(&c.quiet, "quiet", false, "print only the final summary and errors")
+	c.csvFiles.register(fs)
 	fs.IntVar(&c.maxClasses, "max-classes", defaultMaxClasses, "refuse data with more classes than this (a wrong -label-col makes one class per distinct value)")
 	maxMemory := fs.String("max-memory", "", "refuse a model, or a CSV file of -data or -predict, whose estimated memory exceeds this, e.g. 512M or 8G\n(default: what the host has available, or its cgroup or ulimit allows)")
 	c.gen.register(fs)
@@ -357,7 +364,7 @@ func (c *config) validate(hidden, act, loss string) error {
 		return usageError{fmt.Errorf("invalid value %d for -threads: want 0 (every core) or more", c.threads)}
 	}
 	if !contains(dataNames, c.data) && !isCSV(c.data) && !isText(c.data) {
-		return badValue("data", c.data, append(dataNames, goCorpus), ", a path to a .csv file, or text:PATH")
+		return badValue("data", c.data, append(dataNames, goCorpus), ", a path to a .csv or .csv.gz file, or text:PATH")
 	}
 	if !contains(dataChangedValues, c.dataChanged) {
 		return badValue("data-changed", c.dataChanged, dataChangedValues, "")
@@ -418,6 +425,9 @@ func (c *config) validate(hidden, act, loss string) error {
 	case strings.HasSuffix(strings.ToLower(c.plot), ".png"):
 		return usageError{fmt.Errorf("invalid value %q for -plot: it names the folder the pictures go into, not a picture; give a folder, e.g. -plot=%s",
 			c.plot, strings.TrimSuffix(c.plot, filepath.Ext(c.plot)))}
+	}
+	if err := c.validateCSVFiles(); err != nil {
+		return err
 	}
 	if err := c.validateModes(); err != nil {
 		return err

@@ -347,7 +347,7 @@ func TestFlagValuesInFloat32(t *testing.T) {
 }
 
 // TestIneffectiveFlagsWarn (item 16): a flag that has no effect, and a
-// checkpoint evaluated on other data than it was trained on, are warned
+// checkpoint evaluated on data without some of its classes, are warned
 // about in one line each.
 func TestIneffectiveFlagsWarn(t *testing.T) {
 	ck := trainCheckpoint(t, t.TempDir())
@@ -365,7 +365,7 @@ func TestIneffectiveFlagsWarn(t *testing.T) {
 		{[]string{"-load=" + ck, "-eval", "-save=x.safetensors", "-opt=sgd", "-lr=0.1"}, "warning: -save, -opt and -lr have no effect with -eval, which does not train\n"},
 		{[]string{"-load=" + ck, "-eval", "-opt=adamw"}, "warning: -opt has no effect with -eval, which does not train\n"},
 		{[]string{"-load=" + ck, "-eval", "-val=0.5"}, "warning: -val has no effect with -eval, which evaluates the whole data set (mnist: its test set)\n"},
-		{[]string{"-load=" + ck, "-eval", "-data=moons"}, "warning: " + ck + " was trained on spiral and is evaluated on moons (-data)\n"},
+		{[]string{"-load=" + ck, "-eval", "-data=moons"}, "warning: moons holds labels of 2 of the 3 classes " + ck + " was trained on (on spiral)\n"},
 		{[]string{"-load=" + ck, "-predict=" + rows, "-lr=0.1", "-epochs=3"}, "warning: -lr and -epochs have no effect with -predict, which only runs the -load model on the rows of " + rows + "\n"},
 		{[]string{"-load=" + ck, "-eval", "-input-shape=1x1x2"}, "warning: -input-shape has no effect with -load or -resume: the checkpoint records its layers' shapes\n"},
 	} {

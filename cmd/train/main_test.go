@@ -72,7 +72,7 @@ func TestBadFlagValues(t *testing.T) {
 		want string
 	}{
 		{[]string{"-backend=vulkan"}, `invalid value "vulkan" for -backend: valid values are auto, gl, cpu`},
-		{[]string{"-data=cifar"}, `invalid value "cifar" for -data: valid values are circles, moons, spiral, xor, mnist, fashion-mnist, go, a path to a .csv file, or text:PATH`},
+		{[]string{"-data=cifar"}, `invalid value "cifar" for -data: valid values are circles, moons, spiral, xor, mnist, fashion-mnist, go, a path to a .csv or .csv.gz file, or text:PATH`},
 		{[]string{"-act=swish2"}, `invalid value "swish2" for -act: valid values are identity, relu, leakyrelu, elu, gelu, gelu-tanh, sigmoid, tanh, silu`},
 		{[]string{"-loss=l2"}, `invalid value "l2" for -loss: valid values are softmax, svm, mse, l1, huber, bce`},
 		{[]string{"-loss=l1"}, `-loss=l1 needs real-valued targets, read from a CSV file's -label-col columns; spiral holds class labels`},

@@ -202,6 +202,13 @@ func regressionScores(m *nn.Model, loss nn.Loss, d dataset) (string, error) {
 		}
 		line += fmt.Sprintf(", %s %s (loss %.4f)", d.heldName, regressionLine("", rm, loss), heldLoss)
 	}
+	if d.test.Len() > 0 { // -test-data
+		testLoss, rm, err := regressionOn(m, loss, d.test)
+		if err != nil {
+			return "", err
+		}
+		line += fmt.Sprintf(", test %s (loss %.4f)", regressionLine("", rm, loss), testLoss)
+	}
 	return line, nil
 }
 

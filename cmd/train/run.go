@@ -175,12 +175,10 @@ func readCheckpoint(c *config, stderr io.Writer) (*checkpoint, error) {
 	} else {
 		c.defaultsFrom(ck) // without -data, the data set it was trained on
 	}
+	c.adoptSkipRows(ck)
 	// That data set is an input too, which -save must not replace.
 	if err := c.checkOutputs(); err != nil {
 		return nil, exitCode{2, err}
-	}
-	if c.eval && ck.Data != "" && ck.Data != c.data && !sameFile(ck.Data, c.data) {
-		fmt.Fprintf(stderr, "warning: %s was trained on %s and is evaluated on %s (-data)\n", from, ck.Data, c.data)
 	}
 	if !c.given["loss"] {
 		c.loss = ck.Loss
@@ -211,6 +209,9 @@ func (r *session) prepare(ctx context.Context, stderr io.Writer) (nn.Spec, error
 	}
 	r.d = d
 	u.heldName, u.loss, u.tokens = d.heldName, c.loss, d.text != nil
+	if w := evalClasses(c, ck, d); w != "" {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
 	if ck == nil && !d.train.Regression() && d.text == nil { // a checkpoint fixes the classes; otherwise the data does
 		warning, err := checkClasses(c.dataSource(), c.maxClasses, d)
 		if err != nil {
@@ -358,6 +359,7 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 	m.CrossEntropy = r.ce
 	m.Meta = c.hyper()
 	recordTask(m.Meta, d)
+	c.csvFiles.record(m.Meta)
 	if d.file != nil {
 		d.file.record(m.Meta)
 	}

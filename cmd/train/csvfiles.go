@@ -1,0 +1,138 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"gltrain/nn/data"
+)
+
+// csvFiles are the flags of CSV files as they come: lines to skip at their
+// start, and a validation and a test set in files of their own.
+type csvFiles struct {
+	skipRows int    // -skip-rows: records skipped at the start of each CSV file
+	valData  string // -val-data: the validation set, in place of -val's split
+	testData string // -test-data: a test set, evaluated once at the end
+}
+
+func (f *csvFiles) register(fs *flag.FlagSet) {
+	fs.IntVar(&f.skipRows, "skip-rows", 0, "CSV: skip this many lines at the start of each file, before its header or first row\n"+
+		"(a title, a note, scikit-learn's count line); a checkpoint records it for -load")
+	fs.StringVar(&f.valData, "val-data", "", "CSV: the validation set, a file of -data's columns, in place of -val's split of -data")
+	fs.StringVar(&f.testData, "test-data", "", "CSV: a test set, a file of -data's columns, evaluated once after training (its scores in the summary)")
+}
+
+// metaSkipRows is the checkpoint's "meta" key of -skip-rows, when above 0.
+const metaSkipRows = "skip_rows"
+
+// validateCSVFiles checks the flags against the data and the mode: -val-data
+// replaces -val, and both files take training on a CSV file.
+func (c *config) validateCSVFiles() error {
+	bad := func(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+	switch {
+	case c.skipRows < 0:
+		return bad("invalid value %d for -skip-rows: want 0 or more", c.skipRows)
+	case c.valData == "" && c.testData == "":
+		return nil
+	case c.eval || c.predict != "":
+		return bad("-val-data and -test-data are for training; -eval evaluates -data as one set")
+	case c.resume != "":
+		return bad("-val-data and -test-data conflict with -resume, which continues on the data the checkpoint records")
+	case c.given["val"] && c.valData != "":
+		return bad("-val and -val-data conflict: -val-data is the validation set, -val the fraction of -data held out for one")
+	case !isCSV(c.data) && (c.given["data"] || c.load == ""):
+		return bad("-val-data and -test-data take a CSV file's columns, and -data=%s is not a CSV file", c.data)
+	}
+	for _, p := range []struct{ flag, path string }{{"val-data", c.valData}, {"test-data", c.testData}} {
+		if p.path != "" && (!isCSV(p.path) || !printablePath(p.path)) {
+			return bad("invalid value %s for -%s: want a .csv or .csv.gz file", excerpt(p.path), p.flag)
+		}
+	}
+	if c.valData != "" {
+		c.val, c.given["val"] = 0, true // nothing of -data is held out
+	}
+	return nil
+}
+
+// adoptSkipRows takes -skip-rows from a checkpoint when not given, so that
+// -load reads its data file as it was read in training.
+func (c *config) adoptSkipRows(ck checkpoint) {
+	if n, err := strconv.Atoi(ck.Hyper[metaSkipRows]); err == nil && n > 0 && !c.given["skip-rows"] {
+		c.skipRows = n
+	}
+}
+
+// record writes -skip-rows into a checkpoint's Meta.
+func (f csvFiles) record(meta map[string]string) {
+	if f.skipRows > 0 {
+		meta[metaSkipRows] = strconv.Itoa(f.skipRows)
+	}
+}
+
+// csvOptions are how the run reads its CSV files.
+func (src dataSource) csvOptions() data.CSVOptions {
+	return data.CSVOptions{Targets: labelItems(src.labelCol), Real: src.regression, SkipRows: src.skipRows}
+}
+
+// loadFiles reads -val-data into d.held and -test-data into d.test, once
+// d.train holds -data's training set (unstandardised): each must have its
+// columns, and its labels are numbered as d.train's.
+func (src dataSource) loadFiles(d *dataset) error {
+	load := func(path string) (data.Set, error) {
+		s, _, err := loadCSV(path, src.csvOptions())
+		if err != nil {
+			return s, err
+		}
+		return matchColumns(s, path, d.train, src.name)
+	}
+	var err error
+	if src.valData != "" {
+		if d.held, err = load(src.valData); err != nil {
+			return err
+		}
+	}
+	if src.testData != "" {
+		d.test, err = load(src.testData)
+	}
+	return err
+}
+
+// matchColumns checks that s, read from path, has the features and targets
+// of train, read from trainPath, and numbers its class labels as train's.
+func matchColumns(s data.Set, path string, train data.Set, trainPath string) (data.Set, error) {
+	switch {
+	case s.Features != train.Features:
+		return s, fmt.Errorf("%s has %d features, %s %d", path, s.Features, trainPath, train.Features)
+	case s.Outputs != train.Outputs:
+		return s, fmt.Errorf("%s has %d targets, %s %d", path, s.Outputs, trainPath, train.Outputs)
+	case train.Regression():
+		return s, nil
+	}
+	s, err := relabel(s, path, checkpoint{ClassNames: train.ClassNames, Classes: train.Classes})
+	if err != nil { // relabel's words are for a checkpoint's classes
+		return s, errors.New(strings.ReplaceAll(err.Error(), "the checkpoint", trainPath))
+	}
+	return s, nil
+}
+
+// evalClasses is -eval's warning when the data's classes are not the
+// model's: it holds labels of only some of them (the width is checked, and
+// a label the model does not know refused, as the data is prepared). A
+// file of another name, a held-out test file, is the normal case and
+// warned of no more.
+func evalClasses(c config, ck *checkpoint, d dataset) string {
+	if !c.eval || ck == nil || d.text != nil || d.train.Regression() {
+		return ""
+	}
+	seen := make(map[int]bool, ck.Classes)
+	for _, l := range d.train.Labels {
+		seen[l] = true
+	}
+	if len(seen) == ck.Classes {
+		return ""
+	}
+	return fmt.Sprintf("%s holds labels of %d of the %d classes %s was trained on (on %s)", c.data, len(seen), ck.Classes, checkpointPath(c), ck.Data)
+}

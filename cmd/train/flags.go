@@ -52,6 +52,7 @@ type config struct {
 	plot       string
 	json       bool
 	quiet      bool
+	summary    bool // -summary: print the model's table and stop
 	threads    int
 	maxClasses int
 	maxMemory  float64 // bytes; 0: what the host or device has available
@@ -269,6 +270,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.BoolVar(&c.json, "json", false, "write one JSON object per epoch to stdout (other output goes to stderr);\n"+
 		"with -eval, one object of the metrics")
 	fs.BoolVar(&c.quiet, "quiet", false, "print only the final summary and errors")
+	fs.BoolVar(&c.summary, "summary", false, "print the model's layers, output shapes and parameter counts (Keras's model.summary()), then stop")
 	c.csvFiles.register(fs)
 	fs.IntVar(&c.maxClasses, "max-classes", defaultMaxClasses, "refuse data with more classes than this (a wrong -label-col makes one class per distinct value)")
 	maxMemory := fs.String("max-memory", "", "refuse a model, or a CSV file of -data or -predict, whose estimated memory exceeds this, e.g. 512M or 8G\n(default: what the host has available, or its cgroup or ulimit allows)")

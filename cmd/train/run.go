@@ -285,11 +285,27 @@ func (r *session) evaluate() error {
 	defer m.Release()
 	m.CrossEntropy = r.ce
 	r.printModel(m)
+	if r.c.summary {
+		return r.printSummary(m)
+	}
 	return evaluate(m, r.c.loss, r.d, r.u)
 }
 
 func (r *session) printModel(m *nn.Model) {
 	r.u.printf("model    %v, %d parameters, %v loss%s%s", m, countParams(m), r.c.loss, describeCE(r.ce), loadedFrom(checkpointPath(r.c), r.ck))
+}
+
+// printSummary is -summary: the model's table (nn.Summary), indented under
+// the run's header, printed even with -quiet, as the summary of a run is.
+func (r *session) printSummary(m *nn.Model) error {
+	table, err := nn.Summary(m)
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(table, "\n"), "\n") {
+		fmt.Fprintln(r.u.out, "         "+line)
+	}
+	return nil
 }
 
 // train trains: -resume's run with its optimiser state, or -load's model or
@@ -315,6 +331,9 @@ func (r *session) train(ctx context.Context, spec nn.Spec) error {
 		defer st.Optimizer.Release()
 	}
 	r.printModel(m)
+	if c.summary {
+		return r.printSummary(m)
+	}
 	var opt nn.Optimizer
 	if st != nil {
 		opt = st.Optimizer

@@ -33,29 +33,31 @@ func TestSummaryMLP(t *testing.T) {
 }
 
 // TestSummaryCNN: images keep their channels, height and width through the
-// convolution, its activation and the pooling; Flatten makes them rows.
+// convolution, its activation and the pooling; Flatten makes them rows. On
+// each backend: the shapes are measured by a forward pass.
 func TestSummaryCNN(t *testing.T) {
-	b := backendtest.Open(t, "cpu")
-	relu := backend.Activation{Kind: backend.ReLU}
-	net := nn.Seq(&nn.Conv2D{Out: 4, KH: 3, Pad: 1}, nn.Act(relu), &nn.MaxPool2D{KH: 2}, nn.Flatten{}, &nn.Linear{Out: 10})
-	m, err := nn.NewImageModel(b, net, nn.Image{C: 1, H: 6, W: 6}, 1)
-	require.NoError(t, err)
-	defer m.Release()
-	rows, err := nn.SummaryRows(m)
-	require.NoError(t, err)
-	require.Len(t, rows, 5)
-	want := [][]int{{4, 6, 6}, {4, 6, 6}, {4, 3, 3}, {36}, {10}}
-	params := []int{1*4*3*3 + 4, 0, 0, 0, 36*10 + 10}
-	for i, r := range rows {
-		assert.Equal(t, want[i], r.Output, "row %d %s", i, r.Layer)
-		assert.Equal(t, params[i], r.Params, "row %d %s", i, r.Layer)
-	}
-	assert.Equal(t, "Conv2D(1→4, 3×3, stride 1, pad 1)", rows[0].Layer)
-	assert.Equal(t, "MaxPool2D(2×2, stride 2)", rows[2].Layer)
-	s, err := nn.Summary(m)
-	require.NoError(t, err)
-	assert.Contains(t, s, "(N, 4, 3, 3)")
-	assert.Contains(t, s, "total: 410 parameters")
+	backendtest.ForEach(t, func(t *testing.T, b backend.Backend) {
+		relu := backend.Activation{Kind: backend.ReLU}
+		net := nn.Seq(&nn.Conv2D{Out: 4, KH: 3, Pad: 1}, nn.Act(relu), &nn.MaxPool2D{KH: 2}, nn.Flatten{}, &nn.Linear{Out: 10})
+		m, err := nn.NewImageModel(b, net, nn.Image{C: 1, H: 6, W: 6}, 1)
+		require.NoError(t, err)
+		defer m.Release()
+		rows, err := nn.SummaryRows(m)
+		require.NoError(t, err)
+		require.Len(t, rows, 5)
+		want := [][]int{{4, 6, 6}, {4, 6, 6}, {4, 3, 3}, {36}, {10}}
+		params := []int{1*4*3*3 + 4, 0, 0, 0, 36*10 + 10}
+		for i, r := range rows {
+			assert.Equal(t, want[i], r.Output, "row %d %s", i, r.Layer)
+			assert.Equal(t, params[i], r.Params, "row %d %s", i, r.Layer)
+		}
+		assert.Equal(t, "Conv2D(1→4, 3×3, stride 1, pad 1)", rows[0].Layer)
+		assert.Equal(t, "MaxPool2D(2×2, stride 2)", rows[2].Layer)
+		s, err := nn.Summary(m)
+		require.NoError(t, err)
+		assert.Contains(t, s, "(N, 4, 3, 3)")
+		assert.Contains(t, s, "total: 410 parameters")
+	})
 }
 
 // TestSummaryGPT: a network that is not a Sequential has a row per module
@@ -82,4 +84,17 @@ func TestSummaryGPT(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, s, "total: "+strconv.Itoa(all)+" parameters (")
 	t.Log("\n" + s)
+}
+
+// TestSummaryBadModel: a nil or released model is an error naming the
+// summary, not a panic.
+func TestSummaryBadModel(t *testing.T) {
+	_, err := nn.Summary(nil)
+	assert.EqualError(t, err, "nn: summary: the model was not made by NewModel (or Arch.Build, or Load)")
+	b := backendtest.Open(t, "cpu")
+	m, err := nn.NewModel(b, nn.Seq(&nn.Linear{Out: 2}), 2, 1)
+	require.NoError(t, err)
+	require.NoError(t, m.Release())
+	_, err = nn.SummaryRows(m)
+	assert.EqualError(t, err, "nn: summary: the model was released (Release)")
 }

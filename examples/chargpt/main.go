@@ -5,17 +5,20 @@
 //
 //   - batches of -batch sequences of ctx bytes from random places in the
 //     first 90% of the text (data.TextBatcher), the next byte as target;
+//
 //   - AdamW (lr 1e-3 after a linear warm-up of 20 steps, weight decay 0.1
 //     on the blocks' matrices only: nn.DecayMatrices), gradients clipped
 //     to a global norm of 1 (nn.GradClipper);
+//
 //   - every -log steps, that step's loss (nats a byte), the only value
 //     read back while training, so the host does not wait for the device
 //     at the other steps;
+//
 //   - at the end, the validation loss over the last 10% in non-overlapping
 //     windows of ctx bytes (data.TextWindows), and -generate bytes after
 //     "func " (a KV cache, nn.Generator; temperature 0.8, top-k 40).
 //
-//	go run ./examples/chargpt [-backend gl|cpu] [-steps 300] [-model gpt:layers=2,heads=4,embd=64,ctx=64]
+//     go run ./examples/chargpt [-backend gl|cpu] [-steps 300] [-model gpt:layers=2,heads=4,embd=64,ctx=64]
 package main
 
 import (

@@ -28,11 +28,16 @@ def main():
     def flags(ap):
         ap.add_argument("--train", type=int, default=55000, help="training images (gltrain's -val=0 trains on all 60000)")
         ap.add_argument("--bn", action="store_true", help="a BatchNorm2d after each convolution")
+        ap.add_argument("--same", metavar="DIR", help="train as train does from the same start on the same batches: "
+                        "DIR is what `go run ./bench/cnnquality -out DIR` writes (the initial checkpoint, the training "
+                        "split and every epoch's batch order); --bn, --init, --train and --seed are then ignored")
         ap.add_argument("--init", choices=("torch", "gltrain"), default="torch",
                         help="torch: PyTorch's default initialisation; gltrain: gltrain's (nn.InitFor: "
                              "He normal before a ReLU, Xavier uniform otherwise, biases 0), the same recipe as `train`")
 
     a, torch, xtr, ytr, xte, yte = setup(3, flags)
+    if a.same:
+        return same(a, torch, xte.reshape(-1, 1, 28, 28), yte)
     keep = torch.randperm(len(xtr))[:a.train]
     xtr, ytr = xtr[keep].reshape(-1, 1, 28, 28), ytr[keep]
     xte = xte.reshape(-1, 1, 28, 28)
@@ -45,6 +50,57 @@ def main():
     if a.init == "gltrain":
         gltrain_init(torch, model)
     fit(torch, model, xtr, ytr, xte, yte, a.epochs, digits=2)
+
+
+def same(a, torch, xte, yte):
+    """Trains the checkpoint's CNN on DIR's images in DIR's batch order with
+    Adam (lr 1e-3) and prints each epoch's test accuracy, as fit does."""
+    import json
+    import os
+    import struct
+    import time
+    import numpy as np
+    d = a.same
+    with open(os.path.join(d, "meta.json")) as f:
+        meta = json.load(f)
+    raw = open(os.path.join(d, "init.safetensors"), "rb").read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    header.pop("__metadata__", None)
+    body = raw[8 + n:]
+    dtypes = {"F32": "<f4", "I64": "<i8"}
+    state = {k: torch.from_numpy(np.frombuffer(body[v["data_offsets"][0]:v["data_offsets"][1]], dtypes[v["dtype"]]).copy().reshape(v["shape"]))
+             for k, v in header.items() if not k.startswith("optimizer.")}
+    nn = torch.nn
+    bn = (lambda c: [nn.BatchNorm2d(c)]) if meta["bn"] else (lambda c: [])
+    model = nn.Sequential(
+        nn.Conv2d(1, 32, 3), *bn(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3), *bn(64), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10))
+    model.load_state_dict(state, strict=True)
+    pix = np.fromfile(os.path.join(d, "pixels.bin"), dtype=np.uint8)
+    x = torch.from_numpy(pix.astype(np.float32)).reshape(-1, 1, 28, 28) / 255
+    y = torch.from_numpy(np.fromfile(os.path.join(d, "labels.bin"), dtype=np.uint8).astype(np.int64))
+    order = torch.from_numpy(np.fromfile(os.path.join(d, "order.bin"), dtype="<u4").astype(np.int64))
+    per, size = len(x), meta["batch"]
+    opt = torch.optim.Adam(model.parameters(), lr=meta["lr"])
+    lossf = nn.CrossEntropyLoss()
+    print("same start and batches as train -seed=%d on %s: %s" % (meta["seed"], meta["data"], meta["model"]))
+    for epoch in range(meta["epochs"]):
+        start = time.perf_counter()
+        idx = order[epoch * per:(epoch + 1) * per]
+        model.train()
+        for i in range(0, per, size):
+            b = idx[i:i + size]
+            loss = lossf(model(x[b]), y[b])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            logits = torch.cat([model(xte[i:i + 1000]) for i in range(0, len(xte), 1000)])
+            acc = (logits.argmax(1) == yte).float().mean().item()
+        print("epoch %d/%d  test acc %.2f%%  %.1fs" % (epoch + 1, meta["epochs"], 100 * acc, time.perf_counter() - start))
 
 
 def gltrain_init(torch, model):

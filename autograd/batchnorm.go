@@ -91,20 +91,7 @@ func (g *Graph) BatchNorm(p backend.BatchNorm, eps float32, x, w, b *Value, run 
 func batchNormBackward(g *Graph, n *Value) {
 	x, w, b, dy := n.in[0], n.in[1], n.bias, g.upstream(n)
 	p := backend.BatchNorm{C: n.geom.C, HW: n.geom.H}
-	sinkOr := func(v *Value) backend.Tensor {
-		if v.requiresGrad {
-			return g.sink(v)
-		}
-		return g.alloc(v.shape)
-	}
-	dx := sinkOr(x)
-	dw := sinkOr(w)
-	var db backend.Tensor
-	if b == w { // one value as weight and bias: its own temporary for db
-		db = g.alloc(b.shape)
-	} else {
-		db = sinkOr(b)
-	}
+	dx, dw, db := affineSinks(g, x, w, b)
 	bn := g.b.(backend.BatchNormer)
 	if n.cache != nil {
 		g.kernel(n, bn.BatchNormBackward(p, dx, dw, db, dy, x.t, w.t, n.cache))

@@ -47,22 +47,27 @@ func (g *Graph) LayerNorm(eps float32, x, w, b *Value) *Value {
 // temporary when that value needs no gradient.
 func layerNormBackward(g *Graph, n *Value) {
 	x, w, b, dy := n.in[0], n.in[1], n.bias, g.upstream(n)
+	dx, dw, db := affineSinks(g, x, w, b)
+	g.kernel(n, g.b.(backend.Normalizer).LayerNormBackward(dx, dw, db, dy, x.t, w.t, n.cache))
+	commitAffine(g, x, w, b, dx, dw, db)
+}
+
+// affineSinks returns the tensors a normalisation's backward kernel writes
+// dx, dw and db into: each value's sink, or a temporary for a value that
+// needs no gradient (and for db when one value is both weight and bias,
+// which commitAffine then adds).
+func affineSinks(g *Graph, x, w, b *Value) (dx, dw, db backend.Tensor) {
 	sinkOr := func(v *Value) backend.Tensor {
 		if v.requiresGrad {
 			return g.sink(v)
 		}
 		return g.alloc(v.shape)
 	}
-	dx := sinkOr(x)
-	dw := sinkOr(w)
-	var db backend.Tensor
-	if b == w { // one value as weight and bias: its own temporary for db
-		db = g.alloc(b.shape)
-	} else {
-		db = sinkOr(b)
+	dx, dw = sinkOr(x), sinkOr(w)
+	if b == w {
+		return dx, dw, g.alloc(b.shape)
 	}
-	g.kernel(n, g.b.(backend.Normalizer).LayerNormBackward(dx, dw, db, dy, x.t, w.t, n.cache))
-	commitAffine(g, x, w, b, dx, dw, db)
+	return dx, dw, sinkOr(b)
 }
 
 // commitAffine hands a normalisation's gradients to x, w and b (releasing

@@ -21,27 +21,12 @@ import os
 import struct
 import sys
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench", "pytorch"))
 from nanogpt import GPT  # noqa: E402
-
-
-def read(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    n = struct.unpack("<Q", raw[:8])[0]
-    header = json.loads(raw[8:8 + n])
-    meta = header.pop("__metadata__", {})
-    body = raw[8 + n:]
-    out = {}
-    for name, t in header.items():
-        assert t["dtype"] == "F32", t["dtype"]
-        a, b = t["data_offsets"]
-        out[name] = torch.from_numpy(np.frombuffer(body[a:b], dtype="<f4").copy().reshape(t["shape"]))
-    return out, meta
+from gpt import read  # noqa: E402  (bench/pytorch/gpt.py: a safetensors file's F32 tensors and metadata)
 
 
 def write(path, tensors):

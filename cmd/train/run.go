@@ -159,6 +159,9 @@ func readCheckpoint(c *config, stderr io.Writer) (*checkpoint, error) {
 	}
 	ck, err := loadCheckpoint(from)
 	if err != nil {
+		if isText(c.data) { // issue #24: a GPT whose config does not fit its tensors is bad input, as -generate's
+			return nil, exitCode{2, err}
+		}
 		return nil, err
 	}
 	if ck.Spec.GPT != nil {

@@ -200,3 +200,27 @@ func TestTextChanged(t *testing.T) {
 	code, _, stderr = runTrain(t, "-backend=cpu", "-resume="+ck, "-epochs=2", "-plot=", "-quiet", "-data-changed=ok")
 	assert.Equal(t, 0, code, stderr)
 }
+
+// TestTextMismatchedCheckpoint: a GPT checkpoint whose config does not fit
+// its tensors (issue #24's bad input) is one line and exit 2, for -eval on
+// text as for -generate, before any model is built.
+func TestTextMismatchedCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	f, err := safetensors.ReadFile(tinyGPT(t))
+	require.NoError(t, err)
+	var model map[string]any
+	require.NoError(t, json.Unmarshal([]byte(f.Metadata["model"]), &model))
+	model["gpt"].(map[string]any)["layers"] = 2
+	js, err := json.Marshal(model)
+	require.NoError(t, err)
+	f.Metadata["model"] = string(js)
+	bad := filepath.Join(dir, "bad.safetensors")
+	require.NoError(t, safetensors.WriteFile(bad, f.Tensors, f.Metadata))
+	text := "-data=text:" + writeText(t, dir, 100)
+	for _, args := range [][]string{{"-load=" + bad, text, "-eval"}, {"-load=" + bad, "-generate=5"}} {
+		code, _, stderr := runTrain(t, append(args, "-backend=cpu")...)
+		assert.Equal(t, 2, code, "%v: %s", args, stderr)
+		assert.Contains(t, stderr, "bad.safetensors: not a usable gltrain checkpoint: transformer.h.1.ln_1.weight is missing", "%v", args)
+		assert.Equal(t, 1, strings.Count(strings.TrimSpace(stderr), "\n")+1, "one line: %q", stderr)
+	}
+}

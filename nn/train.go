@@ -42,6 +42,17 @@ type Trainer struct {
 	// faster, smaller reports sooner and finds a NaN sooner (its step is
 	// exact either way).
 	LogEvery int
+	// Reducer, when set, makes Fit rank Reducer.Rank() of a data-parallel
+	// run over Reducer.Size() ranks (an MPI job): each rank runs its share
+	// of every batch's MicroBatches and every rank takes the same step
+	// with their mean gradient, summed in a fixed order (see parallel).
+	// Every rank must run the same Trainer on the same model, seed and data.
+	Reducer Reducer
+	// MicroBatches is how many micro-batches a data-parallel step cuts each
+	// batch into (default Reducer.Size()), a multiple of the ranks. Runs
+	// with the same MicroBatches take the same steps, to the bit, on any
+	// number of ranks that divides it.
+	MicroBatches int
 	// EvalBatch is the batch size of evaluation (default 1024).
 	EvalBatch int
 	// OnProgress, when set, is called after each read of the loss.
@@ -183,6 +194,9 @@ func (t *Trainer) check() error {
 	if err := t.Model.check("trainer"); err != nil {
 		return err
 	}
+	if err := t.checkParallel(); err != nil {
+		return err
+	}
 	if err := CheckFits(t.Model, t.Train); err != nil {
 		return err
 	}
@@ -264,6 +278,7 @@ type run struct {
 	clip    *GradClipper     // nil without Trainer.ClipNorm
 	ce      *ceLoss          // nil without Trainer.CrossEntropy
 	grads   []backend.Tensor // the gradients clip scales, reused
+	dp      *parallel        // nil without Trainer.Reducer
 	pending []int            // batch sizes of the steps in the logs
 	step    int              // steps done in all
 	hist    History
@@ -333,6 +348,10 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 	}
 	if r.ce, err = newCELoss("fit", b, t.CrossEntropy); err != nil {
 		return nil, err
+	}
+	if t.Reducer != nil {
+		m := t.microBatches()
+		r.dp = &parallel{red: t.Reducer, m: m, slots: m / t.Reducer.Size()}
 	}
 	var val *DeviceSet
 	if t.Val.Len() > 0 {
@@ -414,9 +433,46 @@ func (t *Trainer) epochEnd(s EpochStats) (stop bool, err error) {
 // trainStep runs forward, backward and the update on one batch, and logs its
 // loss and correct count on the device.
 func (r *run) trainStep(rows []int) error {
-	bt, err := r.bs.gather(r.train, rows)
+	var loss backend.Tensor
+	var err error
+	if r.dp != nil {
+		loss, err = r.dp.step(r, rows)
+	} else {
+		var v *autograd.Value
+		if v, err = r.backward(rows); v != nil {
+			loss = v.Tensor()
+		}
+	}
+	g := r.g
+	if err == nil && r.clip != nil {
+		err = r.clip.Clip(r.gradients(), r.t.ClipNorm)
+	}
+	if err == nil {
+		err = r.t.Optimizer.Step()
+	}
+	r.t.Optimizer.ZeroGrad()
+	k := len(r.pending)
+	if err == nil {
+		err = errors.Join(
+			r.b.CopyRows(r.lossLog, k, loss),
+			r.b.CopyRows(r.hitLog, k, r.hit),
+		)
+	}
+	err = errors.Join(err, g.Reset())
 	if err != nil {
 		return fmt.Errorf("nn: step %d: %w", r.step+1, err)
+	}
+	r.pending = append(r.pending, len(rows))
+	r.step++
+	return nil
+}
+
+// backward gathers the batch rows and runs the model's forward, the loss
+// and Backward on r.g, counting the correct answers in r.hit.
+func (r *run) backward(rows []int) (*autograd.Value, error) {
+	bt, err := r.bs.gather(r.train, rows)
+	if err != nil {
+		return nil, err
 	}
 	g := r.g
 	scores := r.t.Model.Forward(g, g.Input(bt.x))
@@ -431,27 +487,7 @@ func (r *run) trainStep(rows []int) error {
 	if err == nil {
 		err = g.Backward(loss)
 	}
-	if err == nil && r.clip != nil {
-		err = r.clip.Clip(r.gradients(), r.t.ClipNorm)
-	}
-	if err == nil {
-		err = r.t.Optimizer.Step()
-	}
-	r.t.Optimizer.ZeroGrad()
-	k := len(r.pending)
-	if err == nil {
-		err = errors.Join(
-			r.b.CopyRows(r.lossLog, k, loss.Tensor()),
-			r.b.CopyRows(r.hitLog, k, r.hit),
-		)
-	}
-	err = errors.Join(err, g.Reset())
-	if err != nil {
-		return fmt.Errorf("nn: step %d: %w", r.step+1, err)
-	}
-	r.pending = append(r.pending, len(rows))
-	r.step++
-	return nil
+	return loss, err
 }
 
 // gradients are what the clip scales: the optimiser's flat gradient
@@ -539,6 +575,7 @@ func (r *run) release() {
 		r.clip.Release()
 	}
 	r.ce.release()
+	r.dp.release(r.b)
 	r.bs.release()
 	for _, t := range []backend.Tensor{r.lossLog, r.hitLog, r.hit} {
 		if t != nil {

@@ -1,0 +1,219 @@
+package nn
+
+import (
+	"errors"
+	"fmt"
+
+	"gltrain/backend"
+)
+
+// Reducer joins the ranks of a data-parallel run (an MPI job: see
+// internal/mpi). Every rank runs the same Trainer, with the same model,
+// seed and data, and its own Reducer; the Trainer calls AllGather once a
+// step, on every rank, in the same order.
+type Reducer interface {
+	// Rank is this process's rank, from 0; Size is the number of ranks.
+	Rank() int
+	Size() int
+	// AllGather fills dst, Size()·len(src) floats, with every rank's src
+	// in rank order (MPI_Allgather).
+	AllGather(dst, src []float32) error
+}
+
+// parallel is the data-parallel part of a Fit with a Trainer.Reducer.
+//
+// Each global batch (Trainer.Order's, chosen from the seed alone) is cut into
+// M = Trainer.MicroBatches micro-batches of contiguous rows, whole
+// sequences for a GPT; micro-batch m holds the units (rows, or sequences
+// of Ctx rows) [⌊mU/M⌋, ⌊(m+1)U/M⌋) of the batch's U. Rank r runs the
+// micro-batches rS … rS+S−1, S = M/N, one forward and backward each, and
+// keeps each one's gradient scaled by its share of the batch, with its loss
+// likewise and its correct count:
+//
+//	slot[m] = (n_m/n)·∇L_m, (n_m/n)·L_m, hits_m
+//
+// One MPI_Allgather gives every rank every slot, in micro-batch order, and
+// every rank sums them in that order, m = 0 … M−1, in float32:
+//
+//	∇L = ((slot[0] + slot[1]) + slot[2]) + …
+//
+// The sum is the batch's mean gradient, the same bits on every rank and
+// for every rank count N that divides M: the micro-batches, the order of
+// the additions and the arithmetic are those of one process running the M
+// micro-batches in turn. It is uploaded into the gradients, and every rank
+// clips and steps alike. With M = N = 1 it is Fit's plain step, bit for bit.
+type parallel struct {
+	red            Reducer
+	m, slots       int // micro-batches a batch, and a rank
+	width          int // floats a slot: the gradients, then the loss and hits
+	local, all     []float32
+	sum            []float32
+	grads          []backend.Tensor // the gradient tensors, in slot order
+	loss           backend.Tensor   // the batch's loss, 1×1
+	lossAt, hitsAt int
+}
+
+// microBatches is Trainer.MicroBatches, or the Reducer's size.
+func (t *Trainer) microBatches() int {
+	if t.MicroBatches > 0 {
+		return t.MicroBatches
+	}
+	return t.Reducer.Size()
+}
+
+// checkParallel refuses a data-parallel run that would not be one run
+// spread over the ranks.
+func (t *Trainer) checkParallel() error {
+	if t.Reducer == nil {
+		if t.MicroBatches != 0 {
+			return fmt.Errorf("nn: trainer: %d micro-batches without a Reducer: they cut a data-parallel run's batches", t.MicroBatches)
+		}
+		return nil
+	}
+	n, rank, m := t.Reducer.Size(), t.Reducer.Rank(), t.microBatches()
+	switch {
+	case n < 1 || rank < 0 || rank >= n:
+		return fmt.Errorf("nn: trainer: rank %d of %d ranks: want 0 ≤ rank < ranks", rank, n)
+	case t.MicroBatches < 0 || m%n != 0:
+		return fmt.Errorf("nn: trainer: %d micro-batches on %d ranks: want a multiple of the ranks, so that each rank runs as many", m, n)
+	case t.CrossEntropy.ClassWeights != nil:
+		return fmt.Errorf("nn: trainer: class weights in a data-parallel run: %w (the weighted mean does not split by rows)", errors.ErrUnsupported)
+	}
+	if layer := stateful(SpecOf(t.Model)); layer != "" {
+		return fmt.Errorf("nn: trainer: a %s layer in a data-parallel run: %w (its state would differ between ranks)", layer, errors.ErrUnsupported)
+	}
+	unit := t.Model.sequenceRows(1)
+	for i, rows := range t.order().Epoch(t.StartEpoch) {
+		if len(rows)/unit < m {
+			return fmt.Errorf("nn: trainer: batch %d holds %d rows, fewer than the %d micro-batches a data-parallel step cuts it into: choose a batch size whose last batch (%d rows of %d) holds at least %d",
+				i+1, len(rows), m, t.Train.Len()%max(1, t.BatchSize), t.Train.Len(), m*unit)
+		}
+	}
+	return nil
+}
+
+// stateful names the first layer of s whose state is not its parameters
+// (dropout's masks, batch norm's running statistics), or a layer that is
+// not built in; "" when there is none.
+func stateful(s Spec) string {
+	if s.Custom != "" {
+		return s.Custom
+	}
+	var walk func([]LayerSpec) string
+	walk = func(ls []LayerSpec) string {
+		for _, l := range ls {
+			if l.Type == "dropout" || l.Type == "batchnorm" {
+				return l.Type
+			}
+			if name := walk(l.Layers); name != "" {
+				return name
+			}
+		}
+		return ""
+	}
+	return walk(s.Layers)
+}
+
+// step runs rank's micro-batches of the batch rows, gathers every rank's,
+// and leaves their sum in the gradients, the batch's correct count in
+// r.hit; it returns the batch's loss, a 1×1 tensor.
+func (p *parallel) step(r *run, rows []int) (backend.Tensor, error) {
+	unit := r.t.Model.sequenceRows(1)
+	units, first := len(rows)/unit, p.red.Rank()*p.slots
+	for j := range p.slots {
+		m := first + j
+		lo, hi := units*m/p.m*unit, units*(m+1)/p.m*unit
+		if j > 0 { // the next Backward overwrites the gradients
+			r.t.Optimizer.ZeroGrad()
+			if err := r.g.Reset(); err != nil {
+				return nil, err
+			}
+		}
+		loss, err := r.backward(rows[lo:hi])
+		if err != nil {
+			return nil, err
+		}
+		if err := p.read(r, j, loss.Tensor(), float32(hi-lo)/float32(len(rows))); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.red.AllGather(p.all, p.local); err != nil {
+		return nil, fmt.Errorf("data-parallel: %w", err)
+	}
+	copy(p.sum, p.all[:p.width])
+	for m := 1; m < p.m; m++ {
+		for i, v := range p.all[m*p.width : (m+1)*p.width] {
+			p.sum[i] += v
+		}
+	}
+	return p.loss, p.write(r)
+}
+
+// read copies micro-batch j's gradients, loss and hits into its slot,
+// scaling the first two by w, its share of the batch's rows.
+func (p *parallel) read(r *run, j int, loss backend.Tensor, w float32) error {
+	if p.grads == nil {
+		if err := p.init(r); err != nil {
+			return err
+		}
+	}
+	slot := p.local[j*p.width : (j+1)*p.width]
+	at := 0
+	for _, g := range p.grads {
+		n := g.Shape().Len()
+		if err := r.b.Download(slot[at:at+n], g); err != nil {
+			return fmt.Errorf("data-parallel: reading the gradients: %w", err)
+		}
+		at += n
+	}
+	if err := errors.Join(r.b.Download(slot[p.lossAt:p.lossAt+1], loss), r.b.Download(slot[p.hitsAt:p.hitsAt+1], r.hit)); err != nil {
+		return fmt.Errorf("data-parallel: reading the loss: %w", err)
+	}
+	for i := range slot[:p.hitsAt] {
+		slot[i] *= w
+	}
+	return nil
+}
+
+// init sizes the slots once the first Backward has made the gradients.
+func (p *parallel) init(r *run) error {
+	p.grads = append([]backend.Tensor(nil), r.gradients()...)
+	for i, g := range p.grads {
+		if g == nil {
+			return fmt.Errorf("data-parallel: %s has no gradient: every parameter must take part in the loss", r.t.Model.Parameters()[i].Name())
+		}
+		p.width += g.Shape().Len()
+	}
+	p.lossAt, p.hitsAt = p.width, p.width+1
+	p.width += 2
+	p.local = make([]float32, p.slots*p.width)
+	p.all = make([]float32, p.m*p.width)
+	p.sum = make([]float32, p.width)
+	var err error
+	if p.loss, err = r.b.New(backend.Shape{Rows: 1, Cols: 1}); err != nil {
+		return fmt.Errorf("data-parallel: %w", err)
+	}
+	return nil
+}
+
+// write uploads the summed gradients, loss and hits.
+func (p *parallel) write(r *run) error {
+	at := 0
+	var errs []error
+	for _, g := range p.grads {
+		n := g.Shape().Len()
+		errs = append(errs, r.b.Upload(g, p.sum[at:at+n]))
+		at += n
+	}
+	errs = append(errs, r.b.Upload(p.loss, p.sum[p.lossAt:p.lossAt+1]), r.b.Upload(r.hit, p.sum[p.hitsAt:p.hitsAt+1]))
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("data-parallel: writing the gradients: %w", err)
+	}
+	return nil
+}
+
+func (p *parallel) release(b backend.Backend) {
+	if p != nil && p.loss != nil {
+		b.Release(p.loss)
+	}
+}

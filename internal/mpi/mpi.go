@@ -63,7 +63,6 @@ func (c *Comm) AllGather(dst, src []float32) error {
 	return nil
 }
 
-
 // Close finalises MPI (MPI_Finalize).
 func (c *Comm) Close() error {
 	mpi.Finalize()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -51,6 +52,19 @@ func runTo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "train: %v\n(train -h lists every flag with its default)\n", err)
 		return 2
+	}
+	w, err := joinWorld(c)
+	if err != nil {
+		fmt.Fprintf(stderr, "train: %v\n", err)
+		var code exitCode
+		if errors.As(err, &code) {
+			return code.code
+		}
+		return 1
+	}
+	defer w.close()
+	if c.world = w; w.rank() > 0 { // rank 0 prints and writes
+		c, stdout = c.worker(), io.Discard
 	}
 	for _, line := range c.ineffective() {
 		fmt.Fprintf(stderr, "warning: %s\n", line)
@@ -345,6 +359,9 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 		u.printf("resuming epoch %d of %d (step %d) from %s", st.Epochs+1, c.epochs, st.Steps, c.resume)
 	}
 	u.printf("training %s", c.hyperparameters())
+	if red := c.world.reducer(); red != nil {
+		u.printf("parallel %d %s, each batch cut into %d micro-batches", red.Size(), plural(red.Size(), "rank", "ranks"), cmp.Or(c.micro, red.Size()))
+	}
 	if r.rf != nil {
 		u.metrics = r.rf
 	}
@@ -368,6 +385,7 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 		Model: m, Loss: c.loss, Optimizer: opt, Schedule: schedule,
 		Epochs: c.epochs, BatchSize: c.batch, Seed: c.seed, Train: d.train, Val: d.held, ClipNorm: float32(c.clip),
 		StartEpoch: start.Epochs, StartStep: start.Steps, CrossEntropy: r.ce,
+		Reducer: c.world.reducer(), MicroBatches: c.micro,
 		LogEvery: max(1, min(50, steps/10)), OnProgress: u.progress,
 		OnEpoch: func(s nn.EpochStats) error { u.epoch(s, c.epochs); return nil },
 	}

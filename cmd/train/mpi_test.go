@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The data-parallel tests run train under Open MPI's mpirun. They skip
+// where mpirun is missing, and fail there under GLTRAIN_REQUIRE_MPI=1,
+// which make test sets, having installed Open MPI.
+
+// mpirun returns the launcher's command line (as root it needs
+// --allow-run-as-root; on 2 cores, --oversubscribe for more ranks).
+func mpirun(t *testing.T) []string {
+	t.Helper()
+	path, err := exec.LookPath("mpirun")
+	if err != nil {
+		if os.Getenv("GLTRAIN_REQUIRE_MPI") == "1" {
+			t.Fatalf("mpirun is required (GLTRAIN_REQUIRE_MPI=1) but missing: install openmpi-bin (make test-deps): %v", err)
+		}
+		t.Skipf("mpirun is missing (install openmpi-bin, or set GLTRAIN_REQUIRE_MPI=1 to make this a failure): %v", err)
+	}
+	return []string{path, "--allow-run-as-root", "--oversubscribe"}
+}
+
+// buildMPI builds train with the tag mpi into dir.
+func buildMPI(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "train-mpi")
+	out, err := exec.Command("go", "build", "-tags", "mpi", "-o", bin, "gltrain/cmd/train").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build -tags mpi: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// mpiJob is a small run: 3 epochs of the spiral on the CPU, one thread a
+// rank (OpenBLAS's too), saving its model, printing JSON epochs.
+var mpiJob = []string{"-backend=cpu", "-threads=1", "-epochs=3", "-plot=", "-json", "-save=model.safetensors"}
+
+// runJob runs argv (a launcher and train, or train alone) in a new folder
+// with mpiJob's flags and extra, and returns the epochs' losses as printed
+// and the checkpoint's bytes.
+func runJob(t *testing.T, argv []string, env []string, extra ...string) (losses []float64, model []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	cmd := exec.Command(argv[0], append(append(argv[1:], mpiJob...), extra...)...)
+	cmd.Dir, cmd.Env = dir, append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, stderr.String())
+	}
+	for line := range strings.Lines(stdout.String()) {
+		var e struct {
+			Loss    float64 `json:"loss"`
+			ValLoss float64 `json:"val_loss"`
+		}
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("%s: stdout line %q: %v", strings.Join(cmd.Args, " "), line, err)
+		}
+		losses = append(losses, e.Loss, e.ValLoss)
+	}
+	if len(losses) != 6 {
+		t.Fatalf("%s printed %d epochs: want 3 (the JSON of rank 0 only)\n%s", strings.Join(cmd.Args, " "), len(losses)/2, stdout.String())
+	}
+	model, err := os.ReadFile(filepath.Join(dir, "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return losses, model
+}
+
+// TestMPISameBits: with 2 fixed micro-batches a batch, one process
+// without MPI, 2 ranks under mpirun, and 2 ranks again train the same
+// run: the same epoch losses, to the last digit of float64, and the same
+// checkpoint, byte for byte (see nn's parallel). One rank of the MPI build
+// without -micro-batches is a plain run, byte for byte too.
+func TestMPISameBits(t *testing.T) {
+	launcher := mpirun(t)
+	bin := buildMPI(t, t.TempDir())
+	self := []string{os.Args[0]}
+	selfEnv := []string{"GLTRAIN_TRAIN_MAIN=1"}
+	np := func(n string) []string { return append(append(launcher, "-np", n), bin) }
+
+	oneLoss, oneModel := runJob(t, self, selfEnv, "-micro-batches=2")
+	for i := range 2 {
+		loss, model := runJob(t, np("2"), nil, "-micro-batches=2")
+		if !slicesEqual(loss, oneLoss) || !bytes.Equal(model, oneModel) {
+			t.Fatalf("run %d on 2 ranks: epoch losses %v, one process %v; checkpoints equal: %v", i+1, loss, oneLoss, bytes.Equal(model, oneModel))
+		}
+	}
+	plainLoss, plainModel := runJob(t, self, selfEnv)
+	loss, model := runJob(t, np("1"), nil)
+	if !slicesEqual(loss, plainLoss) || !bytes.Equal(model, plainModel) {
+		t.Fatalf("1 rank: epoch losses %v, a plain run %v; checkpoints equal: %v", loss, plainLoss, bytes.Equal(model, plainModel))
+	}
+}
+
+func slicesEqual(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestMPIRefusedWithoutTheTag: train built without MPI (this test binary)
+// and started by mpirun as 2 ranks says so and exits 2 on each, rather
+// than train 2 copies of one run.
+func TestMPIRefusedWithoutTheTag(t *testing.T) {
+	argv := append(mpirun(t), "-np", "2", os.Args[0], "-backend=cpu", "-plot=")
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env, cmd.Dir = append(os.Environ(), "GLTRAIN_TRAIN_MAIN=1"), t.TempDir()
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Fatalf("mpirun -np 2 of a build without MPI: %v, want exit status 2\n%s", err, out)
+	}
+	if want := "built without MPI and would train 2 copies of the same run"; strings.Count(string(out), want) != 2 {
+		t.Fatalf("output %q: want each rank to say %q", out, want)
+	}
+	if strings.Contains(string(out), "epoch") {
+		t.Fatalf("output %q: want no training", out)
+	}
+}
+
+// TestLaunchedWithoutMPI: the refusal reads the launcher's environment
+// (Open MPI's OMPI_COMM_WORLD_SIZE, MPICH's and Slurm's PMI_SIZE), so it
+// holds where mpirun is not installed too; a size of 1 is a plain run.
+func TestLaunchedWithoutMPI(t *testing.T) {
+	for _, env := range []string{"OMPI_COMM_WORLD_SIZE=3", "PMI_SIZE=2"} {
+		cmd := command(t, "-backend=cpu", "-plot=", "-epochs=1")
+		cmd.Env = append(cmd.Env, env)
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), "built without MPI") {
+			t.Errorf("%s: %v, output %q: want exit status 2 saying it is built without MPI", env, err, out)
+		}
+	}
+	cmd := command(t, "-backend=cpu", "-plot=", "-epochs=1")
+	cmd.Env = append(cmd.Env, "OMPI_COMM_WORLD_SIZE=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("OMPI_COMM_WORLD_SIZE=1: %v\n%s", err, out)
+	}
+}

@@ -226,3 +226,54 @@ func TestDataParallelRefuses(t *testing.T) {
 		m.Release()
 	}
 }
+
+// TestDataParallelRanksAgree: a rank whose initial model differs from
+// rank 0's (another seed), or whose data does, is refused on every rank,
+// before any step, naming the rank.
+func TestDataParallelRanksAgree(t *testing.T) {
+	set, err := data.Spiral(30, 3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := set
+	other.X = append([]float32(nil), set.X...)
+	other.X[17] += 1e-6
+	for _, c := range []struct {
+		name  string
+		seed1 uint64
+		set1  data.Set
+	}{{"another seed", 8, set}, {"other data", 7, other}} {
+		g := newGroup(2)
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i := range 2 {
+			wg.Go(func() {
+				b, err := backend.Open("cpu")
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				defer b.Close()
+				seed, s := uint64(7), set
+				if i == 1 {
+					seed, s = c.seed1, c.set1
+				}
+				m, _ := nn.MLP(2, []int{8}, 3, nn.ReLU).Build(b, seed)
+				defer m.Release()
+				opt, _ := nn.NewOptimizer("sgd", b, m.Parameters(), 0.1, 0)
+				defer opt.Release()
+				h, err := (&nn.Trainer{Model: m, Optimizer: opt, Epochs: 1, BatchSize: 30, Train: s, Reducer: rank{g, i}}).Fit(context.Background())
+				if err == nil || h != nil && len(h.StepLoss) > 0 {
+					err = errors.New("trained")
+				}
+				errs[i] = err
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err == nil || !strings.Contains(err.Error(), "rank 1's training data, initial model or settings differ from rank 0's") {
+				t.Errorf("%s: rank %d: %v, want the run refused", c.name, i, err)
+			}
+		}
+	}
+}

@@ -352,6 +352,9 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 	if t.Reducer != nil {
 		m := t.microBatches()
 		r.dp = &parallel{red: t.Reducer, m: m, slots: m / t.Reducer.Size()}
+		if err := r.agree(); err != nil {
+			return nil, err
+		}
 	}
 	var val *DeviceSet
 	if t.Val.Len() > 0 {

@@ -42,14 +42,20 @@ func buildMPI(t *testing.T, dir string) string {
 
 // mpiJob is a small run: 3 epochs of the spiral on the CPU, one thread a
 // rank (OpenBLAS's too), saving its model, printing JSON epochs.
-var mpiJob = []string{"-backend=cpu", "-threads=1", "-epochs=3", "-plot=", "-json", "-save=model.safetensors"}
+var mpiJob = []string{"-backend=cpu", "-threads=1", "-plot=", "-json", "-save=model.safetensors"}
 
 // runJob runs argv (a launcher and train, or train alone) in a new folder
-// with mpiJob's flags and extra, and returns the epochs' losses as printed
-// and the checkpoint's bytes.
+// with mpiJob's flags, 3 epochs, and extra, and returns the epochs' losses
+// as printed and the checkpoint's bytes.
 func runJob(t *testing.T, argv []string, env []string, extra ...string) (losses []float64, model []byte) {
 	t.Helper()
-	dir := t.TempDir()
+	return runJobIn(t, t.TempDir(), 3, argv, env, extra...)
+}
+
+// runJobIn is runJob in dir, for epochs epochs (those run, of a resumed
+// run).
+func runJobIn(t *testing.T, dir string, epochs int, argv []string, env []string, extra ...string) (losses []float64, model []byte) {
+	t.Helper()
 	cmd := exec.Command(argv[0], append(append(argv[1:], mpiJob...), extra...)...)
 	cmd.Dir, cmd.Env = dir, append(os.Environ(), env...)
 	var stdout, stderr bytes.Buffer
@@ -67,8 +73,8 @@ func runJob(t *testing.T, argv []string, env []string, extra ...string) (losses 
 		}
 		losses = append(losses, e.Loss, e.ValLoss)
 	}
-	if len(losses) != 6 {
-		t.Fatalf("%s printed %d epochs: want 3 (the JSON of rank 0 only)\n%s", strings.Join(cmd.Args, " "), len(losses)/2, stdout.String())
+	if len(losses) != 2*epochs {
+		t.Fatalf("%s printed %d epochs: want %d (the JSON of rank 0 only)\n%s", strings.Join(cmd.Args, " "), len(losses)/2, epochs, stdout.String())
 	}
 	model, err := os.ReadFile(filepath.Join(dir, "model.safetensors"))
 	if err != nil {
@@ -89,17 +95,44 @@ func TestMPISameBits(t *testing.T) {
 	selfEnv := []string{"GLTRAIN_TRAIN_MAIN=1"}
 	np := func(n string) []string { return append(append(launcher, "-np", n), bin) }
 
-	oneLoss, oneModel := runJob(t, self, selfEnv, "-micro-batches=2")
+	oneLoss, oneModel := runJob(t, self, selfEnv, "-epochs=3", "-micro-batches=2")
 	for i := range 2 {
-		loss, model := runJob(t, np("2"), nil, "-micro-batches=2")
+		loss, model := runJob(t, np("2"), nil, "-epochs=3", "-micro-batches=2")
 		if !slicesEqual(loss, oneLoss) || !bytes.Equal(model, oneModel) {
 			t.Fatalf("run %d on 2 ranks: epoch losses %v, one process %v; checkpoints equal: %v", i+1, loss, oneLoss, bytes.Equal(model, oneModel))
 		}
 	}
-	plainLoss, plainModel := runJob(t, self, selfEnv)
-	loss, model := runJob(t, np("1"), nil)
+	plainLoss, plainModel := runJob(t, self, selfEnv, "-epochs=3")
+	loss, model := runJob(t, np("1"), nil, "-epochs=3")
 	if !slicesEqual(loss, plainLoss) || !bytes.Equal(model, plainModel) {
 		t.Fatalf("1 rank: epoch losses %v, a plain run %v; checkpoints equal: %v", loss, plainLoss, bytes.Equal(model, plainModel))
+	}
+}
+
+// TestMPIResumeAcrossRanks: a run of 2 epochs on 2 ranks resumed to 3 in
+// one process, and one of 2 epochs in one process resumed to 3 on 2
+// ranks, end with the checkpoint of 3 epochs straight, byte for byte (the
+// checkpoint is the one-process file; -micro-batches fixes the steps).
+func TestMPIResumeAcrossRanks(t *testing.T) {
+	launcher := mpirun(t)
+	bin := buildMPI(t, t.TempDir())
+	self, selfEnv := []string{os.Args[0]}, []string{"GLTRAIN_TRAIN_MAIN=1"}
+	two := append(append(launcher, "-np", "2"), bin)
+	_, want := runJob(t, self, selfEnv, "-epochs=3", "-micro-batches=2")
+	for _, c := range []struct {
+		name        string
+		first, then []string
+		env1, env2  []string
+	}{
+		{"2 ranks, then 1", two, self, nil, selfEnv},
+		{"1 process, then 2 ranks", self, two, selfEnv, nil},
+	} {
+		dir := t.TempDir()
+		runJobIn(t, dir, 2, c.first, c.env1, "-epochs=2", "-micro-batches=2")
+		_, got := runJobIn(t, dir, 1, c.then, c.env2, "-epochs=3", "-micro-batches=2", "-resume=model.safetensors")
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: the resumed checkpoint differs from 3 epochs straight", c.name)
+		}
 	}
 }
 

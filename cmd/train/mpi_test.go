@@ -7,8 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // The data-parallel tests run train under Open MPI's mpirun. They skip
@@ -98,13 +102,13 @@ func TestMPISameBits(t *testing.T) {
 	oneLoss, oneModel := runJob(t, self, selfEnv, "-epochs=3", "-micro-batches=2")
 	for i := range 2 {
 		loss, model := runJob(t, np("2"), nil, "-epochs=3", "-micro-batches=2")
-		if !slicesEqual(loss, oneLoss) || !bytes.Equal(model, oneModel) {
+		if !slices.Equal(loss, oneLoss) || !bytes.Equal(model, oneModel) {
 			t.Fatalf("run %d on 2 ranks: epoch losses %v, one process %v; checkpoints equal: %v", i+1, loss, oneLoss, bytes.Equal(model, oneModel))
 		}
 	}
 	plainLoss, plainModel := runJob(t, self, selfEnv, "-epochs=3")
 	loss, model := runJob(t, np("1"), nil, "-epochs=3")
-	if !slicesEqual(loss, plainLoss) || !bytes.Equal(model, plainModel) {
+	if !slices.Equal(loss, plainLoss) || !bytes.Equal(model, plainModel) {
 		t.Fatalf("1 rank: epoch losses %v, a plain run %v; checkpoints equal: %v", loss, plainLoss, bytes.Equal(model, plainModel))
 	}
 }
@@ -136,16 +140,81 @@ func TestMPIResumeAcrossRanks(t *testing.T) {
 	}
 }
 
-func slicesEqual(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
+// TestMPIRankKilled: a rank killed (SIGKILL) mid-run makes mpirun end the
+// job with a non-zero status within a bounded time (Open MPI's own
+// handling: it terminates the other ranks), and the last checkpoint, which
+// rank 0 writes atomically, stays whole: -resume continues it.
+func TestMPIRankKilled(t *testing.T) {
+	launcher := mpirun(t)
+	bin := buildMPI(t, t.TempDir())
+	dir := t.TempDir()
+	argv := append(append(launcher, "-np", "2", bin), "-backend=cpu", "-threads=1", "-plot=", "-quiet", "-epochs=1000000", "-save=model.safetensors")
+	job := exec.Command(argv[0], argv[1:]...)
+	job.Dir = dir
+	var out bytes.Buffer
+	job.Stdout, job.Stderr = &out, &out
+	if err := job.Start(); err != nil {
+		t.Fatal(err)
 	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
+	exited := make(chan error, 1)
+	go func() { exited <- job.Wait() }()
+	defer job.Process.Kill() // on a failure below: the launcher, whose ranks follow it
+	path := filepath.Join(dir, "model.safetensors")
+	rank1 := 0
+	for deadline := time.Now().Add(60 * time.Second); rank1 == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no checkpoint or no rank 1 after 60 s\n%s", out.String())
+		}
+		if _, err := os.Stat(path); err == nil {
+			rank1 = childWithEnv(job.Process.Pid, "OMPI_COMM_WORLD_RANK=1")
 		}
 	}
-	return true
+	time.Sleep(200 * time.Millisecond) // mid-epoch, some epochs in
+	if err := syscall.Kill(rank1, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	select {
+	case err := <-exited:
+		// Open MPI ends the job within seconds; 30 s bounds it on a loaded machine.
+		if err == nil {
+			t.Fatalf("mpirun exited 0 after rank 1 was killed\n%s", out.String())
+		}
+		t.Logf("mpirun: %v, %v after the kill", err, time.Since(killed).Round(time.Millisecond))
+	case <-time.After(30 * time.Second):
+		t.Fatalf("mpirun still running 30 s after rank 1 was killed\n%s", out.String())
+	}
+	ck, err := loadCheckpoint(path)
+	if err != nil {
+		t.Fatalf("the checkpoint after the kill: %v", err)
+	}
+	code, _, stderr := runTrain(t, "-backend=cpu", "-threads=1", "-plot=", "-quiet", "-resume="+path, "-epochs="+strconv.Itoa(ck.Epochs+1))
+	if code != 0 {
+		t.Fatalf("-resume after the kill (epoch %d): exit status %d\n%s", ck.Epochs, code, stderr)
+	}
+}
+
+// childWithEnv returns the pid of a child of parent whose environment
+// holds kv, or 0.
+func childWithEnv(parent int, kv string) int {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, st := range stats {
+		b, err := os.ReadFile(st)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …: comm may hold spaces, so read after its ')'.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) < 2 || f[1] != strconv.Itoa(parent) {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join(filepath.Dir(st), "environ"))
+		if err == nil && slices.Contains(strings.Split(string(env), "\x00"), kv) {
+			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(st)))
+			return pid
+		}
+	}
+	return 0
 }
 
 // TestMPIRefusedWithoutTheTag: train built without MPI (this test binary)

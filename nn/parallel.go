@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -30,8 +31,11 @@ type Reducer interface {
 // keeps each one's gradient scaled by its share of the batch, with its loss
 // likewise and its correct count:
 //
-//	slot[m] = (n_m/n)·∇L_m, (n_m/n)·L_m, hits_m
+//	slot[m] = (n_m/n)·∇L_m, (n_m/n)·L_m, hits_m, stop
 //
+// (stop is 1 in a rank's first slot when its Fit's context is done: every
+// rank then stops after this step, together, rather than leave the others
+// waiting in the next all-gather.)
 // One MPI_Allgather gives every rank every slot, in micro-batch order, and
 // every rank sums them in that order, m = 0 … M−1, in float32:
 //
@@ -44,13 +48,16 @@ type Reducer interface {
 // clips and steps alike. With M = N = 1 it is Fit's plain step, bit for bit.
 type parallel struct {
 	red            Reducer
-	m, slots       int // micro-batches a batch, and a rank
-	width          int // floats a slot: the gradients, then the loss and hits
+	ctx            context.Context // Fit's: a rank whose ctx is done stops every rank
+	stop           bool            // after this step: a rank's ctx was done
+	m, slots       int             // micro-batches a batch, and a rank
+	width          int             // floats a slot: the gradients, then the loss, hits and stop
 	local, all     []float32
 	sum            []float32
 	grads          []backend.Tensor // the gradient tensors, in slot order
 	loss           backend.Tensor   // the batch's loss, 1×1
 	lossAt, hitsAt int
+	stopAt         int // 1 in a rank's first slot when its ctx is done
 }
 
 // microBatches is Trainer.MicroBatches, or the Reducer's size.
@@ -137,6 +144,10 @@ func (p *parallel) step(r *run, rows []int) (backend.Tensor, error) {
 			return nil, err
 		}
 	}
+	p.local[p.stopAt] = 0
+	if p.ctx.Err() != nil {
+		p.local[p.stopAt] = 1
+	}
 	if err := p.red.AllGather(p.all, p.local); err != nil {
 		return nil, fmt.Errorf("data-parallel: %w", err)
 	}
@@ -146,6 +157,7 @@ func (p *parallel) step(r *run, rows []int) (backend.Tensor, error) {
 			p.sum[i] += v
 		}
 	}
+	p.stop = p.sum[p.stopAt] > 0
 	return p.loss, p.write(r)
 }
 
@@ -184,8 +196,8 @@ func (p *parallel) init(r *run) error {
 		}
 		p.width += g.Shape().Len()
 	}
-	p.lossAt, p.hitsAt = p.width, p.width+1
-	p.width += 2
+	p.lossAt, p.hitsAt, p.stopAt = p.width, p.width+1, p.width+2
+	p.width += 3
 	p.local = make([]float32, p.slots*p.width)
 	p.all = make([]float32, p.m*p.width)
 	p.sum = make([]float32, p.width)

@@ -277,3 +277,56 @@ func TestDataParallelRanksAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestDataParallelStopsTogether: one rank's cancelled context (an
+// interrupt that reached it alone, or first) stops every rank after the
+// same step, each returning context.Canceled, rather than leave the others
+// waiting in the next all-gather.
+func TestDataParallelStopsTogether(t *testing.T) {
+	set, err := data.Spiral(30, 3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newGroup(2)
+	steps := make([]int, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() {
+			b, err := backend.Open("cpu")
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer b.Close()
+			m, _ := nn.MLP(2, []int{8}, 3, nn.ReLU).Build(b, 7)
+			defer m.Release()
+			opt, _ := nn.NewOptimizer("sgd", b, m.Parameters(), 0.1, 0)
+			defer opt.Release()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			tr := nn.Trainer{Model: m, Optimizer: opt, Epochs: 50, BatchSize: 30, Train: set, Reducer: rank{g, i}, LogEvery: 1}
+			if i == 1 {
+				tr.OnProgress = func(p nn.Progress) {
+					if p.GlobalStep == 5 {
+						cancel()
+					}
+				}
+			}
+			h, err := tr.Fit(ctx)
+			if h != nil {
+				steps[i] = len(h.StepLoss)
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("rank %d: %v, want context.Canceled", i, err)
+		}
+	}
+	if steps[0] != steps[1] || steps[0] != 6 {
+		t.Errorf("ranks stopped after %d and %d steps: want both after step 6, the one after rank 1's cancel", steps[0], steps[1])
+	}
+}

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -291,7 +292,9 @@ type run struct {
 }
 
 // Fit trains the model and returns its history. It stops at ctx's
-// cancellation after the step in progress, returning ctx's error with the
+// cancellation after the step in progress (in a data-parallel run, every
+// rank after the step in which one rank's was cancelled, returning ctx's
+// error, or context.Canceled where ctx was not), returning ctx's error with the
 // history so far (the model then holds the last step's weights), and at a
 // NaN or infinite loss with a *NonFiniteLossError. The Callbacks that are
 // TrainEnders are then told, and their errors joined to Fit's.
@@ -351,7 +354,7 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 	}
 	if t.Reducer != nil {
 		m := t.microBatches()
-		r.dp = &parallel{red: t.Reducer, m: m, slots: m / t.Reducer.Size()}
+		r.dp = &parallel{red: t.Reducer, ctx: ctx, m: m, slots: m / t.Reducer.Size()}
 		if err := r.agree(); err != nil {
 			return nil, err
 		}
@@ -371,7 +374,7 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 		r.beginEpoch(e + 1)
 		epochBatches := batcher.Epoch(e)
 		for i, rows := range epochBatches {
-			if err := ctx.Err(); err != nil {
+			if err := ctx.Err(); err != nil && r.dp == nil { // the ranks agree on a stop in the step
 				return &r.hist, errors.Join(err, r.flush(len(epochBatches)))
 			}
 			if ss, ok := t.Schedule.(StepSchedule); ok {
@@ -379,6 +382,9 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 			}
 			if err := r.trainStep(rows); err != nil {
 				return &r.hist, err
+			}
+			if r.dp != nil && r.dp.stop {
+				return &r.hist, errors.Join(cmp.Or(ctx.Err(), context.Canceled), r.flush(len(epochBatches)))
 			}
 			if len(r.pending) == logEvery || i == len(epochBatches)-1 {
 				if err := r.flush(len(epochBatches)); err != nil {

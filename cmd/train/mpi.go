@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strconv"
 
 	"gltrain/internal/mpi"
 	"gltrain/nn"
@@ -49,6 +50,20 @@ func joinWorld(c config) (*world, error) {
 		w.red = nil // one rank cutting nothing: a plain run
 	}
 	return w, nil
+}
+
+// backendSpec is -backend for this rank: in a job of several ranks, "gl"
+// opens the GPU of the rank's local rank K (gl:device=K, the K-th EGL
+// device), so that the ranks on a machine use one GPU each; a spec that
+// names its device (gl:device=N), and any other, is kept.
+func (w *world) backendSpec(spec string) string {
+	if w == nil || w.red == nil || w.red.Size() < 2 || spec != "gl" {
+		return spec
+	}
+	if k := mpi.LocalRank(); k >= 0 {
+		return "gl:device=" + strconv.Itoa(k)
+	}
+	return spec
 }
 
 // rank is this process's rank (0 for one process).

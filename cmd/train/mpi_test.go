@@ -256,3 +256,33 @@ func TestLaunchedWithoutMPI(t *testing.T) {
 		t.Errorf("OMPI_COMM_WORLD_SIZE=1: %v\n%s", err, out)
 	}
 }
+
+// TestBackendSpecOfRank: in a job of several ranks, -backend=gl opens the
+// GPU of the rank's local rank; a named device, the cpu and one rank keep
+// the spec.
+func TestBackendSpecOfRank(t *testing.T) {
+	t.Setenv("OMPI_COMM_WORLD_LOCAL_RANK", "3")
+	two, one := &world{red: fakeRanks(2)}, &world{red: fakeRanks(1)}
+	for _, c := range []struct {
+		w          *world
+		spec, want string
+	}{
+		{two, "gl", "gl:device=3"},
+		{two, "gl:device=0", "gl:device=0"},
+		{two, "cpu", "cpu"},
+		{two, "auto", "auto"},
+		{one, "gl", "gl"},
+		{nil, "gl", "gl"},
+	} {
+		if got := c.w.backendSpec(c.spec); got != c.want {
+			t.Errorf("%v ranks, -backend=%s: %s, want %s", c.w.reducer(), c.spec, got, c.want)
+		}
+	}
+}
+
+// fakeRanks is a Reducer of n ranks that never reduces.
+type fakeRanks int
+
+func (n fakeRanks) Rank() int                        { return 0 }
+func (n fakeRanks) Size() int                        { return int(n) }
+func (fakeRanks) AllGather(dst, src []float32) error { return errors.ErrUnsupported }

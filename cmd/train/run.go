@@ -110,7 +110,11 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 		return exitCode{2, err}
 	}
 	defer rf.close()
-	b, notice, err := openBackend(c.backend, c.threads)
+	bspec := c.world.backendSpec(c.backend)
+	b, notice, err := openBackend(bspec, c.threads)
+	if err != nil && bspec != c.backend {
+		return fmt.Errorf("%w\n(in a job of several ranks, -backend=gl opens the GPU of each rank's local rank; -backend=gl:device=N names one for every rank)", err)
+	}
 	if err != nil {
 		return err
 	}

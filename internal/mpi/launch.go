@@ -42,3 +42,15 @@ func (c *Comm) Rank() int { return c.rank }
 
 // Size is the number of ranks.
 func (c *Comm) Size() int { return c.size }
+
+// LocalRank is this process's rank among the job's ranks on its machine,
+// from the launcher's environment (Open MPI's OMPI_COMM_WORLD_LOCAL_RANK,
+// MPICH's MPI_LOCALRANKID); -1 when no launcher set it.
+func LocalRank() int {
+	for _, v := range []string{"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID"} {
+		if n, err := strconv.Atoi(os.Getenv(v)); err == nil && n >= 0 {
+			return n
+		}
+	}
+	return -1
+}

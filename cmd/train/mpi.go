@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"strconv"
+	"time"
 
 	"gltrain/internal/mpi"
 	"gltrain/nn"
@@ -37,7 +38,7 @@ func joinWorld(c config) (*world, error) {
 			return nil, exitCode{2, fmt.Errorf("started as one of %d MPI ranks, but this train is built without MPI and would train %d copies of the same run: build it with go build -tags mpi (make train-mpi)", n, n)}
 		}
 		if c.micro > 0 {
-			return &world{red: solo{}}, nil
+			return &world{red: &timed{Reducer: solo{}}}, nil
 		}
 		return nil, nil
 	}
@@ -45,7 +46,7 @@ func joinWorld(c config) (*world, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &world{comm: comm, red: comm}
+	w := &world{comm: comm, red: &timed{Reducer: comm}}
 	if comm.Size() == 1 && c.micro == 0 {
 		w.red = nil // one rank cutting nothing: a plain run
 	}
@@ -107,4 +108,38 @@ func (solo) Size() int { return 1 }
 func (solo) AllGather(dst, src []float32) error {
 	copy(dst, src)
 	return nil
+}
+
+// timed is a Reducer that measures its all-gathers, for the step-time split
+// rank 0 prints (split). The first all-gather, the ranks' agreement on the
+// run, is not a step's and is left out.
+type timed struct {
+	nn.Reducer
+	calls, floats int
+	spent         time.Duration
+}
+
+func (t *timed) AllGather(dst, src []float32) error {
+	began := time.Now()
+	err := t.Reducer.AllGather(dst, src)
+	if t.calls++; t.calls > 1 {
+		t.spent += time.Since(began)
+		t.floats = len(src)
+	}
+	return err
+}
+
+// split is the line that splits a data-parallel run's mean step time,
+// elapsed over steps, into the all-gather and the rest (the forward and
+// backward passes, the host's copies and sum, the update and the
+// evaluations); "" for a plain run.
+func (w *world) split(steps int, elapsed time.Duration) string {
+	t, ok := w.reducer().(*timed)
+	if !ok || steps == 0 || t.calls < 2 {
+		return ""
+	}
+	step := elapsed / time.Duration(steps)
+	gather := t.spent / time.Duration(t.calls-1)
+	return fmt.Sprintf("parallel %d steps of %v: all-gather of %d floats a rank %v (%.0f%%), the rest %v",
+		steps, step.Round(time.Microsecond), t.floats, gather.Round(time.Microsecond), 100*float64(gather)/float64(step), (step - gather).Round(time.Microsecond))
 }

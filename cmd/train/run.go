@@ -420,6 +420,9 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 	if err := summarise(m, c.loss, d, hist, elapsed, u); err != nil {
 		return err
 	}
+	if line := c.world.split(len(hist.StepLoss), elapsed); line != "" { // with the summary, even with -quiet
+		fmt.Fprintln(u.out, line)
+	}
 	switch {
 	case c.save != "" && c.saveBest:
 		u.printf("saved    %s: the best model, epoch %d (validation loss %.4f)", c.save, save.Monitor.BestEpoch, save.Monitor.Best)

@@ -292,12 +292,13 @@ type run struct {
 }
 
 // Fit trains the model and returns its history. It stops at ctx's
-// cancellation after the step in progress (in a data-parallel run, every
-// rank after the step in which one rank's was cancelled, returning ctx's
-// error, or context.Canceled where ctx was not), returning ctx's error with the
+// cancellation after the step in progress, returning ctx's error with the
 // history so far (the model then holds the last step's weights), and at a
 // NaN or infinite loss with a *NonFiniteLossError. The Callbacks that are
-// TrainEnders are then told, and their errors joined to Fit's.
+// TrainEnders are then told, and their errors joined to Fit's. In a
+// data-parallel run (Reducer) every rank stops after the step in which any
+// rank's ctx was cancelled; a rank whose own ctx was not returns
+// context.Canceled.
 func (t *Trainer) Fit(ctx context.Context) (*History, error) {
 	if err := t.check(); err != nil {
 		return nil, err

@@ -33,10 +33,8 @@ type Reducer interface {
 //
 //	slot[m] = (n_m/n)·∇L_m, (n_m/n)·L_m, hits_m, stop
 //
-// (stop is 1 in a rank's first slot when its Fit's context is done: every
-// rank then stops after this step, together, rather than leave the others
-// waiting in the next all-gather.)
-// One MPI_Allgather gives every rank every slot, in micro-batch order, and
+// The slots are downloaded to the host. One MPI_Allgather gives every rank
+// every slot, in micro-batch order, and
 // every rank sums them in that order, m = 0 … M−1, in float32:
 //
 //	∇L = ((slot[0] + slot[1]) + slot[2]) + …
@@ -46,6 +44,10 @@ type Reducer interface {
 // the additions and the arithmetic are those of one process running the M
 // micro-batches in turn. It is uploaded into the gradients, and every rank
 // clips and steps alike. With M = N = 1 it is Fit's plain step, bit for bit.
+//
+// stop is 1 in a rank's first slot when its Fit's context is done: every
+// rank then stops after this step, together, rather than leave the others
+// waiting in the next all-gather.
 type parallel struct {
 	red            Reducer
 	ctx            context.Context // Fit's: a rank whose ctx is done stops every rank

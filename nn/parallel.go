@@ -60,6 +60,23 @@ type parallel struct {
 	loss           backend.Tensor   // the batch's loss, 1×1
 	lossAt, hitsAt int
 	stopAt         int // 1 in a rank's first slot when its ctx is done
+	// The reduce-scatter's, with an AllToAller of 2 ranks or more: chunks
+	// of chunk floats, the blocks sent and received, this rank's chunk's
+	// sum.
+	a2a              AllToAller
+	chunk            int
+	send, recv, part []float32
+}
+
+// AllToAller is a Reducer that also exchanges blocks (MPI_Alltoall): dst's
+// k-th of Size() equal blocks receives what rank k sent in the k-th block
+// of its src. With one, a data-parallel step reduces by a fixed-order
+// reduce-scatter and an all-gather (parallel.reduceScatter), about
+// 2(N−1)/N of the slots' floats a rank, as a ring all-reduce moves, rather
+// than the (N−1)·S slots of an all-gather of them all; the steps are the
+// same bits either way.
+type AllToAller interface {
+	AllToAll(dst, src []float32) error
 }
 
 // microBatches is Trainer.MicroBatches, or the Reducer's size.
@@ -150,17 +167,66 @@ func (p *parallel) step(r *run, rows []int) (backend.Tensor, error) {
 	if p.ctx.Err() != nil {
 		p.local[p.stopAt] = 1
 	}
-	if err := p.red.AllGather(p.all, p.local); err != nil {
+	if err := p.reduce(); err != nil {
 		return nil, fmt.Errorf("data-parallel: %w", err)
-	}
-	copy(p.sum, p.all[:p.width])
-	for m := 1; m < p.m; m++ {
-		for i, v := range p.all[m*p.width : (m+1)*p.width] {
-			p.sum[i] += v
-		}
 	}
 	p.stop = p.sum[p.stopAt] > 0
 	return p.loss, p.write(r)
+}
+
+// reduce sums every rank's slots into p.sum, in micro-batch order: by an
+// all-gather of the slots, or, when the Reducer is an AllToAller, by a
+// reduce-scatter and an all-gather of the chunks' sums.
+func (p *parallel) reduce() error {
+	if p.a2a != nil {
+		return p.reduceScatter()
+	}
+	if err := p.red.AllGather(p.all, p.local); err != nil {
+		return err
+	}
+	sumSlots(p.sum, p.all, p.m, p.width)
+	return nil
+}
+
+// sumSlots sets sum, w floats, to the sum of the first m slots of w floats
+// of all, in slot order: ((all[0] + all[1]) + all[2]) + … element-wise.
+func sumSlots(sum, all []float32, m, w int) {
+	copy(sum, all[:w])
+	for k := 1; k < m; k++ {
+		for i, v := range all[k*w : (k+1)*w] {
+			sum[i] += v
+		}
+	}
+}
+
+// reduceScatter is the fixed-order reduction at a ring all-reduce's
+// traffic. The slots are cut into N chunks of c floats (the last padded
+// with zeros); one all-to-all gives rank r chunk r of every micro-batch's
+// slot, in micro-batch order, which it sums as sumSlots does; one
+// all-gather of those sums gives every rank the whole. Each element is
+// summed over the same micro-batches in the same order as by the
+// all-gather of the slots, so the bits are the same; each rank sends and
+// receives about (S+1)(N−1)/N slots rather than (N−1)S.
+func (p *parallel) reduceScatter() error {
+	n, c, w := p.red.Size(), p.chunk, p.width
+	for d := range n { // the block for rank d: chunk d of each of my slots
+		lo, hi := min(d*c, w), min((d+1)*c, w)
+		for j := range p.slots {
+			dst := p.send[(d*p.slots+j)*c : (d*p.slots+j+1)*c]
+			clear(dst[copy(dst, p.local[j*w+lo:j*w+hi]):])
+		}
+	}
+	if err := p.a2a.AllToAll(p.recv, p.send); err != nil {
+		return err
+	}
+	// Block s of recv is rank s's slots, micro-batches sS … sS+S−1: chunk
+	// m of recv is micro-batch m's.
+	sumSlots(p.part, p.recv, p.m, c)
+	if err := p.red.AllGather(p.all[:n*c], p.part); err != nil {
+		return err
+	}
+	copy(p.sum, p.all[:w])
+	return nil
 }
 
 // read copies micro-batch j's gradients, loss and hits into its slot,
@@ -203,6 +269,14 @@ func (p *parallel) init(r *run) error {
 	p.local = make([]float32, p.slots*p.width)
 	p.all = make([]float32, p.m*p.width)
 	p.sum = make([]float32, p.width)
+	if a, ok := p.red.(AllToAller); ok && p.red.Size() > 1 {
+		n := p.red.Size()
+		p.a2a, p.chunk = a, (p.width+n-1)/n
+		p.send = make([]float32, n*p.slots*p.chunk)
+		p.recv = make([]float32, n*p.slots*p.chunk)
+		p.part = make([]float32, p.chunk)
+		p.all = make([]float32, max(p.m*p.width, n*p.chunk))
+	}
 	var err error
 	if p.loss, err = r.b.New(backend.Shape{Rows: 1, Cols: 1}); err != nil {
 		return fmt.Errorf("data-parallel: %w", err)

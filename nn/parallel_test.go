@@ -39,6 +39,32 @@ func (g *group) allGather(rank int, dst, src []float32) error {
 	if len(dst) != g.n*len(src) {
 		return errors.New("group: all-gather: dst is not ranks × src")
 	}
+	g.exchange(rank, src, func(srcs [][]float32) {
+		for i, s := range srcs {
+			copy(dst[i*len(src):], s)
+		}
+	})
+	return nil
+}
+
+// allToAll gives rank k the rank-th block of every rank's src, as
+// MPI_Alltoall does.
+func (g *group) allToAll(rank int, dst, src []float32) error {
+	if len(dst) != len(src) || len(src)%g.n != 0 {
+		return errors.New("group: all-to-all: want equal lengths, a multiple of the ranks")
+	}
+	b := len(src) / g.n
+	g.exchange(rank, src, func(srcs [][]float32) {
+		for k, s := range srcs {
+			copy(dst[k*b:(k+1)*b], s[rank*b:(rank+1)*b])
+		}
+	})
+	return nil
+}
+
+// exchange waits for every rank's src, calls read with them all, and
+// returns once every rank has read.
+func (g *group) exchange(rank int, src []float32, read func(srcs [][]float32)) {
 	g.mu.Lock()
 	rd := g.cur
 	rd.srcs[rank] = src
@@ -47,17 +73,14 @@ func (g *group) allGather(rank int, dst, src []float32) error {
 	}
 	g.mu.Unlock()
 	<-rd.all
-	for i, s := range rd.srcs {
-		copy(dst[i*len(src):], s)
-	}
+	read(rd.srcs)
 	g.mu.Lock()
-	if rd.out++; rd.out == g.n { // every rank has copied: the next round may start
+	if rd.out++; rd.out == g.n { // every rank has read: the next round may start
 		g.cur = newRound(g.n)
 		close(rd.done)
 	}
 	g.mu.Unlock()
 	<-rd.done
-	return nil
 }
 
 // rank is one rank's nn.Reducer of a group.
@@ -70,6 +93,14 @@ func (r rank) Rank() int                          { return r.r }
 func (r rank) Size() int                          { return r.g.n }
 func (r rank) AllGather(dst, src []float32) error { return r.g.allGather(r.r, dst, src) }
 
+// rankA2A is a rank that is an nn.AllToAller too: its steps reduce by a
+// reduce-scatter.
+type rankA2A struct{ rank }
+
+func (r rankA2A) AllToAll(dst, src []float32) error { return r.g.allToAll(r.r, dst, src) }
+
+var _ nn.AllToAller = rankA2A{}
+
 // parallelRun is what a data-parallel run of n ranks leaves on rank 0.
 type parallelRun struct {
 	steps  []float32
@@ -80,7 +111,7 @@ type parallelRun struct {
 // fitParallel trains the same MLP on n ranks (goroutines, each with a
 // backend of its own: open(i)) with micro micro-batches a batch; n = 0 is a
 // plain Fit, without a Reducer.
-func fitParallel(t *testing.T, open func(i int) backend.Backend, set data.Set, n, micro int, clip float32) parallelRun {
+func fitParallel(t *testing.T, open func(i int) backend.Backend, set data.Set, n, micro int, clip float32, a2a bool) parallelRun {
 	t.Helper()
 	ranks := max(n, 1)
 	out := make([]parallelRun, ranks)
@@ -106,6 +137,9 @@ func fitParallel(t *testing.T, open func(i int) backend.Backend, set data.Set, n
 				Train: set, Val: set, LogEvery: 4, ClipNorm: clip}
 			if n > 0 {
 				tr.Reducer, tr.MicroBatches = rank{g, i}, micro
+				if a2a {
+					tr.Reducer = rankA2A{rank{g, i}}
+				}
 			}
 			h, err := tr.Fit(context.Background())
 			if err != nil {
@@ -153,8 +187,9 @@ func sameRun(t *testing.T, what string, a, b parallelRun) {
 }
 
 // TestDataParallelSameBits trains on 1, 2 and 4 ranks with the same 4
-// micro-batches a batch: the step losses, validation losses and weights
-// are the same bits (the fixed order of the reduction), on every rank; and
+// micro-batches a batch, reducing by an all-gather of the slots or by a
+// reduce-scatter: the step losses, validation losses and weights are the
+// same bits (the fixed order of the reduction), on every rank; and
 // one rank with one micro-batch is a plain Fit, bit for bit. A batch of 40
 // of 90 rows leaves a last batch of 10, cut 2+3+2+3 (shares that are not
 // powers of two exercise the scaling).
@@ -179,11 +214,12 @@ func TestDataParallelSameBits(t *testing.T) {
 		if b.Name() != "cpu" { // a GL context a rank: two are enough
 			counts = counts[:2]
 		}
-		one := fitParallel(t, open, set, 1, 4, 0)
+		one := fitParallel(t, open, set, 1, 4, 0, false)
 		for _, n := range counts[1:] {
-			sameRun(t, "1 rank and more", one, fitParallel(t, open, set, n, 4, 0))
+			sameRun(t, "1 rank and more", one, fitParallel(t, open, set, n, 4, 0, false))
+			sameRun(t, "1 rank and more, reduce-scattering", one, fitParallel(t, open, set, n, 4, 0, true))
 		}
-		sameRun(t, "a plain Fit and 1 rank of 1 micro-batch", fitParallel(t, open, set, 0, 0, 1), fitParallel(t, open, set, 1, 1, 1))
+		sameRun(t, "a plain Fit and 1 rank of 1 micro-batch", fitParallel(t, open, set, 0, 0, 1, false), fitParallel(t, open, set, 1, 1, 1, false))
 		if one.steps[len(one.steps)-1] >= one.steps[0] {
 			t.Errorf("the loss went from %v to %v: want it to fall", one.steps[0], one.steps[len(one.steps)-1])
 		}

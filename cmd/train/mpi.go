@@ -46,7 +46,7 @@ func joinWorld(c config) (*world, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &world{comm: comm, red: &timed{Reducer: comm}}
+	w := &world{comm: comm, red: timedA2A{&timed{Reducer: comm}, comm}}
 	if comm.Size() == 1 && c.micro == 0 {
 		w.red = nil // one rank cutting nothing: a plain run
 	}
@@ -110,36 +110,63 @@ func (solo) AllGather(dst, src []float32) error {
 	return nil
 }
 
-// timed is a Reducer that measures its all-gathers, for the step-time split
+// timed is a Reducer that measures its exchanges, for the step-time split
 // rank 0 prints (split). The first all-gather, the ranks' agreement on the
 // run, is not a step's and is left out.
 type timed struct {
 	nn.Reducer
-	calls, floats int
-	spent         time.Duration
+	gathers int
+	spent   time.Duration
 }
 
 func (t *timed) AllGather(dst, src []float32) error {
 	began := time.Now()
 	err := t.Reducer.AllGather(dst, src)
-	if t.calls++; t.calls > 1 {
+	if t.gathers++; t.gathers > 1 {
 		t.spent += time.Since(began)
-		t.floats = len(src)
 	}
 	return err
 }
 
+// timedA2A is timed over an nn.AllToAller (an MPI world): the steps reduce
+// by a reduce-scatter, an all-to-all and an all-gather.
+type timedA2A struct {
+	*timed
+	a nn.AllToAller
+}
+
+func (t timedA2A) AllToAll(dst, src []float32) error {
+	began := time.Now()
+	err := t.a.AllToAll(dst, src)
+	t.spent += time.Since(began)
+	return err
+}
+
+// timer is the world's timed Reducer, or nil.
+func (w *world) timer() *timed {
+	switch t := w.reducer().(type) {
+	case *timed:
+		return t
+	case timedA2A:
+		return t.timed
+	}
+	return nil
+}
+
 // split is the line that splits a data-parallel run's mean step time,
-// elapsed over steps, into the all-gather and the rest (the forward and
-// backward passes, the host's copies and sum, the update and the
+// elapsed over steps, into the exchange and the rest (the forward and
+// backward passes, the host's copies and sums, the update and the
 // evaluations); "" for a plain run.
 func (w *world) split(steps int, elapsed time.Duration) string {
-	t, ok := w.reducer().(*timed)
-	if !ok || steps == 0 || t.calls < 2 {
+	t := w.timer()
+	if t == nil || steps == 0 {
 		return ""
 	}
-	step := elapsed / time.Duration(steps)
-	gather := t.spent / time.Duration(t.calls-1)
-	return fmt.Sprintf("parallel %d steps of %v: all-gather of %d floats a rank %v (%.0f%%), the rest %v",
-		steps, step.Round(time.Microsecond), t.floats, gather.Round(time.Microsecond), 100*float64(gather)/float64(step), (step - gather).Round(time.Microsecond))
+	how := "all-gather"
+	if _, ok := w.reducer().(timedA2A); ok && w.reducer().Size() > 1 {
+		how = "all-to-all + all-gather"
+	}
+	step, ex := elapsed/time.Duration(steps), t.spent/time.Duration(steps)
+	return fmt.Sprintf("parallel %d steps of %v: the exchange (%s) %v (%.0f%%), the rest %v",
+		steps, step.Round(time.Microsecond), how, ex.Round(time.Microsecond), 100*float64(ex)/float64(step), (step - ex).Round(time.Microsecond))
 }

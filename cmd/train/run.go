@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -53,6 +54,19 @@ func runTo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "train: %v\n(train -h lists every flag with its default)\n", err)
 		return 2
 	}
+	w, err := joinWorld(c)
+	if err != nil {
+		fmt.Fprintf(stderr, "train: %v\n", err)
+		var code exitCode
+		if errors.As(err, &code) {
+			return code.code
+		}
+		return 1
+	}
+	defer w.close()
+	if c.world = w; w.rank() > 0 { // rank 0 prints and writes
+		c, stdout = c.worker(), io.Discard
+	}
 	for _, line := range c.ineffective() {
 		fmt.Fprintf(stderr, "warning: %s\n", line)
 	}
@@ -102,7 +116,11 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 		return exitCode{2, err}
 	}
 	defer rf.close()
-	b, notice, err := openBackend(c.backend, c.threads)
+	bspec := c.world.backendSpec(c.backend)
+	b, notice, err := openBackend(bspec, c.threads)
+	if err != nil && bspec != c.backend {
+		return fmt.Errorf("%w\n(in a job of several ranks, -backend=gl opens the GPU of each rank's local rank; -backend=gl:device=N names one for every rank)", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -374,6 +392,9 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 		u.printf("resuming epoch %d of %d (step %d) from %s", st.Epochs+1, c.epochs, st.Steps, c.resume)
 	}
 	u.printf("training %s", c.hyperparameters())
+	if red := c.world.reducer(); red != nil {
+		u.printf("parallel %d %s, each batch cut into %d micro-batches", red.Size(), plural(red.Size(), "rank", "ranks"), cmp.Or(c.micro, red.Size()))
+	}
 	if r.rf != nil {
 		u.metrics = r.rf
 	}
@@ -398,6 +419,7 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 		Model: m, Loss: c.loss, Optimizer: opt, Schedule: schedule,
 		Epochs: c.epochs, BatchSize: c.batch, Seed: c.seed, Train: d.train, Val: d.held, ClipNorm: float32(c.clip),
 		StartEpoch: start.Epochs, StartStep: start.Steps, CrossEntropy: r.ce,
+		Reducer: c.world.reducer(), MicroBatches: c.micro,
 		LogEvery: max(1, min(50, steps/10)), OnProgress: u.progress,
 		OnEpoch: func(s nn.EpochStats) error { u.epoch(s, c.epochs); return nil },
 	}
@@ -429,6 +451,9 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 		return err
 	}
 	u.timing.trained = true
+	if line := c.world.split(len(hist.StepLoss), u.timing.training); line != "" { // with the summary, even with -quiet
+		fmt.Fprintln(u.out, line)
+	}
 	switch {
 	case c.save != "" && c.saveBest:
 		u.printf("saved    %s: the best model, epoch %d (validation loss %.4f)", c.save, save.Monitor.BestEpoch, save.Monitor.Best)

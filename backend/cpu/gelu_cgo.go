@@ -7,15 +7,15 @@ package cpu
 #include <immintrin.h>
 
 // The exact GELU, x·Φ(x), and its derivative Φ(x) + x·φ(x), eight float32
-// elements at a time with AVX2, each evaluated in float64 four lanes at a
-// time and rounded once to float32, as the table's reference does. erfc is
-// FreeBSD's s_erf.c (Go's math.Erfc), its four ranges' rational functions
-// with their coefficients, here with a plain exp(−a² − 0.5625 + R/S) where
-// s_erf.c splits a² to keep 1e-16; exp is a Cody–Waite reduction by
-// ln 2 and a degree-12 Taylor polynomial. Both are good to about 1e-13
-// relative, 3·10⁻⁶ of a float32 ulp, so a result differs from the
-// reference's only where the float64 value lies that close to a rounding
-// boundary, by one ulp. See gelu.go.
+// elements at a time with AVX2 and FMA, each evaluated in float64 four
+// lanes at a time and rounded once to float32, as the table's reference
+// does. erfc is FreeBSD's s_erf.c (Go's math.Erfc), its four ranges'
+// rational functions with their coefficients, here with a plain
+// exp(−a² − 0.5625 + R/S) where s_erf.c splits a² to keep 1e-16; exp is a
+// Cody–Waite reduction by ln 2 and a degree-11 Taylor polynomial. Both are
+// good to about 1e-13 relative, 10⁻⁶ of a float32 ulp, so a result differs
+// from the reference's only where the float64 value lies that close to a
+// rounding boundary, by one ulp. See gelu.go.
 //
 // Lanes with |x| > 30 or NaN ("odd" lanes: there Φ is 0 or 1 to float64's
 // precision, or x is ±Inf or NaN) are not stored; the functions return how
@@ -46,26 +46,26 @@ static const double sb[8] = {1, 3.03380607434824582924e+01, 3.257925129965739188
 	3.19985821950859553908e+03, 2.55305040643316442583e+03, 4.74528541206955367215e+02, -2.24409524465858183362e+01};
 
 // poly is c[0] + z·(c[1] + z·(… c[k-1])), Horner's rule.
-__attribute__((target("avx2")))
-static inline __m256d poly(const double *c, int k, __m256d z) {
+__attribute__((target("avx2,fma")))
+static inline __attribute__((always_inline)) __m256d poly(const double *c, int k, __m256d z) {
 	__m256d r = _mm256_set1_pd(c[k - 1]);
-	for (int i = k - 2; i >= 0; i--) r = _mm256_add_pd(_mm256_mul_pd(r, z), _mm256_set1_pd(c[i]));
+	for (int i = k - 2; i >= 0; i--) r = _mm256_fmadd_pd(r, z, _mm256_set1_pd(c[i]));
 	return r;
 }
 
 // exp_pd is exp(t) for t in [−700, 0]: t = n·ln2 + r, |r| ≤ ln2/2, with
-// ln2 split so that n·ln2hi is exact, then 2ⁿ·Σ rᵏ/k! to k = 12 (the
-// remainder is below 2e-16 relative).
-__attribute__((target("avx2")))
-static inline __m256d exp_pd(__m256d t) {
+// ln2 split so that n·ln2hi is exact, then 2ⁿ·Σ rᵏ/k! to k = 11 (the
+// remainder is below 7e-15 relative).
+__attribute__((target("avx2,fma")))
+static inline __attribute__((always_inline)) __m256d exp_pd(__m256d t) {
 	const __m256d magic = _mm256_set1_pd(6755399441055744.0); // 2^52 + 2^51: rounds to an integer in the low bits
 	__m256d n = _mm256_round_pd(_mm256_mul_pd(t, _mm256_set1_pd(1.44269504088896338700e+00)),
 		_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-	__m256d r = _mm256_sub_pd(t, _mm256_mul_pd(n, _mm256_set1_pd(6.93147180369123816490e-01)));
-	r = _mm256_sub_pd(r, _mm256_mul_pd(n, _mm256_set1_pd(1.90821492927058770002e-10)));
-	static const double inv[13] = {1, 1, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320,
-		1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600};
-	__m256d p = poly(inv, 13, r);
+	__m256d r = _mm256_fnmadd_pd(n, _mm256_set1_pd(6.93147180369123816490e-01), t);
+	r = _mm256_fnmadd_pd(n, _mm256_set1_pd(1.90821492927058770002e-10), r);
+	static const double inv[12] = {1, 1, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320,
+		1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800};
+	__m256d p = poly(inv, 12, r);
 	__m256i bits = _mm256_sub_epi64(_mm256_castpd_si256(_mm256_add_pd(n, magic)), _mm256_castpd_si256(magic)); // n
 	__m256i scale = _mm256_slli_epi64(_mm256_add_epi64(bits, _mm256_set1_epi64x(1023)), 52);          // 2ⁿ
 	return _mm256_mul_pd(p, _mm256_castsi256_pd(scale));
@@ -75,8 +75,8 @@ static inline __m256d exp_pd(__m256d t) {
 // for |x| ≤ 30. With a = |x|/√2, e = erfc(a) and Φ(x) = e/2 for x < 0,
 // 1 − e/2 otherwise; erfc takes the ranges a < 0.84375, < 1.25, < 1/0.35
 // and beyond, each computed only when some lane is in it.
-__attribute__((target("avx2")))
-static inline __m256d phi_pd(__m256d x, __m256d *cdf, int want_pdf) {
+__attribute__((target("avx2,fma")))
+static inline __attribute__((always_inline)) __m256d phi_pd(__m256d x, __m256d *cdf, int want_pdf) {
 	const __m256d absmask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
 	const __m256d one = _mm256_set1_pd(1), half = _mm256_set1_pd(0.5);
 	__m256d a = _mm256_mul_pd(_mm256_and_pd(x, absmask), _mm256_set1_pd(0.70710678118654752440));
@@ -120,19 +120,32 @@ static inline __m256d phi_pd(__m256d x, __m256d *cdf, int want_pdf) {
 // gelu_load reads the eight elements at s (the first k when k < 8, the rest
 // zero) and returns their mask of ordinary lanes (|x| ≤ 30 and, with k < 8,
 // lane < k), all ones where set, as 32-bit integers.
-__attribute__((target("avx2")))
+__attribute__((target("avx2,fma")))
 static inline __m256 gelu_load(const float *s, long k, __m256i *store) {
 	__m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(k < 8 ? (int)k : 8), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-	__m256 x = _mm256_maskload_ps(s, tail);
+	__m256 x = k >= 8 ? _mm256_loadu_ps(s) : _mm256_maskload_ps(s, tail); // a masked load is slow on some processors
 	__m256 ax = _mm256_and_ps(x, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)));
 	__m256 ok = _mm256_cmp_ps(ax, _mm256_set1_ps(GELU_ODD), _CMP_LE_OQ);
 	*store = _mm256_and_si256(tail, _mm256_castps_si256(ok));
 	return _mm256_and_ps(x, ok); // odd lanes compute on 0
 }
 
+// gelu_store writes y's lanes in store to d and returns how many of the
+// first k (at most 8) it did not write.
+__attribute__((target("avx2,fma")))
+static inline int gelu_store(float *d, long k, __m256i store, __m256 y) {
+	int m = _mm256_movemask_ps(_mm256_castsi256_ps(store));
+	if (m == 0xff) {
+		_mm256_storeu_ps(d, y);
+		return 0;
+	}
+	_mm256_maskstore_ps(d, store, y);
+	return (k < 8 ? (int)k : 8) - __builtin_popcount(m);
+}
+
 // gelu_forward_avx2 sets d[i] = float32(x·Φ(x)) for x = s[i], i < n, except
 // at odd lanes, and returns their number.
-__attribute__((target("avx2")))
+__attribute__((target("avx2,fma")))
 static long gelu_forward_avx2(float *d, const float *s, long n) {
 	long odd = 0;
 	for (long i = 0; i < n; i += 8) {
@@ -145,22 +158,20 @@ static long gelu_forward_avx2(float *d, const float *s, long n) {
 			phi_pd(xs[h], &cdf, 0);
 			y[h] = _mm256_cvtpd_ps(_mm256_mul_pd(xs[h], cdf));
 		}
-		_mm256_maskstore_ps(d + i, st, _mm256_set_m128(y[1], y[0]));
-		int k = n - i < 8 ? (int)(n - i) : 8;
-		odd += k - __builtin_popcount(_mm256_movemask_ps(_mm256_castsi256_ps(st)));
+		odd += gelu_store(d + i, n - i, st, _mm256_set_m128(y[1], y[0]));
 	}
 	return odd;
 }
 
 // gelu_backward_avx2 sets d[i] = float32(g[i]·(Φ(x) + x·φ(x))) for x = x[i],
 // i < n, except at odd lanes, and returns their number.
-__attribute__((target("avx2")))
+__attribute__((target("avx2,fma")))
 static long gelu_backward_avx2(float *d, const float *g, const float *xp, long n) {
 	long odd = 0;
 	for (long i = 0; i < n; i += 8) {
 		__m256i st;
 		__m256 x = gelu_load(xp + i, n - i, &st);
-		__m256 gv = _mm256_maskload_ps(g + i, st);
+		__m256 gv = _mm256_movemask_ps(_mm256_castsi256_ps(st)) == 0xff ? _mm256_loadu_ps(g + i) : _mm256_maskload_ps(g + i, st);
 		__m256d xs[2] = {_mm256_cvtps_pd(_mm256_castps256_ps128(x)), _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1))};
 		__m256d gs[2] = {_mm256_cvtps_pd(_mm256_castps256_ps128(gv)), _mm256_cvtps_pd(_mm256_extractf128_ps(gv, 1))};
 		__m128 y[2];
@@ -169,20 +180,18 @@ static long gelu_backward_avx2(float *d, const float *g, const float *xp, long n
 			__m256d df = _mm256_add_pd(cdf, _mm256_mul_pd(xs[h], pdf));
 			y[h] = _mm256_cvtpd_ps(_mm256_mul_pd(gs[h], df));
 		}
-		_mm256_maskstore_ps(d + i, st, _mm256_set_m128(y[1], y[0]));
-		int k = n - i < 8 ? (int)(n - i) : 8;
-		odd += k - __builtin_popcount(_mm256_movemask_ps(_mm256_castsi256_ps(st)));
+		odd += gelu_store(d + i, n - i, st, _mm256_set_m128(y[1], y[0]));
 	}
 	return odd;
 }
 
-static int gelu_have_avx2(void) { return __builtin_cpu_supports("avx2"); }
+static int gelu_have_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 */
 import "C"
 
 import "unsafe"
 
-var geluAVX2 = C.gelu_have_avx2() != 0
+var geluAVX2 = C.gelu_have_avx2() != 0 // and FMA
 
 // geluChunk sets d = GELU(s) (d no longer than s): with AVX2, every element
 // in C (see gelu.go for the accuracy) and the odd ones (|x| > 30, ±Inf,

@@ -17,12 +17,17 @@ func (be *Backend) CausalSoftmaxForward(p, s backend.Tensor) error {
 	st := s.(*Tensor)
 	n := st.shape.Cols
 	pd, sd := p.(*Tensor).data, st.data
-	parallelFor(st.shape.Rows, n, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			causalSoftmaxForward(pd[r*n:(r+1)*n], sd[r*n:(r+1)*n], r%n)
-		}
-	})
+	parallelFor(st.shape.Rows, n, func(lo, hi int) { causalSoftmaxRows(pd, sd, n, lo, hi) })
 	return nil
+}
+
+// causalSoftmaxRowsGo is causalSoftmaxForward over rows lo ≤ r < hi of the
+// (rows, n) p and s, row r at query position r % n; with cgo on amd64,
+// causalSoftmaxRows runs it in C.
+func causalSoftmaxRowsGo(p, s []float32, n, lo, hi int) {
+	for r := lo; r < hi; r++ {
+		causalSoftmaxForward(p[r*n:(r+1)*n], s[r*n:(r+1)*n], r%n)
+	}
 }
 
 // causalSoftmaxForward is one row, of query position t; p and s are (T):

@@ -5,6 +5,7 @@ package cpu
 /*
 #cgo CFLAGS: -O2
 #include <immintrin.h>
+#include "avx2_exp.h"
 
 // The exact GELU, x·Φ(x), and its derivative Φ(x) + x·φ(x), eight float32
 // elements at a time with AVX2 and FMA, each evaluated in float64 four
@@ -44,32 +45,6 @@ static const double rb[7] = {-9.86494292470009928597e-03, -7.9928323768052300657
 	-1.60636384855821916062e+02, -6.37566443368389627722e+02, -1.02509513161107724954e+03, -4.83519191608651397019e+02};
 static const double sb[8] = {1, 3.03380607434824582924e+01, 3.25792512996573918826e+02, 1.53672958608443695994e+03,
 	3.19985821950859553908e+03, 2.55305040643316442583e+03, 4.74528541206955367215e+02, -2.24409524465858183362e+01};
-
-// poly is c[0] + z·(c[1] + z·(… c[k-1])), Horner's rule.
-__attribute__((target("avx2,fma")))
-static inline __attribute__((always_inline)) __m256d poly(const double *c, int k, __m256d z) {
-	__m256d r = _mm256_set1_pd(c[k - 1]);
-	for (int i = k - 2; i >= 0; i--) r = _mm256_fmadd_pd(r, z, _mm256_set1_pd(c[i]));
-	return r;
-}
-
-// exp_pd is exp(t) for t in [−700, 0]: t = n·ln2 + r, |r| ≤ ln2/2, with
-// ln2 split so that n·ln2hi is exact, then 2ⁿ·Σ rᵏ/k! to k = 11 (the
-// remainder is below 7e-15 relative).
-__attribute__((target("avx2,fma")))
-static inline __attribute__((always_inline)) __m256d exp_pd(__m256d t) {
-	const __m256d magic = _mm256_set1_pd(6755399441055744.0); // 2^52 + 2^51: rounds to an integer in the low bits
-	__m256d n = _mm256_round_pd(_mm256_mul_pd(t, _mm256_set1_pd(1.44269504088896338700e+00)),
-		_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-	__m256d r = _mm256_fnmadd_pd(n, _mm256_set1_pd(6.93147180369123816490e-01), t);
-	r = _mm256_fnmadd_pd(n, _mm256_set1_pd(1.90821492927058770002e-10), r);
-	static const double inv[12] = {1, 1, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320,
-		1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800};
-	__m256d p = poly(inv, 12, r);
-	__m256i bits = _mm256_sub_epi64(_mm256_castpd_si256(_mm256_add_pd(n, magic)), _mm256_castpd_si256(magic)); // n
-	__m256i scale = _mm256_slli_epi64(_mm256_add_epi64(bits, _mm256_set1_epi64x(1023)), 52);          // 2ⁿ
-	return _mm256_mul_pd(p, _mm256_castsi256_pd(scale));
-}
 
 // phi_pd sets *cdf = Φ(x) and returns φ(x) = exp(−x²/2)/√(2π) when want_pdf,
 // for |x| ≤ 30. With a = |x|/√2, e = erfc(a) and Φ(x) = e/2 for x < 0,

@@ -7,10 +7,12 @@
 
 #include <immintrin.h>
 
-// poly is c[0] + z·(c[1] + z·(… c[k-1])), Horner's rule.
+// poly is c[0] + z·(c[1] + z·(… c[k-1])), Horner's rule, unrolled (k is
+// a constant at every call).
 __attribute__((target("avx2,fma")))
 static inline __attribute__((always_inline)) __m256d poly(const double *c, int k, __m256d z) {
 	__m256d r = _mm256_set1_pd(c[k - 1]);
+#pragma GCC unroll 16
 	for (int i = k - 2; i >= 0; i--) r = _mm256_fmadd_pd(r, z, _mm256_set1_pd(c[i]));
 	return r;
 }

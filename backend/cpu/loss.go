@@ -40,21 +40,31 @@ func (be *Backend) SoftmaxCrossEntropy(loss, dlogits, logits, labels backend.Ten
 	rl := getFloats(m)
 	defer putFloats(rl)
 	rows := *rl
-	parallelFor(m, 8*n, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			var grow []float32
-			if g != nil {
-				grow = g.data[i*n : (i+1)*n]
-			}
-			rows[i] = softmaxCrossEntropyRow(grow, x.data[i*n:(i+1)*n], y.data[i], m)
-		}
-	})
+	var grad []float32
+	if g != nil {
+		grad = g.data
+	}
+	parallelFor(m, 8*n, func(lo, hi int) { softmaxCrossEntropyRows(rows, grad, x.data, y.data, n, m, lo, hi) })
 	var total float64
 	for _, v := range rows {
 		total += v
 	}
 	l.data[0] = float32(total / float64(m))
 	return nil
+}
+
+// softmaxCrossEntropyRowsGo sets loss[i] = softmaxCrossEntropyRow(grad's
+// row i or nil, x's row i, labels[i], batch) for lo ≤ i < hi; x and grad
+// (nil: no gradient) are (rows, n). With cgo on amd64,
+// softmaxCrossEntropyRows runs it in C.
+func softmaxCrossEntropyRowsGo(loss []float64, grad, x, labels []float32, n, batch, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		var grow []float32
+		if grad != nil {
+			grow = grad[i*n : (i+1)*n]
+		}
+		loss[i] = softmaxCrossEntropyRow(grow, x[i*n:(i+1)*n], labels[i], batch)
+	}
 }
 
 // floatsPool lends the per-row float64 scratch of the losses, so that a

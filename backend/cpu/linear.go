@@ -100,14 +100,15 @@ func linearDz(f backend.Activation, dz, dy, z []float32) {
 //
 //	db[j] = Σ_i dz[i,j] + beta·db[j]
 func linearDb(db, dz []float32, batch, out int, beta float32) {
-	// The blocks of four columns are shared among the cores; a column's
+	// The blocks of sixteen columns are shared among the cores; a column's
 	// sum does not depend on the block it is in, so the bits do not
 	// depend on the number of cores.
-	parallelFor((out+3)/4, 4*batch, func(lo, hi int) { linearDbCols(db, dz, batch, out, 4*lo, min(4*hi, out), beta) })
+	parallelFor((out+15)/16, 16*batch, func(lo, hi int) { linearDbCols(db, dz, batch, out, 16*lo, min(16*hi, out), beta) })
 }
 
-// linearDbCols is linearDb for the columns lo ≤ j < hi.
-func linearDbCols(db, dz []float32, batch, out, lo, hi int, beta float32) {
+// linearDbColsGo is linearDb for the columns lo ≤ j < hi; with cgo on
+// amd64, linearDbCols sums them with AVX2, to the same bits.
+func linearDbColsGo(db, dz []float32, batch, out, lo, hi int, beta float32) {
 	// Four columns at a time, walking the rows in order, in four
 	// registers: each column's sum is added in the same order as one
 	// column at a time, with contiguous reads and independent chains.

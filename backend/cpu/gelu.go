@@ -14,7 +14,7 @@ import (
 // in float64, so it can differ from the reference only where the float64
 // value lies that close to a rounding boundary); near GELU'(x) = 0, at
 // x ≈ −0.7518, where the sum Φ + x·φ cancels, the difference is within
-// 1e-16 absolute of f' times |g|, the reference's own float64 error there.
+// 2e-16·|g| absolute, the reference's own float64 error there.
 // Inputs with |x| > 30, ±Inf and NaN take the reference's path on every
 // processor (geluOdd), so those values are the reference's bits. Each
 // element's result depends on it alone, not on the chunk it falls in, so

@@ -17,12 +17,17 @@ func (be *Backend) CausalSoftmaxForward(p, s backend.Tensor) error {
 	st := s.(*Tensor)
 	n := st.shape.Cols
 	pd, sd := p.(*Tensor).data, st.data
-	parallelFor(st.shape.Rows, n, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			causalSoftmaxForward(pd[r*n:(r+1)*n], sd[r*n:(r+1)*n], r%n)
-		}
-	})
+	parallelFor(st.shape.Rows, n, func(lo, hi int) { causalSoftmaxRows(pd, sd, n, lo, hi) })
 	return nil
+}
+
+// causalSoftmaxRowsGo is causalSoftmaxForward over rows lo ≤ r < hi of the
+// (rows, n) p and s, row r at query position r % n; with cgo on amd64,
+// causalSoftmaxRows runs it in C.
+func causalSoftmaxRowsGo(p, s []float32, n, lo, hi int) {
+	for r := lo; r < hi; r++ {
+		causalSoftmaxForward(p[r*n:(r+1)*n], s[r*n:(r+1)*n], r%n)
+	}
 }
 
 // causalSoftmaxForward is one row, of query position t; p and s are (T):
@@ -75,12 +80,17 @@ func (be *Backend) CausalSoftmaxBackward(ds, p, dp backend.Tensor) error {
 	pt := p.(*Tensor)
 	n := pt.shape.Cols
 	dsd, pd, dpd := ds.(*Tensor).data, pt.data, dp.(*Tensor).data
-	parallelFor(pt.shape.Rows, n, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			causalSoftmaxBackward(dsd[r*n:(r+1)*n], pd[r*n:(r+1)*n], dpd[r*n:(r+1)*n], r%n)
-		}
-	})
+	parallelFor(pt.shape.Rows, n, func(lo, hi int) { causalSoftmaxBackwardRows(dsd, pd, dpd, n, lo, hi) })
 	return nil
+}
+
+// causalSoftmaxBackwardRowsGo is causalSoftmaxBackward over rows lo ≤ r < hi
+// of the (rows, n) ds, p and dp, row r at query position r % n; with cgo on
+// amd64, causalSoftmaxBackwardRows runs it in C.
+func causalSoftmaxBackwardRowsGo(ds, p, dp []float32, n, lo, hi int) {
+	for r := lo; r < hi; r++ {
+		causalSoftmaxBackward(ds[r*n:(r+1)*n], p[r*n:(r+1)*n], dp[r*n:(r+1)*n], r%n)
+	}
 }
 
 // causalSoftmaxBackward is one row, of query position t; ds, p and dp are

@@ -100,11 +100,20 @@ func linearDz(f backend.Activation, dz, dy, z []float32) {
 //
 //	db[j] = Σ_i dz[i,j] + beta·db[j]
 func linearDb(db, dz []float32, batch, out int, beta float32) {
+	// The blocks of sixteen columns are shared among the cores; a column's
+	// sum does not depend on the block it is in, so the bits do not
+	// depend on the number of cores.
+	parallelFor((out+15)/16, 16*batch, func(lo, hi int) { linearDbCols(db, dz, batch, out, 16*lo, min(16*hi, out), beta) })
+}
+
+// linearDbColsGo is linearDb for the columns lo ≤ j < hi; with cgo on
+// amd64, linearDbCols sums them with AVX2, to the same bits.
+func linearDbColsGo(db, dz []float32, batch, out, lo, hi int, beta float32) {
 	// Four columns at a time, walking the rows in order, in four
 	// registers: each column's sum is added in the same order as one
 	// column at a time, with contiguous reads and independent chains.
-	j := 0
-	for ; j+4 <= out; j += 4 {
+	j := lo
+	for ; j+4 <= hi; j += 4 {
 		var s0, s1, s2, s3 float64
 		for i := 0; i < batch; i++ {
 			r := dz[i*out+j : i*out+j+4 : i*out+j+4]
@@ -115,7 +124,7 @@ func linearDb(db, dz []float32, batch, out int, beta float32) {
 		}
 		linearDbStore(db[j:j+4], [4]float64{s0, s1, s2, s3}, beta)
 	}
-	for ; j < out; j++ {
+	for ; j < hi; j++ {
 		var s0 float64
 		for i := 0; i < batch; i++ {
 			s0 += float64(dz[i*out+j])
@@ -124,7 +133,6 @@ func linearDb(db, dz []float32, batch, out int, beta float32) {
 	}
 }
 
-// linearDbStore rounds each column sum once and adds beta·db, as Axpy would.
 func linearDbStore(db []float32, sums [4]float64, beta float32) {
 	for k := range db {
 		v := float32(sums[k])

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"sync"
 
 	"gltrain/backend"
 )
@@ -34,17 +35,52 @@ func (be *Backend) SoftmaxCrossEntropy(loss, dlogits, logits, labels backend.Ten
 	l, x, y := loss.(*Tensor), logits.(*Tensor), labels.(*Tensor)
 	g, _ := dlogits.(*Tensor) // nil: no gradient wanted
 	m, n := x.shape.Rows, x.shape.Cols
+	// The rows are shared among the cores, each row's loss kept, then
+	// summed in row order: the same bits for any number of cores.
+	rl := getFloats(m)
+	defer putFloats(rl)
+	rows := *rl
+	var grad []float32
+	if g != nil {
+		grad = g.data
+	}
+	parallelFor(m, 8*n, func(lo, hi int) { softmaxCrossEntropyRows(rows, grad, x.data, y.data, n, m, lo, hi) })
 	var total float64
-	for i := 0; i < m; i++ {
-		var grow []float32
-		if g != nil {
-			grow = g.data[i*n : (i+1)*n]
-		}
-		total += softmaxCrossEntropyRow(grow, x.data[i*n:(i+1)*n], y.data[i], m)
+	for _, v := range rows {
+		total += v
 	}
 	l.data[0] = float32(total / float64(m))
 	return nil
 }
+
+// softmaxCrossEntropyRowsGo sets loss[i] = softmaxCrossEntropyRow(grad's
+// row i or nil, x's row i, labels[i], batch) for lo ≤ i < hi; x and grad
+// (nil: no gradient) are (rows, n). With cgo on amd64,
+// softmaxCrossEntropyRows runs it in C.
+func softmaxCrossEntropyRowsGo(loss []float64, grad, x, labels []float32, n, batch, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		var grow []float32
+		if grad != nil {
+			grow = grad[i*n : (i+1)*n]
+		}
+		loss[i] = softmaxCrossEntropyRow(grow, x[i*n:(i+1)*n], labels[i], batch)
+	}
+}
+
+// floatsPool lends the per-row float64 scratch of the losses, so that a
+// steady state allocates none.
+var floatsPool sync.Pool
+
+func getFloats(n int) *[]float64 {
+	if p, ok := floatsPool.Get().(*[]float64); ok && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	s := make([]float64, n)
+	return &s
+}
+
+func putFloats(p *[]float64) { floatsPool.Put(p) }
 
 // softmaxCrossEntropyRow returns one row's loss, log Σ_j exp(x_j) − x_label,
 // through a log-sum-exp shifted by the row's maximum, and writes the row's

@@ -95,29 +95,32 @@ static void ln_backward_rows(float *dx, const float *dy, const float *x, const f
 }
 
 // ln_params_cols is layerNormParams over the columns [lo, hi) (hi − lo a
-// multiple of 8), eight at a time: each lane is one column's sums over the
-// m rows in order.
+// multiple of 4) in chunks of up to 256 columns, the rows outer: each row's
+// chunk of dy and x is read in order (streaming, where a loop over the rows
+// of a few columns strides through memory), into float64 accumulators on
+// the stack. Each column still sums its rows in order, with the Go loop's
+// expression: its bits.
 __attribute__((target("avx2")))
 static void ln_params_cols(float *dw, float *db, const float *dy, const float *x, const float *stats,
                            long m, long n, long lo, long hi) {
-	for (long j = lo; j + 8 <= hi; j += 8) {
-		__m256d sw0 = _mm256_setzero_pd(), sw1 = _mm256_setzero_pd();
-		__m256d sb0 = _mm256_setzero_pd(), sb1 = _mm256_setzero_pd();
+	double sw[256], sb[256];
+	for (long c0 = lo; c0 < hi; c0 += 256) {
+		long w = hi - c0 < 256 ? hi - c0 : 256;
+		for (long j = 0; j < w; j++) sw[j] = sb[j] = 0;
 		for (long i = 0; i < m; i++) {
-			const float *g = dy + i * n + j, *v = x + i * n + j;
+			const float *g = dy + i * n + c0, *v = x + i * n + c0;
 			__m256d muv = _mm256_set1_pd(stats[2 * i]), rv = _mm256_set1_pd(stats[2 * i + 1]);
-			__m256d g0 = _mm256_cvtps_pd(_mm_loadu_ps(g)), g1 = _mm256_cvtps_pd(_mm_loadu_ps(g + 4));
-			__m256d v0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(v)), muv);
-			__m256d v1 = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(v + 4)), muv);
-			sw0 = _mm256_add_pd(sw0, _mm256_mul_pd(_mm256_mul_pd(g0, v0), rv));
-			sw1 = _mm256_add_pd(sw1, _mm256_mul_pd(_mm256_mul_pd(g1, v1), rv));
-			sb0 = _mm256_add_pd(sb0, g0);
-			sb1 = _mm256_add_pd(sb1, g1);
+			for (long j = 0; j < w; j += 4) {
+				__m256d gk = _mm256_cvtps_pd(_mm_loadu_ps(g + j));
+				__m256d vk = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(v + j)), muv);
+				_mm256_storeu_pd(sw + j, _mm256_add_pd(_mm256_loadu_pd(sw + j), _mm256_mul_pd(_mm256_mul_pd(gk, vk), rv)));
+				_mm256_storeu_pd(sb + j, _mm256_add_pd(_mm256_loadu_pd(sb + j), gk));
+			}
 		}
-		_mm_storeu_ps(dw + (j - lo), _mm256_cvtpd_ps(sw0));
-		_mm_storeu_ps(dw + (j - lo) + 4, _mm256_cvtpd_ps(sw1));
-		_mm_storeu_ps(db + (j - lo), _mm256_cvtpd_ps(sb0));
-		_mm_storeu_ps(db + (j - lo) + 4, _mm256_cvtpd_ps(sb1));
+		for (long j = 0; j < w; j += 4) {
+			_mm_storeu_ps(dw + (c0 - lo) + j, _mm256_cvtpd_ps(_mm256_loadu_pd(sw + j)));
+			_mm_storeu_ps(db + (c0 - lo) + j, _mm256_cvtpd_ps(_mm256_loadu_pd(sb + j)));
+		}
 	}
 }
 
@@ -153,12 +156,12 @@ func layerNormBackwardRows(dx, dy, x, w, stats []float32, n int) {
 	C.ln_backward_rows(lnPtr(dx), lnPtr(dy), lnPtr(x), lnPtr(w), lnPtr(stats), C.long(len(x)/n), C.long(n))
 }
 
-// layerNormParamsCols is layerNormParams: columns in blocks of eight in C,
+// layerNormParamsCols is layerNormParams: columns in blocks of four in C,
 // the rest in Go.
 func layerNormParamsCols(dw, db, dy, x, stats []float32, m, n, lo int) {
 	done := 0
-	if layerNormAVX2 && len(dw) >= 8 && m > 0 {
-		done = len(dw) - len(dw)%8
+	if layerNormAVX2 && len(dw) >= 4 && m > 0 {
+		done = len(dw) - len(dw)%4
 		C.ln_params_cols(lnPtr(dw), lnPtr(db), lnPtr(dy), lnPtr(x), lnPtr(stats), C.long(m), C.long(n), C.long(lo), C.long(lo+done))
 	}
 	if done < len(dw) {

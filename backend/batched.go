@@ -37,6 +37,19 @@ type BatchedGemm struct {
 	Alpha, Beta    float32
 }
 
+// Stored returns the shapes A_pq and B_pq are stored in: rows and columns
+// of op(A) (M×K) and op(B) (K×N), swapped by a transpose.
+func (p BatchedGemm) Stored() (ra, ca, rb, cb int) {
+	ra, ca, rb, cb = p.M, p.K, p.K, p.N
+	if p.TransA {
+		ra, ca = ca, ra
+	}
+	if p.TransB {
+		rb, cb = cb, rb
+	}
+	return ra, ca, rb, cb
+}
+
 // BatchedMatMuler is the optional interface of a backend that multiplies
 // batches of strided matrices (Strided) without copying them: the per-head
 // products of attention. Find it by a type assertion (io/fs style).
@@ -62,14 +75,7 @@ func CheckBatchedMatMul(op string, p BatchedGemm, a, b, c Strided) error {
 	if p.K > MaxBatchedK {
 		return fmt.Errorf("%s: inner dimension %d: at most %d: %w", op, p.K, MaxBatchedK, ErrInvalidArgument)
 	}
-	ra, ca := p.M, p.K
-	if p.TransA {
-		ra, ca = ca, ra
-	}
-	rb, cb := p.K, p.N
-	if p.TransB {
-		rb, cb = cb, rb
-	}
+	ra, ca, rb, cb := p.Stored()
 	for _, x := range []struct {
 		name       string
 		s          Strided

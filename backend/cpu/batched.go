@@ -35,14 +35,7 @@ func (be *Backend) BatchedMatMul(p backend.BatchedGemm, a, b, c backend.Strided)
 	}
 	// Smaller ones (attention's, per head) on one thread each, shared
 	// among the cores.
-	ra, ca := p.M, p.K
-	if p.TransA {
-		ra, ca = ca, ra
-	}
-	rb, cb := p.K, p.N
-	if p.TransB {
-		rb, cb = cb, rb
-	}
+	ra, ca, rb, cb := p.Stored()
 	parallelFor(n, mnk, func(lo, hi int) {
 		for z := lo; z < hi; z++ {
 			if be.blas != nil && mnk >= be.gemmMin {

@@ -245,14 +245,7 @@ func evaluateRegression(m *nn.Model, loss nn.Loss, d dataset, u *ui) error {
 		}
 	}
 	fmt.Fprintf(u.out, "eval     %s: %s (%d samples, %s), loss %.4f\n", r.Set, regressionLine("", rm, loss), r.Samples, strings.Join(r.Targets, ", "), r.Loss)
-	if u.jsonOut != nil {
-		line, err := json.Marshal(r)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(u.jsonOut, "%s\n", line)
-	}
-	return nil
+	return u.writeJSON(r)
 }
 
 // predictValues is -predict for a regression: the predicted targets of each

@@ -177,14 +177,7 @@ func evaluate(m *nn.Model, lossFn nn.Loss, d dataset, u *ui) error {
 	r := evalReport{Set: d.evalName, Samples: set.Len(), Loss: loss, Classes: names, Backend: u.backend}
 	r.Accuracy, r.Confusion, r.PerClass, r.Macro = scoreClasses(set.Labels, pred, names, limit)
 	writeReport(u.out, r)
-	if u.jsonOut != nil {
-		line, err := json.Marshal(r)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(u.jsonOut, "%s\n", line)
-	}
-	return nil
+	return u.writeJSON(r)
 }
 
 // writeReport prints the report as text: a line of accuracy and loss, the
@@ -256,4 +249,18 @@ func someNames(names []string) string {
 		return strings.Join(names, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:10], ", "), len(names)-10)
+}
+
+// writeJSON writes an -eval report as one JSON line to -json's output
+// (nothing without -json).
+func (u *ui) writeJSON(r any) error {
+	if u.jsonOut == nil {
+		return nil
+	}
+	line, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(u.jsonOut, "%s\n", line)
+	return err
 }

@@ -9,7 +9,6 @@ package main
 // -eval and the summary.
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -258,14 +257,7 @@ func evaluateText(m *nn.Model, d dataset, u *ui) error {
 		Loss: loss, BitsPerByte: loss / math.Ln2, SHA256: t.text.SHA256(), Backend: u.backend}
 	fmt.Fprintf(u.out, "%s: loss %.6f nats/byte (%.4f bits/byte), the mean over %d windows of %d bytes (%d tokens)\n",
 		r.Set, r.Loss, r.BitsPerByte, r.Windows, r.Ctx, r.Tokens)
-	if u.jsonOut != nil {
-		line, err := json.Marshal(r)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(u.jsonOut, "%s\n", line)
-	}
-	return nil
+	return u.writeJSON(r)
 }
 
 // gptDecay is the weight-decay mask of a GPT, as nanoGPT's AdamW takes it:

@@ -145,7 +145,7 @@ func dxGo(dx, dy, x []float32, k1, k2, k3 float64) {
 }
 
 // dySums is (Σ dy, Σ dy·(x − μ)) in float64 over four interleaved pairs of
-// accumulators (as sum4: four independent addition chains, in an order
+// accumulators (as shiftedSums: four independent addition chains, in an order
 // fixed by the length).
 func dySums(dy, x []float32, mu float64) (sb, sx float64) {
 	var b, s [4]float64

@@ -36,45 +36,58 @@ func layerNormForwardRowsGo(eps float64, y, stats, x, w, b []float32, n int) {
 //
 //	μ = Σ x / n;  r = 1/√(Σ (x − μ)²/n + eps);  y = (x − μ)·r·w + b;  stats = (μ, r)
 //
-// The sums run in float64 over four interleaved accumulators (element j
-// into j mod 4, then (a0 + a1) + (a2 + a3)): four independent addition
-// chains instead of one, which the float64 add latency would bound, in an
-// order fixed by n.
+// The mean and variance come from one pass of float64 sums of d = x − k
+// and d², k the row's first value (σ² = Σ d²/n − (Σ d/n)², at least 0):
+// the shift keeps the cancellation to the spread of the row about k, which
+// float64's 29 bits beyond float32's absorb. The sums run over sixteen
+// interleaved accumulators (lnSums), in an order fixed by n. A NaN or
+// ±Inf gives NaN.
 func layerNormForward(eps float64, y, stats, x, w, b []float32) {
 	n := float64(len(x))
-	mu := sum4(x, 0, 1) / n
-	r := 1 / math.Sqrt(sum4(x, mu, 2)/n+eps)
+	k := float64(x[0])
+	s, q := lnSums(x, k)
+	m := s / n
+	mu, vr := k+m, max(q/n-m*m, 0)
+	r := 1 / math.Sqrt(vr+eps)
 	for j, v := range x {
 		y[j] = float32((float64(v)-mu)*r*float64(w[j]) + float64(b[j]))
 	}
 	stats[0], stats[1] = float32(mu), float32(r)
 }
 
-// sum4 is Σ (x_j − c)^p for p 1 or 2, in float64, over four interleaved
-// accumulators.
-func sum4(x []float32, c float64, p int) float64 {
-	var a [4]float64
-	j := 0
-	for ; j+4 <= len(x); j += 4 {
-		d0, d1, d2, d3 := float64(x[j])-c, float64(x[j+1])-c, float64(x[j+2])-c, float64(x[j+3])-c
-		if p == 2 {
-			d0, d1, d2, d3 = d0*d0, d1*d1, d2*d2, d3*d3
-		}
-		a[0], a[1], a[2], a[3] = a[0]+d0, a[1]+d1, a[2]+d2, a[3]+d3
+// lnSums is (Σ (x_j − k), Σ (x_j − k)²) in float64 over sixteen
+// interleaved accumulators each (element j into j mod 16: independent
+// addition chains, which the vector loops in C run four lanes a vector),
+// added by lnTree16.
+func lnSums(x []float32, k float64) (s, q float64) {
+	var a, b [16]float64
+	for j, v := range x {
+		d := float64(v) - k
+		a[j&15] += d
+		b[j&15] += d * d
 	}
-	for k := 0; j < len(x); j, k = j+1, k+1 {
-		d := float64(x[j]) - c
-		if p == 2 {
-			d *= d
-		}
-		a[k] += d
-	}
-	return (a[0] + a[1]) + (a[2] + a[3])
+	return lnTree16(&a), lnTree16(&b)
 }
 
-// LayerNormBackward computes dx, dw and db (see backend.Normalizer): dx row
-// by row, and dw, db as column sums over the rows in order, each worker
-// taking a block of columns, so the bits do not depend on the worker count.
+// lnTree16 adds sixteen lanes pairwise: ((l0 + l1) + (l2 + l3)) +
+// ((l4 + l5) + (l6 + l7)), the same for l8 … l15, and the two halves.
+func lnTree16(l *[16]float64) float64 {
+	a := ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
+	b := ((l[8] + l[9]) + (l[10] + l[11])) + ((l[12] + l[13]) + (l[14] + l[15]))
+	return a + b
+}
+
+// lnBlock is the rows of a block of LayerNormBackward: each block's rows
+// add their share of dw and db into float64 sums of the block's own, in
+// row order, and the blocks' sums are added in block order, so the bits do
+// not depend on the worker count (a fixed number, not the workers'
+// chunks).
+const lnBlock = 64
+
+// LayerNormBackward computes dx, dw and db (see backend.Normalizer) in one
+// pass over the rows: dx row by row, and dw, db as float64 sums over
+// blocks of lnBlock rows, in row order within a block and block order
+// across them. The blocks are shared among the workers.
 func (be *Backend) LayerNormBackward(dx, dw, db, dy, x, w, stats backend.Tensor) error {
 	if err := backend.Check(be).LayerNormBackward(dx, dw, db, dy, x, w, stats); err != nil {
 		return err
@@ -83,21 +96,53 @@ func (be *Backend) LayerNormBackward(dx, dw, db, dy, x, w, stats backend.Tensor)
 	m, n := xt.shape.Rows, xt.shape.Cols
 	dxd, dwd, dbd, dyd := dx.(*Tensor).data, dw.(*Tensor).data, db.(*Tensor).data, dy.(*Tensor).data
 	xd, wd, sd := xt.data, w.(*Tensor).data, stats.(*Tensor).data
-	parallelFor(m, 6*n, func(lo, hi int) {
-		layerNormBackwardRows(dxd[lo*n:hi*n], dyd[lo*n:hi*n], xd[lo*n:hi*n], wd, sd[2*lo:2*hi], n)
+	blocks := (m + lnBlock - 1) / lnBlock
+	part := getFloats(2 * n * blocks)
+	defer putFloats(part)
+	sums := *part
+	parallelFor(blocks, 8*n*lnBlock, func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			r0, r1 := k*lnBlock, min((k+1)*lnBlock, m)
+			sw, sb := sums[2*n*k:2*n*k+n], sums[2*n*k+n:2*n*(k+1)]
+			clear(sw)
+			clear(sb)
+			layerNormBackwardRows(dxd[r0*n:r1*n], dyd[r0*n:r1*n], xd[r0*n:r1*n], wd, sd[2*r0:2*r1], n, sw, sb)
+		}
 	})
-	parallelFor(n, 2*m, func(lo, hi int) {
-		layerNormParamsCols(dwd[lo:hi], dbd[lo:hi], dyd, xd, sd, m, n, lo)
+	parallelFor(n, 2*blocks, func(lo, hi int) {
+		layerNormBlockSums(dwd[lo:hi], dbd[lo:hi], sums, n, blocks, lo)
 	})
 	return nil
 }
 
-// layerNormBackwardRowsGo runs layerNormBackward on each row (rows of n),
-// as layerNormForwardRowsGo does.
-func layerNormBackwardRowsGo(dx, dy, x, w, stats []float32, n int) {
+// layerNormBlockSums sets dw[j−lo] and db[j−lo], columns lo … lo+len(dw)−1,
+// to the sums over the blocks, in block order, of the blocks' float64 sums
+// (block k's dw sums at sums[2nk:], its db sums n after).
+func layerNormBlockSums(dw, db []float32, sums []float64, n, blocks, lo int) {
+	for j := range dw {
+		var s, b float64
+		for k := 0; k < blocks; k++ {
+			s += sums[2*n*k+lo+j]
+			b += sums[2*n*k+n+lo+j]
+		}
+		dw[j], db[j] = float32(s), float32(b)
+	}
+}
+
+// layerNormBackwardRowsGo runs layerNormBackward on each row (rows of n)
+// and adds each row's share of dw and db to sw and sb (n each), in row
+// order: the loops layerNormBackwardRows runs in C with AVX2, to the bit,
+// where the build has cgo on amd64.
+func layerNormBackwardRowsGo(dx, dy, x, w, stats []float32, n int, sw, sb []float64) {
 	for i := 0; i < len(x)/n; i++ {
 		r := i * n
 		layerNormBackward(dx[r:r+n], dy[r:r+n], x[r:r+n], w, stats[2*i:2*i+2])
+		mu, rs := float64(stats[2*i]), float64(stats[2*i+1])
+		for j, v := range x[r : r+n] {
+			g := float64(dy[r+j])
+			sw[j] += g * (float64(v) - mu) * rs
+			sb[j] += g
+		}
 	}
 }
 
@@ -105,39 +150,20 @@ func layerNormBackwardRowsGo(dx, dy, x, w, stats []float32, n int) {
 //
 //	x̂ = (x − μ)·r;  g = dy·w;  dx = r·(g − Σg/n − x̂·Σ(g·x̂)/n)
 //
-// with the sums in float64 over four interleaved accumulators each (as
+// with the sums in float64 over sixteen interleaved accumulators each (as
 // layerNormForward's).
 func layerNormBackward(dx, dy, x, w, stats []float32) {
 	n := float64(len(x))
 	mu, r := float64(stats[0]), float64(stats[1])
-	var sg, sgx [4]float64
+	var sg, sgx [16]float64
 	for j, v := range x {
 		g := float64(dy[j]) * float64(w[j])
-		sg[j&3] += g
-		sgx[j&3] += g * (float64(v) - mu) * r
+		sg[j&15] += g
+		sgx[j&15] += g * (float64(v) - mu) * r
 	}
-	mg, mgx := ((sg[0]+sg[1])+(sg[2]+sg[3]))/n, ((sgx[0]+sgx[1])+(sgx[2]+sgx[3]))/n
+	mg, mgx := lnTree16(&sg)/n, lnTree16(&sgx)/n
 	for j, v := range x {
 		xh := (float64(v) - mu) * r
 		dx[j] = float32(r * (float64(dy[j])*float64(w[j]) - mg - xh*mgx))
-	}
-}
-
-// layerNormParams sets dw[j−lo] = Σ_i dy[i,j]·x̂[i,j] and db[j−lo] =
-// Σ_i dy[i,j] for the columns lo … lo+len(dw)−1, summing the rows in
-// order in float64; dy and x are (m, n), stats is (m, 2).
-func layerNormParams(dw, db, dy, x, stats []float32, m, n, lo int) {
-	hi := lo + len(dw)
-	sw, sb := make([]float64, len(dw)), make([]float64, len(dw))
-	for i := 0; i < m; i++ {
-		mu, r := float64(stats[2*i]), float64(stats[2*i+1])
-		row, g := x[i*n+lo:i*n+hi], dy[i*n+lo:i*n+hi]
-		for j, v := range row {
-			sw[j] += float64(g[j]) * (float64(v) - mu) * r
-			sb[j] += float64(g[j])
-		}
-	}
-	for j := range dw {
-		dw[j], db[j] = float32(sw[j]), float32(sb[j])
 	}
 }

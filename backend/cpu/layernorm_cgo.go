@@ -15,24 +15,45 @@ package cpu
 // avx2, not fma, so the compiler cannot contract them), so each result has
 // the Go loops' bits.
 
-// ln_sum4 is sum4: Σ (x_j − c)^p over four lanes, then (a0 + a1) + (a2 + a3).
+// ln_pair returns two sums by value (a Go pointer passed for them would be
+// heap-allocated at every call).
+typedef struct { double s, q; } ln_pair;
+
+// ln_tree16 adds sixteen lanes as lnTree16 does: pairwise, ((l0 + l1) +
+// (l2 + l3)) + ((l4 + l5) + (l6 + l7)), and so on up the tree.
+static double ln_tree16(const double *l) {
+	double a = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+	double b = ((l[8] + l[9]) + (l[10] + l[11])) + ((l[12] + l[13]) + (l[14] + l[15]));
+	return a + b;
+}
+
+// ln_sums is lnSums: Σ (x_j − k) and Σ (x_j − k)² over sixteen lanes each
+// (element j into lane j mod 16: four vectors, four independent chains),
+// then ln_tree16.
 __attribute__((target("avx2")))
-static double ln_sum4(const float *x, long n, double c, int p) {
-	__m256d a = _mm256_setzero_pd(), cv = _mm256_set1_pd(c);
+static ln_pair ln_sums(const float *x, long n, double k) {
+	__m256d a[4], b[4], kv = _mm256_set1_pd(k);
+	for (int v = 0; v < 4; v++) a[v] = b[v] = _mm256_setzero_pd();
 	long j = 0;
-	for (; j + 4 <= n; j += 4) {
-		__m256d d = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + j)), cv);
-		if (p == 2) d = _mm256_mul_pd(d, d);
-		a = _mm256_add_pd(a, d);
+	for (; j + 16 <= n; j += 16) {
+		for (int v = 0; v < 4; v++) {
+			__m256d d = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + j + 4 * v)), kv);
+			a[v] = _mm256_add_pd(a[v], d);
+			b[v] = _mm256_add_pd(b[v], _mm256_mul_pd(d, d));
+		}
 	}
-	double l[4];
-	_mm256_storeu_pd(l, a);
-	for (int k = 0; j < n; j++, k++) {
-		double d = (double)x[j] - c;
-		if (p == 2) d *= d;
-		l[k] += d;
+	double la[16], lb[16];
+	for (int v = 0; v < 4; v++) {
+		_mm256_storeu_pd(la + 4 * v, a[v]);
+		_mm256_storeu_pd(lb + 4 * v, b[v]);
 	}
-	return (l[0] + l[1]) + (l[2] + l[3]);
+	for (int i = 0; j < n; j++, i++) {
+		double d = (double)x[j] - k;
+		la[i] += d;
+		lb[i] += d * d;
+	}
+	ln_pair r = {ln_tree16(la), ln_tree16(lb)};
+	return r;
 }
 
 // ln_forward_rows is layerNormForward over rows rows of n.
@@ -40,8 +61,12 @@ __attribute__((target("avx2")))
 static void ln_forward_rows(float *y, float *stats, const float *x, const float *w, const float *b,
                             long rows, long n, double eps) {
 	for (long i = 0; i < rows; i++, x += n, y += n, stats += 2) {
-		double mu = ln_sum4(x, n, 0, 1) / (double)n;
-		double r = 1 / sqrt(ln_sum4(x, n, mu, 2) / (double)n + eps);
+		double k = x[0];
+		ln_pair t = ln_sums(x, n, k);
+		double m = t.s / (double)n;
+		double mu = k + m, v = t.q / (double)n - m * m;
+		if (v < 0) v = 0;
+		double r = 1 / sqrt(v + eps);
 		__m256d muv = _mm256_set1_pd(mu), rv = _mm256_set1_pd(r);
 		long j = 0;
 		for (; j + 4 <= n; j += 4) {
@@ -59,27 +84,39 @@ static void ln_forward_rows(float *y, float *stats, const float *x, const float 
 // ln_backward_rows is layerNormBackward over rows rows of n.
 __attribute__((target("avx2")))
 static void ln_backward_rows(float *dx, const float *dy, const float *x, const float *w, const float *stats,
-                             long rows, long n) {
+                             long rows, long n, double *sw, double *sb) {
 	for (long i = 0; i < rows; i++, x += n, dy += n, dx += n, stats += 2) {
 		double mu = stats[0], r = stats[1];
 		__m256d muv = _mm256_set1_pd(mu), rv = _mm256_set1_pd(r);
-		__m256d sg = _mm256_setzero_pd(), sgx = _mm256_setzero_pd();
+		__m256d sg[4], sgx[4];
+		for (int v = 0; v < 4; v++) sg[v] = sgx[v] = _mm256_setzero_pd();
 		long j = 0;
-		for (; j + 4 <= n; j += 4) {
-			__m256d g = _mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(dy + j)), _mm256_cvtps_pd(_mm_loadu_ps(w + j)));
-			__m256d v = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + j)), muv);
-			sg = _mm256_add_pd(sg, g);
-			sgx = _mm256_add_pd(sgx, _mm256_mul_pd(_mm256_mul_pd(g, v), rv));
+		for (; j + 16 <= n; j += 16) {
+			for (int q = 0; q < 4; q++) {
+				long o = j + 4 * q;
+				__m256d d = _mm256_cvtps_pd(_mm_loadu_ps(dy + o));
+				__m256d g = _mm256_mul_pd(d, _mm256_cvtps_pd(_mm_loadu_ps(w + o)));
+				__m256d v = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + o)), muv);
+				sg[q] = _mm256_add_pd(sg[q], g);
+				sgx[q] = _mm256_add_pd(sgx[q], _mm256_mul_pd(_mm256_mul_pd(g, v), rv));
+				// The row's share of dw and db, added to the block's sums.
+				_mm256_storeu_pd(sw + o, _mm256_add_pd(_mm256_loadu_pd(sw + o), _mm256_mul_pd(_mm256_mul_pd(d, v), rv)));
+				_mm256_storeu_pd(sb + o, _mm256_add_pd(_mm256_loadu_pd(sb + o), d));
+			}
 		}
-		double a[4], c[4];
-		_mm256_storeu_pd(a, sg);
-		_mm256_storeu_pd(c, sgx);
+		double a[16], c[16];
+		for (int q = 0; q < 4; q++) {
+			_mm256_storeu_pd(a + 4 * q, sg[q]);
+			_mm256_storeu_pd(c + 4 * q, sgx[q]);
+		}
 		for (int k = 0; j < n; j++, k++) {
 			double g = (double)dy[j] * (double)w[j];
 			a[k] += g;
 			c[k] += g * ((double)x[j] - mu) * r;
+			sw[j] += (double)dy[j] * ((double)x[j] - mu) * r;
+			sb[j] += (double)dy[j];
 		}
-		double mg = ((a[0] + a[1]) + (a[2] + a[3])) / (double)n, mgx = ((c[0] + c[1]) + (c[2] + c[3])) / (double)n;
+		double mg = ln_tree16(a) / (double)n, mgx = ln_tree16(c) / (double)n;
 		__m256d mgv = _mm256_set1_pd(mg), mgxv = _mm256_set1_pd(mgx);
 		for (j = 0; j + 4 <= n; j += 4) {
 			__m256d xh = _mm256_mul_pd(_mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + j)), muv), rv);
@@ -90,36 +127,6 @@ static void ln_backward_rows(float *dx, const float *dy, const float *x, const f
 		for (; j < n; j++) {
 			double xh = ((double)x[j] - mu) * r;
 			dx[j] = (float)(r * ((double)dy[j] * (double)w[j] - mg - xh * mgx));
-		}
-	}
-}
-
-// ln_params_cols is layerNormParams over the columns [lo, hi) (hi − lo a
-// multiple of 4) in chunks of up to 256 columns, the rows outer: each row's
-// chunk of dy and x is read in order (streaming, where a loop over the rows
-// of a few columns strides through memory), into float64 accumulators on
-// the stack. Each column still sums its rows in order, with the Go loop's
-// expression: its bits.
-__attribute__((target("avx2")))
-static void ln_params_cols(float *dw, float *db, const float *dy, const float *x, const float *stats,
-                           long m, long n, long lo, long hi) {
-	double sw[256], sb[256];
-	for (long c0 = lo; c0 < hi; c0 += 256) {
-		long w = hi - c0 < 256 ? hi - c0 : 256;
-		for (long j = 0; j < w; j++) sw[j] = sb[j] = 0;
-		for (long i = 0; i < m; i++) {
-			const float *g = dy + i * n + c0, *v = x + i * n + c0;
-			__m256d muv = _mm256_set1_pd(stats[2 * i]), rv = _mm256_set1_pd(stats[2 * i + 1]);
-			for (long j = 0; j < w; j += 4) {
-				__m256d gk = _mm256_cvtps_pd(_mm_loadu_ps(g + j));
-				__m256d vk = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(v + j)), muv);
-				_mm256_storeu_pd(sw + j, _mm256_add_pd(_mm256_loadu_pd(sw + j), _mm256_mul_pd(_mm256_mul_pd(gk, vk), rv)));
-				_mm256_storeu_pd(sb + j, _mm256_add_pd(_mm256_loadu_pd(sb + j), gk));
-			}
-		}
-		for (long j = 0; j < w; j += 4) {
-			_mm_storeu_ps(dw + (c0 - lo) + j, _mm256_cvtpd_ps(_mm256_loadu_pd(sw + j)));
-			_mm_storeu_ps(db + (c0 - lo) + j, _mm256_cvtpd_ps(_mm256_loadu_pd(sb + j)));
 		}
 	}
 }
@@ -146,25 +153,13 @@ func layerNormForwardRows(eps float64, y, stats, x, w, b []float32, n int) {
 	C.ln_forward_rows(lnPtr(y), lnPtr(stats), lnPtr(x), lnPtr(w), lnPtr(b), C.long(len(x)/n), C.long(n), C.double(eps))
 }
 
-// layerNormBackwardRows runs layerNormBackward on each row, as
-// layerNormForwardRows does.
-func layerNormBackwardRows(dx, dy, x, w, stats []float32, n int) {
+// layerNormBackwardRows is layerNormBackwardRowsGo, in C with AVX2 when
+// the processor has it.
+func layerNormBackwardRows(dx, dy, x, w, stats []float32, n int, sw, sb []float64) {
 	if !layerNormAVX2 || len(x) == 0 {
-		layerNormBackwardRowsGo(dx, dy, x, w, stats, n)
+		layerNormBackwardRowsGo(dx, dy, x, w, stats, n, sw, sb)
 		return
 	}
-	C.ln_backward_rows(lnPtr(dx), lnPtr(dy), lnPtr(x), lnPtr(w), lnPtr(stats), C.long(len(x)/n), C.long(n))
-}
-
-// layerNormParamsCols is layerNormParams: columns in blocks of four in C,
-// the rest in Go.
-func layerNormParamsCols(dw, db, dy, x, stats []float32, m, n, lo int) {
-	done := 0
-	if layerNormAVX2 && len(dw) >= 4 && m > 0 {
-		done = len(dw) - len(dw)%4
-		C.ln_params_cols(lnPtr(dw), lnPtr(db), lnPtr(dy), lnPtr(x), lnPtr(stats), C.long(m), C.long(n), C.long(lo), C.long(lo+done))
-	}
-	if done < len(dw) {
-		layerNormParams(dw[done:], db[done:], dy, x, stats, m, n, lo+done)
-	}
+	C.ln_backward_rows(lnPtr(dx), lnPtr(dy), lnPtr(x), lnPtr(w), lnPtr(stats), C.long(len(x)/n), C.long(n),
+		(*C.double)(unsafe.Pointer(&sw[0])), (*C.double)(unsafe.Pointer(&sb[0])))
 }

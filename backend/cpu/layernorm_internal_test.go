@@ -9,7 +9,8 @@ import (
 
 // TestLayerNormLoopsMatchGo: the LayerNorm loops the kernels run (in C
 // with AVX2 where the build has cgo on amd64) give the Go loops' bits for
-// every output — y and the stats forward, dx, dw and db backward — at
+// every output — y and the stats forward, dx and the rows' float64 sums
+// of dw and db backward — at
 // widths around the vector width of four and the column block of eight,
 // with rows holding NaN, ±Inf, ±0 and a constant row (variance 0).
 func TestLayerNormLoopsMatchGo(t *testing.T) {
@@ -43,16 +44,20 @@ func TestLayerNormLoopsMatchGo(t *testing.T) {
 		check("y", n, y, yg)
 		check("stats", n, st, stg)
 		dx, dxg := make([]float32, m*n), make([]float32, m*n)
-		layerNormBackwardRows(dx, dy, x, w, st, n)
-		layerNormBackwardRowsGo(dxg, dy, x, w, st, n)
+		sw, sb := make([]float64, n), make([]float64, n)
+		swg, sbg := make([]float64, n), make([]float64, n)
+		for j := range sw { // the sums of an earlier block, added to
+			sw[j], sb[j] = float64(j)/3, -float64(j)/7
+			swg[j], sbg[j] = sw[j], sb[j]
+		}
+		layerNormBackwardRows(dx, dy, x, w, st, n, sw, sb)
+		layerNormBackwardRowsGo(dxg, dy, x, w, st, n, swg, sbg)
 		check("dx", n, dx, dxg)
-		for _, lo := range []int{0, n / 3} {
-			dw, db := make([]float32, n-lo), make([]float32, n-lo)
-			dwg, dbg := make([]float32, n-lo), make([]float32, n-lo)
-			layerNormParamsCols(dw, db, dy, x, st, m, n, lo)
-			layerNormParams(dwg, dbg, dy, x, st, m, n, lo)
-			check("dw", n, dw, dwg)
-			check("db", n, db, dbg)
+		for j := range sw {
+			if !same(float32(sw[j]), float32(swg[j])) || math.Float64bits(sw[j]) != math.Float64bits(swg[j]) && sw[j] == sw[j] ||
+				math.Float64bits(sb[j]) != math.Float64bits(sbg[j]) && sb[j] == sb[j] {
+				t.Fatalf("n=%d: the block sums of column %d: %v, %v; Go loop %v, %v", n, j, sw[j], sb[j], swg[j], sbg[j])
+			}
 		}
 	}
 }

@@ -10,11 +10,6 @@ func layerNormForwardRows(eps float64, y, stats, x, w, b []float32, n int) {
 }
 
 // layerNormBackwardRows is layerNormBackwardRowsGo without cgo.
-func layerNormBackwardRows(dx, dy, x, w, stats []float32, n int) {
-	layerNormBackwardRowsGo(dx, dy, x, w, stats, n)
-}
-
-// layerNormParamsCols is layerNormParams without cgo.
-func layerNormParamsCols(dw, db, dy, x, stats []float32, m, n, lo int) {
-	layerNormParams(dw, db, dy, x, stats, m, n, lo)
+func layerNormBackwardRows(dx, dy, x, w, stats []float32, n int, sw, sb []float64) {
+	layerNormBackwardRowsGo(dx, dy, x, w, stats, n, sw, sb)
 }

@@ -44,9 +44,14 @@ func Names() []string {
 }
 
 // Open opens the backend registered under the part of spec before any ':',
-// passing the rest to it as options: Open("cpu"), Open("gl:glfw").
+// passing the rest to it as options: Open("cpu"), Open("gl:glfw"). "auto"
+// is OpenAuto's choice: GL on a hardware renderer, else the CPU.
 func Open(spec string) (Backend, error) {
 	name, options, _ := strings.Cut(spec, ":")
+	if name == "auto" && !registered("auto") {
+		b, _, err := OpenAuto("cpu" + strings.TrimPrefix(spec, "auto"))
+		return b, err
+	}
 	registry.Lock()
 	open, ok := registry.openers[name]
 	registry.Unlock()

@@ -12,11 +12,11 @@ import (
 	"gltrain/backend/gl"
 )
 
-// openBackend opens the -backend choice. For auto it uses GL on a hardware
-// renderer and otherwise the CPU, with a one-line notice saying why: no
-// context, or a software renderer (llvmpipe and its kind are many times
-// slower than the cpu backend; -backend=gl still uses them).
-func openBackend(spec string, threads int) (b backend.Backend, notice string, err error) {
+// openBackend opens the -backend choice. For auto it is backend.OpenAuto's:
+// GL on a hardware renderer and otherwise the CPU, with a one-line notice
+// saying why: no context, or a software renderer (llvmpipe and its kind
+// are many times slower than the cpu backend; -backend=gl still uses them).
+func openBackend(spec string, threads int) (backend.Backend, string, error) {
 	if threads > 0 {
 		runtime.GOMAXPROCS(threads)
 	}
@@ -30,24 +30,21 @@ func openBackend(spec string, threads int) (b backend.Backend, notice string, er
 		}
 		return b, "", nil
 	}
-	b, err = backend.Open("gl")
-	if err == nil {
-		sw, ok := b.(backend.SoftwareReporter)
-		if !ok || !sw.Software() {
-			return b, "", nil
-		}
-		renderer := b.(backend.Describer).Device().Renderer
-		b.Close()
-		notice = "gl: " + shortRenderer(renderer) + " is a software renderer; training on the CPU, which is faster here (-backend=gl uses it anyway)"
+	b, fb, err := backend.OpenAuto(cpuSpec("cpu", threads))
+	var notice string
+	switch {
+	case err != nil:
+		return nil, "", err
+	case fb == nil:
+		return b, "", nil
+	case fb.Renderer != "":
+		notice = "gl: " + fb.Renderer + " is a software renderer; training on the CPU, which is faster here (-backend=gl uses it anyway)"
+	case fb.Err != nil:
+		notice = "no OpenGL 4.3 context (" + oneLine(fb.Err) + "): training on the CPU"
+	default:
+		notice = fb.String() + ": training on the CPU"
 	}
-	cpu, cerr := backend.Open(cpuSpec("cpu", threads))
-	if cerr != nil {
-		return nil, "", errors.Join(err, cerr)
-	}
-	if notice == "" {
-		notice = "no OpenGL 4.3 context (" + oneLine(err) + "): training on the CPU"
-	}
-	return cpu, notice, nil
+	return b, notice, nil
 }
 
 // cpuSpec adds the thread count to a cpu backend spec.

@@ -492,3 +492,35 @@ func TestAutoPassesOverSoftwareRenderer(t *testing.T) {
 		t.Errorf("-backend=gl on a software renderer: exit %d:\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestOpenAuto: backend.OpenAuto and Open("auto") choose as -backend=auto
+// does: GL only on a hardware renderer, else the CPU with the reason (on
+// this machine's llvmpipe, or without a context, the CPU and why).
+func TestOpenAuto(t *testing.T) {
+	b, fb, err := backend.OpenAuto("cpu:threads=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if fb == nil {
+		if sw, ok := b.(backend.SoftwareReporter); b.Name() != "gl" || ok && sw.Software() {
+			t.Fatalf("auto took %s (software %v) and gave no reason", b.Name(), ok && sw.Software())
+		}
+	} else {
+		if b.Name() != "cpu" || fb.Renderer == "" && fb.Err == nil || strings.Contains(fb.String(), "\n") {
+			t.Fatalf("auto fell back to %s with %+v (%q)", b.Name(), fb, fb.String())
+		}
+		if d, ok := b.(backend.Describer); ok && d.Device().Threads != 1 {
+			t.Errorf("the CPU spec's threads=1 gave %d threads", d.Device().Threads)
+		}
+		t.Logf("auto: %v", fb)
+	}
+	a, err := backend.Open("auto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if a.Name() != b.Name() {
+		t.Errorf("Open(\"auto\") opened %s, OpenAuto %s", a.Name(), b.Name())
+	}
+}

@@ -32,7 +32,7 @@ import (
 )
 
 func main() {
-	name := flag.String("backend", "", "gl or cpu (default: gl, or cpu when OpenGL 4.3 is missing)")
+	name := flag.String("backend", "", "gl or cpu (default: gl on a hardware renderer, else cpu: backend.OpenAuto)")
 	steps := flag.Int("steps", 100, "training steps (each on the whole data set)")
 	flag.Parse()
 	b, err := openBackend(*name)
@@ -131,16 +131,15 @@ func liveBuffers(b backend.Backend) string {
 	return ""
 }
 
-// openBackend opens the backend called name; with name empty, the GL
-// backend, or the CPU one when OpenGL 4.3 is not there.
+// openBackend opens the backend called name; with name empty,
+// backend.OpenAuto's: GL on a hardware renderer, else the CPU.
 func openBackend(name string) (backend.Backend, error) {
 	if name != "" {
 		return backend.Open(name)
 	}
-	b, err := backend.Open("gl")
-	if err != nil {
-		log.Printf("no GL (%v): using the CPU", err)
-		return backend.Open("cpu")
+	b, why, err := backend.OpenAuto("") // GL on a hardware renderer, else the CPU
+	if why != nil {
+		log.Printf("%v: using the CPU", why)
 	}
-	return b, nil
+	return b, err
 }

@@ -1,6 +1,7 @@
 // Command quickstart trains a 2-layer ReLU network on the spiral data set
 // through the gltrain library: the program the README shows. It trains on
-// the GPU when OpenGL 4.3 is there and on the CPU otherwise.
+// the GPU when OpenGL 4.3 is there on a hardware renderer, and on the CPU
+// otherwise (backend.OpenAuto, which says why).
 //
 //	go run ./examples/quickstart
 package main
@@ -18,12 +19,14 @@ import (
 )
 
 func main() {
-	b, err := backend.Open("gl")
+	// GL on a hardware renderer, else the CPU (llvmpipe, Mesa's software
+	// renderer, is many times slower than the cpu backend), saying why.
+	b, why, err := backend.OpenAuto("")
 	if err != nil {
-		log.Printf("no GL (%v): training on the CPU", err)
-		if b, err = backend.Open("cpu"); err != nil {
-			log.Fatal(err)
-		}
+		log.Fatal(err)
+	}
+	if why != nil {
+		log.Printf("%v: training on the CPU", why)
 	}
 	defer b.Close()
 

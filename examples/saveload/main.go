@@ -42,7 +42,7 @@ var points = [][]float32{
 }
 
 func main() {
-	name := flag.String("backend", "", "gl or cpu (default: gl, or cpu when OpenGL 4.3 is missing)")
+	name := flag.String("backend", "", "gl or cpu (default: gl on a hardware renderer, else cpu: backend.OpenAuto)")
 	save := flag.String("save", "", "train a model and save it to this file")
 	load := flag.String("load", "", "load the model saved in this file")
 	flag.Parse()
@@ -158,16 +158,15 @@ func trainAndSave(b backend.Backend, path string, w io.Writer) (*nn.Model, error
 	return model, nil
 }
 
-// openBackend opens the backend called name; with name empty, the GL
-// backend, or the CPU one when OpenGL 4.3 is not there.
+// openBackend opens the backend called name; with name empty,
+// backend.OpenAuto's: GL on a hardware renderer, else the CPU.
 func openBackend(name string) (backend.Backend, error) {
 	if name != "" {
 		return backend.Open(name)
 	}
-	b, err := backend.Open("gl")
-	if err != nil {
-		log.Printf("no GL (%v): using the CPU", err)
-		return backend.Open("cpu")
+	b, why, err := backend.OpenAuto("") // GL on a hardware renderer, else the CPU
+	if why != nil {
+		log.Printf("%v: using the CPU", why)
 	}
-	return b, nil
+	return b, err
 }

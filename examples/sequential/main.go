@@ -27,7 +27,7 @@ import (
 )
 
 func main() {
-	name := flag.String("backend", "", "gl or cpu (default: gl, or cpu when OpenGL 4.3 is missing)")
+	name := flag.String("backend", "", "gl or cpu (default: gl on a hardware renderer, else cpu: backend.OpenAuto)")
 	epochs := flag.Int("epochs", 100, "training epochs")
 	flag.Parse()
 	b, err := openBackend(*name)
@@ -100,16 +100,15 @@ func run(b backend.Backend, epochs int, w io.Writer) error {
 	return nil
 }
 
-// openBackend opens the backend called name; with name empty, the GL
-// backend, or the CPU one when OpenGL 4.3 is not there.
+// openBackend opens the backend called name; with name empty,
+// backend.OpenAuto's: GL on a hardware renderer, else the CPU.
 func openBackend(name string) (backend.Backend, error) {
 	if name != "" {
 		return backend.Open(name)
 	}
-	b, err := backend.Open("gl")
-	if err != nil {
-		log.Printf("no GL (%v): using the CPU", err)
-		return backend.Open("cpu")
+	b, why, err := backend.OpenAuto("") // GL on a hardware renderer, else the CPU
+	if why != nil {
+		log.Printf("%v: using the CPU", why)
 	}
-	return b, nil
+	return b, err
 }

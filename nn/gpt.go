@@ -152,7 +152,11 @@ type GPT struct {
 	Blocks   []*GPTBlock
 	LnF      *LayerNorm
 
-	pos []float32 // the position ids of the last batch shape, reused
+	// pos holds the position ids of each batch shape met, by rows, on the
+	// device (row i: i mod T): uploaded once a shape, not every step, and
+	// kept while any graph may still read them; Model.Release frees them.
+	// A shape is B·Ctx rows or a prompt of fewer, so they are few and small.
+	pos map[int]backend.Tensor
 }
 
 var _ selfBuilder = (*GPT)(nil)
@@ -256,14 +260,23 @@ func (m *GPT) Forward(g *autograd.Graph, ids *autograd.Value) *autograd.Value {
 	if rows < 1 || rows%T != 0 {
 		return g.Fail(fmt.Errorf("nn: gpt: %d token rows: want whole sequences of ctx %d rows, or fewer rows as one sequence: %w", rows, ctx, backend.ErrShape))
 	}
-	if len(m.pos) != rows || (rows > 1 && m.pos[1] != float32(1%T)) {
-		m.pos = make([]float32, rows)
-		for i := range m.pos {
-			m.pos[i] = float32(i % T)
+	pt, ok := m.pos[rows] // rows fix T: Ctx, or rows itself below it
+	if !ok {
+		ids := make([]float32, rows)
+		for i := range ids {
+			ids[i] = float32(i % T)
 		}
+		t, err := backend.FromData(g.Backend(), backend.Shape{Rows: rows, Cols: 1}, ids)
+		if err != nil {
+			return g.Fail(fmt.Errorf("nn: gpt: position ids: %w", err))
+		}
+		if m.pos == nil {
+			m.pos = map[int]backend.Tensor{}
+		}
+		m.pos[rows], pt = t, t
 	}
 	eps := float32(backend.LayerNormEps)
-	pos := g.Constant(backend.Shape{Rows: rows, Cols: 1}, m.pos)
+	pos := g.Input(pt)
 	x := g.Add(m.Wte.Forward(g, ids), m.Wpe.Forward(g, pos))
 	for _, bl := range m.Blocks {
 		x = g.Add(x, bl.Attn.ForwardSeq(g, g.LayerNorm(eps, x, bl.Ln1.Weight, bl.Ln1.Bias), T))
@@ -317,6 +330,19 @@ func gptNetwork(s Spec, params func(name string, saved []int)) (Module, error) {
 	params("transformer.ln_f.weight", []int{e})
 	params("transformer.ln_f.bias", []int{e})
 	return &GPT{Config: c}, nil
+}
+
+// releasePositions frees the device copies of the position ids.
+func (m *GPT) releasePositions(b backend.Backend) error {
+	if m == nil {
+		return nil
+	}
+	var errs []error
+	for _, t := range m.pos {
+		errs = append(errs, b.Release(t))
+	}
+	m.pos = nil
+	return errors.Join(errs...)
 }
 
 // tiedHead returns, for a model whose network is a GPT, the tied head as

@@ -462,5 +462,8 @@ func (m *Model) Release() error {
 		}
 		errs = append(errs, autograd.ReleaseGrad(p), m.b.Release(p.Tensor()), p.SetTensors(nil, nil))
 	}
+	if gp, ok := m.Net.(*GPT); ok {
+		errs = append(errs, gp.releasePositions(m.b))
+	}
 	return errors.Join(append(errs, m.releaseBuffers())...)
 }

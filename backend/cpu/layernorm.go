@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"sync"
 
 	"gltrain/backend"
 )
@@ -42,18 +43,38 @@ func layerNormForwardRowsGo(eps float64, y, stats, x, w, b []float32, n int) {
 // float64's 29 bits beyond float32's absorb. The sums run over sixteen
 // interleaved accumulators (lnSums), in an order fixed by n. A NaN or
 // ±Inf gives NaN.
+//
+// y is computed in float32, eight lanes a vector in the C loops, as
+// PyTorch's CPU kernel does, but with μ in two float32 parts (lnSplit):
+// x − μ is then as exact as float32 allows even where the mean is large
+// against the spread, where one rounded μ would cost the row its low bits.
 func layerNormForward(eps float64, y, stats, x, w, b []float32) {
 	n := float64(len(x))
 	k := float64(x[0])
 	s, q := lnSums(x, k)
 	m := s / n
 	mu, vr := k+m, max(q/n-m*m, 0)
-	r := 1 / math.Sqrt(vr+eps)
+	r := float32(1 / math.Sqrt(vr+eps))
+	hi, lo := lnSplit(mu)
 	for j, v := range x {
-		y[j] = float32((float64(v)-mu)*r*float64(w[j]) + float64(b[j]))
+		y[j] = lnAffine(lnHat(v, hi, lo, r), w[j], b[j])
 	}
-	stats[0], stats[1] = float32(mu), float32(r)
+	stats[0], stats[1] = hi, r
 }
+
+// lnSplit is μ as hi + lo, two float32 values: hi is μ rounded, lo the
+// rest, rounded.
+func lnSplit(mu float64) (hi, lo float32) {
+	hi = float32(mu)
+	return hi, float32(mu - float64(hi))
+}
+
+// lnHat is x̂ = ((x − hi) − lo)·r in float32, each operation rounded (the
+// conversions forbid fused multiply-adds, as the C loops use none).
+func lnHat(x, hi, lo, r float32) float32 { return float32(float32(float32(x-hi)-lo) * r) }
+
+// lnAffine is x̂·w + b in float32, each operation rounded.
+func lnAffine(xh, w, b float32) float32 { return float32(float32(xh*w) + b) }
 
 // lnSums is (Σ (x_j − k), Σ (x_j − k)²) in float64 over sixteen
 // interleaved accumulators each (element j into j mod 16: independent
@@ -78,16 +99,18 @@ func lnTree16(l *[16]float64) float64 {
 }
 
 // lnBlock is the rows of a block of LayerNormBackward: each block's rows
-// add their share of dw and db into float64 sums of the block's own, in
-// row order, and the blocks' sums are added in block order, so the bits do
-// not depend on the worker count (a fixed number, not the workers'
-// chunks).
-const lnBlock = 64
+// add their share of dw and db into float32 sums of the block's own, in
+// row order, and the blocks' sums are added in float64 in block order, so
+// the bits do not depend on the worker count (a fixed number, not the
+// workers' chunks). 32 rows keep the float32 sums' error under 32 ulp of
+// the block's terms' magnitudes (in practice √32), far inside the 1e-5 the
+// conformance cases allow.
+const lnBlock = 32
 
 // LayerNormBackward computes dx, dw and db (see backend.Normalizer) in one
-// pass over the rows: dx row by row, and dw, db as float64 sums over
-// blocks of lnBlock rows, in row order within a block and block order
-// across them. The blocks are shared among the workers.
+// pass over the rows: dx row by row, and dw, db as sums over blocks of
+// lnBlock rows, in row order within a block and block order across them.
+// The blocks are shared among the workers.
 func (be *Backend) LayerNormBackward(dx, dw, db, dy, x, w, stats backend.Tensor) error {
 	if err := backend.Check(be).LayerNormBackward(dx, dw, db, dy, x, w, stats); err != nil {
 		return err
@@ -97,8 +120,8 @@ func (be *Backend) LayerNormBackward(dx, dw, db, dy, x, w, stats backend.Tensor)
 	dxd, dwd, dbd, dyd := dx.(*Tensor).data, dw.(*Tensor).data, db.(*Tensor).data, dy.(*Tensor).data
 	xd, wd, sd := xt.data, w.(*Tensor).data, stats.(*Tensor).data
 	blocks := (m + lnBlock - 1) / lnBlock
-	part := getFloats(2 * n * blocks)
-	defer putFloats(part)
+	part := getFloat32s(2 * n * blocks)
+	defer putFloat32s(part)
 	sums := *part
 	parallelFor(blocks, 8*n*lnBlock, func(lo, hi int) {
 		for k := lo; k < hi; k++ {
@@ -116,14 +139,14 @@ func (be *Backend) LayerNormBackward(dx, dw, db, dy, x, w, stats backend.Tensor)
 }
 
 // layerNormBlockSums sets dw[j−lo] and db[j−lo], columns lo … lo+len(dw)−1,
-// to the sums over the blocks, in block order, of the blocks' float64 sums
-// (block k's dw sums at sums[2nk:], its db sums n after).
-func layerNormBlockSums(dw, db []float32, sums []float64, n, blocks, lo int) {
+// to the float64 sums over the blocks, in block order, of the blocks'
+// float32 sums (block k's dw sums at sums[2nk:], its db sums n after).
+func layerNormBlockSums(dw, db []float32, sums []float32, n, blocks, lo int) {
 	for j := range dw {
 		var s, b float64
 		for k := 0; k < blocks; k++ {
-			s += sums[2*n*k+lo+j]
-			b += sums[2*n*k+n+lo+j]
+			s += float64(sums[2*n*k+lo+j])
+			b += float64(sums[2*n*k+n+lo+j])
 		}
 		dw[j], db[j] = float32(s), float32(b)
 	}
@@ -133,37 +156,52 @@ func layerNormBlockSums(dw, db []float32, sums []float64, n, blocks, lo int) {
 // and adds each row's share of dw and db to sw and sb (n each), in row
 // order: the loops layerNormBackwardRows runs in C with AVX2, to the bit,
 // where the build has cgo on amd64.
-func layerNormBackwardRowsGo(dx, dy, x, w, stats []float32, n int, sw, sb []float64) {
+func layerNormBackwardRowsGo(dx, dy, x, w, stats []float32, n int, sw, sb []float32) {
 	for i := 0; i < len(x)/n; i++ {
 		r := i * n
-		layerNormBackward(dx[r:r+n], dy[r:r+n], x[r:r+n], w, stats[2*i:2*i+2])
-		mu, rs := float64(stats[2*i]), float64(stats[2*i+1])
-		for j, v := range x[r : r+n] {
-			g := float64(dy[r+j])
-			sw[j] += g * (float64(v) - mu) * rs
-			sb[j] += g
-		}
+		layerNormBackward(dx[r:r+n], dy[r:r+n], x[r:r+n], w, stats[2*i:2*i+2], sw, sb)
 	}
 }
 
-// layerNormBackward is dx of one row; dx, dy, x, w are (n), stats is (2):
+// layerNormBackward is dx of one row, and its share of dw and db added to
+// sw and sb; dx, dy, x, w, sw, sb are (n), stats is (2):
 //
-//	x̂ = (x − μ)·r;  g = dy·w;  dx = r·(g − Σg/n − x̂·Σ(g·x̂)/n)
+//	x̂ = (x − μ)·r;  g = dy·w;  dx = r·(g − Σg/n − x̂·Σ(g·x̂)/n);  sw += dy·x̂;  sb += dy
 //
-// with the sums in float64 over sixteen interleaved accumulators each (as
-// layerNormForward's).
-func layerNormBackward(dx, dy, x, w, stats []float32) {
+// in float32 (eight lanes a vector in the C loops), but for Σg and Σ(g·x̂),
+// float64 sums over sixteen interleaved accumulators each (as
+// layerNormForward's), so that the mean gradient subtracted is exact to
+// float32.
+func layerNormBackward(dx, dy, x, w, stats, sw, sb []float32) {
 	n := float64(len(x))
-	mu, r := float64(stats[0]), float64(stats[1])
+	mu, r := stats[0], stats[1]
 	var sg, sgx [16]float64
 	for j, v := range x {
-		g := float64(dy[j]) * float64(w[j])
-		sg[j&15] += g
-		sgx[j&15] += g * (float64(v) - mu) * r
+		g := float32(dy[j] * w[j])
+		sg[j&15] += float64(g)
+		sgx[j&15] += float64(float32(g * lnHat(v, mu, 0, r)))
 	}
-	mg, mgx := lnTree16(&sg)/n, lnTree16(&sgx)/n
+	mg, mgx := float32(lnTree16(&sg)/n), float32(lnTree16(&sgx)/n)
 	for j, v := range x {
-		xh := (float64(v) - mu) * r
-		dx[j] = float32(r * (float64(dy[j])*float64(w[j]) - mg - xh*mgx))
+		xh := lnHat(v, mu, 0, r)
+		g := float32(dy[j] * w[j])
+		dx[j] = float32(r * float32(float32(g-mg)-float32(xh*mgx)))
+		sw[j] = float32(sw[j] + float32(dy[j]*xh))
+		sb[j] = float32(sb[j] + dy[j])
 	}
 }
+
+// float32Pool lends LayerNormBackward's block sums, so that a steady state
+// allocates none.
+var float32Pool sync.Pool
+
+func getFloat32s(n int) *[]float32 {
+	if p, ok := float32Pool.Get().(*[]float32); ok && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	s := make([]float32, n)
+	return &s
+}
+
+func putFloat32s(p *[]float32) { float32Pool.Put(p) }

@@ -8,12 +8,13 @@ package cpu
 #include <immintrin.h>
 #include <math.h>
 
-// The LayerNorm loops of layernorm.go with AVX2 in float64, four lanes at
-// a time: lane k holds the elements j ≡ k (mod 4), as the Go loops' four
-// interleaved accumulators do, and every product and sum is the Go
-// expression's, in its order and without fused multiply-adds (the target is
-// avx2, not fma, so the compiler cannot contract them), so each result has
-// the Go loops' bits.
+// The LayerNorm loops of layernorm.go with AVX2: the float64 sums four
+// lanes a vector, lane k of sixteen holding the elements j ≡ k (mod 16) as
+// the Go loops' interleaved accumulators do, and the float32 arithmetic
+// eight lanes a vector. Every product and sum is the Go expression's, in
+// its order and without fused multiply-adds (the target is avx2, not fma,
+// so the compiler cannot contract them), so each result has the Go loops'
+// bits.
 
 // ln_pair returns two sums by value (a Go pointer passed for them would be
 // heap-allocated at every call).
@@ -56,7 +57,8 @@ static ln_pair ln_sums(const float *x, long n, double k) {
 	return r;
 }
 
-// ln_forward_rows is layerNormForward over rows rows of n.
+// ln_forward_rows is layerNormForward over rows rows of n: the sums in
+// float64 (ln_sums), y in float32 eight lanes a vector.
 __attribute__((target("avx2")))
 static void ln_forward_rows(float *y, float *stats, const float *x, const float *w, const float *b,
                             long rows, long n, double eps) {
@@ -66,42 +68,49 @@ static void ln_forward_rows(float *y, float *stats, const float *x, const float 
 		double m = t.s / (double)n;
 		double mu = k + m, v = t.q / (double)n - m * m;
 		if (v < 0) v = 0;
-		double r = 1 / sqrt(v + eps);
-		__m256d muv = _mm256_set1_pd(mu), rv = _mm256_set1_pd(r);
+		float r = (float)(1 / sqrt(v + eps));
+		float hi = (float)mu, lo = (float)(mu - (double)hi);
+		__m256 hv = _mm256_set1_ps(hi), lv = _mm256_set1_ps(lo), rv = _mm256_set1_ps(r);
 		long j = 0;
-		for (; j + 4 <= n; j += 4) {
-			__m256d v = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + j)), muv);
-			v = _mm256_mul_pd(_mm256_mul_pd(v, rv), _mm256_cvtps_pd(_mm_loadu_ps(w + j)));
-			v = _mm256_add_pd(v, _mm256_cvtps_pd(_mm_loadu_ps(b + j)));
-			_mm_storeu_ps(y + j, _mm256_cvtpd_ps(v));
+		for (; j + 8 <= n; j += 8) {
+			__m256 xh = _mm256_mul_ps(_mm256_sub_ps(_mm256_sub_ps(_mm256_loadu_ps(x + j), hv), lv), rv);
+			_mm256_storeu_ps(y + j, _mm256_add_ps(_mm256_mul_ps(xh, _mm256_loadu_ps(w + j)), _mm256_loadu_ps(b + j)));
 		}
-		for (; j < n; j++) y[j] = (float)(((double)x[j] - mu) * r * (double)w[j] + (double)b[j]);
-		stats[0] = (float)mu;
-		stats[1] = (float)r;
+		for (; j < n; j++) {
+			float xh = ((x[j] - hi) - lo) * r;
+			y[j] = xh * w[j] + b[j];
+		}
+		stats[0] = hi;
+		stats[1] = r;
 	}
 }
 
-// ln_backward_rows is layerNormBackward over rows rows of n.
+// ln_add4 adds the eight floats of v, widened, to the lanes a[0] (the low
+// four) and a[1] (the high four).
+__attribute__((target("avx2")))
+static inline void ln_add4(__m256d *a, __m256 v) {
+	a[0] = _mm256_add_pd(a[0], _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+	a[1] = _mm256_add_pd(a[1], _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+}
+
+// ln_backward_rows is layerNormBackward over rows rows of n, with sw and
+// sb the block's float32 sums of dw and db.
 __attribute__((target("avx2")))
 static void ln_backward_rows(float *dx, const float *dy, const float *x, const float *w, const float *stats,
-                             long rows, long n, double *sw, double *sb) {
+                             long rows, long n, float *sw, float *sb) {
 	for (long i = 0; i < rows; i++, x += n, dy += n, dx += n, stats += 2) {
-		double mu = stats[0], r = stats[1];
-		__m256d muv = _mm256_set1_pd(mu), rv = _mm256_set1_pd(r);
+		float mu = stats[0], r = stats[1];
+		__m256 muv = _mm256_set1_ps(mu), rv = _mm256_set1_ps(r);
 		__m256d sg[4], sgx[4];
 		for (int v = 0; v < 4; v++) sg[v] = sgx[v] = _mm256_setzero_pd();
 		long j = 0;
 		for (; j + 16 <= n; j += 16) {
-			for (int q = 0; q < 4; q++) {
-				long o = j + 4 * q;
-				__m256d d = _mm256_cvtps_pd(_mm_loadu_ps(dy + o));
-				__m256d g = _mm256_mul_pd(d, _mm256_cvtps_pd(_mm_loadu_ps(w + o)));
-				__m256d v = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + o)), muv);
-				sg[q] = _mm256_add_pd(sg[q], g);
-				sgx[q] = _mm256_add_pd(sgx[q], _mm256_mul_pd(_mm256_mul_pd(g, v), rv));
-				// The row's share of dw and db, added to the block's sums.
-				_mm256_storeu_pd(sw + o, _mm256_add_pd(_mm256_loadu_pd(sw + o), _mm256_mul_pd(_mm256_mul_pd(d, v), rv)));
-				_mm256_storeu_pd(sb + o, _mm256_add_pd(_mm256_loadu_pd(sb + o), d));
+			for (int h = 0; h < 2; h++) {
+				long o = j + 8 * h;
+				__m256 g = _mm256_mul_ps(_mm256_loadu_ps(dy + o), _mm256_loadu_ps(w + o));
+				__m256 xh = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + o), muv), rv);
+				ln_add4(sg + 2 * h, g);
+				ln_add4(sgx + 2 * h, _mm256_mul_ps(g, xh));
 			}
 		}
 		double a[16], c[16];
@@ -110,23 +119,27 @@ static void ln_backward_rows(float *dx, const float *dy, const float *x, const f
 			_mm256_storeu_pd(c + 4 * q, sgx[q]);
 		}
 		for (int k = 0; j < n; j++, k++) {
-			double g = (double)dy[j] * (double)w[j];
-			a[k] += g;
-			c[k] += g * ((double)x[j] - mu) * r;
-			sw[j] += (double)dy[j] * ((double)x[j] - mu) * r;
-			sb[j] += (double)dy[j];
+			float g = dy[j] * w[j];
+			a[k] += (double)g;
+			c[k] += (double)(g * ((x[j] - mu) * r));
 		}
-		double mg = ln_tree16(a) / (double)n, mgx = ln_tree16(c) / (double)n;
-		__m256d mgv = _mm256_set1_pd(mg), mgxv = _mm256_set1_pd(mgx);
-		for (j = 0; j + 4 <= n; j += 4) {
-			__m256d xh = _mm256_mul_pd(_mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + j)), muv), rv);
-			__m256d g = _mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(dy + j)), _mm256_cvtps_pd(_mm_loadu_ps(w + j)));
-			__m256d d = _mm256_sub_pd(_mm256_sub_pd(g, mgv), _mm256_mul_pd(xh, mgxv));
-			_mm_storeu_ps(dx + j, _mm256_cvtpd_ps(_mm256_mul_pd(rv, d)));
+		float mg = (float)(ln_tree16(a) / (double)n), mgx = (float)(ln_tree16(c) / (double)n);
+		__m256 mgv = _mm256_set1_ps(mg), mgxv = _mm256_set1_ps(mgx);
+		for (j = 0; j + 8 <= n; j += 8) {
+			__m256 d = _mm256_loadu_ps(dy + j);
+			__m256 xh = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + j), muv), rv);
+			__m256 g = _mm256_mul_ps(d, _mm256_loadu_ps(w + j));
+			__m256 t = _mm256_sub_ps(_mm256_sub_ps(g, mgv), _mm256_mul_ps(xh, mgxv));
+			_mm256_storeu_ps(dx + j, _mm256_mul_ps(rv, t));
+			_mm256_storeu_ps(sw + j, _mm256_add_ps(_mm256_loadu_ps(sw + j), _mm256_mul_ps(d, xh)));
+			_mm256_storeu_ps(sb + j, _mm256_add_ps(_mm256_loadu_ps(sb + j), d));
 		}
 		for (; j < n; j++) {
-			double xh = ((double)x[j] - mu) * r;
-			dx[j] = (float)(r * ((double)dy[j] * (double)w[j] - mg - xh * mgx));
+			float xh = (x[j] - mu) * r;
+			float g = dy[j] * w[j];
+			dx[j] = r * ((g - mg) - xh * mgx);
+			sw[j] += dy[j] * xh;
+			sb[j] += dy[j];
 		}
 	}
 }
@@ -155,11 +168,11 @@ func layerNormForwardRows(eps float64, y, stats, x, w, b []float32, n int) {
 
 // layerNormBackwardRows is layerNormBackwardRowsGo, in C with AVX2 when
 // the processor has it.
-func layerNormBackwardRows(dx, dy, x, w, stats []float32, n int, sw, sb []float64) {
+func layerNormBackwardRows(dx, dy, x, w, stats []float32, n int, sw, sb []float32) {
 	if !layerNormAVX2 || len(x) == 0 {
 		layerNormBackwardRowsGo(dx, dy, x, w, stats, n, sw, sb)
 		return
 	}
 	C.ln_backward_rows(lnPtr(dx), lnPtr(dy), lnPtr(x), lnPtr(w), lnPtr(stats), C.long(len(x)/n), C.long(n),
-		(*C.double)(unsafe.Pointer(&sw[0])), (*C.double)(unsafe.Pointer(&sb[0])))
+		lnPtr(sw), lnPtr(sb))
 }

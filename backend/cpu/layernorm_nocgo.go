@@ -10,6 +10,6 @@ func layerNormForwardRows(eps float64, y, stats, x, w, b []float32, n int) {
 }
 
 // layerNormBackwardRows is layerNormBackwardRowsGo without cgo.
-func layerNormBackwardRows(dx, dy, x, w, stats []float32, n int, sw, sb []float64) {
+func layerNormBackwardRows(dx, dy, x, w, stats []float32, n int, sw, sb []float32) {
 	layerNormBackwardRowsGo(dx, dy, x, w, stats, n, sw, sb)
 }

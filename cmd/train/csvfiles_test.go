@@ -133,3 +133,33 @@ func TestValTestData(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "-val-data and -test-data are for training")
 }
+
+// TestGzipPredict: -predict=FILE.csv.gz writes the predictions of the
+// plain file, and a file that is not gzip is refused naming it.
+func TestGzipPredict(t *testing.T) {
+	dir := t.TempDir()
+	train := blobs(t, dir, "b.csv", "x,y,z,label\n", 40, 0)
+	model := filepath.Join(dir, "m.safetensors")
+	mustTrain(t, "-backend=cpu", "-plot=", "-data="+train, "-epochs=1", "-save="+model)
+	rows := filepath.Join(dir, "rows.csv")
+	require.NoError(t, os.WriteFile(rows, []byte("x,y,z\n1,2,3\n-1,0.5,2\n4,4,-4\n"), 0o644))
+	text, err := os.ReadFile(rows)
+	require.NoError(t, err)
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write(text)
+	require.NoError(t, zw.Close())
+	gz := filepath.Join(dir, "rows.csv.gz")
+	require.NoError(t, os.WriteFile(gz, z.Bytes(), 0o644))
+
+	want := mustTrain(t, "-backend=cpu", "-load="+model, "-predict="+rows)
+	got := mustTrain(t, "-backend=cpu", "-load="+model, "-predict="+gz)
+	assert.Equal(t, want, got)
+	assert.Len(t, strings.Split(strings.TrimSpace(got), "\n"), 4, "a header and three rows:\n%s", got)
+
+	notGz := filepath.Join(dir, "plain.csv.gz")
+	require.NoError(t, os.WriteFile(notGz, text, 0o644))
+	code, _, stderr := runTrain(t, "-backend=cpu", "-load="+model, "-predict="+notGz)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "-predict: csv: "+notGz+": gzip: invalid header")
+}

@@ -266,7 +266,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		"batch order and hyperparameters (a flag that disagrees is refused); -save defaults to the same file")
 	fs.BoolVar(&c.saveBest, "save-best", false, "with -save, keep the model of the best validation loss rather than the last")
 	fs.IntVar(&c.patience, "patience", 0, "stop after this many epochs without a better validation loss (0: never)")
-	fs.StringVar(&c.predict, "predict", "", "write predictions of the -load model for the rows of this CSV file (features only, no label column)")
+	fs.StringVar(&c.predict, "predict", "", "write predictions of the -load model for the rows of this CSV file (features only, no label column; .csv.gz is decompressed)")
 	fs.StringVar(&c.out, "out", "", "where -predict writes its CSV (default: stdout)")
 	fs.BoolVar(&c.eval, "eval", false, "evaluate the -load model instead of training: on the whole -data set as one set (mnist: its test set),\n"+
 		"with its accuracy, loss, confusion matrix and per-class precision, recall and F1; on text, the mean loss over the\n"+

@@ -134,7 +134,8 @@ func nonFiniteRow(probs [][]float32) (int, bool) {
 const maxPredictBytes = 1 << 30
 
 // readFeatures reads rows of width features from a CSV file, and the line
-// of each: numbers only (data.ParseNumber, as training reads them), an
+// of each (a file whose name ends in ".gz" is decompressed as a stream, its
+// text bounded by maxPredictBytes as a file's size is): numbers only (data.ParseNumber, as training reads them), an
 // optional header first (a row of names without a number,
 // data.IsHeaderRow), after an optional UTF-8 byte order mark. A row of the
 // wrong width, or a value that is not a decimal number, finite and within
@@ -149,7 +150,14 @@ func readFeatures(path string, features int) (rows [][]float64, lines []int, err
 	if size > maxPredictBytes {
 		return nil, nil, fmt.Errorf("-predict %s: %d bytes, more than the %d this reads", path, size, maxPredictBytes)
 	}
-	br := bufio.NewReader(f)
+	src, err := data.Decompress(path, f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-predict: %w", err)
+	}
+	if data.Gzipped(path) { // the decompressed text is bounded as a file is
+		src = &textLimit{r: src, left: maxPredictBytes, path: path}
+	}
+	br := bufio.NewReader(src)
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\xef\xbb\xbf" { // a header or a row, not part of its first field
 		br.Discard(3)
 	}
@@ -185,6 +193,22 @@ func readFeatures(path string, features int) (rows [][]float64, lines []int, err
 		return nil, nil, fmt.Errorf("-predict %s: no rows", path)
 	}
 	return rows, lines, nil
+}
+
+// textLimit passes r through, failing once more than left bytes have come:
+// a gzip file's decompressed text, which its size on disk does not bound.
+type textLimit struct {
+	r    io.Reader
+	left int64
+	path string
+}
+
+func (l *textLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if l.left -= int64(n); l.left < 0 {
+		return 0, fmt.Errorf("%s decompresses to more than the %d bytes this reads", l.path, int64(maxPredictBytes))
+	}
+	return n, err
 }
 
 // recordLimit passes r through, failing once a record runs past

@@ -45,5 +45,5 @@ func TestNewLinearRenamedAtAnyDepth(t *testing.T) {
 		names = append(names, p.Name())
 	}
 	assert.Equal(t, []string{"0.weight", "0.bias", "1.0.weight", "1.0.bias", "2.fc1.weight", "2.fc1.bias",
-		"3.linBlock.fc1.weight", "3.linBlock.fc1.bias", "4.weight", "4.bias"}, names)
+		"3.block.fc1.weight", "3.block.fc1.bias", "4.weight", "4.bias"}, names)
 }

@@ -79,7 +79,8 @@
 // evaluates it in evaluation mode; Evaluate, Predict and Probabilities run
 // in evaluation mode. Each restores the mode it found (training, after
 // NewModel and Load). Predict and Probabilities take raw host rows and apply
-// the model's Standardizer, when it has one, before the network.
+// the model's Standardizer, when it has one, before the network; Evaluate,
+// like Trainer, takes a DeviceSet as the network sees it and does not.
 //
 // Training keeps the data on the device: Trainer uploads the data set once,
 // gathers each mini-batch there from an uploaded index vector, and reads the

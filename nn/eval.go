@@ -16,7 +16,10 @@ import (
 // per-label accuracy of BCEWithLogits and NaN for the other losses: see
 // EvaluateRegression for their metrics. A loss that does not fit the set
 // (a regression loss with class labels, softmax with targets) is refused
-// with backend.ErrInvalidArgument.
+// with backend.ErrInvalidArgument. set is as the network sees its inputs:
+// Evaluate does not apply the model's Standardizer (Predict and
+// Probabilities do), so standardise raw rows first with
+// m.Standardizer.Apply before Upload.
 func Evaluate(m *Model, loss Loss, set *DeviceSet, batchSize int) (meanLoss, accuracy float64, err error) {
 	meanLoss, accuracy, _, err = evaluate(m, loss, nil, set, batchSize)
 	return meanLoss, accuracy, err

@@ -63,9 +63,10 @@ type Linear struct {
 
 // NewLinear creates a Linear layer on b with parameters named prefix+"weight"
 // and prefix+"bias": W drawn by init from seed, b zero. (NewModel renames
-// them by the layer's place in the model: "0.weight" in a Sequential,
+// them by the layer's place in the model, at any depth: "0.weight" in a
+// Sequential, "1.0.weight" in a Sequential at its position 1,
 // "2.fc1.weight" in the exported field Fc1 of a module of your own at
-// position 2; see NewModel.)
+// position 2, "2.block.fc1.weight" one level further down; see NewModel.)
 func NewLinear(b backend.Backend, in, out int, init Init, seed uint64, prefix string) (*Linear, error) {
 	l := &Linear{Out: out, Init: &init}
 	if err := l.build(b, in, init, seed, prefix); err != nil {

@@ -128,7 +128,7 @@ func TestContextErrors(t *testing.T) {
 			return err
 		}, "DISPLAY is not set"},
 		{"missing EGL device", func() error {
-			_, err := gl.New(gl.Options{Context: "egl-device", Device: 100})
+			_, err := gl.New(gl.Options{Context: "egl-device", Device: new(99)})
 			return err
 		}, "no EGL device 99"},
 		{"unknown path", func() error { _, err := backend.Open("gl:egl-nope"); return err }, "unknown GL context path \"egl-nope\""},

@@ -39,10 +39,10 @@ type Options struct {
 	// "egl-device", "egl-surfaceless", "egl-default" or "glfw". Empty
 	// takes $GLTRAIN_GL_CONTEXT, then auto.
 	Context string
-	// Device picks the EGL device for egl-device, counting from 1 (so the
-	// zero value, 0, takes the first device that gives a context); the
-	// registry option device=N counts from 0, as EGL lists them.
-	Device int
+	// Device picks the EGL device for egl-device, counting from 0 as EGL
+	// lists them and as the registry option device=N does: new(1) is
+	// "gl:device=1". nil takes the first device that gives a context.
+	Device *int
 	// Warmup compiles every kernel before New returns.
 	Warmup bool
 	// Major and Minor are the least OpenGL version accepted; 0 means 4.3.
@@ -71,7 +71,7 @@ func ParseOptions(s string) (Options, error) {
 			if err != nil || n < 0 || n >= maxEGLDevices {
 				return o, fmt.Errorf("gl options: %q: want device=N with 0 ≤ N < %d", w, maxEGLDevices)
 			}
-			o.Device = n + 1
+			o.Device = &n
 		default:
 			if _, err := glctx.ParsePaths(w); err != nil {
 				return o, fmt.Errorf("gl options: %w", err)
@@ -83,12 +83,12 @@ func ParseOptions(s string) (Options, error) {
 	if len(paths) > 1 {
 		return o, fmt.Errorf("gl options: %s: give one context path (auto and egl try several in turn)", strings.Join(paths, ", "))
 	}
-	if o.Device > 0 {
+	if o.Device != nil {
 		switch o.Context {
 		case "", string(glctx.EGLDevice):
 			o.Context = string(glctx.EGLDevice) // not another path when the device fails
 		default:
-			return o, fmt.Errorf("gl options: device=%d picks an EGL device, which the %s path does not use (drop it, or use egl-device)", o.Device-1, o.Context)
+			return o, fmt.Errorf("gl options: device=%d picks an EGL device, which the %s path does not use (drop it, or use egl-device)", *o.Device, o.Context)
 		}
 	}
 	return o, nil
@@ -135,6 +135,9 @@ func New(o Options) (*Backend, error) {
 	if err := CheckEnv(); err != nil {
 		return nil, fmt.Errorf("gl: %w", err)
 	}
+	if o.Device != nil && *o.Device < 0 {
+		return nil, fmt.Errorf("gl: Options.Device %d: want an EGL device index, 0 or more (nil for any)", *o.Device)
+	}
 	choice := o.Context
 	if choice == "" {
 		choice = os.Getenv("GLTRAIN_GL_CONTEXT")
@@ -155,7 +158,11 @@ func New(o Options) (*Backend, error) {
 	b.pool = backend.NewPool(func(n int) (glrt.Buffer, error) { return b.dev.NewBuffer(n), nil },
 		func(buf glrt.Buffer) { b.dev.DeleteBuffer(buf) })
 	b.thread, err = glthread.Start(func() error {
-		ctx, err := glctx.Make(glctx.Options{Paths: paths, Device: o.Device - 1, Major: o.Major, Minor: o.Minor})
+		dev := -1 // any
+		if o.Device != nil {
+			dev = *o.Device
+		}
+		ctx, err := glctx.Make(glctx.Options{Paths: paths, Device: dev, Major: o.Major, Minor: o.Minor})
 		if err != nil {
 			return err
 		}

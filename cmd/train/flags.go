@@ -29,6 +29,8 @@ type config struct {
 	layersText string      // -layers as given, or made from -hidden and -act
 	inputShape *nn.Image   // -input-shape; nil: none given
 	resume     string
+	finetune   bool            // -finetune, with -resume (finetune.go)
+	finetunes  []finetuneEntry // the run's fine-tuning history, the latest last
 	saveBest   bool
 	patience   int
 	predict    string
@@ -264,6 +266,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&c.load, "load", "", "start from this checkpoint's model (a fresh optimiser); its architecture replaces -layers, -hidden and -act")
 	fs.StringVar(&c.resume, "resume", "", "continue the run saved in this checkpoint up to -epochs epochs in all, with its optimiser state, schedule,\n"+
 		"batch order and hyperparameters (a flag that disagrees is refused); -save defaults to the same file")
+	fs.BoolVar(&c.finetune, "finetune", false, "with -resume: continue the run with its optimiser state (Adam's moments and steps) at a new -lr, -epochs\n"+
+		"and -schedule (which starts at the new rate from the saved epoch); the checkpoint records the change")
 	fs.BoolVar(&c.saveBest, "save-best", false, "with -save, keep the model of the best validation loss rather than the last")
 	fs.IntVar(&c.patience, "patience", 0, "stop after this many epochs without a better validation loss (0: never)")
 	fs.StringVar(&c.predict, "predict", "", "write predictions of the -load model for the rows of this CSV file (features only, no label column; .csv.gz is decompressed)")
@@ -450,6 +454,9 @@ func (c *config) validate(hidden, act, loss string) error {
 // -patience against the others.
 func (c *config) validateModes() error {
 	bad := func(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+	if err := c.checkFinetune(); err != nil {
+		return err
+	}
 	switch {
 	case c.resume != "" && c.load != "":
 		return bad("-resume and -load conflict: -resume continues a run, -load starts a new one from a model")

@@ -43,6 +43,7 @@ func (c *config) adoptRun(ck checkpoint) error {
 	if !ck.Optimizer {
 		return usageError{fmt.Errorf("-resume=%s: the checkpoint holds no optimiser state (it was saved by an older gltrain, or without training); start from it with -load", c.resume)}
 	}
+	given := c.keepFinetune()
 	h := make(map[string]string, len(ck.Hyper)+len(newerHyper))
 	for k, v := range ck.Hyper {
 		h[k] = v
@@ -59,15 +60,14 @@ func (c *config) adoptRun(ck checkpoint) error {
 	}
 	mine := c.hyper()
 	for _, key := range append([]string{"data"}, hyperKeys...) {
-		if _, ok := h[key]; key == "epochs" || key == "layers" || !c.given[key] || !ok {
+		if _, ok := h[key]; key == "epochs" || key == "layers" || !c.given[key] || !ok || c.finetuneSkips(key) {
 			continue
 		}
 		if key == "data" && isCSV(mine[key]) && isCSV(h[key]) && (ck.DataFile != nil || c.dataChanged == "ok") {
 			continue // compared by content as it is read (checkSameData)
 		}
 		if mine[key] != h[key] && !(key == "data" && sameFile(mine[key], h[key])) {
-			return usageError{fmt.Errorf("-%s=%s disagrees with the run in %s (-%s=%s): a resumed run keeps its settings; drop -%s",
-				key, excerpt(mine[key]), c.resume, key, excerpt(h[key]), key)}
+			return c.resumeRefusal(key, mine[key], h[key])
 		}
 	}
 	var err error
@@ -100,6 +100,9 @@ func (c *config) adoptRun(ck checkpoint) error {
 	}
 	if _, ok := h["label-col"]; ok {
 		parse("label-col", func(s string) (e error) { c.labelCol, e = normalLabelCols(s); return })
+	}
+	if err == nil {
+		err = c.adoptFinetune(ck, given)
 	}
 	if err != nil {
 		return err

@@ -189,7 +189,7 @@ func readCheckpoint(c *config, stderr io.Writer) (*checkpoint, error) {
 		if err := c.adoptRun(ck); err != nil {
 			return nil, exitCode{2, err}
 		}
-		if was := ck.Hyper["epochs"]; was != strconv.Itoa(c.epochs) && (c.schedule == "cosine" || c.schedule == "step") {
+		if was := ck.Hyper["epochs"]; was != strconv.Itoa(c.epochs) && (c.schedule == "cosine" || c.schedule == "step") && !c.finetune {
 			fmt.Fprintf(stderr, "warning: -schedule=%s spreads over -epochs: the run resumed to %d epochs follows the %d-epoch schedule from here, not the %s-epoch one its first epochs followed\n",
 				c.schedule, c.epochs, c.epochs, was)
 		}
@@ -379,7 +379,7 @@ func (r *session) train(ctx context.Context, spec nn.Spec) error {
 // ended.
 func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn.TrainState) error {
 	c, d, u := r.c, r.d, r.u
-	schedule, err := nn.ParseSchedule(c.schedule, float32(c.lr), c.epochs)
+	schedule, err := c.runSchedule()
 	if err != nil {
 		return err
 	}
@@ -389,7 +389,7 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 	start := nn.TrainState{}
 	if st != nil {
 		start = *st
-		u.printf("resuming epoch %d of %d (step %d) from %s", st.Epochs+1, c.epochs, st.Steps, c.resume)
+		u.printf("%s", c.resumeLine(st))
 	}
 	u.printf("training %s", c.hyperparameters())
 	if red := c.world.reducer(); red != nil {
@@ -401,6 +401,7 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 	m.Loss, m.ClassNames, m.Standardizer = c.loss, d.train.ClassNames, d.std
 	m.CrossEntropy = r.ce
 	m.Meta = c.hyper()
+	c.recordFinetunes(m.Meta)
 	recordTask(m.Meta, d)
 	c.csvFiles.record(m.Meta)
 	if d.file != nil {

@@ -74,7 +74,7 @@ func plateauCallback(c config, ck *checkpoint) (*nn.ReduceLROnPlateau, error) {
 	}
 	p := nn.NewReduceLROnPlateau()
 	p.Patience, p.Factor = patience, factor
-	if ck != nil && c.resume != "" {
+	if ck != nil && c.resume != "" && !c.finetune { // a fine-tuning starts it afresh at its rate
 		if _, err := p.PlateauFromMeta(ck.Hyper); err != nil {
 			return nil, fmt.Errorf("-resume=%s: %v", c.resume, err)
 		}

@@ -23,7 +23,7 @@ TEST_PACKAGES := python3-torch python3-numpy python3-sklearn dataset-fashion-mni
 PACKAGES := $(BUILD_PACKAGES) $(RUN_PACKAGES)
 
 # Tests run under Xvfb when no display is set, so the GLFW path runs too, and
-# with GL, OpenBLAS and PyTorch required: having installed them, a missing
+# with GL, OpenBLAS, PyTorch and ONNX's checker required: having installed them, a missing
 # context, library or module is a failure.
 XVFB := $(if $(DISPLAY),,xvfb-run -a -s "-screen 0 640x480x24 -nolisten tcp -noreset")
 TEST_ENV := GLTRAIN_REQUIRE_GL=1 GLTRAIN_REQUIRE_BLAS=1 GLTRAIN_REQUIRE_TORCH=1 GLTRAIN_REQUIRE_MPI=1 GLTRAIN_REQUIRE_ONNX=1

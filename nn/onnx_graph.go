@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/advancedclimatesystems/gonnx/onnx"
 )
@@ -16,7 +17,7 @@ type onnxGraph struct {
 	made   int   // values named so far
 	opset  int64 // raised by the layers that need a later one
 	state  map[string]NamedTensor
-	consts map[string]string // a scalar constant's initializer by its value
+	consts map[string]string // the constants and parameters added, by name
 }
 
 // onnxValue is a tensor of the graph: flat rows (batch, width), or images
@@ -87,32 +88,31 @@ func (g *onnxGraph) init(name string, dims []int64, f32 []float32, f64 []float64
 	return name
 }
 
-// scalar is the initializer of the float32 scalar v, shared by every node
-// that uses that value.
+// scalar is the initializer of the float32 scalar v, "const:V", shared by
+// every node that uses that value.
 func (g *onnxGraph) scalar(v float32) string {
-	key := strconv.FormatUint(uint64(math.Float32bits(v)), 16)
-	if name, ok := g.consts[key]; ok {
-		return name
+	name := "const:" + strconv.FormatFloat(float64(v), 'g', -1, 32) // the shortest form that reads back as v
+	if _, ok := g.consts[name]; !ok {
+		g.consts[name] = g.init(name, []int64{}, []float32{v}, nil)
 	}
-	name := g.init("const."+strconv.Itoa(len(g.inits)), []int64{}, []float32{v}, nil)
-	g.consts[key] = name
 	return name
 }
 
-// shape is the int64 initializer of a Reshape's target shape.
+// shape is the int64 initializer of a Reshape's target shape,
+// "shape:-1,C,H,W".
 func (g *onnxGraph) shape(dims ...int64) string {
-	key := fmt.Sprint("shape", dims)
-	if name, ok := g.consts[key]; ok {
+	name := "shape:" + strings.Trim(strings.Join(strings.Fields(fmt.Sprint(dims)), ","), "[]")
+	if _, ok := g.consts[name]; ok {
 		return name
 	}
-	t := &onnx.TensorProto{Name: "shape." + strconv.Itoa(len(g.inits)), Dims: []int64{int64(len(dims))}, DataType: int32(onnx.TensorProto_INT64)}
+	t := &onnx.TensorProto{Name: name, Dims: []int64{int64(len(dims))}, DataType: int32(onnx.TensorProto_INT64)}
 	t.RawData = make([]byte, 8*len(dims))
 	for i, d := range dims {
 		binary.LittleEndian.PutUint64(t.RawData[8*i:], uint64(d))
 	}
 	g.inits = append(g.inits, t)
-	g.consts[key] = t.Name
-	return t.Name
+	g.consts[name] = name
+	return name
 }
 
 // flat is v as rows (batch, width).

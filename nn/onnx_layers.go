@@ -13,7 +13,10 @@ import (
 // output.
 func (g *onnxGraph) module(mod Module, v onnxValue, path string) (onnxValue, error) {
 	fail := func(err error) (onnxValue, error) {
-		return v, fmt.Errorf("layer %s (%T): %w", layerName(pathPrefix(path)), mod, err)
+		if path == "" {
+			return v, fmt.Errorf("the network (%T): %w", mod, err)
+		}
+		return v, fmt.Errorf("layer %s (%T): %w", path, mod, err)
 	}
 	switch l := mod.(type) {
 	case *Sequential:
@@ -75,7 +78,7 @@ func (g *onnxGraph) module(mod Module, v onnxValue, path string) (onnxValue, err
 	case *Graph:
 		return g.graph(l, v, path)
 	case *GPT, *CausalSelfAttention:
-		return fail(fmt.Errorf("%w: a GPT and its attention are not exported (the export covers Linear, the activations, Dropout, Softmax, Flatten, the image, normalisation and embedding layers, Residual and Graph)", ErrNotExported))
+		return fail(fmt.Errorf("%w (the export covers Linear, the activations, Dropout, Softmax, Flatten, the image, normalisation and embedding layers, Residual and Graph; not a GPT or its attention)", ErrNotExported))
 	}
 	if f, ok := activationOf(mod); ok {
 		name, err := g.activation(f, v.name, path)

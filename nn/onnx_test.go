@@ -16,6 +16,8 @@ import (
 	gtensor "gorgonia.org/tensor"
 
 	"gltrain/autograd"
+	"gltrain/backend"
+	"gltrain/backend/backendtest"
 	"gltrain/backend/cpu"
 	"gltrain/nn"
 	"gltrain/nn/data"
@@ -91,7 +93,12 @@ var gonnxCases = []onnxCase{
 // c.std, a Standardizer with large offsets.
 func buildONNXCase(t *testing.T, c onnxCase) *nn.Model {
 	t.Helper()
-	b := cpu.New()
+	return buildONNXCaseOn(t, cpu.New(), c)
+}
+
+// buildONNXCaseOn is buildONNXCase on b.
+func buildONNXCaseOn(t *testing.T, b backend.Backend, c onnxCase) *nn.Model {
+	t.Helper()
 	var m *nn.Model
 	var err error
 	if c.img != nil {
@@ -224,6 +231,20 @@ func TestONNXGonnx(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestONNXEveryBackend: a model on any backend exports the same bytes as
+// the same model on the CPU: the export reads its weights and running
+// statistics from the device as they are.
+func TestONNXEveryBackend(t *testing.T) {
+	c := pythonCases[0] // conv, BatchNorm, the poolings
+	var want bytes.Buffer
+	require.NoError(t, nn.ExportONNX(&want, buildONNXCase(t, c)))
+	backendtest.ForEach(t, func(t *testing.T, b backend.Backend) {
+		var got bytes.Buffer
+		require.NoError(t, nn.ExportONNX(&got, buildONNXCaseOn(t, b, c)))
+		assert.True(t, bytes.Equal(want.Bytes(), got.Bytes()), "%s's export differs from the CPU's", b.Name())
+	})
 }
 
 // TestONNXErrors: what the export refuses, it names, and it leaves an

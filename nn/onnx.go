@@ -10,6 +10,8 @@ import (
 	// maintained Go ONNX runtime that builds with this Go; its onnx package
 	// is importable, where onnx-go v0.5.0 keeps its messages internal (and
 	// on the retired gogo/protobuf). The tests run the files with gonnx too.
+	// The cost: the onnx package imports gorgonia.org/tensor, whose modules
+	// go.mod lists as well.
 	"github.com/advancedclimatesystems/gonnx/onnx"
 	"google.golang.org/protobuf/proto"
 

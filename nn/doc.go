@@ -118,6 +118,11 @@
 // never stopped. In PyTorch, the same Sequential loads the model tensors
 // with load_state_dict(…, strict=True).
 //
+// ExportONNX and SaveONNX write a model of built-in layers as an ONNX file
+// for other runtimes (opset 13, or 17 with a LayerNorm), evaluation mode,
+// its standardisation built in, so that it takes raw rows (see
+// ExampleExportONNX).
+//
 // # Residual and graph-shaped models
 //
 // Residual is a block y = x + F(x); Graph is a network of named nodes,

@@ -76,6 +76,9 @@ func (c *config) outputFiles() []namedFile {
 	if c.save != "" {
 		out = append(out, namedFile{"save", c.save})
 	}
+	if c.export != "" {
+		out = append(out, namedFile{"export", c.export})
+	}
 	return out
 }
 

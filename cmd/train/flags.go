@@ -50,6 +50,7 @@ type config struct {
 	seed       uint64
 	val        float64
 	save, load string
+	export     string // -export: write the -load model as ONNX and stop (export.go)
 	eval       bool
 	plot       string
 	json       bool
@@ -270,6 +271,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		"and -schedule (which starts at the new rate from the saved epoch); the checkpoint records the change")
 	fs.BoolVar(&c.saveBest, "save-best", false, "with -save, keep the model of the best validation loss rather than the last")
 	fs.IntVar(&c.patience, "patience", 0, "stop after this many epochs without a better validation loss (0: never)")
+	fs.StringVar(&c.export, "export", "", "write the -load model to this ONNX file (raw rows in, its standardisation built in), then stop")
 	fs.StringVar(&c.predict, "predict", "", "write predictions of the -load model for the rows of this CSV file (features only, no label column; .csv.gz is decompressed)")
 	fs.StringVar(&c.out, "out", "", "where -predict writes its CSV (default: stdout)")
 	fs.BoolVar(&c.eval, "eval", false, "evaluate the -load model instead of training: on the whole -data set as one set (mnist: its test set),\n"+
@@ -442,6 +444,9 @@ func (c *config) validate(hidden, act, loss string) error {
 		return err
 	}
 	if err := c.validateModes(); err != nil {
+		return err
+	}
+	if err := c.validateExport(); err != nil {
 		return err
 	}
 	if err := c.checkOutputs(); err != nil {

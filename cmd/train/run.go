@@ -76,6 +76,9 @@ func runTo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if c.gen.n > 0 {
 		mode = func() error { return generate(ctx, c, stdout, stderr) }
 	}
+	if c.export != "" {
+		mode = func() error { return exportONNX(c, u) }
+	}
 	if err := mode(); err != nil {
 		var code exitCode
 		if errors.As(err, &code) {

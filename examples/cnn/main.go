@@ -3,7 +3,8 @@
 // (make mnist, or train -data=mnist, puts it there), else on data.Strokes,
 // generated images of a stroke; a few seconds on the CPU either way. It
 // trains on the GPU when OpenGL 4.3 is there on a hardware renderer, and
-// on the CPU otherwise (backend.OpenAuto, which says why).
+// on the CPU otherwise (backend.OpenAuto, which says why). It exports the
+// trained model to cnn.onnx, which takes raw pixel rows.
 //
 //	go run ./examples/cnn
 package main
@@ -27,14 +28,15 @@ func main() {
 	if err != nil {
 		dir = "" // no cache folder: the generated images
 	}
-	if err := run(os.Stdout, dir); err != nil {
+	if err := run(os.Stdout, dir, "cnn.onnx"); err != nil {
 		log.Fatal(err)
 	}
 }
 
 // run trains on MNIST from dir (the generated images when it does not hold
-// MNIST) and writes the model's summary and its test accuracy to w.
-func run(w io.Writer, dir string) error {
+// MNIST), writes the model's summary and its test accuracy to w, and
+// exports the model to the ONNX file onnxPath.
+func run(w io.Writer, dir, onnxPath string) error {
 	b, why, err := backend.OpenAuto("")
 	if err != nil {
 		return err
@@ -87,6 +89,12 @@ func run(w io.Writer, dir string) error {
 		return err
 	}
 	fmt.Fprintf(w, "%s, %d training images: test accuracy %.1f%% (loss %.4f) on %d images\n", train.Name, train.Len(), 100*acc, loss, test.Len())
+
+	// The model as ONNX, for onnxruntime, PyTorch's importers or a browser.
+	if err := nn.SaveONNX(onnxPath, model); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "wrote %s: input %q (N, %d), outputs %q\n", onnxPath, nn.ONNXInput, model.Inputs, nn.ONNXOutputNames(model))
 	return nil
 }
 

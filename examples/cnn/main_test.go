@@ -2,13 +2,18 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"gltrain/backend/backendtest"
+	"gltrain/nn"
 	"gltrain/nn/data"
 )
 
@@ -17,9 +22,11 @@ import (
 func accuracy(t *testing.T, dir string) (string, float64) {
 	t.Helper()
 	var out bytes.Buffer
-	if err := run(&out, dir); err != nil {
+	onnxPath := filepath.Join(t.TempDir(), "cnn.onnx")
+	if err := run(&out, dir, onnxPath); err != nil {
 		t.Fatal(err)
 	}
+	checkONNX(t, out.String(), dir, onnxPath)
 	m := regexp.MustCompile(`(?m)^(\S+), (\d+) training images: test accuracy ([0-9.]+)% \(loss [0-9.]+\) on (\d+) images$`).FindStringSubmatch(out.String())
 	if m == nil {
 		t.Fatalf("output %q", out.String())
@@ -93,5 +100,62 @@ func TestREADMEShowsThisProgram(t *testing.T) {
 	}
 	if n < 10 {
 		t.Errorf("README.md's CNN walk-through has %d lines", n)
+	}
+}
+
+// checkONNX checks the exported file with ONNX's own checker and runs it
+// with torch's operators (nn's testdata/onnx_run.py; gonnx has no MaxPool)
+// on the program's test images, and requires the accuracy the program
+// printed for the trained model: the file is that model, taking raw pixels.
+func checkONNX(t *testing.T, out, dir, path string) {
+	t.Helper()
+	if !strings.Contains(out, "wrote "+path+`: input "input" (N, `) {
+		t.Errorf("output %q: want the export's line", out)
+	}
+	python := backendtest.ONNX(t)
+	_, test, _, _, err := images(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := json.Marshal([]map[string]any{{"model": path, "rows": test.Len(), "input": test.X}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobsPath := filepath.Join(t.TempDir(), "jobs.json")
+	if err := os.WriteFile(jobsPath, jobs, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(python, filepath.Join("..", "..", "nn", "testdata", "onnx_run.py"), jobsPath)
+	cmd.Stderr = os.Stderr
+	res, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("onnx_run.py: %v", err)
+	}
+	var results []struct {
+		Outputs map[string][]float32 `json:"outputs"`
+	}
+	if err := json.Unmarshal(res, &results); err != nil || len(results) != 1 {
+		t.Fatalf("onnx_run.py printed %.200q (%v)", res, err)
+	}
+	probs := results[0].Outputs[nn.ONNXProbabilities]
+	if len(probs) != test.Len()*test.Classes {
+		t.Fatalf("%d probabilities, want %d", len(probs), test.Len()*test.Classes)
+	}
+	right := 0
+	for i, label := range test.Labels {
+		row := probs[i*test.Classes : (i+1)*test.Classes]
+		best := 0
+		for j, p := range row {
+			if p > row[best] {
+				best = j
+			}
+		}
+		if best == label {
+			right++
+		}
+	}
+	want := fmt.Sprintf("test accuracy %.1f%%", 100*float64(right)/float64(test.Len()))
+	if !strings.Contains(out, want) {
+		t.Errorf("the ONNX file run by torch's operators: %s; the program printed %q", want, out)
 	}
 }

@@ -4,7 +4,8 @@
 //
 //	go run ./bench [-backends=cpu,gl] [-suite=quick|full] [-filter=substr]
 //	    [-samples=N] [-min-sample=dur] [-json=out.json] [-benchfmt=out.txt]
-//	    [-pytorch=auto|off|on] [-threads=N]
+//	    [-pytorch=auto|off|on] [-threads=N] [-rounds=N]
+//	    [-quiet=cores] [-quiet-wait=dur] [-quiet-tries=N]
 //
 // Each result is the median of samples taken after an untimed warm-up run;
 // each sample times a batch of runs ending with Sync. The vs-cpu column is
@@ -12,6 +13,9 @@
 // keeps every sample; -benchfmt writes them as go test -bench lines for
 // benchstat. The cases are those of gltrain/bench/cases, which the Go
 // benchmarks (go test -bench . ./bench) share.
+//
+// The sides take turns, and each case waits for quiet cores: see quiet.go
+// (-quiet-wait=0 measures at once, whatever else runs).
 package main
 
 import (
@@ -47,6 +51,7 @@ type config struct {
 	threads   int
 	tune      bool
 	rounds    int
+	quiet     quietConfig
 }
 
 // suiteDefaults are the sample count and least sample time of each suite:
@@ -74,6 +79,9 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.benchfmt, "benchfmt", "", "write the samples in go test -bench format (for benchstat) to this file")
 	fs.StringVar(&c.pytorch, "pytorch", "auto", "PyTorch comparison: auto (when torch imports), off, or on (fail without it)")
 	fs.IntVar(&c.rounds, "rounds", 1, "measure every side (gltrain's backends, then PyTorch) this many times in turn, pooling the samples, so that the machine's drift falls on both sides")
+	fs.Float64Var(&c.quiet.limit, "quiet", 0.25, "CPU cores the rest of the machine may use while a case is measured (see -quiet-wait)")
+	fs.DurationVar(&c.quiet.wait, "quiet-wait", 2*time.Second, "longest wait, before each case and each try, for the rest of the machine to use at most -quiet cores (0: no wait, one try)")
+	fs.IntVar(&c.quiet.tries, "quiet-tries", 3, "tries of a case during which the rest of the machine used more than -quiet cores; the quietest is kept")
 	fs.BoolVar(&c.tune, "tune", false, "tune the GL matmul variants for the suite's products (GLTRAIN_GL_TUNE=on unless set), print the choices, and exit")
 	fs.IntVar(&c.threads, "threads", 0, "CPU threads for the cpu backend (GOMAXPROCS), llvmpipe (LP_NUM_THREADS, unless set) and PyTorch (0: GOMAXPROCS as it is)")
 	if err := fs.Parse(args); err != nil {
@@ -92,8 +100,8 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	if c.minSample == 0 {
 		c.minSample = d.minSample
 	}
-	if c.samples < 1 || c.minSample < 0 || c.threads < 0 || c.rounds < 1 {
-		return c, errors.New("-samples and -rounds must be ≥ 1, -min-sample and -threads ≥ 0")
+	if c.samples < 1 || c.minSample < 0 || c.threads < 0 || c.rounds < 1 || c.quiet.tries < 1 || c.quiet.limit < 0 || c.quiet.wait < 0 {
+		return c, errors.New("-samples, -rounds and -quiet-tries must be ≥ 1, -min-sample, -threads, -quiet and -quiet-wait ≥ 0")
 	}
 	for _, name := range strings.Split(*backends, ",") {
 		name = strings.TrimSpace(name)
@@ -172,9 +180,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	rep.Meta.Rounds = c.rounds
 	for range c.rounds {
+		sideHook("gltrain", true)
 		status = max(status, measureAll(cs, opened, c, rep, stderr))
+		sideHook("gltrain", false)
 		status = max(status, runPyTorchSide(c, threads, rep, stderr))
 	}
+	rep.Meta.Isolation = describeIsolation(c.quiet, rep.Meta.PyTorch.Status == "ran")
 	rep.Results = poolRounds(rep.Results)
 
 	var caseOrder []string
@@ -202,6 +213,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	return status
 }
+
+// sideHook is called as each side starts and ends (the tests watch the
+// PyTorch child with it).
+var sideHook = func(side string, start bool) {}
 
 // requireGL reports whether a backend that cannot open must fail the run
 // (exit status 1) rather than be skipped: under CI=true or

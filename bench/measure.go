@@ -56,8 +56,10 @@ func measureAll(cs []cases.Case, bs []backend.Backend, c config, rep *Report, st
 	for _, k := range cs {
 		for _, b := range bs {
 			i++
-			r, err := cases.Measure(b, k, c.samples, c.minSample)
-			res := Result{Result: r}
+			r, others, waited, err := measureQuietly(c.quiet, func() (cases.Result, error) {
+				return cases.Measure(b, k, c.samples, c.minSample)
+			})
+			res := Result{Result: r, OtherCores: others, QuietWaitNs: waited.Nanoseconds()}
 			if err != nil {
 				res.Error = oneLine(err.Error())
 				status = 1

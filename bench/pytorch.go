@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gltrain/bench/cases"
@@ -135,10 +136,18 @@ func findPython() (path string, tried []string) {
 	return "", tried
 }
 
+// findPythonOnce is findPython, asked once per process: each -rounds
+// round would otherwise import torch again (a second or two) to find the
+// same interpreter.
+var findPythonOnce = sync.OnceValues(findPython)
+
 // pytorchArgs are bench.py's arguments for the report's settings.
-func pytorchArgs(suite, filter string, samples int, minSample time.Duration, threads int) []string {
+func pytorchArgs(suite, filter string, samples int, minSample time.Duration, threads int, q quietConfig) []string {
 	return []string{
 		"--suite", suite, "--filter", filter,
+		"--quiet", strconv.FormatFloat(q.limit, 'g', -1, 64),
+		"--quiet-wait", strconv.FormatFloat(q.wait.Seconds(), 'g', -1, 64),
+		"--quiet-tries", strconv.Itoa(q.tries),
 		"--samples", strconv.Itoa(samples),
 		"--min-sample", strconv.FormatFloat(minSample.Seconds(), 'g', -1, 64),
 		"--threads", strconv.Itoa(threads), "--json", "-",
@@ -187,7 +196,7 @@ func runPyTorchSide(c config, threads int, rep *Report, stderr io.Writer) int {
 		pm.Status = "off"
 		return 0
 	}
-	python, tried := findPython()
+	python, tried := findPythonOnce()
 	if python == "" {
 		pm.Status, pm.Tried = "not installed", tried
 		if c.pytorch == "on" {
@@ -197,7 +206,7 @@ func runPyTorchSide(c config, threads int, rep *Report, stderr io.Writer) int {
 		return 0
 	}
 	fmt.Fprintf(stderr, "bench: PyTorch side with %s, %d threads\n", python, threads)
-	meta, rs, err := runPyTorch(python, pytorchArgs(c.suite, c.filter, c.samples, c.minSample, threads), threads, stderr)
+	meta, rs, err := runPyTorch(python, pytorchArgs(c.suite, c.filter, c.samples, c.minSample, threads, c.quiet), threads, stderr)
 	if err != nil {
 		pm.Status, pm.Error, pm.Python = "failed", oneLine(err.Error()), python
 		fmt.Fprintln(stderr, "bench:", err)

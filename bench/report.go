@@ -26,7 +26,13 @@ type Report struct {
 // allocation counts.
 type Result struct {
 	cases.Result
-	Error string `json:"error,omitempty"`
+	// OtherCores is the CPU, in cores, that the rest of the machine used
+	// while the case was measured (the try kept; the most of any round
+	// when rounds are pooled); QuietWaitNs the time spent waiting for it
+	// to be quiet first. See quiet.go.
+	OtherCores  float64 `json:"other_cores"`
+	QuietWaitNs int64   `json:"quiet_wait_ns,omitempty"`
+	Error       string  `json:"error,omitempty"`
 }
 
 // Meta says when, where and how the results were measured.
@@ -43,6 +49,8 @@ type Meta struct {
 	Backends  []BackendMeta `json:"backends"`
 	PyTorch   PyTorchMeta   `json:"pytorch"`
 	ElapsedNs int64         `json:"elapsed_ns"`
+	// Isolation says how the sides were kept apart (quiet.go).
+	Isolation string `json:"isolation,omitempty"`
 	// LoadAvgAfter is /proc/loadavg when the measurements ended.
 	LoadAvgAfter string `json:"load_avg_after,omitempty"`
 }
@@ -170,13 +178,13 @@ func isPyTorch(r Result) bool { return strings.HasPrefix(r.Backend, "pytorch") }
 func (rep *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	rep.writeHeader(&b)
-	b.WriteString("\n| operation | shape | backend | median | spread (min–max) | rate | vs cpu | Go allocs/run | buffer allocs/run | ops/run | dispatches/run |\n")
-	b.WriteString("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("\n| operation | shape | backend | median | spread (min–max) | rate | vs cpu | Go allocs/run | buffer allocs/run | ops/run | dispatches/run | others' CPU |\n")
+	b.WriteString("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	base := baselines(rep.Results)
 	for _, r := range rep.Results {
 		cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 		if r.Error != "" {
-			fmt.Fprintf(&b, "| %s | %s | %s | error: %s | | | | | | | |\n", r.Op, r.Shape, r.Backend, cell(r.Error))
+			fmt.Fprintf(&b, "| %s | %s | %s | error: %s | | | | | | | | |\n", r.Op, r.Shape, r.Backend, cell(r.Error))
 			continue
 		}
 		lo, hi := r.Spread()
@@ -194,9 +202,9 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 		if r.DispatchesPerRun > 0 {
 			ops, disp = formatCount(r.OpsPerRun), formatCount(r.DispatchesPerRun)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f |\n",
 			r.Op, r.Shape, r.Backend, formatTime(r.Median()), formatSpread(lo, hi, r.Median()),
-			formatRate(r.Rate()), vs, goAllocs, bufAllocs, ops, disp)
+			formatRate(r.Rate()), vs, goAllocs, bufAllocs, ops, disp, r.OtherCores)
 	}
 	b.WriteString(legend)
 	_, err := io.WriteString(w, b.String())
@@ -216,7 +224,10 @@ per run; buffer allocs/run: new device buffers per run after warm-up (0 when
 the pool serves them all); neither is measured for PyTorch. ops/run: backend
 calls per run; dispatches/run: GL kernels dispatched per run (gl only: a
 fused kernel is one call and one dispatch). For a 1×1 op the median is the
-host's cost of one call, since the device's work is negligible.
+host's cost of one call, since the device's work is negligible. others' CPU:
+the cores that the rest of the machine (not the side being measured) kept
+busy while the case was measured; above the header's limit, the machine was
+not quiet and the row is slower than it would be alone.
 `
 
 func (rep *Report) writeHeader(b *strings.Builder) {
@@ -260,6 +271,9 @@ func (rep *Report) writeHeader(b *strings.Builder) {
 		fmt.Fprintf(b, "- load average (1, 5, 15 min) before the run: %s; after: %s. Above about 0.5 before, other work shared the cores: expect wide spreads, and OpenMP (PyTorch) suffers most\n", mc.LoadAvg, m.LoadAvgAfter)
 	}
 	fmt.Fprintf(b, "- PyTorch: %s\n", m.PyTorch.describe())
+	if m.Isolation != "" {
+		fmt.Fprintf(b, "- isolation: %s\n", m.Isolation)
+	}
 }
 
 // describe writes a backend's device in one line.
@@ -341,6 +355,8 @@ func poolRounds(rs []Result) []Result {
 			continue
 		}
 		out[i].SamplesNs = append(out[i].SamplesNs, r.SamplesNs...)
+		out[i].OtherCores = max(out[i].OtherCores, r.OtherCores)
+		out[i].QuietWaitNs += r.QuietWaitNs
 		if out[i].Error == "" {
 			out[i].Error = r.Error
 		}

@@ -110,6 +110,10 @@ type EpochStats struct {
 	Steps, Samples int
 	GlobalStep     int // steps done in all, this epoch's included: TrainState.Steps
 	Duration       time.Duration
+	// StepLoss is the loss of each of the epoch's steps (the last Steps
+	// values of History.StepLoss), for callbacks that draw the run as it
+	// goes. It is the History's memory: read it, do not change it.
+	StepLoss []float32
 }
 
 // SamplesPerSec is the epoch's training throughput.
@@ -565,6 +569,8 @@ func (r *run) endEpoch(val *DeviceSet) (EpochStats, error) {
 		ValLoss: math.NaN(), ValAccuracy: math.NaN(), LR: r.t.Optimizer.LR(),
 		Steps: r.epochSteps, Samples: r.samples, GlobalStep: r.step, Duration: time.Since(r.began),
 	}
+	n := len(r.hist.StepLoss)
+	s.StepLoss = r.hist.StepLoss[max(0, n-r.epochSteps):n:n]
 	if val != nil {
 		var err error
 		var rm RegressionMetrics

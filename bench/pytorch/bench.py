@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import re
+import resource
 import sys
 import time
 
@@ -273,6 +274,60 @@ def measure(run, sync, samples, min_sample_ns):
     return warm, n, [batch(n) / n for _ in range(samples)]
 
 
+def cpu_clock():
+    """The machine's busy time and this process's CPU time (all threads,
+    OpenMP's included), in seconds, with the wall time; None off Linux.
+    As bench/quiet.go's readCPU: /proc/stat's user..steal, less idle and
+    iowait, in USER_HZ (100) ticks."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return time.monotonic(), (sum(v) - v[3] - v[4]) / 100.0, ru.ru_utime + ru.ru_stime
+
+
+def others_cores(a, b):
+    """The CPU, in cores, that the rest of the machine used from a to b."""
+    if a is None or b is None or b[0] <= a[0]:
+        return 0.0
+    return max(0.0, ((b[1] - a[1]) - (b[2] - a[2])) / (b[0] - a[0]))
+
+
+def wait_quiet(limit, wait):
+    """bench/quiet.go's waitQuiet: 200 ms windows until the rest of the
+    machine used at most limit cores in one, or wait seconds passed."""
+    start = time.monotonic()
+    a = cpu_clock()
+    if a is None or wait <= 0:
+        return 0.0
+    while True:
+        time.sleep(0.2)
+        b = cpu_clock()
+        if others_cores(a, b) <= limit or time.monotonic() - start >= wait:
+            return time.monotonic() - start
+        a = b
+
+
+def measure_quietly(q, measure_once):
+    """bench/quiet.go's measureQuietly: wait for quiet, measure, and measure
+    again (up to q.quiet_tries times) while the rest of the machine used more
+    than q.quiet cores; keeps the quietest try. Returns it, that use, and the
+    seconds waited."""
+    best, others, waited = None, -1.0, 0.0
+    for _ in range(max(1, q.quiet_tries)):
+        waited += wait_quiet(q.quiet, q.quiet_wait)
+        a = cpu_clock()
+        r = measure_once()
+        o = others_cores(a, cpu_clock())
+        if others < 0 or o < others:
+            best, others = r, o
+        if others <= q.quiet or q.quiet_wait <= 0:
+            break
+    return best, others, waited
+
+
 def blas_info(torch):
     """Which BLAS torch uses: the libraries mapped into this process (after a
     product has run), their real paths, and OpenBLAS's own report."""
@@ -325,6 +380,9 @@ def main():
     ap.add_argument("--json", default="", help="write JSON here ('-' for stdout)")
     ap.add_argument("--list", action="store_true", help="print the cases as JSON and exit (no torch needed)")
     ap.add_argument("--no-cuda", action="store_true", help="skip CUDA even when available")
+    ap.add_argument("--quiet", type=float, default=0.25, help="cores the rest of the machine may use during a case")
+    ap.add_argument("--quiet-wait", type=float, default=2.0, help="seconds to wait for quiet before each try (0: no wait, one try)")
+    ap.add_argument("--quiet-tries", type=int, default=3, help="tries of a case while the machine was not quiet")
     ap.add_argument("--default-malloc", action="store_true", help="leave glibc's malloc untuned (see keep_freed_memory)")
     a = ap.parse_args()
     if a.list:
@@ -367,8 +425,10 @@ def main():
             sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
             try:
                 setup = {"matmul": setup_matmul, "train": setup_train, "cnn": setup_cnn, "layernorm": setup_layernorm, "gpt": setup_gpt}[c["kind"]]
-                warm, n, s = measure(setup(torch, dev, *c["args"]), sync, samples, min_ns)
-                r.update(samples_ns=s, runs_per_sample=n, warmup_ns=warm)
+                run = setup(torch, dev, *c["args"])
+                (warm, n, s), others, waited = measure_quietly(a, lambda: measure(run, sync, samples, min_ns))
+                r.update(samples_ns=s, runs_per_sample=n, warmup_ns=warm, other_cores=others,
+                         quiet_wait_ns=int(waited * 1e9))
                 s = sorted(s)
                 print("[%d/%d] %s/%s on %s: %.4g ms" % (i + 1, len(cs), c["op"], c["shape"], r["backend"],
                                                       s[len(s) // 2] / 1e6), file=sys.stderr)

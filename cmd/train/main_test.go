@@ -145,7 +145,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 		for _, want := range []string{"backend  " + b.Name() + ":", "data     spiral: 240 training and 60 validation", "model    2-100 relu-3, 603 parameters",
 			"epoch 1/3", "epoch 3/3", "done     3 epochs", "train accuracy", "validation accuracy",
-			"run      " + dir + ": metrics.jsonl, " + decisionBoundaryFile + ", " + lossCurveFile + ", " + accuracyCurveFile} {
+			"run      " + dir + ": metrics.jsonl, steps.csv, " + decisionBoundaryFile + ", " + lossCurveFile + ", " + accuracyCurveFile} {
 			if !strings.Contains(stdout, want) {
 				t.Errorf("output lacks %q:\n%s", want, stdout)
 			}

@@ -131,6 +131,7 @@ func boundaryPlot(m *nn.Model, train, held data.Set, heldName, title string) (*p
 		legend.Add(heldName, glyphThumb{draw.GlyphStyle{Color: grey, Radius: vg.Points(3), Shape: ringGlyph{width: vg.Points(1.2)}}})
 	}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = minX, maxX, minY, maxY
+	fitTitle(p, boundaryWidth)
 	return p, legend, nil
 }
 
@@ -228,85 +229,119 @@ func (t roundTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
+// curveWidth and curveHeight are the size of the curves' pictures.
+const (
+	curveWidth  = 6 * vg.Inch
+	curveHeight = 4 * vg.Inch
+)
+
 // plotAccuracy draws each epoch's training accuracy (the mean over its
 // steps, as the epoch lines print it) and held-out accuracy, in percent,
 // against the epoch.
 func plotAccuracy(path string, h *nn.History, heldName, title string) error {
+	p, err := accuracyPlot(h, heldName, title)
+	if err != nil || p == nil {
+		return err
+	}
+	return savePNG(p, curveWidth, curveHeight, path)
+}
+
+// accuracyPlot is plotAccuracy's plot (nil without an epoch).
+func accuracyPlot(h *nn.History, heldName, title string) (*plot.Plot, error) {
+	if len(h.Epochs) == 0 {
+		return nil, nil
+	}
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text, p.Y.Label.Text = "epoch", "accuracy (%)"
 	var trainPts, heldPts plotter.XYs
 	for _, e := range h.Epochs {
-		trainPts = append(trainPts, plotter.XY{X: float64(e.Epoch), Y: 100 * e.Accuracy})
+		if !math.IsNaN(e.Accuracy) {
+			trainPts = append(trainPts, plotter.XY{X: float64(e.Epoch), Y: 100 * e.Accuracy})
+		}
 		if !math.IsNaN(e.ValAccuracy) {
 			heldPts = append(heldPts, plotter.XY{X: float64(e.Epoch), Y: 100 * e.ValAccuracy})
 		}
 	}
-	for _, s := range []struct {
-		pts   plotter.XYs
-		name  string
-		color color.RGBA
-	}{{trainPts, "training", color.RGBA{31, 119, 180, 255}}, {heldPts, heldName, color.RGBA{214, 39, 40, 255}}} {
-		if len(s.pts) == 0 {
-			continue
-		}
-		l, pts, err := plotter.NewLinePoints(s.pts)
-		if err != nil {
-			return err
-		}
-		l.Color, pts.Color = s.color, s.color
-		l.Width = vg.Points(1.5)
-		p.Add(l, pts)
-		p.Legend.Add(s.name, l, pts)
+	if err := addLines(p, []series{{trainPts, "training", color.RGBA{31, 119, 180, 255}}, {heldPts, heldName, color.RGBA{214, 39, 40, 255}}}); err != nil {
+		return nil, err
 	}
-	first, last := float64(h.Epochs[0].Epoch), float64(h.Epochs[len(h.Epochs)-1].Epoch)
-	p.X.Min, p.X.Max = first-0.5, last+0.5
-	p.X.Tick.Marker = roundTicks{math.Max(1, niceStep(last-first+1, 6))}
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, pt := range append(trainPts, heldPts...) {
-		lo, hi = math.Min(lo, pt.Y), math.Max(hi, pt.Y)
-	}
+	curveAxis(&p.X, float64(h.Epochs[0].Epoch), float64(h.Epochs[len(h.Epochs)-1].Epoch), 1)
+	lo, hi := extent(ys(trainPts), ys(heldPts))
 	if hi-lo < 2 { // one value, or nearly: a few points of range around it
 		lo, hi = lo-1, hi+1
 	}
-	yStep := niceStep(hi-lo, 5)
-	p.Y.Min, p.Y.Max = roundRange(math.Max(0, lo), math.Min(100, hi), yStep)
-	p.Y.Tick.Marker = roundTicks{yStep}
+	curveAxis(&p.Y, lo, hi, 0)
 	p.Legend.Top, p.Legend.Left = false, false
-	return savePNG(p, 6*vg.Inch, 4*vg.Inch, path)
+	fitTitle(p, curveWidth)
+	return p, nil
 }
 
 // plotLoss draws every step's loss, each epoch's mean, and the held-out
-// loss per epoch, against the step.
-func plotLoss(path string, h *nn.History, heldName, title string) error {
+// loss per epoch, against the step; h.StepLoss[0] is step first.
+func plotLoss(path string, h *nn.History, first int, heldName, title string) error {
+	p, err := lossPlot(h, first, heldName, title)
+	if err != nil {
+		return err
+	}
+	return savePNG(p, curveWidth, curveHeight, path)
+}
+
+// lossPlot is plotLoss's plot.
+func lossPlot(h *nn.History, first int, heldName, title string) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text, p.Y.Label.Text = "step", "loss"
 	steps := make(plotter.XYs, len(h.StepLoss))
 	for i, l := range h.StepLoss {
-		steps[i] = plotter.XY{X: float64(i + 1), Y: float64(l)}
+		steps[i] = plotter.XY{X: float64(first + i), Y: float64(l)}
 	}
-	line, err := plotter.NewLine(steps)
-	if err != nil {
-		return err
+	if len(steps) > 0 {
+		line, err := plotter.NewLine(steps)
+		if err != nil {
+			return nil, err
+		}
+		line.Color = color.NRGBA{R: 31, G: 119, B: 180, A: 90}
+		p.Add(line)
+		p.Legend.Add("step", line)
 	}
-	line.Color = color.NRGBA{R: 31, G: 119, B: 180, A: 90}
-	p.Add(line)
-	p.Legend.Add("step", line)
 	var mean, held plotter.XYs
-	step := 0
+	step := first - 1
 	for _, e := range h.Epochs {
 		step += e.Steps
+		if e.GlobalStep > 0 {
+			step = e.GlobalStep
+		}
 		mean = append(mean, plotter.XY{X: float64(step), Y: e.Loss})
 		if !math.IsNaN(e.ValLoss) {
 			held = append(held, plotter.XY{X: float64(step), Y: e.ValLoss})
 		}
 	}
-	for _, s := range []struct {
-		pts   plotter.XYs
-		name  string
-		color color.RGBA
-	}{{mean, "epoch mean", color.RGBA{31, 119, 180, 255}}, {held, heldName, color.RGBA{214, 39, 40, 255}}} {
+	if err := addLines(p, []series{{mean, "epoch mean", color.RGBA{31, 119, 180, 255}}, {held, heldName, color.RGBA{214, 39, 40, 255}}}); err != nil {
+		return nil, err
+	}
+	last := max(step, first+len(steps)-1)
+	curveAxis(&p.X, float64(first), float64(last), 1)
+	curveAxis(&p.Y, 0, 0, 0)
+	if lo, hi := extent(ys(steps), ys(mean), ys(held)); lo <= hi {
+		curveAxis(&p.Y, lo, hi, 0)
+	}
+	p.Legend.Top = true
+	fitTitle(p, curveWidth)
+	return p, nil
+}
+
+// series is a curve to draw: its points, its legend name and its colour.
+type series struct {
+	pts   plotter.XYs
+	name  string
+	color color.RGBA
+}
+
+// addLines adds each series with points as a line with markers, and to
+// the legend.
+func addLines(p *plot.Plot, ss []series) error {
+	for _, s := range ss {
 		if len(s.pts) == 0 {
 			continue
 		}
@@ -319,8 +354,16 @@ func plotLoss(path string, h *nn.History, heldName, title string) error {
 		p.Add(l, pts)
 		p.Legend.Add(s.name, l, pts)
 	}
-	p.Legend.Top = true
-	return savePNG(p, 6*vg.Inch, 4*vg.Inch, path)
+	return nil
+}
+
+// ys is the points' y values.
+func ys(pts plotter.XYs) []float64 {
+	out := make([]float64, len(pts))
+	for i, pt := range pts {
+		out[i] = pt.Y
+	}
+	return out
 }
 
 // savePNG renders p as a w×h PNG and writes it to path atomically.
@@ -342,8 +385,8 @@ func writePNG(path string, w, h vg.Length, drawOn func(draw.Canvas)) error {
 
 // plotAll writes the pictures into dir and returns their absolute paths:
 // the decision boundary for a generated 2-D set, and the loss and accuracy
-// curves.
-func plotAll(dir string, m *nn.Model, d dataset, h *nn.History, title string) ([]string, error) {
+// curves; h.StepLoss[0] is the run's step first.
+func plotAll(dir string, m *nn.Model, d dataset, h *nn.History, first int, title string) ([]string, error) {
 	var written []string
 	if d.twoD {
 		path := filepath.Join(dir, decisionBoundaryFile)
@@ -354,7 +397,7 @@ func plotAll(dir string, m *nn.Model, d dataset, h *nn.History, title string) ([
 	}
 	if h != nil && len(h.StepLoss) > 0 {
 		path := filepath.Join(dir, lossCurveFile)
-		if err := plotLoss(path, h, d.heldName, "training loss: "+title); err != nil {
+		if err := plotLoss(path, h, first, d.heldName, "training loss: "+title); err != nil {
 			return written, fmt.Errorf("plot %s: %w", path, err)
 		}
 		written = append(written, path)

@@ -309,8 +309,11 @@ func plotR2(path string, h *nn.History, heldName, title string) error {
 	c := color.RGBA{214, 39, 40, 255}
 	l.Color, dots.Color, l.Width = c, c, vg.Points(1.5)
 	p.Add(l, dots)
-	first, last := pts[0].X, pts[len(pts)-1].X
-	p.X.Min, p.X.Max = first-0.5, last+0.5
-	p.X.Tick.Marker = roundTicks{math.Max(1, niceStep(last-first+1, 6))}
-	return savePNG(p, 6*vg.Inch, 4*vg.Inch, path)
+	curveAxis(&p.X, pts[0].X, pts[len(pts)-1].X, 1)
+	curveAxis(&p.Y, 0, 0, 0)
+	if lo, hi := extent(ys(pts)); lo <= hi {
+		curveAxis(&p.Y, lo, hi, 0)
+	}
+	fitTitle(p, curveWidth)
+	return savePNG(p, curveWidth, curveHeight, path)
 }

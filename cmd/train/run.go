@@ -119,6 +119,7 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 		return exitCode{2, err}
 	}
 	defer rf.close()
+	rf = rf.continueRun(ck, c.resume != "", u.out) // a resumed run continues its folder
 	bspec := c.world.backendSpec(c.backend)
 	b, notice, err := openBackend(bspec, c.threads)
 	if err != nil && bspec != c.backend {
@@ -405,6 +406,7 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 	m.CrossEntropy = r.ce
 	m.Meta = c.hyper()
 	c.recordFinetunes(m.Meta)
+	r.rf.record(m.Meta)
 	recordTask(m.Meta, d)
 	c.csvFiles.record(m.Meta)
 	if d.file != nil {
@@ -441,9 +443,13 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 	if early != nil {
 		tr.Callbacks = append(tr.Callbacks, early)
 	}
+	lp := r.rf.plots(m, d, r.plotTitle(m)) // the pictures as the run goes, and when it stops
+	if lp != nil {
+		tr.Callbacks = append(tr.Callbacks, lp)
+	}
 	began := time.Now()
 	hist, err := tr.Fit(ctx)
-	u.timing.training = time.Since(began)
+	u.timing.training = time.Since(began) - lp.spent()
 	if early != nil && early.Stopped > 0 {
 		mon := early.Monitor
 		u.printf("stopping: no better validation loss for %d %s (the best, %.4f, was epoch %d)", mon.Stale, plural(mon.Stale, "epoch", "epochs"), mon.Best, mon.BestEpoch)
@@ -464,7 +470,7 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 	case c.save != "":
 		u.printf("saved    %s", c.save)
 	}
-	return r.rf.finish(m, d, hist, fmt.Sprintf("%v on %s (%s)", m, c.data, r.b.Name()), u)
+	return r.rf.finish(m, d, hist, r.plotTitle(m), u)
 }
 
 // callbacks are -save's checkpoint and -patience's early stopping (nil

@@ -35,6 +35,17 @@ type runFolder struct {
 	madeRuns bool     // runs/, its parent, made by this run too
 	metrics  *os.File // nil until the first epoch
 	err      error    // the first error writing metrics.jsonl
+
+	// A resumed run's record (runhistory.go): prior holds its epochs and
+	// steps up to the checkpoint, which metrics.jsonl and steps.csv hold
+	// and this run appends to (appendMetrics); first is the step number of
+	// the first loss drawn when the earlier steps are not at hand (0: 1).
+	prior         nn.History
+	first         int
+	appendMetrics bool
+	steps         *os.File // steps.csv; nil until the first epoch
+	stepsErr      error    // the first error writing it
+	plotErr       error    // the first error drawing the pictures during the run
 }
 
 // outputs is what the flags say of the run's files: none (-eval and
@@ -194,7 +205,11 @@ func (r *runFolder) Write(p []byte) (int, error) {
 		return 0, r.err
 	}
 	if r.metrics == nil {
-		r.metrics, r.err = os.Create(filepath.Join(r.dir, metricsFile))
+		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		if r.appendMetrics { // a resumed run's, cut at its checkpoint
+			flags = os.O_WRONLY | os.O_APPEND
+		}
+		r.metrics, r.err = os.OpenFile(filepath.Join(r.dir, metricsFile), flags, 0o644)
 		if r.err != nil {
 			return 0, r.err
 		}
@@ -206,7 +221,8 @@ func (r *runFolder) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// finish closes metrics.jsonl, draws the pictures into the folder and names
+// finish closes metrics.jsonl and steps.csv, draws the pictures of the
+// whole run (a resumed run's earlier epochs included) into the folder and names
 // the folder and its files in one line (printed even with -quiet: with it
 // there is a folder only when -plot asked for one).
 func (r *runFolder) finish(m *nn.Model, d dataset, h *nn.History, title string, u *ui) error {
@@ -225,7 +241,13 @@ func (r *runFolder) finish(m *nn.Model, d dataset, h *nn.History, title string, 
 	if r.err != nil {
 		return fmt.Errorf("%s: %w", filepath.Join(r.dir, metricsFile), r.err)
 	}
-	files, err := plotAll(r.dir, m, d, h, title)
+	if r.steps != nil {
+		written = append(written, stepsFile)
+	}
+	if err := r.closeSteps(); err != nil {
+		return err
+	}
+	files, err := plotAll(r.dir, m, d, r.merged(h), r.firstStep(), title)
 	for _, f := range files {
 		written = append(written, filepath.Base(f))
 	}
@@ -244,7 +266,9 @@ func (r *runFolder) close() {
 	}
 	if r.metrics != nil {
 		r.metrics.Close()
+		r.metrics = nil
 	}
+	r.closeSteps()
 	if r.created {
 		// Each fails, as it should, unless empty.
 		if os.Remove(r.dir) == nil && r.madeRuns {

@@ -42,8 +42,8 @@ func TestRunFolderByDefault(t *testing.T) {
 	require.Len(t, runs, 1)
 	assert.Regexp(t, `^spiral-\d{8}-\d{6}$`, runs[0])
 	dir := filepath.Join(runsDir, runs[0])
-	assert.Contains(t, stdout, "\nrun      "+dir+": metrics.jsonl, "+decisionBoundaryFile+", "+lossCurveFile+", "+accuracyCurveFile+"\n")
-	assert.ElementsMatch(t, []string{metricsFile, decisionBoundaryFile, lossCurveFile, accuracyCurveFile}, entries(t, dir))
+	assert.Contains(t, stdout, "\nrun      "+dir+": metrics.jsonl, steps.csv, "+decisionBoundaryFile+", "+lossCurveFile+", "+accuracyCurveFile+"\n")
+	assert.ElementsMatch(t, []string{metricsFile, stepsFile, decisionBoundaryFile, lossCurveFile, accuracyCurveFile}, entries(t, dir))
 	for _, name := range []string{decisionBoundaryFile, lossCurveFile, accuracyCurveFile} {
 		f, err := os.Open(filepath.Join(dir, name))
 		require.NoError(t, err)
@@ -128,7 +128,7 @@ func TestPlotEmptyWritesNothing(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
 	require.Len(t, lines, 2, stdout)
 	assert.True(t, strings.HasPrefix(lines[0], "done     1 epoch in "), lines[0])
-	assert.Equal(t, "run      quiet: metrics.jsonl, "+decisionBoundaryFile+", "+lossCurveFile+", "+accuracyCurveFile, lines[1])
+	assert.Equal(t, "run      quiet: metrics.jsonl, steps.csv, "+decisionBoundaryFile+", "+lossCurveFile+", "+accuracyCurveFile, lines[1])
 }
 
 // TestBadOutputPathsFailFast: a -plot naming a picture, a -plot or -save

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"time"
 
 	"gltrain/live"
+	"gltrain/live/serve"
 	"gltrain/nn"
 )
 
@@ -16,28 +18,57 @@ import (
 // hub's Gate before every step. Without them c.hub is nil and nothing of
 // this file runs but nil checks.
 
-// wantsLive reports whether a viewer asked for the run's live state: the
-// viewers' flags (-serve, -view) set it as they come; until then none does.
-func (c config) wantsLive() bool { return false }
+const liveServeUsage = "show the training live in a web page served at this address: HOST:PORT, or :PORT for the loopback\n" +
+	"interface only (127.0.0.1:PORT; 0.0.0.0:PORT serves every interface), e.g. -serve=:8080, then open http://localhost:8080/"
 
-// liveRun is the hub of a run that has viewers; nil without.
+// wantsLive reports whether a viewer asked for the run's live state.
+func (c config) wantsLive() bool { return c.serve != "" }
+
+// liveRun is the hub of a run that has viewers, and -serve's server; nil
+// without.
 type liveRun struct {
-	hub *live.Hub
+	hub    *live.Hub
+	server *serve.Server // nil without -serve
+	stderr io.Writer
 }
 
-// startLive makes the hub when a viewer is asked for (nil otherwise) and
-// gives it to c. A data-parallel job has none: its ranks must stop and
-// restart together, which the viewer's controls cannot promise.
-func startLive(c *config) (*liveRun, error) {
+// startLive makes the hub when a viewer is asked for (nil otherwise),
+// gives it to c, and binds -serve's address, so that a busy port is found
+// before anything is loaded. A data-parallel job has none: its ranks must
+// stop and restart together, which the viewer's controls cannot promise.
+func startLive(c *config, stderr io.Writer) (*liveRun, error) {
 	if !c.wantsLive() {
 		return nil, nil
 	}
-	if r := c.world.reducer(); r != nil && r.Size() > 1 {
-		return nil, errors.New("the live view (-serve, -view) watches a run of one process, not a job of several ranks")
+	flag := "-serve"
+	switch {
+	case c.world.reducer() != nil && c.world.reducer().Size() > 1:
+		return nil, fmt.Errorf("%s watches a run of one process, not a job of several ranks", flag)
+	case c.eval, c.predict != "", c.summary, c.gen.n > 0:
+		return nil, fmt.Errorf("%s shows training, and this run does not train (-eval, -predict, -summary or -generate)", flag)
 	}
-	l := &liveRun{hub: live.NewHub()}
+	l := &liveRun{hub: live.NewHub(), stderr: stderr}
+	if c.serve != "" {
+		s, err := serve.Listen(l.hub, c.serve)
+		if err != nil {
+			return nil, fmt.Errorf("-serve=%s: %v", c.serve, err)
+		}
+		s.Start()
+		l.server = s
+		fmt.Fprintf(stderr, "serving  the live view at %s\n", s.URL())
+	}
 	c.hub = l.hub
 	return l, nil
+}
+
+// close stops -serve's server once the viewers have the run's end.
+func (l *liveRun) close() {
+	if l == nil || l.server == nil {
+		return
+	}
+	if err := l.server.Close(); err != nil {
+		fmt.Fprintf(l.stderr, "warning: -serve: %v\n", err)
+	}
 }
 
 // wrap runs mode and then tells the viewers that the run is over, and how.

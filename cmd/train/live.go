@@ -157,7 +157,17 @@ type publisher struct {
 	when  time.Time
 	gap   time.Duration
 	epoch int
+	// conv: the model has a convolution, whose filters are published each
+	// epoch and between steps when filtersDue has passed.
+	conv       bool
+	filtersDue time.Time
+	stepDue    time.Time // when the step counter is next published
 }
+
+// stepEvery is the least time between two publications of the step
+// counter between steps: a viewer sees it move on a slow device, and a
+// fast one does not wake its viewers at every step.
+const stepEvery = 50 * time.Millisecond
 
 func newPublisher(r *session, tr *nn.Trainer, cancel context.CancelFunc) *publisher {
 	m, d := tr.Model, r.d
@@ -174,6 +184,7 @@ func newPublisher(r *session, tr *nn.Trainer, cancel context.CancelFunc) *publis
 			p.grid = newBoundaryGrid(d)
 		}
 	}
+	p.conv = firstConv(m.Net) != nil
 	run := ""
 	if r.rf != nil {
 		run = r.rf.dir
@@ -187,12 +198,17 @@ func newPublisher(r *session, tr *nn.Trainer, cancel context.CancelFunc) *publis
 // beforeStep is the trainer's BeforeStep: it publishes a new epoch, the
 // boundary when it is due, and waits at the hub's Gate.
 func (p *publisher) beforeStep(ctx context.Context, epoch, step int) error {
-	if epoch != p.epoch {
-		p.epoch = epoch
+	if now := time.Now(); epoch != p.epoch || now.After(p.stepDue) {
+		p.epoch, p.stepDue = epoch, now.Add(stepEvery)
 		p.hub.Update(func(s *live.Snapshot) { s.Epoch, s.Step = epoch, int64(step) })
 	}
 	if p.grid != nil && !time.Now().Before(p.when) {
 		if err := p.boundary(epoch, step); err != nil {
+			return err
+		}
+	}
+	if p.conv && !time.Now().Before(p.filtersDue) {
+		if err := p.filters(); err != nil {
 			return err
 		}
 	}
@@ -216,6 +232,23 @@ func (p *publisher) boundary(epoch, step int) error {
 	took := time.Since(began)
 	p.when = time.Now().Add(max(p.gap, 9*took))
 	p.hub.Update(func(s *live.Snapshot) { s.Boundary = b })
+	return nil
+}
+
+// filtersEvery is the least time between two readings of the filters
+// between steps (a slow epoch's view still shows them change); like the
+// boundary, they take at most a tenth of the time.
+const filtersEvery = time.Second
+
+// filters reads and publishes the first convolution's filters.
+func (p *publisher) filters() error {
+	began := time.Now()
+	f, err := convFilters(p.m)
+	if err != nil {
+		return err
+	}
+	p.filtersDue = time.Now().Add(max(filtersEvery, 9*time.Since(began)))
+	p.hub.Update(func(s *live.Snapshot) { s.Filters = f })
 	return nil
 }
 

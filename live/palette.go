@@ -2,7 +2,7 @@ package live
 
 import "image/color"
 
-// Palette colours the classes, as the train command's pictures do
+// Palette colours the classes, in the train command's pictures and the live views
 // (matplotlib's tab10): points in the full colour, regions in Tint's.
 var Palette = []color.RGBA{
 	{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255}, {148, 103, 189, 255},

@@ -16,21 +16,10 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 
 	"gltrain/internal/safefile"
+	"gltrain/live"
 	"gltrain/nn"
 	"gltrain/nn/data"
 )
-
-// palette colours the classes: points in the full colour, regions in a
-// light tint of it.
-var palette = []color.RGBA{
-	{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255}, {148, 103, 189, 255},
-	{140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255}, {188, 189, 34, 255}, {23, 190, 207, 255},
-}
-
-func tint(c color.RGBA) color.RGBA {
-	mix := func(v uint8) uint8 { return uint8(0.3*float64(v) + 0.7*255) }
-	return color.RGBA{mix(c.R), mix(c.G), mix(c.B), 255}
-}
 
 // decisionBoundaryFile, lossCurveFile and accuracyCurveFile are the
 // pictures' names in the run folder.
@@ -92,7 +81,7 @@ func boundaryPlot(m *nn.Model, train, held data.Set, heldName, title string) (*p
 	}
 	img := image.NewRGBA(image.Rect(0, 0, n, n))
 	for i, k := range classes {
-		img.SetRGBA(i%n, i/n, tint(palette[k%len(palette)]))
+		img.SetRGBA(i%n, i/n, live.Tint(live.ClassColour(k)))
 	}
 	p := plot.New()
 	p.Title.Text = title
@@ -103,7 +92,7 @@ func boundaryPlot(m *nn.Model, train, held data.Set, heldName, title string) (*p
 	legend.Top, legend.Left = true, true
 	classCount := max(train.Classes, held.Classes)
 	for k := 0; k < classCount; k++ {
-		colour := palette[k%len(palette)]
+		colour := live.ClassColour(k)
 		added := false
 		for _, s := range []struct {
 			set   data.Set

@@ -35,6 +35,9 @@ type errWriter struct {
 	err error
 }
 
+// Unwrap is the writer below, where the progress bar looks for a terminal.
+func (e *errWriter) Unwrap() io.Writer { return e.w }
+
 func (e *errWriter) Write(p []byte) (int, error) {
 	n, err := e.w.Write(p)
 	if err != nil && e.err == nil {

@@ -285,6 +285,10 @@ func (p *csvParser) notHeader(first bool, rec []string) string {
 	if !first || p.opts.Header != HeaderAuto {
 		return ""
 	}
+	if _, _, ok := isCountLine(rec); ok { // scikit-learn's iris.csv: a count line as wide as the rows
+		return fmt.Sprintf("; line %d (%s,%s,…) looks like a count line (samples, features, class names, as scikit-learn writes) with no header after it: skip it with SkipRows 1 (train -skip-rows=1)",
+			p.firstLine, rec[0], rec[1])
+	}
 	for j, field := range rec {
 		if !p.isTarget(j) && isName(field) {
 			return fmt.Sprintf("; the line is read as data, not as a header, because it holds numbers (a header holds only names; column %d is one)", j+1)

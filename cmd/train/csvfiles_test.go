@@ -163,3 +163,42 @@ func TestGzipPredict(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "-predict: csv: "+notGz+": gzip: invalid header")
 }
+
+// TestResumeKeepsValTestData: a run trained with -val-data and -test-data
+// records them, and -resume continues with them: the same validation and
+// test sets, and the same final scores as one uninterrupted run. Another
+// validation file, or one where the run held out -val's split, is refused.
+func TestResumeKeepsValTestData(t *testing.T) {
+	dir := t.TempDir()
+	train := blobs(t, dir, "train.csv", "x,y,z,label\n", 40, 0)
+	val := blobs(t, dir, "val.csv", "x,y,z,label\n", 10, 40)
+	test := blobs(t, dir, "test.csv", "x,y,z,label\n", 12, 50)
+	ck, straight := filepath.Join(dir, "m.safetensors"), filepath.Join(dir, "s.safetensors")
+	args := []string{"-backend=cpu", "-data=" + train, "-val-data=" + val, "-test-data=" + test, "-plot=", "-quiet"}
+	code, whole, stderr := runTrain(t, append(args, "-epochs=4", "-save="+straight)...)
+	require.Equal(t, 0, code, stderr)
+	code, _, stderr = runTrain(t, append(args, "-epochs=2", "-save="+ck)...)
+	require.Equal(t, 0, code, stderr)
+
+	code, stdout, stderr := runTrain(t, "-backend=cpu", "-resume="+ck, "-epochs=4", "-plot=")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "40 training and 10 validation samples, 3 features, 2 classes; 12 test samples, evaluated at the end")
+	done := regexp.MustCompile(`(?m)^done .*?: (train accuracy .*)$`)
+	require.Regexp(t, done, whole)
+	require.Regexp(t, done, stdout)
+	assert.Equal(t, done.FindStringSubmatch(whole)[1], done.FindStringSubmatch(stdout)[1], "resumed 2 → 4 against 4 straight: the same weights, so the same scores")
+
+	other := blobs(t, dir, "other.csv", "x,y,z,label\n", 10, 60)
+	code, _, stderr = runTrain(t, "-backend=cpu", "-resume="+ck, "-epochs=5", "-plot=", "-val-data="+other)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "-val-data="+other+" disagrees with the run in "+ck)
+	code, _, stderr = runTrain(t, "-backend=cpu", "-resume="+ck, "-epochs=5", "-plot=", "-val-data="+val, "-test-data="+other)
+	assert.Equal(t, 0, code, "the same validation file, and another test set: %s", stderr)
+
+	split := filepath.Join(dir, "split.safetensors")
+	code, _, stderr = runTrain(t, "-backend=cpu", "-data="+train, "-epochs=1", "-plot=", "-save="+split)
+	require.Equal(t, 0, code, stderr)
+	code, _, stderr = runTrain(t, "-backend=cpu", "-resume="+split, "-epochs=2", "-plot=", "-val-data="+val)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "validated on -val's split of its data")
+}

@@ -196,6 +196,9 @@ func readCheckpoint(c *config, stderr io.Writer) (*checkpoint, error) {
 		if err := c.adoptRun(ck); err != nil {
 			return nil, exitCode{2, err}
 		}
+		if err := c.adoptCSVFiles(ck); err != nil { // -val-data, -test-data
+			return nil, exitCode{2, err}
+		}
 		if was := ck.Hyper["epochs"]; was != strconv.Itoa(c.epochs) && (c.schedule == "cosine" || c.schedule == "step") && !c.finetune {
 			fmt.Fprintf(stderr, "warning: -schedule=%s spreads over -epochs: the run resumed to %d epochs follows the %d-epoch schedule from here, not the %s-epoch one its first epochs followed\n",
 				c.schedule, c.epochs, c.epochs, was)

@@ -126,7 +126,9 @@ func (src dataSource) csvOptions() data.CSVOptions {
 // columns, and its labels are numbered as d.train's.
 func (src dataSource) loadFiles(d *dataset) error {
 	load := func(path string) (data.Set, error) {
-		s, _, err := loadCSV(path, src.csvOptions())
+		opts := src.csvOptions()
+		opts.OneClass = true // a held-out set may hold one class; -data's names them
+		s, _, err := loadCSV(path, opts)
 		if err != nil {
 			flag := "-test-data"
 			if path == src.valData {

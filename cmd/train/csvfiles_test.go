@@ -202,3 +202,31 @@ func TestResumeKeepsValTestData(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "validated on -val's split of its data")
 }
+
+// TestOneClassHeldOut: a held-out file of one class (one class's test
+// rows) is evaluated with -eval, with the warning that it lacks the
+// model's other classes, and serves as -val-data and -test-data; -data to
+// train on needs two classes.
+func TestOneClassHeldOut(t *testing.T) {
+	dir := t.TempDir()
+	train := blobs(t, dir, "train.csv", "x,y,z,label\n", 40, 0)
+	one := filepath.Join(dir, "ones.csv")
+	require.NoError(t, os.WriteFile(one, []byte("x,y,z,label\n4.1,-1.8,0,1\n4.3,-1.6,1,1\n4.6,-2.0,2,1\n"), 0o644))
+	ck := filepath.Join(dir, "m.safetensors")
+	code, _, stderr := runTrain(t, "-backend=cpu", "-data="+train, "-epochs=3", "-plot=", "-quiet", "-save="+ck)
+	require.Equal(t, 0, code, stderr)
+
+	code, stdout, stderr := runTrain(t, "-backend=cpu", "-load="+ck, "-eval", "-data="+one)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "3 samples, evaluated as one set")
+	assert.Regexp(t, `accuracy [\d.]+% \(3 samples\)`, stdout)
+	assert.Contains(t, stderr, "warning: "+one+" holds labels of 1 of the 2 classes")
+
+	code, stdout, stderr = runTrain(t, "-backend=cpu", "-data="+train, "-val-data="+one, "-test-data="+one, "-epochs=1", "-plot=")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "40 training and 3 validation samples, 3 features, 2 classes; 3 test samples")
+
+	code, _, stderr = runTrain(t, "-backend=cpu", "-data="+one, "-epochs=1", "-plot=")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, `every row has label "1": need at least 2 classes to train on`)
+}

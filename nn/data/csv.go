@@ -62,6 +62,10 @@ type CSVOptions struct {
 	// row: a title, a note, scikit-learn's count line. Errors still name
 	// the file's own lines.
 	SkipRows int
+	// OneClass reads a file whose rows all have one class: a test or
+	// validation set whose classes a model or a training set names. A set
+	// to train on needs two, so without it such a file is refused.
+	OneClass bool
 
 	size CSVSize // LoadCSV's count of the file, to reserve its values
 }
@@ -378,8 +382,8 @@ func (p *csvParser) set() (Set, error) {
 	} else if s.Labels, s.Classes, err = p.intLabels(); err != nil {
 		return Set{}, err
 	}
-	if distinct := len(slices.Compact(slices.Sorted(slices.Values(s.Labels)))); distinct < 2 {
-		return Set{}, fmt.Errorf("%s: every row has label %s: need at least 2 classes", p.name, excerpt(p.labels[0]))
+	if distinct := len(slices.Compact(slices.Sorted(slices.Values(s.Labels)))); distinct < 2 && !p.opts.OneClass {
+		return Set{}, fmt.Errorf("%s: every row has label %s: need at least 2 classes to train on", p.name, excerpt(p.labels[0]))
 	}
 	return s, nil
 }

@@ -119,3 +119,26 @@ func TestGzipCSV(t *testing.T) {
 	assert.EqualError(t, err, "csv: "+notGzip+": gzip: invalid header")
 	assert.True(t, slices.Equal(got.X, want.X))
 }
+
+// TestOneClass: OneClass reads a file of one class (a held-out set whose
+// classes another names); without it the file is refused, as a set to
+// train on.
+func TestOneClass(t *testing.T) {
+	for _, tc := range []struct {
+		text    string
+		labels  []int
+		classes int
+		names   []string
+	}{
+		{"1,a\n2,a\n", []int{0, 0}, 1, []string{"a"}},
+		{"1,3\n2,3\n", []int{3, 3}, 4, nil},
+	} {
+		_, err := ParseCSV(strings.NewReader(tc.text), "one.csv", CSVOptions{})
+		assert.ErrorContains(t, err, "need at least 2 classes to train on", tc.text)
+		s, err := ParseCSV(strings.NewReader(tc.text), "one.csv", CSVOptions{OneClass: true})
+		require.NoError(t, err, tc.text)
+		assert.Equal(t, tc.labels, s.Labels, tc.text)
+		assert.Equal(t, tc.classes, s.Classes, tc.text)
+		assert.Equal(t, tc.names, s.ClassNames, tc.text)
+	}
+}

@@ -84,7 +84,7 @@ func LoadCSV(path string, opts CSVOptions) (Set, error) {
 	if err != nil {
 		return Set{}, err
 	}
-	opts.size, err = countCSV(f, limit)
+	opts.size, _, err = countCSV(f, limit, nil)
 	f.Close()
 	if err != nil {
 		return Set{}, fmt.Errorf("csv: %s: %w", path, err)

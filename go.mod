@@ -6,6 +6,7 @@ require (
 	cogentcore.org/lab v0.1.18
 	github.com/advancedclimatesystems/gonnx v1.1.0
 	github.com/chromedp/chromedp v0.23.1
+	github.com/creack/pty v1.1.24
 	github.com/ebitengine/purego v0.11.3
 	github.com/go-gl/gl v0.0.0-20231021071112-07e5d0ea2e71
 	github.com/go-gl/glfw/v3.3/glfw v0.0.0-20260823155953-d41da22a9587

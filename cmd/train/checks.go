@@ -208,6 +208,9 @@ func (c *config) ineffective() []string {
 	if dataKnown && c.given["label-col"] && !isCSV(c.data) {
 		lines = append(lines, fmt.Sprintf("-label-col has no effect: %s is not a CSV file", c.data))
 	}
+	if dataKnown && c.given["skip-rows"] && c.skipRows > 0 && !isCSV(c.data) && c.predict == "" {
+		lines = append(lines, fmt.Sprintf("-skip-rows has no effect: %s is not a CSV file", c.data))
+	}
 	if dataKnown && c.given["data-dir"] && !isIDX(c.data) {
 		lines = append(lines, fmt.Sprintf("-data-dir has no effect: it is where the MNIST files are, and the data is %s", c.data))
 	}

@@ -39,20 +39,59 @@ func (c *config) validateCSVFiles() error {
 		return nil
 	case c.eval || c.predict != "":
 		return bad("-val-data and -test-data are for training; -eval evaluates -data as one set")
-	case c.resume != "":
-		return bad("-val-data and -test-data conflict with -resume, which continues on the data the checkpoint records")
+	case c.resume != "": // the checkpoint's data and validation file decide (adoptCSVFiles)
+		return c.checkCSVFilePaths()
 	case c.given["val"] && c.valData != "":
 		return bad("-val and -val-data conflict: -val-data is the validation set, -val the fraction of -data held out for one")
 	case !isCSV(c.data) && (c.given["data"] || c.load == ""):
 		return bad("-val-data and -test-data take a CSV file's columns, and -data=%s is not a CSV file", c.data)
 	}
-	for _, p := range []struct{ flag, path string }{{"val-data", c.valData}, {"test-data", c.testData}} {
-		if p.path != "" && (!isCSV(p.path) || !printablePath(p.path)) {
-			return bad("invalid value %s for -%s: want a .csv or .csv.gz file", excerpt(p.path), p.flag)
-		}
+	if err := c.checkCSVFilePaths(); err != nil {
+		return err
 	}
 	if c.valData != "" {
 		c.val, c.given["val"] = 0, true // nothing of -data is held out
+	}
+	return nil
+}
+
+// checkCSVFilePaths checks that -val-data and -test-data name CSV files.
+func (c *config) checkCSVFilePaths() error {
+	for _, p := range []struct{ flag, path string }{{"val-data", c.valData}, {"test-data", c.testData}} {
+		if p.path != "" && (!isCSV(p.path) || !printablePath(p.path)) {
+			return usageError{fmt.Errorf("invalid value %s for -%s: want a .csv or .csv.gz file", excerpt(p.path), p.flag)}
+		}
+	}
+	return nil
+}
+
+// The checkpoint's "meta" keys of -val-data and -test-data, by absolute
+// path, when given.
+const (
+	metaValData  = "val_data"
+	metaTestData = "test_data"
+)
+
+// adoptCSVFiles makes -resume continue with the run's validation and test
+// files: those it recorded, unless given. The validation file decides
+// -save-best, -patience and -plateau, so another one, or one where the run
+// held out -val's split, is refused; the test set, scored once at the
+// end, may be another.
+func (c *config) adoptCSVFiles(ck checkpoint) error {
+	val := ck.Hyper[metaValData]
+	switch {
+	case c.valData == "":
+		c.valData = val
+	case val == "":
+		return usageError{fmt.Errorf("-val-data=%s: the run in %s validated on -val's split of its data, which a resumed run keeps; drop -val-data", c.valData, c.resume)}
+	case !sameFile(c.valData, val):
+		if !printablePath(val) {
+			val = excerpt(val)
+		}
+		return usageError{fmt.Errorf("-val-data=%s disagrees with the run in %s (-val-data=%s): a resumed run keeps its validation set; drop -val-data", c.valData, c.resume, val)}
+	}
+	if c.testData == "" {
+		c.testData = ck.Hyper[metaTestData]
 	}
 	return nil
 }
@@ -70,6 +109,11 @@ func (f csvFiles) record(meta map[string]string) {
 	if f.skipRows > 0 {
 		meta[metaSkipRows] = strconv.Itoa(f.skipRows)
 	}
+	for key, path := range map[string]string{metaValData: f.valData, metaTestData: f.testData} {
+		if path != "" {
+			meta[key] = absPath(path)
+		}
+	}
 }
 
 // csvOptions are how the run reads its CSV files.
@@ -82,9 +126,15 @@ func (src dataSource) csvOptions() data.CSVOptions {
 // columns, and its labels are numbered as d.train's.
 func (src dataSource) loadFiles(d *dataset) error {
 	load := func(path string) (data.Set, error) {
-		s, _, err := loadCSV(path, src.csvOptions())
+		opts := src.csvOptions()
+		opts.OneClass = true // a held-out set may hold one class; -data's names them
+		s, _, err := loadCSV(path, opts)
 		if err != nil {
-			return s, err
+			flag := "-test-data"
+			if path == src.valData {
+				flag = "-val-data"
+			}
+			return s, fmt.Errorf("%s: %w", flag, err)
 		}
 		return matchColumns(s, path, d.train, src.name)
 	}

@@ -163,3 +163,70 @@ func TestGzipPredict(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "-predict: csv: "+notGz+": gzip: invalid header")
 }
+
+// TestResumeKeepsValTestData: a run trained with -val-data and -test-data
+// records them, and -resume continues with them: the same validation and
+// test sets, and the same final scores as one uninterrupted run. Another
+// validation file, or one where the run held out -val's split, is refused.
+func TestResumeKeepsValTestData(t *testing.T) {
+	dir := t.TempDir()
+	train := blobs(t, dir, "train.csv", "x,y,z,label\n", 40, 0)
+	val := blobs(t, dir, "val.csv", "x,y,z,label\n", 10, 40)
+	test := blobs(t, dir, "test.csv", "x,y,z,label\n", 12, 50)
+	ck, straight := filepath.Join(dir, "m.safetensors"), filepath.Join(dir, "s.safetensors")
+	args := []string{"-backend=cpu", "-data=" + train, "-val-data=" + val, "-test-data=" + test, "-plot=", "-quiet"}
+	code, whole, stderr := runTrain(t, append(args, "-epochs=4", "-save="+straight)...)
+	require.Equal(t, 0, code, stderr)
+	code, _, stderr = runTrain(t, append(args, "-epochs=2", "-save="+ck)...)
+	require.Equal(t, 0, code, stderr)
+
+	code, stdout, stderr := runTrain(t, "-backend=cpu", "-resume="+ck, "-epochs=4", "-plot=")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "40 training and 10 validation samples, 3 features, 2 classes; 12 test samples, evaluated at the end")
+	done := regexp.MustCompile(`(?m)^done .*?: (train accuracy .*)$`)
+	require.Regexp(t, done, whole)
+	require.Regexp(t, done, stdout)
+	assert.Equal(t, done.FindStringSubmatch(whole)[1], done.FindStringSubmatch(stdout)[1], "resumed 2 → 4 against 4 straight: the same weights, so the same scores")
+
+	other := blobs(t, dir, "other.csv", "x,y,z,label\n", 10, 60)
+	code, _, stderr = runTrain(t, "-backend=cpu", "-resume="+ck, "-epochs=5", "-plot=", "-val-data="+other)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "-val-data="+other+" disagrees with the run in "+ck)
+	code, _, stderr = runTrain(t, "-backend=cpu", "-resume="+ck, "-epochs=5", "-plot=", "-val-data="+val, "-test-data="+other)
+	assert.Equal(t, 0, code, "the same validation file, and another test set: %s", stderr)
+
+	split := filepath.Join(dir, "split.safetensors")
+	code, _, stderr = runTrain(t, "-backend=cpu", "-data="+train, "-epochs=1", "-plot=", "-save="+split)
+	require.Equal(t, 0, code, stderr)
+	code, _, stderr = runTrain(t, "-backend=cpu", "-resume="+split, "-epochs=2", "-plot=", "-val-data="+val)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "validated on -val's split of its data")
+}
+
+// TestOneClassHeldOut: a held-out file of one class (one class's test
+// rows) is evaluated with -eval, with the warning that it lacks the
+// model's other classes, and serves as -val-data and -test-data; -data to
+// train on needs two classes.
+func TestOneClassHeldOut(t *testing.T) {
+	dir := t.TempDir()
+	train := blobs(t, dir, "train.csv", "x,y,z,label\n", 40, 0)
+	one := filepath.Join(dir, "ones.csv")
+	require.NoError(t, os.WriteFile(one, []byte("x,y,z,label\n4.1,-1.8,0,1\n4.3,-1.6,1,1\n4.6,-2.0,2,1\n"), 0o644))
+	ck := filepath.Join(dir, "m.safetensors")
+	code, _, stderr := runTrain(t, "-backend=cpu", "-data="+train, "-epochs=3", "-plot=", "-quiet", "-save="+ck)
+	require.Equal(t, 0, code, stderr)
+
+	code, stdout, stderr := runTrain(t, "-backend=cpu", "-load="+ck, "-eval", "-data="+one)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "3 samples, evaluated as one set")
+	assert.Regexp(t, `accuracy [\d.]+% \(3 samples\)`, stdout)
+	assert.Contains(t, stderr, "warning: "+one+" holds labels of 1 of the 2 classes")
+
+	code, stdout, stderr = runTrain(t, "-backend=cpu", "-data="+train, "-val-data="+one, "-test-data="+one, "-epochs=1", "-plot=")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "40 training and 3 validation samples, 3 features, 2 classes; 3 test samples")
+
+	code, _, stderr = runTrain(t, "-backend=cpu", "-data="+one, "-epochs=1", "-plot=")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, `every row has label "1": need at least 2 classes to train on`)
+}

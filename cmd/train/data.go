@@ -152,7 +152,9 @@ func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer
 		if err := checkCSVMemory("-data", src.name, 0, src.maxMemory, csvDataBytes); err != nil {
 			return d, err
 		}
-		set, file, err := loadCSV(src.name, src.csvOptions())
+		opts := src.csvOptions()
+		opts.OneClass = src.eval && ck != nil // -eval: the checkpoint names the classes
+		set, file, err := loadCSV(src.name, opts)
 		if err != nil {
 			return d, realLabels(missingData(err, src, src.checkpoint))
 		}

@@ -215,7 +215,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported by run, in one line
 	fs.StringVar(&c.backend, "backend", "auto", "where to train: auto (GL on a GPU, else the CPU; a software renderer such as llvmpipe is passed over), gl, or cpu;\n"+
-		"gl:PATH forces a context path (egl-device, egl-surfaceless, egl-default, glfw); cpu:blas=gonum skips OpenBLAS")
+		"gl:PATH forces a context path (egl-device, egl-surfaceless, egl-default, glfw), gl:device=N the N-th EGL device (from 0);\n"+
+		"cpu:blas=gonum skips OpenBLAS")
 	fs.IntVar(&c.threads, "threads", 0, "CPU threads (Go's GOMAXPROCS and the BLAS library's), at most "+strconv.Itoa(maxThreads)+"; 0: every core")
 	fs.StringVar(&c.data, "data", "spiral", "data set: spiral, circles, xor, moons (2-D, generated), mnist, fashion-mnist\n"+
 		"(Debian's dataset-fashion-mnist package, "+data.FashionMNISTDir+"), PATH.csv, or text to train a GPT on (-model): text:PATH\n"+

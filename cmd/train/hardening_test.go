@@ -360,6 +360,7 @@ func TestIneffectiveFlagsWarn(t *testing.T) {
 		want string
 	}{
 		{[]string{"-plot=", "-epochs=1", "-label-col=2"}, "warning: -label-col has no effect: spiral is not a CSV file\n"},
+		{[]string{"-plot=", "-epochs=1", "-skip-rows=1"}, "warning: -skip-rows has no effect: spiral is not a CSV file\n"},
 		{[]string{"-plot=", "-epochs=1", "-data-dir=/tmp"}, "warning: -data-dir has no effect"},
 		{[]string{"-plot=", "-epochs=1", "-hidden=", "-act=tanh"}, "warning: -act has no effect: without hidden layers the model is linear\n"},
 		{[]string{"-load=" + ck, "-eval", "-save=x.safetensors", "-opt=sgd", "-lr=0.1"}, "warning: -save, -opt and -lr have no effect with -eval, which does not train\n"},

@@ -249,17 +249,26 @@ func checkCSVMemory(what, path string, maxBytes int64, maxMemory float64, need f
 	if fi, err := os.Stat(path); err != nil || maxBytes > 0 && fi.Size() > maxBytes {
 		return nil // reading it says what is wrong
 	}
-	size, err := data.CountCSV(path)
+	limit, ok := memoryLimit(nil, maxMemory) // the host's: the rows are read into host memory
+	if !ok {
+		return nil
+	}
+	// The count stops once it needs more than the limit: a small .csv.gz
+	// may decompress to far more than it is worth counting.
+	size, stopped, err := data.CountCSVUntil(path, func(s data.CSVSize) bool { return need(s) > limit.bytes })
 	if err != nil {
 		return nil // reading it says what is wrong
 	}
 	n := need(size)
-	limit, ok := memoryLimit(nil, maxMemory) // the host's: the rows are read into host memory
-	if !ok || n <= limit.bytes {
+	if n <= limit.bytes {
 		return nil
 	}
-	return fmt.Errorf("%s %s: its %s values in %s rows need about %s to read, more than the %s available %s; use a smaller file (or set -max-memory if the estimate is wrong)",
-		what, path, count(float64(size.Fields)), count(float64(size.Records)), bytesize(n), bytesize(limit.bytes), limit.source)
+	its, verb := "its", "need about"
+	if stopped {
+		its, verb = "its first", "already need"
+	}
+	return fmt.Errorf("%s %s: %s %s values in %s rows %s %s to read, more than the %s available %s; use a smaller file (or set -max-memory if the estimate is wrong)",
+		what, path, its, count(float64(size.Fields)), count(float64(size.Records)), verb, bytesize(n), bytesize(limit.bytes), limit.source)
 }
 
 // csvDataBytes is the memory of -data's CSV file: data.LoadCSV's set

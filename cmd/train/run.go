@@ -35,6 +35,9 @@ type errWriter struct {
 	err error
 }
 
+// Unwrap is the writer below, where the progress bar looks for a terminal.
+func (e *errWriter) Unwrap() io.Writer { return e.w }
+
 func (e *errWriter) Write(p []byte) (int, error) {
 	n, err := e.w.Write(p)
 	if err != nil && e.err == nil {
@@ -197,6 +200,9 @@ func readCheckpoint(c *config, stderr io.Writer) (*checkpoint, error) {
 	}
 	if c.resume != "" {
 		if err := c.adoptRun(ck); err != nil {
+			return nil, exitCode{2, err}
+		}
+		if err := c.adoptCSVFiles(ck); err != nil { // -val-data, -test-data
 			return nil, exitCode{2, err}
 		}
 		if was := ck.Hyper["epochs"]; was != strconv.Itoa(c.epochs) && (c.schedule == "cosine" || c.schedule == "step") && !c.finetune {

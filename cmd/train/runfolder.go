@@ -99,13 +99,16 @@ func prepareOutputs(c outputs, now time.Time) (*runFolder, error) {
 }
 
 // runName is a run folder's name: the data set (a CSV or text file's base
-// name without its extension) and the time, "spiral-20250102-150405".
+// name without its extension, .csv.gz as one) and the time, "spiral-20250102-150405".
 func runName(dataName string, now time.Time) string {
 	name := dataName
 	if p := textFile(dataName); isCSV(dataName) || p != "" {
 		base := filepath.Base(dataName)
 		if p != "" {
 			base = filepath.Base(p)
+		}
+		if p == "" && strings.EqualFold(filepath.Ext(base), ".gz") {
+			base = strings.TrimSuffix(base, filepath.Ext(base)) // train.csv.gz is train
 		}
 		name = strings.TrimSuffix(base, filepath.Ext(base))
 	}

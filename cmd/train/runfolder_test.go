@@ -95,6 +95,8 @@ func TestRunFolderNames(t *testing.T) {
 	now := time.Date(2025, 1, 2, 15, 4, 5, 0, time.UTC)
 	assert.Equal(t, "iris-20250102-150405", runName("data/iris.csv", now))
 	assert.Equal(t, "Points.v2-20250102-150405", runName("/x/Points.v2.CSV", now))
+	assert.Equal(t, "train-20250102-150405", runName("/x/train.csv.gz", now))
+	assert.Equal(t, "Train-20250102-150405", runName("Train.CSV.GZ", now))
 	assert.Equal(t, "mnist-20250102-150405", runName("mnist", now))
 	assert.Equal(t, "corpus-20250102-150405", runName("text:/x/corpus.txt", now))
 	assert.Equal(t, "go-20250102-150405", runName("go", now))

@@ -54,11 +54,11 @@ func (u *ui) rate(s string) string {
 // replace them to see the bar.
 var (
 	isTerminal = func(w io.Writer) bool {
-		f, ok := w.(*os.File)
+		f, ok := outputFile(w)
 		return ok && term.IsTerminal(int(f.Fd()))
 	}
 	terminalWidth = func(w io.Writer) int {
-		if f, ok := w.(*os.File); ok {
+		if f, ok := outputFile(w); ok {
 			if width, _, err := term.GetSize(int(f.Fd())); err == nil {
 				return width
 			}
@@ -66,6 +66,22 @@ var (
 		return 0
 	}
 )
+
+// outputFile is the file w writes to: w itself, or the file below the
+// writers that wrap it (run's errWriter wraps stdout), so that the bar sees
+// the terminal through them.
+func outputFile(w io.Writer) (*os.File, bool) {
+	for {
+		switch v := w.(type) {
+		case *os.File:
+			return v, true
+		case interface{ Unwrap() io.Writer }:
+			w = v.Unwrap()
+		default:
+			return nil, false
+		}
+	}
+}
 
 // barInterval is the least time between two drawings of the bar: a
 // terminal redrawn more often only flickers.

@@ -18,7 +18,7 @@
 //     windows of ctx bytes (data.TextWindows), and -generate bytes after
 //     "func " (a KV cache, nn.Generator; temperature 0.8, top-k 40).
 //
-//     go run ./examples/chargpt [-backend gl|cpu] [-steps 300] [-model gpt:layers=2,heads=4,embd=64,ctx=64]
+//     go run ./examples/chargpt [-backend auto|gl|cpu] [-steps 300] [-model gpt:layers=2,heads=4,embd=64,ctx=64]
 package main
 
 import (
@@ -47,7 +47,7 @@ type options struct {
 }
 
 func main() {
-	name := flag.String("backend", "cpu", "cpu or gl")
+	name := flag.String("backend", "auto", "auto (gl on a hardware renderer, else cpu: backend.Open(\"auto\")), gl or cpu")
 	var o options
 	flag.IntVar(&o.steps, "steps", 300, "training steps")
 	flag.IntVar(&o.batch, "batch", 16, "sequences a step")

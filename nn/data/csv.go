@@ -62,6 +62,10 @@ type CSVOptions struct {
 	// row: a title, a note, scikit-learn's count line. Errors still name
 	// the file's own lines.
 	SkipRows int
+	// OneClass reads a file whose rows all have one class: a test or
+	// validation set whose classes a model or a training set names. A set
+	// to train on needs two, so without it such a file is refused.
+	OneClass bool
 
 	size CSVSize // LoadCSV's count of the file, to reserve its values
 }
@@ -80,7 +84,7 @@ func LoadCSV(path string, opts CSVOptions) (Set, error) {
 	if err != nil {
 		return Set{}, err
 	}
-	opts.size, err = countCSV(f, limit)
+	opts.size, _, err = countCSV(f, limit, nil)
 	f.Close()
 	if err != nil {
 		return Set{}, fmt.Errorf("csv: %s: %w", path, err)
@@ -285,6 +289,10 @@ func (p *csvParser) notHeader(first bool, rec []string) string {
 	if !first || p.opts.Header != HeaderAuto {
 		return ""
 	}
+	if _, _, ok := isCountLine(rec); ok { // scikit-learn's iris.csv: a count line as wide as the rows
+		return fmt.Sprintf("; line %d (%s,%s,…) looks like a count line (samples, features, class names, as scikit-learn writes) with no header after it: skip it with SkipRows 1 (train -skip-rows=1)",
+			p.firstLine, rec[0], rec[1])
+	}
 	for j, field := range rec {
 		if !p.isTarget(j) && isName(field) {
 			return fmt.Sprintf("; the line is read as data, not as a header, because it holds numbers (a header holds only names; column %d is one)", j+1)
@@ -374,8 +382,8 @@ func (p *csvParser) set() (Set, error) {
 	} else if s.Labels, s.Classes, err = p.intLabels(); err != nil {
 		return Set{}, err
 	}
-	if distinct := len(slices.Compact(slices.Sorted(slices.Values(s.Labels)))); distinct < 2 {
-		return Set{}, fmt.Errorf("%s: every row has label %s: need at least 2 classes", p.name, excerpt(p.labels[0]))
+	if distinct := len(slices.Compact(slices.Sorted(slices.Values(s.Labels)))); distinct < 2 && !p.opts.OneClass {
+		return Set{}, fmt.Errorf("%s: every row has label %s: need at least 2 classes to train on", p.name, excerpt(p.labels[0]))
 	}
 	return s, nil
 }

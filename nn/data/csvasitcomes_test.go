@@ -56,10 +56,16 @@ func TestSkipRows(t *testing.T) {
 func TestCountLineHint(t *testing.T) {
 	_, err := ParseCSV(strings.NewReader(wine), "wine_data.csv", CSVOptions{})
 	assert.EqualError(t, err, `wine_data.csv:2: 4 fields, want 5 as on line 1; line 1 (3,3,…) looks like a count line (samples, features, class names, as scikit-learn writes) with no header after it: skip it with SkipRows 1 (train -skip-rows=1)`)
-	// A count line as wide as the rows after it is read as data, and
-	// fails on its names.
-	_, err = ParseCSV(strings.NewReader("3,4,class_0,class_1,class_2\n14.23,1.71,2.43,15.6,0\n"), "wine_data.csv", CSVOptions{})
-	assert.ErrorContains(t, err, `wine_data.csv:1: column 3: "class_0" is not a number`)
+	// A count line as wide as the rows after it (iris.csv's
+	// "150,4,setosa,versicolor,virginica") is read as data, and fails on
+	// its names, with the same hint.
+	_, err = ParseCSV(strings.NewReader("150,4,setosa,versicolor,virginica\n5.1,3.5,1.4,0.2,0\n"), "iris.csv", CSVOptions{})
+	assert.EqualError(t, err, `iris.csv:1: column 3: "setosa" is not a number; line 1 (150,4,…) looks like a count line (samples, features, class names, as scikit-learn writes) with no header after it: skip it with SkipRows 1 (train -skip-rows=1)`)
+	// A first row of names beside numbers that is no count line: the
+	// header hint alone.
+	_, err = ParseCSV(strings.NewReader("1.5,4,setosa,versicolor,virginica\n5.1,3.5,1.4,0.2,0\n"), "x.csv", CSVOptions{})
+	assert.ErrorContains(t, err, "the line is read as data, not as a header")
+	assert.NotContains(t, err.Error(), "count line")
 	// Ragged data without a count line: no hint.
 	_, err = ParseCSV(strings.NewReader("1,2,0\n1,2,3,1\n"), "r.csv", CSVOptions{})
 	assert.EqualError(t, err, `r.csv:2: 4 fields, want 3 as on line 1`)
@@ -112,4 +118,27 @@ func TestGzipCSV(t *testing.T) {
 	_, err = LoadCSV(notGzip, CSVOptions{})
 	assert.EqualError(t, err, "csv: "+notGzip+": gzip: invalid header")
 	assert.True(t, slices.Equal(got.X, want.X))
+}
+
+// TestOneClass: OneClass reads a file of one class (a held-out set whose
+// classes another names); without it the file is refused, as a set to
+// train on.
+func TestOneClass(t *testing.T) {
+	for _, tc := range []struct {
+		text    string
+		labels  []int
+		classes int
+		names   []string
+	}{
+		{"1,a\n2,a\n", []int{0, 0}, 1, []string{"a"}},
+		{"1,3\n2,3\n", []int{3, 3}, 4, nil},
+	} {
+		_, err := ParseCSV(strings.NewReader(tc.text), "one.csv", CSVOptions{})
+		assert.ErrorContains(t, err, "need at least 2 classes to train on", tc.text)
+		s, err := ParseCSV(strings.NewReader(tc.text), "one.csv", CSVOptions{OneClass: true})
+		require.NoError(t, err, tc.text)
+		assert.Equal(t, tc.labels, s.Labels, tc.text)
+		assert.Equal(t, tc.classes, s.Classes, tc.text)
+		assert.Equal(t, tc.names, s.ClassNames, tc.text)
+	}
 }

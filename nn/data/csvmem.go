@@ -20,21 +20,31 @@ type CSVSize struct {
 // known before it is read; a ".gz" file's decompressed text is counted, as
 // it streams. Anything but a regular file is refused, as LoadCSV refuses it.
 func CountCSV(path string) (CSVSize, error) {
+	size, _, err := CountCSVUntil(path, nil)
+	return size, err
+}
+
+// CountCSVUntil is CountCSV, stopping early (stopped true) once stop says
+// that the count so far is enough, as when it already needs more memory
+// than there is: it is asked every 64 KiB, so that a small ".gz" file that
+// decompresses to gigabytes is not counted to its end. A nil stop counts
+// the whole file.
+func CountCSVUntil(path string, stop func(CSVSize) bool) (size CSVSize, stopped bool, err error) {
 	f, err := OpenCSV(path)
 	if err != nil {
-		return CSVSize{}, err
+		return CSVSize{}, false, err
 	}
 	defer f.Close()
-	size, err := countCSV(f, DefaultMaxRecordBytes)
+	size, stopped, err = countCSV(f, DefaultMaxRecordBytes, stop)
 	if err != nil {
-		return size, fmt.Errorf("csv: %s: %w", path, err)
+		return size, stopped, fmt.Errorf("csv: %s: %w", path, err)
 	}
-	return size, nil
+	return size, stopped, nil
 }
 
 // countCSV counts r's records and fields (see CSVSize), up to a record
 // longer than maxRecord bytes.
-func countCSV(r io.Reader, maxRecord int) (CSVSize, error) {
+func countCSV(r io.Reader, maxRecord int, stop func(CSVSize) bool) (CSVSize, bool, error) {
 	var s CSVSize
 	quoted, open := false, false // open: a record has begun
 	record := 0                  // bytes of the record so far
@@ -45,7 +55,7 @@ func countCSV(r io.Reader, maxRecord int) (CSVSize, error) {
 		s.Bytes += int64(n)
 		for _, c := range buf[:n] {
 			if record++; record > maxRecord {
-				return s, nil // the reader stops here too
+				return s, false, nil // the reader stops here too
 			}
 			switch {
 			case c == '"':
@@ -65,14 +75,19 @@ func countCSV(r io.Reader, maxRecord int) (CSVSize, error) {
 			break
 		}
 		if err != nil {
-			return s, err
+			return s, false, err
+		}
+		if stop != nil && stop(s) {
+			if _, err := br.Peek(1); err == nil { // more to come: stopped short of the end
+				return s, true, nil
+			}
 		}
 	}
 	if open { // a last record without a newline
 		s.Records++
 		s.Fields++
 	}
-	return s, nil
+	return s, false, nil
 }
 
 // ReadBytes is the most memory LoadCSV takes to read a file of this size,

@@ -25,14 +25,27 @@ func TestCountCSV(t *testing.T) {
 		{"1,2,3\r\n4,5,6\r\n", 2, 6},
 		{"a,\"b,\nc\",d\n1,2,3\n", 2, 6},
 	} {
-		s, err := countCSV(strings.NewReader(tc.in), 100)
+		s, _, err := countCSV(strings.NewReader(tc.in), 100, nil)
 		require.NoError(t, err)
 		assert.Equal(t, CSVSize{Bytes: int64(len(tc.in)), Records: tc.records, Fields: tc.fields}, s, "%d: %q", i, tc.in)
 	}
 	// A record over the limit ends the count, where the reader fails.
-	s, err := countCSV(strings.NewReader("1,2\n"+strings.Repeat("3", 200)+"\n4,5\n"), 100)
+	s, _, err := countCSV(strings.NewReader("1,2\n"+strings.Repeat("3", 200)+"\n4,5\n"), 100, nil)
 	require.NoError(t, err)
 	assert.Equal(t, [2]int64{1, 2}, [2]int64{s.Records, s.Fields})
+
+	// stop ends the count early: asked after each read of 64 KiB, it
+	// stops a stream of 1 MiB after its first.
+	text := strings.Repeat("1,2,3,0\n", 1<<17)
+	s, stopped, err := countCSV(strings.NewReader(text), 100, func(s CSVSize) bool { return s.Records > 1000 })
+	require.NoError(t, err)
+	assert.True(t, stopped)
+	assert.Equal(t, int64(1<<16), s.Bytes)
+	assert.Equal(t, int64(1<<13), s.Records)
+	s, stopped, err = countCSV(strings.NewReader(text), 100, func(CSVSize) bool { return false })
+	require.NoError(t, err)
+	assert.False(t, stopped)
+	assert.Equal(t, int64(1<<17), s.Records)
 }
 
 // TestLoadCSVReserves: LoadCSV counts the file first and reserves its

@@ -31,7 +31,7 @@ func (f Fallback) String() string {
 // -backend=auto chooses: "gl" when it is registered and opens on a
 // hardware renderer (fb nil), and otherwise cpuSpec ("cpu", or
 // "cpu:threads=N"; "" is "cpu") with fb saying why: no context, or a
-// software renderer (Mesa's llvmpipe and its kind, SoftwareReporter).
+// software renderer (Mesa's llvmpipe and its kind: DeviceInfo's Software).
 // Open("auto") is OpenAuto("") without the reason; Open("auto:threads=N")
 // gives the CPU fallback N threads.
 func OpenAuto(cpuSpec string) (b Backend, fb *Fallback, err error) {
@@ -41,16 +41,13 @@ func OpenAuto(cpuSpec string) (b Backend, fb *Fallback, err error) {
 	fb = &Fallback{}
 	if registered("gl") {
 		if b, fb.Err = Open("gl"); fb.Err == nil {
-			sw, ok := b.(SoftwareReporter)
-			if !ok || !sw.Software() {
+			d, ok := b.(Describer)
+			if !ok || !d.Device().Software {
 				return b, nil, nil
 			}
-			fb.Renderer = "the GL renderer"
-			if d, ok := b.(Describer); ok {
-				fb.Renderer = d.Device().Renderer
-				if i := strings.Index(fb.Renderer, " ("); i > 0 {
-					fb.Renderer = fb.Renderer[:i] // "llvmpipe (LLVM 15.0.6, 256 bits)" is "llvmpipe"
-				}
+			fb.Renderer = d.Device().Renderer
+			if i := strings.Index(fb.Renderer, " ("); i > 0 {
+				fb.Renderer = fb.Renderer[:i] // "llvmpipe (LLVM 15.0.6, 256 bits)" is "llvmpipe"
 			}
 			b.Close()
 		}

@@ -176,6 +176,11 @@ type DeviceInfo struct {
 	Context  string // how the context was made (egl-device, glfw, …); "" for cpu
 	Threads  int    // worker threads (cpu); 0 when not applicable
 	Products string // what computes matrix products (cpu: "OpenBLAS 0.3.21 (openmp)", "gonum blas32"); "" for gl
+	// Software reports a device emulated on the CPU: a GL context on a
+	// software renderer (Mesa's llvmpipe, softpipe, swrast, or
+	// SwiftShader). Training there is slower than on the cpu backend, so
+	// OpenAuto and train's -backend=auto pass such a device over.
+	Software bool
 }
 
 // Describer is implemented by backends that can say what they run on.

@@ -8,14 +8,6 @@ package backend
 
 import "time"
 
-// SoftwareReporter is implemented by backends whose device can be emulated
-// on the CPU (a GL context on llvmpipe). Training there is slower than the
-// cpu backend, so cmd/train's -backend=auto passes such a device over.
-type SoftwareReporter interface {
-	// Software reports whether the device renders on the CPU.
-	Software() bool
-}
-
 // FreeMemoryReporter is implemented by backends with a memory of their own
 // (a GPU's) that they may be able to measure. ok is false where the driver
 // does not tell: the caller then has only the host's memory to go by, and

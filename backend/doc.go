@@ -68,8 +68,8 @@
 // Backend is composed of small interfaces, in the manner of
 // gonum's blas.Float32: Allocator, MatMuler, Elementwise, Broadcaster,
 // Reducer, Activator, Losser, Optimizer and Indexer. Optional capabilities
-// (MemoryReporter, Describer, Packer, and in capability.go SoftwareReporter,
-// FreeMemoryReporter, Warmer, ProgramCounter and ActivityCounter), optional
+// (MemoryReporter, Describer (whose DeviceInfo says whether the device is
+// emulated on the CPU), Packer, and in capability.go FreeMemoryReporter, Warmer, ProgramCounter and ActivityCounter), optional
 // operations (Softmaxer, Binarier; AxisReducer, LogSoftmaxer and Shaper;
 // in losses2.go RegressionLosser and WeightedLosser; in norm.go,
 // batchnorm.go and avgpool.go the layers' Normalizer, BatchNormer and

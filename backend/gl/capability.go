@@ -5,7 +5,6 @@ import "gltrain/backend"
 // The optional capabilities of package backend that the GL backend has
 // (their methods are in gl.go, beside the state they read).
 var (
-	_ backend.SoftwareReporter   = (*Backend)(nil)
 	_ backend.FreeMemoryReporter = (*Backend)(nil)
 	_ backend.Warmer             = (*Backend)(nil)
 	_ backend.ProgramCounter     = (*Backend)(nil)

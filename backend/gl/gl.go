@@ -179,7 +179,8 @@ func New(o Options) (*Backend, error) {
 		Vendor: b.ctx.Vendor, Renderer: b.ctx.Renderer, Version: b.ctx.Version,
 		Context: string(b.ctx.Path) + ": " + b.ctx.Detail,
 	}
-	b.tune = newTuner(b.info.Renderer, b.info.Version, b.Software())
+	b.info.Software = b.software()
+	b.tune = newTuner(b.info.Renderer, b.info.Version, b.info.Software)
 	if b.tune.notice != "" {
 		fmt.Fprintln(os.Stderr, b.tune.notice) // a corrupt tuning cache: one line, once
 	}
@@ -320,11 +321,10 @@ func (b *Backend) Activity() (ops, dispatches uint64) {
 // CPU: Mesa's llvmpipe, softpipe and swrast, and Google's SwiftShader.
 var softwareRenderers = []string{"llvmpipe", "softpipe", "swrast", "swiftshader"}
 
-// Software reports whether the context renders on the CPU: its EGL device
-// has EGL_MESA_device_software, or its GL_RENDERER names a software
-// renderer. Training there is slower than the cpu backend, so
-// -backend=auto passes it over.
-func (b *Backend) Software() bool {
+// software reports whether the context renders on the CPU (DeviceInfo's
+// Software): its EGL device has EGL_MESA_device_software, or its
+// GL_RENDERER names a software renderer.
+func (b *Backend) software() bool {
 	if strings.Contains(b.info.Context, "EGL_MESA_device_software") {
 		return true
 	}

@@ -116,8 +116,8 @@ func TestSoftware(t *testing.T) {
 		{"AMD Radeon RX 7900 XTX (radeonsi, navi31, LLVM 15.0.6)", "egl-device", false},
 	} {
 		b := &Backend{info: backend.DeviceInfo{Renderer: tc.renderer, Context: tc.context}}
-		if got := b.Software(); got != tc.want {
-			t.Errorf("%d: renderer %q, context %q: Software() = %v, want %v", i, tc.renderer, tc.context, got, tc.want)
+		if got := b.software(); got != tc.want {
+			t.Errorf("%d: renderer %q, context %q: software() = %v, want %v", i, tc.renderer, tc.context, got, tc.want)
 		}
 	}
 }

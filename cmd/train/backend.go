@@ -28,11 +28,8 @@ func openBackend(spec string, threads int) (backend.Backend, string, error) {
 		if err != nil {
 			return nil, "", fmt.Errorf("backend %s: %w", spec, err)
 		}
-		if sw, ok := b.(backend.SoftwareReporter); ok && sw.Software() {
-			renderer := b.Name()
-			if d, ok := b.(backend.Describer); ok {
-				renderer = shortRenderer(d.Device().Renderer)
-			}
+		if d, ok := b.(backend.Describer); ok && d.Device().Software {
+			renderer := shortRenderer(d.Device().Renderer)
 			return b, "gl: " + renderer + " is a software renderer: training here is " + softwareFactor + " than on -backend=cpu", nil
 		}
 		return b, "", nil

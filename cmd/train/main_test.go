@@ -473,7 +473,7 @@ func TestNonFiniteWeightsAreNotSaved(t *testing.T) {
 // a GPU the default is GL.
 func TestAutoPassesOverSoftwareRenderer(t *testing.T) {
 	b := backendtest.Open(t, "gl")
-	software := b.(backend.SoftwareReporter).Software()
+	software := b.(backend.Describer).Device().Software
 	code, stdout, stderr := runTrain(t, "-epochs=1", "-plot=")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -506,8 +506,8 @@ func TestOpenAuto(t *testing.T) {
 	}
 	defer b.Close()
 	if fb == nil {
-		if sw, ok := b.(backend.SoftwareReporter); b.Name() != "gl" || ok && sw.Software() {
-			t.Fatalf("auto took %s (software %v) and gave no reason", b.Name(), ok && sw.Software())
+		if d, ok := b.(backend.Describer); b.Name() != "gl" || ok && d.Device().Software {
+			t.Fatalf("auto took %s (software %v) and gave no reason", b.Name(), ok && d.Device().Software)
 		}
 	} else {
 		if b.Name() != "cpu" || fb.Renderer == "" && fb.Err == nil || strings.Contains(fb.String(), "\n") {

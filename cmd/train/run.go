@@ -345,6 +345,28 @@ func (r *session) printSummary(m *nn.Model) error {
 	return nil
 }
 
+// headerSummaryRows is the most layers whose table the run's header shows
+// under the model line; a longer table (a GPT's) is left to -summary.
+const headerSummaryRows = 12
+
+// printHeaderSummary is the model's table (nn.Summary) in the header of a
+// training run, as Keras's fit shows model.summary(): the table itself for
+// up to headerSummaryRows layers, else a line saying -summary lists them.
+func (r *session) printHeaderSummary(m *nn.Model) {
+	table, err := nn.Summary(m)
+	if err != nil {
+		return // a model Summary cannot describe still trains; -summary says why
+	}
+	lines := strings.Split(strings.TrimSuffix(table, "\n"), "\n")
+	if rows := len(lines) - 2; rows > headerSummaryRows { // less its heading and total
+		r.u.printf("         %d layers: train -summary lists them", rows)
+		return
+	}
+	for _, line := range lines {
+		r.u.printf("         %s", line)
+	}
+}
+
 // train trains: -resume's run with its optimiser state, or -load's model or
 // a new one from spec with a new optimiser.
 func (r *session) train(ctx context.Context, spec nn.Spec) error {
@@ -371,6 +393,7 @@ func (r *session) train(ctx context.Context, spec nn.Spec) error {
 	if c.summary {
 		return r.printSummary(m)
 	}
+	r.printHeaderSummary(m)
 	var opt nn.Optimizer
 	if st != nil {
 		opt = st.Optimizer

@@ -193,9 +193,9 @@ func (s shiftedSchedule) LR(e int) float32 { return s.Schedule.LR(max(e-s.From, 
 // trains.
 func (c config) resumeLine(st *nn.TrainState) string {
 	if !c.finetune {
-		return fmt.Sprintf("resuming epoch %d of %d (step %d) from %s", st.Epochs+1, c.epochs, st.Steps, c.resume)
+		return fmt.Sprintf("resume   epoch %d of %d (step %d) from %s", st.Epochs+1, c.epochs, st.Steps, c.resume)
 	}
 	e := c.finetunes[len(c.finetunes)-1]
-	return fmt.Sprintf("fine-tuning %s from epoch %d (step %d) to %d with its optimiser state: -lr %g → %g, -schedule %s → %s",
+	return fmt.Sprintf("finetune %s from epoch %d (step %d) to %d with its optimiser state: -lr %g → %g, -schedule %s → %s",
 		c.resume, e.Epoch, e.Step, c.epochs, e.LRFrom, e.LR, e.ScheduleFrom, e.Schedule)
 }

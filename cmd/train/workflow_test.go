@@ -136,9 +136,9 @@ func TestResumeBitIdentical(t *testing.T) {
 			// Only -epochs and the backend: the rest comes from the checkpoint,
 			// and -save defaults to it.
 			stdout := mustTrain(t, args[0], "-plot=", "-resume="+b, fmt.Sprintf("-epochs=%d", tc.epochs))
-			require.Contains(t, stdout, "\nresuming epoch ")
+			require.Contains(t, stdout, "\nresume   epoch ")
 			steps := 0
-			_, err = fmt.Sscanf(stdout[strings.Index(stdout, "resuming epoch"):], fmt.Sprintf("resuming epoch %d of %d (step %%d) from %s", half+1, tc.epochs, b), &steps)
+			_, err = fmt.Sscanf(stdout[strings.Index(stdout, "resume   epoch"):], fmt.Sprintf("resume   epoch %d of %d (step %%d) from %s", half+1, tc.epochs, b), &steps)
 			require.NoError(t, err, "the resuming line:\n%s", stdout)
 			assert.Equal(t, ck.Steps, steps)
 			assert.Contains(t, stdout, fmt.Sprintf("\nepoch %*d/%d ", len(strconv.Itoa(tc.epochs)), half+1, tc.epochs), "epochs are numbered on")

@@ -56,6 +56,13 @@ type Trainer struct {
 	MicroBatches int
 	// EvalBatch is the batch size of evaluation (default 1024).
 	EvalBatch int
+	// BeforeStep, when set, is called before each optimiser step with the
+	// epoch (from 1) and the steps done in all, before Fit looks at ctx:
+	// a viewer pauses training by blocking in it, and stops it by
+	// cancelling ctx and returning nil, as an interrupt does. An error it
+	// returns ends Fit with that error (on this rank only: a data-parallel
+	// run stops by ctx). Unset, a step costs one nil check.
+	BeforeStep func(epoch, step int) error
 	// OnProgress, when set, is called after each read of the loss.
 	OnProgress func(Progress)
 	// OnEpoch, when set, is called after each epoch, before Callbacks;
@@ -375,6 +382,11 @@ func (t *Trainer) fit(ctx context.Context) (*History, error) {
 		r.beginEpoch(e + 1)
 		epochBatches := batcher.Epoch(e)
 		for i, rows := range epochBatches {
+			if t.BeforeStep != nil {
+				if err := t.BeforeStep(e+1, r.step); err != nil {
+					return &r.hist, errors.Join(err, r.flush(len(epochBatches)))
+				}
+			}
 			if err := ctx.Err(); err != nil && r.dp == nil { // the ranks agree on a stop in the step
 				return &r.hist, errors.Join(err, r.flush(len(epochBatches)))
 			}

@@ -13,6 +13,7 @@ import (
 	"gltrain/backend"
 	"gltrain/backend/cpu"
 	"gltrain/backend/gl"
+	"gltrain/live"
 	"gltrain/nn"
 	"gltrain/nn/data"
 )
@@ -79,6 +80,8 @@ type config struct {
 
 	micro int    // -micro-batches: of a data-parallel step (mpi.go); 0: one a rank
 	world *world // the MPI job's (mpi.go); nil for one process
+
+	hub *live.Hub // the live view's (live.go); nil without -serve and -view
 }
 
 // preset is a data set's defaults for the flags left unset: the 2-D sets

@@ -67,6 +67,11 @@ func runTo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if c.world = w; w.rank() > 0 { // rank 0 prints and writes
 		c, stdout = c.worker(), io.Discard
 	}
+	lv, err := startLive(&c)
+	if err != nil {
+		fmt.Fprintf(stderr, "train: %v\n", err)
+		return 2
+	}
 	for _, line := range c.ineffective() {
 		fmt.Fprintf(stderr, "warning: %s\n", line)
 	}
@@ -76,7 +81,7 @@ func runTo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if c.gen.n > 0 {
 		mode = func() error { return generate(ctx, c, stdout, stderr) }
 	}
-	if err := mode(); err != nil {
+	if err := lv.wrap(mode)(); err != nil {
 		var code exitCode
 		if errors.As(err, &code) {
 			fmt.Fprintf(stderr, "train: %v\n", code.err)
@@ -141,7 +146,7 @@ func train(ctx context.Context, c config, u *ui, stderr io.Writer) error {
 	if c.eval {
 		return r.evaluate()
 	}
-	return r.train(ctx, spec)
+	return r.trainLive(ctx, spec)
 }
 
 // session is a run of -eval or training once its checkpoint is read and
@@ -437,6 +442,8 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 	if early != nil {
 		tr.Callbacks = append(tr.Callbacks, early)
 	}
+	ctx, unwatch := r.watch(ctx, &tr)
+	defer unwatch()
 	began := time.Now()
 	hist, err := tr.Fit(ctx)
 	u.timing.training = time.Since(began)

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"gltrain/live"
+	"gltrain/nn"
+)
+
+// The live view's wiring (issue #27): with -serve (or -view) the run has a
+// live.Hub; the training loop publishes its state there and calls the
+// hub's Gate before every step. Without them c.hub is nil and nothing of
+// this file runs but nil checks.
+
+// wantsLive reports whether a viewer asked for the run's live state: the
+// viewers' flags (-serve, -view) set it as they come; until then none does.
+func (c config) wantsLive() bool { return false }
+
+// liveRun is the hub of a run that has viewers; nil without.
+type liveRun struct {
+	hub *live.Hub
+}
+
+// startLive makes the hub when a viewer is asked for (nil otherwise) and
+// gives it to c. A data-parallel job has none: its ranks must stop and
+// restart together, which the viewer's controls cannot promise.
+func startLive(c *config) (*liveRun, error) {
+	if !c.wantsLive() {
+		return nil, nil
+	}
+	if r := c.world.reducer(); r != nil && r.Size() > 1 {
+		return nil, errors.New("the live view (-serve, -view) watches a run of one process, not a job of several ranks")
+	}
+	l := &liveRun{hub: live.NewHub()}
+	c.hub = l.hub
+	return l, nil
+}
+
+// wrap runs mode and then tells the viewers that the run is over, and how.
+func (l *liveRun) wrap(mode func() error) func() error {
+	if l == nil {
+		return mode
+	}
+	return func() error {
+		err := mode()
+		l.hub.Update(func(s *live.Snapshot) {
+			s.Done = true
+			if err != nil {
+				var code exitCode
+				if errors.As(err, &code) {
+					s.Err = code.err.Error()
+				} else {
+					s.Err = err.Error()
+				}
+			}
+		})
+		return err
+	}
+}
+
+// trainLive is train, again from a new model each time a viewer asks for
+// a restart: the same spec, initialised and shuffled with the viewer's
+// seed, from epoch 1 (a resumed or loaded run starts afresh too).
+func (r *session) trainLive(ctx context.Context, spec nn.Spec) error {
+	for {
+		err := r.train(ctx, spec)
+		if r.c.hub == nil || !errors.Is(err, live.ErrRestart) {
+			return err
+		}
+		r.c.seed = uint64(r.c.hub.RestartSeed())
+		r.c.resume, r.c.load, r.ck = "", "", nil
+		r.u.printf("restart  from the viewer, -seed=%d", r.c.seed)
+	}
+}
+
+// watch connects the trainer to the hub (nothing without one): it returns
+// the context Fit must run under, which the viewer's Stop cancels as
+// Ctrl-C would, and the func that ends the watch.
+func (r *session) watch(ctx context.Context, tr *nn.Trainer) (context.Context, func()) {
+	if r.c.hub == nil {
+		return ctx, func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	p := newPublisher(r, tr, cancel)
+	onEpoch, onProgress := tr.OnEpoch, tr.OnProgress
+	tr.BeforeStep = func(epoch, step int) error { return p.beforeStep(ctx, epoch, step) }
+	tr.OnEpoch = func(s nn.EpochStats) error {
+		var err error
+		if onEpoch != nil {
+			err = onEpoch(s)
+		}
+		return errors.Join(err, p.epochEnd(s))
+	}
+	tr.OnProgress = func(pr nn.Progress) {
+		if onProgress != nil {
+			onProgress(pr)
+		}
+		p.hub.Update(func(s *live.Snapshot) { s.Epoch, s.Step = pr.Epoch, int64(pr.GlobalStep) })
+	}
+	return ctx, cancel
+}
+
+// boundaryEvery is the least time between two evaluations of the decision
+// boundary; the publisher waits longer where an evaluation is slow, so
+// that it takes at most a tenth of the training's time.
+const boundaryEvery = 100 * time.Millisecond
+
+// maxShown is the most misclassified images a snapshot holds.
+const maxShown = 16
+
+// publisher publishes one Fit's state to the hub.
+type publisher struct {
+	hub    *live.Hub
+	cancel context.CancelFunc
+	m      *nn.Model
+	d      dataset
+	epochs int
+	grid   *boundaryGrid // nil unless the data is 2-D classes
+	names  []string      // the classes' names; nil for regression and text
+	// when is when the boundary is next due, gap the least time between
+	// two.
+	when  time.Time
+	gap   time.Duration
+	epoch int
+}
+
+func newPublisher(r *session, tr *nn.Trainer, cancel context.CancelFunc) *publisher {
+	m, d := tr.Model, r.d
+	p := &publisher{hub: r.c.hub, cancel: cancel, m: m, d: d, epochs: tr.Epochs, gap: boundaryEvery}
+	task := "classification"
+	switch {
+	case d.text != nil:
+		task = "text"
+	case d.train.Regression():
+		task = "regression"
+	default:
+		p.names = classNames(d.train.ClassNames, m.Outputs)
+		if d.train.Features == 2 && m.Outputs <= math.MaxUint8+1 {
+			p.grid = newBoundaryGrid(d)
+		}
+	}
+	run := ""
+	if r.rf != nil {
+		run = r.rf.dir
+	}
+	p.hub.Update(func(s *live.Snapshot) {
+		*s = live.Snapshot{Run: run, Task: task, Classes: p.names, Epoch: tr.StartEpoch + 1, Epochs: tr.Epochs, Step: int64(tr.StartStep)}
+	})
+	return p
+}
+
+// beforeStep is the trainer's BeforeStep: it publishes a new epoch, the
+// boundary when it is due, and waits at the hub's Gate.
+func (p *publisher) beforeStep(ctx context.Context, epoch, step int) error {
+	if epoch != p.epoch {
+		p.epoch = epoch
+		p.hub.Update(func(s *live.Snapshot) { s.Epoch, s.Step = epoch, int64(step) })
+	}
+	if p.grid != nil && !time.Now().Before(p.when) {
+		if err := p.boundary(epoch, step); err != nil {
+			return err
+		}
+	}
+	switch err := p.hub.Gate(ctx); {
+	case errors.Is(err, live.ErrStop):
+		p.cancel() // Fit stops as at Ctrl-C
+	case errors.Is(err, live.ErrRestart):
+		return err
+	}
+	return nil // ctx's end, if it was that, is Fit's to report
+}
+
+// boundary evaluates and publishes the decision boundary.
+func (p *publisher) boundary(epoch, step int) error {
+	began := time.Now()
+	b, err := p.grid.eval(p.m)
+	if err != nil {
+		return fmt.Errorf("the live view's decision boundary: %w", err)
+	}
+	b.Epoch, b.Step = epoch, int64(step)
+	took := time.Since(began)
+	p.when = time.Now().Add(max(p.gap, 9*took))
+	p.hub.Update(func(s *live.Snapshot) { s.Boundary = b })
+	return nil
+}
+
+// epochEnd publishes the epoch's curve point, the validation set's
+// confusion matrix and misclassified images, the first convolution's
+// filters, and on the last epoch the boundary.
+func (p *publisher) epochEnd(s nn.EpochStats) error {
+	pt := live.Point{Epoch: s.Epoch, Step: int64(s.GlobalStep), TrainLoss: s.Loss, ValLoss: s.ValLoss, TrainAcc: s.Accuracy, ValAcc: s.ValAccuracy}
+	confusion, wrong, err := p.validation()
+	if err != nil {
+		return err
+	}
+	filters, err := convFilters(p.m)
+	if err != nil {
+		return err
+	}
+	p.hub.Update(func(sn *live.Snapshot) {
+		sn.Epoch, sn.Step = s.Epoch, int64(s.GlobalStep)
+		sn.Curves = append(sn.Curves, pt)
+		sn.Confusion, sn.Misclassified, sn.Filters = confusion, wrong, filters
+	})
+	if p.grid != nil && s.Epoch == p.epochs {
+		return p.boundary(s.Epoch, s.GlobalStep)
+	}
+	return nil
+}
+
+// validation is the validation set's confusion matrix (nil past
+// maxTextConfusion classes, and for regression and text) and, for images,
+// its first misclassified examples.
+func (p *publisher) validation() ([][]int, []live.Image, error) {
+	held := p.d.held
+	if p.names == nil || held.Len() == 0 {
+		return nil, nil, nil
+	}
+	pred, err := nn.Predict(prepared(p.m), held.X)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the live view's confusion matrix: %w", err)
+	}
+	var confusion [][]int
+	if len(p.names) <= maxTextConfusion {
+		_, confusion, _, _ = scoreClasses(held.Labels, pred, p.names, maxTextConfusion)
+	}
+	var wrong []live.Image
+	if img := p.m.Image; img != nil {
+		n := img.Len()
+		for i, y := range held.Labels {
+			if pred[i] == y {
+				continue
+			}
+			if len(wrong) == maxShown {
+				break
+			}
+			im := liveImage(held.X[i*n:(i+1)*n], img.C, img.H, img.W)
+			im.Label = fmt.Sprintf("%s → %s", p.names[y], p.names[pred[i]])
+			wrong = append(wrong, im)
+		}
+	}
+	return confusion, wrong, nil
+}

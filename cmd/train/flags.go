@@ -81,7 +81,8 @@ type config struct {
 	micro int    // -micro-batches: of a data-parallel step (mpi.go); 0: one a rank
 	world *world // the MPI job's (mpi.go); nil for one process
 
-	hub *live.Hub // the live view's (live.go); nil without -serve and -view
+	hub  *live.Hub // the live view's (live.go); nil without -serve and -view
+	view bool      // -view: the live view's window (view.go)
 }
 
 // preset is a data set's defaults for the flags left unset: the 2-D sets
@@ -279,6 +280,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.BoolVar(&c.json, "json", false, "write one JSON object per epoch to stdout (other output goes to stderr);\n"+
 		"with -eval, one object of the metrics")
 	fs.BoolVar(&c.quiet, "quiet", false, "print only the final summary and errors")
+	fs.BoolVar(&c.view, "view", false, viewHelp)
 	fs.BoolVar(&c.summary, "summary", false, "print the model's layers, output shapes and parameter counts (Keras's model.summary()), then stop")
 	c.csvFiles.register(fs)
 	fs.IntVar(&c.maxClasses, "max-classes", defaultMaxClasses, "refuse data with more classes than this (a wrong -label-col makes one class per distinct value)")

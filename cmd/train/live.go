@@ -17,8 +17,8 @@ import (
 // this file runs but nil checks.
 
 // wantsLive reports whether a viewer asked for the run's live state: the
-// viewers' flags (-serve, -view) set it as they come; until then none does.
-func (c config) wantsLive() bool { return false }
+// viewers' flags (-serve, -view) set it as they come.
+func (c config) wantsLive() bool { return c.view }
 
 // liveRun is the hub of a run that has viewers; nil without.
 type liveRun struct {

@@ -72,6 +72,10 @@ func runTo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "train: %v\n", err)
 		return 2
 	}
+	win, code := openView(c, stderr)
+	if code != 0 {
+		return code
+	}
 	for _, line := range c.ineffective() {
 		fmt.Fprintf(stderr, "warning: %s\n", line)
 	}
@@ -81,7 +85,7 @@ func runTo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if c.gen.n > 0 {
 		mode = func() error { return generate(ctx, c, stdout, stderr) }
 	}
-	if err := lv.wrap(mode)(); err != nil {
+	if err := runView(ctx, win, c.hub, lv.wrap(mode)); err != nil {
 		var code exitCode
 		if errors.As(err, &code) {
 			fmt.Fprintf(stderr, "train: %v\n", code.err)

@@ -1,0 +1,3 @@
+package view
+
+var Faster, Slower = faster, slower

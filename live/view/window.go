@@ -1,0 +1,327 @@
+package view
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/go-gl/gl/v3.3-core/gl"
+	"github.com/go-gl/glfw/v3.3/glfw"
+
+	"gltrain/live"
+)
+
+// ErrNoDisplay is Open's error when there is no display to open a window on.
+var ErrNoDisplay = errors.New("no display")
+
+// Hub is what the window needs of a run's live.Hub: its state, and the
+// controls it sends back.
+type Hub interface {
+	Snapshot() live.Snapshot
+	Subscribe() (<-chan struct{}, func())
+	Pause()
+	Resume()
+	Step()
+	Restart(seed int64)
+	SetStepsPerFrame(n int)
+	StepsPerFrame() int
+	Stop()
+}
+
+var _ Hub = (*live.Hub)(nil)
+
+// Options shape the window.
+type Options struct {
+	// Width and Height are the window's size in pixels (1100×720 when 0).
+	Width, Height int
+	// Title is the window's title ("gltrain" when empty).
+	Title string
+	// Dir is where screenshots go when the snapshot names no run folder
+	// ("." when empty).
+	Dir string
+	// CloseWhenDone returns from Run once the run is done; by default the
+	// window stays open on the final state until it is closed.
+	CloseWhenDone bool
+	// OnFrame, when set, is called after each frame is drawn, with the
+	// frame's pixels read back from the default framebuffer (glReadPixels):
+	// for tests, which check what the window shows.
+	OnFrame func(Frame)
+}
+
+// Frame is a drawn frame, as OnFrame sees it.
+type Frame struct {
+	Snapshot live.Snapshot
+	Pixels   *image.RGBA
+	// Heatmap is where the decision map's W×H cells are drawn in Pixels
+	// (cell (i, j) covers the i-th W-th of its width, the j-th H-th of its
+	// height from the top); empty when there is none.
+	Heatmap image.Rectangle
+	// Pictures are where the misclassified images, then the filters, are
+	// drawn, in order (an empty rectangle for one that did not fit).
+	Pictures []image.Rectangle
+}
+
+// Window is a GLFW window showing a run. Its methods must be called on the
+// goroutine that called Open, which Open locks to its OS thread (GLFW wants
+// the process's main thread: cmd/train calls Open from main's goroutine).
+type Window struct {
+	o      Options
+	win    *glfw.Window
+	r      *renderer
+	tex    textures
+	spf    int       // the speed last drawn
+	placed placed    // where the last frame put things
+	note   string    // a message shown for a while (a screenshot's path)
+	until  time.Time // when note goes
+}
+
+// glfwOnce guards GLFW's process-wide Init/Terminate: one window at a time.
+var glfwOnce sync.Mutex
+
+// Open opens the window, with an OpenGL 3.3 core context current on the
+// calling goroutine's thread. Without a display it fails with an error that
+// wraps ErrNoDisplay.
+func Open(o Options) (w *Window, err error) {
+	if o.Width <= 0 || o.Height <= 0 {
+		o.Width, o.Height = 1100, 720
+	}
+	if o.Title == "" {
+		o.Title = "gltrain"
+	}
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return nil, fmt.Errorf("%w: DISPLAY is not set", ErrNoDisplay)
+	}
+	if !glfwOnce.TryLock() {
+		return nil, errors.New("view: a window is already open in this process")
+	}
+	runtime.LockOSThread()
+	defer func() {
+		// go-gl/glfw panics on errors it does not expect; report them instead.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("view: GLFW failed: %v", r)
+		}
+		if err != nil {
+			runtime.UnlockOSThread()
+			glfwOnce.Unlock()
+		}
+	}()
+	if err := glfw.Init(); err != nil {
+		return nil, fmt.Errorf("%w: glfw.Init: %v", ErrNoDisplay, err)
+	}
+	glfw.WindowHint(glfw.ContextVersionMajor, 3)
+	glfw.WindowHint(glfw.ContextVersionMinor, 3)
+	glfw.WindowHint(glfw.OpenGLProfile, glfw.OpenGLCoreProfile)
+	glfw.WindowHint(glfw.OpenGLForwardCompatible, glfw.True)
+	glfw.WindowHint(glfw.Resizable, glfw.True)
+	win, err := glfw.CreateWindow(o.Width, o.Height, o.Title, nil, nil)
+	if err != nil {
+		glfw.Terminate()
+		return nil, fmt.Errorf("view: no OpenGL 3.3 core window: %w", err)
+	}
+	win.MakeContextCurrent()
+	fail := func(err error) (*Window, error) {
+		win.Destroy()
+		glfw.Terminate()
+		return nil, err
+	}
+	if err := gl.Init(); err != nil {
+		return fail(fmt.Errorf("view: loading GL entry points: %w", err))
+	}
+	glfw.SwapInterval(1)
+	r, err := newRenderer()
+	if err == nil {
+		err = checkGL("making the renderer")
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return &Window{o: o, win: win, r: r}, nil
+}
+
+// Close destroys the window; call it on Open's goroutine.
+func (w *Window) Close() {
+	if w.win == nil {
+		return
+	}
+	w.tex.release()
+	w.r.release()
+	glfw.DetachCurrentContext()
+	w.win.Destroy()
+	glfw.Terminate()
+	w.win = nil
+	runtime.UnlockOSThread()
+	glfwOnce.Unlock()
+}
+
+// minFrame is the least time between frames: the window redraws when the
+// run's state changes or on input, at most this often, so that drawing
+// (on a software renderer, the CPU's) takes little from training.
+const minFrame = 50 * time.Millisecond
+
+// Run shows h's run until the window is closed (which stops the run, as
+// Ctrl-C does: h.Stop()), ctx is done, or, with CloseWhenDone, the run is
+// done. It returns an error only when drawing fails.
+func (w *Window) Run(ctx context.Context, h Hub) error {
+	changed, unsubscribe := h.Subscribe()
+	defer unsubscribe()
+	quit := make(chan struct{})
+	defer close(quit)
+	var dirty sync.Mutex // held while a change is pending
+	pending := true
+	go func() { // wakes the event loop on a change, or when ctx ends
+		for {
+			select {
+			case <-changed:
+				dirty.Lock()
+				pending = true
+				dirty.Unlock()
+				glfw.PostEmptyEvent()
+			case <-ctx.Done():
+				glfw.PostEmptyEvent()
+				return
+			case <-quit:
+				return
+			}
+		}
+	}()
+	w.win.SetKeyCallback(func(_ *glfw.Window, key glfw.Key, _ int, action glfw.Action, mods glfw.ModifierKey) {
+		if action != glfw.Press && action != glfw.Repeat {
+			return
+		}
+		w.key(h, key)
+		dirty.Lock()
+		pending = true
+		dirty.Unlock()
+	})
+	w.win.SetCharCallback(func(_ *glfw.Window, ch rune) {
+		switch ch { // by character, whatever the keyboard layout
+		case '+':
+			h.SetStepsPerFrame(faster(h.StepsPerFrame()))
+		case '-':
+			h.SetStepsPerFrame(slower(h.StepsPerFrame()))
+		default:
+			return
+		}
+		dirty.Lock()
+		pending = true
+		dirty.Unlock()
+	})
+	w.win.SetFramebufferSizeCallback(func(*glfw.Window, int, int) {
+		dirty.Lock()
+		pending = true
+		dirty.Unlock()
+	})
+	var last time.Time
+	for {
+		if w.win.ShouldClose() {
+			h.Stop()
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		dirty.Lock()
+		redraw := pending
+		pending = false
+		dirty.Unlock()
+		if redraw {
+			if wait := minFrame - time.Since(last); wait > 0 {
+				time.Sleep(wait)
+			}
+			last = time.Now()
+			s := h.Snapshot()
+			if err := w.frame(s, h.StepsPerFrame()); err != nil {
+				return err
+			}
+			if w.o.CloseWhenDone && s.Done {
+				return nil
+			}
+		}
+		timeout := 0.5
+		if !w.until.IsZero() {
+			timeout = 0.1 // to take the note down in time
+		}
+		glfw.WaitEventsTimeout(timeout)
+		if !w.until.IsZero() && time.Now().After(w.until) {
+			w.note, w.until = "", time.Time{}
+			dirty.Lock()
+			pending = true
+			dirty.Unlock()
+		}
+	}
+}
+
+// frame draws s, hands it to OnFrame, and shows it.
+func (w *Window) frame(s live.Snapshot, spf int) error {
+	w.spf = spf
+	fw, fh := w.win.GetFramebufferSize()
+	at := w.draw(s, spf, fw, fh)
+	if err := checkGL("drawing"); err != nil {
+		return err
+	}
+	if w.o.OnFrame != nil {
+		w.o.OnFrame(Frame{Snapshot: s, Pixels: readPixels(fw, fh), Heatmap: at.heatmap, Pictures: at.pictures})
+	}
+	w.win.SwapBuffers()
+	return nil
+}
+
+// key applies a key's control.
+func (w *Window) key(h Hub, key glfw.Key) {
+	switch key {
+	case glfw.KeySpace:
+		if h.Snapshot().Paused {
+			h.Resume()
+		} else {
+			h.Pause()
+		}
+	case glfw.KeyS, glfw.KeyRight:
+		h.Step()
+	case glfw.KeyKPAdd:
+		h.SetStepsPerFrame(faster(h.StepsPerFrame()))
+	case glfw.KeyKPSubtract:
+		h.SetStepsPerFrame(slower(h.StepsPerFrame()))
+	case glfw.KeyR:
+		seed := rand.Int64N(1 << 31)
+		h.Restart(seed)
+		w.say(fmt.Sprintf("restarted with -seed=%d", seed))
+	case glfw.KeyP:
+		path, err := w.screenshot(h.Snapshot())
+		if err != nil {
+			w.say("screenshot: " + err.Error())
+		} else {
+			w.say("saved " + path)
+		}
+	case glfw.KeyEscape, glfw.KeyQ:
+		w.win.SetShouldClose(true)
+	}
+}
+
+// say shows a message for a few seconds.
+func (w *Window) say(s string) { w.note, w.until = s, time.Now().Add(4*time.Second) }
+
+// maxLimit is the fastest limited speed, in steps per frame: faster goes
+// from it to no limit (0, the hub's default), slower from no limit to it.
+const maxLimit = 1024
+
+// faster and slower step the hub's speed limit through 1, 2, 4, …
+// maxLimit steps per frame and no limit.
+func faster(n int) int {
+	if n <= 0 || 2*n > maxLimit {
+		return 0
+	}
+	return 2 * n
+}
+
+func slower(n int) int {
+	if n <= 0 {
+		return maxLimit
+	}
+	return max(1, n/2)
+}

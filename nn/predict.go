@@ -160,5 +160,5 @@ func (m *Model) standardize(x, buf []float32) []float32 {
 		j := k % m.Inputs
 		buf[k] = float32((float64(v) - st.Mean[j]) / st.Std[j])
 	}
-	return buf
+	return buf[:len(x)]
 }

@@ -45,6 +45,7 @@
 // wait on the window.
 //
 // The window redraws when the hub's state changes or on input, at most
-// every 50 ms, so that on a software renderer (Mesa's llvmpipe, Xvfb)
-// drawing takes little of the CPU from training.
+// every 100 ms (the decision map changes at most that often), so that on a
+// software renderer (Mesa's llvmpipe, under Xvfb) drawing takes little of
+// the CPU from training.
 package view

@@ -311,10 +311,14 @@ func (w *Window) curves(pts []live.Point, c rectF, title string, fraction bool, 
 		return plot.x0 + float32(float64(p.Step-s0)/float64(s1-s0))*plot.w(),
 			plot.y1 - float32((v-lo)/(hi-lo))*plot.h()
 	}
+	// A marker a point while they are far apart; past that, a line through
+	// at most a point a pixel column (the last of each), so that a long
+	// run's curves cost the frame a few hundred segments, not thousands.
+	markers := float32(len(pts)) <= plot.w()/8
 	for series, ink := range []rgba{trainInk, valInk} {
 		var px, py float32
 		have := false
-		for _, p := range pts {
+		for i, p := range pts {
 			a, b := get(p)
 			v := []float64{a, b}[series]
 			if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -322,10 +326,15 @@ func (w *Window) curves(pts []live.Point, c rectF, title string, fraction bool, 
 				continue
 			}
 			x, y := at(p, v)
+			if have && int(x) == int(px) && i < len(pts)-1 && !markers {
+				continue // the same pixel column
+			}
 			if have {
 				r.line(px, py, x, y, 2, ink)
 			}
-			r.rect(x-2, y-2, x+2, y+2, ink)
+			if markers {
+				r.rect(x-2, y-2, x+2, y+2, ink)
+			}
 			px, py, have = x, y, true
 		}
 	}

@@ -160,9 +160,11 @@ func (w *Window) Close() {
 }
 
 // minFrame is the least time between frames: the window redraws when the
-// run's state changes or on input, at most this often, so that drawing
-// (on a software renderer, the CPU's) takes little from training.
-const minFrame = 50 * time.Millisecond
+// run's state changes or on input, at most this often, and at most a tenth
+// of the time (after a frame that took t, not before 9t more), so that
+// drawing on a software renderer (llvmpipe: 5-30 ms a frame), which shares
+// the CPU with training, takes little from it.
+const minFrame = 100 * time.Millisecond
 
 // Run shows h's run until the window is closed (which stops the run, as
 // Ctrl-C does: h.Stop()), ctx is done, or, with CloseWhenDone, the run is
@@ -172,52 +174,32 @@ func (w *Window) Run(ctx context.Context, h Hub) error {
 	defer unsubscribe()
 	quit := make(chan struct{})
 	defer close(quit)
-	var dirty sync.Mutex // held while a change is pending
-	pending := true
-	go func() { // wakes the event loop on a change, or when ctx ends
-		for {
-			select {
-			case <-changed:
-				dirty.Lock()
-				pending = true
-				dirty.Unlock()
-				glfw.PostEmptyEvent()
-			case <-ctx.Done():
-				glfw.PostEmptyEvent()
-				return
-			case <-quit:
-				return
-			}
+	go func() { // wakes the event loop when ctx ends
+		select {
+		case <-ctx.Done():
+			glfw.PostEmptyEvent()
+		case <-quit:
 		}
 	}()
-	w.win.SetKeyCallback(func(_ *glfw.Window, key glfw.Key, _ int, action glfw.Action, mods glfw.ModifierKey) {
-		if action != glfw.Press && action != glfw.Repeat {
-			return
+	// The loop polls the hub's signal at most once a frame rather than
+	// being woken by it: a run that publishes thousands of times a second
+	// (the spiral's epochs) must not wake this thread, or the X server, each
+	// time. Input wakes the loop at once.
+	pending := true // a change not yet drawn
+	w.win.SetKeyCallback(func(_ *glfw.Window, key glfw.Key, _ int, action glfw.Action, _ glfw.ModifierKey) {
+		if action == glfw.Press || action == glfw.Repeat {
+			w.key(h, key)
+			pending = true
 		}
-		w.key(h, key)
-		dirty.Lock()
-		pending = true
-		dirty.Unlock()
 	})
 	w.win.SetCharCallback(func(_ *glfw.Window, ch rune) {
-		switch ch { // by character, whatever the keyboard layout
-		case '+':
-			h.SetStepsPerFrame(faster(h.StepsPerFrame()))
-		case '-':
-			h.SetStepsPerFrame(slower(h.StepsPerFrame()))
-		default:
-			return
+		if w.char(h, ch) {
+			pending = true
 		}
-		dirty.Lock()
-		pending = true
-		dirty.Unlock()
 	})
-	w.win.SetFramebufferSizeCallback(func(*glfw.Window, int, int) {
-		dirty.Lock()
-		pending = true
-		dirty.Unlock()
-	})
+	w.win.SetFramebufferSizeCallback(func(*glfw.Window, int, int) { pending = true })
 	var last time.Time
+	gap := minFrame
 	for {
 		if w.win.ShouldClose() {
 			h.Stop()
@@ -226,34 +208,38 @@ func (w *Window) Run(ctx context.Context, h Hub) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		dirty.Lock()
-		redraw := pending
-		pending = false
-		dirty.Unlock()
-		if redraw {
-			if wait := minFrame - time.Since(last); wait > 0 {
-				time.Sleep(wait)
+		if !w.until.IsZero() && time.Now().After(w.until) {
+			w.note, w.until = "", time.Time{}
+			pending = true
+		}
+		wait := gap - time.Since(last)
+		if wait <= 0 {
+			select {
+			case <-changed:
+				pending = true
+			default:
 			}
-			last = time.Now()
+		}
+		if pending && wait <= 0 {
+			pending, last = false, time.Now()
 			s := h.Snapshot()
 			if err := w.frame(s, h.StepsPerFrame()); err != nil {
 				return err
 			}
+			gap = max(minFrame, 9*time.Since(last))
 			if w.o.CloseWhenDone && s.Done {
 				return nil
 			}
+			continue
 		}
-		timeout := 0.5
+		timeout := wait // until the next frame may be drawn
+		if wait <= 0 {
+			timeout = minFrame // nothing changed: look again then
+		}
 		if !w.until.IsZero() {
-			timeout = 0.1 // to take the note down in time
+			timeout = min(timeout, 100*time.Millisecond) // to take the note down in time
 		}
-		glfw.WaitEventsTimeout(timeout)
-		if !w.until.IsZero() && time.Now().After(w.until) {
-			w.note, w.until = "", time.Time{}
-			dirty.Lock()
-			pending = true
-			dirty.Unlock()
-		}
+		glfw.WaitEventsTimeout(timeout.Seconds())
 	}
 }
 
@@ -301,6 +287,20 @@ func (w *Window) key(h Hub, key glfw.Key) {
 	case glfw.KeyEscape, glfw.KeyQ:
 		w.win.SetShouldClose(true)
 	}
+}
+
+// char applies a typed character's control (+ and -, by character
+// whatever the keyboard layout) and says whether it was one.
+func (w *Window) char(h Hub, ch rune) bool {
+	switch ch {
+	case '+':
+		h.SetStepsPerFrame(faster(h.StepsPerFrame()))
+	case '-':
+		h.SetStepsPerFrame(slower(h.StepsPerFrame()))
+	default:
+		return false
+	}
+	return true
 }
 
 // say shows a message for a few seconds.

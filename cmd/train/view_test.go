@@ -180,3 +180,18 @@ func TestViewNoDisplay(t *testing.T) {
 	require.Contains(t, stderr.String(), "-serve=")
 	require.NotContains(t, stdout.String(), "epoch", "it trained")
 }
+
+// TestViewTrainsNothing: -view with a mode that does not train is a flag
+// error (status 2), before any window opens.
+func TestViewTrainsNothing(t *testing.T) {
+	for i, tc := range []struct{ flag, want string }{
+		{"-eval -load=m.safetensors", "-eval trains nothing"},
+		{"-summary", "-summary trains nothing"},
+		{"-predict=x.csv -load=m.safetensors", "-predict trains nothing"},
+	} {
+		code, _, errOut := runTrain(t, append([]string{"-view", "-plot="}, strings.Fields(tc.flag)...)...)
+		if code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%d: -view %s: status %d, stderr %q; want 2 and %q", i, tc.flag, code, errOut, tc.want)
+		}
+	}
+}

@@ -227,8 +227,8 @@ func (w *Window) Run(ctx context.Context, h Hub) error {
 				return err
 			}
 			gap = max(minFrame, 9*time.Since(last))
-			if w.o.CloseWhenDone && s.Done {
-				return nil
+			if s.Done && (w.o.CloseWhenDone || s.Err != "" && len(s.Curves) == 0) {
+				return nil // done; or failed before an epoch, which the terminal says
 			}
 			continue
 		}

@@ -30,22 +30,25 @@
 // window's frames):
 //
 //   - The trainer evaluates the decision map between optimiser steps on the
-//     training backend, at most every 100 ms of training or every epoch: on
+//     training backend, at most every 100 ms and in at most a tenth of the
+//     time, and after the last epoch (cmd/train's publisher): on
 //     the GL backend the model runs the grid on the device and the device
-//     reduces it to each cell's class and probability, so that only those
-//     cross to the host: 5 bytes a cell, 200 KB for 200×200 (the network's
-//     outputs, K floats a cell, never do). On the CPU backend the same is
-//     computed on the host.
+//     reduces it to each cell's class and probability (nn.Confidence), so
+//     that only those cross to the host: two floats a cell, 320 KB for
+//     200×200 (the network's outputs, K floats a cell, never do). On the
+//     CPU backend the same is computed on the host.
 //   - The window uploads them as two textures (R8UI classes, R32F
-//     probabilities) and its fragment shader colours the cells as it draws
-//     them: the picture itself is made on the window's GPU.
+//     probabilities: 5 bytes a cell) and its fragment shader colours the
+//     cells as it draws them: the picture itself is made on the window's
+//     GPU.
 //
 // The view reads only what the hub publishes and never waits on the
 // trainer; the trainer's steps between two boundary evaluations do not
 // wait on the window.
 //
 // The window redraws when the hub's state changes or on input, at most
-// every 100 ms (the decision map changes at most that often), so that on a
-// software renderer (Mesa's llvmpipe, under Xvfb) drawing takes little of
-// the CPU from training.
+// every 100 ms (the decision map changes at most that often) and in at
+// most a tenth of the time, and it polls the hub once a frame rather than
+// being woken by each update, so that on a software renderer (Mesa's
+// llvmpipe, under Xvfb) drawing takes little of the CPU from training.
 package view

@@ -81,7 +81,11 @@ func (w *Window) draw(s live.Snapshot, spf, fw, fh int) placed {
 		return c
 	}
 	w.curves(s.Curves, next(0), "loss", false, func(p live.Point) (float64, float64) { return p.TrainLoss, p.ValLoss })
-	w.curves(s.Curves, next(1), "accuracy", true, func(p live.Point) (float64, float64) { return p.TrainAcc, p.ValAcc })
+	acc := "accuracy"
+	if s.Task == "regression" || s.Task == "text" {
+		acc = "accuracy (not measured for " + s.Task + ")"
+	}
+	w.curves(s.Curves, next(1), acc, true, func(p live.Point) (float64, float64) { return p.TrainAcc, p.ValAcc })
 	if pics > 0 {
 		w.pictures(s, next(2))
 	}
@@ -287,8 +291,8 @@ func (w *Window) curves(pts []live.Point, c rectF, title string, fraction bool, 
 	if hi-lo < 1e-9 {
 		lo, hi = lo-0.5, hi+0.5
 	}
-	if s1 == s0 {
-		s0--
+	if s1 == s0 { // one point: the axis from step 0
+		s0, s1 = 0, max(s1, 1)
 	}
 	plot := rectF{c.x0 + 8*glyphW, c.y0 + lineH + 8, c.x1 - 10, c.y1 - lineH - 4}
 	label := func(v float64) string {

@@ -17,15 +17,16 @@ RUN_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri libglx-mesa0 xvfb xauth lib
 # To test against PyTorch: Debian's torch 1.13 (checkpoints it loads, and
 # the activation golden file's script), which the tests then require;
 # scikit-learn for the Boston housing CSV and its metrics (the regression
-# check, cmd/train's TestBostonMatchesPyTorch).
-TEST_PACKAGES := python3-torch python3-numpy python3-sklearn dataset-fashion-mnist
+# check, cmd/train's TestBostonMatchesPyTorch); Chromium to drive the
+# -serve page headless (cmd/train's TestServePageInChromium).
+TEST_PACKAGES := python3-torch python3-numpy python3-sklearn dataset-fashion-mnist chromium
 PACKAGES := $(BUILD_PACKAGES) $(RUN_PACKAGES)
 
 # Tests run under Xvfb when no display is set, so the GLFW path runs too, and
 # with GL, OpenBLAS and PyTorch required: having installed them, a missing
 # context, library or module is a failure.
 XVFB := $(if $(DISPLAY),,xvfb-run -a -s "-screen 0 640x480x24 -nolisten tcp -noreset")
-TEST_ENV := GLTRAIN_REQUIRE_GL=1 GLTRAIN_REQUIRE_BLAS=1 GLTRAIN_REQUIRE_TORCH=1 GLTRAIN_REQUIRE_MPI=1
+TEST_ENV := GLTRAIN_REQUIRE_GL=1 GLTRAIN_REQUIRE_BLAS=1 GLTRAIN_REQUIRE_TORCH=1 GLTRAIN_REQUIRE_MPI=1 GLTRAIN_REQUIRE_CHROMIUM=1
 
 .PHONY: test lint vet bench train train-mpi mnist deps test-deps help
 

@@ -160,5 +160,5 @@ func (m *Model) standardize(x, buf []float32) []float32 {
 		j := k % m.Inputs
 		buf[k] = float32((float64(v) - st.Mean[j]) / st.Std[j])
 	}
-	return buf[:len(x)]
+	return buf[:len(x)] // the last batch may be shorter than buf
 }

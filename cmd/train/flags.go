@@ -81,8 +81,9 @@ type config struct {
 	micro int    // -micro-batches: of a data-parallel step (mpi.go); 0: one a rank
 	world *world // the MPI job's (mpi.go); nil for one process
 
-	hub  *live.Hub // the live view's (live.go); nil without -serve and -view
-	view bool      // -view: the live view's window (view.go)
+	hub   *live.Hub // the live view's (live.go); nil without -serve and -view
+	serve string    // -serve: the live view's web page's address (live.go)
+	view  bool      // -view: the live view's window (view.go)
 }
 
 // preset is a data set's defaults for the flags left unset: the 2-D sets
@@ -283,6 +284,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.BoolVar(&c.view, "view", false, viewHelp)
 	fs.BoolVar(&c.summary, "summary", false, "print the model's layers, output shapes and parameter counts (Keras's model.summary()), then stop")
 	c.csvFiles.register(fs)
+	fs.StringVar(&c.serve, "serve", "", liveServeUsage)
 	fs.IntVar(&c.maxClasses, "max-classes", defaultMaxClasses, "refuse data with more classes than this (a wrong -label-col makes one class per distinct value)")
 	maxMemory := fs.String("max-memory", "", "refuse a model, or a CSV file of -data or -predict, whose estimated memory exceeds this, e.g. 512M or 8G\n(default: what the host has available, or its cgroup or ulimit allows)")
 	c.gen.register(fs)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"time"
 
 	"gltrain/live"
+	"gltrain/live/serve"
 	"gltrain/nn"
 )
 
@@ -16,28 +18,61 @@ import (
 // hub's Gate before every step. Without them c.hub is nil and nothing of
 // this file runs but nil checks.
 
-// wantsLive reports whether a viewer asked for the run's live state: the
-// viewers' flags (-serve, -view) set it as they come.
-func (c config) wantsLive() bool { return c.view }
+const liveServeUsage = "show the training live in a web page served at this address: HOST:PORT, or :PORT for the loopback\n" +
+	"interface only (127.0.0.1:PORT; 0.0.0.0:PORT serves every interface), e.g. -serve=:8080, then open http://localhost:8080/"
 
-// liveRun is the hub of a run that has viewers; nil without.
+// wantsLive reports whether a viewer asked for the run's live state:
+// -serve's page or -view's window (view.go).
+func (c config) wantsLive() bool { return c.serve != "" || c.view }
+
+// liveRun is the hub of a run that has viewers, and -serve's server; nil
+// without.
 type liveRun struct {
-	hub *live.Hub
+	hub    *live.Hub
+	server *serve.Server // nil without -serve
+	stderr io.Writer
 }
 
-// startLive makes the hub when a viewer is asked for (nil otherwise) and
-// gives it to c. A data-parallel job has none: its ranks must stop and
-// restart together, which the viewer's controls cannot promise.
-func startLive(c *config) (*liveRun, error) {
+// startLive makes the hub when a viewer is asked for (nil otherwise),
+// gives it to c, and binds -serve's address, so that a busy port is found
+// before anything is loaded. A data-parallel job has none: its ranks must
+// stop and restart together, which the viewer's controls cannot promise.
+func startLive(c *config, stderr io.Writer) (*liveRun, error) {
 	if !c.wantsLive() {
 		return nil, nil
 	}
-	if r := c.world.reducer(); r != nil && r.Size() > 1 {
-		return nil, errors.New("the live view (-serve, -view) watches a run of one process, not a job of several ranks")
+	flag := "-serve"
+	if c.serve == "" {
+		flag = "-view"
 	}
-	l := &liveRun{hub: live.NewHub()}
+	switch {
+	case c.world.reducer() != nil && c.world.reducer().Size() > 1:
+		return nil, fmt.Errorf("%s watches a run of one process, not a job of several ranks", flag)
+	case c.eval, c.predict != "", c.summary, c.gen.n > 0:
+		return nil, fmt.Errorf("%s shows training, and this run does not train (-eval, -predict, -summary or -generate)", flag)
+	}
+	l := &liveRun{hub: live.NewHub(), stderr: stderr}
+	if c.serve != "" {
+		s, err := serve.Listen(l.hub, c.serve)
+		if err != nil {
+			return nil, fmt.Errorf("-serve=%s: %v", c.serve, err)
+		}
+		s.Start()
+		l.server = s
+		fmt.Fprintf(stderr, "serving  the live view at %s\n", s.URL())
+	}
 	c.hub = l.hub
 	return l, nil
+}
+
+// close stops -serve's server once the viewers have the run's end.
+func (l *liveRun) close() {
+	if l == nil || l.server == nil {
+		return
+	}
+	if err := l.server.Close(); err != nil {
+		fmt.Fprintf(l.stderr, "warning: -serve: %v\n", err)
+	}
 }
 
 // wrap runs mode and then tells the viewers that the run is over, and how.
@@ -126,7 +161,17 @@ type publisher struct {
 	when  time.Time
 	gap   time.Duration
 	epoch int
+	// conv: the model has a convolution, whose filters are published each
+	// epoch and between steps when filtersDue has passed.
+	conv       bool
+	filtersDue time.Time
+	stepDue    time.Time // when the step counter is next published
 }
+
+// stepEvery is the least time between two publications of the step
+// counter between steps: a viewer sees it move on a slow device, and a
+// fast one does not wake its viewers at every step.
+const stepEvery = 50 * time.Millisecond
 
 func newPublisher(r *session, tr *nn.Trainer, cancel context.CancelFunc) *publisher {
 	m, d := tr.Model, r.d
@@ -143,6 +188,7 @@ func newPublisher(r *session, tr *nn.Trainer, cancel context.CancelFunc) *publis
 			p.grid = newBoundaryGrid(d)
 		}
 	}
+	p.conv = firstConv(m.Net) != nil
 	run := ""
 	if r.rf != nil {
 		run = r.rf.dir
@@ -156,12 +202,17 @@ func newPublisher(r *session, tr *nn.Trainer, cancel context.CancelFunc) *publis
 // beforeStep is the trainer's BeforeStep: it publishes a new epoch, the
 // boundary when it is due, and waits at the hub's Gate.
 func (p *publisher) beforeStep(ctx context.Context, epoch, step int) error {
-	if epoch != p.epoch {
-		p.epoch = epoch
+	if now := time.Now(); epoch != p.epoch || now.After(p.stepDue) {
+		p.epoch, p.stepDue = epoch, now.Add(stepEvery)
 		p.hub.Update(func(s *live.Snapshot) { s.Epoch, s.Step = epoch, int64(step) })
 	}
 	if p.grid != nil && !time.Now().Before(p.when) {
 		if err := p.boundary(epoch, step); err != nil {
+			return err
+		}
+	}
+	if p.conv && !time.Now().Before(p.filtersDue) {
+		if err := p.filters(); err != nil {
 			return err
 		}
 	}
@@ -185,6 +236,23 @@ func (p *publisher) boundary(epoch, step int) error {
 	took := time.Since(began)
 	p.when = time.Now().Add(max(p.gap, 9*took))
 	p.hub.Update(func(s *live.Snapshot) { s.Boundary = b })
+	return nil
+}
+
+// filtersEvery is the least time between two readings of the filters
+// between steps (a slow epoch's view still shows them change); like the
+// boundary, they take at most a tenth of the time.
+const filtersEvery = time.Second
+
+// filters reads and publishes the first convolution's filters.
+func (p *publisher) filters() error {
+	began := time.Now()
+	f, err := convFilters(p.m)
+	if err != nil {
+		return err
+	}
+	p.filtersDue = time.Now().Add(max(filtersEvery, 9*time.Since(began)))
+	p.hub.Update(func(s *live.Snapshot) { s.Filters = f })
 	return nil
 }
 

@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,6 +99,15 @@ func TestLivePublishes(t *testing.T) {
 	for _, p := range append(b.Train, b.Val...) {
 		require.True(t, float64(p.X) > b.XMin && float64(p.X) < b.XMax && float64(p.Y) > b.YMin && float64(p.Y) < b.YMax, "point %v outside the map", p)
 	}
+	assert.Len(t, sameAsPredict(t, b, save), 3, "three epochs draw all three classes")
+}
+
+// sameAsPredict checks the map's cells against the classes that the saved
+// model (with its standardisation) predicts at their centres, in raw
+// coordinates, on the CPU as the run was: the same computation, so no
+// tolerance. It returns the classes seen.
+func sameAsPredict(t *testing.T, b *live.Boundary, save string) map[uint8]bool {
+	t.Helper()
 	m, err := nn.Load(save, backendtest.Open(t, "cpu"))
 	require.NoError(t, err)
 	defer m.Release()
@@ -110,10 +122,39 @@ func TestLivePublishes(t *testing.T) {
 	seen := map[uint8]bool{}
 	for i, k := range want {
 		require.Equal(t, k, int(b.Class[i]), "cell %d", i)
-		require.True(t, b.Conf[i] >= 1.0/3 && b.Conf[i] <= 1, "cell %d: probability %v", i, b.Conf[i])
+		require.True(t, b.Conf[i] >= 1/float32(m.Outputs) && b.Conf[i] <= 1, "cell %d: probability %v", i, b.Conf[i])
 		seen[b.Class[i]] = true
 	}
-	assert.Len(t, seen, 3, "three epochs draw all three classes")
+	return seen
+}
+
+// TestLiveBoundaryCSV: a 2-feature CSV file's map lies in the file's own
+// coordinates (x about 150 ± 50, y ± 8 here), its points too, and the
+// model standardises the grid as it does predicting.
+func TestLiveBoundaryCSV(t *testing.T) {
+	dir := t.TempDir()
+	var rows strings.Builder
+	rows.WriteString("x1,x2,label\n")
+	for i := range 200 {
+		k := i % 2
+		a, r := float64(i)*0.7, 1+1.5*float64(k)
+		fmt.Fprintf(&rows, "%.3f,%.3f,%d\n", 150+20*r*math.Cos(a), 3*r*math.Sin(a), k)
+	}
+	path := filepath.Join(dir, "rings.csv")
+	require.NoError(t, os.WriteFile(path, []byte(rows.String()), 0o644))
+	save := filepath.Join(dir, "m.safetensors")
+	hub := live.NewHub()
+	err, out := trainLiveTo(context.Background(), hub, "-backend=cpu", "-data="+path, "-epochs=20", "-plot=", "-save="+save)
+	require.NoError(t, err, out)
+	b := hub.Snapshot().Boundary
+	require.NotNil(t, b)
+	assert.True(t, b.XMin > 90 && b.XMin < 100 && b.XMax > 200 && b.XMax < 210, "x from %v to %v", b.XMin, b.XMax)
+	assert.True(t, b.YMin > -8.5 && b.YMin < -7 && b.YMax > 7 && b.YMax < 8.5, "y from %v to %v", b.YMin, b.YMax)
+	require.Len(t, b.Train, 160)
+	for _, p := range append(b.Train, b.Val...) {
+		require.True(t, p.X >= 99.9 && p.X <= 200.1 && p.Y >= -7.6 && p.Y <= 7.6, "point %v: want the file's coordinates", p)
+	}
+	assert.Len(t, sameAsPredict(t, b, save), 2)
 }
 
 // TestLiveResumeContinues: a resumed run's curve points continue the

@@ -67,11 +67,12 @@ func runTo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if c.world = w; w.rank() > 0 { // rank 0 prints and writes
 		c, stdout = c.worker(), io.Discard
 	}
-	lv, err := startLive(&c)
+	lv, err := startLive(&c, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "train: %v\n", err)
 		return 2
 	}
+	defer lv.close()
 	win, code := openView(c, stderr)
 	if code != 0 {
 		return code

@@ -43,15 +43,6 @@ func openView(c config, stderr io.Writer) (*view.Window, int) {
 	if !c.view {
 		return nil, 0
 	}
-	for _, m := range []struct {
-		on   bool
-		flag string
-	}{{c.eval, "-eval"}, {c.predict != "", "-predict"}, {c.gen.n > 0, "-generate"}, {c.summary, "-summary"}} {
-		if m.on {
-			fmt.Fprintf(stderr, "train: -view shows a run as it trains; %s trains nothing\n", m.flag)
-			return nil, 2
-		}
-	}
 	o := viewOptions
 	if o.Title == "" {
 		o.Title = "gltrain: " + c.data

@@ -2,9 +2,6 @@ package main
 
 import (
 	"bytes"
-	"image"
-	"image/png"
-	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -15,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"gltrain/backend/backendtest"
-	"gltrain/internal/safefile"
 	"gltrain/live"
 	"gltrain/live/view"
 	"gltrain/nn"
@@ -149,16 +145,6 @@ func nearMarker(f *view.Frame, x, y int) bool {
 	return false
 }
 
-// writeScreenshot writes img as a PNG file (the README's picture),
-// atomically.
-func writeScreenshot(t *testing.T, path string, img *image.RGBA) {
-	t.Helper()
-	var buf bytes.Buffer
-	require.NoError(t, png.Encode(&buf, img))
-	require.NoError(t, safefile.WriteAtomic(path, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }))
-	t.Logf("wrote %s (%d bytes)", path, buf.Len())
-}
-
 // TestViewNoDisplay: -view without a display exits with status 2 before
 // anything trains, saying so and naming -serve.
 func TestViewNoDisplay(t *testing.T) {
@@ -185,9 +171,9 @@ func TestViewNoDisplay(t *testing.T) {
 // error (status 2), before any window opens.
 func TestViewTrainsNothing(t *testing.T) {
 	for i, tc := range []struct{ flag, want string }{
-		{"-eval -load=m.safetensors", "-eval trains nothing"},
-		{"-summary", "-summary trains nothing"},
-		{"-predict=x.csv -load=m.safetensors", "-predict trains nothing"},
+		{"-eval -load=m.safetensors", "-view shows training, and this run does not train"},
+		{"-summary", "-view shows training, and this run does not train"},
+		{"-predict=x.csv -load=m.safetensors", "-view shows training, and this run does not train"},
 	} {
 		code, _, errOut := runTrain(t, append([]string{"-view", "-plot="}, strings.Fields(tc.flag)...)...)
 		if code != 2 || !strings.Contains(errOut, tc.want) {

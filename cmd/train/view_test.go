@@ -145,6 +145,36 @@ func nearMarker(f *view.Frame, x, y int) bool {
 	return false
 }
 
+// TestViewCloseKeepsCheckpoint: closing the window mid-run stops training
+// as Ctrl-C does: status 130, and -save's checkpoint holds the last whole
+// epoch, which loads.
+func TestViewCloseKeepsCheckpoint(t *testing.T) {
+	if os.Getenv("DISPLAY") == "" {
+		if os.Getenv("GLTRAIN_REQUIRE_GL") == "1" || os.Getenv("CI") == "true" {
+			t.Fatal("-view needs a display, and GL is required here: run under xvfb-run")
+		}
+		t.Skip("-view needs a display: run under xvfb-run")
+	}
+	save := filepath.Join(t.TempDir(), "m.safetensors")
+	closedAt := 0
+	viewOptions = view.Options{Width: 620, Height: 460, OnFrame: func(f view.Frame) {
+		if closedAt == 0 && len(f.Snapshot.Curves) >= 2 {
+			closedAt = len(f.Snapshot.Curves)
+			f.Close()
+		}
+	}}
+	viewHub = func(h *live.Hub) { h.SetStepsPerFrame(2) } // 8 epochs a second
+	defer func() { viewOptions, viewHub = view.Options{}, nil }()
+	code, out, errOut := runTrain(t, "-view", "-backend=cpu", "-epochs=200", "-hidden=8", "-plot=", "-save="+save)
+	require.Equal(t, 130, code, "%s\n%s", out, errOut)
+	require.NotZero(t, closedAt, "the window never showed two epochs")
+	require.Contains(t, errOut, "interrupted; "+save+" keeps epoch")
+	require.NotContains(t, out, "epoch 200/200", "it trained to the end")
+	m, err := nn.Load(save, backendtest.Open(t, "cpu"))
+	require.NoError(t, err)
+	m.Release()
+}
+
 // TestViewNoDisplay: -view without a display exits with status 2 before
 // anything trains, saying so and naming -serve.
 func TestViewNoDisplay(t *testing.T) {

@@ -65,6 +65,9 @@ type Frame struct {
 	// Pictures are where the misclassified images, then the filters, are
 	// drawn, in order (an empty rectangle for one that did not fit).
 	Pictures []image.Rectangle
+	// Close closes the window as its close button does (which stops the
+	// run); OnFrame may call it.
+	Close func()
 }
 
 // Window is a GLFW window showing a run. Its methods must be called on the
@@ -252,7 +255,8 @@ func (w *Window) frame(s live.Snapshot, spf int) error {
 		return err
 	}
 	if w.o.OnFrame != nil {
-		w.o.OnFrame(Frame{Snapshot: s, Pixels: readPixels(fw, fh), Heatmap: at.heatmap, Pictures: at.pictures})
+		w.o.OnFrame(Frame{Snapshot: s, Pixels: readPixels(fw, fh), Heatmap: at.heatmap, Pictures: at.pictures,
+			Close: func() { w.win.SetShouldClose(true) }})
 	}
 	w.win.SwapBuffers()
 	return nil

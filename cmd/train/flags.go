@@ -86,6 +86,7 @@ type config struct {
 
 	hub   *live.Hub // the live view's (live.go); nil without -serve and -view
 	serve string    // -serve: the live view's web page's address (live.go)
+	view  bool      // -view: the live view's window (view.go)
 }
 
 // preset is a data set's defaults for the flags left unset: the 2-D sets
@@ -287,6 +288,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.BoolVar(&c.json, "json", false, "write one JSON object per epoch to stdout (other output goes to stderr);\n"+
 		"with -eval, one object of the metrics")
 	fs.BoolVar(&c.quiet, "quiet", false, "print only the final summary and errors")
+	fs.BoolVar(&c.view, "view", false, viewHelp)
 	fs.BoolVar(&c.summary, "summary", false, "print the model's layers, output shapes and parameter counts (Keras's model.summary()), then stop")
 	c.csvFiles.register(fs)
 	fs.StringVar(&c.serve, "serve", "", liveServeUsage)

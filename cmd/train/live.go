@@ -21,8 +21,9 @@ import (
 const liveServeUsage = "show the training live in a web page served at this address: HOST:PORT, or :PORT for the loopback\n" +
 	"interface only (127.0.0.1:PORT; 0.0.0.0:PORT serves every interface), e.g. -serve=:8080, then open http://localhost:8080/"
 
-// wantsLive reports whether a viewer asked for the run's live state.
-func (c config) wantsLive() bool { return c.serve != "" }
+// wantsLive reports whether a viewer asked for the run's live state:
+// -serve's page or -view's window (view.go).
+func (c config) wantsLive() bool { return c.serve != "" || c.view }
 
 // liveRun is the hub of a run that has viewers, and -serve's server; nil
 // without.
@@ -41,6 +42,9 @@ func startLive(c *config, stderr io.Writer) (*liveRun, error) {
 		return nil, nil
 	}
 	flag := "-serve"
+	if c.serve == "" {
+		flag = "-view"
+	}
 	switch {
 	case c.world.reducer() != nil && c.world.reducer().Size() > 1:
 		return nil, fmt.Errorf("%s watches a run of one process, not a job of several ranks", flag)

@@ -60,23 +60,19 @@ func rawSamples(d dataset, x []float32, labels []int) []live.Sample {
 }
 
 // eval is the model's map on the grid: each cell's class and its
-// probability. m carries the data's standardisation (Model.Standardizer).
+// probability, reduced on the training backend's device so that only those
+// cross to the host (nn.Confidence). m carries the data's standardisation
+// (Model.Standardizer).
 func (g *boundaryGrid) eval(m *nn.Model) (*live.Boundary, error) {
-	probs, err := nn.Probabilities(m, g.points)
+	class, prob, err := nn.Confidence(m, g.points)
 	if err != nil {
 		return nil, err
 	}
 	const n = boundarySize
 	b := &live.Boundary{W: n, H: n, XMin: g.xmin, XMax: g.xmax, YMin: g.ymin, YMax: g.ymax,
-		Class: make([]uint8, n*n), Conf: make([]float32, n*n), Train: g.train, Val: g.val}
-	for i, p := range probs {
-		best := 0
-		for k, v := range p {
-			if v > p[best] {
-				best = k
-			}
-		}
-		b.Class[i], b.Conf[i] = uint8(best), p[best]
+		Class: make([]uint8, n*n), Conf: prob, Train: g.train, Val: g.val}
+	for i, k := range class {
+		b.Class[i] = uint8(k)
 	}
 	return b, nil
 }

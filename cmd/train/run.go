@@ -76,6 +76,10 @@ func runTo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer lv.close()
+	win, code := openView(c, stderr)
+	if code != 0 {
+		return code
+	}
 	for _, line := range c.ineffective() {
 		fmt.Fprintf(stderr, "warning: %s\n", line)
 	}
@@ -88,7 +92,7 @@ func runTo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if c.export != "" {
 		mode = func() error { return exportONNX(c, u) }
 	}
-	if err := lv.wrap(mode)(); err != nil {
+	if err := runView(ctx, win, c.hub, lv.wrap(mode)); err != nil {
 		var code exitCode
 		if errors.As(err, &code) {
 			fmt.Fprintf(stderr, "train: %v\n", code.err)

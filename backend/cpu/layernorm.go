@@ -2,7 +2,6 @@ package cpu
 
 import (
 	"math"
-	"sync"
 
 	"gltrain/backend"
 )
@@ -120,8 +119,8 @@ func (be *Backend) LayerNormBackward(dx, dw, db, dy, x, w, stats backend.Tensor)
 	dxd, dwd, dbd, dyd := dx.(*Tensor).data, dw.(*Tensor).data, db.(*Tensor).data, dy.(*Tensor).data
 	xd, wd, sd := xt.data, w.(*Tensor).data, stats.(*Tensor).data
 	blocks := (m + lnBlock - 1) / lnBlock
-	part := getFloat32s(2 * n * blocks)
-	defer putFloat32s(part)
+	part := float32Pool.get(2 * n * blocks)
+	defer float32Pool.put(part)
 	sums := *part
 	parallelFor(blocks, 8*n*lnBlock, func(lo, hi int) {
 		for k := lo; k < hi; k++ {
@@ -191,17 +190,5 @@ func layerNormBackward(dx, dy, x, w, stats, sw, sb []float32) {
 	}
 }
 
-// float32Pool lends LayerNormBackward's block sums, so that a steady state
-// allocates none.
-var float32Pool sync.Pool
-
-func getFloat32s(n int) *[]float32 {
-	if p, ok := float32Pool.Get().(*[]float32); ok && cap(*p) >= n {
-		*p = (*p)[:n]
-		return p
-	}
-	s := make([]float32, n)
-	return &s
-}
-
-func putFloat32s(p *[]float32) { float32Pool.Put(p) }
+// float32Pool lends LayerNormBackward's block sums.
+var float32Pool scratchPool[float32]

@@ -52,8 +52,8 @@ func linearDbCols(db, dz []float32, batch, out, lo, hi int, beta float32) {
 		linearDbColsGo(db, dz, batch, out, lo, hi, beta)
 		return
 	}
-	sp := getFloats(hi - lo)
-	defer putFloats(sp)
+	sp := floatsPool.get(hi - lo)
+	defer floatsPool.put(sp)
 	s := *sp
 	C.lin_colsum((*C.double)(unsafe.Pointer(&s[0])), (*C.float)(unsafe.Pointer(&dz[0])), C.long(batch), C.long(out), C.long(lo), C.long(hi))
 	for j := lo; j < hi; j++ {

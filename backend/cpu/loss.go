@@ -2,7 +2,6 @@ package cpu
 
 import (
 	"math"
-	"sync"
 
 	"gltrain/backend"
 )
@@ -37,8 +36,8 @@ func (be *Backend) SoftmaxCrossEntropy(loss, dlogits, logits, labels backend.Ten
 	m, n := x.shape.Rows, x.shape.Cols
 	// The rows are shared among the cores, each row's loss kept, then
 	// summed in row order: the same bits for any number of cores.
-	rl := getFloats(m)
-	defer putFloats(rl)
+	rl := floatsPool.get(m)
+	defer floatsPool.put(rl)
 	rows := *rl
 	var grad []float32
 	if g != nil {
@@ -67,20 +66,8 @@ func softmaxCrossEntropyRowsGo(loss []float64, grad, x, labels []float32, n, bat
 	}
 }
 
-// floatsPool lends the per-row float64 scratch of the losses, so that a
-// steady state allocates none.
-var floatsPool sync.Pool
-
-func getFloats(n int) *[]float64 {
-	if p, ok := floatsPool.Get().(*[]float64); ok && cap(*p) >= n {
-		*p = (*p)[:n]
-		return p
-	}
-	s := make([]float64, n)
-	return &s
-}
-
-func putFloats(p *[]float64) { floatsPool.Put(p) }
+// floatsPool lends the per-row float64 scratch of the losses.
+var floatsPool scratchPool[float64]
 
 // softmaxCrossEntropyRow returns one row's loss, log Σ_j exp(x_j) − x_label,
 // through a log-sum-exp shifted by the row's maximum, and writes the row's

@@ -1,7 +1,6 @@
 package cpu
 
 import (
-	"sync"
 
 	"gltrain/backend"
 )
@@ -20,8 +19,8 @@ func (be *Backend) ScatterAddRows(dst, src, index backend.Tensor) error {
 	}
 	d, s, idx := dst.(*Tensor), src.(*Tensor), index.(*Tensor)
 	rows, n, dim := d.shape.Rows, s.shape.Rows, s.shape.Cols
-	ints := getInts(rows + 1 + n)
-	defer putInts(ints)
+	ints := intsPool.get(rows + 1 + n)
+	defer intsPool.put(ints)
 	start, order := (*ints)[:rows+1], (*ints)[rows+1:]
 	if !countingSort(start, order, idx.data, rows) {
 		fillNaN(d.data)
@@ -96,17 +95,5 @@ func scatterRow(dstRow, acc, src []float32, pos []int32, dim int) {
 	}
 }
 
-// intsPool lends the int32 scratch of ScatterAddRows, so that a steady
-// state allocates none.
-var intsPool sync.Pool
-
-func getInts(n int) *[]int32 {
-	if p, ok := intsPool.Get().(*[]int32); ok && cap(*p) >= n {
-		*p = (*p)[:n]
-		return p
-	}
-	s := make([]int32, n)
-	return &s
-}
-
-func putInts(p *[]int32) { intsPool.Put(p) }
+// intsPool lends the int32 scratch of ScatterAddRows.
+var intsPool scratchPool[int32]

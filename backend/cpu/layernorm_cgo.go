@@ -5,16 +5,19 @@ package cpu
 /*
 #cgo CFLAGS: -O2
 #cgo LDFLAGS: -lm
+#pragma GCC optimize("fp-contract=off")
 #include <immintrin.h>
 #include <math.h>
 
 // The LayerNorm loops of layernorm.go with AVX2: the float64 sums four
 // lanes a vector, lane k of sixteen holding the elements j ≡ k (mod 16) as
 // the Go loops' interleaved accumulators do, and the float32 arithmetic
-// eight lanes a vector. Every product and sum is the Go expression's, in
-// its order and without fused multiply-adds (the target is avx2, not fma,
-// so the compiler cannot contract them), so each result has the Go loops'
-// bits.
+// eight lanes a vector; and with AVX-512 (the _512 functions), eight and
+// sixteen lanes, the same sixteen float64 lanes in two vectors. Every
+// product and sum is the Go expression's, in its order and without fused
+// multiply-adds (fp-contract=off: AVX-512 brings fused multiply-adds, which the compiler
+// would otherwise contract a product and a sum into), so each result has
+// the Go loops' bits, whichever width runs.
 
 // ln_pair returns two sums by value (a Go pointer passed for them would be
 // heap-allocated at every call).
@@ -144,35 +147,175 @@ static void ln_backward_rows(float *dx, const float *dy, const float *x, const f
 	}
 }
 
-static int ln_have_avx2(void) { return __builtin_cpu_supports("avx2"); }
+// ln_high8 is the high eight floats of v.
+__attribute__((target("avx512f")))
+static inline __m256 ln_high8(__m512 v) {
+	return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+}
+
+// ln_sums_512 is ln_sums with AVX-512: elements j … j+7 of each sixteen in
+// the lanes of a[0], j+8 … j+15 in a[1].
+__attribute__((target("avx512f")))
+static ln_pair ln_sums_512(const float *x, long n, double k) {
+	__m512d a0 = _mm512_setzero_pd(), a1 = a0, b0 = a0, b1 = a0, kv = _mm512_set1_pd(k);
+	long j = 0;
+	for (; j + 16 <= n; j += 16) {
+		__m512d d0 = _mm512_sub_pd(_mm512_cvtps_pd(_mm256_loadu_ps(x + j)), kv);
+		__m512d d1 = _mm512_sub_pd(_mm512_cvtps_pd(_mm256_loadu_ps(x + j + 8)), kv);
+		a0 = _mm512_add_pd(a0, d0);
+		a1 = _mm512_add_pd(a1, d1);
+		b0 = _mm512_add_pd(b0, _mm512_mul_pd(d0, d0));
+		b1 = _mm512_add_pd(b1, _mm512_mul_pd(d1, d1));
+	}
+	double la[16], lb[16];
+	_mm512_storeu_pd(la, a0);
+	_mm512_storeu_pd(la + 8, a1);
+	_mm512_storeu_pd(lb, b0);
+	_mm512_storeu_pd(lb + 8, b1);
+	for (int i = 0; j < n; j++, i++) {
+		double d = (double)x[j] - k;
+		la[i] += d;
+		lb[i] += d * d;
+	}
+	ln_pair r = {ln_tree16(la), ln_tree16(lb)};
+	return r;
+}
+
+// ln_forward_rows_512 is ln_forward_rows with AVX-512.
+__attribute__((target("avx512f")))
+static void ln_forward_rows_512(float *y, float *stats, const float *x, const float *w, const float *b,
+                                long rows, long n, double eps) {
+	for (long i = 0; i < rows; i++, x += n, y += n, stats += 2) {
+		double k = x[0];
+		ln_pair t = ln_sums_512(x, n, k);
+		double m = t.s / (double)n;
+		double mu = k + m, v = t.q / (double)n - m * m;
+		if (v < 0) v = 0;
+		float r = (float)(1 / sqrt(v + eps));
+		float hi = (float)mu, lo = (float)(mu - (double)hi);
+		__m512 hv = _mm512_set1_ps(hi), lv = _mm512_set1_ps(lo), rv = _mm512_set1_ps(r);
+		long j = 0;
+		for (; j + 16 <= n; j += 16) {
+			__m512 xh = _mm512_mul_ps(_mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(x + j), hv), lv), rv);
+			_mm512_storeu_ps(y + j, _mm512_add_ps(_mm512_mul_ps(xh, _mm512_loadu_ps(w + j)), _mm512_loadu_ps(b + j)));
+		}
+		for (; j < n; j++) {
+			float xh = ((x[j] - hi) - lo) * r;
+			y[j] = xh * w[j] + b[j];
+		}
+		stats[0] = hi;
+		stats[1] = r;
+	}
+}
+
+// ln_add8 adds the sixteen floats of v, widened, to the lanes a[0] (the
+// low eight) and a[1] (the high eight).
+__attribute__((target("avx512f")))
+static inline void ln_add8(__m512d *a, __m512 v) {
+	a[0] = _mm512_add_pd(a[0], _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
+	a[1] = _mm512_add_pd(a[1], _mm512_cvtps_pd(ln_high8(v)));
+}
+
+// ln_backward_rows_512 is ln_backward_rows with AVX-512.
+__attribute__((target("avx512f")))
+static void ln_backward_rows_512(float *dx, const float *dy, const float *x, const float *w, const float *stats,
+                                 long rows, long n, float *sw, float *sb) {
+	for (long i = 0; i < rows; i++, x += n, dy += n, dx += n, stats += 2) {
+		float mu = stats[0], r = stats[1];
+		__m512 muv = _mm512_set1_ps(mu), rv = _mm512_set1_ps(r);
+		__m512d sg[2], sgx[2];
+		sg[0] = sg[1] = sgx[0] = sgx[1] = _mm512_setzero_pd();
+		long j = 0;
+		for (; j + 16 <= n; j += 16) {
+			__m512 g = _mm512_mul_ps(_mm512_loadu_ps(dy + j), _mm512_loadu_ps(w + j));
+			__m512 xh = _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(x + j), muv), rv);
+			ln_add8(sg, g);
+			ln_add8(sgx, _mm512_mul_ps(g, xh));
+		}
+		double a[16], c[16];
+		_mm512_storeu_pd(a, sg[0]);
+		_mm512_storeu_pd(a + 8, sg[1]);
+		_mm512_storeu_pd(c, sgx[0]);
+		_mm512_storeu_pd(c + 8, sgx[1]);
+		for (int k = 0; j < n; j++, k++) {
+			float g = dy[j] * w[j];
+			a[k] += (double)g;
+			c[k] += (double)(g * ((x[j] - mu) * r));
+		}
+		float mg = (float)(ln_tree16(a) / (double)n), mgx = (float)(ln_tree16(c) / (double)n);
+		__m512 mgv = _mm512_set1_ps(mg), mgxv = _mm512_set1_ps(mgx);
+		for (j = 0; j + 16 <= n; j += 16) {
+			__m512 d = _mm512_loadu_ps(dy + j);
+			__m512 xh = _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(x + j), muv), rv);
+			__m512 g = _mm512_mul_ps(d, _mm512_loadu_ps(w + j));
+			__m512 t = _mm512_sub_ps(_mm512_sub_ps(g, mgv), _mm512_mul_ps(xh, mgxv));
+			_mm512_storeu_ps(dx + j, _mm512_mul_ps(rv, t));
+			_mm512_storeu_ps(sw + j, _mm512_add_ps(_mm512_loadu_ps(sw + j), _mm512_mul_ps(d, xh)));
+			_mm512_storeu_ps(sb + j, _mm512_add_ps(_mm512_loadu_ps(sb + j), d));
+		}
+		for (; j < n; j++) {
+			float xh = (x[j] - mu) * r;
+			float g = dy[j] * w[j];
+			dx[j] = r * ((g - mg) - xh * mgx);
+			sw[j] += dy[j] * xh;
+			sb[j] += dy[j];
+		}
+	}
+}
+
+// ln_level is the widest vectors the processor has: 2 for AVX-512
+// (avx512f), 1 for AVX2, 0 for neither.
+static int ln_level(void) {
+	if (__builtin_cpu_supports("avx512f")) return 2;
+	return __builtin_cpu_supports("avx2") ? 1 : 0;
+}
 */
 import "C"
 
 import "unsafe"
 
-var layerNormAVX2 = C.ln_have_avx2() != 0
+// layerNormLevel is the widest vectors the LayerNorm loops use: 2 for
+// AVX-512, 1 for AVX2, 0 for neither (the Go loops).
+var layerNormLevel = int(C.ln_level())
 
 const layerNormInC = true
 
 func lnPtr(s []float32) *C.float { return (*C.float)(unsafe.Pointer(&s[0])) }
 
 // layerNormForwardRows runs layerNormForward on each row of x (rows of
-// n), in C with AVX2 when the processor has it.
+// n), in C with the widest vectors the processor has.
 func layerNormForwardRows(eps float64, y, stats, x, w, b []float32, n int) {
-	if !layerNormAVX2 || len(x) == 0 {
-		layerNormForwardRowsGo(eps, y, stats, x, w, b, n)
-		return
-	}
-	C.ln_forward_rows(lnPtr(y), lnPtr(stats), lnPtr(x), lnPtr(w), lnPtr(b), C.long(len(x)/n), C.long(n), C.double(eps))
+	layerNormForwardRowsAt(layerNormLevel, eps, y, stats, x, w, b, n)
 }
 
-// layerNormBackwardRows is layerNormBackwardRowsGo, in C with AVX2 when
-// the processor has it.
-func layerNormBackwardRows(dx, dy, x, w, stats []float32, n int, sw, sb []float32) {
-	if !layerNormAVX2 || len(x) == 0 {
-		layerNormBackwardRowsGo(dx, dy, x, w, stats, n, sw, sb)
-		return
+// layerNormForwardRowsAt is layerNormForwardRows with vectors of level at
+// most (see layerNormLevel).
+func layerNormForwardRowsAt(level int, eps float64, y, stats, x, w, b []float32, n int) {
+	switch {
+	case len(x) == 0 || level <= 0:
+		layerNormForwardRowsGo(eps, y, stats, x, w, b, n)
+	case level == 1:
+		C.ln_forward_rows(lnPtr(y), lnPtr(stats), lnPtr(x), lnPtr(w), lnPtr(b), C.long(len(x)/n), C.long(n), C.double(eps))
+	default:
+		C.ln_forward_rows_512(lnPtr(y), lnPtr(stats), lnPtr(x), lnPtr(w), lnPtr(b), C.long(len(x)/n), C.long(n), C.double(eps))
 	}
-	C.ln_backward_rows(lnPtr(dx), lnPtr(dy), lnPtr(x), lnPtr(w), lnPtr(stats), C.long(len(x)/n), C.long(n),
-		lnPtr(sw), lnPtr(sb))
+}
+
+// layerNormBackwardRows is layerNormBackwardRowsGo, in C with the widest
+// vectors the processor has.
+func layerNormBackwardRows(dx, dy, x, w, stats []float32, n int, sw, sb []float32) {
+	layerNormBackwardRowsAt(layerNormLevel, dx, dy, x, w, stats, n, sw, sb)
+}
+
+// layerNormBackwardRowsAt is layerNormBackwardRows with vectors of level at
+// most (see layerNormLevel).
+func layerNormBackwardRowsAt(level int, dx, dy, x, w, stats []float32, n int, sw, sb []float32) {
+	switch {
+	case len(x) == 0 || level <= 0:
+		layerNormBackwardRowsGo(dx, dy, x, w, stats, n, sw, sb)
+	case level == 1:
+		C.ln_backward_rows(lnPtr(dx), lnPtr(dy), lnPtr(x), lnPtr(w), lnPtr(stats), C.long(len(x)/n), C.long(n), lnPtr(sw), lnPtr(sb))
+	default:
+		C.ln_backward_rows_512(lnPtr(dx), lnPtr(dy), lnPtr(x), lnPtr(w), lnPtr(stats), C.long(len(x)/n), C.long(n), lnPtr(sw), lnPtr(sb))
+	}
 }

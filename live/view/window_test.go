@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gltrain/live"
@@ -238,5 +239,25 @@ func TestWindowDrawsPictures(t *testing.T) {
 	}
 	if shown < len(all)/2 {
 		t.Errorf("only %d of %d pictures fit", shown, len(all))
+	}
+}
+
+// TestOpenUnreachableDisplay: a DISPLAY that names no X server (a stale
+// one, as an ssh session may carry) is "no display", with GLFW's reason,
+// not a panic of go-gl/glfw's nor a bare "not initialized". It needs no
+// display itself, and runs everywhere.
+func TestOpenUnreachableDisplay(t *testing.T) {
+	t.Setenv("DISPLAY", ":4242") // no X server listens there: make test's Xvfb takes :99 and up
+	t.Setenv("WAYLAND_DISPLAY", "")
+	w, err := view.Open(view.Options{})
+	if err == nil {
+		w.Close()
+		t.Fatal("a window opened on DISPLAY=:4242")
+	}
+	if !errors.Is(err, view.ErrNoDisplay) {
+		t.Fatalf("Open: %v; want an error wrapping ErrNoDisplay", err)
+	}
+	if want := "Failed to open display :4242"; !strings.Contains(err.Error(), want) {
+		t.Errorf("Open: %v; want it to say %q", err, want)
 	}
 }

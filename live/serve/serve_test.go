@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +42,24 @@ func TestAddr(t *testing.T) {
 
 // TestListenBusy: a port in use is refused with the address and the
 // reason.
+// TestURL: the address printed is one a browser can open: the loopback's
+// as bound, and for every interface (0.0.0.0, which Go binds as [::]) the
+// machine's host name, not "[::]".
+func TestURL(t *testing.T) {
+	host, err := os.Hostname()
+	require.NoError(t, err)
+	for _, tc := range []struct{ addr, wantHost string }{
+		{"127.0.0.1:0", "127.0.0.1"},
+		{"0.0.0.0:0", host},
+	} {
+		s, err := Listen(live.NewHub(), tc.addr)
+		require.NoError(t, err, tc.addr)
+		port := strconv.Itoa(s.ln.Addr().(*net.TCPAddr).Port)
+		assert.Equal(t, "http://"+net.JoinHostPort(tc.wantHost, port)+"/", s.URL(), tc.addr)
+		s.ln.Close()
+	}
+}
+
 func TestListenBusy(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -260,21 +260,3 @@ func TestCloseSendsTheEnd(t *testing.T) {
 	assert.True(t, e.Done)
 	assert.Equal(t, "interrupted", e.Err)
 }
-
-func TestEvenly(t *testing.T) {
-	xs := make([]int, 10)
-	for i := range xs {
-		xs[i] = i
-	}
-	for _, tc := range []struct {
-		n    int
-		want []int
-	}{
-		{20, xs},
-		{10, xs},
-		{4, []int{0, 3, 6, 9}},
-		{2, []int{0, 9}},
-	} {
-		assert.Equal(t, tc.want, evenly(xs, tc.n), "n=%d", tc.n)
-	}
-}

@@ -167,8 +167,16 @@ func clip(s string, width int) string {
 	return string(rs)
 }
 
-// boundary draws the decision map (whose textures are set) with the points
-// over it, and returns the map's rectangle.
+// maxMarkers is the most points of each set (training, validation) the
+// map shows, evenly chosen (the -serve page shows 2000): a 2-feature CSV
+// file of 200,000 rows drew a marker for each, which hid the map under
+// them, and its 5 epochs trained in 1.7 s with the window (llvmpipe, on
+// the cores that train) against 0.4 s without; 0.4 s with this limit.
+const maxMarkers = 1000
+
+// boundary draws the decision map (whose textures are set) with at most
+// maxMarkers of each set's points over it, and returns the map's
+// rectangle.
 func (w *Window) boundary(s live.Snapshot, c rectF) image.Rectangle {
 	r, b := w.r, s.Boundary
 	// A square as large as fits, in whole pixels: the cells are scaled by
@@ -184,12 +192,12 @@ func (w *Window) boundary(s live.Snapshot, c rectF) image.Rectangle {
 			fy0 + float32((b.YMax-float64(p.Y))/(b.YMax-b.YMin))*(fy1-fy0)
 	}
 	const m = 3 // a marker's half width
-	for _, p := range b.Train {
+	for _, p := range live.Evenly(b.Train, maxMarkers) {
 		x, y := at(p)
 		r.rect(x-m-1, y-m-1, x+m+1, y+m+1, rgba{1, 1, 1, 1})
 		r.rect(x-m, y-m, x+m, y+m, colour(p.Class, 1))
 	}
-	for _, p := range b.Val { // rings: a white middle
+	for _, p := range live.Evenly(b.Val, maxMarkers) { // rings: a white middle
 		x, y := at(p)
 		r.rect(x-m-1, y-m-1, x+m+1, y+m+1, rgba{1, 1, 1, 1})
 		r.frame(x-m, y-m, x+m, y+m, 2, colour(p.Class, 1))

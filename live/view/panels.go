@@ -302,13 +302,17 @@ func (w *Window) curves(pts []live.Point, c rectF, title string, fraction bool, 
 	if s1 == s0 { // one point: the axis from step 0
 		s0, s1 = 0, max(s1, 1)
 	}
-	plot := rectF{c.x0 + 8*glyphW, c.y0 + lineH + 8, c.x1 - 10, c.y1 - lineH - 4}
 	label := func(v float64) string {
 		if fraction {
 			return pct(v)
 		}
 		return num(v)
 	}
+	// The gutter fits the longer of the two labels ("0.001992",
+	// "-1.234e+05"), which overran the axis when it was 8 glyphs less 4
+	// pixels wide.
+	gutter := float32(max(len(label(hi)), len(label(lo)), 6)*glyphW + 10)
+	plot := rectF{c.x0 + gutter, c.y0 + lineH + 8, c.x1 - 10, c.y1 - lineH - 4}
 	r.text(c.x0+4, plot.y0-glyphH/2, label(hi), faint)
 	r.text(c.x0+4, plot.y1-glyphH/2, label(lo), faint)
 	start := "step " + strconv.FormatInt(max(s0, 0), 10)

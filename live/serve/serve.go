@@ -81,7 +81,11 @@ func Listen(hub *live.Hub, addr string) (*Server, error) {
 		return nil, fmt.Errorf("cannot listen on %s: %v%s", bind, err, hint)
 	}
 	s := &Server{hub: hub, ln: ln, quit: make(chan struct{}), done: make(chan struct{})}
-	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	handler := s.Handler()
+	if isLoopback(ln.Addr()) {
+		handler = loopbackOnly(handler)
+	}
+	s.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
 }
 

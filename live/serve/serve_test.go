@@ -60,6 +60,41 @@ func TestURL(t *testing.T) {
 	}
 }
 
+// TestLoopbackHost: a server on the loopback interface answers requests
+// for localhost and loopback addresses, and refuses (403) another host
+// name, which only DNS rebinding can send it: another site's page would
+// otherwise read the events and send the controls as the page does.
+func TestLoopbackHost(t *testing.T) {
+	hub := live.NewHub()
+	s, err := Listen(hub, "127.0.0.1:0")
+	require.NoError(t, err)
+	s.Start()
+	defer s.Close()
+	port := strconv.Itoa(s.ln.Addr().(*net.TCPAddr).Port)
+	for _, tc := range []struct {
+		host string
+		want int
+	}{
+		{"127.0.0.1:" + port, http.StatusNoContent},
+		{"localhost:" + port, http.StatusNoContent},
+		{"LOCALHOST.:" + port, http.StatusNoContent},
+		{"[::1]:" + port, http.StatusNoContent},
+		{"localhost", http.StatusNoContent},
+		{"attacker.example:" + port, http.StatusForbidden},
+		{"127.0.0.1.attacker.example", http.StatusForbidden},
+	} {
+		req, err := http.NewRequest("POST", s.URL()+"control/pause", nil)
+		require.NoError(t, err)
+		req.Host = tc.host
+		req.Header.Set("X-Gltrain", "1")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err, tc.host)
+		resp.Body.Close()
+		assert.Equal(t, tc.want, resp.StatusCode, "Host: %s", tc.host)
+	}
+	assert.True(t, hub.Snapshot().Paused, "the pause from localhost")
+}
+
 func TestListenBusy(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

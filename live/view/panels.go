@@ -230,8 +230,13 @@ func maxClass(b *live.Boundary) int {
 // share of that true class predicted as each class.
 func (w *Window) confusion(s live.Snapshot, c rectF) {
 	r, k := w.r, len(s.Confusion)
-	label := float32(8 * glyphW)
+	longest := 0 // the longest class name, with room for "12 " before it
+	for _, name := range s.Classes {
+		longest = max(longest, textW(name)+3*glyphW)
+	}
+	label := min(float32(min(max(longest, 8*glyphW), 16*glyphW)), c.w()/4)
 	cell := min((c.w()-label)/float32(k), (c.h()-label-lineH)/float32(k))
+	rows, cols := confusionLabels(s.Classes, k, int(label)-2, int(cell))
 	r.text(c.x0, c.y0, "confusion (rows: true class, columns: predicted)", ink)
 	ox, oy := c.x0+label, c.y0+lineH+label
 	for i, row := range s.Confusion {
@@ -258,16 +263,41 @@ func (w *Window) confusion(s live.Snapshot, c rectF) {
 				r.text(x+(cell-float32(len(t)*glyphW))/2, y+(cell-glyphH)/2, t, ic)
 			}
 		}
-		name := strconv.Itoa(i)
-		if i < len(s.Classes) {
-			name = s.Classes[i]
-		}
-		r.text(c.x0, oy+float32(i)*cell+(cell-glyphH)/2, clip(name, int(label)-2), ink)
-		if cell >= glyphW+2 {
-			r.text(ox+float32(i)*cell+(cell-glyphW)/2, oy-lineH, clip(name, int(cell)), ink)
-		}
+		r.text(c.x0, oy+float32(i)*cell+(cell-glyphH)/2, rows[i], ink)
+		r.text(ox+float32(i)*cell+(cell-float32(textW(cols[i])))/2, oy-lineH, cols[i], ink)
 	}
 }
+
+// confusionLabels are the k rows' and columns' labels of the confusion
+// matrix, fitted to rowW and colW pixels. Names that all fit label both;
+// otherwise the columns show each class's number and the rows "number
+// name", clipped, so that rows and columns still correspond (30 classes
+// named class_00_… showed "clas..." on every row and no column label).
+func confusionLabels(classes []string, k, rowW, colW int) (rows, cols []string) {
+	names := make([]string, k)
+	fit := true
+	for i := range names {
+		names[i] = strconv.Itoa(i)
+		if i < len(classes) {
+			names[i] = classes[i]
+		}
+		fit = fit && textW(names[i]) <= rowW && textW(names[i])+2 <= colW
+	}
+	rows, cols = make([]string, k), make([]string, k)
+	for i, name := range names {
+		rows[i], cols[i] = name, name
+		if !fit {
+			rows[i], cols[i] = clip(strconv.Itoa(i)+" "+name, rowW), strconv.Itoa(i)
+		}
+		if textW(cols[i])+2 > colW {
+			cols[i] = ""
+		}
+	}
+	return rows, cols
+}
+
+// textW is the width of s drawn, in pixels.
+func textW(s string) int { return len([]rune(ascii.Replace(s))) * glyphW }
 
 // curves draws the training (blue) and validation (orange) series of get
 // against the step; fraction curves run from 0 to 100%.

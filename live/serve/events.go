@@ -99,33 +99,20 @@ func (s *Server) event() Event {
 	snap := s.hub.Snapshot()
 	e := Event{Snapshot: snap, StepsPerFrame: s.hub.StepsPerFrame()}
 	e.Snapshot.Boundary, e.Snapshot.Misclassified, e.Snapshot.Filters = nil, nil, nil
-	e.Curves = evenly(snap.Curves, maxCurve)
+	e.Curves = live.Evenly(snap.Curves, maxCurve)
 	for k := range max(len(snap.Classes), 1) {
 		c := live.ClassColour(k)
 		e.Palette = append(e.Palette, fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B))
 	}
 	if b := snap.Boundary; b != nil {
 		e.Boundary = &BoundaryEvent{W: b.W, H: b.H, XMin: b.XMin, XMax: b.XMax, YMin: b.YMin, YMax: b.YMax, Epoch: b.Epoch, Step: b.Step,
-			URL: "/boundary.png?step=" + strconv.FormatInt(b.Step, 10), Train: evenly(b.Train, maxPoints), Val: evenly(b.Val, maxPoints)}
+			URL: "/boundary.png?step=" + strconv.FormatInt(b.Step, 10), Train: live.Evenly(b.Train, maxPoints), Val: live.Evenly(b.Val, maxPoints)}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e.Misclassified = s.png.images(&s.png.wrong, snap.Misclassified)
 	e.Filters = s.png.images(&s.png.filters, snap.Filters)
 	return e
-}
-
-// evenly is at most n of xs, evenly spread, the first and the last among
-// them.
-func evenly[T any](xs []T, n int) []T {
-	if len(xs) <= n {
-		return xs
-	}
-	out := make([]T, n)
-	for i := range out {
-		out[i] = xs[i*(len(xs)-1)/(n-1)]
-	}
-	return out
 }
 
 // control is POST /control/NAME: pause, resume, step, stop, restart (form

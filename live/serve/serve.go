@@ -21,6 +21,8 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -79,12 +81,28 @@ func Listen(hub *live.Hub, addr string) (*Server, error) {
 		return nil, fmt.Errorf("cannot listen on %s: %v%s", bind, err, hint)
 	}
 	s := &Server{hub: hub, ln: ln, quit: make(chan struct{}), done: make(chan struct{})}
-	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	handler := s.Handler()
+	if isLoopback(ln.Addr()) {
+		handler = loopbackOnly(handler)
+	}
+	s.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
 }
 
-// URL is the page's address.
-func (s *Server) URL() string { return "http://" + s.ln.Addr().String() + "/" }
+// URL is the page's address. A server on every interface (0.0.0.0, ::)
+// is named by the machine's host name, which another machine can open:
+// "http://[::]:8080/" names no machine.
+func (s *Server) URL() string {
+	addr := s.ln.Addr().String()
+	if a, ok := s.ln.Addr().(*net.TCPAddr); ok && a.IP.IsUnspecified() {
+		host, err := os.Hostname()
+		if err != nil || host == "" {
+			host = "localhost"
+		}
+		addr = net.JoinHostPort(host, strconv.Itoa(a.Port))
+	}
+	return "http://" + addr + "/"
+}
 
 // Start serves in a goroutine until Close.
 func (s *Server) Start() {

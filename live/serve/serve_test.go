@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +42,59 @@ func TestAddr(t *testing.T) {
 
 // TestListenBusy: a port in use is refused with the address and the
 // reason.
+// TestURL: the address printed is one a browser can open: the loopback's
+// as bound, and for every interface (0.0.0.0, which Go binds as [::]) the
+// machine's host name, not "[::]".
+func TestURL(t *testing.T) {
+	host, err := os.Hostname()
+	require.NoError(t, err)
+	for _, tc := range []struct{ addr, wantHost string }{
+		{"127.0.0.1:0", "127.0.0.1"},
+		{"0.0.0.0:0", host},
+	} {
+		s, err := Listen(live.NewHub(), tc.addr)
+		require.NoError(t, err, tc.addr)
+		port := strconv.Itoa(s.ln.Addr().(*net.TCPAddr).Port)
+		assert.Equal(t, "http://"+net.JoinHostPort(tc.wantHost, port)+"/", s.URL(), tc.addr)
+		s.ln.Close()
+	}
+}
+
+// TestLoopbackHost: a server on the loopback interface answers requests
+// for localhost and loopback addresses, and refuses (403) another host
+// name, which only DNS rebinding can send it: another site's page would
+// otherwise read the events and send the controls as the page does.
+func TestLoopbackHost(t *testing.T) {
+	hub := live.NewHub()
+	s, err := Listen(hub, "127.0.0.1:0")
+	require.NoError(t, err)
+	s.Start()
+	defer s.Close()
+	port := strconv.Itoa(s.ln.Addr().(*net.TCPAddr).Port)
+	for _, tc := range []struct {
+		host string
+		want int
+	}{
+		{"127.0.0.1:" + port, http.StatusNoContent},
+		{"localhost:" + port, http.StatusNoContent},
+		{"LOCALHOST.:" + port, http.StatusNoContent},
+		{"[::1]:" + port, http.StatusNoContent},
+		{"localhost", http.StatusNoContent},
+		{"attacker.example:" + port, http.StatusForbidden},
+		{"127.0.0.1.attacker.example", http.StatusForbidden},
+	} {
+		req, err := http.NewRequest("POST", s.URL()+"control/pause", nil)
+		require.NoError(t, err)
+		req.Host = tc.host
+		req.Header.Set("X-Gltrain", "1")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err, tc.host)
+		resp.Body.Close()
+		assert.Equal(t, tc.want, resp.StatusCode, "Host: %s", tc.host)
+	}
+	assert.True(t, hub.Snapshot().Paused, "the pause from localhost")
+}
+
 func TestListenBusy(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -239,22 +294,4 @@ func TestCloseSendsTheEnd(t *testing.T) {
 	}
 	assert.True(t, e.Done)
 	assert.Equal(t, "interrupted", e.Err)
-}
-
-func TestEvenly(t *testing.T) {
-	xs := make([]int, 10)
-	for i := range xs {
-		xs[i] = i
-	}
-	for _, tc := range []struct {
-		n    int
-		want []int
-	}{
-		{20, xs},
-		{10, xs},
-		{4, []int{0, 3, 6, 9}},
-		{2, []int{0, 9}},
-	} {
-		assert.Equal(t, tc.want, evenly(xs, tc.n), "n=%d", tc.n)
-	}
 }

@@ -9,3 +9,5 @@ func (w *Window) Key(h Hub, key glfw.Key) { w.key(h, key) }
 func (w *Window) Char(h Hub, ch rune)     { w.char(h, ch) }
 func (w *Window) ShouldClose() bool       { return w.win.ShouldClose() }
 func (w *Window) Note() string            { return w.note }
+
+var ConfusionLabels = confusionLabels

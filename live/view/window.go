@@ -114,8 +114,8 @@ func Open(o Options) (w *Window, err error) {
 			glfwOnce.Unlock()
 		}
 	}()
-	if err := glfw.Init(); err != nil {
-		return nil, fmt.Errorf("%w: glfw.Init: %v", ErrNoDisplay, err)
+	if err := initGLFW(); err != nil {
+		return nil, err
 	}
 	glfw.WindowHint(glfw.ContextVersionMajor, 3)
 	glfw.WindowHint(glfw.ContextVersionMinor, 3)

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gltrain/live"
@@ -238,5 +239,65 @@ func TestWindowDrawsPictures(t *testing.T) {
 	}
 	if shown < len(all)/2 {
 		t.Errorf("only %d of %d pictures fit", shown, len(all))
+	}
+}
+
+// TestOpenUnreachableDisplay: a DISPLAY that names no X server (a stale
+// one, as an ssh session may carry) is "no display", with GLFW's reason,
+// not a panic of go-gl/glfw's nor a bare "not initialized". It needs no
+// display itself, and runs everywhere.
+func TestOpenUnreachableDisplay(t *testing.T) {
+	t.Setenv("DISPLAY", ":4242") // no X server listens there: make test's Xvfb takes :99 and up
+	t.Setenv("WAYLAND_DISPLAY", "")
+	w, err := view.Open(view.Options{})
+	if err == nil {
+		w.Close()
+		t.Fatal("a window opened on DISPLAY=:4242")
+	}
+	if !errors.Is(err, view.ErrNoDisplay) {
+		t.Fatalf("Open: %v; want an error wrapping ErrNoDisplay", err)
+	}
+	if want := "Failed to open display :4242"; !strings.Contains(err.Error(), want) {
+		t.Errorf("Open: %v; want it to say %q", err, want)
+	}
+}
+
+// TestWindowManyPoints: a data set of many points (a 2-feature CSV file of
+// 40,000 rows) shows at most maxMarkers of them, so that the map stays
+// visible: the middles of at least a third of its cells show the map's
+// colour. (Here 86% do; a marker for each of the 40,000 left none.)
+func TestWindowManyPoints(t *testing.T) {
+	var frames []view.Frame
+	w := open(t, view.Options{Width: 620, Height: 460, CloseWhenDone: true, OnFrame: func(f view.Frame) { frames = append(frames, f) }})
+	h := live.NewHub()
+	b := boundary(200, 200)
+	b.Train, b.Val = nil, nil
+	for i := range 40000 { // a 200×200 lattice over the map, class by column as the cells
+		x, y := -1+(float64(i%200)+0.5)/100, -2+(float64(i/200)+0.5)/50
+		b.Train = append(b.Train, live.Sample{X: float32(x), Y: float32(y), Class: int(3 * (x + 1) / 2)})
+	}
+	h.Update(func(s *live.Snapshot) {
+		s.Task, s.Classes, s.Epoch, s.Epochs, s.Step, s.Boundary, s.Done = "classification", []string{"a", "b", "c"}, 1, 1, 10, b, true
+	})
+	if err := w.Run(context.Background(), h); err != nil {
+		t.Fatal(err)
+	}
+	if len(frames) == 0 {
+		t.Fatal("no frame drawn")
+	}
+	f := frames[len(frames)-1]
+	shown := 0
+	for j := 0; j < b.H; j++ {
+		for i := 0; i < b.W; i++ {
+			x, y := f.Heatmap.Min.X+(2*i+1)*f.Heatmap.Dx()/(2*b.W), f.Heatmap.Min.Y+(2*j+1)*f.Heatmap.Dy()/(2*b.H)
+			want, got := view.Shade(int(b.Class[j*b.W+i]), b.Conf[j*b.W+i], 3), f.Pixels.RGBAAt(x, y)
+			if max(absDiff(got.R, want.R), absDiff(got.G, want.G), absDiff(got.B, want.B)) <= 3 {
+				shown++
+			}
+		}
+	}
+	t.Logf("%d of %d cells' middles show the map", shown, b.W*b.H)
+	if shown < b.W*b.H/3 {
+		t.Errorf("%d of %d cells' middles show the map under 40,000 points; want at least a third", shown, b.W*b.H)
 	}
 }

@@ -23,6 +23,9 @@ $("restart").onclick = () => {
 };
 $("speed").onchange = () => control("speed", { spf: $("speed").value });
 
+const epochIncrs = [];
+for (let m = 1; m <= 1e9; m *= 10) epochIncrs.push(m, 2 * m, 5 * m);
+
 function chart(target, yLabel, legend) {
   const opts = {
     width: 460, height: 200,
@@ -33,7 +36,9 @@ function chart(target, yLabel, legend) {
       { label: "training", stroke: "#1f77b4", width: 2, points: { show: true, size: 4 } },
       { label: "validation", stroke: "#ff7f0e", width: 2, points: { show: true, size: 4 } },
     ],
-    axes: [{ label: "epoch" }, { label: yLabel }],
+    // Epochs are whole: ticks at 1, 2, 5, 10, 20, … (uPlot's own would
+    // put ticks at 1.5 and 2.5 on a short run).
+    axes: [{ label: "epoch", incrs: epochIncrs }, { label: yLabel }],
   };
   return new uPlot(opts, [[], [], []], target);
 }

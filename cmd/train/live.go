@@ -188,6 +188,7 @@ func newPublisher(r *session, tr *nn.Trainer, cancel context.CancelFunc) *publis
 	m, d := tr.Model, r.d
 	p := &publisher{hub: r.c.hub, cancel: cancel, m: m, d: d}
 	p.drained = true // nothing is queued yet
+	p.queued = m.Backend().Name() != "cpu"
 	task := "classification"
 	switch {
 	case d.text != nil:

@@ -35,7 +35,8 @@ import (
 // So the boundary follows the training at least every 100 ms of it, or
 // every epoch when that is sooner, wherever that costs at most 4% of the
 // time; where it costs more (a large model on a slow device) it follows
-// as often as 4% allows. On a device with a command queue (GL) the paced
+// as often as 4% allows. On a device with a command queue (GL; not the
+// CPU backend, which runs each op as it is called) the paced
 // work waits for the trainer's next read of the loss (at most LogEvery
 // steps, and at most drainWait), after which the queue is empty: the
 // work's own read of its result then waits for nothing of the steps'.
@@ -77,9 +78,12 @@ const (
 type pace struct {
 	spent time.Duration // all the publisher's work so far
 	free  time.Time     // the earliest start of the next paced work
-	// drained is set when the trainer has just read the loss or ended an
-	// epoch (its device's queue is then empty), and cleared by the next
-	// step; heldSince is when due work began to wait for that.
+	// queued: the device has a command queue (every backend but the CPU
+	// reference, which runs each op as it is called). drained is set when
+	// the trainer has just read the loss or ended an epoch (the queue is
+	// then empty), and cleared by the next step; heldSince is when due work
+	// began to wait for that.
+	queued    bool
 	drained   bool
 	heldSince time.Time
 	// epochs is the number of epochs ended in this Fit, and lastEpoch,
@@ -88,19 +92,32 @@ type pace struct {
 	// at and after are each work's last time, and the epochs ended then.
 	at    [nWorks]time.Time
 	after [nWorks]int
+	runs  [nWorks]int // how many times each ran
 }
 
 // charge counts the work that began at began and ends now, pushes the next
 // paced work back by (1/liveShare − 1) times its cost, and returns now.
 func (p *pace) charge(began time.Time) time.Time {
 	end := time.Now()
+	p.chargeAt(began, end)
+	return end
+}
+
+// chargeAt is charge of work from began to end.
+func (p *pace) chargeAt(began, end time.Time) {
 	cost := end.Sub(began)
 	p.spent += cost
 	if p.free.Before(end) {
 		p.free = end
 	}
 	p.free = p.free.Add(time.Duration(float64(cost) * (1/liveShare - 1)))
-	return end
+}
+
+// done records paced work w that ran from began to end.
+func (p *pace) done(w work, began, end time.Time) {
+	p.at[w], p.after[w] = began, p.epochs
+	p.runs[w]++
+	p.chargeAt(began, end)
 }
 
 // due reports whether work w, which the publisher does, is due at now.
@@ -119,7 +136,7 @@ func (p *pace) due(w work, now time.Time) bool {
 // next is the most overdue paced work that has is true for and is due at
 // now, and whether there is one, when the pace allows it.
 func (p *pace) next(now time.Time, has func(work) bool) (work, bool) {
-	drained := p.drained
+	drained := p.drained || !p.queued
 	p.drained = false
 	if now.Before(p.free) {
 		return 0, false
@@ -187,7 +204,6 @@ func (p *publisher) run(w work, now time.Time, epoch, step int) error {
 	default:
 		err = p.filters()
 	}
-	p.at[w], p.after[w] = now, p.epochs
-	p.charge(now)
+	p.done(w, now, time.Now())
 	return err
 }

@@ -33,7 +33,7 @@ func TestLivePace(t *testing.T) {
 		name                   string
 		step                   time.Duration
 		stepsPerEpoch, logEach int
-		queued                 bool // a device with a command queue (GL)
+		queued                 bool                  // a device with a command queue (GL)
 		cost                   [nWorks]time.Duration // 0: the publisher has no such work
 		run                    time.Duration
 		// the boundary's gaps, first excluded

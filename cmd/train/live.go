@@ -99,7 +99,8 @@ func (l *liveRun) wrap(mode func() error) func() error {
 
 // trainLive is train, again from a new model each time a viewer asks for
 // a restart: the same spec, initialised and shuffled with the viewer's
-// seed, from epoch 1 (a resumed or loaded run starts afresh too).
+// seed, from epoch 1 (a resumed or loaded run starts afresh too), its run
+// folder's record afresh too (liverestart.go).
 func (r *session) trainLive(ctx context.Context, spec nn.Spec) error {
 	for {
 		err := r.train(ctx, spec)
@@ -107,8 +108,11 @@ func (r *session) trainLive(ctx context.Context, spec nn.Spec) error {
 			return err
 		}
 		r.c.seed = uint64(r.c.hub.RestartSeed())
-		r.c.resume, r.c.load, r.ck = "", "", nil
 		r.u.printf("restart  from the viewer, -seed=%d", r.c.seed)
+		if err := r.restartRecord(r.u.out); err != nil { // liverestart.go
+			return err
+		}
+		r.c.resume, r.c.load, r.ck = "", "", nil
 	}
 }
 

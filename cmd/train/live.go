@@ -133,6 +133,9 @@ func (r *session) watch(ctx context.Context, tr *nn.Trainer) (context.Context, f
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	p := newPublisher(r, tr, cancel)
+	if err := p.start(tr.StartEpoch+1, tr.StartStep); err != nil {
+		r.u.printf("warning: %v", err)
+	}
 	if traceFit != nil {
 		defer traceFit(tr, p)
 	}
@@ -275,6 +278,19 @@ func (liveEnd) OnEpochEnd(*nn.Trainer, nn.EpochStats) error { return nil }
 
 func (e liveEnd) OnTrainEnd(_ *nn.Trainer, h *nn.History, err error) error {
 	e.p.trained = err == nil && h != nil && len(h.Epochs) > 0
+	return nil
+}
+
+// start publishes the model's boundary and filters as training starts, before
+// Fit, whatever the pace (charged to it all the same).
+func (p *publisher) start(epoch, step int) error {
+	for _, w := range []work{workBoundary, workFilters} {
+		if p.has(w) {
+			if err := p.run(w, time.Now(), epoch, step); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

@@ -15,15 +15,14 @@ import (
 //     matrix and misclassified images (classes with a validation set), the
 //     first convolution's filters (models with one).
 //
-// All of it together takes about liveShare (4%) of the training's time,
-// and with the first boundary, at most 5% of a run of a second or more:
-// each
-// piece of work, of either kind, that takes c holds the next paced work
-// back until c·(1/liveShare − 1) has passed since it ended (on top of what
-// earlier work set), so that between two paced works the training has had
-// at least 24 times the time the live work took. The paced work runs
-// between steps (BeforeStep), one piece at a time, the most overdue first,
-// when it is due:
+// All of it together takes at most liveShare (4%) of the training's time:
+// each piece of work, of either kind, that takes c holds the next paced
+// work back until c·(1/liveShare − 1) has passed since it ended (on top of
+// what earlier work set), so that between two paced works the training has
+// had at least 24 times the time the live work took. The counters cannot
+// wait, but they cost about 0.1% on the spiral, whose epochs are short.
+// The paced work runs between steps (BeforeStep), one piece at a time, the
+// most overdue first, when it is due:
 //
 //   - the boundary: when boundaryEvery (100 ms) has passed since the last,
 //     or an epoch has ended since, whichever is sooner; but never sooner
@@ -34,20 +33,25 @@ import (
 //
 // So the boundary follows the training at least every 100 ms of it, or
 // every epoch when that is sooner, wherever that costs at most 4% of the
-// time; where it costs more (a large model on a slow device) it follows
-// as often as 4% allows. On a device with a command queue (GL; not the
-// CPU backend, which runs each op as it is called) the paced
-// work waits for the trainer's next read of the loss (at most LogEvery
-// steps, and at most drainWait), after which the queue is empty: the
-// work's own read of its result then waits for nothing of the steps'.
-// The first boundary and filters (of the model as initialised) are
-// published at the first step, outside the pace; and once training has
-// ended (to its last epoch, or stopped early), the trained model's
-// boundary, confusion matrix and filters, after Fit, out of the training's
-// time, as the final evaluation is (publisher.finish).
+// time; where it costs more (a large model on a slow device) it follows as
+// often as 4% allows. On a device with a command queue (GL; not the CPU
+// backend, which runs each op as it is called) the paced work waits for
+// the trainer's next read of the loss (at most LogEvery steps, and at most
+// drainWait), after which the queue is empty: the work's own read of its
+// result then waits for nothing of the steps'. (The GL backend has no
+// download that does not wait; with one, the boundary could be queued and
+// read a step later.)
+//
+// Out of the training's time, as the loading of the data and the final
+// evaluation are, the model's boundary and filters are published before
+// Fit (publisher.start: the map of the model as initialised, or resumed,
+// which on GL also compiles the evaluation's shaders), and, once training
+// has ended to its last epoch or stopped early, the trained model's
+// boundary, confusion matrix and filters after Fit (publisher.finish).
+// Both are charged to the pace: the first holds the next paced work back.
 
-// liveShare is the share of the run's time the live view's work may take
-// between its start and its end.
+// liveShare is the share of the training's time the live view's work may
+// take.
 const liveShare = 0.04
 
 const (

@@ -99,7 +99,8 @@ func (l *liveRun) wrap(mode func() error) func() error {
 
 // trainLive is train, again from a new model each time a viewer asks for
 // a restart: the same spec, initialised and shuffled with the viewer's
-// seed, from epoch 1 (a resumed or loaded run starts afresh too).
+// seed, from epoch 1 (a resumed or loaded run starts afresh too), its run
+// folder's record afresh too (liverestart.go).
 func (r *session) trainLive(ctx context.Context, spec nn.Spec) error {
 	for {
 		err := r.train(ctx, spec)
@@ -107,20 +108,37 @@ func (r *session) trainLive(ctx context.Context, spec nn.Spec) error {
 			return err
 		}
 		r.c.seed = uint64(r.c.hub.RestartSeed())
-		r.c.resume, r.c.load, r.ck = "", "", nil
 		r.u.printf("restart  from the viewer, -seed=%d", r.c.seed)
+		if err := r.restartRecord(r.u.out); err != nil { // liverestart.go
+			return err
+		}
+		r.c.resume, r.c.load, r.ck = "", "", nil
 	}
 }
+
+// traceFit, when set, is called by watch with the trainer once the live
+// view's hooks are in, and its publisher (nil without a viewer): the speed
+// harness (viewspeed_test.go) times the steps with it.
+var traceFit func(tr *nn.Trainer, p *publisher)
 
 // watch connects the trainer to the hub (nothing without one): it returns
 // the context Fit must run under, which the viewer's Stop cancels as
 // Ctrl-C would, and the func that ends the watch.
 func (r *session) watch(ctx context.Context, tr *nn.Trainer) (context.Context, func()) {
 	if r.c.hub == nil {
+		if traceFit != nil {
+			traceFit(tr, nil)
+		}
 		return ctx, func() {}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	p := newPublisher(r, tr, cancel)
+	if err := p.start(tr.StartEpoch+1, tr.StartStep); err != nil {
+		r.u.printf("warning: %v", err)
+	}
+	if traceFit != nil {
+		defer traceFit(tr, p)
+	}
 	onEpoch, onProgress := tr.OnEpoch, tr.OnProgress
 	tr.BeforeStep = func(epoch, step int) error { return p.beforeStep(ctx, epoch, step) }
 	tr.OnEpoch = func(s nn.EpochStats) error {
@@ -128,44 +146,44 @@ func (r *session) watch(ctx context.Context, tr *nn.Trainer) (context.Context, f
 		if onEpoch != nil {
 			err = onEpoch(s)
 		}
-		return errors.Join(err, p.epochEnd(s))
+		p.epochEnd(s)
+		return err
 	}
 	tr.OnProgress = func(pr nn.Progress) {
 		if onProgress != nil {
 			onProgress(pr)
 		}
-		p.hub.Update(func(s *live.Snapshot) { s.Epoch, s.Step = pr.Epoch, int64(pr.GlobalStep) })
+		p.progress(pr)
 	}
-	return ctx, cancel
+	tr.Callbacks = append(tr.Callbacks, liveEnd{p})
+	return ctx, func() {
+		if err := p.finish(); err != nil {
+			r.u.printf("warning: %v", err)
+		}
+		cancel()
+	}
 }
-
-// boundaryEvery is the least time between two evaluations of the decision
-// boundary; the publisher waits longer where an evaluation is slow, so
-// that it takes at most a tenth of the training's time.
-const boundaryEvery = 100 * time.Millisecond
 
 // maxShown is the most misclassified images a snapshot holds.
 const maxShown = 16
 
-// publisher publishes one Fit's state to the hub.
+// publisher publishes one Fit's state to the hub: the counters and the
+// curves as they come, and the paced work (livepace.go: the boundary, the
+// validation set's confusion matrix and misclassified images, the
+// filters) between steps, within the pace's share of the time.
 type publisher struct {
 	hub    *live.Hub
 	cancel context.CancelFunc
 	m      *nn.Model
 	d      dataset
-	epochs int
 	grid   *boundaryGrid // nil unless the data is 2-D classes
 	names  []string      // the classes' names; nil for regression and text
-	// when is when the boundary is next due, gap the least time between
-	// two.
-	when  time.Time
-	gap   time.Duration
-	epoch int
-	// conv: the model has a convolution, whose filters are published each
-	// epoch and between steps when filtersDue has passed.
-	conv       bool
-	filtersDue time.Time
-	stepDue    time.Time // when the step counter is next published
+	conv   bool          // the model has a convolution, whose filters are shown
+	epoch  int           // the epoch beforeStep last published
+	// stepDue is when the step counter is next published between steps.
+	stepDue time.Time
+	trained bool // training ended well (liveEnd)
+	pace
 }
 
 // stepEvery is the least time between two publications of the step
@@ -175,7 +193,9 @@ const stepEvery = 50 * time.Millisecond
 
 func newPublisher(r *session, tr *nn.Trainer, cancel context.CancelFunc) *publisher {
 	m, d := tr.Model, r.d
-	p := &publisher{hub: r.c.hub, cancel: cancel, m: m, d: d, epochs: tr.Epochs, gap: boundaryEvery}
+	p := &publisher{hub: r.c.hub, cancel: cancel, m: m, d: d}
+	p.drained = true // nothing is queued yet
+	p.queued = m.Backend().Name() != "cpu"
 	task := "classification"
 	switch {
 	case d.text != nil:
@@ -199,22 +219,18 @@ func newPublisher(r *session, tr *nn.Trainer, cancel context.CancelFunc) *publis
 	return p
 }
 
-// beforeStep is the trainer's BeforeStep: it publishes a new epoch, the
-// boundary when it is due, and waits at the hub's Gate.
+// beforeStep is the trainer's BeforeStep: it publishes a new epoch and the
+// step counter (every stepEvery), does the paced work that is due, and
+// waits at the hub's Gate. It allocates nothing when no work is due.
 func (p *publisher) beforeStep(ctx context.Context, epoch, step int) error {
-	if now := time.Now(); epoch != p.epoch || now.After(p.stepDue) {
+	now := time.Now()
+	if epoch != p.epoch || !now.Before(p.stepDue) {
 		p.epoch, p.stepDue = epoch, now.Add(stepEvery)
 		p.hub.Update(func(s *live.Snapshot) { s.Epoch, s.Step = epoch, int64(step) })
+		now = p.charge(now)
 	}
-	if p.grid != nil && !time.Now().Before(p.when) {
-		if err := p.boundary(epoch, step); err != nil {
-			return err
-		}
-	}
-	if p.conv && !time.Now().Before(p.filtersDue) {
-		if err := p.filters(); err != nil {
-			return err
-		}
+	if err := p.paced(now, epoch, step); err != nil {
+		return err
 	}
 	switch err := p.hub.Gate(ctx); {
 	case errors.Is(err, live.ErrStop):
@@ -225,72 +241,104 @@ func (p *publisher) beforeStep(ctx context.Context, epoch, step int) error {
 	return nil // ctx's end, if it was that, is Fit's to report
 }
 
+// progress is the trainer's OnProgress, after a read of the loss (which
+// leaves the device's queue empty: see pace.drained): the step counter,
+// every stepEvery.
+func (p *publisher) progress(pr nn.Progress) {
+	p.drained = true
+	if now := time.Now(); !now.Before(p.stepDue) {
+		p.stepDue = now.Add(stepEvery)
+		p.hub.Update(func(s *live.Snapshot) { s.Epoch, s.Step = pr.Epoch, int64(pr.GlobalStep) })
+		p.charge(now)
+	}
+}
+
+// epochEnd publishes the epoch's curve point.
+func (p *publisher) epochEnd(s nn.EpochStats) {
+	began := time.Now()
+	pt := live.Point{Epoch: s.Epoch, Step: int64(s.GlobalStep), TrainLoss: s.Loss, ValLoss: s.ValLoss, TrainAcc: s.Accuracy, ValAcc: s.ValAccuracy}
+	p.hub.Update(func(sn *live.Snapshot) {
+		sn.Epoch, sn.Step = s.Epoch, int64(s.GlobalStep)
+		sn.Curves = append(sn.Curves, pt)
+	})
+	p.epochs++
+	p.lastEpoch, p.lastStep = s.Epoch, s.GlobalStep
+	p.charge(began)
+	p.drained = true
+}
+
+// liveEnd is the publisher's Callback: it notes whether training ended
+// well (to its last epoch, or stopped early; not interrupted nor failed),
+// for finish.
+type liveEnd struct{ p *publisher }
+
+var _ nn.TrainEnder = liveEnd{}
+
+func (liveEnd) OnEpochEnd(*nn.Trainer, nn.EpochStats) error { return nil }
+
+func (e liveEnd) OnTrainEnd(_ *nn.Trainer, h *nn.History, err error) error {
+	e.p.trained = err == nil && h != nil && len(h.Epochs) > 0
+	return nil
+}
+
+// start publishes the model's boundary and filters as training starts, before
+// Fit, whatever the pace (charged to it all the same).
+func (p *publisher) start(epoch, step int) error {
+	for _, w := range []work{workBoundary, workFilters} {
+		if p.has(w) {
+			if err := p.run(w, time.Now(), epoch, step); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// finish publishes the trained model's boundary, confusion matrix and
+// filters, whatever the pace, when training ended well. It runs after Fit
+// returns, as the evaluation of the trained model does, out of the
+// training's time.
+func (p *publisher) finish() error {
+	if !p.trained {
+		return nil
+	}
+	for _, w := range p.works() {
+		if err := p.run(w, time.Now(), p.lastEpoch, p.lastStep); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // boundary evaluates and publishes the decision boundary.
 func (p *publisher) boundary(epoch, step int) error {
-	began := time.Now()
 	b, err := p.grid.eval(p.m)
 	if err != nil {
 		return fmt.Errorf("the live view's decision boundary: %w", err)
 	}
 	b.Epoch, b.Step = epoch, int64(step)
-	took := time.Since(began)
-	p.when = time.Now().Add(max(p.gap, 9*took))
 	p.hub.Update(func(s *live.Snapshot) { s.Boundary = b })
 	return nil
 }
 
-// filtersEvery is the least time between two readings of the filters
-// between steps (a slow epoch's view still shows them change); like the
-// boundary, they take at most a tenth of the time.
-const filtersEvery = time.Second
-
 // filters reads and publishes the first convolution's filters.
 func (p *publisher) filters() error {
-	began := time.Now()
 	f, err := convFilters(p.m)
 	if err != nil {
 		return err
 	}
-	p.filtersDue = time.Now().Add(max(filtersEvery, 9*time.Since(began)))
 	p.hub.Update(func(s *live.Snapshot) { s.Filters = f })
 	return nil
 }
 
-// epochEnd publishes the epoch's curve point, the validation set's
-// confusion matrix and misclassified images, the first convolution's
-// filters, and on the last epoch the boundary.
-func (p *publisher) epochEnd(s nn.EpochStats) error {
-	pt := live.Point{Epoch: s.Epoch, Step: int64(s.GlobalStep), TrainLoss: s.Loss, ValLoss: s.ValLoss, TrainAcc: s.Accuracy, ValAcc: s.ValAccuracy}
-	confusion, wrong, err := p.validation()
-	if err != nil {
-		return err
-	}
-	filters, err := convFilters(p.m)
-	if err != nil {
-		return err
-	}
-	p.hub.Update(func(sn *live.Snapshot) {
-		sn.Epoch, sn.Step = s.Epoch, int64(s.GlobalStep)
-		sn.Curves = append(sn.Curves, pt)
-		sn.Confusion, sn.Misclassified, sn.Filters = confusion, wrong, filters
-	})
-	if p.grid != nil && s.Epoch == p.epochs {
-		return p.boundary(s.Epoch, s.GlobalStep)
-	}
-	return nil
-}
-
-// validation is the validation set's confusion matrix (nil past
-// maxTextConfusion classes, and for regression and text) and, for images,
-// its first misclassified examples.
-func (p *publisher) validation() ([][]int, []live.Image, error) {
+// validation publishes the validation set's confusion matrix (none past
+// maxTextConfusion classes) and, for images, its first misclassified
+// examples.
+func (p *publisher) validation() error {
 	held := p.d.held
-	if p.names == nil || held.Len() == 0 {
-		return nil, nil, nil
-	}
 	pred, err := nn.Predict(prepared(p.m), held.X)
 	if err != nil {
-		return nil, nil, fmt.Errorf("the live view's confusion matrix: %w", err)
+		return fmt.Errorf("the live view's confusion matrix: %w", err)
 	}
 	var confusion [][]int
 	if len(p.names) <= maxTextConfusion {
@@ -311,5 +359,6 @@ func (p *publisher) validation() ([][]int, []live.Image, error) {
 			wrong = append(wrong, im)
 		}
 	}
-	return confusion, wrong, nil
+	p.hub.Update(func(s *live.Snapshot) { s.Confusion, s.Misclassified = confusion, wrong })
+	return nil
 }

@@ -48,8 +48,8 @@ func startLive(c *config, stderr io.Writer) (*liveRun, error) {
 	switch {
 	case c.world.reducer() != nil && c.world.reducer().Size() > 1:
 		return nil, fmt.Errorf("%s watches a run of one process, not a job of several ranks", flag)
-	case c.eval, c.predict != "", c.summary, c.gen.n > 0:
-		return nil, fmt.Errorf("%s shows training, and this run does not train (-eval, -predict, -summary or -generate)", flag)
+	case c.eval, c.predict != "", c.summary, c.gen.n > 0, c.export != "":
+		return nil, fmt.Errorf("%s shows training, and this run does not train (-eval, -predict, -summary, -generate or -export)", flag)
 	}
 	l := &liveRun{hub: live.NewHub(), stderr: stderr}
 	if c.serve != "" {

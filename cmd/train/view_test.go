@@ -204,6 +204,7 @@ func TestViewTrainsNothing(t *testing.T) {
 		{"-eval -load=m.safetensors", "-view shows training, and this run does not train"},
 		{"-summary", "-view shows training, and this run does not train"},
 		{"-predict=x.csv -load=m.safetensors", "-view shows training, and this run does not train"},
+		{"-export=m.onnx -load=m.safetensors", "-view shows training, and this run does not train"},
 	} {
 		code, _, errOut := runTrain(t, append([]string{"-view", "-plot="}, strings.Fields(tc.flag)...)...)
 		if code != 2 || !strings.Contains(errOut, tc.want) {

@@ -38,19 +38,40 @@ func (be *Backend) LinearForward(f backend.Activation, y, z, x, w, bias backend.
 //
 //	z[i,j] += bias[j]
 //	y[i,j] = f(z[i,j])
+//
+// The activation runs on blocks of rows (linearBlock values at least), not
+// row by row: its vector loops are a C call each, whose cost would
+// otherwise dominate narrow rows (a 200×200 decision map through a layer
+// of 100 was 40,000 calls). It is elementwise, so the bits are the same.
 func linearForward(f backend.Activation, y, z, bias []float32, out int) {
+	rows := max(1, linearBlock/out)
 	parallelFor(len(z)/out, out*activationCost(f), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			zr, yr := z[i*out:(i+1)*out], y[i*out:(i+1)*out]
+		for r0 := lo; r0 < hi; r0 += rows {
+			r1 := min(r0+rows, hi)
 			if bias != nil {
-				for j, b := range bias[:out] {
-					zr[j] += b
-				}
+				linearBias(z[r0*out:r1*out], bias[:out], out)
 			}
-			activationForward(f, yr, zr)
+			activationForward(f, y[r0*out:r1*out], z[r0*out:r1*out])
 		}
 	})
 }
+
+// linearBiasGo adds bias (out) to each row of z (rows of out); with cgo on
+// amd64, linearBias runs it eight columns at a time with AVX2, to the same
+// bits.
+func linearBiasGo(z, bias []float32, out int) {
+	for i := 0; i < len(z); i += out {
+		zr := z[i : i+out]
+		for j, b := range bias {
+			zr[j] += b
+		}
+	}
+}
+
+// linearBlock is the least number of values linearForward activates in one
+// call: 16 KiB of float32, which stays in the L1 cache between the bias
+// and the activation.
+const linearBlock = 4096
 
 // LinearBackward sets dW = xᵀ·dz + betaW·dW, db = colsum(dz) + betaB·db and
 // dx = dz·Wᵀ + betaX·dx with dz = dy ⊙ f'(z) (see backend.LinearFuser). The

@@ -40,6 +40,18 @@ static void lin_colsum(double *s, const float *dz, long batch, long out, long lo
 		s[j - lo] = a;
 	}
 }
+
+// lin_bias adds bias (out) to each of rows rows of z (rows×out): z[i·out
+// + j] += bias[j], eight columns at a time, one float32 addition each, so
+// the Go loop's bits.
+__attribute__((target("avx2")))
+static void lin_bias(float *z, const float *bias, long rows, long out) {
+	for (long i = 0; i < rows; i++, z += out) {
+		long j = 0;
+		for (; j + 8 <= out; j += 8) _mm256_storeu_ps(z + j, _mm256_add_ps(_mm256_loadu_ps(z + j), _mm256_loadu_ps(bias + j)));
+		for (; j < out; j++) z[j] += bias[j];
+	}
+}
 */
 import "C"
 
@@ -59,4 +71,14 @@ func linearDbCols(db, dz []float32, batch, out, lo, hi int, beta float32) {
 	for j := lo; j < hi; j++ {
 		linearDbStore(db[j:j+1], [4]float64{s[j-lo]}, beta)
 	}
+}
+
+// linearBias is linearBiasGo, in C with AVX2 when the processor has it and
+// the rows are wide enough to pay for the call.
+func linearBias(z, bias []float32, out int) {
+	if !reluAVX2 || len(z) < reluInCMin || out < 8 { // reluAVX2: the processor has AVX2
+		linearBiasGo(z, bias, out)
+		return
+	}
+	C.lin_bias((*C.float)(unsafe.Pointer(&z[0])), (*C.float)(unsafe.Pointer(&bias[0])), C.long(len(z)/out), C.long(out))
 }

@@ -52,8 +52,7 @@ import "unsafe"
 var reluAVX2 = C.relu_have_avx2() != 0
 
 // reluInCMin is the length from which the loops run in C: a cgo call costs
-// tens of nanoseconds, what the Go loop takes for a few dozen elements
-// (the fused linear layer runs one row at a time).
+// tens of nanoseconds, what the Go loop takes for a few dozen elements.
 const reluInCMin = 64
 
 // reluChunk sets d = relu32(s) (d and s of one length, or d shorter): the

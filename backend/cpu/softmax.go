@@ -34,7 +34,8 @@ const softmaxCost = 32
 //
 // A row holding NaN, or whose maximum is ±Inf (+Inf − +Inf and −Inf − −Inf
 // are NaN), is NaN throughout, as in PyTorch. exp is computed twice rather
-// than kept, so that the kernel needs no scratch.
+// than kept, so that the kernel needs no scratch, but for rows of at most
+// softmaxKeep, whose exps are kept on the stack.
 func softmaxForward(y, x []float32, n int) {
 	for i := 0; i < len(x); i += n {
 		xr, yr := x[i:i+n], y[i:i+n]
@@ -42,6 +43,18 @@ func softmaxForward(y, x []float32, n int) {
 		if !ok {
 			for j := range yr {
 				yr[j] = float32(math.NaN())
+			}
+			continue
+		}
+		if n <= softmaxKeep { // narrow rows keep their exps on the stack
+			var e [softmaxKeep]float64
+			var s float64
+			for j, v := range xr {
+				e[j] = math.Exp(float64(v) - mx)
+				s += e[j]
+			}
+			for j := range yr {
+				yr[j] = float32(e[j] / s)
 			}
 			continue
 		}
@@ -54,6 +67,10 @@ func softmaxForward(y, x []float32, n int) {
 		}
 	}
 }
+
+// softmaxKeep is the widest row whose exps softmaxForward keeps (on the
+// stack) rather than computes twice: the same values, so the same bits.
+const softmaxKeep = 32
 
 // rowMax returns the maximum of x, and false when x holds a NaN or the
 // maximum is ±Inf.

@@ -15,11 +15,11 @@ import (
 //     matrix and misclassified images (classes with a validation set), the
 //     first convolution's filters (models with one).
 //
-// All of it together takes at most liveShare (4%) of the training's time:
+// All of it together takes at most liveShare (1/16, 6.25%) of the training's time:
 // each piece of work, of either kind, that takes c holds the next paced
 // work back until c·(1/liveShare − 1) has passed since it ended (on top of
 // what earlier work set), so that between two paced works the training has
-// had at least 24 times the time the live work took. The counters cannot
+// had at least 15 times the time the live work took. The counters cannot
 // wait, but they cost about 0.1% on the spiral, whose epochs are short.
 // The paced work runs between steps (BeforeStep), one piece at a time, the
 // most overdue first, when it is due:
@@ -27,14 +27,15 @@ import (
 //   - the boundary: when boundaryEvery (100 ms) has passed since the last,
 //     or an epoch has ended since, whichever is sooner; but never sooner
 //     than frameGap (1/60 s, a display's frame) after the last;
-//   - the confusion matrix: once an epoch has ended since the last;
-//   - the filters: once an epoch has ended since the last, or filtersEvery
-//     (1 s) has passed.
+//   - the confusion matrix: once an epoch has ended since the last and
+//     boundaryEvery (100 ms) has passed (short epochs would otherwise
+//     spend the share on matrices no one sees change, and starve the map);
+//   - the filters: the same, or once filtersEvery (1 s) has passed.
 //
 // So the boundary follows the training at least every 100 ms of it, or
-// every epoch when that is sooner, wherever that costs at most 4% of the
+// every epoch when that is sooner, wherever that costs at most 6.25% of the
 // time; where it costs more (a large model on a slow device) it follows as
-// often as 4% allows. On a device with a command queue (GL; not the CPU
+// often as 6.25% allows. On a device with a command queue (GL; not the CPU
 // backend, which runs each op as it is called) the paced work waits for
 // the trainer's next read of the loss (at most LogEvery steps, and at most
 // drainWait), after which the queue is empty: the work's own read of its
@@ -51,8 +52,10 @@ import (
 // Both are charged to the pace: the first holds the next paced work back.
 
 // liveShare is the share of the training's time the live view's work may
-// take.
-const liveShare = 0.04
+// take: enough for the default spiral model's 200×200 map (5–6 ms on two
+// cores of the CPU backend) every 100 ms, and little enough that training
+// keeps over 90% of its speed.
+const liveShare = 1.0 / 16
 
 const (
 	// boundaryEvery is the longest the boundary waits for an epoch end.
@@ -131,9 +134,9 @@ func (p *pace) due(w work, now time.Time) bool {
 	case workBoundary:
 		return since >= frameGap && (ended || since >= boundaryEvery)
 	case workFilters:
-		return ended || since >= filtersEvery
-	default:
-		return ended
+		return ended && since >= boundaryEvery || since >= filtersEvery
+	default: // the confusion matrix: no sooner than the map, which a viewer sees change
+		return ended && since >= boundaryEvery
 	}
 }
 

@@ -67,8 +67,8 @@ func TestViewSpeed(t *testing.T) {
 			mode := modes[(i+j)%len(modes)] // each mode first in turn: no mode always follows the same
 			runtime.GC()                    // the last run's garbage (a data set) is not this one's to collect
 			s := measureSpeed(t, mode, args)
-			t.Logf("round %d %-5s overall %10.0f samples/s  trainer %10.0f  steps %10.0f steps/s  live %.1f%% of the time  (%d steps timed)",
-				i+1, mode, s.overall, s.trainer, s.steps, 100*s.live, s.timed)
+			t.Logf("round %d %-5s overall %10.0f samples/s  trainer %10.0f  steps %10.0f steps/s  live %.1f%% of the time  (%d steps timed)  a map every %v",
+				i+1, mode, s.overall, s.trainer, s.steps, 100*s.live, s.timed, s.mapEvery.Round(time.Millisecond))
 			best[mode] = best[mode].best(s)
 		}
 	}
@@ -76,16 +76,16 @@ func TestViewSpeed(t *testing.T) {
 	var csv strings.Builder
 	for _, mode := range modes {
 		b := best[mode]
-		t.Logf("best  %-5s overall %10.0f (%5.1f%%)  trainer %10.0f (%5.1f%%)  steps %10.0f (%5.1f%%)  live at most %.1f%%",
-			mode, b.overall, 100*b.overall/base.overall, b.trainer, 100*b.trainer/base.trainer, b.steps, 100*b.steps/base.steps, 100*b.live)
-		fmt.Fprintf(&csv, "%q,%s,%d,%.0f,%.1f,%.0f,%.1f,%.0f,%.1f,%.2f\n", strings.Join(args, " "), mode, rounds,
-			b.overall, 100*b.overall/base.overall, b.trainer, 100*b.trainer/base.trainer, b.steps, 100*b.steps/base.steps, 100*b.live)
+		t.Logf("best  %-5s overall %10.0f (%5.1f%%)  trainer %10.0f (%5.1f%%)  steps %10.0f (%5.1f%%)  live at most %.1f%%  a map every %v at most",
+			mode, b.overall, 100*b.overall/base.overall, b.trainer, 100*b.trainer/base.trainer, b.steps, 100*b.steps/base.steps, 100*b.live, b.mapEvery.Round(time.Millisecond))
+		fmt.Fprintf(&csv, "%q,%s,%d,%.0f,%.1f,%.0f,%.1f,%.0f,%.1f,%.2f,%.1f\n", strings.Join(args, " "), mode, rounds,
+			b.overall, 100*b.overall/base.overall, b.trainer, 100*b.trainer/base.trainer, b.steps, 100*b.steps/base.steps, 100*b.live, b.mapEvery.Seconds()*1000)
 	}
 	if path := os.Getenv("GLTRAIN_VIEWSPEED_CSV"); path != "" {
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		require.NoError(t, err)
 		if fi, _ := f.Stat(); fi.Size() == 0 {
-			fmt.Fprintln(f, "args,mode,rounds,overall_samples_s,overall_pct,trainer_samples_s,trainer_pct,steps_s,steps_pct,live_pct_most")
+			fmt.Fprintln(f, "args,mode,rounds,overall_samples_s,overall_pct,trainer_samples_s,trainer_pct,steps_s,steps_pct,live_pct_most,map_every_ms_most")
 		}
 		_, err = f.WriteString(csv.String())
 		require.NoError(t, errors2(err, f.Close()))
@@ -103,6 +103,7 @@ func errors2(a, b error) error {
 type speed struct {
 	overall, trainer, steps, live float64
 	timed                         int
+	mapEvery                      time.Duration // Fit's time over the decision maps drawn in it (0: none)
 }
 
 // best is the best of each rate of s and o, and the larger live share.
@@ -112,6 +113,7 @@ func (s speed) best(o speed) speed {
 	}
 	s.overall, s.trainer, s.steps = max(s.overall, o.overall), max(s.trainer, o.trainer), max(s.steps, o.steps)
 	s.live = max(s.live, o.live)
+	s.mapEvery = max(s.mapEvery, o.mapEvery)
 	return s
 }
 
@@ -127,13 +129,14 @@ type stepClock struct {
 	timed            int
 	spent0           time.Duration // the publisher's time before Fit (publisher.start)
 	spentAtEnd       time.Duration
+	maps0, mapsAtEnd int // the boundaries drawn before Fit, and by the last epoch's end
 	beforeEnd, final bool
 }
 
 // install wraps tr's BeforeStep and OnEpoch, which watch has set.
 func (c *stepClock) install(tr *nn.Trainer, p *publisher) {
 	c.p, c.began = p, time.Now()
-	c.spent0 = c.spent()
+	c.spent0, c.maps0 = c.spent(), c.maps()
 	before, onEpoch := tr.BeforeStep, tr.OnEpoch
 	tr.BeforeStep = func(epoch, step int) error {
 		now := time.Now()
@@ -151,10 +154,18 @@ func (c *stepClock) install(tr *nn.Trainer, p *publisher) {
 	tr.OnEpoch = func(s nn.EpochStats) error {
 		err := onEpoch(s)
 		c.samples += s.Samples
-		c.end, c.spentAtEnd = time.Now(), c.spent()
+		c.end, c.spentAtEnd, c.mapsAtEnd = time.Now(), c.spent(), c.maps()
 		c.lastExit = time.Time{}
 		return err
 	}
+}
+
+// maps is how many decision maps the publisher has drawn (0 without one).
+func (c *stepClock) maps() int {
+	if c.p == nil {
+		return 0
+	}
+	return c.p.runs[workBoundary]
 }
 
 // spent is the publisher's own time since Fit began (0 without one).
@@ -187,6 +198,9 @@ func measureSpeed(t *testing.T, mode string, args []string) speed {
 	require.Equal(t, 0, code, "%s\n%s", out.String(), errOut.String())
 	elapsed := clock.end.Sub(clock.began)
 	s := speed{overall: float64(clock.samples) / elapsed.Seconds(), live: clock.spentAtEnd.Seconds() / elapsed.Seconds(), timed: clock.timed}
+	if maps := clock.mapsAtEnd - clock.maps0; maps > 0 {
+		s.mapEvery = elapsed / time.Duration(maps)
+	}
 	s.trainer = float64(clock.samples) / (elapsed - clock.spentAtEnd).Seconds()
 	if clock.timed > 0 {
 		s.steps = float64(clock.timed) / clock.stepTime.Seconds()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 
 	"gltrain/live"
 	"gltrain/live/view"
@@ -29,6 +30,10 @@ var viewOptions view.Options
 // slow training down with it.
 var viewHub func(*live.Hub)
 
+// serveHint is what -view's errors suggest instead.
+const serveHint = "On a machine without a display or OpenGL 3.3, -serve=localhost:8080 shows the same view in a browser " +
+	"(from another machine: ssh -L 8080:localhost:8080 HOST, then open http://localhost:8080)"
+
 // viewHelp is -view's flag help.
 const viewHelp = "show the run in a window as it trains (GLFW, OpenGL 3.3): the decision map of 2-D data, the curves,\n" +
 	"the confusion matrix, misclassified images and conv filters; keys: space pause/resume, s one step, +/- speed,\n" +
@@ -48,16 +53,16 @@ func openView(c config, stderr io.Writer) (*view.Window, int) {
 		o.Title = "gltrain: " + c.data
 	}
 	w, err := view.Open(o)
+	if err == nil {
+		return w, 0
+	}
+	msg := strings.TrimPrefix(err.Error(), "view: ") // "-view: view: …" says it twice
 	if errors.Is(err, view.ErrNoDisplay) {
-		fmt.Fprintf(stderr, "train: -view: %v: the window needs an X display. On a machine without one, -serve=localhost:8080 "+
-			"shows the same view in a browser (from another machine: ssh -L 8080:localhost:8080 HOST, then open http://localhost:8080)\n", err)
+		fmt.Fprintf(stderr, "train: -view: %s: the window needs an X display. %s\n", msg, serveHint)
 		return nil, 2
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "train: -view: %v\n", err)
-		return nil, 1
-	}
-	return w, 0
+	fmt.Fprintf(stderr, "train: -view: %s. %s\n", msg, serveHint)
+	return nil, 1
 }
 
 // runView runs mode: with a window, in a goroutine while the window shows

@@ -496,7 +496,7 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 		u.printf("stopping: no better validation loss for %d %s (the best, %.4f, was epoch %d)", mon.Stale, plural(mon.Stale, "epoch", "epochs"), mon.Best, mon.BestEpoch)
 	}
 	if err := fitFailed(err, c, hist, save); err != nil {
-		return err
+		return r.rf.mention(err)
 	}
 	if err := summarise(m, c.loss, d, hist, u); err != nil {
 		return err

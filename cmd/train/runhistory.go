@@ -323,3 +323,14 @@ func (r *runFolder) closeSteps() error {
 	}
 	return errors.Join(r.plotErr)
 }
+
+// mention adds to an interruption's error (status 130) where the run's
+// record and pictures are, once an epoch has written them: a stopped run
+// keeps them, and its user should not have to look for the folder.
+func (r *runFolder) mention(err error) error {
+	var code exitCode
+	if r == nil || r.metrics == nil || !errors.As(err, &code) || code.code != 130 {
+		return err
+	}
+	return exitCode{130, fmt.Errorf("%w; the run's record and pictures are in %s", code.err, r.dir)}
+}

@@ -19,7 +19,8 @@ import (
 // TestInterruptKeepsPlots: a run stopped by Ctrl-C (SIGINT, sent to the
 // command as a process) keeps its pictures, drawn when it stopped (each
 // modified after the signal), whole PNGs of the run so far, beside
-// metrics.jsonl and steps.csv, which record every epoch it finished.
+// metrics.jsonl and steps.csv, which record every epoch it finished; the
+// message says where they are.
 func TestInterruptKeepsPlots(t *testing.T) {
 	dir := t.TempDir()
 	cmd := command(t, "-backend=cpu", "-epochs=100000", "-batch=300", "-plot="+dir)
@@ -40,6 +41,7 @@ func TestInterruptKeepsPlots(t *testing.T) {
 	}
 	cmd.Wait()
 	require.Equal(t, 130, cmd.ProcessState.ExitCode(), "stderr %q", tail(stderr.String()))
+	assert.Contains(t, stderr.String(), "interrupted; the run's record and pictures are in "+dir, "the message names the folder")
 
 	raw, err := os.ReadFile(filepath.Join(dir, metricsFile))
 	require.NoError(t, err)

@@ -31,6 +31,64 @@ static double ln_tree16(const double *l) {
 	return a + b;
 }
 
+// ln_sums_tail adds the elements j … n−1 (fewer than sixteen) to the lanes
+// from 0 and returns the sums: the scalar end of ln_sums and ln_sums_512.
+static inline ln_pair ln_sums_tail(const float *x, long j, long n, double k, double *la, double *lb) {
+	for (int i = 0; j < n; j++, i++) {
+		double d = (double)x[j] - k;
+		la[i] += d;
+		lb[i] += d * d;
+	}
+	ln_pair r = {ln_tree16(la), ln_tree16(lb)};
+	return r;
+}
+
+// ln_row is a row's forward statistics: r = 1/σ and μ as hi + lo.
+typedef struct { float r, hi, lo; } ln_row;
+
+// ln_stats is a row's ln_row from its sums t about its first value k.
+static inline ln_row ln_stats(ln_pair t, double k, long n, double eps) {
+	double m = t.s / (double)n;
+	double mu = k + m, v = t.q / (double)n - m * m;
+	if (v < 0) v = 0;
+	ln_row s;
+	s.r = (float)(1 / sqrt(v + eps));
+	s.hi = (float)mu;
+	s.lo = (float)(mu - (double)s.hi);
+	return s;
+}
+
+// ln_forward_tail is y for the elements j … n−1, one at a time.
+static inline void ln_forward_tail(float *y, const float *x, const float *w, const float *b, long j, long n, ln_row s) {
+	for (; j < n; j++) {
+		float xh = ((x[j] - s.hi) - s.lo) * s.r;
+		y[j] = xh * w[j] + b[j];
+	}
+}
+
+// ln_backward_sums_tail adds the elements j … n−1 (fewer than sixteen) of
+// g = dy·w and g·x̂ to the lanes from 0.
+static inline void ln_backward_sums_tail(double *a, double *c, const float *dy, const float *w, const float *x,
+                                         long j, long n, float mu, float r) {
+	for (int k = 0; j < n; j++, k++) {
+		float g = dy[j] * w[j];
+		a[k] += (double)g;
+		c[k] += (double)(g * ((x[j] - mu) * r));
+	}
+}
+
+// ln_backward_tail is dx and the block's sums for the elements j … n−1.
+static inline void ln_backward_tail(float *dx, float *sw, float *sb, const float *dy, const float *w, const float *x,
+                                    long j, long n, float mu, float r, float mg, float mgx) {
+	for (; j < n; j++) {
+		float xh = (x[j] - mu) * r;
+		float g = dy[j] * w[j];
+		dx[j] = r * ((g - mg) - xh * mgx);
+		sw[j] += dy[j] * xh;
+		sb[j] += dy[j];
+	}
+}
+
 // ln_sums is lnSums: Σ (x_j − k) and Σ (x_j − k)² over sixteen lanes each
 // (element j into lane j mod 16: four vectors, four independent chains),
 // then ln_tree16.
@@ -51,13 +109,7 @@ static ln_pair ln_sums(const float *x, long n, double k) {
 		_mm256_storeu_pd(la + 4 * v, a[v]);
 		_mm256_storeu_pd(lb + 4 * v, b[v]);
 	}
-	for (int i = 0; j < n; j++, i++) {
-		double d = (double)x[j] - k;
-		la[i] += d;
-		lb[i] += d * d;
-	}
-	ln_pair r = {ln_tree16(la), ln_tree16(lb)};
-	return r;
+	return ln_sums_tail(x, j, n, k, la, lb);
 }
 
 // ln_forward_rows is layerNormForward over rows rows of n: the sums in
@@ -67,24 +119,16 @@ static void ln_forward_rows(float *y, float *stats, const float *x, const float 
                             long rows, long n, double eps) {
 	for (long i = 0; i < rows; i++, x += n, y += n, stats += 2) {
 		double k = x[0];
-		ln_pair t = ln_sums(x, n, k);
-		double m = t.s / (double)n;
-		double mu = k + m, v = t.q / (double)n - m * m;
-		if (v < 0) v = 0;
-		float r = (float)(1 / sqrt(v + eps));
-		float hi = (float)mu, lo = (float)(mu - (double)hi);
-		__m256 hv = _mm256_set1_ps(hi), lv = _mm256_set1_ps(lo), rv = _mm256_set1_ps(r);
+		ln_row s = ln_stats(ln_sums(x, n, k), k, n, eps);
+		__m256 hv = _mm256_set1_ps(s.hi), lv = _mm256_set1_ps(s.lo), rv = _mm256_set1_ps(s.r);
 		long j = 0;
 		for (; j + 8 <= n; j += 8) {
 			__m256 xh = _mm256_mul_ps(_mm256_sub_ps(_mm256_sub_ps(_mm256_loadu_ps(x + j), hv), lv), rv);
 			_mm256_storeu_ps(y + j, _mm256_add_ps(_mm256_mul_ps(xh, _mm256_loadu_ps(w + j)), _mm256_loadu_ps(b + j)));
 		}
-		for (; j < n; j++) {
-			float xh = ((x[j] - hi) - lo) * r;
-			y[j] = xh * w[j] + b[j];
-		}
-		stats[0] = hi;
-		stats[1] = r;
+		ln_forward_tail(y, x, w, b, j, n, s);
+		stats[0] = s.hi;
+		stats[1] = s.r;
 	}
 }
 
@@ -121,11 +165,7 @@ static void ln_backward_rows(float *dx, const float *dy, const float *x, const f
 			_mm256_storeu_pd(a + 4 * q, sg[q]);
 			_mm256_storeu_pd(c + 4 * q, sgx[q]);
 		}
-		for (int k = 0; j < n; j++, k++) {
-			float g = dy[j] * w[j];
-			a[k] += (double)g;
-			c[k] += (double)(g * ((x[j] - mu) * r));
-		}
+		ln_backward_sums_tail(a, c, dy, w, x, j, n, mu, r);
 		float mg = (float)(ln_tree16(a) / (double)n), mgx = (float)(ln_tree16(c) / (double)n);
 		__m256 mgv = _mm256_set1_ps(mg), mgxv = _mm256_set1_ps(mgx);
 		for (j = 0; j + 8 <= n; j += 8) {
@@ -137,13 +177,7 @@ static void ln_backward_rows(float *dx, const float *dy, const float *x, const f
 			_mm256_storeu_ps(sw + j, _mm256_add_ps(_mm256_loadu_ps(sw + j), _mm256_mul_ps(d, xh)));
 			_mm256_storeu_ps(sb + j, _mm256_add_ps(_mm256_loadu_ps(sb + j), d));
 		}
-		for (; j < n; j++) {
-			float xh = (x[j] - mu) * r;
-			float g = dy[j] * w[j];
-			dx[j] = r * ((g - mg) - xh * mgx);
-			sw[j] += dy[j] * xh;
-			sb[j] += dy[j];
-		}
+		ln_backward_tail(dx, sw, sb, dy, w, x, j, n, mu, r, mg, mgx);
 	}
 }
 
@@ -172,13 +206,7 @@ static ln_pair ln_sums_512(const float *x, long n, double k) {
 	_mm512_storeu_pd(la + 8, a1);
 	_mm512_storeu_pd(lb, b0);
 	_mm512_storeu_pd(lb + 8, b1);
-	for (int i = 0; j < n; j++, i++) {
-		double d = (double)x[j] - k;
-		la[i] += d;
-		lb[i] += d * d;
-	}
-	ln_pair r = {ln_tree16(la), ln_tree16(lb)};
-	return r;
+	return ln_sums_tail(x, j, n, k, la, lb);
 }
 
 // ln_forward_rows_512 is ln_forward_rows with AVX-512.
@@ -187,24 +215,16 @@ static void ln_forward_rows_512(float *y, float *stats, const float *x, const fl
                                 long rows, long n, double eps) {
 	for (long i = 0; i < rows; i++, x += n, y += n, stats += 2) {
 		double k = x[0];
-		ln_pair t = ln_sums_512(x, n, k);
-		double m = t.s / (double)n;
-		double mu = k + m, v = t.q / (double)n - m * m;
-		if (v < 0) v = 0;
-		float r = (float)(1 / sqrt(v + eps));
-		float hi = (float)mu, lo = (float)(mu - (double)hi);
-		__m512 hv = _mm512_set1_ps(hi), lv = _mm512_set1_ps(lo), rv = _mm512_set1_ps(r);
+		ln_row s = ln_stats(ln_sums_512(x, n, k), k, n, eps);
+		__m512 hv = _mm512_set1_ps(s.hi), lv = _mm512_set1_ps(s.lo), rv = _mm512_set1_ps(s.r);
 		long j = 0;
 		for (; j + 16 <= n; j += 16) {
 			__m512 xh = _mm512_mul_ps(_mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(x + j), hv), lv), rv);
 			_mm512_storeu_ps(y + j, _mm512_add_ps(_mm512_mul_ps(xh, _mm512_loadu_ps(w + j)), _mm512_loadu_ps(b + j)));
 		}
-		for (; j < n; j++) {
-			float xh = ((x[j] - hi) - lo) * r;
-			y[j] = xh * w[j] + b[j];
-		}
-		stats[0] = hi;
-		stats[1] = r;
+		ln_forward_tail(y, x, w, b, j, n, s);
+		stats[0] = s.hi;
+		stats[1] = s.r;
 	}
 }
 
@@ -237,11 +257,7 @@ static void ln_backward_rows_512(float *dx, const float *dy, const float *x, con
 		_mm512_storeu_pd(a + 8, sg[1]);
 		_mm512_storeu_pd(c, sgx[0]);
 		_mm512_storeu_pd(c + 8, sgx[1]);
-		for (int k = 0; j < n; j++, k++) {
-			float g = dy[j] * w[j];
-			a[k] += (double)g;
-			c[k] += (double)(g * ((x[j] - mu) * r));
-		}
+		ln_backward_sums_tail(a, c, dy, w, x, j, n, mu, r);
 		float mg = (float)(ln_tree16(a) / (double)n), mgx = (float)(ln_tree16(c) / (double)n);
 		__m512 mgv = _mm512_set1_ps(mg), mgxv = _mm512_set1_ps(mgx);
 		for (j = 0; j + 16 <= n; j += 16) {
@@ -253,13 +269,7 @@ static void ln_backward_rows_512(float *dx, const float *dy, const float *x, con
 			_mm512_storeu_ps(sw + j, _mm512_add_ps(_mm512_loadu_ps(sw + j), _mm512_mul_ps(d, xh)));
 			_mm512_storeu_ps(sb + j, _mm512_add_ps(_mm512_loadu_ps(sb + j), d));
 		}
-		for (; j < n; j++) {
-			float xh = (x[j] - mu) * r;
-			float g = dy[j] * w[j];
-			dx[j] = r * ((g - mg) - xh * mgx);
-			sw[j] += dy[j] * xh;
-			sb[j] += dy[j];
-		}
+		ln_backward_tail(dx, sw, sb, dy, w, x, j, n, mu, r, mg, mgx);
 	}
 }
 

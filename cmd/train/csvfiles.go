@@ -16,6 +16,9 @@ type csvFiles struct {
 	skipRows int    // -skip-rows: records skipped at the start of each CSV file
 	valData  string // -val-data: the validation set, in place of -val's split
 	testData string // -test-data: a test set, evaluated once at the end
+	// continued: -resume continues the run's files (adoptCSVFiles), each
+	// checked against the identity the run recorded (checkSameCSVFile).
+	continued bool
 }
 
 func (f *csvFiles) register(fs *flag.FlagSet) {
@@ -93,6 +96,7 @@ func (c *config) adoptCSVFiles(ck checkpoint) error {
 	if c.testData == "" {
 		c.testData = ck.Hyper[metaTestData]
 	}
+	c.continued = true
 	return nil
 }
 
@@ -123,31 +127,69 @@ func (src dataSource) csvOptions() data.CSVOptions {
 
 // loadFiles reads -val-data into d.held and -test-data into d.test, once
 // d.train holds -data's training set (unstandardised): each must have its
-// columns, and its labels are numbered as d.train's.
-func (src dataSource) loadFiles(d *dataset) error {
-	load := func(path string) (data.Set, error) {
+// columns, and its labels are numbered as d.train's. Their identities go
+// into d.files, for the checkpoint; on -resume they are checked against
+// those ck recorded.
+func (src dataSource) loadFiles(d *dataset, ck *checkpoint) error {
+	load := func(flag, key, path string) (data.Set, error) {
 		opts := src.csvOptions()
 		opts.OneClass = true // a held-out set may hold one class; -data's names them
-		s, _, err := loadCSV(path, opts)
+		s, file, err := loadCSV(path, opts)
 		if err != nil {
-			flag := "-test-data"
-			if path == src.valData {
-				flag = "-val-data"
-			}
 			return s, fmt.Errorf("%s: %w", flag, err)
 		}
+		if err := src.checkSameCSVFile(flag, key, path, file, ck); err != nil {
+			return s, err
+		}
+		if d.files == nil {
+			d.files = make(map[string]dataFile, 2)
+		}
+		d.files[key] = file
 		return matchColumns(s, path, d.train, src.name)
 	}
 	var err error
 	if src.valData != "" {
-		if d.held, err = load(src.valData); err != nil {
+		if d.held, err = load("-val-data", metaValData, src.valData); err != nil {
 			return err
 		}
 	}
 	if src.testData != "" {
-		d.test, err = load(src.testData)
+		d.test, err = load("-test-data", metaTestData, src.testData)
 	}
 	return err
+}
+
+// checkSameCSVFile refuses, on -resume, a -val-data or -test-data file
+// (flag, at path, read as now) that has changed since the run in ck
+// recorded it under key, unless -data-changed=ok: a changed validation set
+// would change the resumed run's scores, -save-best, -plateau and
+// -patience without a word. A checkpoint that records no identity (older)
+// is not checked, nor a -test-data of another file, which a resumed run
+// may take (adoptCSVFiles).
+func (src dataSource) checkSameCSVFile(flag, key, path string, now dataFile, ck *checkpoint) error {
+	if ck == nil || !src.continued || src.changedOK {
+		return nil
+	}
+	was, err := recordedFileAt(ck.Hyper, key)
+	if err != nil {
+		return fmt.Errorf("%s: not a usable gltrain checkpoint: %w", src.checkpoint, err)
+	}
+	if was == nil || !sameFile(path, was.path) || (now.size == was.size && now.sha256 == was.sha256) {
+		return nil
+	}
+	if !printablePath(path) {
+		path = excerpt(path)
+	}
+	return exitCode{2, fmt.Errorf("%s=%s changed since the run in %s was saved (%s then; %s now); use -data-changed=ok to continue with it",
+		flag, path, src.checkpoint, was.describe(), now.describe())}
+}
+
+// recordCSVFiles writes -val-data's and -test-data's identities into a
+// checkpoint's metadata (after csvFiles.record, whose paths they replace).
+func (d dataset) recordCSVFiles(meta map[string]string) {
+	for key, f := range d.files {
+		f.recordAs(meta, key)
+	}
 }
 
 // matchColumns checks that s, read from path, has the features and targets

@@ -26,6 +26,9 @@ type dataset struct {
 	file        *dataFile // a CSV file's identity, for the checkpoint; nil for others
 	twoD        bool      // a generated 2-D set: a decision boundary can be drawn
 	text        *textData // text data (text.go); nil for others
+
+	// files: -val-data's and -test-data's identities, by their "meta" key (csvfiles.go)
+	files map[string]dataFile
 }
 
 // describe is the "data" line: the sets and their sizes.
@@ -181,7 +184,7 @@ func loadData(ctx context.Context, src dataSource, ck *checkpoint, log io.Writer
 		if d.train, d.held, err = split(set); err != nil {
 			return d, fmt.Errorf("%s: %w", src.name, err)
 		}
-		if err := src.loadFiles(&d); err != nil { // -val-data, -test-data
+		if err := src.loadFiles(&d, ck); err != nil { // -val-data, -test-data
 			return d, err
 		}
 		if std == nil {

@@ -23,9 +23,14 @@ import (
 
 // The checkpoint's "meta" keys of the data file's identity, beside "data"
 // (its absolute path). Checkpoints from before they were recorded lack them.
+// -val-data's and -test-data's are their path's key with the same suffixes
+// (csvfiles.go).
 const (
-	metaDataSize   = "data-size"
-	metaDataSHA256 = "data-sha256"
+	metaDataSize   = "data" + suffixSize
+	metaDataSHA256 = "data" + suffixSHA256
+
+	suffixSize   = "-size"
+	suffixSHA256 = "-sha256"
 )
 
 // dataChangedValues are -data-changed's values.
@@ -40,10 +45,14 @@ type dataFile struct {
 
 // record writes f into a checkpoint's metadata: "data" becomes its absolute
 // path.
-func (f dataFile) record(meta map[string]string) {
-	meta["data"] = f.path
-	meta[metaDataSize] = strconv.FormatInt(f.size, 10)
-	meta[metaDataSHA256] = f.sha256
+func (f dataFile) record(meta map[string]string) { f.recordAs(meta, "data") }
+
+// recordAs writes f into a checkpoint's metadata under key (its path) and
+// key's "-size" and "-sha256".
+func (f dataFile) recordAs(meta map[string]string, key string) {
+	meta[key] = f.path
+	meta[key+suffixSize] = strconv.FormatInt(f.size, 10)
+	meta[key+suffixSHA256] = f.sha256
 }
 
 // describe is f for a message: "1234 bytes, SHA-256 0123abcd…".
@@ -54,9 +63,14 @@ func (f dataFile) describe() string {
 // recordedFile reads the data file's identity from a checkpoint's metadata:
 // nil when it records none (an older checkpoint, or generated data), an
 // error when it records a malformed one.
-func recordedFile(meta map[string]string) (*dataFile, error) {
-	size, okSize := meta[metaDataSize]
-	sum, okSum := meta[metaDataSHA256]
+func recordedFile(meta map[string]string) (*dataFile, error) { return recordedFileAt(meta, "data") }
+
+// recordedFileAt is recordedFile for the file recorded under key (as
+// recordAs writes it).
+func recordedFileAt(meta map[string]string, key string) (*dataFile, error) {
+	sizeKey, sumKey := key+suffixSize, key+suffixSHA256
+	size, okSize := meta[sizeKey]
+	sum, okSum := meta[sumKey]
 	if !okSize && !okSum {
 		return nil, nil
 	}
@@ -66,13 +80,13 @@ func recordedFile(meta map[string]string) (*dataFile, error) {
 	n, err := strconv.ParseInt(size, 10, 64)
 	switch {
 	case !okSize || !okSum:
-		return nil, field(metaDataSize, "recorded without %q, or the other way round", metaDataSHA256)
+		return nil, field(sizeKey, "recorded without %q, or the other way round", sumKey)
 	case err != nil || n < 0 || strconv.FormatInt(n, 10) != size:
-		return nil, field(metaDataSize, "%s is not a size in bytes", excerpt(size))
+		return nil, field(sizeKey, "%s is not a size in bytes", excerpt(size))
 	case len(sum) != 2*sha256.Size || !isLowerHex(sum):
-		return nil, field(metaDataSHA256, "%s is not a SHA-256 in hexadecimal", excerpt(sum))
+		return nil, field(sumKey, "%s is not a SHA-256 in hexadecimal", excerpt(sum))
 	}
-	return &dataFile{path: meta["data"], size: n, sha256: sum}, nil
+	return &dataFile{path: meta[key], size: n, sha256: sum}, nil
 }
 
 func isLowerHex(s string) bool {

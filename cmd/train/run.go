@@ -448,6 +448,7 @@ func (r *session) fit(ctx context.Context, m *nn.Model, opt nn.Optimizer, st *nn
 	r.rf.record(m.Meta)
 	recordTask(m.Meta, d)
 	c.csvFiles.record(m.Meta)
+	d.recordCSVFiles(m.Meta) // -val-data's and -test-data's identities
 	if d.file != nil {
 		d.file.record(m.Meta)
 	}

@@ -227,7 +227,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&c.dataDir, "data-dir", "", "where the MNIST files are, or are downloaded to (default: the user cache dir, gltrain/mnist);\n"+
 		"for fashion-mnist, where its files are (default: "+data.FashionMNISTDir+")")
 	fs.StringVar(&c.dataChanged, "data-changed", "refuse", "what -resume does, and -load or -eval without -data, when the CSV file is not the one the checkpoint\n"+
-		"was trained on (its size and SHA-256 differ: rows added, values or class names changed, another file): refuse, or ok to go on with it")
+		"was trained on (its size and SHA-256 differ: rows added, values or class names changed, another file; on -resume, -val-data's and -test-data's too): refuse, or ok to go on with it")
 	fs.StringVar(&c.labelCol, "label-col", "0", "CSV: the label's column, counting from 1 (0 or -1: the last column, -k the k-th from the end), or its\n"+
 		"name in the header; with a regression -loss, one or more target columns, comma-separated (-label-col=12,13 or MEDV)")
 	hidden := fs.String("hidden", "100", "hidden layer sizes, comma-separated, each followed by -act; empty for a linear classifier (mnist: 256, CSV: 64)")

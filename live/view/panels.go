@@ -389,9 +389,11 @@ func (w *Window) curves(pts []live.Point, c rectF, title string, fraction bool, 
 			return x, y, true
 		}
 		r.series(decimate(len(pts), value), 2, ink)
-		for i := range pts {
-			if x, y, ok := value(i); ok && markers {
-				r.rect(x-2, y-2, x+2, y+2, ink)
+		if markers {
+			for i := range pts {
+				if x, y, ok := value(i); ok {
+					r.rect(x-2, y-2, x+2, y+2, ink)
+				}
 			}
 		}
 	}

@@ -8,7 +8,10 @@
 // (hollow) over it; for other data, the validation confusion matrix, and for
 // images a strip of misclassified validation images with their labels and
 // the first convolution layer's filters; and always the loss and accuracy
-// curves against the optimiser step, the run's state and the keys:
+// curves against the optimiser step (the loss alone for regression and
+// text, which measure no accuracy; a long curve is drawn through each pixel
+// column's least and greatest value, so its spikes show), the run's state
+// and the keys:
 //
 //	space      pause / resume
 //	s, →       one optimiser step (then paused)

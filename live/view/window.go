@@ -65,6 +65,12 @@ type Frame struct {
 	// Pictures are where the misclassified images, then the filters, are
 	// drawn, in order (an empty rectangle for one that did not fit).
 	Pictures []image.Rectangle
+	// Plots are the curves' axes, each the box whose left and bottom edges
+	// are the axes: the loss's, then the accuracy's where it is measured
+	// (not for regression or text). The least to the greatest value of
+	// both series (0 to 1 for accuracy) spans the box's height, the first
+	// to the last step its width.
+	Plots []image.Rectangle
 	// Close closes the window as its close button does (which stops the
 	// run); OnFrame may call it.
 	Close func()
@@ -255,7 +261,7 @@ func (w *Window) frame(s live.Snapshot, spf int) error {
 		return err
 	}
 	if w.o.OnFrame != nil {
-		w.o.OnFrame(Frame{Snapshot: s, Pixels: readPixels(fw, fh), Heatmap: at.heatmap, Pictures: at.pictures,
+		w.o.OnFrame(Frame{Snapshot: s, Pixels: readPixels(fw, fh), Heatmap: at.heatmap, Pictures: at.pictures, Plots: at.plots,
 			Close: func() { w.win.SetShouldClose(true) }})
 	}
 	w.win.SwapBuffers()

@@ -103,6 +103,12 @@ func TestServePageInChromium(t *testing.T) {
 	for deadline := time.Now().Add(10 * time.Second); epoch() < 30; time.Sleep(50 * time.Millisecond) {
 		require.True(t, time.Now().Before(deadline), "the page's epoch counter did not reach 30 in 10 s")
 	}
+	// The page merged the incremental events: a curve from epoch 1, its
+	// epochs increasing, to one the page's counter has reached, and the
+	// data points of the first event.
+	assert.Equal(t, "true", js(`String(last.Curves[0][0] === 1 && last.Curves.every((p, i) => i === 0 || p[0] > last.Curves[i-1][0]) && last.Curves.at(-1)[0] >= 29)`),
+		"the page's curve: %s", js(`JSON.stringify(last.Curves.map((p) => p[0]))`))
+	assert.Equal(t, "true", js(`String(last.Points.Train.length > 0)`), "the page's data points: %s", js(`JSON.stringify(last.Points).slice(0, 200)`))
 
 	require.NoError(t, chromedp.Do(bctx, chromedp.Click(chromedp.CSS("#pause"))))
 	state := func() string { return js(`document.getElementById("state").textContent`) }

@@ -4,9 +4,10 @@
 // The page and its script are embedded in the binary (static/), with one
 // vendored chart library, uPlot (static/uplot: its version and licence
 // there); nothing is loaded from elsewhere. The page follows the run by
-// Server-Sent Events (GET /events: a JSON snapshot at each change, at most
-// ten a second), shows the decision boundary as a PNG (GET /boundary.png,
-// versioned by step), and sends its controls as POSTs to /control/NAME
+// Server-Sent Events (GET /events: the whole state first, then at each
+// change, at most ten a second, only what changed: see Event), shows the
+// decision boundary as a PNG (GET /boundary.png, versioned by step), and
+// sends its controls as POSTs to /control/NAME
 // (pause, resume, step, stop, restart with seed=N, speed with spf=N). A
 // control must carry the header X-Gltrain: a custom header makes a
 // browser ask first (CORS preflight, which this server never grants), so

@@ -6,10 +6,14 @@ import (
 	"encoding/json"
 	"image/png"
 	"io"
+	"math"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,27 +109,69 @@ func TestListenBusy(t *testing.T) {
 	assert.Contains(t, err.Error(), "address already in use (another program has this port")
 }
 
-// stream reads the events of GET /events into a channel.
-func stream(t *testing.T, url string) <-chan Event {
+// page is the run's state as the page keeps it (app.js's merge): the
+// events of a connection merged.
+type page struct {
+	Event         // the last event, its counters
+	Size      int // the last event's bytes on the wire
+	Curves    []CurvePoint
+	Palette   []string
+	Confusion [][]int
+	Boundary  *BoundaryEvent
+	Points    *struct{ Train, Val [][3]float64 }
+	Filters   []ImageEvent
+}
+
+// merge applies the event e, of size bytes, as app.js does.
+func (p page) merge(e Event, size int) (page, error) {
+	if e.Full {
+		p = page{}
+	}
+	p.Event, p.Size = e, size
+	p.Curves = append(slices.Clip(p.Curves), e.Curves...)
+	for _, f := range []struct {
+		msg json.RawMessage
+		to  any
+	}{{e.Palette, &p.Palette}, {e.Confusion, &p.Confusion}, {e.Boundary, &p.Boundary}, {e.Points, &p.Points}, {e.Filters, &p.Filters}} {
+		if f.msg != nil {
+			reflect.ValueOf(f.to).Elem().SetZero()
+			if err := json.Unmarshal(f.msg, f.to); err != nil {
+				return p, err
+			}
+		}
+	}
+	return p, nil
+}
+
+// stream reads the events of GET /events into a channel, each as the page
+// holds the state after it.
+func stream(t *testing.T, url string) <-chan page {
 	t.Helper()
 	resp, err := http.Get(url + "/events")
 	require.NoError(t, err)
 	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
-	ch := make(chan Event, 1000)
+	ch := make(chan page, 1000)
 	go func() {
 		defer resp.Body.Close()
 		defer close(ch)
 		sc := bufio.NewScanner(resp.Body)
 		sc.Buffer(nil, 1<<24)
+		var p page
 		for sc.Scan() {
 			data, ok := strings.CutPrefix(sc.Text(), "data: ")
 			if !ok {
 				continue
 			}
 			var e Event
-			if json.Unmarshal([]byte(data), &e) == nil {
-				ch <- e
+			if err := json.Unmarshal([]byte(data), &e); err != nil {
+				t.Errorf("event %.100s: %v", data, err)
+				return
 			}
+			if p, err = p.merge(e, len(sc.Text())+2); err != nil {
+				t.Errorf("event %.100s: %v", data, err)
+				return
+			}
+			ch <- p
 		}
 	}()
 	t.Cleanup(func() { resp.Body.Close() })
@@ -133,7 +179,7 @@ func stream(t *testing.T, url string) <-chan Event {
 }
 
 // next is the next event (5 s at most).
-func next(t *testing.T, ch <-chan Event) Event {
+func next(t *testing.T, ch <-chan page) page {
 	t.Helper()
 	select {
 	case e, ok := <-ch:
@@ -141,7 +187,7 @@ func next(t *testing.T, ch <-chan Event) Event {
 		return e
 	case <-time.After(5 * time.Second):
 		t.Fatal("no event in 5 s")
-		return Event{}
+		return page{}
 	}
 }
 
@@ -198,18 +244,20 @@ func TestEventStream(t *testing.T) {
 	trainer := fakeTrainer(ctx, hub)
 	events := stream(t, srv.URL)
 
-	var e Event
+	var e page
 	for e = next(t, events); e.Epoch < 3; e = next(t, events) {
 	}
 	assert.Equal(t, 1000, e.Epochs)
 	require.NotEmpty(t, e.Curves)
 	last := e.Curves[len(e.Curves)-1]
 	assert.Equal(t, e.Epoch, last.Epoch)
-	assert.Equal(t, 1/float64(e.Epoch), last.TrainLoss)
+	// Rounded to 6 significant digits: a relative error of at most 5e-6.
+	assert.InEpsilon(t, 1/float64(e.Epoch), last.TrainLoss, 5e-6)
 	assert.Equal(t, []string{"#1f77b4", "#ff7f0e", "#2ca02c"}, e.Palette)
 	require.NotNil(t, e.Boundary)
 	assert.Equal(t, "/boundary.png?step="+itoa(e.Boundary.Step), e.Boundary.URL)
-	assert.Equal(t, []live.Sample{{X: 0.5, Y: -0.5, Class: 1}}, e.Boundary.Train)
+	require.NotNil(t, e.Points)
+	assert.Equal(t, [][3]float64{{0.5, -0.5, 1}}, e.Points.Train)
 	require.Len(t, e.Filters, 1)
 	assert.True(t, strings.HasPrefix(e.Filters[0].URL, "data:image/png;base64,"))
 
@@ -288,10 +336,178 @@ func TestCloseSendsTheEnd(t *testing.T) {
 	next(t, events)
 	hub.Update(func(s *live.Snapshot) { s.Done, s.Err = true, "interrupted" })
 	require.NoError(t, s.Close())
-	var e Event
+	var e page
 	for ev := range events {
 		e = ev
 	}
 	assert.True(t, e.Done)
 	assert.Equal(t, "interrupted", e.Err)
+}
+
+// longRun is a hub holding a long run's state: 3000 epochs of curves, a
+// 3-class 2-D set of 2000 training and 500 validation points, its map and
+// confusion matrix, the values not round (as a real run's are).
+func longRun() *live.Hub {
+	rng := rand.New(rand.NewPCG(1, 2))
+	hub := live.NewHub()
+	b := &live.Boundary{W: 4, H: 4, XMin: -1.2345678, XMax: 1.2345678, YMin: -1.1, YMax: 1.1, Class: make([]uint8, 16),
+		Train: make([]live.Sample, 2000), Val: make([]live.Sample, 500)}
+	for _, set := range [][]live.Sample{b.Train, b.Val} {
+		for i := range set {
+			set[i] = live.Sample{X: rng.Float32()*2 - 1, Y: rng.Float32()*2 - 1, Class: i % 3}
+		}
+	}
+	hub.Update(func(s *live.Snapshot) {
+		s.Run, s.Task, s.Classes, s.Epochs = "runs/long", "classification", []string{"a", "b", "c"}, 1000000
+		for range 3000 {
+			addEpoch(s, rng)
+		}
+		s.Boundary = b
+		s.Confusion = [][]int{{100, 2, 3}, {4, 90, 6}, {7, 8, 80}}
+	})
+	return hub
+}
+
+// addEpoch adds an epoch's curve point to s, at 10 steps an epoch.
+func addEpoch(s *live.Snapshot, rng *rand.Rand) {
+	s.Epoch++
+	s.Step = int64(10 * s.Epoch)
+	s.Curves = append(s.Curves, live.Point{Epoch: s.Epoch, Step: s.Step, TrainLoss: rng.Float64(), ValLoss: rng.Float64(),
+		TrainAcc: rng.Float64(), ValAcc: math.NaN()})
+}
+
+// TestEventBytes: a long run's first event carries the whole state (its
+// curves thinned to maxCurve, the points, the map, the matrix), and a page
+// that joins late gets the same; the events after the first carry only
+// what changed (the new curve points, the new map, the matrix when it
+// changed, never the points again), so a page that follows them holds
+// the curve to its last epoch, and they average under 5 KB. 5 KB: a
+// steady event is its counters and map (about 300 bytes) and the epochs
+// since the last, thinned to the curve's density (some 60 bytes each: 4
+// of the 10 here); the bound leaves room for 70 points an event, and at ten events a second it is 50 KB/s, where a full
+// event of this run is about 100 KB (and every event was 238 KB before
+// events were incremental).
+func TestEventBytes(t *testing.T) {
+	hub := longRun()
+	srv := httptest.NewServer(NewHandler(hub))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	trained := make(chan struct{})
+	go func() { // an epoch every 10 ms, each with a new map; a new matrix every 5
+		defer close(trained)
+		rng := rand.New(rand.NewPCG(3, 4))
+		for i := 1; ctx.Err() == nil; i++ {
+			hub.Update(func(s *live.Snapshot) {
+				addEpoch(s, rng)
+				b := *s.Boundary
+				b.Epoch, b.Step = s.Epoch, s.Step
+				s.Boundary = &b
+				if i%5 == 0 {
+					s.Confusion = [][]int{{100 + i, 2, 3}, {4, 90, 6}, {7, 8, 80}}
+				}
+			})
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+
+	checkFull := func(p page) {
+		t.Helper()
+		assert.True(t, p.Full, "the first event is full")
+		require.Len(t, p.Curves, maxCurve, "the curves, thinned")
+		assert.Equal(t, 1, p.Curves[0].Epoch, "the curves from the first epoch")
+		assert.Equal(t, p.Epoch, p.Curves[maxCurve-1].Epoch, "to the last")
+		require.NotNil(t, p.Points)
+		assert.Len(t, p.Points.Train, 2000)
+		assert.Len(t, p.Points.Val, 500)
+		require.NotNil(t, p.Boundary)
+		assert.NotEmpty(t, p.Confusion)
+		assert.Equal(t, []string{"#1f77b4", "#ff7f0e", "#2ca02c"}, p.Palette)
+	}
+	events := stream(t, srv.URL)
+	p := next(t, events)
+	checkFull(p)
+	firstSize, fullCurves, covered := p.Size, len(p.Curves), p.Curves[len(p.Curves)-1].Epoch
+	const n = 20
+	sizes, matrices := 0, 0
+	for i := range n {
+		p = next(t, events)
+		assert.False(t, p.Full, "event %d", i+1)
+		assert.Nil(t, p.Event.Points, "event %d sends the points again", i+1)
+		if p.Event.Confusion != nil {
+			matrices++
+		}
+		sizes += p.Size
+		if i == n/2 {
+			late := next(t, stream(t, srv.URL))
+			checkFull(late)
+			assert.Greater(t, late.Epoch, 3000, "the late page joins a run under way")
+		}
+	}
+	t.Logf("the first event: %d bytes; the %d after it: %d bytes on average", firstSize, n, sizes/n)
+	assert.Less(t, sizes/n, 5000, "the events after the first average under 5 KB")
+	assert.Positive(t, matrices, "a changed matrix is sent")
+
+	cancel()
+	<-trained
+	hub.Update(func(s *live.Snapshot) { s.Done = true })
+	for !p.Done {
+		p = next(t, events)
+	}
+	want := hub.Snapshot().Curves
+	// The page's curve: the first event's, then the epochs since at the
+	// same density (thin), to the last; at most 2·maxCurve points, past
+	// which the page thins them itself (this run stays under).
+	got := p.Curves[fullCurves-1:]
+	require.Less(t, len(p.Curves), 2*maxCurve)
+	assert.Equal(t, covered, got[0].Epoch)
+	assert.Equal(t, len(want), got[len(got)-1].Epoch, "the page's curve ends at the run's last epoch")
+	// thin keeps one epoch in ⌈n/maxCurve⌉ of an event's, the gap across
+	// two events one more.
+	gap := (len(want)+maxCurve-1)/maxCurve + 1
+	for i, g := range got[1:] {
+		require.Greater(t, g.Epoch, got[i].Epoch, "the epochs increase")
+		assert.LessOrEqual(t, g.Epoch-got[i].Epoch, gap, "epochs %d to %d: a gap", got[i].Epoch, g.Epoch)
+		w := want[g.Epoch-1]
+		// Rounded to 6 significant digits: a relative error of at most 5e-6.
+		assert.InEpsilon(t, w.TrainLoss, g.TrainLoss, 5e-6, "epoch %d", g.Epoch)
+		assert.InEpsilon(t, w.TrainAcc, g.TrainAcc, 5e-6, "epoch %d", g.Epoch)
+		assert.True(t, math.IsNaN(g.ValAcc), "NaN (null) stays NaN")
+	}
+}
+
+// TestEventRestart: a restart's snapshot (new curves, however long
+// already) makes the next event full, so that the page starts afresh;
+// an unchanged one sends no curve point again.
+func TestEventRestart(t *testing.T) {
+	hub := live.NewHub()
+	rng := rand.New(rand.NewPCG(5, 6))
+	hub.Update(func(s *live.Snapshot) {
+		for range 5 {
+			addEpoch(s, rng)
+		}
+	})
+	srv := httptest.NewServer(NewHandler(hub))
+	t.Cleanup(srv.Close)
+	events := stream(t, srv.URL)
+	p := next(t, events)
+	require.True(t, p.Full)
+	require.Len(t, p.Curves, 5)
+
+	hub.Update(func(s *live.Snapshot) { s.Paused = true })
+	p = next(t, events)
+	assert.False(t, p.Full)
+	assert.Empty(t, p.Event.Curves, "no curve point again")
+	assert.Len(t, p.Curves, 5)
+
+	hub.Update(func(s *live.Snapshot) { // a restart, already 7 epochs in
+		*s = live.Snapshot{}
+		for range 7 {
+			addEpoch(s, rng)
+		}
+	})
+	p = next(t, events)
+	assert.True(t, p.Full, "a restart's event is full")
+	require.Len(t, p.Curves, 7)
+	assert.InEpsilon(t, hub.Snapshot().Curves[0].TrainLoss, p.Curves[0].TrainLoss, 5e-6, "the new run's first epoch")
 }

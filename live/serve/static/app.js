@@ -4,7 +4,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-let last = null;       // the last event
+let last = null;       // the run's state: the events merged
 let boundaryStep = -1; // the step of the decision map loaded
 const boundaryImg = new Image();
 let charts = null;
@@ -47,11 +47,12 @@ function drawCurves(e) {
   if (!charts) {
     charts = { loss: chart($("loss"), "loss", true), acc: chart($("acc"), "accuracy", false) };
   }
-  const c = e.Curves || [];
-  const xs = c.map((p) => p.Epoch);
-  charts.loss.setData([xs, c.map((p) => p.TrainLoss), c.map((p) => p.ValLoss)]);
-  const acc = [xs, c.map((p) => p.TrainAcc), c.map((p) => p.ValAcc)];
-  const anyAcc = c.some((p) => p.TrainAcc !== null || p.ValAcc !== null);
+  // A point is [epoch, step, train loss, val loss, train acc, val acc].
+  const c = e.Curves;
+  const xs = c.map((p) => p[0]);
+  charts.loss.setData([xs, c.map((p) => p[2]), c.map((p) => p[3])]);
+  const acc = [xs, c.map((p) => p[4]), c.map((p) => p[5])];
+  const anyAcc = c.some((p) => p[4] !== null || p[5] !== null);
   $("acc-box").hidden = !anyAcc && c.length > 0;
   charts.acc.setData(acc);
 }
@@ -67,10 +68,10 @@ function drawBoundary(e) {
     ctx.drawImage(boundaryImg, 0, 0, canvas.width, canvas.height);
     const sx = (x) => ((x - b.XMin) / (b.XMax - b.XMin)) * canvas.width;
     const sy = (y) => ((b.YMax - y) / (b.YMax - b.YMin)) * canvas.height;
-    const dot = (p, ring) => {
-      const colour = e.Palette[p.Class % e.Palette.length];
+    const dot = (p, ring) => { // p is [x, y, class]
+      const colour = e.Palette[p[2] % e.Palette.length];
       ctx.beginPath();
-      ctx.arc(sx(p.X), sy(p.Y), 3, 0, 2 * Math.PI);
+      ctx.arc(sx(p[0]), sy(p[1]), 3, 0, 2 * Math.PI);
       if (ring) {
         ctx.lineWidth = 1.5;
         ctx.strokeStyle = colour;
@@ -83,8 +84,9 @@ function drawBoundary(e) {
         ctx.stroke();
       }
     };
-    (b.Train || []).forEach((p) => dot(p, false));
-    (b.Val || []).forEach((p) => dot(p, true));
+    const pts = e.Points || {};
+    (pts.Train || []).forEach((p) => dot(p, false));
+    (pts.Val || []).forEach((p) => dot(p, true));
   };
   if (b.Step !== boundaryStep) {
     boundaryStep = b.Step;
@@ -141,8 +143,37 @@ function show(e) {
   drawStrip("filters-box", "filters", e.Filters);
 }
 
+// maxCurve is the most curve points the page keeps: past twice as many it
+// thins them evenly to this many, the first and the last among them, as
+// the server does for a full event.
+const maxCurve = 1000;
+
+function evenly(xs, n) {
+  if (xs.length <= n) return xs;
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(xs[Math.floor(i * (xs.length - 1) / (n - 1))]);
+  return out;
+}
+
+// merge applies an event: a full one replaces the state (the first of a
+// connection, a restart's); another brings the counters, the curve points
+// to append, and only the parts that changed (a part it leaves out is
+// unchanged; null is none).
+function merge(d) {
+  const e = d.Full || !last ? { Curves: [], Palette: ["#1f77b4"] } : Object.assign({}, last);
+  if (d.Full) boundaryStep = -1;
+  for (const k of Object.keys(d)) {
+    if (k !== "Curves" && k !== "Full") e[k] = d[k];
+  }
+  if (d.Curves) {
+    e.Curves = e.Curves.concat(d.Curves);
+    if (e.Curves.length > 2 * maxCurve) e.Curves = evenly(e.Curves, maxCurve);
+  }
+  return e;
+}
+
 const source = new EventSource("/events");
-source.onmessage = (msg) => show(JSON.parse(msg.data));
+source.onmessage = (msg) => show(merge(JSON.parse(msg.data)));
 source.onerror = () => {
   if (last && last.Done) {
     source.close(); // the run is over and its server gone

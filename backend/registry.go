@@ -50,6 +50,9 @@ func Open(spec string) (Backend, error) {
 	name, options, _ := strings.Cut(spec, ":")
 	if name == "auto" && !registered("auto") {
 		b, _, err := OpenAuto("cpu" + strings.TrimPrefix(spec, "auto"))
+		if err != nil && options != "" {
+			err = fmt.Errorf("%s: auto's options are those of its CPU fallback: %w", spec, err)
+		}
 		return b, err
 	}
 	registry.Lock()

@@ -526,4 +526,12 @@ func TestOpenAuto(t *testing.T) {
 	if a.Name() != b.Name() {
 		t.Errorf("Open(\"auto\") opened %s, OpenAuto %s", a.Name(), b.Name())
 	}
+	// An option auto's CPU fallback does not take (gl's glfw) is an error
+	// that says whose options they are.
+	if bad, err := backend.Open("auto:glfw"); err == nil {
+		bad.Close()
+		t.Error(`Open("auto:glfw") opened a backend`)
+	} else if want := `auto:glfw: auto's options are those of its CPU fallback: cpu options: "glfw"`; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf(`Open("auto:glfw"): %v, want it to begin %q`, err, want)
+	}
 }

@@ -3,14 +3,13 @@ package view
 import (
 	"image/color"
 	"math"
+
+	"gltrain/live"
 )
 
-// Palette colours the classes (class k takes Palette[k%10]): the same ten
-// colours as train's PNG plots (matplotlib's tab10).
-var Palette = []color.RGBA{
-	{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255}, {148, 103, 189, 255},
-	{140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255}, {188, 189, 34, 255}, {23, 190, 207, 255},
-}
+// Palette colours the classes (class k takes Palette[k%10]): live.Palette,
+// the colours of train's PNG plots and the -serve page.
+var Palette = live.Palette
 
 // Shade is the colour the window gives a decision-map cell of class k where
 // the model's probability for it is conf, among classes classes: the class's
